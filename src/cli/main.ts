@@ -1,0 +1,162 @@
+/**
+ * The `charter` command line. Commands are thin: parse options, call one library function, render,
+ * return an exit code. Exit codes are chosen here and only here:
+ *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing) · 2 bad input · 3 internal error
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { PolicyFailure, UserError, errorMessage } from '../errors.js';
+import { GENERATOR, VERSION } from '../version.js';
+import { loadTargets } from '../io/targets.js';
+import { buildCharter } from '../profile/build.js';
+import { loadKnowledge } from '../knowledge/index.js';
+import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
+import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
+import { emitOutput, writeAtomic } from './output.js';
+import { createProgress } from './progress.js';
+import { explain } from '../profile/explain.js';
+import { diffCharters, summarise } from '../profile/diff.js';
+import { EMITTERS } from '../emit/index.js';
+import type { Charter } from '../profile/model.js';
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+async function readProfile(path: string): Promise<Charter> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read profile: ${errorMessage(err)}`, path, undefined, undefined, { cause: err });
+  }
+  return parseCharter(text, path);
+}
+
+function render(ch: Charter, format: ProfileFormat): string {
+  if (format === 'yaml') return toYaml(ch);
+  if (format === 'text') return renderCharterText(ch);
+  return toJson(ch);
+}
+
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  let exitCode = 0;
+  let debug = argv.includes('--debug');
+  const program = new Command('charter')
+    .description('Derive a container\'s security profile (its charter) from the artifacts that declare it, explain it, diff it and compile it to enforcement.')
+    .version(VERSION)
+    .option('--debug', 'print stack traces of internal errors')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('profile')
+    .description('derive a charter from a directory, manifest files and images (oci-archive:PATH, docker-archive:PATH, oci:DIR, podman:NAME)')
+    .argument('[targets...]', 'directories, files and image references')
+    .option('-f, --file <manifest...>', 'manifest files to read (Kubernetes, compose, Marathon, Dockerfile)')
+    .addOption(new Option('--format <format>', 'output format').choices(PROFILE_FORMATS).default('json'))
+    .option('-o, --output <file>', 'write the profile to a file instead of stdout')
+    .option('--name <name>', 'application name (default: the first target\'s name)')
+    .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string }) => {
+      if (targets.length === 0 && !opts.file?.length) throw new UserError('nothing to profile: give a directory, a file or an image reference');
+      const progress = createProgress(io.isTTY);
+      const loaded = await loadTargets(targets, {
+        ...(opts.file ? { files: opts.file } : {}),
+        onProgress: (label, done, total) => progress.update(label, done, total),
+      }).finally(() => progress.stop());
+      const first = targets[0] ?? opts.file?.[0] ?? 'app';
+      const name = opts.name ?? basename(resolve(first.replace(/^[a-z-]+:/, ''))).replace(/\.(tar|json|ya?ml)$/, '');
+      const charter = buildCharter({ name, generator: GENERATOR, ...loaded }, loadKnowledge());
+      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
+      const errors = charter.diagnostics.filter((d) => d.severity === 'error');
+      if (errors.length > 0) {
+        io.stderr(`${renderDiagnostics(errors)}\n`);
+        exitCode = 2;
+      }
+    });
+
+  program
+    .command('explain')
+    .description('why is something allowed? e.g. `syscall:bind`, `exec:/bin/sh`, `egress:db:5432`, `cap:NET_BIND_SERVICE`, `port:8080`, `path:/data`')
+    .argument('<profile>', 'a charter/v1 profile (JSON or YAML)')
+    .argument('[query]', 'what to explain; all rules when absent')
+    .option('-c, --container <name>', 'only this container')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (profile: string, query: string | undefined, opts: { container?: string; format: 'text' | 'json' }) => {
+      const charter = await readProfile(profile);
+      if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
+        throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
+      }
+      const result = explain(charter, query, opts.container);
+      io.stdout(opts.format === 'json' ? toJson(result) : renderExplain(result));
+      if (result.matches.length === 0) exitCode = 1;
+    });
+
+  program
+    .command('diff')
+    .description('semantic difference of two profiles; exits 1 when the new one adds privileges')
+    .argument('<old>', 'the profile in force')
+    .argument('<new>', 'the candidate profile')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (oldPath: string, newPath: string, opts: { format: 'text' | 'json' }) => {
+      const [a, b] = await Promise.all([readProfile(oldPath), readProfile(newPath)]);
+      const d = diffCharters(a, b);
+      const summary = summarise(d);
+      io.stdout(opts.format === 'json' ? toJson({ ...d, summary }) : renderDiff(d, summary));
+      if (d.widened) throw new PolicyFailure(summary, 1);
+    });
+
+  program
+    .command('emit')
+    .description(`compile a profile to enforcement: ${EMITTERS.map((e) => e.id).join(', ')}`)
+    .argument('<profile>', 'a charter/v1 profile')
+    .addOption(new Option('--as <emitter>', 'what to emit').choices(EMITTERS.map((e) => e.id)).makeOptionMandatory())
+    .option('-c, --container <name>', 'only this container')
+    .option('-o, --output <dir>', 'write the files into this directory instead of stdout')
+    .action(async (profile: string, opts: { as: string; container?: string; output?: string }) => {
+      const charter = await readProfile(profile);
+      if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
+        throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
+      }
+      const emitter = EMITTERS.find((e) => e.id === opts.as);
+      if (!emitter) throw new UserError(`unknown emitter ${opts.as}`);
+      const out = emitter.emit(charter, { ...(opts.container ? { container: opts.container } : {}) });
+      if (opts.output) {
+        for (const f of out.files) {
+          if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.')) throw new Error(`emitter produced an unsafe file name ${f.name}`);
+          await writeAtomic(resolve(opts.output, f.name), f.content);
+          io.stderr(`wrote ${resolve(opts.output, f.name)}\n`);
+        }
+      } else {
+        for (const f of out.files) io.stdout(out.files.length > 1 ? `# ${f.name}\n${f.content}` : f.content);
+      }
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    debug = Boolean(program.opts<{ debug?: boolean }>().debug) || debug;
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; usage mistakes are bad input.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof PolicyFailure) return err.exitCode;
+    if (err instanceof UserError) {
+      io.stderr(`charter: ${err.describe()}\n`);
+      return 2;
+    }
+    io.stderr(`charter: internal error: ${errorMessage(err)}\n`);
+    if (debug && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * `network-policy`: one Kubernetes NetworkPolicy (networking.k8s.io/v1) per container, allowing
+ * exactly the connections its charter and the application graph declare and denying the rest in
+ * both directions.
+ *
+ * Pods are selected by label, and the profile does not record pod labels: a container that a
+ * workload runs is selected by `app.kubernetes.io/name: <workload name>`, any other by
+ * `app: <container name>` (README.md, "Assumptions").
+ */
+import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../profile/model.js';
+import type { EmitOptions, EmitResult } from './types.js';
+import {
+  canonicalJson,
+  compareJson,
+  compareStrings,
+  selectContainers,
+  sortDiagnostics,
+  warning,
+  yamlDocument,
+  yamlStream,
+} from './internal.js';
+
+const FILE = 'network-policy.yaml';
+
+type K8sPeer = Record<string, unknown>;
+interface K8sPort {
+  port?: number;
+  protocol: string;
+}
+
+/** The cluster DNS service as kubeadm, kOps and the managed offerings label it. */
+const KUBE_DNS_PEER: K8sPeer = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
+const DNS_PORTS: K8sPort[] = [
+  { port: 53, protocol: 'TCP' },
+  { port: 53, protocol: 'UDP' },
+];
+
+function k8sProtocol(p: Protocol): string {
+  return p.toUpperCase();
+}
+
+/** Label values: at most 63 characters of `[A-Za-z0-9_.-]`, alphanumeric at both ends. */
+function labelValue(s: string): string {
+  const v = s.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return v === '' ? 'unnamed' : v;
+}
+
+/** Object names: DNS-1123 subdomain, lower case. */
+function objectName(s: string): string {
+  const v = `charter-${s}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 253).replace(/[^a-z0-9]+$/, '');
+  return v;
+}
+
+function firstWorkload(c: ContainerCharter | undefined): ContainerCharter['identity']['workloads'][number] | undefined {
+  if (c === undefined) return undefined;
+  return [...c.identity.workloads].sort((a, b) => compareJson(a, b))[0];
+}
+
+function podLabels(name: string, c: ContainerCharter | undefined): Record<string, string> {
+  const w = firstWorkload(c);
+  return w !== undefined ? { 'app.kubernetes.io/name': labelValue(w.name) } : { app: labelValue(name) };
+}
+
+interface Context {
+  byName: Map<string, ContainerCharter>;
+  warnings: Diagnostic[];
+}
+
+/** The NetworkPolicyPeer for another container of the application. */
+function containerPeer(name: string, ownNamespace: string | undefined, ctx: Context, from: string): K8sPeer {
+  const c = ctx.byName.get(name);
+  if (c === undefined) {
+    ctx.warnings.push(warning('emit.netpol.unknown-peer', FILE, `container ${from}: peer container ${name} is not in the profile; selected by app: ${labelValue(name)}`));
+  }
+  const peer: K8sPeer = { podSelector: { matchLabels: podLabels(name, c) } };
+  const ns = firstWorkload(c)?.namespace;
+  if (ns !== undefined && ownNamespace !== undefined && ns !== ownNamespace) {
+    peer['namespaceSelector'] = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
+  }
+  return peer;
+}
+
+/** A connection one way, before grouping into rules. `peer` absent: any address. */
+interface Flow {
+  peer?: K8sPeer;
+  ports: K8sPort[];
+}
+
+function sortPorts(ports: K8sPort[]): K8sPort[] {
+  const unique = new Map(ports.map((p) => [canonicalJson(p), p]));
+  return [...unique.values()].sort((a, b) => (a.port ?? -1) - (b.port ?? -1) || compareStrings(a.protocol, b.protocol));
+}
+
+/**
+ * NetworkPolicy rules from flows: one rule per peer with all its ports; `any` flows become rules
+ * without peers. A flow with a port-less entry allows all ports of that protocol.
+ */
+function rules(flows: Flow[], peerKey: 'from' | 'to'): Record<string, unknown>[] {
+  const byPeer = new Map<string, { peer?: K8sPeer; ports: K8sPort[] }>();
+  for (const f of flows) {
+    const key = f.peer === undefined ? '*' : canonicalJson(f.peer);
+    const entry = byPeer.get(key) ?? (f.peer !== undefined ? { peer: f.peer, ports: [] } : { ports: [] });
+    entry.ports.push(...f.ports);
+    byPeer.set(key, entry);
+  }
+  const out = [...byPeer.values()].map((e) => {
+    const ports = sortPorts(e.ports).map((p) => (p.port === undefined ? { protocol: p.protocol } : { port: p.port, protocol: p.protocol }));
+    return e.peer !== undefined ? { [peerKey]: [e.peer], ports } : { ports };
+  });
+  return out.sort(compareJson);
+}
+
+function describePeer(peer: Peer): string {
+  switch (peer.kind) {
+    case 'container':
+    case 'dns':
+      return peer.name;
+    case 'cidr':
+      return peer.cidr;
+    case 'any':
+      return 'any address';
+  }
+}
+
+function portText(port: number | undefined, protocol: Protocol): string {
+  return `${port ?? '*'}/${protocol}`;
+}
+
+interface Directed {
+  peer: Peer;
+  port?: number;
+  protocol: Protocol;
+}
+
+function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string {
+  const ownWorkload = firstWorkload(c);
+  const namespace = ownWorkload?.namespace;
+  const metadata = { name: objectName(c.name), ...(namespace !== undefined ? { namespace } : {}) };
+  const podSelector = { matchLabels: podLabels(c.name, c) };
+  const notes: string[] = [];
+  const warn = (code: string, message: string): void => {
+    notes.push(message);
+    ctx.warnings.push(warning(code, FILE, `container ${c.name}: ${message}`));
+  };
+  if (c.privileges.hostNetwork?.value === true) {
+    warn('emit.netpol.host-network', 'the profile declares host networking; NetworkPolicies do not apply to host-network pods');
+  }
+
+  if (c.network.none) {
+    const hasEdges = charter.graph.edges.some((e) => e.from === c.name || (e.to.kind === 'container' && e.to.name === c.name));
+    if (hasEdges) warn('emit.netpol.none-with-edges', 'network.none is set although the graph has edges for it; all traffic is denied');
+    const comment = [`container ${c.name}: no network use declared, all traffic denied`, ...notes].join('\n');
+    return yamlDocument(
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] } },
+      comment,
+    );
+  }
+
+  // Ingress: callers from the graph and the container's own ingress rules, on the ports it listens on.
+  const inbound: Directed[] = [
+    ...charter.graph.edges
+      .filter((e) => e.to.kind === 'container' && e.to.name === c.name)
+      .map((e): Directed => ({ peer: { kind: 'container', name: e.from }, protocol: e.protocol, ...(e.port !== undefined ? { port: e.port } : {}) })),
+    ...c.network.ingress.map((r): Directed => ({ peer: r.peer, protocol: r.protocol, ...(r.port !== undefined ? { port: r.port } : {}) })),
+  ];
+  const ingressFlows: Flow[] = [];
+  const calledPorts = new Set<string>();
+  for (const i of inbound) {
+    const ports: K8sPort[] =
+      i.port !== undefined
+        ? [{ port: i.port, protocol: k8sProtocol(i.protocol) }]
+        : c.network.listen.filter((l) => l.protocol === i.protocol).map((l) => ({ port: l.port, protocol: k8sProtocol(l.protocol) }));
+    if (ports.length === 0) ports.push({ protocol: k8sProtocol(i.protocol) });
+    for (const p of ports) calledPorts.add(canonicalJson(p));
+    if (i.peer.kind === 'dns') {
+      warn('emit.netpol.dns-peer', `ingress from ${i.peer.name} on ${portText(i.port, i.protocol)} cannot be expressed (NetworkPolicy selects addresses, not names); not allowed`);
+      continue;
+    }
+    const peer: K8sPeer | undefined =
+      i.peer.kind === 'container' ? containerPeer(i.peer.name, namespace, ctx, c.name) : i.peer.kind === 'cidr' ? { ipBlock: { cidr: i.peer.cidr } } : undefined;
+    ingressFlows.push({ ...(peer !== undefined ? { peer } : {}), ports });
+  }
+  // A listened port no container of the application calls serves clients from outside it
+  // (a load balancer, an ingress controller): it stays open to any source.
+  for (const l of c.network.listen) {
+    const p = { port: l.port, protocol: k8sProtocol(l.protocol) };
+    if (calledPorts.has(canonicalJson(p))) continue;
+    notes.push(`${portText(l.port, l.protocol)}: no caller inside the application, open to any source`);
+    ingressFlows.push({ ports: [p] });
+  }
+
+  // Egress: the container's own egress rules and the graph's edges from it.
+  const outbound: Directed[] = [
+    ...c.network.egress.map((r): Directed => ({ peer: r.peer, protocol: r.protocol, ...(r.port !== undefined ? { port: r.port } : {}) })),
+    ...charter.graph.edges
+      .filter((e) => e.from === c.name)
+      .map((e): Directed => ({ peer: e.to, protocol: e.protocol, ...(e.port !== undefined ? { port: e.port } : {}) })),
+  ];
+  const seenOut = new Set<string>();
+  const egressFlows: Flow[] = [];
+  for (const o of outbound) {
+    const key = canonicalJson(o);
+    if (seenOut.has(key)) continue;
+    seenOut.add(key);
+    if (o.peer.kind === 'dns') {
+      warn(
+        'emit.netpol.dns-peer',
+        `egress to ${o.peer.name} on ${portText(o.port, o.protocol)} cannot be expressed (NetworkPolicy selects addresses, not names); not allowed: use an egress gateway or a CNI with DNS-name policies`,
+      );
+      continue;
+    }
+    let ports: K8sPort[];
+    if (o.port !== undefined) ports = [{ port: o.port, protocol: k8sProtocol(o.protocol) }];
+    else if (o.peer.kind === 'container') {
+      // No port named: the peer's listened ports of that protocol.
+      const target = ctx.byName.get(o.peer.name);
+      ports = (target?.network.listen ?? []).filter((l) => l.protocol === o.protocol).map((l) => ({ port: l.port, protocol: k8sProtocol(l.protocol) }));
+    } else ports = [];
+    if (ports.length === 0) ports = [{ protocol: k8sProtocol(o.protocol) }];
+    const peer: K8sPeer | undefined =
+      o.peer.kind === 'container' ? containerPeer(o.peer.name, namespace, ctx, c.name) : o.peer.kind === 'cidr' ? { ipBlock: { cidr: o.peer.cidr } } : undefined;
+    egressFlows.push({ ...(peer !== undefined ? { peer } : {}), ports });
+  }
+  const egress = rules(egressFlows, 'to');
+  // Any egress needs names resolved first, DNS-name peers most of all.
+  if (outbound.length > 0) egress.push({ to: [KUBE_DNS_PEER], ports: DNS_PORTS });
+
+  const comment = [`container ${c.name}: allows only the connections its charter declares`, ...[...new Set(notes)].sort(compareStrings)].join('\n');
+  return yamlDocument(
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata,
+      spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: rules(ingressFlows, 'from'), egress },
+    },
+    comment,
+  );
+}
+
+export function emitNetworkPolicy(charter: Charter, opts: EmitOptions): EmitResult {
+  const ctx: Context = { byName: new Map(charter.containers.map((c) => [c.name, c])), warnings: [] };
+  const docs = selectContainers(charter, opts).map((c) => policyFor(c, charter, ctx));
+  const seen = new Set<string>();
+  const warnings = ctx.warnings.filter((w) => {
+    const k = canonicalJson(w);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return { files: [{ name: FILE, content: yamlStream(docs) }], warnings: sortDiagnostics(warnings) };
+}

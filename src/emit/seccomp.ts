@@ -1,0 +1,87 @@
+/**
+ * `seccomp`: one seccomp profile per container, in the profile-file format podman, CRI-O and
+ * Docker read. Deny by default with EPERM; allow exactly the union of the three syscall layers;
+ * answer ENOSYS to the syscalls whose absence libraries handle by falling back.
+ */
+import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
+import { SYSCALL_LAYERS } from '../profile/model.js';
+import { SyscallNameSchema, type SeccompProfile } from './seccomp-schema.js';
+import type { EmitOptions, EmitResult } from './types.js';
+import { compareStrings, fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
+
+const EPERM = 1;
+const ENOSYS = 38;
+
+/**
+ * Always answered with ENOSYS, even when a layer lists them. ENOSYS is the "kernel too old" answer,
+ * and callers are written for it: glibc's `clone3` wrapper falls back to `clone`, and libuv (Node)
+ * falls back from io_uring to its thread pool. EPERM or a kill would break them instead. io_uring
+ * also lets a process do I/O that seccomp never sees, so it must not be allowed.
+ */
+export const ENOSYS_SYSCALLS = ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'] as const;
+const enosys: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
+
+/**
+ * One file for x86 and Arm hosts: each native ABI with the compat ABIs the kernel also runs on it
+ * (32-bit and x32 on x86_64, 32-bit Arm on aarch64), as the podman and Docker defaults list them.
+ * Names unknown on an architecture are skipped by the runtime, so one name list serves all.
+ */
+const ARCH_MAP = [
+  { architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] },
+  { architecture: 'SCMP_ARCH_AARCH64', subArchitectures: ['SCMP_ARCH_ARM'] },
+] as const satisfies SeccompProfile['archMap'];
+
+/**
+ * The syscalls a container's profile allows: the sorted union of its three layers, without the
+ * ENOSYS set and without names that are not syscall identifiers.
+ */
+export function seccompAllowedSyscalls(container: ContainerCharter): string[] {
+  const names: string[] = [];
+  for (const layer of SYSCALL_LAYERS) {
+    for (const rule of container.syscalls[layer]) {
+      if (!enosys.has(rule.name) && SyscallNameSchema.safeParse(rule.name).success) names.push(rule.name);
+    }
+  }
+  return sortedUnique(names);
+}
+
+/** The seccomp profile object for one container (what `emitSeccomp` serialises). */
+function seccompProfile(container: ContainerCharter): SeccompProfile {
+  const allowed = seccompAllowedSyscalls(container);
+  const rules: NonNullable<SeccompProfile['syscalls']> = [];
+  // An empty `names` list is invalid; a container with no syscalls gets only the deny rules.
+  if (allowed.length > 0) rules.push({ names: allowed, action: 'SCMP_ACT_ALLOW' });
+  rules.push({ names: [...ENOSYS_SYSCALLS].sort(compareStrings), action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
+  return {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    defaultErrnoRet: EPERM,
+    archMap: ARCH_MAP.map((a) => ({ architecture: a.architecture, subArchitectures: [...a.subArchitectures] })),
+    syscalls: rules,
+  };
+}
+
+function containerWarnings(container: ContainerCharter, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const layer of SYSCALL_LAYERS) {
+    for (const rule of container.syscalls[layer]) {
+      if (!SyscallNameSchema.safeParse(rule.name).success) {
+        out.push(warning('emit.seccomp.bad-name', file, `container ${container.name}: "${rule.name}" (${layer} layer) is not a syscall name; left out`));
+      }
+    }
+  }
+  if (seccompAllowedSyscalls(container).length === 0) {
+    out.push(warning('emit.seccomp.empty', file, `container ${container.name}: no syscalls are allowed, so no process can start under this profile`));
+  }
+  return out;
+}
+
+export function emitSeccomp(charter: Charter, opts: EmitOptions): EmitResult {
+  const files = [];
+  const warnings: Diagnostic[] = [];
+  for (const container of selectContainers(charter, opts)) {
+    const name = `${fileSafeName(container.name)}.seccomp.json`;
+    files.push({ name, content: `${JSON.stringify(seccompProfile(container), null, 2)}\n` });
+    warnings.push(...containerWarnings(container, name));
+  }
+  return { files, warnings: sortDiagnostics(warnings) };
+}

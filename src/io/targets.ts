@@ -1,0 +1,153 @@
+/**
+ * The I/O edge of `charter profile`: turns target arguments (directories, manifest files, image
+ * specs) into reader results. Each target is read on its own; a target that fails becomes an
+ * error diagnostic and the others still complete.
+ */
+import { createHash } from 'node:crypto';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { Diagnostic, Input } from '../profile/model.js';
+import type { ReaderResult } from '../readers/types.js';
+import { readerFor } from '../readers/registry.js';
+import { readImage } from '../readers/oci-image/index.js';
+import type { ImageInput } from '../profile/build.js';
+import { errorMessage, UserError } from '../errors.js';
+
+/** Directories that hold dependencies or VCS data, never deployment intent. */
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', '__pycache__', '.venv', 'dist', 'build', 'target']);
+const MAX_FILES = 20_000;
+/** Manifests larger than this are not hand-written intent; reading them would only cost memory. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+const HEAD_BYTES = 4096;
+
+export const IMAGE_TRANSPORTS = ['oci-archive:', 'docker-archive:', 'oci:', 'podman:'] as const;
+
+export interface LoadedTargets {
+  inputs: Input[];
+  results: ReaderResult[];
+  images: ImageInput[];
+  diagnostics: Diagnostic[];
+}
+
+export interface LoadOptions {
+  /** Explicit manifest files (`-f`). */
+  files?: string[];
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export function isImageSpec(target: string): boolean {
+  return IMAGE_TRANSPORTS.some((t) => target.startsWith(t));
+}
+
+function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+async function readHead(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Files below `root`, sorted, without following symlinks (a link can point anywhere). */
+async function walk(root: string, diagnostics: Diagnostic[]): Promise<string[]> {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop() as string;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      diagnostics.push({ code: 'target/unreadable', severity: 'error', message: errorMessage(err), file: dir });
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(join(dir, e.name));
+      } else if (e.isFile()) {
+        out.push(join(dir, e.name));
+        if (out.length > MAX_FILES) {
+          diagnostics.push({ code: 'target/too-many-files', severity: 'warning', message: `more than ${MAX_FILES} files; the rest were not read`, file: root });
+          return out.sort();
+        }
+      }
+    }
+  }
+  return out.sort();
+}
+
+function display(root: string, file: string): string {
+  const rel = relative(root, file);
+  return (rel === '' ? basename(file) : rel).split(sep).join('/');
+}
+
+async function readManifest(path: string, shown: string, explicit: boolean, out: LoadedTargets): Promise<void> {
+  const info = await lstat(path);
+  if (!info.isFile()) throw new UserError('not a regular file', shown);
+  const head = await readHead(path);
+  const reader = readerFor(shown, head);
+  if (!reader) {
+    if (explicit) throw new UserError('no reader recognises this file (expected a Dockerfile, Kubernetes, compose or Marathon manifest)', shown);
+    return;
+  }
+  if (info.size > MAX_MANIFEST_BYTES) {
+    out.diagnostics.push({ code: 'target/too-large', severity: 'error', message: `${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for a manifest`, file: shown });
+    return;
+  }
+  const text = await readFile(path, 'utf8');
+  out.inputs.push({ artifact: shown, kind: reader.type, digest: sha256(text) });
+  try {
+    out.results.push(reader.read({ path: shown, text }));
+  } catch (err) {
+    // A reader must not throw on bad input; if one does, the rest of the run goes on.
+    out.diagnostics.push({ code: `${reader.type}/internal`, severity: 'error', message: errorMessage(err), file: shown });
+  }
+}
+
+export async function loadTargets(targets: readonly string[], opts: LoadOptions = {}): Promise<LoadedTargets> {
+  const out: LoadedTargets = { inputs: [], results: [], images: [], diagnostics: [] };
+  const cwd = process.cwd();
+  let done = 0;
+  const all = [...targets, ...(opts.files ?? []).map((f) => `file:${f}`)];
+  for (const target of all) {
+    try {
+      if (isImageSpec(target)) {
+        const res = await readImage(target, {
+          onProgress: (d, t) => opts.onProgress?.(target, d, t),
+        });
+        out.inputs.push({ artifact: res.image.ref, kind: 'image', digest: res.image.digest });
+        const fragment = res.containers[0];
+        if (fragment) out.images.push({ fragment, files: res.image.files });
+        out.results.push({ ...res, containers: [] });
+      } else if (target.startsWith('file:')) {
+        const path = resolve(target.slice(5));
+        await readManifest(path, display(cwd, path), true, out);
+      } else {
+        const path = resolve(target);
+        const info = await lstat(path).catch((err: unknown) => {
+          throw new UserError(`cannot read target: ${errorMessage(err)}`, target, undefined, undefined, { cause: err });
+        });
+        if (info.isDirectory()) {
+          const files = await walk(path, out.diagnostics);
+          for (const f of files) await readManifest(f, display(path, f), false, out);
+        } else {
+          await readManifest(path, basename(path), true, out);
+        }
+      }
+    } catch (err) {
+      const d: Diagnostic =
+        err instanceof UserError
+          ? { ...err.toDiagnostic('target/error'), file: err.file ?? target }
+          : { code: 'target/error', severity: 'error', message: errorMessage(err), file: target };
+      out.diagnostics.push(d);
+    }
+    opts.onProgress?.('targets', ++done, all.length);
+  }
+  return out;
+}

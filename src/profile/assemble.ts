@@ -1,0 +1,216 @@
+/**
+ * Assembly: one correlated group of fragments → one container charter (before knowledge-base
+ * enrichment and the service graph). Declared rules are merged with their sources; commands are
+ * resolved to the image's files so every process rule carries the exact sha256.
+ */
+import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from './model.js';
+import { emptyContainer } from './model.js';
+import type { ContainerFragment, EnvVar, ImageFileIndex } from '../readers/types.js';
+import type { ContainerGroup } from './correlate.js';
+import { RuleSet, sortSources } from './rules.js';
+import { firstCommandOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
+import { uniqueSorted } from '../util/sort.js';
+
+/** What the later stages need besides the charter itself. */
+export interface ContainerDraft {
+  charter: ContainerCharter;
+  fragments: ContainerFragment[];
+  env: EnvVar[];
+  dependsOn: ContainerFragment['dependsOn'];
+  labels: Record<string, string>;
+  scopes: string[];
+  packages: ContainerFragment['packages'];
+  files?: ImageFileIndex;
+  /** Capabilities some artifact explicitly drops (wins over knowledge-base additions). */
+  dropped: Set<string>;
+}
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh']);
+
+export function normaliseCapability(name: string): string {
+  const up = name.trim().toUpperCase();
+  return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+function isRootUser(user: string | undefined): boolean {
+  if (user === undefined || user === '') return true;
+  const name = user.split(':')[0] ?? '';
+  return name === '0' || name === 'root';
+}
+
+export function runsAsRoot(c: ContainerCharter): boolean {
+  return isRootUser(c.user?.name);
+}
+
+/** Precedence of a value declared in several places: the deployment manifest wins over the image, the image over the Dockerfile. */
+function pick<T extends { name: string; source: Source }>(candidates: (T | undefined)[]): { name: string; sources: Source[] } | undefined {
+  const present = candidates.filter((c): c is T => c !== undefined);
+  const first = present[0];
+  if (!first) return undefined;
+  return { name: first.name, sources: sortSources(present.filter((c) => c.name === first.name).map((c) => c.source)) };
+}
+
+function mergeFlag(flags: (Flag | undefined)[]): Flag | undefined {
+  const present = flags.filter((f): f is Flag => f !== undefined);
+  if (present.length === 0) return undefined;
+  // A privilege granted anywhere is granted: the union of declared intent.
+  const value = present.some((f) => f.value);
+  return { value, sources: sortSources(present.filter((f) => f.value === value).flatMap((f) => f.sources)) };
+}
+
+export function assemble(group: ContainerGroup, diagnostics: Diagnostic[]): ContainerDraft {
+  const c = emptyContainer(group.name);
+  const fragments = [...group.deployment, ...group.images.map((i) => i.fragment), ...group.dockerfiles];
+  const ordered = fragments; // precedence order: deployment, image, Dockerfile
+  const files = group.images[0]?.files;
+
+  // Identity.
+  const imageFrag = group.images[0]?.fragment;
+  const imageRef = group.deployment.find((f) => f.image)?.image ?? imageFrag?.image;
+  if (imageRef) c.identity.image = imageRef.ref;
+  if (imageFrag?.image?.digest) c.identity.digest = imageFrag.image.digest;
+  c.identity.sources = sortSources(fragments.map((f) => f.declared));
+  c.identity.aliases = uniqueSorted(fragments.map((f) => f.key.name).filter((n) => n !== group.name));
+  const workloads = new Map<string, { kind: string; name: string; namespace?: string }>();
+  for (const f of fragments) if (f.key.workload) workloads.set(JSON.stringify(f.key.workload), f.key.workload);
+  c.identity.workloads = [...workloads.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
+
+  const user = pick(ordered.map((f) => f.user));
+  if (user) c.user = user;
+  const wd = pick(ordered.map((f) => f.workingDir));
+  if (wd) c.workingDir = wd;
+
+  const env = new Map<string, string>();
+  for (const f of [...ordered].reverse()) for (const e of f.env) if (e.value !== undefined) env.set(e.name, e.value);
+
+  // Processes: what the artifacts name, resolved to the image's files.
+  const processes = new RuleSet<ProcessRule>((p) => [p.path, p.sha256 ?? '', p.purpose, p.parent ?? '']);
+  const addResolved = (command: string, purpose: ProcessRule['purpose'], source: Source, args?: string[], parent?: string): void => {
+    const resolved = files ? resolveExec(files, command, env, c.workingDir?.name ?? '/') : undefined;
+    if (files && !resolved) {
+      diagnostics.push({
+        code: 'profile/exec-not-found',
+        severity: 'warning',
+        message: `${group.name}: ${command} (${purpose}) is not an executable file in the image`,
+        file: source.artifact,
+        ...(source.line !== undefined ? { line: source.line } : {}),
+      });
+    }
+    addProcess(processes, command, purpose, source, resolved, args, parent, c.user?.name);
+  };
+  for (const f of ordered) {
+    for (const p of f.processes) {
+      for (const s of p.sources) addResolved(p.path, p.purpose, s, p.args, p.parent);
+    }
+    for (const cmd of f.commands) {
+      const [argv0, ...rest] = cmd.argv;
+      if (!argv0) continue;
+      addResolved(argv0, cmd.purpose, cmd.source, rest.length > 0 ? rest : undefined);
+      // `sh -c "exec node server.js"`: the script's first command runs too, as the shell's child.
+      const base = argv0.slice(argv0.lastIndexOf('/') + 1);
+      const script = cmd.shell ? rest[rest.length - 1] : SHELLS.has(base) && rest[0] === '-c' ? rest[1] : undefined;
+      const inner = script ? firstCommandOfScript(script) : undefined;
+      if (inner && !SHELLS.has(inner) && !['exec', 'set', 'export', 'cd', 'test', '['].includes(inner)) {
+        addResolved(inner, cmd.purpose, { ...cmd.source, reason: `${cmd.source.reason} (runs ${inner} from the shell)` }, undefined, argv0);
+      }
+    }
+  }
+  c.processes = processes.values();
+
+  const listen = new RuleSet<PortRule>((p) => [p.port, p.protocol]);
+  const ingress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
+  const egress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
+  const writable = new RuleSet<WritablePath>((w) => [w.path]);
+  const caps = new RuleSet<NamedRule>((r) => r.name);
+  const dropped = new Set<string>();
+  for (const f of ordered) {
+    listen.addAll(f.listen);
+    ingress.addAll(f.ingress);
+    egress.addAll(f.egress);
+    for (const w of f.writable) writable.add(w);
+    for (const cap of f.capabilities) {
+      const name = normaliseCapability(cap.name);
+      if (name !== 'ALL') caps.add({ name, sources: cap.sources });
+    }
+    for (const cap of f.dropCapabilities) dropped.add(normaliseCapability(cap.name));
+  }
+  c.network.listen = listen.values();
+  c.network.ingress = ingress.values();
+  c.network.egress = egress.values();
+  // Two entries for one path (e.g. a volume that is read-only in one manifest): writable wins only if every declaration agrees.
+  c.filesystem.writable = writable.values();
+  c.capabilities = caps.values();
+
+  const ro = mergeFlag(ordered.map((f) => f.readOnlyRoot).filter((f) => f?.value === true));
+  if (ro) c.filesystem.readOnlyRoot = { value: true, sources: sortSources([...c.filesystem.readOnlyRoot.sources, ...ro.sources]) };
+
+  const priv = c.privileges;
+  const privileged = mergeFlag(ordered.map((f) => f.privileges.privileged));
+  if (privileged) priv.privileged = privileged;
+  const hostNetwork = mergeFlag(ordered.map((f) => f.privileges.hostNetwork));
+  if (hostNetwork) priv.hostNetwork = hostNetwork;
+  const hostPID = mergeFlag(ordered.map((f) => f.privileges.hostPID));
+  if (hostPID) priv.hostPID = hostPID;
+  const hostIPC = mergeFlag(ordered.map((f) => f.privileges.hostIPC));
+  if (hostIPC) priv.hostIPC = hostIPC;
+  const ape = mergeFlag(ordered.map((f) => f.privileges.allowPrivilegeEscalation));
+  if (ape) priv.allowPrivilegeEscalation = ape;
+  if (privileged?.value) {
+    // A privileged container can remount anything: a read-only root would be a false promise.
+    c.filesystem.readOnlyRoot = { value: false, sources: privileged.sources };
+  }
+
+  const labels: Record<string, string> = {};
+  for (const f of group.deployment) Object.assign(labels, f.labels);
+
+  const draft: ContainerDraft = {
+    charter: c,
+    fragments,
+    env: fragments.flatMap((f) => f.env),
+    dependsOn: fragments.flatMap((f) => f.dependsOn),
+    labels,
+    scopes: uniqueSorted(group.deployment.map((f) => f.key.scope ?? 'default')),
+    packages: fragments.flatMap((f) => f.packages),
+    dropped,
+  };
+  if (files) draft.files = files;
+  return draft;
+}
+
+function addProcess(
+  set: RuleSet<ProcessRule>,
+  command: string,
+  purpose: ProcessRule['purpose'],
+  source: Source,
+  resolved: ResolvedExec | undefined,
+  args: string[] | undefined,
+  parent: string | undefined,
+  user: string | undefined,
+): void {
+  const rule: ProcessRule = {
+    path: resolved?.path ?? command,
+    purpose,
+    sources: [
+      resolved
+        ? { ...source, reason: `${source.reason}${resolved.requested !== resolved.path ? ` (${resolved.requested} → ${resolved.path})` : ''}` }
+        : source,
+    ],
+  };
+  if (resolved?.file.sha256) rule.sha256 = resolved.file.sha256;
+  if (args && args.length > 0) rule.args = args;
+  if (parent) rule.parent = parent;
+  if (user) rule.user = user;
+  set.add(rule);
+  if (resolved?.interpreter) {
+    const i = resolved.interpreter;
+    const irule: ProcessRule = {
+      path: i.path,
+      purpose: 'interpreter',
+      parent: rule.path,
+      sources: [{ kind: 'image', artifact: source.artifact, path: resolved.path, layer: resolved.file.layer, reason: `interpreter on the #! line of ${resolved.path}` }],
+    };
+    if (i.file.sha256) irule.sha256 = i.file.sha256;
+    if (user) irule.user = user;
+    set.add(irule);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The pure core of `charter profile`: reader results in, a validated `charter/v1` document out.
+ * artifacts → fragments (readers) → correlated containers → knowledge → graph → syscalls.
+ */
+import type { Charter, Diagnostic, Input, PeerRule, Source } from './model.js';
+import { API_VERSION, CharterSchema } from './model.js';
+import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment } from '../readers/types.js';
+import type { KnowledgeBase } from '../knowledge/schema.js';
+import { correlate } from './correlate.js';
+import { assemble, type ContainerDraft } from './assemble.js';
+import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
+import { applyGraph, buildGraph, sortEdges } from '../graph/build.js';
+import { RuleSet, sortSources } from './rules.js';
+import { compareStrings } from '../util/sort.js';
+
+export interface ImageInput {
+  fragment: ContainerFragment;
+  files: ImageFileIndex;
+}
+
+export interface BuildInput {
+  name: string;
+  generator: string;
+  inputs: Input[];
+  results: ReaderResult[];
+  images: ImageInput[];
+  /** Problems found before reading (unreadable targets, unknown files). */
+  diagnostics: Diagnostic[];
+}
+
+const RESOLVER: PeerRule['peer'] = { kind: 'dns', name: '@resolver' };
+
+export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
+  const diagnostics: Diagnostic[] = [...input.diagnostics];
+  const fragments: ContainerFragment[] = [];
+  const services: ServiceDecl[] = [];
+  for (const r of input.results) {
+    fragments.push(...r.containers);
+    services.push(...r.services);
+    diagnostics.push(...r.diagnostics);
+  }
+
+  const groups = correlate(fragments, input.images);
+  const drafts: ContainerDraft[] = groups.map((g) => assemble(g, diagnostics));
+
+  const rolesByDraft = new Map<ContainerDraft, ReturnType<typeof deriveRoles>>();
+  for (const d of drafts) {
+    const roles = deriveRoles(d, kb);
+    rolesByDraft.set(d, roles);
+    applyRoles(d, roles);
+    addTmp(d);
+  }
+
+  const graph = buildGraph(drafts, services, kb);
+  applyGraph(drafts, graph.edges);
+
+  for (const d of drafts) {
+    const roles = rolesByDraft.get(d) ?? [];
+    addResolverEgress(d, roles.some((r) => !r.suspicious && r.egress === 'dns'));
+    deriveCapabilities(d);
+    const c = d.charter;
+    c.network.none = c.network.listen.length === 0 && c.network.egress.length === 0 && c.network.ingress.length === 0 && !c.privileges.hostNetwork?.value;
+    deriveSyscalls(d, roles, kb);
+  }
+
+  const charter: Charter = {
+    apiVersion: API_VERSION,
+    kind: 'Charter',
+    metadata: { name: input.name, generator: input.generator },
+    inputs: [...input.inputs].sort((a, b) => compareStrings(a.artifact, b.artifact)),
+    containers: drafts.map((d) => d.charter).sort((a, b) => compareStrings(a.name, b.name)),
+    graph: { edges: sortEdges(graph.edges) },
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+  // The schema is the contract every consumer relies on: a violation here is a bug, not bad input.
+  return CharterSchema.parse(charter);
+}
+
+/** /tmp is scratch space every POSIX program may assume; it is a private tmpfs, never the image. */
+function addTmp(d: ContainerDraft): void {
+  const w = d.charter.filesystem.writable;
+  if (w.some((x) => x.path === '/tmp')) return;
+  w.push({
+    path: '/tmp',
+    kind: 'tmpfs',
+    sources: [{ kind: 'knowledge', artifact: 'charter-knowledge', kb: 'principle:tmp', reason: 'POSIX programs may write scratch files in /tmp; it is a private in-memory tmpfs' }],
+  });
+  w.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** Containers that talk to named peers, or whose role needs names resolved, may reach the resolver on port 53. */
+function addResolverEgress(d: ContainerDraft, roleNeedsDns: boolean): void {
+  const c = d.charter;
+  const named = c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container');
+  const because: Source[] = named.flatMap((e) => e.sources).slice(0, 4).map((s) => ({ ...s, reason: `resolve the peer's name: ${s.reason}` }));
+  if (roleNeedsDns && c.network.listen.length > 0) {
+    because.push(...c.roles.filter((r) => !r.suspicious).flatMap((r) => r.sources.filter((s) => s.kind === 'knowledge')).map((s) => ({ ...s, reason: `${s.reason}: resolves client names only` })));
+  }
+  if (because.length === 0) return;
+  const set = new RuleSet<PeerRule>((r) => [r.peer, r.port ?? -1, r.protocol]);
+  set.addAll(c.network.egress);
+  for (const protocol of ['udp', 'tcp'] as const) set.add({ peer: RESOLVER, port: 53, protocol, sources: sortSources(because) });
+  c.network.egress = set.values();
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds
+    .filter((d) => {
+      const k = JSON.stringify(d);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => compareStrings(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || compareStrings(a.code, b.code) || compareStrings(a.message, b.message));
+}

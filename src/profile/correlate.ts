@@ -1,0 +1,114 @@
+/**
+ * Correlation: which fragments, from which artifacts, describe the same container.
+ *
+ * Deployment manifests (Kubernetes, compose, Marathon) define the containers; a compose service
+ * and a Kubernetes workload of the same name are the same container described for two platforms.
+ * Dockerfiles attach through compose `build.context`, else through a unique name match; images
+ * attach through their reference. A Dockerfile or image that matches nothing becomes a container of
+ * its own, so `charter profile Dockerfile` and `charter profile oci-archive:x.tar` work alone.
+ */
+import type { ContainerFragment, ImageFileIndex } from '../readers/types.js';
+import { canonicalImage, imageBasename, parseImageRef } from '../util/image-ref.js';
+import { compareStrings } from '../util/sort.js';
+import { posix } from 'node:path';
+
+export interface ImageAttachment {
+  fragment: ContainerFragment;
+  files: ImageFileIndex;
+}
+
+export interface ContainerGroup {
+  name: string;
+  deployment: ContainerFragment[];
+  dockerfiles: ContainerFragment[];
+  images: ImageAttachment[];
+}
+
+const DEPLOYMENT_KINDS = new Set(['kubernetes', 'compose', 'marathon']);
+
+/** Name of a deployment fragment's container inside the application. */
+function deploymentName(f: ContainerFragment, containersPerWorkload: ReadonlyMap<string, number>): string {
+  const w = f.key.workload;
+  if (f.declared.kind !== 'kubernetes' || !w) return f.key.name;
+  const wk = workloadKey(w);
+  // A one-container pod is known by its workload's name (what `kubectl get deploy` shows).
+  if (f.key.name.startsWith('init:')) return `${w.name}/${f.key.name}`;
+  return (containersPerWorkload.get(wk) ?? 1) > 1 ? `${w.name}/${f.key.name}` : w.name;
+}
+
+function workloadKey(w: { kind: string; name: string; namespace?: string }): string {
+  return `${w.namespace ?? 'default'}/${w.kind}/${w.name}`;
+}
+
+function normContext(ctx: string | undefined): string | undefined {
+  if (ctx === undefined) return undefined;
+  const n = posix.normalize(ctx.replace(/\\/g, '/')).replace(/\/$/, '');
+  return n === '' ? '.' : n;
+}
+
+export function correlate(fragments: readonly ContainerFragment[], images: readonly ImageAttachment[]): ContainerGroup[] {
+  const deployment = fragments.filter((f) => DEPLOYMENT_KINDS.has(f.declared.kind));
+  const dockerfiles = fragments.filter((f) => f.declared.kind === 'dockerfile');
+
+  const perWorkload = new Map<string, number>();
+  for (const f of deployment) {
+    if (f.key.workload && !f.key.name.startsWith('init:')) {
+      const k = workloadKey(f.key.workload);
+      perWorkload.set(k, (perWorkload.get(k) ?? 0) + 1);
+    }
+  }
+
+  const groups = new Map<string, ContainerGroup>();
+  const group = (name: string): ContainerGroup => {
+    let g = groups.get(name);
+    if (!g) {
+      g = { name, deployment: [], dockerfiles: [], images: [] };
+      groups.set(name, g);
+    }
+    return g;
+  };
+  for (const f of deployment) group(deploymentName(f, perWorkload)).deployment.push(f);
+
+  const imagesOf = (g: ContainerGroup): string[] =>
+    g.deployment.flatMap((f) => (f.image ? [f.image.ref] : f.key.image ? [f.key.image] : []));
+
+  for (const d of dockerfiles) {
+    const ctx = normContext(d.key.buildContext);
+    let targets = [...groups.values()].filter((g) =>
+      g.deployment.some((f) => f.key.buildContext !== undefined && normContext(f.key.buildContext) === ctx),
+    );
+    if (targets.length === 0) {
+      const byName = [...groups.values()].filter(
+        (g) => g.name === d.key.name || imagesOf(g).some((ref) => imageBasename(ref) === d.key.name),
+      );
+      if (byName.length > 0) targets = byName;
+    }
+    if (targets.length === 0) targets = [group(uniqueName(groups, d.key.name))];
+    for (const t of targets) t.dockerfiles.push(d);
+  }
+
+  for (const img of images) {
+    const ref = img.fragment.image?.ref ?? img.fragment.key.image ?? img.fragment.key.name;
+    const canonical = canonicalImage(ref);
+    const repo = parseImageRef(ref).repository;
+    let targets = [...groups.values()].filter((g) => imagesOf(g).some((r) => canonicalImage(r) === canonical));
+    if (targets.length === 0) {
+      targets = [...groups.values()].filter((g) => imagesOf(g).some((r) => parseImageRef(r).repository === repo));
+    }
+    if (targets.length === 0) {
+      const base = imageBasename(ref);
+      targets = [...groups.values()].filter(
+        (g) => g.images.length === 0 && g.deployment.length === 0 && g.dockerfiles.some((d) => d.key.name === base),
+      );
+    }
+    if (targets.length === 0) targets = [group(uniqueName(groups, img.fragment.key.name))];
+    for (const t of targets) t.images.push(img);
+  }
+
+  return [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+function uniqueName(groups: ReadonlyMap<string, ContainerGroup>, base: string): string {
+  if (!groups.has(base)) return base;
+  for (let i = 2; ; i++) if (!groups.has(`${base}-${i}`)) return `${base}-${i}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * Knowledge-base enrichment: roles recognised from the image, packages and executables, and what
+ * follows from them and from the declared intent — data directories, capabilities, and the three
+ * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
+ */
+import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from './model.js';
+import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
+import { matchRoles } from '../knowledge/index.js';
+import type { ContainerDraft } from './assemble.js';
+import { runsAsRoot } from './assemble.js';
+import { RuleSet, sortSources } from './rules.js';
+
+const kbSource = (kb: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb, reason });
+
+/** Ports below this need CAP_NET_BIND_SERVICE (Linux `ip_unprivileged_port_start` default). */
+const PRIVILEGED_PORT_LIMIT = 1024;
+
+export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): RoleEntry[] {
+  const c = draft.charter;
+  const matches = matchRoles(kb, {
+    ...(c.identity.image !== undefined ? { imageRef: c.identity.image } : {}),
+    packages: draft.packages.map((p) => p.name),
+    executables: c.processes.map((p) => p.path.slice(p.path.lastIndexOf('/') + 1)),
+  });
+  const roles = new Map<string, { entry: RoleEntry; sources: Source[] }>();
+  for (const m of matches) {
+    const sources: Source[] = [];
+    if (m.via === 'image' && c.identity.image) {
+      sources.push(...c.identity.sources.filter((s) => s.kind !== 'dockerfile').slice(0, 1).map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}` })));
+    } else if (m.via === 'package') {
+      sources.push(...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })));
+    } else {
+      sources.push(...c.processes.filter((p) => p.path.endsWith(`/${m.value}`) || p.path === m.value).flatMap((p) => p.sources));
+    }
+    sources.push(kbSource(`role:${m.role.id}`, `${m.role.name}: ${m.role.source}`));
+    const prev = roles.get(m.role.id);
+    roles.set(m.role.id, { entry: m.role, sources: [...(prev?.sources ?? []), ...sources] });
+  }
+  c.roles = [...roles.values()]
+    .sort((a, b) => (a.entry.id < b.entry.id ? -1 : 1))
+    .map(({ entry, sources }): Role => ({ id: entry.id, name: entry.name, category: entry.category, suspicious: entry.suspicious, sources: sortSources(sources) }));
+  return [...roles.values()].map((r) => r.entry);
+}
+
+/** Non-suspicious roles shape the profile; suspicious ones (shells, network tools) are only reported. */
+export function applyRoles(draft: ContainerDraft, roles: readonly RoleEntry[]): void {
+  const c = draft.charter;
+  const active = roles.filter((r) => !r.suspicious);
+  const roleSrc = (r: RoleEntry, what: string): Source => kbSource(`role:${r.id}`, `${r.name} ${what} (${r.source})`);
+
+  // The component's own ports, only where nothing declares ports: declarations are more precise.
+  if (c.network.listen.length === 0) {
+    const listen = new RuleSet<ContainerCharter['network']['listen'][number]>((p) => [p.port, p.protocol]);
+    for (const r of active) for (const p of r.listen) listen.add({ port: p.port, protocol: p.protocol, sources: [roleSrc(r, `listens on ${p.port}/${p.protocol}`)] });
+    c.network.listen = listen.values();
+  }
+
+  const writable = new RuleSet<ContainerCharter['filesystem']['writable'][number]>((w) => [w.path]);
+  writable.addAll(c.filesystem.writable);
+  for (const r of active) for (const d of r.dataDirs) writable.add({ path: d, kind: 'data-dir', sources: [roleSrc(r, `writes ${d}`)] });
+  c.filesystem.writable = writable.values();
+
+  // A role's capabilities are needed only to start as root and drop to its own user.
+  const caps = new RuleSet<NamedRule>((n) => n.name);
+  caps.addAll(c.capabilities);
+  if (runsAsRoot(c)) {
+    for (const r of active) for (const cap of r.capabilities) if (!draft.dropped.has(cap)) caps.add({ name: cap, sources: [roleSrc(r, `needs ${cap} when started as root`)] });
+  }
+  c.capabilities = caps.values();
+
+  // Helper processes the component runs, when the image has them.
+  if (draft.files) {
+    for (const r of active) {
+      for (const name of r.processes) {
+        const hit = [...draft.files.values()].find((f) => f.executable !== 'none' && f.linkTarget === undefined && f.path.endsWith(`/${name}`));
+        if (!hit) continue;
+        const rule: ContainerCharter['processes'][number] = { path: hit.path, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] };
+        if (hit.sha256) rule.sha256 = hit.sha256;
+        if (!c.processes.some((p) => p.path === hit.path)) c.processes.push(rule);
+      }
+    }
+    c.processes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
+
+/** Capabilities that follow from declared ports: binding below 1024 needs CAP_NET_BIND_SERVICE. */
+export function deriveCapabilities(draft: ContainerDraft): void {
+  const c = draft.charter;
+  const low = c.network.listen.filter((p) => p.port > 0 && p.port < PRIVILEGED_PORT_LIMIT && p.protocol !== 'sctp');
+  if (low.length === 0 || draft.dropped.has('CAP_NET_BIND_SERVICE')) return;
+  const caps = new RuleSet<NamedRule>((n) => n.name);
+  caps.addAll(c.capabilities);
+  caps.add({
+    name: 'CAP_NET_BIND_SERVICE',
+    sources: sortSources([...low.flatMap((p) => p.sources), kbSource('capability:net-bind-service', `binding ports below ${PRIVILEGED_PORT_LIMIT} needs CAP_NET_BIND_SERVICE`)]),
+  });
+  c.capabilities = caps.values();
+}
+
+interface GroupNeed {
+  group: string;
+  because: Source[];
+}
+
+/** Which syscall groups the container's intent needs, each with the intent that needs it. */
+function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): GroupNeed[] {
+  const c = draft.charter;
+  const needs: GroupNeed[] = [];
+  const add = (group: string, because: Source[]): void => {
+    if (because.length > 0) needs.push({ group, because });
+  };
+  add('runc-bootstrap', [kbSource('runtime:runc', 'the container runtime execs the first process after installing the filter')]);
+  add('libc-floor', [kbSource('runtime:libc', 'every process needs these to start, run and exit')]);
+  const roleIds = new Set(roles.filter((r) => !r.suspicious).map((r) => r.id));
+  const isNode = roleIds.has('node') || c.processes.some((p) => /\/node(js)?$/.test(p.path));
+  if (isNode) add('node-runtime', c.processes.filter((p) => /\/node(js)?$/.test(p.path)).flatMap((p) => p.sources).slice(0, 3).concat(roleIds.has('node') ? [kbSource('role:node', 'Node.js runtime')] : []));
+  add('network-server', c.network.listen.flatMap((p) => p.sources));
+  add('network-client', [...c.network.egress.flatMap((e) => e.sources)]);
+  add('dns', c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container').flatMap((e) => e.sources));
+  add('file-write', c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources));
+  add('process', c.processes.length > 1 ? c.processes.filter((p) => p.purpose !== 'entrypoint' || p.parent).flatMap((p) => p.sources) : []);
+  add('privilege-drop', c.capabilities.filter((cap) => ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN'].includes(cap.name)).flatMap((cap) => cap.sources));
+  for (const r of roles) {
+    if (r.suspicious) continue;
+    for (const g of r.syscallGroups) add(g, c.roles.find((x) => x.id === r.id)?.sources ?? [kbSource(`role:${r.id}`, r.name)]);
+  }
+  return needs;
+}
+
+export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[], kb: KnowledgeBase): void {
+  const c = draft.charter;
+  const groups = new Map<string, SyscallGroup>(kb.syscallGroups.map((g) => [g.id, g]));
+  const layers: Record<SyscallLayer, RuleSet<NamedRule>> = {
+    'container-runtime': new RuleSet<NamedRule>((n) => n.name),
+    'language-runtime': new RuleSet<NamedRule>((n) => n.name),
+    application: new RuleSet<NamedRule>((n) => n.name),
+  };
+  // A syscall lives in the lowest layer that needs it: the user sees who needs what.
+  const order: SyscallLayer[] = ['container-runtime', 'language-runtime', 'application'];
+  const needs = neededGroups(draft, roles)
+    .map((n) => ({ ...n, def: groups.get(n.group) }))
+    .filter((n): n is GroupNeed & { def: SyscallGroup } => n.def !== undefined)
+    .sort((a, b) => order.indexOf(a.def.layer) - order.indexOf(b.def.layer));
+  const placed = new Map<string, SyscallLayer>();
+  for (const n of needs) {
+    const why = n.because.slice(0, 4).map((s) => ({ ...s, reason: `${n.def.id}: ${s.reason}` }));
+    const groupSource = kbSource(`syscall-group:${n.def.id}`, n.def.description);
+    for (const name of n.def.syscalls) {
+      const layer = placed.get(name) ?? n.def.layer;
+      placed.set(name, layer);
+      layers[layer].add({ name, sources: [groupSource, ...why] });
+    }
+  }
+  c.syscalls = {
+    'container-runtime': layers['container-runtime'].values(),
+    'language-runtime': layers['language-runtime'].values(),
+    application: layers.application.values(),
+  };
+}

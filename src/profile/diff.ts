@@ -1,0 +1,185 @@
+/**
+ * Semantic difference of two charters: what a new version may do that the old one could not
+ * (widening: a CI gate fails on it) and what it no longer needs (narrowing).
+ */
+import type { Charter, ContainerCharter, Peer, Source } from './model.js';
+import { compareStrings } from '../util/sort.js';
+
+export const CHANGE_KINDS = [
+  'container',
+  'exec',
+  'listen',
+  'ingress',
+  'egress',
+  'capability',
+  'syscall',
+  'writable',
+  'read-only-root',
+  'privilege',
+  'network',
+  'user',
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface Change {
+  container: string;
+  kind: ChangeKind;
+  op: 'added' | 'removed' | 'changed';
+  /** What changed, in words: `/bin/sh`, `db:5432/tcp`, `CAP_NET_ADMIN`. */
+  subject: string;
+  /** True when the new version may do more than the old one. */
+  widens: boolean;
+  /** Where the new allowance comes from (for added/changed), else where the old one came from. */
+  sources: Source[];
+}
+
+export interface CharterDiff {
+  changes: Change[];
+  widened: boolean;
+}
+
+export function peerText(p: Peer): string {
+  switch (p.kind) {
+    case 'container':
+      return p.name;
+    case 'dns':
+      return p.name === '@resolver' ? 'DNS resolver' : p.name;
+    case 'cidr':
+      return p.cidr;
+    case 'any':
+      return 'anywhere';
+  }
+}
+
+function portText(port: number | undefined, protocol: string): string {
+  return port === undefined ? `any ${protocol} port` : `${port}/${protocol}`;
+}
+
+interface Keyed {
+  key: string;
+  subject: string;
+  sources: Source[];
+}
+
+function compareSets(
+  container: string,
+  kind: ChangeKind,
+  before: Keyed[],
+  after: Keyed[],
+  out: Change[],
+): void {
+  const old = new Map(before.map((k) => [k.key, k]));
+  const now = new Map(after.map((k) => [k.key, k]));
+  for (const [key, k] of now) if (!old.has(key)) out.push({ container, kind, op: 'added', subject: k.subject, widens: true, sources: k.sources });
+  for (const [key, k] of old) if (!now.has(key)) out.push({ container, kind, op: 'removed', subject: k.subject, widens: false, sources: k.sources });
+}
+
+function allSyscalls(c: ContainerCharter): Keyed[] {
+  return [...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((s) => ({ key: s.name, subject: s.name, sources: s.sources }));
+}
+
+function isRoot(user: string | undefined): boolean {
+  const u = (user ?? '').split(':')[0] ?? '';
+  return u === '' || u === '0' || u === 'root';
+}
+
+const PRIVILEGES = ['privileged', 'hostNetwork', 'hostPID', 'hostIPC', 'allowPrivilegeEscalation'] as const;
+
+function diffContainer(a: ContainerCharter, b: ContainerCharter, out: Change[]): void {
+  const n = b.name;
+  const exec = (c: ContainerCharter): Keyed[] => c.processes.map((p) => ({ key: `${p.path}\0${p.sha256 ?? ''}`, subject: p.sha256 ? `${p.path} (sha256 ${p.sha256.slice(0, 12)})` : p.path, sources: p.sources }));
+  // A binary replaced at the same path is a new executable: report it as changed, not added + removed.
+  const oldByPath = new Map(a.processes.map((p) => [p.path, p]));
+  const execChanges: Change[] = [];
+  compareSets(n, 'exec', exec(a), exec(b), execChanges);
+  for (const ch of execChanges) {
+    const path = ch.subject.replace(/ \(sha256 .*\)$/, '');
+    if (ch.op === 'added' && oldByPath.has(path) && b.processes.filter((p) => p.path === path).length === 1) {
+      out.push({ ...ch, op: 'changed', subject: `${ch.subject}: binary changed` });
+    } else if (ch.op === 'removed' && b.processes.some((p) => p.path === path)) {
+      continue;
+    } else {
+      out.push(ch);
+    }
+  }
+  compareSets(n, 'listen', a.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), b.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), out);
+  const peers = (rules: ContainerCharter['network']['egress']): Keyed[] =>
+    rules.map((r) => ({ key: JSON.stringify([r.peer, r.port ?? null, r.protocol]), subject: `${peerText(r.peer)}:${portText(r.port, r.protocol)}`, sources: r.sources }));
+  compareSets(n, 'egress', peers(a.network.egress), peers(b.network.egress), out);
+  compareSets(n, 'ingress', peers(a.network.ingress), peers(b.network.ingress), out);
+  compareSets(n, 'capability', a.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), b.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), out);
+  compareSets(n, 'syscall', allSyscalls(a), allSyscalls(b), out);
+  const writable = (c: ContainerCharter): Keyed[] => c.filesystem.writable.filter((w) => !w.readOnly).map((w) => ({ key: w.path, subject: w.hostPath ? `${w.path} (host ${w.hostPath})` : w.path, sources: w.sources }));
+  compareSets(n, 'writable', writable(a), writable(b), out);
+  if (a.filesystem.readOnlyRoot.value !== b.filesystem.readOnlyRoot.value) {
+    const widens = !b.filesystem.readOnlyRoot.value;
+    out.push({ container: n, kind: 'read-only-root', op: 'changed', subject: widens ? 'root filesystem becomes writable' : 'root filesystem becomes read-only', widens, sources: b.filesystem.readOnlyRoot.sources });
+  }
+  for (const p of PRIVILEGES) {
+    const was = a.privileges[p]?.value ?? false;
+    const is = b.privileges[p]?.value ?? false;
+    if (was !== is) out.push({ container: n, kind: 'privilege', op: is ? 'added' : 'removed', subject: p, widens: is, sources: (is ? b.privileges[p]?.sources : a.privileges[p]?.sources) ?? [] });
+  }
+  if (a.network.none && !b.network.none) out.push({ container: n, kind: 'network', op: 'added', subject: 'network access (was none)', widens: true, sources: [] });
+  if (!a.network.none && b.network.none) out.push({ container: n, kind: 'network', op: 'removed', subject: 'network access (now none)', widens: false, sources: [] });
+  const ua = a.user?.name;
+  const ub = b.user?.name;
+  if ((ua ?? '') !== (ub ?? '')) {
+    out.push({ container: n, kind: 'user', op: 'changed', subject: `user ${ua ?? '(image default: root)'} → ${ub ?? '(image default: root)'}`, widens: !isRoot(ua) && isRoot(ub), sources: b.user?.sources ?? [] });
+  }
+}
+
+export function diffCharters(before: Charter, after: Charter): CharterDiff {
+  const changes: Change[] = [];
+  const old = new Map(before.containers.map((c) => [c.name, c]));
+  const now = new Map(after.containers.map((c) => [c.name, c]));
+  for (const [name, c] of now) {
+    const prev = old.get(name);
+    if (prev) diffContainer(prev, c, changes);
+    else changes.push({ container: name, kind: 'container', op: 'added', subject: name, widens: true, sources: c.identity.sources });
+  }
+  for (const [name, c] of old) if (!now.has(name)) changes.push({ container: name, kind: 'container', op: 'removed', subject: name, widens: false, sources: c.identity.sources });
+  changes.sort(
+    (x, y) =>
+      compareStrings(x.container, y.container) ||
+      CHANGE_KINDS.indexOf(x.kind) - CHANGE_KINDS.indexOf(y.kind) ||
+      compareStrings(x.op, y.op) ||
+      compareStrings(x.subject, y.subject),
+  );
+  return { changes, widened: changes.some((c) => c.widens) };
+}
+
+const VERBS: Record<ChangeKind, string> = {
+  container: 'a new container',
+  exec: 'exec of',
+  listen: 'listening on',
+  ingress: 'ingress from',
+  egress: 'egress to',
+  capability: 'capability',
+  syscall: 'syscall',
+  writable: 'writes to',
+  'read-only-root': '',
+  privilege: 'privilege',
+  network: '',
+  user: '',
+};
+
+/** One sentence for a CI log: "api adds exec of /bin/sh and egress to db:5432/tcp". */
+export function summarise(diff: CharterDiff): string {
+  const widening = diff.changes.filter((c) => c.widens);
+  if (widening.length === 0) return diff.changes.length === 0 ? 'no changes' : 'no added privileges';
+  const byContainer = new Map<string, string[]>();
+  for (const c of widening) {
+    const words = c.kind === 'container' ? `${VERBS.container} ${c.subject}` : [VERBS[c.kind], c.subject].filter(Boolean).join(' ');
+    byContainer.set(c.container, [...(byContainer.get(c.container) ?? []), words]);
+  }
+  return [...byContainer.entries()]
+    .map(([name, items]) => {
+      const syscalls = items.filter((i) => i.startsWith('syscall '));
+      const rest = items.filter((i) => !i.startsWith('syscall '));
+      if (syscalls.length > 3) rest.push(`${syscalls.length} syscalls (${syscalls.slice(0, 3).map((s) => s.slice(8)).join(', ')}, …)`);
+      else rest.push(...syscalls);
+      return `${name} adds ${rest.join(', ')}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,96 @@
+/**
+ * "Why is this allowed?": finds the rules of a charter that match a query and returns them with
+ * their sources. Queries: `syscall:bind`, `cap:NET_BIND_SERVICE`, `port:8080[/tcp]`,
+ * `exec:/bin/sh`, `egress:db[:5432]`, `ingress:web`, `path:/data`, `role:postgres`, `privilege:hostNetwork`,
+ * or a bare word matched against everything.
+ */
+import type { Charter, ContainerCharter, Source } from './model.js';
+import { peerText } from './diff.js';
+import { normaliseCapability } from './assemble.js';
+
+export interface Explanation {
+  container: string;
+  kind: string;
+  subject: string;
+  sources: Source[];
+}
+
+export interface ExplainResult {
+  query: string;
+  matches: Explanation[];
+}
+
+const KINDS = ['syscall', 'cap', 'capability', 'port', 'listen', 'exec', 'process', 'egress', 'ingress', 'path', 'writable', 'role', 'privilege', 'user', 'image'] as const;
+
+function rulesOf(c: ContainerCharter): Explanation[] {
+  const out: Explanation[] = [];
+  const push = (kind: string, subject: string, sources: Source[]): void => {
+    out.push({ container: c.name, kind, subject, sources });
+  };
+  if (c.identity.image) push('image', c.identity.image, c.identity.sources);
+  if (c.user) push('user', c.user.name, c.user.sources);
+  for (const r of c.roles) push('role', r.id, r.sources);
+  for (const p of c.processes) push('exec', p.sha256 ? `${p.path} sha256:${p.sha256}` : p.path, p.sources);
+  for (const p of c.network.listen) push('listen', `${p.port}/${p.protocol}`, p.sources);
+  for (const e of c.network.egress) push('egress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
+  for (const e of c.network.ingress) push('ingress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
+  for (const w of c.filesystem.writable) push('writable', `${w.path}${w.readOnly ? ' (read-only mount)' : ''} [${w.kind}]`, w.sources);
+  push('read-only-root', String(c.filesystem.readOnlyRoot.value), c.filesystem.readOnlyRoot.sources);
+  for (const cap of c.capabilities) push('capability', cap.name, cap.sources);
+  for (const layer of ['container-runtime', 'language-runtime', 'application'] as const) {
+    for (const s of c.syscalls[layer]) push('syscall', `${s.name} (${layer})`, s.sources);
+  }
+  for (const [name, flag] of Object.entries(c.privileges)) if (flag) push('privilege', `${name}=${flag.value}`, flag.sources);
+  return out;
+}
+
+function matcher(query: string): (e: Explanation) => boolean {
+  const colon = query.indexOf(':');
+  const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';
+  if (!(KINDS as readonly string[]).includes(prefix)) {
+    const q = query.toLowerCase();
+    return (e) => e.subject.toLowerCase().includes(q);
+  }
+  const value = query.slice(colon + 1);
+  switch (prefix) {
+    case 'syscall':
+      return (e) => e.kind === 'syscall' && e.subject.split(' ')[0] === value;
+    case 'cap':
+    case 'capability':
+      return (e) => e.kind === 'capability' && e.subject === normaliseCapability(value);
+    case 'port':
+    case 'listen': {
+      const [port, proto] = value.split('/');
+      return (e) => e.kind === 'listen' && e.subject.split('/')[0] === port && (proto === undefined || e.subject.endsWith(`/${proto}`));
+    }
+    case 'exec':
+    case 'process':
+      return (e) => e.kind === 'exec' && (e.subject.split(' ')[0] === value || e.subject.split(' ')[0]?.endsWith(`/${value}`) === true);
+    case 'egress':
+    case 'ingress':
+      return (e) => e.kind === prefix && (e.subject.startsWith(`${value}:`) || e.subject.startsWith(`${value}/`) || e.subject === value);
+    case 'path':
+    case 'writable':
+      return (e) => e.kind === 'writable' && (e.subject.split(' ')[0] === value || value.startsWith(`${e.subject.split(' ')[0]}/`));
+    default:
+      return (e) => e.kind === prefix && e.subject.toLowerCase().includes(value.toLowerCase());
+  }
+}
+
+export function explain(charter: Charter, query: string | undefined, container?: string): ExplainResult {
+  const containers = charter.containers.filter((c) => container === undefined || c.name === container);
+  const all = containers.flatMap(rulesOf);
+  const matches = query === undefined ? all : all.filter(matcher(query));
+  return { query: query ?? '', matches };
+}
+
+export function formatSource(s: Source): string {
+  const where: string[] = [s.artifact];
+  if (s.line !== undefined) where[0] = `${s.artifact}:${s.line}${s.column !== undefined ? `:${s.column}` : ''}`;
+  if (s.document !== undefined && s.document > 0) where.push(`document ${s.document}`);
+  if (s.pointer) where.push(s.pointer);
+  if (s.layer) where.push(`layer ${s.layer.slice(0, 19)}`);
+  if (s.path) where.push(s.path);
+  if (s.kb) where.push(`[${s.kb}]`);
+  return `${where.join(' ')} — ${s.reason}`;
+}

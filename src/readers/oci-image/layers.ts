@@ -1,0 +1,370 @@
+/**
+ * Streams one layer blob through (optional) gunzip and the tar walker, recording what the layer
+ * adds, removes (whiteouts) and which package databases it holds. Nothing is written to disk and
+ * no body is buffered except small package databases; bodies are hashed only for executables.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../../errors.js';
+import type { Diagnostic } from '../../profile/model.js';
+import type { ImageFile } from '../types.js';
+import { TarFormatError, TarWalker, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
+import type { ImageLimits } from './types.js';
+
+/** st_mode type bits, so one `mode` field tells files, directories and links apart. */
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
+export const S_IFMT = 0o170000;
+
+export const isDir = (f: ImageFile): boolean => (f.mode & S_IFMT) === S_IFDIR;
+export const isSymlink = (f: ImageFile): boolean => (f.mode & S_IFMT) === S_IFLNK;
+export const isRegular = (f: ImageFile): boolean => (f.mode & S_IFMT) === S_IFREG;
+
+export interface LayerPlan {
+  /** Digest shown in messages and sources. */
+  digest: string;
+  member: string;
+  mediaType: string;
+  /** Expected sha256 of the member's bytes, when known. */
+  expectDigest?: string;
+  /** Expected sha256 of the uncompressed tar (checked when it costs nothing extra or nothing else checks). */
+  expectDiffId?: string;
+}
+
+export interface LayerScan {
+  added: Map<string, ImageFile>;
+  whiteouts: string[];
+  opaque: string[];
+  /** Contents of dpkg/apk database files, by absolute path. */
+  dbFiles: Map<string, Buffer>;
+  /** name/version of node_modules package.json files, by absolute path. */
+  npm: Map<string, { name: string; version: string }>;
+  /** Arguments after the interpreter on `#!` lines (`/usr/bin/env node` → `['node']`). */
+  shebangArgs: Map<string, string[]>;
+}
+
+export interface ScanContext {
+  display: string;
+  limits: ImageLimits;
+  diagnostics: Diagnostic[];
+  /** Running totals over all layers. */
+  totals: { bytes: number; entries: number };
+  /** A file of the layers below (for hardlinks to them). */
+  lower(path: string): ImageFile | undefined;
+  progress(bytes: number): void;
+}
+
+const HEAD = 256;
+const DPKG_STATUS = '/var/lib/dpkg/status';
+const DPKG_STATUS_D = '/var/lib/dpkg/status.d/';
+const APK_INSTALLED = '/lib/apk/db/installed';
+const NPM_MANIFEST = /\/node_modules\/(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/;
+
+export function isPackageDb(path: string): boolean {
+  return (
+    path === DPKG_STATUS ||
+    path === APK_INSTALLED ||
+    (path.startsWith(DPKG_STATUS_D) && !path.slice(DPKG_STATUS_D.length).includes('/') && !path.endsWith('.md5sums'))
+  );
+}
+
+export type EntryPath = { ok: true; path: string; absolute: boolean } | { ok: false };
+
+/** `./usr/bin/x` → `/usr/bin/x`; names with `..` components are refused. */
+export function entryPath(name: string): EntryPath {
+  const parts = name.split('/');
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') return { ok: false };
+    out.push(p);
+  }
+  return { ok: true, path: `/${out.join('/')}`, absolute: name.startsWith('/') };
+}
+
+function shebang(head: Buffer): { interpreter: string; args: string[] } | undefined {
+  let end = head.indexOf(0x0a);
+  if (end < 0) end = head.length;
+  const line = head.toString('utf8', 2, end).trim();
+  const words = line.split(/\s+/).filter((w) => w !== '');
+  const interpreter = words[0];
+  if (!interpreter) return undefined;
+  return { interpreter, args: words.slice(1) };
+}
+
+const isElf = (b: Buffer): boolean => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+const isScript = (b: Buffer): boolean => b.length >= 2 && b[0] === 0x23 && b[1] === 0x21;
+
+function tooBig(layer: string, path: string, size: number, limit: number, what: string): InputError {
+  return new InputError(`layer ${layer}: ${what} ${path} is ${size} bytes, over the limit of ${limit}`, path);
+}
+
+/**
+ * Body sink of a regular file: keeps the first bytes to classify it (ELF, `#!`), hashes it when
+ * it is executable, collects it when it is a package database.
+ */
+class FileSink implements BodySink {
+  private head: Buffer | undefined;
+  private headFill = 0;
+  private hash: Hash | undefined;
+  private parts: Buffer[] | undefined;
+  private decided = false;
+
+  constructor(
+    private readonly file: ImageFile,
+    private readonly layer: string,
+    private readonly limits: ImageLimits,
+    private readonly collect: boolean,
+    private readonly onCollected: (bytes: Buffer) => void,
+    private readonly onShebang: (args: string[]) => void,
+  ) {
+    this.head = Buffer.allocUnsafe(Math.min(HEAD, file.size));
+    if (collect) this.parts = [];
+    if (file.mode & 0o111) {
+      if (file.size > limits.maxFileBytes) throw tooBig(layer, file.path, file.size, limits.maxFileBytes, 'executable');
+      this.hash = createHash('sha256');
+    }
+  }
+
+  data(chunk: Buffer): void {
+    if (this.parts) this.parts.push(Buffer.from(chunk));
+    if (this.decided) {
+      this.hash?.update(chunk);
+      return;
+    }
+    const head = this.head as Buffer;
+    const take = Math.min(head.length - this.headFill, chunk.length);
+    chunk.copy(head, this.headFill, 0, take);
+    this.headFill += take;
+    const hashing = this.hash !== undefined;
+    if (this.headFill < head.length) {
+      this.hash?.update(chunk);
+      return;
+    }
+    this.decide();
+    // A hash started by `decide` was seeded with the whole head, including this chunk's first bytes.
+    if (hashing) this.hash?.update(chunk);
+    else this.hash?.update(chunk.subarray(take));
+  }
+
+  private decide(): void {
+    this.decided = true;
+    const head = (this.head as Buffer).subarray(0, this.headFill);
+    if (isElf(head)) this.file.executable = 'elf';
+    else if (isScript(head)) {
+      this.file.executable = 'script';
+      const sb = shebang(head);
+      if (sb) {
+        this.file.interpreter = sb.interpreter;
+        if (sb.args.length > 0) this.onShebang(sb.args);
+      }
+    }
+    if (!this.hash && this.file.executable !== 'none') {
+      if (this.file.size > this.limits.maxFileBytes) {
+        throw tooBig(this.layer, this.file.path, this.file.size, this.limits.maxFileBytes, 'executable');
+      }
+      this.hash = createHash('sha256').update(head);
+    }
+    this.head = undefined;
+  }
+
+  end(): void {
+    if (!this.decided) this.decide();
+    if (this.hash) this.file.sha256 = this.hash.digest('hex');
+    if (this.parts) this.onCollected(Buffer.concat(this.parts));
+  }
+}
+
+/** A sink for an empty file still has to classify it (as nothing). */
+function emptyScan(file: ImageFile): void {
+  if (file.mode & 0o111) file.sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+}
+
+function parseNpm(bytes: Buffer): { name: string; version: string } | undefined {
+  try {
+    const data: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof data !== 'object' || data === null) return undefined;
+    const { name, version } = data as Record<string, unknown>;
+    return typeof name === 'string' && typeof version === 'string' ? { name, version } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerScan> {
+  const { limits, diagnostics } = ctx;
+  const scan: LayerScan = {
+    added: new Map(),
+    whiteouts: [],
+    opaque: [],
+    dbFiles: new Map(),
+    npm: new Map(),
+    shebangArgs: new Map(),
+  };
+  const diag = (code: string, severity: Diagnostic['severity'], message: string): void => {
+    diagnostics.push({ code, severity, message: `layer ${plan.digest}: ${message}`, file: ctx.display });
+  };
+
+  if (/zstd/.test(plan.mediaType)) {
+    throw new InputError(`layer ${plan.digest}: zstd layers not supported (${plan.mediaType})`, ctx.display);
+  }
+  const size = await source.size(plan.member);
+  if (size === undefined) throw new InputError(`layer ${plan.digest}: blob ${plan.member} is missing`, ctx.display);
+  const magic = await source.head(plan.member, 4);
+  const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
+  if (magic[0] === 0x28 && magic[1] === 0xb5 && magic[2] === 0x2f && magic[3] === 0xfd) {
+    throw new InputError(`layer ${plan.digest}: zstd layers not supported`, ctx.display);
+  }
+
+  const onEntry = (h: TarHeader): BodySink | undefined => {
+    if (++ctx.totals.entries > limits.maxEntries) {
+      throw new InputError(`layer ${plan.digest}: more than ${limits.maxEntries} entries (at ${h.name})`, h.name);
+    }
+    const ep = entryPath(h.name);
+    if (!ep.ok) {
+      diag('image-entry-escapes', 'error', `entry ${JSON.stringify(h.name)} has a .. component and was ignored`);
+      return undefined;
+    }
+    if (ep.absolute) diag('image-entry-absolute', 'warning', `entry ${JSON.stringify(h.name)} is absolute; read as ${ep.path}`);
+    const path = ep.path;
+    if (path === '/') return undefined;
+    const slash = path.lastIndexOf('/');
+    const base = path.slice(slash + 1);
+    if (base.startsWith('.wh.')) {
+      const dir = path.slice(0, slash) || '/';
+      if (base === '.wh..wh..opq') scan.opaque.push(dir);
+      else scan.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
+      return undefined;
+    }
+    const file: ImageFile = {
+      path,
+      mode: h.mode,
+      size: 0,
+      executable: 'none',
+      setuid: (h.mode & 0o4000) !== 0,
+      setgid: (h.mode & 0o2000) !== 0,
+      layer: plan.digest,
+    };
+    switch (h.type) {
+      case 'directory':
+        file.mode |= S_IFDIR;
+        scan.added.set(path, file);
+        return undefined;
+      case 'symlink':
+        file.mode |= S_IFLNK;
+        file.linkTarget = h.linkName;
+        scan.added.set(path, file);
+        return undefined;
+      case 'hardlink': {
+        const target = entryPath(h.linkName);
+        if (!target.ok) {
+          diag('image-hardlink-escapes', 'error', `hardlink ${path} → ${JSON.stringify(h.linkName)} leaves the image and was ignored`);
+          return undefined;
+        }
+        const t = scan.added.get(target.path) ?? ctx.lower(target.path);
+        if (!t || !isRegular(t)) {
+          diag('image-hardlink-missing', 'warning', `hardlink ${path} → ${target.path}: no such regular file before it`);
+          file.mode |= S_IFREG;
+          scan.added.set(path, file);
+          return undefined;
+        }
+        // A hardlink shares its target's inode: same content, same mode.
+        const linked: ImageFile = { ...t, path, layer: plan.digest };
+        scan.added.set(path, linked);
+        return undefined;
+      }
+      case 'file': {
+        file.mode |= S_IFREG;
+        file.size = h.size;
+        scan.added.set(path, file);
+        const db = isPackageDb(path);
+        const npm = !db && NPM_MANIFEST.test(path);
+        if (h.size === 0) {
+          emptyScan(file);
+          return undefined;
+        }
+        if ((db || npm) && h.size > limits.maxPackageDbBytes) {
+          diag('image-package-db-too-large', 'warning', `${path} is ${h.size} bytes; packages in it were not read`);
+        }
+        const collect = (db || npm) && h.size <= limits.maxPackageDbBytes;
+        return new FileSink(
+          file,
+          plan.digest,
+          limits,
+          collect,
+          (bytes) => {
+            if (db) scan.dbFiles.set(path, bytes);
+            else {
+              const p = parseNpm(bytes);
+              if (p) scan.npm.set(path, p);
+            }
+          },
+          (args) => scan.shebangArgs.set(path, args),
+        );
+      }
+      default:
+        // Devices, FIFOs: recorded so they show up in the index, never hashed.
+        scan.added.set(path, file);
+        return undefined;
+    }
+  };
+
+  const walker = new TarWalker({ entry: onEntry }, { maxMetaBytes: limits.maxPaxHeaderBytes });
+  const rawHash = createHash('sha256');
+  const tarHash = gzip && plan.expectDigest === undefined && plan.expectDiffId ? createHash('sha256') : undefined;
+  const push = (chunk: Buffer): void => {
+    ctx.totals.bytes += chunk.length;
+    if (ctx.totals.bytes > limits.maxTotalBytes) {
+      throw new InputError(
+        `layer ${plan.digest}: uncompressed size exceeds the limit of ${limits.maxTotalBytes} bytes (at entry ${walker.currentName ?? 'header'})`,
+        walker.currentName ?? ctx.display,
+      );
+    }
+    tarHash?.update(chunk);
+    walker.push(chunk);
+  };
+
+  async function* tap(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of input) {
+      rawHash.update(chunk);
+      ctx.progress(chunk.length);
+      yield chunk;
+    }
+  }
+  const sinkAll = async (input: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of input) push(chunk);
+  };
+
+  try {
+    const raw = source.stream(plan.member);
+    if (gzip) await pipeline(raw, tap, createGunzip({ chunkSize: 1 << 20 }), sinkAll);
+    else await pipeline(raw, tap, sinkAll);
+    walker.finish();
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    if (err instanceof TarFormatError) {
+      throw new InputError(`layer ${plan.digest}: ${err.message}`, ctx.display, undefined, undefined, { cause: err });
+    }
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('Z_') || code === 'ERR_ZLIB') {
+      throw new InputError(`layer ${plan.digest}: gzip data is corrupt: ${(err as Error).message}`, ctx.display, undefined, undefined, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+
+  const got = `sha256:${rawHash.digest('hex')}`;
+  if (plan.expectDigest && got !== plan.expectDigest) {
+    throw new InputError(`layer ${plan.digest}: blob sha256 is ${got}, not the digest ${plan.expectDigest}`, ctx.display);
+  }
+  if (plan.expectDiffId) {
+    const diff = gzip ? (tarHash ? `sha256:${tarHash.digest('hex')}` : undefined) : got;
+    if (diff !== undefined && diff !== plan.expectDiffId) {
+      throw new InputError(`layer ${plan.digest}: uncompressed sha256 is ${diff}, not the diff_id ${plan.expectDiffId}`, ctx.display);
+    }
+  }
+  return scan;
+}
