@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
@@ -18,6 +18,7 @@ import { createProgress } from './progress.js';
 import { explain } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
+import { fileSafeName } from '../emit/internal.js';
 import type { Charter } from '../profile/model.js';
 
 export interface Io {
@@ -129,7 +130,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       }
       const emitter = EMITTERS.find((e) => e.id === opts.as);
       if (!emitter) throw new UserError(`unknown emitter ${opts.as}`);
-      const out = emitter.emit(charter, { ...(opts.container ? { container: opts.container } : {}) });
+      const outDir = opts.output ? resolve(opts.output) : undefined;
+      const out = emitter.emit(charter, {
+        ...(opts.container ? { container: opts.container } : {}),
+        // Flags that name the seccomp file point where `emit --as seccomp -o DIR` writes it.
+        ...(outDir ? { seccompPath: (c: string) => join(outDir, `${fileSafeName(c)}.seccomp.json`) } : {}),
+      });
+      for (const w of out.warnings) io.stderr(`warning: ${w.file}: ${w.message} [${w.code}]\n`);
       if (opts.output) {
         for (const f of out.files) {
           if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.')) throw new Error(`emitter produced an unsafe file name ${f.name}`);

@@ -113,18 +113,6 @@ function rules(flows: Flow[], peerKey: 'from' | 'to'): Record<string, unknown>[]
   return out.sort(compareJson);
 }
 
-function describePeer(peer: Peer): string {
-  switch (peer.kind) {
-    case 'container':
-    case 'dns':
-      return peer.name;
-    case 'cidr':
-      return peer.cidr;
-    case 'any':
-      return 'any address';
-  }
-}
-
 function portText(port: number | undefined, protocol: Protocol): string {
   return `${port ?? '*'}/${protocol}`;
 }

@@ -8,7 +8,6 @@ import {
   compareStrings,
   defaultSeccompPath,
   fileSafeName,
-  parseUser,
   selectContainers,
   shellQuote,
   sortDiagnostics,

@@ -51,7 +51,12 @@ export const RoleEntrySchema = z
     egress: z.enum(['none', 'dns', 'declared', 'any']),
     /** Capabilities it needs when it starts as root (e.g. to drop to its own user). */
     capabilities: z.array(z.string().regex(/^CAP_[A-Z_]+$/)).default([]),
-    /** Syscall groups (syscalls.json) its behaviour needs beyond the runtime floor. */
+    /**
+     * For launchers (tini, gosu …): it execs the command in its arguments, after skipping options,
+     * an optional `--`, and this many leading positional arguments (gosu's user).
+     */
+    wraps: z.object({ skipPositional: z.number().int().min(0).max(4) }).strict().optional(),
+    /** Syscall groups (syscall-groups.json) its behaviour needs beyond the runtime floor. */
     syscallGroups: z.array(z.string()).default([]),
     source: z.string().url(),
     notes: z.string().optional(),
@@ -84,6 +89,14 @@ export const SyscallGroupSchema = z
   .strict();
 export type SyscallGroup = z.infer<typeof SyscallGroupSchema>;
 
+/** `roles.json`. */
+export const RolesFileSchema = z.object({ version: z.string(), roles: z.array(RoleEntrySchema) }).strict();
+/** `images.json`. */
+export const ImagesFileSchema = z.object({ version: z.string(), images: z.array(ImageCatalogueEntrySchema) }).strict();
+/** `syscall-groups.json`. */
+export const SyscallGroupsFileSchema = z.object({ version: z.string(), syscallGroups: z.array(SyscallGroupSchema) }).strict();
+
+/** The three data files combined, as `loadKnowledge()` returns them. */
 export const KnowledgeFileSchema = z
   .object({
     version: z.string(),

@@ -8,7 +8,8 @@ import { emptyContainer } from './model.js';
 import type { ContainerFragment, EnvVar, ImageFileIndex } from '../readers/types.js';
 import type { ContainerGroup } from './correlate.js';
 import { RuleSet, sortSources } from './rules.js';
-import { firstCommandOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
+import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
+import type { KnowledgeBase } from '../knowledge/schema.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** What the later stages need besides the charter itself. */
@@ -58,7 +59,7 @@ function mergeFlag(flags: (Flag | undefined)[]): Flag | undefined {
   return { value, sources: sortSources(present.filter((f) => f.value === value).flatMap((f) => f.sources)) };
 }
 
-export function assemble(group: ContainerGroup, diagnostics: Diagnostic[]): ContainerDraft {
+export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: KnowledgeBase): ContainerDraft {
   const c = emptyContainer(group.name);
   const fragments = [...group.deployment, ...group.images.map((i) => i.fragment), ...group.dockerfiles];
   const ordered = fragments; // precedence order: deployment, image, Dockerfile
@@ -68,6 +69,7 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[]): Cont
   const imageFrag = group.images[0]?.fragment;
   const imageRef = group.deployment.find((f) => f.image)?.image ?? imageFrag?.image;
   if (imageRef) c.identity.image = imageRef.ref;
+  const imageName = imageFrag?.image?.ref ?? imageRef?.ref ?? group.name;
   if (imageFrag?.image?.digest) c.identity.digest = imageFrag.image.digest;
   c.identity.sources = sortSources(fragments.map((f) => f.declared));
   c.identity.aliases = uniqueSorted(fragments.map((f) => f.key.name).filter((n) => n !== group.name));
@@ -83,9 +85,11 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[]): Cont
   const env = new Map<string, string>();
   for (const f of [...ordered].reverse()) for (const e of f.env) if (e.value !== undefined) env.set(e.name, e.value);
 
-  // Processes: what the artifacts name, resolved to the image's files.
-  const processes = new RuleSet<ProcessRule>((p) => [p.path, p.sha256 ?? '', p.purpose, p.parent ?? '']);
-  const addResolved = (command: string, purpose: ProcessRule['purpose'], source: Source, args?: string[], parent?: string): void => {
+  // Processes: what the artifacts name, resolved to the image's files. One rule per executable
+  // file; the first declaration (deployment, then image, then Dockerfile) gives its purpose.
+  const processes = new RuleSet<ProcessRule>((p) => [p.path, p.sha256 ?? '']);
+  const wrappers = new Map(kb.roles.filter((r) => r.wraps).map((r) => [r.id, r.wraps?.skipPositional ?? 0]));
+  const addResolved = (command: string, purpose: ProcessRule['purpose'], source: Source, args?: string[], parent?: string): string => {
     const resolved = files ? resolveExec(files, command, env, c.workingDir?.name ?? '/') : undefined;
     if (files && !resolved) {
       diagnostics.push({
@@ -96,23 +100,40 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[]): Cont
         ...(source.line !== undefined ? { line: source.line } : {}),
       });
     }
-    addProcess(processes, command, purpose, source, resolved, args, parent, c.user?.name);
+    return addProcess(processes, command, purpose, source, resolved, args, parent, c.user?.name, imageName);
+  };
+  /** An argv and what it execs in turn: a shell's script, a launcher's (tini, gosu) command. */
+  const addArgv = (argv: readonly string[], purpose: ProcessRule['purpose'], source: Source, parent?: string, depth = 0): void => {
+    const [argv0, ...rest] = argv;
+    if (!argv0 || depth > 3) return;
+    const path = addResolved(argv0, purpose, source, rest.length > 0 ? rest : undefined, parent);
+    const base = argv0.slice(argv0.lastIndexOf('/') + 1);
+    const dashC = rest.indexOf('-c');
+    if (SHELLS.has(base) && dashC >= 0 && rest[dashC + 1] !== undefined) {
+      programsOfScript(rest[dashC + 1] as string).forEach((prog, n) => {
+        addResolved(prog, n === 0 ? purpose : 'spawned', { ...source, reason: `${source.reason} (the shell runs ${prog})` }, undefined, path);
+      });
+      return;
+    }
+    const skip = wrappers.get(base);
+    if (skip !== undefined) {
+      let k = 0;
+      while (k < rest.length && (rest[k] as string).startsWith('-') && rest[k] !== '--') k++;
+      if (rest[k] === '--') k++;
+      k += skip;
+      const child = rest.slice(k);
+      if (child.length > 0) addArgv(child, purpose, { ...source, reason: `${source.reason} (${base} execs ${child[0]})` }, path, depth + 1);
+    }
   };
   for (const f of ordered) {
     for (const p of f.processes) {
       for (const s of p.sources) addResolved(p.path, p.purpose, s, p.args, p.parent);
     }
     for (const cmd of f.commands) {
-      const [argv0, ...rest] = cmd.argv;
-      if (!argv0) continue;
-      addResolved(argv0, cmd.purpose, cmd.source, rest.length > 0 ? rest : undefined);
-      // `sh -c "exec node server.js"`: the script's first command runs too, as the shell's child.
-      const base = argv0.slice(argv0.lastIndexOf('/') + 1);
-      const script = cmd.shell ? rest[rest.length - 1] : SHELLS.has(base) && rest[0] === '-c' ? rest[1] : undefined;
-      const inner = script ? firstCommandOfScript(script) : undefined;
-      if (inner && !SHELLS.has(inner) && !['exec', 'set', 'export', 'cd', 'test', '['].includes(inner)) {
-        addResolved(inner, cmd.purpose, { ...cmd.source, reason: `${cmd.source.reason} (runs ${inner} from the shell)` }, undefined, argv0);
-      }
+      const argv0 = cmd.argv[0] ?? '';
+      const wrapped = cmd.shell && !(SHELLS.has(argv0.slice(argv0.lastIndexOf('/') + 1)) && cmd.argv.includes('-c'));
+      // Compose and Marathon give a shell command as its words; it runs under /bin/sh -c.
+      addArgv(wrapped ? ['/bin/sh', '-c', cmd.argv.join(' ')] : cmd.argv, cmd.purpose, cmd.source);
     }
   }
   c.processes = processes.values();
@@ -186,7 +207,8 @@ function addProcess(
   args: string[] | undefined,
   parent: string | undefined,
   user: string | undefined,
-): void {
+  imageName: string,
+): string {
   const rule: ProcessRule = {
     path: resolved?.path ?? command,
     purpose,
@@ -207,10 +229,11 @@ function addProcess(
       path: i.path,
       purpose: 'interpreter',
       parent: rule.path,
-      sources: [{ kind: 'image', artifact: source.artifact, path: resolved.path, layer: resolved.file.layer, reason: `interpreter on the #! line of ${resolved.path}` }],
+      sources: [{ kind: 'image', artifact: imageName, path: resolved.path, layer: resolved.file.layer, reason: `interpreter on the #! line of ${resolved.path}` }],
     };
     if (i.file.sha256) irule.sha256 = i.file.sha256;
     if (user) irule.user = user;
     set.add(irule);
   }
+  return rule.path;
 }

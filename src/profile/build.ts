@@ -41,7 +41,7 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
   }
 
   const groups = correlate(fragments, input.images);
-  const drafts: ContainerDraft[] = groups.map((g) => assemble(g, diagnostics));
+  const drafts: ContainerDraft[] = groups.map((g) => assemble(g, diagnostics, kb));
 
   const rolesByDraft = new Map<ContainerDraft, ReturnType<typeof deriveRoles>>();
   for (const d of drafts) {

@@ -74,10 +74,24 @@ export function resolveExec(
   return undefined;
 }
 
-/** First command word of a `sh -c` script, when it is a plain word (no expansions). */
-export function firstCommandOfScript(script: string): string | undefined {
-  const m = /^\s*(?:exec\s+)?([A-Za-z0-9_./+-]+)/.exec(script);
-  const word = m?.[1];
-  if (!word || /^[A-Z_][A-Z0-9_]*=/.test(script.trim())) return undefined;
-  return word;
+const SHELL_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'in', '!', '{', '}', 'exec', 'time', 'nohup']);
+/** Shell builtins: they run inside the shell, no exec happens. */
+const SHELL_BUILTINS = new Set(['cd', 'export', 'set', 'unset', 'test', '[', '[[', 'echo', 'printf', 'true', 'false', 'exit', 'source', '.', 'trap', 'wait', 'read', 'shift', 'eval', 'return', 'local', 'ulimit', 'umask', ':']);
+
+/**
+ * Programs a shell script execs: the first word of every simple command, past assignments,
+ * keywords and builtins. Words with expansions (`$X`, backquotes) are skipped: they cannot be known.
+ */
+export function programsOfScript(script: string): string[] {
+  const out: string[] = [];
+  for (const segment of script.split(/&&|\|\||[;|&\n()]/)) {
+    const words = segment.trim().split(/\s+/).map((w) => w.replace(/^['"]|['"]$/g, ''));
+    for (const w of words) {
+      if (!w || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || SHELL_KEYWORDS.has(w)) continue;
+      if (SHELL_BUILTINS.has(w) || /[$`*?<>]/.test(w) || !/^[A-Za-z0-9_./+-]+$/.test(w)) break;
+      out.push(w);
+      break;
+    }
+  }
+  return [...new Set(out)];
 }

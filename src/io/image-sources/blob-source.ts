@@ -8,6 +8,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
+import type { FileRange } from './hasher.js';
 import { BLOCK, TarFormatError, isZeroBlock, parseHeader, parsePax } from './tar.js';
 
 /** Read buffer for blob streams: large reads keep syscall and event-loop overhead low. */
@@ -24,6 +25,8 @@ export interface BlobSource {
   head(name: string, n: number): Promise<Buffer>;
   /** Stream a file's bytes (caller must consume or destroy it). */
   stream(name: string): Readable;
+  /** Where a file's bytes are on disk (for hashing on another thread), when they are. */
+  locate(name: string): Promise<FileRange | undefined>;
 }
 
 /** `./a/b`, `/a/b` and `a//b` name the same archive member. */
@@ -63,6 +66,11 @@ export class DirectorySource implements BlobSource {
     if (size === undefined) throw new InputError(`${name} is missing`, this.display);
     if (size > max) throw new InputError(`${name} is ${size} bytes, over the limit of ${max}`, this.display);
     return readFile(path.join(this.root, assertInside(name, this.display)));
+  }
+
+  async locate(name: string): Promise<FileRange | undefined> {
+    const size = await this.size(name);
+    return size === undefined ? undefined : { file: path.join(this.root, assertInside(name, this.display)), start: 0, length: size };
   }
 
   async head(name: string, n: number): Promise<Buffer> {
@@ -126,17 +134,15 @@ export class ArchiveSource implements BlobSource {
           throw new InputError(`${(err as Error).message} of the archive`, display, undefined, undefined, { cause: err });
         }
         const bodyAt = pos + BLOCK;
+        const meta = h.flag === 'x' || h.flag === 'L' || h.flag === 'K' || h.flag === 'g';
+        if (meta && h.size > limits.maxPaxHeaderBytes) {
+          throw new InputError(`archive header of ${h.size} bytes at byte ${h.offset} exceeds the limit of ${limits.maxPaxHeaderBytes}`, display);
+        }
         if (bodyAt + h.size > fileSize) {
           throw new InputError(`archive truncated at byte ${fileSize}: member ${JSON.stringify(h.name)} at byte ${pos} needs ${h.size} bytes`, display);
         }
         pos = bodyAt + Math.ceil(h.size / BLOCK) * BLOCK;
-        if (h.flag === 'x' || h.flag === 'L' || h.flag === 'K' || h.flag === 'g') {
-          if (h.size > limits.maxPaxHeaderBytes) {
-            throw new InputError(
-              `archive header of ${h.size} bytes at byte ${h.offset} exceeds the limit of ${limits.maxPaxHeaderBytes}`,
-              display,
-            );
-          }
+        if (meta) {
           const body = Buffer.alloc(h.size);
           await fh.read(body, 0, h.size, bodyAt);
           try {
@@ -208,6 +214,11 @@ export class ArchiveSource implements BlobSource {
     } finally {
       await fh.close();
     }
+  }
+
+  locate(name: string): Promise<FileRange | undefined> {
+    const m = this.lookup(name);
+    return Promise.resolve(m ? { file: this.file, start: m.offset, length: m.size } : undefined);
   }
 
   async head(name: string, n: number): Promise<Buffer> {

@@ -9,6 +9,7 @@ import { savePodmanImage } from './podman.js';
 
 export type { BlobSource } from './blob-source.js';
 export { normaliseMember, READ_CHUNK } from './blob-source.js';
+export { RangeHasher, type FileRange } from './hasher.js';
 export { podmanEnv, REPO_CONTAINERS_CONF } from './podman.js';
 export * from './tar.js';
 

@@ -8,7 +8,8 @@ import { emptyFragment, emptyResult } from '../types.js';
 import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
 import { interpolate } from './interpolate.js';
 import { parseExpose, parsePortSpec } from './ports.js';
-import { ComposeFileSchema, ServiceSchema, validateFields } from './schema.js';
+import { ComposeFileSchema, ServiceSchema } from './schema.js';
+import { validateFields } from './validate-fields.js';
 import type { ComposeFile, ComposeService } from './schema.js';
 import { splitShellWords } from './shell-words.js';
 import { isHostPath, parseVolumeSpec } from './volumes.js';
@@ -85,6 +86,7 @@ export function extractCompose(input: ReaderInput): ReaderResult {
   }
   const services = ctx.top.services;
   if (services === undefined) {
+    if ('services' in doc.value) return result;
     diag(ctx, 'compose/no-services', 'warning', 'compose file declares no services', []);
     return result;
   }
@@ -340,13 +342,13 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
       else list.push({ name, sources: [src] });
     }
   }
-  if (svc.privileged !== undefined) {
-    const value = truthy(svc.privileged);
-    f.privileges.privileged = { value, sources: [source(ctx, [...base, 'privileged'], `${who} sets privileged: ${value}`)] };
+  const privileged = svc.privileged === undefined ? undefined : flag(ctx, svc.privileged, [...base, 'privileged']);
+  if (privileged !== undefined) {
+    f.privileges.privileged = { value: privileged, sources: [source(ctx, [...base, 'privileged'], `${who} sets privileged: ${privileged}`)] };
   }
-  if (svc.read_only !== undefined) {
-    const value = truthy(svc.read_only);
-    f.readOnlyRoot = { value, sources: [source(ctx, [...base, 'read_only'], `${who} sets read_only: ${value}`)] };
+  const readOnly = svc.read_only === undefined ? undefined : flag(ctx, svc.read_only, [...base, 'read_only']);
+  if (readOnly !== undefined) {
+    f.readOnlyRoot = { value: readOnly, sources: [source(ctx, [...base, 'read_only'], `${who} sets read_only: ${readOnly}`)] };
   }
   if (svc.user !== undefined) {
     const at: Path = [...base, 'user'];
@@ -375,7 +377,7 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
     const kind = m?.[1];
     const arg = m?.[2];
     if (kind === 'no-new-privileges') {
-      if (arg === undefined || truthy(arg)) {
+      if (arg === undefined || arg.toLowerCase() === 'true') {
         f.privileges.allowPrivilegeEscalation = { value: false, sources: [source(ctx, at, `${who} sets no-new-privileges`)] };
       }
     } else if ((kind === 'seccomp' || kind === 'apparmor') && arg === 'unconfined') {
@@ -407,7 +409,8 @@ function readCommands(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFra
   }
 
   const hc = svc.healthcheck;
-  if (hc === undefined || truthy(hc.disable ?? false) || hc.test === undefined) return;
+  if (hc === undefined || hc.test === undefined) return;
+  if (hc.disable !== undefined && flag(ctx, hc.disable, [...base, 'healthcheck', 'disable']) === true) return;
   const at: Path = [...base, 'healthcheck', 'test'];
   const test = hc.test;
   const shellCmd = (script: string, p: Path): void => {
@@ -464,7 +467,7 @@ function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragm
       continue;
     }
     const target = text(ctx, v.target, [...at, 'target']);
-    const ro = v.read_only !== undefined && truthy(v.read_only);
+    const ro = v.read_only !== undefined && flag(ctx, v.read_only, [...at, 'read_only']) === true;
     const src = v.source === undefined ? undefined : text(ctx, v.source, [...at, 'source']);
     if (v.type === 'tmpfs') {
       add({ path: target, kind: 'tmpfs' }, source(ctx, at, `${who} mounts a tmpfs at ${target}`));
@@ -583,8 +586,14 @@ export function normaliseCapability(cap: string): string {
   return up.startsWith('CAP_') ? up.slice(4) : up;
 }
 
-function truthy(v: boolean | string): boolean {
-  return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+/** A boolean field, possibly written as an interpolated string. */
+function flag(ctx: Ctx, v: boolean | string, at: Path): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = text(ctx, v, at).toLowerCase();
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  diag(ctx, 'compose/schema', 'warning', `${label(at)}: expected a boolean, not "${v}"`, at);
+  return undefined;
 }
 
 function normalisePath(p: string): string {

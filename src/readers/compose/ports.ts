@@ -36,8 +36,10 @@ export function parsePortSpec(spec: string | number): PortParse {
   const target = parts[parts.length - 1] ?? '';
   const published = parts.length >= 2 ? parts[parts.length - 2] : undefined;
   const r = range(target, protocol);
-  if (r.ok && published !== undefined && published !== '') return { ...r, published };
-  return r;
+  if (!r.ok || published === undefined || published === '') return r;
+  const pub = range(published, protocol);
+  if (!pub.ok) return { ok: false, error: `published ${pub.error}` };
+  return { ...r, published };
 }
 
 /** `expose` entries: a port or range, optionally with a protocol. */

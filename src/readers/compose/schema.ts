@@ -8,8 +8,8 @@ import { z } from 'zod';
 
 const str = z.string();
 const strOrNum = z.union([z.string(), z.number()]);
-/** Booleans may arrive as strings once `${VAR:-true}` has been interpolated. */
-export const Boolish = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])]);
+/** Booleans may be written as strings to be interpolated (`${RO:-true}`); the reader checks them. */
+export const Boolish = z.union([z.boolean(), z.string()]);
 const stringList = z.array(str);
 const stringOrList = z.union([str, stringList]);
 const dict = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
@@ -128,45 +128,3 @@ export const ComposeFileSchema = z.looseObject({
   include: z.unknown().optional(),
 });
 export type ComposeFile = z.infer<typeof ComposeFileSchema>;
-
-export interface FieldIssue {
-  path: (string | number)[];
-  message: string;
-}
-
-/**
- * Validate an object field by field: fields that fail are reported and removed, so one bad key
- * does not cost the whole service. Returns undefined only when the value is not an object at all.
- */
-export function validateFields<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-): { data?: z.infer<S>; issues: FieldIssue[] } {
-  const issues: FieldIssue[] = [];
-  let current = value;
-  // Each round removes at least one top-level field, and a valid object needs one round.
-  for (let round = 0; round < 64; round++) {
-    const r = schema.safeParse(current);
-    if (r.success) return { data: r.data, issues };
-    const drop = new Set<string>();
-    for (const issue of r.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      issues.push({ path, message: describeIssue(issue) });
-      if (path.length > 0) drop.add(String(path[0]));
-    }
-    if (drop.size === 0 || current === null || typeof current !== 'object' || Array.isArray(current)) {
-      return { issues };
-    }
-    const next: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(current)) if (!drop.has(k)) next[k] = v;
-    current = next;
-  }
-  return { issues };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
-  if (issue.code === 'invalid_union') return 'value has none of the accepted shapes';
-  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return issue.message;
-}

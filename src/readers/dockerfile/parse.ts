@@ -59,7 +59,7 @@ export function parseDockerfile(
     diagnostics.push({
       code: 'dockerfile/too-large',
       severity: 'error',
-      message: `file is larger than ${MAX_FILE_SIZE} bytes; not read as a Dockerfile`,
+      message: `file is longer than ${MAX_FILE_SIZE} characters; not read as a Dockerfile`,
       file: path,
       line: 1,
       column: 1,

@@ -138,6 +138,8 @@ export function tokenize(raw: string, startLine: number, startColumn: number, op
     if (c === '$' && raw[i + 1] === '(') {
       // Command substitution is one word however many spaces or operators it holds.
       startWord();
+      word += '$';
+      advance(1);
       let depth = 0;
       while (i < n) {
         const ch = raw[i];
@@ -189,6 +191,13 @@ const SPECIAL = /[@*#?$!0-9-]/;
  * expansion; inside double quotes the escape character only escapes `"`, `$` and itself.
  */
 export function expandWord(raw: string, lookup: Lookup, escape = '\\'): Expanded {
+  return expandAt(raw, lookup, escape, 0);
+}
+
+/** Deeper `${a:-${b:-…}}` nesting is left unexpanded: real files never go past two or three. */
+const MAX_NESTING = 16;
+
+function expandAt(raw: string, lookup: Lookup, escape: string, depth: number): Expanded {
   const unresolved: string[] = [];
   let out = '';
   let i = 0;
@@ -223,7 +232,7 @@ export function expandWord(raw: string, lookup: Lookup, escape = '\\'): Expanded
       continue;
     }
     if (c === '$') {
-      const r = expandVariable(raw, i, lookup, escape);
+      const r = expandVariable(raw, i, lookup, escape, depth);
       out += r.value;
       unresolved.push(...r.unresolved);
       i = r.end;
@@ -235,9 +244,15 @@ export function expandWord(raw: string, lookup: Lookup, escape = '\\'): Expanded
   return { value: out, unresolved: [...new Set(unresolved)] };
 }
 
-function expandVariable(raw: string, at: number, lookup: Lookup, escape: string): Expanded & { end: number } {
+function expandVariable(
+  raw: string,
+  at: number,
+  lookup: Lookup,
+  escape: string,
+  depth: number,
+): Expanded & { end: number } {
   const next = raw[at + 1] ?? '';
-  if (next === '{') return expandBraced(raw, at, lookup, escape);
+  if (next === '{') return expandBraced(raw, at, lookup, escape, depth);
   if (NAME_START.test(next)) {
     let j = at + 1;
     while (j < raw.length && NAME_CHAR.test(raw[j] as string)) j++;
@@ -259,9 +274,15 @@ function expandVariable(raw: string, at: number, lookup: Lookup, escape: string)
   return { value: '$', unresolved: [], end: at + 1 };
 }
 
-function expandBraced(raw: string, at: number, lookup: Lookup, escape: string): Expanded & { end: number } {
+function expandBraced(
+  raw: string,
+  at: number,
+  lookup: Lookup,
+  escape: string,
+  depth: number,
+): Expanded & { end: number } {
   // Find the matching brace, counting nested `${…}` in the modifier word.
-  let depth = 0;
+  let braces = 0;
   let close = -1;
   for (let j = at + 1; j < raw.length; j++) {
     const ch = raw[j];
@@ -269,10 +290,10 @@ function expandBraced(raw: string, at: number, lookup: Lookup, escape: string): 
       j++;
       continue;
     }
-    if (ch === '{') depth++;
+    if (ch === '{') braces++;
     if (ch === '}') {
-      depth--;
-      if (depth === 0) {
+      braces--;
+      if (braces === 0) {
         close = j;
         break;
       }
@@ -285,7 +306,7 @@ function expandBraced(raw: string, at: number, lookup: Lookup, escape: string): 
   const asWritten = raw.slice(at, close + 1);
   const inner = raw.slice(at + 2, close);
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([\s\S]*))?$/.exec(inner);
-  if (!m) {
+  if (!m || depth >= MAX_NESTING) {
     // Pattern forms (`${VAR#x}`, `${VAR/x/y}`) and junk: not evaluated.
     return { value: asWritten, unresolved: [inner], end: close + 1 };
   }
@@ -295,7 +316,7 @@ function expandBraced(raw: string, at: number, lookup: Lookup, escape: string): 
   const done = (v: string, unresolved: string[]): Expanded & { end: number } => ({ value: v, unresolved, end: close + 1 });
   if (modifier === undefined) return value === undefined ? done(asWritten, [name]) : done(value, []);
 
-  const word = (): Expanded => expandWord(m[3] ?? '', lookup, escape);
+  const word = (): Expanded => expandAt(m[3] ?? '', lookup, escape, depth + 1);
   const colon = modifier.startsWith(':');
   const set = value !== undefined && (!colon || value !== '');
   switch (modifier.slice(-1)) {

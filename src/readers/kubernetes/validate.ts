@@ -35,14 +35,18 @@ export function parseLenient<T>(schema: z.ZodType<T>, value: unknown): Lenient<T
   let result: z.ZodSafeParseResult<T> = first;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     if (result.success) return { data: result.data, issues };
+    const removedThisPass: NodePath[] = [];
     for (const issue of toIssues(result.error.issues)) {
-      const removed = removeField(working, issue.path);
       const key = JSON.stringify(issue.path);
+      const gone = removedThisPass.find((r) => isPrefix(r, issue.path));
+      // Already removed with an earlier issue of this pass (`httpGet` went for its missing port).
+      const removed = gone ?? removeField(working, issue.path);
       if (!seen.has(key)) {
         seen.add(key);
         issues.push({ ...issue, removed: removed ?? [] });
       }
       if (!removed) return { issues };
+      removedThisPass.push(removed);
     }
     result = schema.safeParse(working);
   }
@@ -60,8 +64,8 @@ function toIssues(raw: readonly z.core.$ZodIssue[]): FieldIssue[] {
 /**
  * Removes the field at `path`. A bad item of a scalar list removes the list (so indices of the
  * remaining items never shift); a missing required field removes the object that lacks it
- * (`httpGet` without `port` goes, the container stays). Returns false when the value as a whole
- * must go (undefined), else the path removed.
+ * (`httpGet` without `port` goes, the container stays). Returns the path removed, or undefined
+ * when the value as a whole must go.
  */
 function removeField(root: unknown, path: NodePath): NodePath | undefined {
   let cut = path.length;
@@ -79,9 +83,12 @@ function removeField(root: unknown, path: NodePath): NodePath | undefined {
   if (depth < 1) return undefined;
   const parent = chain[depth - 1];
   if (parent === undefined) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the key comes from the schema's own issue path
   delete parent[String(path[depth - 1])];
   return path.slice(0, depth);
+}
+
+function isPrefix(prefix: NodePath, path: NodePath): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -7,7 +7,7 @@
  *   const { image, containers } = await readImage('oci-archive:api.tar');
  *   console.log(image.ref, containers[0]?.processes[0]?.path);
  */
-import { parseImageSpec, openImage } from '../../io/image-sources/index.js';
+import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
 import { emptyResult, type ImageFile } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
@@ -55,6 +55,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const parsed = parseImageSpec(spec);
   const opened = await openImage(parsed, spec, limits);
+  const hasher = new RangeHasher();
   try {
     const source = opened.source;
     const loaded = opened.layout === 'oci' ? await loadOciLayout(source, limits) : await loadDockerArchive(source, limits);
@@ -75,6 +76,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
         diagnostics,
         totals,
         lower: (p) => tree.get(p),
+        hasher,
         progress: (n) => {
           done += n;
           opts.onProgress?.(done, total);
@@ -133,6 +135,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     result.diagnostics.push(...diagnostics);
     return { ...result, image: facts };
   } finally {
+    await hasher.close();
     await opened.close();
   }
 }

@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors.js';
 import type { Diagnostic } from '../../profile/model.js';
 import type { ImageFile } from '../types.js';
-import { TarFormatError, TarWalker, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
+import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
 import type { ImageLimits } from './types.js';
 
 /** st_mode type bits, so one `mode` field tells files, directories and links apart. */
@@ -54,7 +54,12 @@ export interface ScanContext {
   /** A file of the layers below (for hardlinks to them). */
   lower(path: string): ImageFile | undefined;
   progress(bytes: number): void;
+  /** Hashes large blobs on another thread; absent: hash inline. */
+  hasher?: RangeHasher;
 }
+
+/** Below this, starting the hashing thread costs more than it saves. */
+const OFFLOAD_HASH_BYTES = 8 << 20;
 
 const HEAD = 256;
 const DPKG_STATUS = '/var/lib/dpkg/status';
@@ -312,7 +317,11 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   };
 
   const walker = new TarWalker({ entry: onEntry }, { maxMetaBytes: limits.maxPaxHeaderBytes });
-  const rawHash = createHash('sha256');
+  const range = ctx.hasher && size >= OFFLOAD_HASH_BYTES ? await source.locate(plan.member) : undefined;
+  const offloaded = range && ctx.hasher ? ctx.hasher.hash(range) : undefined;
+  // Settled later; until then a rejection must not count as unhandled.
+  offloaded?.catch(() => undefined);
+  const rawHash = offloaded ? undefined : createHash('sha256');
   const tarHash = gzip && plan.expectDigest === undefined && plan.expectDiffId ? createHash('sha256') : undefined;
   const push = (chunk: Buffer): void => {
     ctx.totals.bytes += chunk.length;
@@ -326,23 +335,33 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     walker.push(chunk);
   };
 
-  async function* tap(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of input) {
-      rawHash.update(chunk);
-      ctx.progress(chunk.length);
-      yield chunk;
-    }
-  }
+  // pipeline() may report its own AbortError when the walk throws; the walk's error is the news.
+  let walkError: unknown;
   const sinkAll = async (input: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of input) push(chunk);
+    try {
+      for await (const chunk of input) push(chunk);
+    } catch (err) {
+      walkError = err;
+      throw err;
+    }
   };
 
   try {
     const raw = source.stream(plan.member);
-    if (gzip) await pipeline(raw, tap, createGunzip({ chunkSize: 1 << 20 }), sinkAll);
-    else await pipeline(raw, tap, sinkAll);
+    // A second 'data' listener sees the same chunks the pipeline does: no extra stage per chunk.
+    raw.on('data', (chunk: Buffer) => {
+      rawHash?.update(chunk);
+      ctx.progress(chunk.length);
+    });
+    if (gzip) {
+      // A deep read buffer lets inflate (on the thread pool) run ahead of the walk on this thread.
+      // (Transform options pass through zlib's constructor; its typings omit them.)
+      const gunzip = createGunzip(Object.assign({ chunkSize: 1 << 20 }, { highWaterMark: 8 << 20 }));
+      await pipeline(raw, gunzip, sinkAll);
+    } else await pipeline(raw, sinkAll);
     walker.finish();
-  } catch (err) {
+  } catch (caught) {
+    const err = walkError ?? caught;
     if (err instanceof InputError) throw err;
     if (err instanceof TarFormatError) {
       throw new InputError(`layer ${plan.digest}: ${err.message}`, ctx.display, undefined, undefined, { cause: err });
@@ -356,7 +375,7 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     throw err;
   }
 
-  const got = `sha256:${rawHash.digest('hex')}`;
+  const got = rawHash ? `sha256:${rawHash.digest('hex')}` : await (offloaded as Promise<string>);
   if (plan.expectDigest && got !== plan.expectDigest) {
     throw new InputError(`layer ${plan.digest}: blob sha256 is ${got}, not the digest ${plan.expectDigest}`, ctx.display);
   }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main, type Io } from './main.js';
+import { VERSION } from '../version.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function capture(): Io & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  return io;
+}
+
+describe('charter CLI', () => {
+  it('keeps its version in step with package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it('profiles the bundled example and the output is deterministic', async () => {
+    const a = capture();
+    const b = capture();
+    expect(await main(['profile', join(repo, 'examples/shop'), '--name', 'shop'], a)).toBe(0);
+    expect(await main(['profile', join(repo, 'examples/shop'), '--name', 'shop'], b)).toBe(0);
+    expect(a.out).toBe(b.out);
+    const charter = JSON.parse(a.out) as { containers: { name: string }[] };
+    expect(charter.containers.map((c) => c.name)).toEqual(['api', 'cache', 'db', 'web', 'worker']);
+  });
+
+  it.each([
+    ['not json or yaml', '{"apiVersion": "charter/v1", "kind":', /profile\.json:1:\d+: not a valid profile/],
+    ['a wrong field type', '{"apiVersion":"charter/v1","kind":"Charter","metadata":{"name":"x","generator":"g"},"inputs":[],"containers":[{"name":5}],"graph":{"edges":[]},"diagnostics":[]}', /profile\.json:1:\d+: not a charter\/v1 profile at \/containers\/0\/name/],
+    ['another apiVersion', 'apiVersion: charter/v0\nkind: Charter\n', /profile\.json:1:\d+: not a charter\/v1 profile at \/apiVersion/],
+    ['an alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', /profile\.json: not a valid profile/],
+  ])('explain rejects a profile with %s, naming file and position, exit 2', async (_what, text, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    const file = join(dir, 'profile.json');
+    writeFileSync(file, text);
+    const io = capture();
+    expect(await main(['explain', file, 'syscall:bind'], io)).toBe(2);
+    expect(io.err).toMatch(message);
+  });
+
+  it('a bad target does not stop the others: profile written, errors named, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM alpine\nEXPOSE 8080\nUSER 1000\n');
+    const out = join(dir, 'out', 'p.json');
+    const io = capture();
+    const code = await main(['profile', dir, 'oci-archive:/nonexistent/x.tar', join(dir, 'missing'), '-o', out], io);
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/nonexistent\/x\.tar/);
+    expect(io.err).toMatch(/missing/);
+    const charter = JSON.parse(readFileSync(out, 'utf8')) as { containers: { network: { listen: { port: number }[] } }[] };
+    expect(charter.containers[0]?.network.listen.map((l) => l.port)).toEqual([8080]);
+    // Nothing but the output (no temp files) is left in the output directory.
+    expect(readdirSync(join(dir, 'out'))).toEqual(['p.json']);
+  });
+
+  it('usage errors exit 2 and --help exits 0', async () => {
+    expect(await main(['profile'], capture())).toBe(2);
+    expect(await main(['frobnicate'], capture())).toBe(2);
+    expect(await main(['--help'], capture())).toBe(0);
+  });
+
+  it('emit writes files into the output directory only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    const profile = join(dir, 'shop.json');
+    expect(await main(['profile', join(repo, 'examples/shop'), '-o', profile], capture())).toBe(0);
+    const io = capture();
+    expect(await main(['emit', profile, '--as', 'seccomp', '-o', join(dir, 'seccomp')], io)).toBe(0);
+    expect(readdirSync(join(dir, 'seccomp')).sort()).toEqual(['api.seccomp.json', 'cache.seccomp.json', 'db.seccomp.json', 'web.seccomp.json', 'worker.seccomp.json']);
+    expect(existsSync(join(dir, 'seccomp', 'api.seccomp.json'))).toBe(true);
+  });
+});

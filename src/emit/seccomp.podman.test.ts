@@ -1,0 +1,136 @@
+/**
+ * The emitted seccomp profile and podman flags, enforced by a real podman + runc: a busybox
+ * container may write its tmpfs, but not its root, may not open a socket and may not chown.
+ * Needs root on Linux (podman with the repo's containers.conf); skipped loudly elsewhere.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Charter, ContainerCharter } from '../profile/model.js';
+import { emptyContainer } from '../profile/model.js';
+import { emitPodmanFlags } from './podman-flags.js';
+import { emitSeccomp } from './seccomp.js';
+import { named, sampleCharter, src } from './fixtures/sample-charter.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const IMAGE = 'localhost/charter-emit/bb:1';
+const canRun = process.platform === 'linux' && process.getuid?.() === 0;
+if (!canRun) {
+  console.warn('\n!!! SKIPPED src/emit/seccomp.podman.test.ts: it needs root on Linux to run podman; the seccomp profile was NOT tested in a real container !!!\n');
+}
+
+/**
+ * What a static busybox shell needs, by layer. Found with `strace -f -c busybox sh -c …` on the
+ * host plus what runc itself calls after it installs the filter and before it execs the process
+ * (it checks /proc/self/fd, closes descriptors, and its Go runtime schedules threads).
+ */
+const SYSCALLS = {
+  'container-runtime': [
+    'capget', 'capset', 'close', 'close_range', 'epoll_ctl', 'epoll_pwait', 'execve', 'exit', 'exit_group', 'fcntl',
+    'fstat', 'fstatfs', 'futex', 'getdents64', 'getpid', 'gettid', 'madvise', 'mmap', 'munmap', 'nanosleep',
+    'newfstatat', 'openat', 'prctl', 'read', 'readlinkat', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn',
+    'sched_yield', 'setgid', 'setgroups', 'setresgid', 'setresuid', 'setuid', 'sigaltstack', 'statfs', 'tgkill', 'write',
+  ],
+  'language-runtime': ['arch_prctl', 'brk', 'getrandom', 'mprotect', 'prlimit64', 'readlink', 'rseq', 'set_robust_list', 'set_tid_address', 'uname'],
+  application: [
+    'access', 'chown', 'clock_nanosleep', 'clone', 'dup2', 'dup3', 'faccessat', 'fchown', 'fchownat', 'getcwd', 'getegid',
+    'geteuid', 'getgid', 'getppid', 'getuid', 'ioctl', 'kill', 'lchown', 'lseek', 'lstat', 'mkdirat', 'pipe2',
+    'sendfile', 'stat', 'umask', 'unlinkat', 'vfork', 'wait4',
+  ],
+};
+
+function busyboxContainer(name: string, extra: { caps?: string[]; application?: string[] } = {}): ContainerCharter {
+  const c = emptyContainer(name);
+  c.network = { none: true, listen: [], ingress: [], egress: [] };
+  c.filesystem.writable = [{ path: '/tmp', kind: 'tmpfs', sources: src('scratch space') }];
+  c.capabilities = named(extra.caps ?? [], 'test');
+  c.syscalls = {
+    'container-runtime': named(SYSCALLS['container-runtime'], 'runc'),
+    'language-runtime': named(SYSCALLS['language-runtime'], 'static libc'),
+    application: named([...SYSCALLS.application, ...(extra.application ?? [])], 'busybox'),
+  };
+  return c;
+}
+
+const charter: Charter = {
+  ...sampleCharter(),
+  containers: [
+    busyboxContainer('bb'),
+    // Controls: the same container with the one thing added that the refusals hinge on.
+    busyboxContainer('bb-chown', { caps: ['CAP_CHOWN'] }),
+    busyboxContainer('bb-socket', { application: ['socket', 'connect'] }),
+  ],
+  graph: { edges: [] },
+};
+
+const env = { ...process.env, CONTAINERS_CONF: path.join(repoRoot, 'config/containers.conf') };
+
+function podman(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('podman', args, { env, encoding: 'utf8', timeout: 120_000 });
+  if (r.error !== undefined) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.skipIf(!canRun)('seccomp + podman flags in a real container', () => {
+  let dir = '';
+  const argv = new Map<string, string[]>();
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'charter-emit-'));
+    const root = path.join(dir, 'rootfs');
+    for (const d of ['bin', 'tmp', 'etc']) mkdirSync(path.join(root, d), { recursive: true });
+    copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
+    symlinkSync('busybox', path.join(root, 'bin/sh'));
+    const archive = path.join(dir, 'rootfs.tar');
+    const tar = spawnSync('tar', ['-C', root, '-cf', archive, '.'], { encoding: 'utf8' });
+    expect(tar.status, tar.stderr).toBe(0);
+    const imported = podman(['import', archive, IMAGE]);
+    expect(imported.stderr + imported.stdout).toMatch(/sha256:|Writing manifest/);
+    expect(imported.status).toBe(0);
+
+    for (const f of emitSeccomp(charter, {}).files) writeFileSync(path.join(dir, f.name), f.content);
+    const flags = emitPodmanFlags(charter, { seccompPath: (name) => path.join(dir, `${name}.seccomp.json`) });
+    for (const f of flags.files.filter((x) => x.name.endsWith('.podman.json'))) {
+      argv.set(f.name.replace(/\.podman\.json$/, ''), JSON.parse(f.content) as string[]);
+    }
+  });
+
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+    podman(['rmi', '--force', IMAGE]);
+  });
+
+  function run(container: string, script: string): { status: number | null; stdout: string; stderr: string } {
+    const flags = argv.get(container);
+    if (flags === undefined) throw new Error(`no flags for ${container}`);
+    return podman(['run', '--rm', ...flags, IMAGE, 'sh', '-c', script]);
+  }
+
+  it('emits the flags the run relies on', () => {
+    const flags = argv.get('bb') ?? [];
+    for (const f of ['--read-only', '--network', 'none', '--cap-drop', 'ALL', 'no-new-privileges']) expect(flags).toContain(f);
+    expect(flags.some((f) => f.startsWith('seccomp=') && f.endsWith('bb.seccomp.json'))).toBe(true);
+  });
+
+  const CASES: { what: string; container: string; script: string; ok: boolean; out: RegExp }[] = [
+    { what: 'writes and reads its tmpfs', container: 'bb', script: 'echo hi > /tmp/x && cat /tmp/x', ok: true, out: /^hi$/m },
+    { what: 'cannot write its root filesystem', container: 'bb', script: 'echo x > /etc/x', ok: false, out: /can't create \/etc\/x: Read-only file system/ },
+    { what: 'cannot open a listening socket', container: 'bb', script: 'nc -l -p 8080', ok: false, out: /socket: Operation not permitted/ },
+    { what: 'cannot open a client socket', container: 'bb', script: 'wget http://127.0.0.1:1/', ok: false, out: /socket: Operation not permitted/ },
+    { what: 'cannot chown without CAP_CHOWN', container: 'bb', script: 'echo x > /tmp/x && chown 1 /tmp/x', ok: false, out: /chown: \/tmp\/x: Operation not permitted/ },
+    // Controls: the refusals above come from the capability and the seccomp rule, nothing else.
+    { what: 'can chown with CAP_CHOWN', container: 'bb-chown', script: 'echo x > /tmp/x && chown 1 /tmp/x && stat -c %u /tmp/x', ok: true, out: /^1$/m },
+    { what: 'gets past socket() when the profile allows it', container: 'bb-socket', script: 'wget http://127.0.0.1:1/', ok: false, out: /can't connect to remote host|Connection refused|Network is unreachable/ },
+  ];
+  it.each(CASES)('$container $what', ({ container, script, ok, out }) => {
+    const r = run(container, script);
+    const text = `${r.stdout}${r.stderr}`;
+    if (ok) expect(r.status, text).toBe(0);
+    else expect(r.status, text).not.toBe(0);
+    expect(ok ? r.stdout : r.stderr, text).toMatch(out);
+    if (container === 'bb-socket') expect(r.stderr).not.toMatch(/socket: Operation not permitted/);
+  });
+});

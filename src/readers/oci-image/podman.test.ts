@@ -1,0 +1,129 @@
+/**
+ * Real images built with podman: a busybox-static base (podman import) plus a `podman build`
+ * layer with a script, a whiteout, USER, VOLUME and CMD, read through all four transports.
+ * Runs as root on Linux (CI); elsewhere it is skipped with a loud warning.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podmanEnv } from '../../io/image-sources/index.js';
+import { readImage } from './index.js';
+import { sha256 } from './fixtures/build.js';
+
+const canRun = process.platform === 'linux' && process.getuid?.() === 0;
+if (!canRun) {
+  console.warn('\n*** podman image tests SKIPPED: they need root on Linux (run them in CI) ***\n');
+}
+
+const BASE = 'localhost/charter-test/oci-reader-bb:1';
+const APP = 'localhost/charter-test/oci-reader-app:2';
+const BUSYBOX = '/bin/busybox';
+const SCRIPT = '#!/bin/sh\necho hello "$1"\n';
+
+const podman = (args: string[], input?: Buffer): string =>
+  execFileSync('podman', args, { env: podmanEnv(), input, maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+
+describe.runIf(canRun)('podman-built images', () => {
+  let dir: string;
+  const specs: Record<string, string> = {};
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'charter-podman-'));
+    const root = path.join(dir, 'root');
+    mkdirSync(path.join(root, 'bin'), { recursive: true });
+    copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'));
+    chmodSync(path.join(root, 'bin/busybox'), 0o755);
+    symlinkSync('busybox', path.join(root, 'bin/sh'));
+    writeFileSync(path.join(root, 'bin/removed.txt'), 'deleted by a later layer\n');
+    const rootTar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 });
+    podman(['import', '--change', 'ENTRYPOINT ["/bin/sh"]', '--change', 'EXPOSE 8080', '-', BASE], rootTar);
+
+    const ctx = path.join(dir, 'ctx');
+    mkdirSync(ctx);
+    writeFileSync(path.join(ctx, 'hello.sh'), SCRIPT, { mode: 0o755 });
+    writeFileSync(
+      path.join(ctx, 'Containerfile'),
+      [
+        `FROM ${BASE}`,
+        'COPY hello.sh /app/hello.sh',
+        'RUN ["/bin/busybox", "rm", "/bin/removed.txt"]',
+        'USER 1000',
+        'VOLUME /data',
+        'ENTRYPOINT ["/app/hello.sh"]',
+        'CMD ["world"]',
+        '',
+      ].join('\n'),
+    );
+    podman(['build', '--quiet', '-t', APP, ctx]);
+    for (const [format, name] of [
+      ['oci-archive', 'app-oci.tar'],
+      ['docker-archive', 'app-docker.tar'],
+      ['oci-dir', 'app-oci-dir'],
+    ] as const) {
+      podman(['save', '--quiet', '--format', format, '-o', path.join(dir, name), APP]);
+      specs[format] = `${format === 'oci-dir' ? 'oci' : format}:${path.join(dir, name)}`;
+    }
+    specs['podman'] = `podman:${APP}`;
+  });
+
+  afterAll(() => {
+    try {
+      podman(['rmi', '--force', APP, BASE]);
+    } catch {
+      // best effort: a failed build leaves nothing to remove
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(['oci-archive', 'docker-archive', 'oci-dir', 'podman'])('reads the app image from %s', async (format) => {
+    const spec = specs[format] as string;
+    const r = await readImage(spec);
+    const img = r.image;
+    expect(img.ref).toBe(APP);
+    expect(img.layers).toHaveLength(3);
+    expect(img.layers.every((l) => /^sha256:[0-9a-f]{64}$/.test(l.digest) && /^sha256:[0-9a-f]{64}$/.test(l.diffId))).toBe(true);
+    expect(img.config.User).toBe('1000');
+
+    // Whiteout from the RUN layer applied.
+    expect(img.files.has('/bin/removed.txt')).toBe(false);
+    const busybox = img.files.get('/bin/busybox');
+    expect(busybox).toMatchObject({ executable: 'elf', sha256: sha256(readFileSync(BUSYBOX)), layer: img.layers[0]?.digest });
+    const script = img.files.get('/app/hello.sh');
+    expect(script).toMatchObject({ executable: 'script', interpreter: '/bin/sh', sha256: sha256(SCRIPT), layer: img.layers[1]?.digest });
+    expect(execFileSync('sha256sum', [path.join(dir, 'ctx/hello.sh')]).toString().split(' ')[0]).toBe(script?.sha256);
+
+    const c = r.containers[0];
+    expect(c?.key).toEqual({ name: 'oci-reader-app', image: APP });
+    expect(c?.user?.name).toBe('1000');
+    expect(c?.listen.map((l) => `${l.port}/${l.protocol}`)).toEqual(['8080/tcp']);
+    expect(c?.writable.map((w) => `${w.path}:${w.kind}`)).toEqual(['/data:volume']);
+    // Entrypoint script + its #!/bin/sh interpreter, resolved through the symlink to busybox.
+    expect(c?.processes.map((p) => ({ path: p.path, purpose: p.purpose, sha256: p.sha256, args: p.args }))).toEqual([
+      { path: '/app/hello.sh', purpose: 'entrypoint', sha256: sha256(SCRIPT), args: ['world'] },
+      { path: '/bin/busybox', purpose: 'interpreter', sha256: busybox?.sha256, args: ['/app/hello.sh', 'world'] },
+    ]);
+    expect(c?.processes[1]?.sources[0]?.reason).toMatch(/\/bin\/sh → \/bin\/busybox via \/bin\/sh/);
+    expect(r.diagnostics).toEqual([]);
+    if (format === 'oci-archive' || format === 'oci-dir' || format === 'podman') {
+      expect(img.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(img.digest).not.toBe(img.configDigest);
+    } else expect(img.digest).toBe(img.configDigest);
+  });
+
+  it('reads the base image: /bin/sh entrypoint resolves to busybox', async () => {
+    const r = await readImage(`podman:${BASE}`);
+    expect(r.image.ref).toBe(BASE);
+    expect(r.image.layers).toHaveLength(1);
+    expect(r.containers[0]?.processes).toMatchObject([{ path: '/bin/busybox', purpose: 'entrypoint', sha256: sha256(readFileSync(BUSYBOX)) }]);
+    expect(r.image.files.has('/bin/removed.txt')).toBe(true);
+  });
+
+  it('a missing podman image is a tool error, and no temporary archive is left behind', async () => {
+    const before = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
+    await expect(readImage('podman:localhost/charter-test/does-not-exist:0')).rejects.toThrow(/podman save .* failed/);
+    const after = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
+    expect(after).toBe(before);
+  });
+});

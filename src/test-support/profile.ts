@@ -1,0 +1,24 @@
+// Test helper: profile targets through the same path as the CLI, in process.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTargets, type LoadOptions } from '../io/targets.js';
+import { buildCharter } from '../profile/build.js';
+import { loadKnowledge } from '../knowledge/index.js';
+import type { Charter, Edge } from '../profile/model.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The shared real-world corpus sits beside the repository (as in CI). */
+export const corpusRoot = resolve(repoRoot, '../shared/corpus');
+
+export async function profileTargets(targets: string[], opts: LoadOptions = {}, name = 'test'): Promise<Charter> {
+  const loaded = await loadTargets(targets, opts);
+  return buildCharter({ name, generator: 'charter test', ...loaded }, loadKnowledge());
+}
+
+/** `from → to:port/proto` for container-to-container edges, sorted. */
+export function containerEdges(ch: Charter): string[] {
+  return ch.graph.edges
+    .filter((e: Edge) => e.to.kind === 'container')
+    .map((e) => `${e.from} → ${e.to.kind === 'container' ? e.to.name : ''}:${e.port ?? '*'}/${e.protocol}`)
+    .sort();
+}
