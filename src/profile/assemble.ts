@@ -26,6 +26,7 @@ export interface ContainerDraft {
   dropped: Set<string>;
 }
 
+const PURPOSE_RANK: readonly ProcessRule['purpose'][] = ['entrypoint', 'spawned', 'interpreter', 'healthcheck', 'probe', 'role'];
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh']);
 
 export function normaliseCapability(name: string): string {
@@ -87,7 +88,17 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
 
   // Processes: what the artifacts name, resolved to the image's files. One rule per executable
   // file; the first declaration (deployment, then image, then Dockerfile) gives its purpose.
-  const processes = new RuleSet<ProcessRule>((p) => [p.path, p.sha256 ?? '']);
+  const processes = new RuleSet<ProcessRule>(
+    (p) => [p.path, p.sha256 ?? ''],
+    (a, b) => {
+      // The most central purpose wins: the workload itself before its health check or helpers.
+      if (PURPOSE_RANK.indexOf(b.purpose) < PURPOSE_RANK.indexOf(a.purpose)) {
+        a.purpose = b.purpose;
+        if (b.parent) a.parent = b.parent;
+        else delete a.parent;
+      }
+    },
+  );
   const wrappers = new Map(kb.roles.filter((r) => r.wraps).map((r) => [r.id, r.wraps?.skipPositional ?? 0]));
   const addResolved = (command: string, purpose: ProcessRule['purpose'], source: Source, args?: string[], parent?: string): string => {
     const resolved = files ? resolveExec(files, command, env, c.workingDir?.name ?? '/') : undefined;
@@ -125,11 +136,25 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
       if (child.length > 0) addArgv(child, purpose, { ...source, reason: `${source.reason} (${base} execs ${child[0]})` }, path, depth + 1);
     }
   };
+  // A manifest that overrides the launch command replaces what the image or Dockerfile would run.
+  const overrides = group.deployment.flatMap((f) => f.commands.filter((cmd) => cmd.purpose === 'entrypoint' && cmd.replaces));
+  const full = overrides.find((cmd) => cmd.replaces === 'entrypoint+cmd');
+  const argsOnly = overrides.find((cmd) => cmd.replaces === 'cmd');
+  const overridden = full !== undefined || argsOnly !== undefined;
+  const launchedBy = new Set(['entrypoint', 'spawned', 'interpreter']);
+  if (!full && argsOnly) {
+    const base = imageFrag?.launch ?? group.dockerfiles.find((d) => d.launch)?.launch;
+    const argv = [...(base?.entrypoint ?? []), ...argsOnly.argv];
+    addArgv(argv, 'entrypoint', base && base.entrypoint.length > 0 ? { ...argsOnly.source, reason: `${argsOnly.source.reason}; ENTRYPOINT ${base.entrypoint.join(' ')} from ${base.source.artifact}` } : argsOnly.source);
+  }
   for (const f of ordered) {
+    const isDeployment = group.deployment.includes(f);
     for (const p of f.processes) {
+      if (overridden && !isDeployment && launchedBy.has(p.purpose)) continue;
       for (const s of p.sources) addResolved(p.path, p.purpose, s, p.args, p.parent);
     }
     for (const cmd of f.commands) {
+      if (overridden && cmd.purpose === 'entrypoint' && (!isDeployment || cmd.replaces === 'cmd')) continue;
       const argv0 = cmd.argv[0] ?? '';
       const wrapped = cmd.shell && !(SHELLS.has(argv0.slice(argv0.lastIndexOf('/') + 1)) && cmd.argv.includes('-c'));
       // Compose and Marathon give a shell command as its words; it runs under /bin/sh -c.

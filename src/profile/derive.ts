@@ -5,7 +5,7 @@
  */
 import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from './model.js';
 import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
-import { matchRoles } from '../knowledge/index.js';
+import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from './rules.js';
@@ -22,10 +22,17 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): RoleEntry
     packages: draft.packages.map((p) => p.name),
     executables: c.processes.map((p) => p.path.slice(p.path.lastIndexOf('/') + 1)),
   });
+  // "Debian + MySQL + thin config" is a database: the base image of a Dockerfile says what it is.
+  const bases = draft.fragments.filter((f) => f.declared.kind === 'dockerfile' && f.image).map((f) => f.image as NonNullable<typeof f.image>);
+  type Match = RoleMatch & { base?: { ref: string; source: Source } };
+  const baseMatches: Match[] = bases.flatMap((b) => matchRoles(kb, { imageRef: b.ref }).map((m) => ({ ...m, base: b })));
   const roles = new Map<string, { entry: RoleEntry; sources: Source[] }>();
-  for (const m of matches) {
+  const all: Match[] = [...matches, ...baseMatches];
+  for (const m of all) {
     const sources: Source[] = [];
-    if (m.via === 'image' && c.identity.image) {
+    if (m.base) {
+      sources.push({ ...m.base.source, reason: `built FROM ${m.base.ref}, which is ${m.role.name}` });
+    } else if (m.via === 'image' && c.identity.image) {
       sources.push(...c.identity.sources.filter((s) => s.kind !== 'dockerfile').slice(0, 1).map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}` })));
     } else if (m.via === 'package') {
       sources.push(...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })));
@@ -68,7 +75,17 @@ export function applyRoles(draft: ContainerDraft, roles: readonly RoleEntry[]): 
   }
   c.capabilities = caps.values();
 
-  // Helper processes the component runs, when the image has them.
+  // Helper processes the component runs: their files when the image is known, else their names.
+  if (!draft.files) {
+    for (const r of active) {
+      if (r.category === 'language-runtime' || r.category === 'init') continue;
+      for (const name of r.processes) {
+        if (c.processes.some((p) => p.path === name || p.path.endsWith(`/${name}`))) continue;
+        c.processes.push({ path: name, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] });
+      }
+    }
+    c.processes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
   if (draft.files) {
     for (const r of active) {
       for (const name of r.processes) {

@@ -29,12 +29,17 @@ export function sortSources(sources: readonly Source[]): Source[] {
 export class RuleSet<T extends { sources: Source[] }> {
   private readonly rules = new Map<string, T>();
 
-  constructor(private readonly identity: (rule: T) => unknown) {}
+  constructor(
+    private readonly identity: (rule: T) => unknown,
+    /** Combines the other fields of two rules with one identity (sources are merged anyway). */
+    private readonly merge?: (existing: T, incoming: T) => void,
+  ) {}
 
   add(rule: T): void {
     const key = stableKey(this.identity(rule));
     const existing = this.rules.get(key);
     if (existing) {
+      this.merge?.(existing, rule);
       existing.sources = sortSources([...existing.sources, ...rule.sources]);
     } else {
       this.rules.set(key, { ...rule, sources: sortSources(rule.sources) });

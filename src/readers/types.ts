@@ -33,6 +33,8 @@ export interface EnvVar {
   name: string;
   /** Literal value; absent when it comes from a Secret/ConfigMap the run did not read. */
   value?: string;
+  /** From a Secret: used to find peers, never printed. */
+  sensitive?: boolean;
   source: Source;
 }
 
@@ -67,8 +69,15 @@ export interface ContainerFragment {
   labels: Record<string, string>;
   /** Packages installed by RUN lines or found in the image's package databases (for roles). */
   packages: { name: string; version?: string; source: Source }[];
-  /** Commands mentioned in intent (HEALTHCHECK, probes), already split into argv. */
-  commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source }[];
+  /**
+   * Commands mentioned in intent (entrypoints, HEALTHCHECK, probes), already split into argv.
+   * `replaces` (deployment manifests only): what of the image's launch command this one overrides —
+   * `entrypoint+cmd` (Kubernetes `command`, compose `entrypoint`, Marathon `cmd`) or only `cmd`
+   * (Kubernetes `args` alone, compose `command` alone, Marathon `args`).
+   */
+  commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
+  /** The image's own launch command (Dockerfile ENTRYPOINT/CMD, image config), kept apart so overrides can apply. */
+  launch?: { entrypoint: string[]; cmd: string[]; source: Source };
   /** The image's own files, when an image was read: path → file facts. */
   files?: ImageFileIndex;
 }

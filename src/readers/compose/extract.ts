@@ -400,12 +400,12 @@ function readCommands(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFra
     // An explicit entrypoint also discards the image's CMD, so only this file's command follows it.
     const argv = [...ep, ...(cmd ?? [])];
     const tail = cmd !== undefined && cmd.length > 0 ? ' followed by its command' : '';
-    push({ argv, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'entrypoint'], `${who} runs its entrypoint${tail} (replaces the image's ENTRYPOINT and CMD)`) });
+    push({ argv, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'entrypoint'], `${who} runs its entrypoint${tail} (replaces the image's ENTRYPOINT and CMD)`), replaces: 'entrypoint+cmd' });
   } else if (ep !== undefined) {
     // `entrypoint: ""` / `[]` clears the image's entrypoint: the command is the whole argv.
-    if (cmd !== undefined) push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} runs this command with the image's ENTRYPOINT cleared`) });
+    if (cmd !== undefined) push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} runs this command with the image's ENTRYPOINT cleared`), replaces: 'entrypoint+cmd' });
   } else if (cmd !== undefined) {
-    push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} command replaces the image's CMD (the image's ENTRYPOINT, if any, still runs first)`) });
+    push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} command replaces the image's CMD (the image's ENTRYPOINT, if any, still runs first)`), replaces: 'cmd' });
   }
 
   const hc = svc.healthcheck;

@@ -564,6 +564,11 @@ function toFragment(w: Walker, final: Stage): ContainerFragment {
 
   // Docker's rule: exec-form ENTRYPOINT gets CMD as arguments; shell-form ENTRYPOINT ignores CMD.
   const { entrypoint: ep, cmd } = final;
+  if (ep || cmd) {
+    const launchSource = (ep ?? cmd)?.source as Source;
+    // Overrides in manifests replace these parts; a shell-form ENTRYPOINT never takes a CMD.
+    fragment.launch = { entrypoint: ep?.argv ?? [], cmd: ep?.form === 'shell' ? [] : (cmd?.argv ?? []), source: launchSource };
+  }
   if (ep?.form === 'exec' && cmd) {
     emitCommand(fragment, [...ep.argv, ...cmd.argv], [ep.source, cmd.source], undefined, 'entrypoint', final);
   } else {

@@ -323,6 +323,16 @@ class ManifestReader {
         shell: false,
         purpose: 'entrypoint',
         source: this.source(obj, [...path, 'command'], reason),
+        replaces: 'entrypoint+cmd',
+      });
+    } else if (c.args !== undefined && c.args.length > 0) {
+      // args alone replace the image CMD; the merger puts the image ENTRYPOINT in front.
+      f.commands.push({
+        argv: [...c.args],
+        shell: false,
+        purpose: 'entrypoint',
+        source: this.source(obj, [...path, 'args'], `args of ${what} (replace the image CMD; the image ENTRYPOINT still runs)`),
+        replaces: 'cmd',
       });
     }
     this.securityContext(ctx, f, what);

@@ -155,7 +155,9 @@ describe('corpus', () => {
     ]);
     expect(f.writable).toEqual([expect.objectContaining({ path: '/tmp', kind: 'volume' })]);
     // args without command: the image ENTRYPOINT runs with them, which this file does not know.
-    expect(f.commands).toEqual([]);
+    expect(f.commands).toEqual([
+      expect.objectContaining({ argv: expect.arrayContaining(['--secure-port=10250']), replaces: 'cmd', purpose: 'entrypoint' }),
+    ]);
   });
 
   it('cassandra StatefulSet: IPC_LOCK, claim-template volume, exec probes and preStop hook', () => {

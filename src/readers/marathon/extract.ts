@@ -164,11 +164,11 @@ function readApp(ctx: Ctx, app: MarathonApp, entry: AppEntry, id: string, expand
     const at: Path = [...base, 'cmd'];
     const r = splitShellWords(app.cmd, 'shell');
     if (!r.ok) diag(ctx, 'marathon/bad-command', 'warning', `${label(at)}: ${r.error}`, at);
-    else if (r.words.length > 0) f.commands.push({ argv: r.words, shell: true, purpose: 'entrypoint', source: source(ctx, at, `${who} runs this command through /bin/sh -c`) });
+    else if (r.words.length > 0) f.commands.push({ argv: r.words, shell: true, purpose: 'entrypoint', source: source(ctx, at, `${who} runs this command through /bin/sh -c`), replaces: 'entrypoint+cmd' });
   }
   if (Array.isArray(app.args) && app.args.length > 0) {
     if (typeof app.cmd === 'string') diag(ctx, 'marathon/cmd-and-args', 'warning', `${who} sets both cmd and args; Marathon accepts only one`, [...base, 'args'], true);
-    f.commands.push({ argv: [...app.args], shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'args'], `${who} passes these arguments (after the image's ENTRYPOINT, if any)`) });
+    f.commands.push({ argv: [...app.args], shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'args'], `${who} passes these arguments (after the image's ENTRYPOINT, if any)`), replaces: 'cmd' });
   }
 
   readNetwork(ctx, app, base, f, who);

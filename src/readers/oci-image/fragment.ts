@@ -87,6 +87,9 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
   // already turned into `/bin/sh -c …` arrays by the builder.
   const entrypoint = cfg.Entrypoint ?? [];
   const argv = entrypoint.length > 0 ? [...entrypoint, ...(cfg.Cmd ?? [])] : [...(cfg.Cmd ?? [])];
+  if (argv.length > 0) {
+    frag.launch = { entrypoint: [...entrypoint], cmd: [...(cfg.Cmd ?? [])], source: { kind: 'image', artifact: ref, reason: 'image config Entrypoint and Cmd' } };
+  }
   const configured = entrypoint.length > 0 ? `Entrypoint ${q(entrypoint)} + Cmd ${q(cfg.Cmd ?? [])}` : `Cmd ${q(cfg.Cmd ?? [])}`;
   const user = cfg.User ? { user: cfg.User } : {};
 
