@@ -114,7 +114,8 @@ function envIntents(d: ContainerDraft): Intent[] {
         host: a.host,
         ...(a.port !== undefined ? { port: a.port } : {}),
         protocol: 'tcp',
-        source: { ...e.source, reason: `${e.name}=${truncate(e.value)} (${a.form.replace('-', ' ')})` },
+        // A Secret's value finds the peer but is never printed.
+        source: { ...e.source, reason: `${e.name}=${e.sensitive ? '(secret value)' : truncate(e.value)} (${a.form.replace('-', ' ')})` },
         requireResolution: !isAddressVariable(e.name) && a.form === 'host-port' && !a.host.includes('.'),
       });
     }

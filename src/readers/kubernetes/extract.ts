@@ -486,7 +486,7 @@ class ManifestReader {
         }
         for (const [key, value] of Object.entries(data.values)) {
           const reason = `${what} takes key ${key} of ${refKind} ${refName} (${data.where})`;
-          f.env.push({ name: prefix + key, ...(value !== undefined ? { value } : {}), source: this.source(obj, entryPath, reason) });
+          f.env.push({ name: prefix + key, ...(value !== undefined ? { value } : {}), ...(refKind === 'Secret' ? { sensitive: true } : {}), source: this.source(obj, entryPath, reason) });
         }
       }
     });
@@ -502,7 +502,7 @@ class ManifestReader {
         const value = data?.values[key];
         const origin = data ? data.where : 'not in this file';
         const reason = `env ${e.name} of ${what} from key ${key} of ${refKind} ${refName} (${origin})`;
-        f.env.push({ name: e.name, ...(value !== undefined ? { value } : {}), source: this.source(obj, entryPath, reason) });
+        f.env.push({ name: e.name, ...(value !== undefined ? { value } : {}), ...(refKind === 'Secret' ? { sensitive: true } : {}), source: this.source(obj, entryPath, reason) });
       } else if (from) {
         const detail = from.fieldRef
           ? `the pod field ${from.fieldRef.fieldPath}`
