@@ -7,6 +7,7 @@
  * The JSON files are imported (not read from disk) so that `tsc` emits them next to the compiled
  * module and the same code works from `src/` under vitest and from `dist/`.
  */
+import { parseImageRef } from '../util/image-ref.js';
 import rolesFile from './roles.json' with { type: 'json' };
 import imagesFile from './images.json' with { type: 'json' };
 import syscallGroupsFile from './syscall-groups.json' with { type: 'json' };
@@ -159,20 +160,7 @@ export function loadKnowledge(): KnowledgeBase {
  * @example normaliseImageRef('registry.istio.io/release/examples-bookinfo-ratings-v1:1.20.3') // 'release/examples-bookinfo-ratings-v1'
  */
 export function normaliseImageRef(ref: string): string {
-  let s = ref.trim().toLowerCase();
-  const at = s.indexOf('@');
-  if (at >= 0) s = s.slice(0, at);
-  const parts = s.split('/').filter((p) => p !== '');
-  const first = parts[0];
-  if (parts.length > 1 && first !== undefined && (first.includes('.') || first.includes(':') || first === 'localhost')) parts.shift();
-  const last = parts.length - 1;
-  const tail = parts[last];
-  if (tail !== undefined) {
-    const colon = tail.indexOf(':');
-    if (colon >= 0) parts[last] = tail.slice(0, colon);
-  }
-  if (parts.length > 1 && parts[0] === 'library') parts.shift();
-  return parts.join('/');
+  return parseImageRef(ref).repository;
 }
 
 /** True when the normalised repository path is the catalogue name or ends with `/name`. */

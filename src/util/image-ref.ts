@@ -22,7 +22,7 @@ export function parseImageRef(ref: string): ImageRef {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
   }
-  const parts = rest.split('/');
+  const parts = rest.toLowerCase().split('/').filter((p) => p !== '');
   if (parts.length > 1 && isRegistryHost(parts[0] ?? '')) parts.shift();
   let last = parts.pop() ?? '';
   let tag: string | undefined;
@@ -32,7 +32,7 @@ export function parseImageRef(ref: string): ImageRef {
     last = last.slice(0, colon);
   }
   parts.push(last);
-  if (parts.length === 2 && parts[0] === 'library') parts.shift();
+  if (parts.length > 1 && parts[0] === 'library') parts.shift();
   const out: ImageRef = { repository: parts.join('/').toLowerCase() };
   if (tag) out.tag = tag;
   if (digest) out.digest = digest;
