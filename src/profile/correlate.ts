@@ -74,8 +74,16 @@ export function correlate(fragments: readonly ContainerFragment[], images: reado
 
   for (const d of dockerfiles) {
     const ctx = normContext(d.key.buildContext);
+    // A compose service builds this file when its context is the file's directory and it names
+    // this file, or names none and the file has a default name.
+    const defaultName = /^(Dockerfile|Containerfile)$/.test(posix.basename(d.key.dockerfile ?? 'Dockerfile'));
     let targets = [...groups.values()].filter((g) =>
-      g.deployment.some((f) => f.key.buildContext !== undefined && normContext(f.key.buildContext) === ctx),
+      g.deployment.some(
+        (f) =>
+          f.key.buildContext !== undefined &&
+          normContext(f.key.buildContext) === ctx &&
+          (f.key.dockerfile !== undefined ? normContext(f.key.dockerfile) === normContext(d.key.dockerfile) : defaultName),
+      ),
     );
     if (targets.length === 0) {
       const byName = [...groups.values()].filter(

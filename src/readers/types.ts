@@ -25,6 +25,8 @@ export interface FragmentKey {
   image?: string;
   /** Compose `build.context` / Dockerfile directory, relative to the target root. */
   buildContext?: string;
+  /** The Dockerfile's path relative to the target root (Dockerfile reader; compose `build.dockerfile`). */
+  dockerfile?: string;
   /** Workload that owns it (Kubernetes Deployment etc.). */
   workload?: { kind: string; name: string; namespace?: string };
 }

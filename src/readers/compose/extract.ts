@@ -119,7 +119,11 @@ function readService(
   const image = svc.image !== undefined ? text(ctx, svc.image, [...base, 'image']) : undefined;
   if (image !== undefined) key.image = image;
   const buildContext = readBuild(ctx, svc, base);
-  if (buildContext !== undefined) key.buildContext = buildContext;
+  if (buildContext !== undefined) {
+    key.buildContext = buildContext;
+    const file = typeof svc.build === 'object' ? svc.build.dockerfile : undefined;
+    if (typeof file === 'string' && file !== '' && !posix.isAbsolute(file)) key.dockerfile = posix.normalize(posix.join(buildContext, file));
+  }
   if (image === undefined && svc.build === undefined) {
     diag(ctx, 'compose/no-image', 'warning', `${who} has neither image nor build`, base, true);
   }

@@ -170,7 +170,7 @@ describe('kitchen-sink fixture', () => {
   it('is well formed', () => expectWellFormed(r));
 
   it('uses the top-level name as scope and resolves image defaults and the build context', () => {
-    expect(api.key).toEqual({ name: 'api', scope: 'shop', image: 'registry.example/shop/api:1.4', buildContext: 'services/api' });
+    expect(api.key).toEqual({ name: 'api', scope: 'shop', image: 'registry.example/shop/api:1.4', buildContext: 'services/api', dockerfile: 'services/api/Dockerfile.prod' });
     expect(api.image?.source).toMatchObject({ pointer: '/services/api/image', line: 12, column: 12 });
   });
 

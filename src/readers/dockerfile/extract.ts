@@ -500,10 +500,12 @@ function expandedReason(ins: Instruction, value: string): string {
 export function fragmentKey(path: string, stageName: string | undefined): FragmentKey {
   const normal = posix.normalize(path.replaceAll('\\', '/'));
   const dir = posix.dirname(normal);
-  if (dir !== '.' && dir !== '/' && dir !== '') return { name: posix.basename(dir), buildContext: dir };
   const file = posix.basename(normal);
   const fromFile = /^(.+)\.(?:dockerfile|containerfile)$/i.exec(file)?.[1];
-  return { name: stageName ?? fromFile ?? 'app', buildContext: '.' };
+  // `svc/Dockerfile.worker` and `svc/worker.Dockerfile` name the worker, not the directory.
+  const suffix = /^(?:dockerfile|containerfile)\.(.+)$/i.exec(file)?.[1];
+  if (dir !== '.' && dir !== '/' && dir !== '') return { name: fromFile ?? suffix ?? posix.basename(dir), buildContext: dir, dockerfile: normal };
+  return { name: stageName ?? fromFile ?? suffix ?? 'app', buildContext: '.', dockerfile: normal };
 }
 
 function shellForm(spec: CommandSpec): { tokens: Token[] | undefined } | undefined {

@@ -62,7 +62,7 @@ describe('realistic fixtures', () => {
 
   test('multi-stage Node.js: final stage, inherited config, entrypoint + cmd', () => {
     const f = fragment(fixture('node-multistage.Dockerfile'), 'services/web/Dockerfile');
-    expect(f.key).toEqual({ name: 'web', buildContext: 'services/web' });
+    expect(f.key).toEqual({ name: 'web', buildContext: 'services/web', dockerfile: 'services/web/Dockerfile' });
     expect(f.declared).toMatchObject({ line: 28, reason: 'final build stage: FROM base AS runtime' });
     expect(f.image).toMatchObject({ ref: 'node:20.11.1-bookworm-slim', source: { line: 6 } });
     expect(f.workingDir?.name).toBe('/usr/src/app');
@@ -84,7 +84,7 @@ describe('realistic fixtures', () => {
     const r = read(fixture('python-apt.Dockerfile'), 'Dockerfile');
     expect(r.diagnostics).toEqual([]);
     const f = r.containers[0] as ContainerFragment;
-    expect(f.key).toEqual({ name: 'app', buildContext: '.' });
+    expect(f.key).toEqual({ name: 'app', buildContext: '.', dockerfile: 'Dockerfile' });
     expect(f.user?.name).toBe('appuser:appuser');
     expect(f.workingDir).toMatchObject({ name: '/app/src', source: { line: 13, reason: 'WORKDIR src (= /app/src)' } });
     expect(f.listen.map((l) => `${l.port}/${l.protocol}`)).toEqual(['8000/tcp', '8001/udp', '8002/udp', '8003/udp']);
@@ -173,14 +173,16 @@ describe('multi-stage builds', () => {
   });
 
   test('a named last stage names the fragment at the root; a directory names it elsewhere', () => {
-    expect(fragment('FROM alpine AS worker').key).toEqual({ name: 'worker', buildContext: '.' });
-    expect(fragment('FROM alpine').key).toEqual({ name: 'app', buildContext: '.' });
-    expect(fragment('FROM alpine', 'api.Dockerfile').key).toEqual({ name: 'api', buildContext: '.' });
+    expect(fragment('FROM alpine AS worker').key).toEqual({ name: 'worker', buildContext: '.', dockerfile: 'Dockerfile' });
+    expect(fragment('FROM alpine').key).toEqual({ name: 'app', buildContext: '.', dockerfile: 'Dockerfile' });
+    expect(fragment('FROM alpine', 'api.Dockerfile').key).toEqual({ name: 'api', buildContext: '.', dockerfile: 'api.Dockerfile' });
+    expect(fragment('FROM alpine', 'svc/Dockerfile.worker').key).toEqual({ name: 'worker', buildContext: 'svc', dockerfile: 'svc/Dockerfile.worker' });
     expect(fragment('FROM alpine AS worker', 'apps/billing/Dockerfile').key).toEqual({
       name: 'billing',
       buildContext: 'apps/billing',
+      dockerfile: 'apps/billing/Dockerfile',
     });
-    expect(fragment('FROM alpine', './Containerfile').key).toEqual({ name: 'app', buildContext: '.' });
+    expect(fragment('FROM alpine', './Containerfile').key).toEqual({ name: 'app', buildContext: '.', dockerfile: 'Containerfile' });
   });
 
   test('stage names match case-insensitively, like Docker', () => {
