@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,36 @@ describe('charter CLI', () => {
     expect(charter.containers[0]?.network.listen.map((l) => l.port)).toEqual([8080]);
     // Nothing but the output (no temp files) is left in the output directory.
     expect(readdirSync(join(dir, 'out'))).toEqual(['p.json']);
+  });
+
+  it('a garbage or truncated image archive is named in the error; the manifests beside it are still profiled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    writeFileSync(join(dir, 'garbage.tar'), Buffer.from('this is not a tar archive at all'.repeat(40)));
+    // A valid tar header for index.json claiming far more bytes than the file has.
+    const header = Buffer.alloc(512);
+    header.write('index.json', 0);
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write('00000100000\0', 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write('0', 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    writeFileSync(join(dir, 'truncated.tar'), Buffer.concat([header, Buffer.from('{"schemaVersion": 2,')]));
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(join(dir, 'app', 'compose.yaml'), 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n');
+    const io = capture();
+    const code = await main(['profile', `oci-archive:${join(dir, 'garbage.tar')}`, `oci-archive:${join(dir, 'truncated.tar')}`, join(dir, 'app')], io);
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/garbage\.tar/);
+    expect(io.err).toMatch(/truncated\.tar/);
+    const charter = JSON.parse(io.out) as { containers: { name: string }[] };
+    expect(charter.containers.map((c) => c.name)).toEqual(['web']);
   });
 
   it('usage errors exit 2 and --help exits 0', async () => {

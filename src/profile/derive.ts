@@ -160,8 +160,10 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     .sort((a, b) => order.indexOf(a.def.layer) - order.indexOf(b.def.layer));
   const placed = new Map<string, SyscallLayer>();
   for (const n of needs) {
-    const why = n.because.slice(0, 4).map((s) => ({ ...s, reason: `${n.def.id}: ${s.reason}` }));
-    const groupSource = kbSource(`syscall-group:${n.def.id}`, n.def.description);
+    // The floor layers need no further reason; application groups name up to two declarations that need them.
+    const why = n.def.layer === 'application' ? n.because.slice(0, 2).map((s) => ({ ...s, reason: `${n.def.id}: ${s.reason}` })) : [];
+    // The group's full description lives in the knowledge base; each syscall carries its first sentence.
+    const groupSource = kbSource(`syscall-group:${n.def.id}`, firstSentence(n.def.description));
     for (const name of n.def.syscalls) {
       const layer = placed.get(name) ?? n.def.layer;
       placed.set(name, layer);
@@ -173,4 +175,10 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     'language-runtime': layers['language-runtime'].values(),
     application: layers.application.values(),
   };
+}
+
+function firstSentence(text: string): string {
+  const m = /^(.+?[.:;])(\s|$)/.exec(text);
+  const first = (m?.[1] ?? text).replace(/[.:;]$/, '');
+  return first.length > 120 ? `${first.slice(0, 117)}...` : first;
 }

@@ -1,0 +1,53 @@
+// The bundled example's profile and its compiled forms are golden files: any change to what
+// Charter derives shows up as a reviewed diff. UPDATE_GOLDEN=1 regenerates them.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { profileTargets, repoRoot } from '../src/test-support/profile.js';
+import { EMITTERS } from '../src/emit/index.js';
+import { toJson } from '../src/profile/serialize.js';
+import { CharterSchema } from '../src/profile/model.js';
+
+const goldenDir = join(repoRoot, 'test/golden/shop');
+
+function golden(name: string, actual: string): void {
+  const file = join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
+    mkdirSync(goldenDir, { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('the bundled example', async () => {
+  const charter = await profileTargets([join(repoRoot, 'examples/shop')], {}, 'shop');
+
+  it('profile matches its golden file and validates', () => {
+    expect(CharterSchema.safeParse(charter).success).toBe(true);
+    expect(charter.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    golden('shop.charter.json', toJson(charter));
+  });
+
+  it.each(EMITTERS.map((e) => e.id))('emit --as %s matches its golden files', (id) => {
+    const emitter = EMITTERS.find((e) => e.id === id);
+    const out = emitter?.emit(charter, { container: 'api' });
+    for (const f of out?.files ?? []) golden(`${id}--${f.name}`, f.content);
+  });
+
+  it('every allow-rule carries a source', () => {
+    for (const c of charter.containers) {
+      const rules = [
+        ...c.processes,
+        ...c.network.listen,
+        ...c.network.ingress,
+        ...c.network.egress,
+        ...c.filesystem.writable,
+        ...c.capabilities,
+        ...c.syscalls['container-runtime'],
+        ...c.syscalls['language-runtime'],
+        ...c.syscalls.application,
+      ];
+      for (const r of rules) expect(r.sources.length, `${c.name} ${JSON.stringify(r).slice(0, 80)}`).toBeGreaterThan(0);
+    }
+  });
+});
