@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Tests never share the user's layer cache: each run starts with an empty one of its own.
+process.env['CHARTER_CACHE_DIR'] ??= mkdtempSync(join(tmpdir(), 'charter-test-cache-'));
 
 export default defineConfig({
   test: {

@@ -67,11 +67,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .addOption(new Option('--format <format>', 'output format').choices(PROFILE_FORMATS).default('json'))
     .option('-o, --output <file>', 'write the profile to a file instead of stdout')
     .option('--name <name>', 'application name (default: the first target\'s name)')
-    .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string }) => {
+    .option('--no-cache', 'read every image layer instead of reusing per-layer results (cache: $CHARTER_CACHE_DIR or ~/.cache/charter)')
+    .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string; cache: boolean }) => {
       if (targets.length === 0 && !opts.file?.length) throw new UserError('nothing to profile: give a directory, a file or an image reference');
       const progress = createProgress(io.isTTY);
       const loaded = await loadTargets(targets, {
         ...(opts.file ? { files: opts.file } : {}),
+        ...(opts.cache === false ? { noCache: true } : {}),
         onProgress: (label, done, total) => progress.update(label, done, total),
       }).finally(() => progress.stop());
       const first = targets[0] ?? opts.file?.[0] ?? 'app';

@@ -33,6 +33,8 @@ export interface LoadOptions {
   /** Explicit manifest files (`-f`). */
   files?: string[];
   onProgress?: (label: string, done: number, total: number) => void;
+  /** Read every image layer, ignoring the per-layer cache. */
+  noCache?: boolean;
 }
 
 export function isImageSpec(target: string): boolean {
@@ -120,6 +122,7 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
       if (isImageSpec(target)) {
         const res = await readImage(target, {
           onProgress: (d, t) => opts.onProgress?.(target, d, t),
+          ...(opts.noCache ? { cache: false as const } : {}),
         });
         out.inputs.push({ artifact: res.image.ref, kind: 'image', digest: res.image.digest });
         const fragment = res.containers[0];

@@ -91,6 +91,7 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
   const processes = new RuleSet<ProcessRule>(
     (p) => [p.path, p.sha256 ?? ''],
     (a, b) => {
+      if (b.invokedAs) a.invokedAs = uniqueSorted([...(a.invokedAs ?? []), ...b.invokedAs]);
       // The most central purpose wins: the workload itself before its health check or helpers.
       if (PURPOSE_RANK.indexOf(b.purpose) < PURPOSE_RANK.indexOf(a.purpose)) {
         a.purpose = b.purpose;
@@ -243,6 +244,7 @@ function addProcess(
         : source,
     ],
   };
+  if (resolved && resolved.requested !== resolved.path) rule.invokedAs = [resolved.requested];
   if (resolved?.file.sha256) rule.sha256 = resolved.file.sha256;
   if (args && args.length > 0) rule.args = args;
   if (parent) rule.parent = parent;
@@ -256,6 +258,7 @@ function addProcess(
       parent: rule.path,
       sources: [{ kind: 'image', artifact: imageName, path: resolved.path, layer: resolved.file.layer, reason: `interpreter on the #! line of ${resolved.path}` }],
     };
+    if (i.requested !== i.path) irule.invokedAs = [i.requested];
     if (i.file.sha256) irule.sha256 = i.file.sha256;
     if (user) irule.user = user;
     set.add(irule);

@@ -55,8 +55,9 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
   applyGraph(drafts, graph.edges);
 
   for (const d of drafts) {
-    const roles = rolesByDraft.get(d) ?? [];
-    addResolverEgress(d, roles.some((r) => !r.suspicious && r.egress === 'dns'));
+    const roles = rolesByDraft.get(d)?.entries ?? [];
+    const weak = rolesByDraft.get(d)?.weak ?? new Set<string>();
+    addResolverEgress(d, roles.some((r) => !r.suspicious && !weak.has(r.id) && r.egress === 'dns'));
     deriveCapabilities(d);
     const c = d.charter;
     c.network.none = c.network.listen.length === 0 && c.network.egress.length === 0 && c.network.ingress.length === 0 && !c.privileges.hostNetwork?.value;

@@ -10,26 +10,42 @@ import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from './rules.js';
 
+const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'busybox']);
+
 const kbSource = (kb: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb, reason });
 
 /** Ports below this need CAP_NET_BIND_SERVICE (Linux `ip_unprivileged_port_start` default). */
 const PRIVILEGED_PORT_LIMIT = 1024;
 
-export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): RoleEntry[] {
+export interface DerivedRoles {
+  entries: RoleEntry[];
+  /** Recognised by an executable's name alone, with no image to confirm it: listed, but they grant nothing beyond syscalls. */
+  weak: Set<string>;
+}
+
+const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
+export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRoles {
   const c = draft.charter;
+  // An executable name is strong evidence when it is the real file's name in the image (`postgres`);
+  // an alias of another file (`httpd` → busybox) says nothing about the component; a bare name
+  // from a Dockerfile without the image is weak evidence.
+  const realNames = c.processes.filter((p) => p.sha256 !== undefined).map((p) => basename(p.path));
+  const bareNames = draft.files ? [] : c.processes.map((p) => basename(p.path));
   const matches = matchRoles(kb, {
     ...(c.identity.image !== undefined ? { imageRef: c.identity.image } : {}),
     packages: draft.packages.map((p) => p.name),
-    executables: c.processes.map((p) => p.path.slice(p.path.lastIndexOf('/') + 1)),
+    executables: [...realNames, ...bareNames],
   });
   // "Debian + MySQL + thin config" is a database: the base image of a Dockerfile says what it is.
   const bases = draft.fragments.filter((f) => f.declared.kind === 'dockerfile' && f.image).map((f) => f.image as NonNullable<typeof f.image>);
   type Match = RoleMatch & { base?: { ref: string; source: Source } };
   const baseMatches: Match[] = bases.flatMap((b) => matchRoles(kb, { imageRef: b.ref }).map((m) => ({ ...m, base: b })));
-  const roles = new Map<string, { entry: RoleEntry; sources: Source[] }>();
+  const roles = new Map<string, { entry: RoleEntry; sources: Source[]; strong: boolean }>();
   const all: Match[] = [...matches, ...baseMatches];
   for (const m of all) {
     const sources: Source[] = [];
+    const strong = m.via !== 'executable' || realNames.includes(m.value);
     if (m.base) {
       sources.push({ ...m.base.source, reason: `built FROM ${m.base.ref}, which is ${m.role.name}` });
     } else if (m.via === 'image' && c.identity.image) {
@@ -37,22 +53,30 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): RoleEntry
     } else if (m.via === 'package') {
       sources.push(...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })));
     } else {
-      sources.push(...c.processes.filter((p) => p.path.endsWith(`/${m.value}`) || p.path === m.value).flatMap((p) => p.sources));
+      sources.push(
+        ...c.processes
+          .filter((p) => basename(p.path) === m.value)
+          .flatMap((p) => p.sources.slice(0, 2))
+          .map((s) => ({ ...s, reason: `${s.reason} (runs ${m.value}${strong ? '' : ', recognised by name only'})` })),
+      );
     }
     sources.push(kbSource(`role:${m.role.id}`, `${m.role.name}: ${m.role.source}`));
     const prev = roles.get(m.role.id);
-    roles.set(m.role.id, { entry: m.role, sources: [...(prev?.sources ?? []), ...sources] });
+    roles.set(m.role.id, { entry: m.role, sources: [...(prev?.sources ?? []), ...sources], strong: strong || (prev?.strong ?? false) });
   }
   c.roles = [...roles.values()]
     .sort((a, b) => (a.entry.id < b.entry.id ? -1 : 1))
     .map(({ entry, sources }): Role => ({ id: entry.id, name: entry.name, category: entry.category, suspicious: entry.suspicious, sources: sortSources(sources) }));
-  return [...roles.values()].map((r) => r.entry);
+  return {
+    entries: [...roles.values()].map((r) => r.entry),
+    weak: new Set([...roles.values()].filter((r) => !r.strong).map((r) => r.entry.id)),
+  };
 }
 
 /** Non-suspicious roles shape the profile; suspicious ones (shells, network tools) are only reported. */
-export function applyRoles(draft: ContainerDraft, roles: readonly RoleEntry[]): void {
+export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   const c = draft.charter;
-  const active = roles.filter((r) => !r.suspicious);
+  const active = derived.entries.filter((r) => !r.suspicious && !derived.weak.has(r.id));
   const roleSrc = (r: RoleEntry, what: string): Source => kbSource(`role:${r.id}`, `${r.name} ${what} (${r.source})`);
 
   // The component's own ports, only where nothing declares ports: declarations are more precise.
@@ -135,7 +159,10 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
   add('network-client', [...c.network.egress.flatMap((e) => e.sources)]);
   add('dns', c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container').flatMap((e) => e.sources));
   add('file-write', c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources));
-  add('process', c.processes.length > 1 ? c.processes.filter((p) => p.purpose !== 'entrypoint' || p.parent).flatMap((p) => p.sources) : []);
+  // Shells and multi-call binaries fork for every command they run; several programs mean fork + exec.
+  const programs = c.processes.flatMap((p) => [p.path, ...(p.invokedAs ?? [])]);
+  const forking = c.processes.filter((p) => [p.path, ...(p.invokedAs ?? [])].some((x) => SHELL_NAMES.has(basename(x))));
+  add('process', programs.length > 1 || forking.length > 0 ? [...forking, ...c.processes].flatMap((p) => p.sources).slice(0, 4) : []);
   add('privilege-drop', c.capabilities.filter((cap) => ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN'].includes(cap.name)).flatMap((cap) => cap.sources));
   for (const r of roles) {
     if (r.suspicious) continue;

@@ -87,21 +87,24 @@ const PRIVILEGES = ['privileged', 'hostNetwork', 'hostPID', 'hostIPC', 'allowPri
 
 function diffContainer(a: ContainerCharter, b: ContainerCharter, out: Change[]): void {
   const n = b.name;
-  const exec = (c: ContainerCharter): Keyed[] => c.processes.map((p) => ({ key: `${p.path}\0${p.sha256 ?? ''}`, subject: p.sha256 ? `${p.path} (sha256 ${p.sha256.slice(0, 12)})` : p.path, sources: p.sources }));
-  // A binary replaced at the same path is a new executable: report it as changed, not added + removed.
-  const oldByPath = new Map(a.processes.map((p) => [p.path, p]));
-  const execChanges: Change[] = [];
-  compareSets(n, 'exec', exec(a), exec(b), execChanges);
-  for (const ch of execChanges) {
-    const path = ch.subject.replace(/ \(sha256 .*\)$/, '');
-    if (ch.op === 'added' && oldByPath.has(path) && b.processes.filter((p) => p.path === path).length === 1) {
-      out.push({ ...ch, op: 'changed', subject: `${ch.subject}: binary changed` });
-    } else if (ch.op === 'removed' && b.processes.some((p) => p.path === path)) {
-      continue;
-    } else {
-      out.push(ch);
+  // Every name a file is executed by is a program of its own: `/bin/sh` newly run from busybox is new.
+  const programs = (c: ContainerCharter): Map<string, { sha?: string; path: string; sources: Source[] }> => {
+    const m = new Map<string, { sha?: string; path: string; sources: Source[] }>();
+    for (const p of c.processes) {
+      for (const name of [p.path, ...(p.invokedAs ?? [])]) m.set(name, { ...(p.sha256 ? { sha: p.sha256 } : {}), path: p.path, sources: p.sources });
     }
+    return m;
+  };
+  const before = programs(a);
+  const after = programs(b);
+  const label = (name: string, p: { sha?: string; path: string }): string =>
+    `${name}${name !== p.path ? ` (→ ${p.path})` : ''}${p.sha ? ` (sha256 ${p.sha.slice(0, 12)})` : ''}`;
+  for (const [name, p] of after) {
+    const old = before.get(name);
+    if (!old) out.push({ container: n, kind: 'exec', op: 'added', subject: label(name, p), widens: true, sources: p.sources });
+    else if ((old.sha ?? '') !== (p.sha ?? '') || old.path !== p.path) out.push({ container: n, kind: 'exec', op: 'changed', subject: `${label(name, p)}: binary changed`, widens: true, sources: p.sources });
   }
+  for (const [name, p] of before) if (!after.has(name)) out.push({ container: n, kind: 'exec', op: 'removed', subject: label(name, p), widens: false, sources: p.sources });
   compareSets(n, 'listen', a.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), b.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), out);
   const peers = (rules: ContainerCharter['network']['egress']): Keyed[] =>
     rules.map((r) => ({ key: JSON.stringify([r.peer, r.port ?? null, r.protocol]), subject: `${peerText(r.peer)}:${portText(r.port, r.protocol)}`, sources: r.sources }));

@@ -88,6 +88,11 @@ export const ProcessRuleSchema = z
   .object({
     /** Absolute path inside the container (symlinks resolved when the image is known). */
     path: z.string(),
+    /**
+     * Other paths the file is executed by (symlinks, multi-call applets: `/bin/sh` and `/bin/httpd` for
+     * `/bin/busybox`). Each is a distinct program to the user, and to `diff`.
+     */
+    invokedAs: z.array(z.string()).optional(),
     /** sha256 of the file in the image; absent when only a Dockerfile or manifest was read. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     user: z.string().optional(),

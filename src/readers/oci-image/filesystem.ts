@@ -3,15 +3,36 @@
  * that follows symlinks inside the image root only (`..` at the root stays at the root, absolute
  * link targets are relative to the image root), the way the kernel resolves them in a container.
  */
+import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
-import { isDir, isRegular, isSymlink, type LayerScan } from './layers.js';
+import { isDir, isRegular, isSymlink } from './layers.js';
 
-/** Apply one layer's whiteouts to the tree below it, then its entries (later entries win). */
-export function applyLayer(tree: Map<string, ImageFile>, scan: LayerScan): void {
-  const removed = new Set(scan.whiteouts);
-  const opaque = new Set(scan.opaque);
+/**
+ * Apply one layer to the tree below it: hardlinks to lower files take their target's facts, then
+ * the layer's whiteouts remove lower paths, then its entries are set (later entries win).
+ * Returns the problems only stacking can find (a hardlink whose target is not below).
+ */
+export function applyLayer(tree: Map<string, ImageFile>, layer: LayerAnalysis): LayerDiagnostic[] {
+  const problems: LayerDiagnostic[] = [];
+  const added = new Map<string, ImageFile>();
+  for (const f of layer.files) added.set(f.path, f);
+  for (const [path, target] of layer.lowerLinks) {
+    const t = tree.get(target);
+    if (t && isRegular(t)) {
+      // A hardlink shares its target's inode: same content, same mode.
+      added.set(path, { ...t, path, layer: layer.layer });
+    } else {
+      problems.push({
+        code: 'image-hardlink-missing',
+        severity: 'warning',
+        message: `layer ${layer.layer}: hardlink ${path} → ${target}: no such regular file before it`,
+      });
+    }
+  }
+  const removed = new Set(layer.whiteouts);
+  const opaque = new Set(layer.opaque);
   // A non-directory that replaces a lower directory hides everything below it.
-  for (const [path, f] of scan.added) {
+  for (const [path, f] of added) {
     const lower = tree.get(path);
     if (lower && isDir(lower) && !isDir(f)) removed.add(path);
   }
@@ -32,7 +53,8 @@ export function applyLayer(tree: Map<string, ImageFile>, scan: LayerScan): void 
       if (opaque.has('/')) tree.delete(path);
     }
   }
-  for (const [path, f] of scan.added) tree.set(path, f);
+  for (const [path, f] of added) tree.set(path, f);
+  return problems;
 }
 
 export interface Resolved {

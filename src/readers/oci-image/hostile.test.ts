@@ -6,9 +6,12 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, UserError } from '../../errors.js';
-import { readImage } from './index.js';
-import type { ImageLimits } from './types.js';
+import { readImage as readImageCached } from './index.js';
+import type { ImageLimits, ImageReadResult, ReadImageOptions } from './types.js';
 import { digestOf, packTar, rawHeader, sha256, writeDockerArchive, writeOciArchive, type ImageSpecInput } from './fixtures/build.js';
+
+// Hostile images are read uncached (cache behaviour has its own tests in cache.test.ts).
+const readImage = (spec: string, opts: ReadImageOptions = {}): Promise<ImageReadResult> => readImageCached(spec, { cache: false, ...opts });
 
 let dir: string;
 let n = 0;

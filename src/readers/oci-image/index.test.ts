@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLayerCache } from '../../cache/layer-cache.js';
 import { readImage } from './index.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './layers.js';
 import { packTar, sha256, writeDockerArchive, writeOciArchive, writeOciDir, type ImageSpecInput } from './fixtures/build.js';
@@ -88,8 +89,16 @@ describe.each(transports)('readImage over $name', ({ name, gzip, write, spec }) 
     const target = path.join(dir, name.replace(/\W+/g, '-'));
     const built = await write(target, { layers, gzip, ref: 'localhost/shop/api:1.0', config: CONFIG });
     const progress: [number, number][] = [];
-    const r = await readImage(spec(target), { onProgress: (d, t) => progress.push([d, t]) });
+    const r = await readImage(spec(target), { onProgress: (d, t) => progress.push([d, t]), cache: false });
     const img = r.image;
+    // The same result through a cache: once filling it, once from it (no layer read).
+    const cache = new MemoryLayerCache();
+    expect(await readImage(spec(target), { cache })).toEqual(r);
+    expect(cache.puts).toBe(layers.length);
+    const warmProgress: [number, number][] = [];
+    expect(await readImage(spec(target), { cache, onProgress: (d, t) => warmProgress.push([d, t]) })).toEqual(r);
+    expect(cache.hits).toBe(layers.length);
+    expect(warmProgress.at(-1)).toEqual(progress.at(-1));
 
     expect(img.ref).toBe('localhost/shop/api:1.0');
     expect(img.digest).toBe(built.manifestDigest);
@@ -191,7 +200,7 @@ describe('process resolution', () => {
   it.each(cases)('$name', async ({ name, config, want }) => {
     const target = path.join(dir, `proc-${name.replace(/\W+/g, '-')}.tar`);
     await writeOciArchive(target, { layers, config });
-    const r = await readImage(`oci-archive:${target}`);
+    const r = await readImage(`oci-archive:${target}`, { cache: false });
     expect(r.containers[0]?.processes.map((p) => [p.path, p.purpose, p.parent])).toEqual(want);
     expect(r.image.ref).toBe(`oci-archive:${target}`);
     if (name === 'missing command') expect(r.diagnostics.map((d) => d.code)).toEqual(['image-command-not-found']);

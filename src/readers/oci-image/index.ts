@@ -7,20 +7,33 @@
  *   const { image, containers } = await readImage('oci-archive:api.tar');
  *   console.log(image.ref, containers[0]?.processes[0]?.path);
  */
+import { createHash } from 'node:crypto';
+import { defaultLayerCache } from '../../cache/fs-layer-cache.js';
+import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../../cache/layer-cache.js';
+import type { LayerPackageRecord } from '../../cache/layer-analysis.js';
+import { InputError } from '../../errors.js';
 import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
 import { emptyResult, type ImageFile } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
 import { ImageTree, applyLayer } from './filesystem.js';
 import { buildFragment } from './fragment.js';
-import { scanLayer } from './layers.js';
+import { LAYER_ANALYZER_VERSION, scanLayer } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
-import { parseApkInstalled, parseDpkgStatus } from './packages.js';
 import type { ImageConfig } from './schema.js';
-import { DEFAULT_LIMITS, type ImageFacts, type ImagePackage, type ImageReadResult, type ImageRunConfig, type ReadImageOptions } from './types.js';
+import {
+  DEFAULT_LIMITS,
+  type ImageFacts,
+  type ImageLimits,
+  type ImagePackage,
+  type ImageReadResult,
+  type ImageRunConfig,
+  type ReadImageOptions,
+} from './types.js';
 
 export type * from './types.js';
 export { DEFAULT_LIMITS } from './types.js';
+export { LAYER_ANALYZER_VERSION } from './layers.js';
 
 /** Bumped whenever the output changes (cache keys). */
 export const OCI_IMAGE_READER_VERSION = '1';
@@ -50,9 +63,38 @@ function runConfig(c: ImageConfig['config']): ImageRunConfig {
   return out;
 }
 
-/** Read an image named by `spec` (`oci:DIR`, `oci-archive:PATH`, `docker-archive:PATH`, `podman:NAME`). */
+/** Layers read at once: two keeps both cores busy (inflate on the pool, the walk on this thread). */
+const LAYER_CONCURRENCY = 2;
+
+/** Short hash of the limits, part of each layer cache key (limits change what a layer yields). */
+export function limitsHash(limits: ImageLimits): string {
+  const keys = Object.keys(limits).sort(compareStrings) as (keyof ImageLimits)[];
+  const canonical = JSON.stringify(keys.map((k) => [k, limits[k]]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** A cache that fails to read is a miss: the cache may speed a read up, never break it. */
+async function cachedAnalysis(cache: LayerCache, key: LayerCacheKey, diffId: string): Promise<LayerAnalysis | undefined> {
+  try {
+    const hit = await cache.get(key);
+    // Same blob read under another config's diff_id claim: read it again, so the claim is checked.
+    return hit && hit.layer === key.layer && hit.diffId === diffId ? hit : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Read an image named by `spec` (`oci:DIR`, `oci-archive:PATH`, `docker-archive:PATH`, `podman:NAME`).
+ *
+ * Layers found in the cache (`opts.cache`, by default the file-system cache of
+ * {@link defaultLayerCache}; `false` for none) are not read at all; the others are read, verified
+ * and stored. Results are the same either way.
+ */
 export async function readImage(spec: string, opts: ReadImageOptions = {}): Promise<ImageReadResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const cache = opts.cache === false ? undefined : (opts.cache ?? defaultLayerCache());
+  const cacheLimits = limitsHash(limits);
   const parsed = parseImageSpec(spec);
   const opened = await openImage(parsed, spec, limits);
   const hasher = new RangeHasher();
@@ -63,45 +105,73 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     const diagnostics: Diagnostic[] = [];
     const tree = new Map<string, ImageFile>();
     const shebangArgs = new Map<string, string[]>();
-    const dbFiles = new Map<string, Buffer>();
-    const npm = new Map<string, { name: string; version: string }>();
+    // Package records by database path; a later layer's copy replaces a lower one's.
+    const dbRecords = new Map<string, LayerPackageRecord[]>();
+    const stores: Promise<void>[] = [];
     const totals = { bytes: 0, entries: 0 };
     const total = loaded.layers.reduce((n, l) => n + l.size, 0);
     let done = 0;
     opts.onProgress?.(0, total);
-    for (const layer of loaded.layers) {
-      const scan = await scanLayer(source, layer, {
-        display: spec,
-        limits,
-        diagnostics,
-        totals,
-        lower: (p) => tree.get(p),
-        hasher,
-        progress: (n) => {
-          done += n;
-          opts.onProgress?.(done, total);
-        },
-      });
-      applyLayer(tree, scan);
-      for (const [k, v] of scan.shebangArgs) shebangArgs.set(k, v);
-      for (const [k, v] of scan.dbFiles) dbFiles.set(k, v);
-      for (const [k, v] of scan.npm) npm.set(k, v);
+    const progress = (n: number): void => {
+      done += n;
+      opts.onProgress?.(done, total);
+    };
+    const analyse = async (layer: (typeof loaded.layers)[number]): Promise<LayerAnalysis> => {
+      const key: LayerCacheKey = { layer: layer.digest, analyzer: LAYER_ANALYZER_VERSION, limits: cacheLimits };
+      const hit = cache ? await cachedAnalysis(cache, key, layer.diffId) : undefined;
+      if (hit) {
+        // The limits hold over all layers, cached or not.
+        totals.entries += hit.entries;
+        totals.bytes += hit.bytes;
+        if (totals.entries > limits.maxEntries) {
+          throw new InputError(`layer ${layer.digest}: more than ${limits.maxEntries} entries`, spec);
+        }
+        if (totals.bytes > limits.maxTotalBytes) {
+          throw new InputError(`layer ${layer.digest}: uncompressed size exceeds the limit of ${limits.maxTotalBytes} bytes`, spec);
+        }
+        progress(layer.size);
+        return hit;
+      }
+      const analysis = await scanLayer(source, layer, { display: spec, limits, totals, hasher, progress });
+      // Written while other layers are read; a failed write only costs a later re-read.
+      if (cache) stores.push(cache.put(key, analysis).catch(() => undefined));
+      return analysis;
+    };
+
+    // A layer's analysis does not depend on the layers below, so layers are read a few at a time
+    // (inflate runs on the thread pool) and stacked in order as they finish.
+    const running: Promise<LayerAnalysis>[] = [];
+    const launch = (i: number): void => {
+      const layer = loaded.layers[i];
+      if (!layer) return;
+      const p = analyse(layer);
+      // Awaited in order below; until then a rejection must not count as unhandled.
+      p.catch(() => undefined);
+      running[i] = p;
+    };
+    for (let i = 0; i < LAYER_CONCURRENCY; i++) launch(i);
+    try {
+      for (let i = 0; i < loaded.layers.length; i++) {
+        const analysis = await (running[i] as Promise<LayerAnalysis>);
+        launch(i + LAYER_CONCURRENCY);
+        for (const d of analysis.diagnostics) diagnostics.push({ ...d, file: spec });
+        for (const d of applyLayer(tree, analysis)) diagnostics.push({ ...d, file: spec });
+        for (const [k, v] of analysis.shebangArgs) shebangArgs.set(k, v);
+        for (const [k, v] of analysis.packages) dbRecords.set(k, v);
+      }
+    } catch (err) {
+      // Let layers still being read settle before their source and hasher are closed.
+      await Promise.allSettled(running);
+      throw err;
     }
+    await Promise.all(stores);
 
     // Package databases as they are in the final tree (a later layer may replace or delete them).
     const packages: ImagePackage[] = [];
-    const current = (path: string): ImageFile | undefined => tree.get(path);
-    for (const [path, bytes] of dbFiles) {
-      const f = current(path);
+    for (const [path, records] of dbRecords) {
+      const f = tree.get(path);
       if (!f) continue;
-      const text = bytes.toString('utf8');
-      const ecosystem = path.startsWith('/lib/apk/') ? 'apk' : 'deb';
-      const list = ecosystem === 'apk' ? parseApkInstalled(text) : parseDpkgStatus(text);
-      for (const p of list) packages.push({ ecosystem, ...p, layer: f.layer, path });
-    }
-    for (const [path, p] of npm) {
-      const f = current(path);
-      if (f) packages.push({ ecosystem: 'npm', ...p, layer: f.layer, path });
+      for (const r of records) packages.push({ ...r, layer: f.layer, path });
     }
     packages.sort((a, b) => compareStrings(a.ecosystem, b.ecosystem) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path));
 

@@ -1,16 +1,27 @@
 /**
  * Streams one layer blob through (optional) gunzip and the tar walker, recording what the layer
- * adds, removes (whiteouts) and which package databases it holds. Nothing is written to disk and
+ * adds, removes (whiteouts) and which packages its databases list. Nothing is written to disk and
  * no body is buffered except small package databases; bodies are hashed only for executables.
+ *
+ * The result depends on the layer's bytes and the limits only, never on the layers below
+ * (hardlinks to lower files are kept as references and resolved when layers are stacked), so it
+ * can be cached per layer digest.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors.js';
-import type { Diagnostic } from '../../profile/model.js';
+import type { LayerAnalysis, LayerDiagnostic, LayerPackageRecord } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
 import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
+import { parseApkInstalled, parseDpkgStatus } from './packages.js';
 import type { ImageLimits } from './types.js';
+
+/**
+ * Version of what {@link scanLayer} records, part of every layer cache key: bump it whenever a
+ * layer's analysis changes (new facts, different classification), so old cache entries are unused.
+ */
+export const LAYER_ANALYZER_VERSION = 'oci-image-layer/1';
 
 /** st_mode type bits, so one `mode` field tells files, directories and links apart. */
 export const S_IFREG = 0o100000;
@@ -33,26 +44,11 @@ export interface LayerPlan {
   expectDiffId?: string;
 }
 
-export interface LayerScan {
-  added: Map<string, ImageFile>;
-  whiteouts: string[];
-  opaque: string[];
-  /** Contents of dpkg/apk database files, by absolute path. */
-  dbFiles: Map<string, Buffer>;
-  /** name/version of node_modules package.json files, by absolute path. */
-  npm: Map<string, { name: string; version: string }>;
-  /** Arguments after the interpreter on `#!` lines (`/usr/bin/env node` → `['node']`). */
-  shebangArgs: Map<string, string[]>;
-}
-
 export interface ScanContext {
   display: string;
   limits: ImageLimits;
-  diagnostics: Diagnostic[];
-  /** Running totals over all layers. */
+  /** Running totals over all layers (the limits hold for the whole image). */
   totals: { bytes: number; entries: number };
-  /** A file of the layers below (for hardlinks to them). */
-  lower(path: string): ImageFile | undefined;
   progress(bytes: number): void;
   /** Hashes large blobs on another thread; absent: hash inline. */
   hasher?: RangeHasher;
@@ -198,18 +194,41 @@ function parseNpm(bytes: Buffer): { name: string; version: string } | undefined 
   }
 }
 
-export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerScan> {
-  const { limits, diagnostics } = ctx;
-  const scan: LayerScan = {
-    added: new Map(),
-    whiteouts: [],
-    opaque: [],
-    dbFiles: new Map(),
-    npm: new Map(),
-    shebangArgs: new Map(),
+/** Read one layer blob and record what it changes; the blob's digest (and diff_id) are verified. */
+/** A hardlink whose target is not a regular file before it: an empty regular file, as tar would leave. */
+export function hardlinkPlaceholder(file: ImageFile): ImageFile {
+  return { ...file, mode: file.mode | S_IFREG };
+}
+
+/** Package records of a database file's body (dpkg status, apk installed, npm package.json). */
+function packageRecords(path: string, body: Buffer): LayerPackageRecord[] {
+  if (isPackageDb(path)) {
+    const ecosystem = path.startsWith('/lib/apk/') ? 'apk' : 'deb';
+    const text = body.toString('utf8');
+    return (ecosystem === 'apk' ? parseApkInstalled(text) : parseDpkgStatus(text)).map((p) => ({ ecosystem, ...p }));
+  }
+  const p = parseNpm(body);
+  return p ? [{ ecosystem: 'npm', ...p }] : [];
+}
+
+export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerAnalysis> {
+  const { limits } = ctx;
+  const added = new Map<string, ImageFile>();
+  // Hardlinks to files of lower layers: path → target, resolved when layers are stacked.
+  const lowerLinks = new Map<string, string>();
+  const whiteouts: string[] = [];
+  const opaque: string[] = [];
+  const packages = new Map<string, LayerPackageRecord[]>();
+  const shebangArgs = new Map<string, string[]>();
+  const diagnostics: LayerDiagnostic[] = [];
+  let entries = 0;
+  let bytes = 0;
+  const diag = (code: string, severity: LayerDiagnostic['severity'], message: string): void => {
+    diagnostics.push({ code, severity, message: `layer ${plan.digest}: ${message}` });
   };
-  const diag = (code: string, severity: Diagnostic['severity'], message: string): void => {
-    diagnostics.push({ code, severity, message: `layer ${plan.digest}: ${message}`, file: ctx.display });
+  const add = (path: string, file: ImageFile): void => {
+    lowerLinks.delete(path);
+    added.set(path, file);
   };
 
   if (/zstd/.test(plan.mediaType)) {
@@ -224,6 +243,7 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   }
 
   const onEntry = (h: TarHeader): BodySink | undefined => {
+    entries++;
     if (++ctx.totals.entries > limits.maxEntries) {
       throw new InputError(`layer ${plan.digest}: more than ${limits.maxEntries} entries (at ${h.name})`, h.name);
     }
@@ -239,8 +259,8 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     const base = path.slice(slash + 1);
     if (base.startsWith('.wh.')) {
       const dir = path.slice(0, slash) || '/';
-      if (base === '.wh..wh..opq') scan.opaque.push(dir);
-      else scan.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
+      if (base === '.wh..wh..opq') opaque.push(dir);
+      else whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
       return undefined;
     }
     const file: ImageFile = {
@@ -255,12 +275,12 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     switch (h.type) {
       case 'directory':
         file.mode |= S_IFDIR;
-        scan.added.set(path, file);
+        add(path, file);
         return undefined;
       case 'symlink':
         file.mode |= S_IFLNK;
         file.linkTarget = h.linkName;
-        scan.added.set(path, file);
+        add(path, file);
         return undefined;
       case 'hardlink': {
         const target = entryPath(h.linkName);
@@ -268,28 +288,37 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
           diag('image-hardlink-escapes', 'error', `hardlink ${path} → ${JSON.stringify(h.linkName)} leaves the image and was ignored`);
           return undefined;
         }
-        const t = scan.added.get(target.path) ?? ctx.lower(target.path);
+        // A target not in this layer is looked up when the layers are stacked; until then the
+        // link is an empty placeholder (what it stays when the target is missing there too).
+        const viaLower = lowerLinks.get(target.path);
+        const t = viaLower === undefined ? added.get(target.path) : undefined;
+        const below = viaLower ?? (t ? undefined : target.path);
+        if (below !== undefined) {
+          add(path, hardlinkPlaceholder(file));
+          lowerLinks.set(path, below);
+          return undefined;
+        }
         if (!t || !isRegular(t)) {
           diag('image-hardlink-missing', 'warning', `hardlink ${path} → ${target.path}: no such regular file before it`);
-          file.mode |= S_IFREG;
-          scan.added.set(path, file);
+          add(path, hardlinkPlaceholder(file));
           return undefined;
         }
         // A hardlink shares its target's inode: same content, same mode.
-        const linked: ImageFile = { ...t, path, layer: plan.digest };
-        scan.added.set(path, linked);
+        add(path, { ...t, path, layer: plan.digest });
         return undefined;
       }
       case 'file': {
         file.mode |= S_IFREG;
         file.size = h.size;
-        scan.added.set(path, file);
+        add(path, file);
         const db = isPackageDb(path);
         const npm = !db && NPM_MANIFEST.test(path);
         if (h.size === 0) {
           emptyScan(file);
           return undefined;
         }
+        // This layer's copy of a database replaces a lower one's records, even when unreadable.
+        if (db || npm) packages.set(path, []);
         if ((db || npm) && h.size > limits.maxPackageDbBytes) {
           diag('image-package-db-too-large', 'warning', `${path} is ${h.size} bytes; packages in it were not read`);
         }
@@ -299,19 +328,13 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
           plan.digest,
           limits,
           collect,
-          (bytes) => {
-            if (db) scan.dbFiles.set(path, bytes);
-            else {
-              const p = parseNpm(bytes);
-              if (p) scan.npm.set(path, p);
-            }
-          },
-          (args) => scan.shebangArgs.set(path, args),
+          (body) => packages.set(path, packageRecords(path, body)),
+          (args) => shebangArgs.set(path, args),
         );
       }
       default:
         // Devices, FIFOs: recorded so they show up in the index, never hashed.
-        scan.added.set(path, file);
+        add(path, file);
         return undefined;
     }
   };
@@ -324,6 +347,7 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   const rawHash = offloaded ? undefined : createHash('sha256');
   const tarHash = gzip && plan.expectDigest === undefined && plan.expectDiffId ? createHash('sha256') : undefined;
   const push = (chunk: Buffer): void => {
+    bytes += chunk.length;
     ctx.totals.bytes += chunk.length;
     if (ctx.totals.bytes > limits.maxTotalBytes) {
       throw new InputError(
@@ -385,5 +409,17 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
       throw new InputError(`layer ${plan.digest}: uncompressed sha256 is ${diff}, not the diff_id ${plan.expectDiffId}`, ctx.display);
     }
   }
-  return scan;
+  return {
+    layer: plan.digest,
+    diffId: plan.expectDiffId ?? '',
+    files: [...added.values()],
+    whiteouts,
+    opaque,
+    lowerLinks: [...lowerLinks],
+    packages: [...packages],
+    shebangArgs: [...shebangArgs],
+    diagnostics,
+    entries,
+    bytes,
+  };
 }

@@ -4,10 +4,12 @@
  * Runs as root on Linux (CI); elsewhere it is skipped with a loud warning.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FsLayerCache } from '../../cache/fs-layer-cache.js';
+import type { LayerCacheKey } from '../../cache/layer-cache.js';
 import { podmanEnv } from '../../io/image-sources/index.js';
 import { readImage } from './index.js';
 import { sha256 } from './fixtures/build.js';
@@ -79,8 +81,28 @@ describe.runIf(canRun)('podman-built images', () => {
 
   it.each(['oci-archive', 'docker-archive', 'oci-dir', 'podman'])('reads the app image from %s', async (format) => {
     const spec = specs[format] as string;
-    const r = await readImage(spec);
+    const r = await readImage(spec, { cache: false });
     const img = r.image;
+    // Through a file-system cache: cold (fills it), then warm (no layer read); the same result.
+    const cacheDir = mkdtempSync(path.join(tmpdir(), 'charter-podman-cache-'));
+    try {
+      const cache = new FsLayerCache(cacheDir);
+      expect(await readImage(spec, { cache })).toEqual(r);
+      expect(readdirSync(cache.layersDir)).toHaveLength(img.layers.length);
+      let hits = 0;
+      const counting = {
+        get: async (k: LayerCacheKey) => {
+          const v = await cache.get(k);
+          if (v) hits++;
+          return v;
+        },
+        put: cache.put.bind(cache),
+      };
+      expect(await readImage(spec, { cache: counting })).toEqual(r);
+      expect(hits).toBe(img.layers.length);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
     expect(img.ref).toBe(APP);
     expect(img.layers).toHaveLength(3);
     expect(img.layers.every((l) => /^sha256:[0-9a-f]{64}$/.test(l.digest) && /^sha256:[0-9a-f]{64}$/.test(l.diffId))).toBe(true);
@@ -113,7 +135,7 @@ describe.runIf(canRun)('podman-built images', () => {
   });
 
   it('reads the base image: /bin/sh entrypoint resolves to busybox', async () => {
-    const r = await readImage(`podman:${BASE}`);
+    const r = await readImage(`podman:${BASE}`, { cache: false });
     expect(r.image.ref).toBe(BASE);
     expect(r.image.layers).toHaveLength(1);
     expect(r.containers[0]?.processes).toMatchObject([{ path: '/bin/busybox', purpose: 'entrypoint', sha256: sha256(readFileSync(BUSYBOX)) }]);
@@ -122,7 +144,7 @@ describe.runIf(canRun)('podman-built images', () => {
 
   it('a missing podman image is a tool error, and no temporary archive is left behind', async () => {
     const before = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
-    await expect(readImage('podman:localhost/charter-test/does-not-exist:0')).rejects.toThrow(/podman save .* failed/);
+    await expect(readImage('podman:localhost/charter-test/does-not-exist:0', { cache: false })).rejects.toThrow(/podman save .* failed/);
     const after = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
     expect(after).toBe(before);
   });

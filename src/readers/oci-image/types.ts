@@ -1,4 +1,5 @@
 /** Public types of the image reader. */
+import type { LayerCache } from '../../cache/layer-cache.js';
 import type { ImageFileIndex, ReaderResult } from '../types.js';
 
 export interface ImageLimits {
@@ -80,4 +81,9 @@ export interface ReadImageOptions {
   /** Progress in bytes of layer blobs read, out of the total of all layer blobs. */
   onProgress?: (done: number, total: number) => void;
   limits?: Partial<ImageLimits>;
+  /**
+   * Per-layer analysis cache. Default: the file-system cache (`$CHARTER_CACHE_DIR`, else
+   * `$XDG_CACHE_HOME/charter`, else `~/.cache/charter`); `false`: read every layer.
+   */
+  cache?: LayerCache | false;
 }
