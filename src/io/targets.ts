@@ -84,9 +84,12 @@ async function walk(root: string, diagnostics: Diagnostic[]): Promise<string[]> 
   return out.sort();
 }
 
-function display(root: string, file: string): string {
+/** How a file is named in the profile: relative to its target directory, or to the working directory when below it. */
+function display(root: string, file: string, prefix = ''): string {
   const rel = relative(root, file);
-  return (rel === '' ? basename(file) : rel).split(sep).join('/');
+  // Outside the working directory a relative name (`../../x`) says less than the path itself.
+  const shown = rel === '' ? basename(file) : rel.startsWith('..') ? file : rel;
+  return `${prefix}${shown.split(sep).join('/')}`;
 }
 
 async function readManifest(path: string, shown: string, explicit: boolean, out: LoadedTargets): Promise<void> {
@@ -117,6 +120,9 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
   const cwd = process.cwd();
   let done = 0;
   const all = [...targets, ...(opts.files ?? []).map((f) => `file:${f}`)];
+  // Several directories: each file is named with its directory's name in front, so names stay distinct.
+  const dirTargets = targets.filter((t) => !isImageSpec(t));
+  const multi = dirTargets.length > 1;
   for (const target of all) {
     try {
       if (isImageSpec(target)) {
@@ -138,7 +144,7 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
         });
         if (info.isDirectory()) {
           const files = await walk(path, out.diagnostics);
-          for (const f of files) await readManifest(f, display(path, f), false, out);
+          for (const f of files) await readManifest(f, display(path, f, multi ? `${basename(path)}/` : ''), false, out);
         } else {
           await readManifest(path, basename(path), true, out);
         }
