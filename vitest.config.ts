@@ -9,6 +9,7 @@ process.env['CHARTER_CACHE_DIR'] ??= mkdtempSync(join(tmpdir(), 'charter-test-ca
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     // Container tests build real images; give them room but never hang CI.
     testTimeout: 240_000,
     hookTimeout: 600_000,
