@@ -28,7 +28,7 @@ export function renderCharterText(ch: Charter): string {
     lines.push('  processes:');
     for (const p of c.processes) lines.push(`    ${p.path}${p.sha256 ? ` sha256:${p.sha256.slice(0, 16)}…` : ''} [${p.purpose}]${where(p.sources)}`);
     if (c.processes.length === 0) lines.push('    (none declared)');
-    lines.push(`  network: ${c.network.none ? 'none' : ''}`);
+    lines.push(`  network: ${c.network.none ? 'none' : c.privileges.hostNetwork?.value ? 'HOST (shares the host\'s network namespace)' : ''}`);
     for (const p of c.network.listen) lines.push(`    listen ${p.port}/${p.protocol}${where(p.sources)}`);
     for (const e of c.network.ingress) lines.push(`    ingress from ${peerText(e.peer)}${e.port !== undefined ? ` to ${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
     for (const e of c.network.egress) lines.push(`    egress to ${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);

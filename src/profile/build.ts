@@ -55,6 +55,7 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
   applyGraph(drafts, graph.edges);
 
   for (const d of drafts) {
+    addHostNetwork(d);
     const roles = rolesByDraft.get(d)?.entries ?? [];
     const weak = rolesByDraft.get(d)?.weak ?? new Set<string>();
     addResolverEgress(d, roles.some((r) => !r.suspicious && !weak.has(r.id) && r.egress === 'dns'));
@@ -87,6 +88,19 @@ function addTmp(d: ContainerDraft): void {
     sources: [{ kind: 'knowledge', artifact: 'charter-knowledge', kb: 'principle:tmp', reason: 'POSIX programs may write scratch files in /tmp; it is a private in-memory tmpfs' }],
   });
   w.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** A container on the host's network can reach anything the host can: the profile says so plainly. */
+function addHostNetwork(d: ContainerDraft): void {
+  const c = d.charter;
+  const flag = c.privileges.hostNetwork;
+  if (!flag?.value) return;
+  const set = new RuleSet<PeerRule>((r) => [r.peer, r.port ?? -1, r.protocol]);
+  set.addAll(c.network.egress);
+  for (const protocol of ['tcp', 'udp'] as const) {
+    set.add({ peer: { kind: 'any' }, protocol, sources: flag.sources.map((s) => ({ ...s, reason: `${s.reason} (host network: any peer)` })) });
+  }
+  c.network.egress = set.values();
 }
 
 /** Containers that talk to named peers, or whose role needs names resolved, may reach the resolver on port 53. */
