@@ -15,7 +15,7 @@ const VALUE: LayerAnalysis = {
   whiteouts: [],
   opaque: [],
   lowerLinks: [],
-  packages: [],
+  analyses: [],
   shebangArgs: [],
   diagnostics: [],
   entries: 1,

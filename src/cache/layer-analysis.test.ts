@@ -28,9 +28,39 @@ const ANALYSIS: LayerAnalysis = {
   whiteouts: ['/etc/gone'],
   opaque: ['/opt'],
   lowerLinks: [['/bin/bb', '/bin/busybox']],
-  packages: [
-    ['/var/lib/dpkg/status', [{ ecosystem: 'deb', name: 'libc6', version: '2.36' }]],
-    ['/big/status', []],
+  analyses: [
+    {
+      path: '/var/lib/dpkg/status',
+      analyzer: 'dpkg',
+      components: [
+        {
+          ecosystem: 'deb',
+          name: 'libc6',
+          version: '2.36-9',
+          purl: 'pkg:deb/debian/libc6@2.36-9?arch=amd64',
+          sourceName: 'glibc',
+          sourceVersion: '2.36-9',
+          arch: 'amd64',
+          layer: LAYER,
+          path: '/var/lib/dpkg/status',
+        },
+      ],
+    },
+    { path: '/etc/os-release', analyzer: 'os-release', os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' } },
+    {
+      path: '/app/.env',
+      analyzer: 'secrets',
+      findings: [
+        {
+          kind: 'secret',
+          id: 'CHARTER-SECRET-AWS',
+          aliases: [],
+          severity: 'high',
+          title: 'AWS access key',
+          locations: [{ artifact: 'img', layer: LAYER, path: '/app/.env', line: 2 }],
+        },
+      ],
+    },
   ],
   shebangArgs: [['/run.sh', ['-e']]],
   diagnostics: [{ code: 'image-entry-absolute', severity: 'warning', message: 'layer x: absolute' }],
@@ -69,7 +99,12 @@ describe('layer analysis encoding', () => {
     ['a sparse index out of range', (e) => (e['links'] = [[99, 'x']])],
     ['a bad sha256', (e) => (e['sha256'] = [[1, 'zz']])],
     ['an unknown executable kind', (e) => (e['exec'] = [[1, 'pe']])],
-    ['an unknown ecosystem', (e) => (e['packages'] = [['/p', [['rpm', 'a', '1']]]])],
+    ['an unknown ecosystem', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'cargo', name: 'a', version: '1', purl: 'p' }] }])],
+    ['a component without a purl', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1' }] }])],
+    ['a component with an unknown field', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1', purl: 'p', evil: 1 }] }])],
+    ['a finding of an unknown kind', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', findings: [{ kind: 'gossip', id: 'x', aliases: [], severity: 'low', title: 't', locations: [] }] }])],
+    ['an os without an id', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', os: { versionId: '12' } }])],
+    ['an analysis without its analyzer', (e) => (e['analyses'] = [{ path: '/p' }])],
     ['a bad severity', (e) => (e['diagnostics'] = [{ code: 'x', severity: 'fatal', message: 'm' }])],
   ])('the schema rejects %s', (_, spoil) => {
     const e = good();

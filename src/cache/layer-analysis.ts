@@ -11,14 +11,20 @@
  * foreign input like any other.
  */
 import { z } from 'zod';
+import type { Finding } from '../hygiene/types.js';
+import type { Component, OsRelease } from '../inventory/types.js';
 import type { ImageFile } from '../readers/types.js';
+import { ComponentSchema, FindingSchema, OsReleaseSchema, asComponent, asFinding, asOsRelease } from './analyzer-output-schema.js';
 
-export type LayerEcosystem = 'deb' | 'apk' | 'npm';
-
-export interface LayerPackageRecord {
-  ecosystem: LayerEcosystem;
-  name: string;
-  version: string;
+/** What one file analyzer found in one file of the layer (kept only when it found something). */
+export interface LayerFileAnalysis {
+  /** Absolute path of the file in the image. */
+  path: string;
+  /** The analyzer's `type`. */
+  analyzer: string;
+  components?: Component[];
+  findings?: Finding[];
+  os?: OsRelease;
 }
 
 export interface LayerDiagnostic {
@@ -43,8 +49,11 @@ export interface LayerAnalysis {
    * for each; stacking the layers replaces it with the target's facts when the target exists.
    */
   lowerLinks: [string, string][];
-  /** Package records per database file (dpkg, apk, npm package.json) this layer holds; empty when unreadable. */
-  packages: [string, LayerPackageRecord[]][];
+  /**
+   * File analyzers' results for this layer's files, in entry order. Whether a result still holds
+   * in the image (its file not deleted or replaced by a later layer) is decided when stacking.
+   */
+  analyses: LayerFileAnalysis[];
   /** Arguments after the interpreter on `#!` lines (`/usr/bin/env node` → `['node']`). */
   shebangArgs: [string, string[]][];
   /** Problems found in the layer (their `file` is the image spec, added by the reader). */
@@ -54,7 +63,7 @@ export interface LayerAnalysis {
   bytes: number;
 }
 
-export const LAYER_CACHE_FORMAT = 'charter-layer-cache/1';
+export const LAYER_CACHE_FORMAT = 'charter-layer-cache/2';
 
 const MAX_MODE = 0o177777;
 const str = z.string();
@@ -90,7 +99,15 @@ export const LayerCacheEntrySchema = z
     whiteouts: z.array(str),
     opaque: z.array(str),
     lowerLinks: z.array(z.tuple([str, str])),
-    packages: z.array(z.tuple([str, z.array(z.tuple([z.enum(['deb', 'apk', 'npm']), str, str]))])),
+    analyses: z.array(
+      z.strictObject({
+        path: str,
+        analyzer: str,
+        components: z.array(ComponentSchema).optional(),
+        findings: z.array(FindingSchema).optional(),
+        os: OsReleaseSchema.optional(),
+      }),
+    ),
     shebang: z.array(z.tuple([str, z.array(str)])),
     diagnostics: z.array(z.object({ code: str, severity: z.enum(['error', 'warning', 'info']), message: str })),
   })
@@ -133,7 +150,7 @@ export function encodeLayerAnalysis(key: LayerCacheKey, a: LayerAnalysis): Layer
     whiteouts: a.whiteouts,
     opaque: a.opaque,
     lowerLinks: a.lowerLinks,
-    packages: a.packages.map(([p, list]) => [p, list.map((r) => [r.ecosystem, r.name, r.version] as [LayerEcosystem, string, string])]),
+    analyses: a.analyses,
     shebang: a.shebangArgs,
     diagnostics: a.diagnostics,
   };
@@ -177,7 +194,13 @@ export function decodeLayerAnalysis(e: LayerCacheEntry): LayerAnalysis {
     whiteouts: e.whiteouts,
     opaque: e.opaque,
     lowerLinks: e.lowerLinks,
-    packages: e.packages.map(([p, list]) => [p, list.map(([ecosystem, name, version]) => ({ ecosystem, name, version }))]),
+    analyses: e.analyses.map((r) => ({
+      path: r.path,
+      analyzer: r.analyzer,
+      ...(r.components ? { components: r.components.map(asComponent) } : {}),
+      ...(r.findings ? { findings: r.findings.map(asFinding) } : {}),
+      ...(r.os ? { os: asOsRelease(r.os) } : {}),
+    })),
     shebangArgs: e.shebang,
     diagnostics: e.diagnostics,
     entries: e.entries,

@@ -1,7 +1,8 @@
 /**
  * The `charter` command line. Commands are thin: parse options, call one library function, render,
  * return an exit code. Exit codes are chosen here and only here:
- *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing) · 2 bad input · 3 internal error
+ *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing, scan failed its policy)
+ *   · 2 bad input · 3 internal error
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,8 @@ import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
 import type { Charter } from '../profile/model.js';
+import { registerScanCommand } from './commands/scan.js';
+import { registerDbCommand } from './commands/db.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -149,6 +152,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         for (const f of out.files) io.stdout(out.files.length > 1 ? `# ${f.name}\n${f.content}` : f.content);
       }
     });
+
+  // Commands in src/cli/commands/ register themselves; exit codes stay decided here.
+  const ctx = { io, setExitCode: (code: number) => void (exitCode = code) };
+  registerScanCommand(program, ctx);
+  registerDbCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsLayerCache } from '../../cache/fs-layer-cache.js';
 import { MemoryLayerCache, type LayerAnalysis, type LayerCache, type LayerCacheKey } from '../../cache/layer-cache.js';
 import { InputError } from '../../errors.js';
-import { LAYER_ANALYZER_VERSION, limitsHash, readImage } from './index.js';
+import { LAYER_CACHE_FORMAT } from '../../cache/layer-analysis.js';
+import { layerCacheAnalyzer, limitsHash, readImage } from './index.js';
 import { DEFAULT_LIMITS } from './types.js';
 import { packTar, sha256, writeDockerArchive, writeOciArchive, writeOciDir } from './fixtures/build.js';
 
@@ -80,7 +81,8 @@ describe.each([
     const spy = new Spy(new MemoryLayerCache());
     expect(await readImage(spec, { cache: spy })).toEqual(plain);
     expect(spy.hit).toEqual([]);
-    expect(spy.stored).toEqual(plain.image.layers.map((l) => l.digest));
+    // Layers are read two at a time: stored in the order they finish.
+    expect([...spy.stored].sort()).toEqual(plain.image.layers.map((l) => l.digest).sort());
     expect(await readImage(spec, { cache: spy })).toEqual(plain);
     expect(spy.hit).toEqual(plain.image.layers.map((l) => l.digest));
     expect(spy.stored).toHaveLength(2);
@@ -174,16 +176,16 @@ describe('file-system cache under readImage', () => {
 
     // Corrupt one entry: it is ignored (the layer is read again) and rewritten.
     const victim = path.join(fs.layersDir, names[0] as string);
-    await writeFile(victim, '{"format":"charter-layer-cache/1","paths":[');
+    await writeFile(victim, `{"format":"${LAYER_CACHE_FORMAT}","paths":[`);
     const spy2 = new Spy(fs);
     expect(await readImage(spec, { cache: spy2 })).toEqual(plain);
     expect(spy2.hit).toHaveLength(1);
     expect(errors).toEqual(['get']);
-    expect(JSON.parse(await readFile(victim, 'utf8'))).toMatchObject({ format: 'charter-layer-cache/1' });
+    expect(JSON.parse(await readFile(victim, 'utf8'))).toMatchObject({ format: LAYER_CACHE_FORMAT });
 
     // An entry copied under another analyzer version's name is refused: it records its own key.
-    const key = { layer: plain.image.layers[0]?.digest as string, analyzer: LAYER_ANALYZER_VERSION, limits: limitsHash(DEFAULT_LIMITS) };
-    const bumped = { ...key, analyzer: `${LAYER_ANALYZER_VERSION}+next` };
+    const key = { layer: plain.image.layers[0]?.digest as string, analyzer: layerCacheAnalyzer(), limits: limitsHash(DEFAULT_LIMITS) };
+    const bumped = { ...key, analyzer: `${layerCacheAnalyzer()},next@1` };
     expect(await fs.get(key)).toBeDefined();
     expect(await fs.get(bumped)).toBeUndefined();
     await writeFile(fs.fileFor(bumped), await readFile(fs.fileFor(key)));

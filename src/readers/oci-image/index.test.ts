@@ -105,7 +105,7 @@ describe.each(transports)('readImage over $name', ({ name, gzip, write, spec }) 
     expect(img.configDigest).toBe(built.configDigest);
     expect(img.layers.map((l) => l.digest)).toEqual(built.layerDigests);
     expect(img.layers.map((l) => l.diffId)).toEqual(layers.map((l) => `sha256:${sha256(l)}`));
-    expect(img.os).toBe('linux');
+    expect(img.platformOs).toBe('linux');
     expect(img.config.ExposedPorts).toEqual(['53/udp', '8080/tcp']);
     expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
 

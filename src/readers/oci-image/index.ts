@@ -10,14 +10,16 @@
 import { createHash } from 'node:crypto';
 import { defaultLayerCache } from '../../cache/fs-layer-cache.js';
 import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../../cache/layer-cache.js';
-import type { LayerPackageRecord } from '../../cache/layer-analysis.js';
 import { InputError } from '../../errors.js';
+import type { FileAnalyzer } from '../../inventory/analyzer.js';
+import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
 import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
 import { emptyResult, type ImageFile } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
 import { ImageTree, applyLayer } from './filesystem.js';
 import { buildFragment } from './fragment.js';
+import { stackInventory, type LayerAnalyses } from './inventory.js';
 import { LAYER_ANALYZER_VERSION, scanLayer } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
 import type { ImageConfig } from './schema.js';
@@ -73,6 +75,14 @@ export function limitsHash(limits: ImageLimits): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/**
+ * The `analyzer` part of a layer cache key: the layer scan's version plus every file analyzer's
+ * `type@version`, since what a layer yields depends on the analyzers run over it.
+ */
+export function layerCacheAnalyzer(analyzers: readonly FileAnalyzer[] = FILE_ANALYZERS): string {
+  return `${LAYER_ANALYZER_VERSION}+${analyzerKey(analyzers)}`;
+}
+
 /** A cache that fails to read is a miss: the cache may speed a read up, never break it. */
 async function cachedAnalysis(cache: LayerCache, key: LayerCacheKey, diffId: string): Promise<LayerAnalysis | undefined> {
   try {
@@ -95,6 +105,8 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cache = opts.cache === false ? undefined : (opts.cache ?? defaultLayerCache());
   const cacheLimits = limitsHash(limits);
+  const analyzers = opts.analyzers ?? FILE_ANALYZERS;
+  const cacheAnalyzer = layerCacheAnalyzer(analyzers);
   const parsed = parseImageSpec(spec);
   const opened = await openImage(parsed, spec, limits);
   const hasher = new RangeHasher();
@@ -105,8 +117,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     const diagnostics: Diagnostic[] = [];
     const tree = new Map<string, ImageFile>();
     const shebangArgs = new Map<string, string[]>();
-    // Package records by database path; a later layer's copy replaces a lower one's.
-    const dbRecords = new Map<string, LayerPackageRecord[]>();
+    const layerAnalyses: LayerAnalyses[] = [];
     const stores: Promise<void>[] = [];
     const totals = { bytes: 0, entries: 0 };
     const total = loaded.layers.reduce((n, l) => n + l.size, 0);
@@ -117,7 +128,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
       opts.onProgress?.(done, total);
     };
     const analyse = async (layer: (typeof loaded.layers)[number]): Promise<LayerAnalysis> => {
-      const key: LayerCacheKey = { layer: layer.digest, analyzer: LAYER_ANALYZER_VERSION, limits: cacheLimits };
+      const key: LayerCacheKey = { layer: layer.digest, analyzer: cacheAnalyzer, limits: cacheLimits };
       const hit = cache ? await cachedAnalysis(cache, key, layer.diffId) : undefined;
       if (hit) {
         // The limits hold over all layers, cached or not.
@@ -132,7 +143,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
         progress(layer.size);
         return hit;
       }
-      const analysis = await scanLayer(source, layer, { display: spec, limits, totals, hasher, progress });
+      const analysis = await scanLayer(source, layer, { display: spec, limits, totals, hasher, progress, analyzers });
       // Written while other layers are read; a failed write only costs a later re-read.
       if (cache) stores.push(cache.put(key, analysis).catch(() => undefined));
       return analysis;
@@ -157,7 +168,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
         for (const d of analysis.diagnostics) diagnostics.push({ ...d, file: spec });
         for (const d of applyLayer(tree, analysis)) diagnostics.push({ ...d, file: spec });
         for (const [k, v] of analysis.shebangArgs) shebangArgs.set(k, v);
-        for (const [k, v] of analysis.packages) dbRecords.set(k, v);
+        layerAnalyses.push({ layer: analysis.layer, analyses: analysis.analyses });
       }
     } catch (err) {
       // Let layers still being read settle before their source and hasher are closed.
@@ -166,17 +177,17 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     }
     await Promise.all(stores);
 
-    // Package databases as they are in the final tree (a later layer may replace or delete them).
-    const packages: ImagePackage[] = [];
-    for (const [path, records] of dbRecords) {
-      const f = tree.get(path);
-      if (!f) continue;
-      for (const r of records) packages.push({ ...r, layer: f.layer, path });
-    }
-    packages.sort((a, b) => compareStrings(a.ecosystem, b.ecosystem) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path));
-
     const files = new Map([...tree.entries()].sort((a, b) => compareStrings(a[0], b[0])));
     const imageTree = new ImageTree(files);
+    const inventory = stackInventory(layerAnalyses, imageTree);
+    const packages: ImagePackage[] = inventory.components.map((c) => ({
+      ecosystem: c.ecosystem,
+      name: c.name,
+      version: c.version,
+      layer: c.layer ?? '',
+      path: c.path ?? '',
+    }));
+    packages.sort((a, b) => compareStrings(a.ecosystem, b.ecosystem) || compareStrings(a.name, b.name) || compareStrings(a.path, b.path));
     for (const link of imageTree.escapingSymlinks()) {
       diagnostics.push({
         code: 'image-symlink-escapes',
@@ -190,13 +201,16 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
       ref,
       digest: loaded.digest,
       configDigest: loaded.configDigest,
-      os: loaded.config.os,
+      platformOs: loaded.config.os,
       architecture: loaded.config.architecture,
       config: runConfig(loaded.config.config),
       history: (loaded.config.history ?? []).map((h) => h.created_by ?? ''),
       layers: loaded.layers.map((l) => ({ digest: l.digest, diffId: l.diffId, size: l.size, mediaType: l.mediaType })),
       files,
       packages,
+      components: inventory.components,
+      findings: inventory.findings,
+      ...(inventory.os ? { os: inventory.os } : {}),
     };
     const fragment = buildFragment({ facts, tree: imageTree, shebangArgs, diagnostics, display: spec });
     fragment.files = files;

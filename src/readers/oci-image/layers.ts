@@ -1,7 +1,8 @@
 /**
  * Streams one layer blob through (optional) gunzip and the tar walker, recording what the layer
- * adds, removes (whiteouts) and which packages its databases list. Nothing is written to disk and
- * no body is buffered except small package databases; bodies are hashed only for executables.
+ * adds, removes (whiteouts) and what the file analyzers (src/inventory/registry.ts) find in the
+ * files they ask for. Nothing is written to disk and no body is buffered except the files an
+ * analyzer asked for (each bounded by its `maxBytes`); bodies are hashed only for executables.
  *
  * The result depends on the layer's bytes and the limits only, never on the layers below
  * (hardlinks to lower files are kept as references and resolved when layers are stacked), so it
@@ -11,17 +12,17 @@ import { createHash, type Hash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors.js';
-import type { LayerAnalysis, LayerDiagnostic, LayerPackageRecord } from '../../cache/layer-analysis.js';
+import type { LayerAnalysis, LayerDiagnostic, LayerFileAnalysis } from '../../cache/layer-analysis.js';
+import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import type { ImageFile } from '../types.js';
 import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
-import { parseApkInstalled, parseDpkgStatus } from './packages.js';
 import type { ImageLimits } from './types.js';
 
 /**
  * Version of what {@link scanLayer} records, part of every layer cache key: bump it whenever a
  * layer's analysis changes (new facts, different classification), so old cache entries are unused.
  */
-export const LAYER_ANALYZER_VERSION = 'oci-image-layer/1';
+export const LAYER_ANALYZER_VERSION = 'oci-image-layer/2';
 
 /** st_mode type bits, so one `mode` field tells files, directories and links apart. */
 export const S_IFREG = 0o100000;
@@ -52,24 +53,14 @@ export interface ScanContext {
   progress(bytes: number): void;
   /** Hashes large blobs on another thread; absent: hash inline. */
   hasher?: RangeHasher;
+  /** File analyzers asked about every regular file (their `type@version` is in the cache key). */
+  analyzers: readonly FileAnalyzer[];
 }
 
 /** Below this, starting the hashing thread costs more than it saves. */
 const OFFLOAD_HASH_BYTES = 8 << 20;
 
 const HEAD = 256;
-const DPKG_STATUS = '/var/lib/dpkg/status';
-const DPKG_STATUS_D = '/var/lib/dpkg/status.d/';
-const APK_INSTALLED = '/lib/apk/db/installed';
-const NPM_MANIFEST = /\/node_modules\/(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/;
-
-export function isPackageDb(path: string): boolean {
-  return (
-    path === DPKG_STATUS ||
-    path === APK_INSTALLED ||
-    (path.startsWith(DPKG_STATUS_D) && !path.slice(DPKG_STATUS_D.length).includes('/') && !path.endsWith('.md5sums'))
-  );
-}
 
 export type EntryPath = { ok: true; path: string; absolute: boolean } | { ok: false };
 
@@ -104,13 +95,15 @@ function tooBig(layer: string, path: string, size: number, limit: number, what: 
 
 /**
  * Body sink of a regular file: keeps the first bytes to classify it (ELF, `#!`), hashes it when
- * it is executable, collects it when it is a package database.
+ * it is executable, collects it when a file analyzer asked for it.
  */
 class FileSink implements BodySink {
   private head: Buffer | undefined;
   private headFill = 0;
   private hash: Hash | undefined;
-  private parts: Buffer[] | undefined;
+  /** The whole body, for the analyzers that asked (its size is known and bounded: one allocation, no concat). */
+  private body: Buffer | undefined;
+  private bodyFill = 0;
   private decided = false;
 
   constructor(
@@ -122,7 +115,7 @@ class FileSink implements BodySink {
     private readonly onShebang: (args: string[]) => void,
   ) {
     this.head = Buffer.allocUnsafe(Math.min(HEAD, file.size));
-    if (collect) this.parts = [];
+    if (collect) this.body = Buffer.allocUnsafe(file.size);
     if (file.mode & 0o111) {
       if (file.size > limits.maxFileBytes) throw tooBig(layer, file.path, file.size, limits.maxFileBytes, 'executable');
       this.hash = createHash('sha256');
@@ -130,7 +123,7 @@ class FileSink implements BodySink {
   }
 
   data(chunk: Buffer): void {
-    if (this.parts) this.parts.push(Buffer.from(chunk));
+    if (this.body) this.bodyFill += chunk.copy(this.body, this.bodyFill);
     if (this.decided) {
       this.hash?.update(chunk);
       return;
@@ -174,7 +167,7 @@ class FileSink implements BodySink {
   end(): void {
     if (!this.decided) this.decide();
     if (this.hash) this.file.sha256 = this.hash.digest('hex');
-    if (this.parts) this.onCollected(Buffer.concat(this.parts));
+    if (this.body) this.onCollected(this.bodyFill === this.body.length ? this.body : this.body.subarray(0, this.bodyFill));
   }
 }
 
@@ -183,34 +176,104 @@ function emptyScan(file: ImageFile): void {
   if (file.mode & 0o111) file.sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 }
 
-function parseNpm(bytes: Buffer): { name: string; version: string } | undefined {
-  try {
-    const data: unknown = JSON.parse(bytes.toString('utf8'));
-    if (typeof data !== 'object' || data === null) return undefined;
-    const { name, version } = data as Record<string, unknown>;
-    return typeof name === 'string' && typeof version === 'string' ? { name, version } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Read one layer blob and record what it changes; the blob's digest (and diff_id) are verified. */
 /** A hardlink whose target is not a regular file before it: an empty regular file, as tar would leave. */
 export function hardlinkPlaceholder(file: ImageFile): ImageFile {
   return { ...file, mode: file.mode | S_IFREG };
 }
 
-/** Package records of a database file's body (dpkg status, apk installed, npm package.json). */
-function packageRecords(path: string, body: Buffer): LayerPackageRecord[] {
-  if (isPackageDb(path)) {
-    const ecosystem = path.startsWith('/lib/apk/') ? 'apk' : 'deb';
-    const text = body.toString('utf8');
-    return (ecosystem === 'apk' ? parseApkInstalled(text) : parseDpkgStatus(text)).map((p) => ({ ecosystem, ...p }));
+const MAX_ANALYZER_DIAGNOSTICS = 100;
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs the file analyzers over one layer's files: which ones want a file (`required`, asked once
+ * per regular file), and what they find in its body (read once however many want it). One
+ * analyzer failing on one file is a diagnostic; the scan goes on.
+ */
+class LayerAnalyzers {
+  /** Results per path; a later entry for the same path replaces them, as tar does the file. */
+  readonly results = new Map<string, LayerFileAnalysis[]>();
+  private readonly broken = new Set<string>();
+  /** Diagnostics told per analyzer: a hostile layer must not turn into millions of messages. */
+  private readonly told = new Map<string, number>();
+
+  constructor(
+    private readonly analyzers: readonly FileAnalyzer[],
+    private readonly layer: string,
+    private readonly maxBytes: number,
+    private readonly diag: (code: string, severity: LayerDiagnostic['severity'], message: string) => void,
+  ) {}
+
+  /** The analyzers that will read this file; those that want it but cannot have it are told why. */
+  wanting(path: string, size: number, mode: number): FileAnalyzer[] {
+    let out: FileAnalyzer[] | undefined;
+    for (const a of this.analyzers) {
+      let wants: boolean;
+      try {
+        wants = a.required(path, { size, mode });
+      } catch (err) {
+        this.fail(a, 'required', path, err);
+        continue;
+      }
+      if (!wants) continue;
+      const limit = Math.min(a.maxBytes, this.maxBytes);
+      if (size > limit) {
+        this.diag('image-analyzer-file-too-large', 'warning', `${path} is ${size} bytes, over the ${limit}-byte limit of the ${a.type} analyzer; it was not analysed`);
+        continue;
+      }
+      (out ??= []).push(a);
+    }
+    return out ?? [];
   }
-  const p = parseNpm(body);
-  return p ? [{ ecosystem: 'npm', ...p }] : [];
+
+  analyze(path: string, body: Uint8Array, analyzers: readonly FileAnalyzer[]): void {
+    const records: LayerFileAnalysis[] = [];
+    for (const a of analyzers) {
+      let out;
+      try {
+        out = a.analyze(path, body, this.layer);
+      } catch (err) {
+        this.fail(a, 'analyze', path, err);
+        continue;
+      }
+      for (const d of out.diagnostics ?? []) {
+        const told = (this.told.get(a.type) ?? 0) + 1;
+        this.told.set(a.type, told);
+        if (told > MAX_ANALYZER_DIAGNOSTICS) continue;
+        // Messages name the file once, whether or not the analyzer already did.
+        this.diag(d.code, d.severity, d.message.startsWith(path) ? d.message : `${path}: ${d.message}`);
+        if (told === MAX_ANALYZER_DIAGNOSTICS) {
+          this.diag('image-analyzer-diagnostics-capped', 'info', `the ${a.type} analyzer's further diagnostics in this layer are not shown`);
+        }
+      }
+      const r: LayerFileAnalysis = { path, analyzer: a.type };
+      if (out.components && out.components.length > 0) {
+        // Provenance is the plumbing's to give: this layer, this file, whatever the analyzer said.
+        r.components = out.components.map((c) => ({ ...c, layer: this.layer, path: c.path ?? path }));
+      }
+      if (out.findings && out.findings.length > 0) r.findings = out.findings;
+      if (out.os) r.os = out.os;
+      if (r.components || r.findings || r.os) records.push(r);
+    }
+    if (records.length > 0) this.results.set(path, records);
+  }
+
+  /** A later entry replaced the file: what was found in the earlier one no longer holds. */
+  replaced(path: string): void {
+    this.results.delete(path);
+  }
+
+  private fail(a: FileAnalyzer, phase: 'required' | 'analyze', path: string, err: unknown): void {
+    // `required` runs on every file: its failure is told once per analyzer and layer.
+    if (phase === 'required') {
+      if (this.broken.has(a.type)) return;
+      this.broken.add(a.type);
+    }
+    this.diag('image-analyzer-failed', 'warning', `the ${a.type} analyzer's ${phase} failed on ${path}: ${errorText(err)}`);
+  }
 }
 
+/** Read one layer blob and record what it changes; the blob's digest (and diff_id) are verified. */
 export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerAnalysis> {
   const { limits } = ctx;
   const added = new Map<string, ImageFile>();
@@ -218,7 +281,6 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   const lowerLinks = new Map<string, string>();
   const whiteouts: string[] = [];
   const opaque: string[] = [];
-  const packages = new Map<string, LayerPackageRecord[]>();
   const shebangArgs = new Map<string, string[]>();
   const diagnostics: LayerDiagnostic[] = [];
   let entries = 0;
@@ -226,8 +288,10 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   const diag = (code: string, severity: LayerDiagnostic['severity'], message: string): void => {
     diagnostics.push({ code, severity, message: `layer ${plan.digest}: ${message}` });
   };
+  const analyzers = new LayerAnalyzers(ctx.analyzers, plan.digest, limits.maxPackageDbBytes, diag);
   const add = (path: string, file: ImageFile): void => {
     lowerLinks.delete(path);
+    analyzers.replaced(path);
     added.set(path, file);
   };
 
@@ -311,24 +375,18 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
         file.mode |= S_IFREG;
         file.size = h.size;
         add(path, file);
-        const db = isPackageDb(path);
-        const npm = !db && NPM_MANIFEST.test(path);
+        const wanting = analyzers.wanting(path, h.size, file.mode);
         if (h.size === 0) {
           emptyScan(file);
+          if (wanting.length > 0) analyzers.analyze(path, Buffer.alloc(0), wanting);
           return undefined;
         }
-        // This layer's copy of a database replaces a lower one's records, even when unreadable.
-        if (db || npm) packages.set(path, []);
-        if ((db || npm) && h.size > limits.maxPackageDbBytes) {
-          diag('image-package-db-too-large', 'warning', `${path} is ${h.size} bytes; packages in it were not read`);
-        }
-        const collect = (db || npm) && h.size <= limits.maxPackageDbBytes;
         return new FileSink(
           file,
           plan.digest,
           limits,
-          collect,
-          (body) => packages.set(path, packageRecords(path, body)),
+          wanting.length > 0,
+          (body) => analyzers.analyze(path, body, wanting),
           (args) => shebangArgs.set(path, args),
         );
       }
@@ -416,7 +474,7 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     whiteouts,
     opaque,
     lowerLinks: [...lowerLinks],
-    packages: [...packages],
+    analyses: [...analyzers.results.values()].flat(),
     shebangArgs: [...shebangArgs],
     diagnostics,
     entries,

@@ -110,6 +110,8 @@ describe.runIf(canRun)('podman-built images', () => {
 
     // Whiteout from the RUN layer applied.
     expect(img.files.has('/bin/removed.txt')).toBe(false);
+    // busybox-static alone: no package database, no os-release, nothing for the analyzers.
+    expect([img.components, img.packages, img.findings, img.os]).toEqual([[], [], [], undefined]);
     const busybox = img.files.get('/bin/busybox');
     expect(busybox).toMatchObject({ executable: 'elf', sha256: sha256(readFileSync(BUSYBOX)), layer: img.layers[0]?.digest });
     const script = img.files.get('/app/hello.sh');

@@ -1,5 +1,8 @@
 /** Public types of the image reader. */
 import type { LayerCache } from '../../cache/layer-cache.js';
+import type { Finding } from '../../hygiene/types.js';
+import type { FileAnalyzer } from '../../inventory/analyzer.js';
+import type { Component, Ecosystem, OsRelease } from '../../inventory/types.js';
 import type { ImageFileIndex, ReaderResult } from '../types.js';
 
 export interface ImageLimits {
@@ -13,7 +16,10 @@ export interface ImageLimits {
   maxPaxHeaderBytes: number;
   /** Largest JSON document (index, manifest, config). */
   maxJsonBytes: number;
-  /** Largest package database file kept in memory for parsing. */
+  /**
+   * Largest file kept in memory for a file analyzer (package databases, manifests …); each
+   * analyzer's own `maxBytes` applies too. (Named for its first use, kept for cache-key stability.)
+   */
   maxPackageDbBytes: number;
 }
 
@@ -23,7 +29,8 @@ export const DEFAULT_LIMITS: ImageLimits = {
   maxEntries: 1_000_000,
   maxPaxHeaderBytes: 1024 ** 2,
   maxJsonBytes: 16 * 1024 ** 2,
-  maxPackageDbBytes: 64 * 1024 ** 2,
+  // Official Node.js executables (~100 MB) are read whole by the node-binary analyzer.
+  maxPackageDbBytes: 128 * 1024 ** 2,
 };
 
 export interface ImageLayer {
@@ -35,8 +42,9 @@ export interface ImageLayer {
   mediaType: string;
 }
 
-export type PackageEcosystem = 'deb' | 'apk' | 'npm';
+export type PackageEcosystem = Ecosystem;
 
+/** A component in the shape the profile's package list uses (derived from `ImageFacts.components`). */
 export interface ImagePackage {
   ecosystem: PackageEcosystem;
   name: string;
@@ -65,14 +73,22 @@ export interface ImageFacts {
   /** Manifest digest; for docker-archive (which has no manifest) the config digest, i.e. the image ID. */
   digest: string;
   configDigest: string;
-  os: string;
+  /** Config `os` (`linux`, `windows`): the platform; the distribution is `os` below. */
+  platformOs: string;
   architecture: string;
   config: ImageRunConfig;
   /** `created_by` of each history entry, oldest first. */
   history: string[];
   layers: ImageLayer[];
   files: ImageFileIndex;
+  /** One per component, for the profile's role detection. */
   packages: ImagePackage[];
+  /** Installed packages and runtimes in the final file system, sorted, one per purl and declaring file. */
+  components: Component[];
+  /** What file analyzers found in any layer (history: a file deleted later is still in the image). */
+  findings: Finding[];
+  /** From the final /etc/os-release or /usr/lib/os-release. */
+  os?: OsRelease;
 }
 
 export type ImageReadResult = ReaderResult & { image: ImageFacts };
@@ -86,4 +102,9 @@ export interface ReadImageOptions {
    * `$XDG_CACHE_HOME/charter`, else `~/.cache/charter`); `false`: read every layer.
    */
   cache?: LayerCache | false;
+  /**
+   * File analyzers run over every layer. Default: the registry's table (src/inventory/registry.ts);
+   * `[]` lists no components or findings (and is cached under its own key).
+   */
+  analyzers?: readonly FileAnalyzer[];
 }

@@ -1,0 +1,185 @@
+/**
+ * Reads a policy file: YAML (or JSON) text in, a Policy plus every problem out. All problems are
+ * collected at once, Falco-style, each with a stable code and the file, line and column of the
+ * node at fault, so one run of `charter scan --policy` shows everything to fix.
+ */
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { Diagnostic } from '../../profile/model.js';
+import { FINDING_KINDS, type FindingKind } from '../types.js';
+import { PolicyFileSchema, type IgnoreRule, type Policy, type PolicyFile, type Threshold } from './schema.js';
+
+/** Policies are hand-written and short; anything bigger is not a policy. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+export interface ParsedPolicy {
+  /** Absent when any diagnostic is an error. */
+  policy?: Policy;
+  diagnostics: Diagnostic[];
+}
+
+type Path = readonly PropertyKey[];
+
+interface Position {
+  line?: number;
+  column?: number;
+}
+
+function nodeAt(doc: Document, path: Path): Node | undefined {
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      node = pair?.value ?? undefined;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+    } else {
+      return undefined;
+    }
+  }
+  return (node ?? undefined) as Node | undefined;
+}
+
+/** The key node of `key` inside the map at `path` (an unknown key is reported where it is written). */
+function keyNodeAt(doc: Document, path: Path, key: string): Node | undefined {
+  const map = path.length === 0 ? doc.contents : nodeAt(doc, path);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+  return (pair?.key ?? undefined) as Node | undefined;
+}
+
+function positionOf(node: Node | undefined, lc: LineCounter): Position {
+  const start = node?.range?.[0];
+  if (start === undefined) return {};
+  const p = lc.linePos(start);
+  return { line: p.line, column: p.col };
+}
+
+/** Deepest existing node on `path`: a missing field points at its parent. */
+function positionNear(doc: Document, path: Path, lc: LineCounter): Position {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? (doc.contents as Node | null) ?? undefined : nodeAt(doc, path.slice(0, n));
+    const pos = positionOf(node, lc);
+    if (pos.line !== undefined) return pos;
+  }
+  return { line: 1, column: 1 };
+}
+
+function diag(code: string, severity: Diagnostic['severity'], message: string, file: string, pos: Position): Diagnostic {
+  return { code, severity, message, file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.column !== undefined ? { column: pos.column } : {}) };
+}
+
+function pointer(path: Path): string {
+  return path.length === 0 ? '' : ` at /${path.map(String).join('/')}`;
+}
+
+/** Stable codes for zod issues, so tests and tools can match on them. */
+function issueCode(issue: { code: string; path: Path; message: string }): string {
+  const last = issue.path[issue.path.length - 1];
+  if (issue.code === 'unrecognized_keys') return 'policy/unknown-key';
+  if (last === 'expires') return 'policy/bad-date';
+  if (last === 'reason') return 'policy/missing-reason';
+  if (last === 'severity' || (issue.path.includes('kinds') && issue.message.startsWith('bad severity'))) return 'policy/bad-severity';
+  if (issue.message.startsWith('bad severity')) return 'policy/bad-severity';
+  if (issue.message.startsWith('unknown finding kind')) return 'policy/bad-kind';
+  if (last === 'id' || issue.path.includes('allow') || issue.path.includes('deny')) return 'policy/bad-id';
+  return 'policy/invalid';
+}
+
+function toPolicy(file: string, data: PolicyFile, doc: Document, lc: LineCounter): Policy {
+  const failOn: Partial<Record<FindingKind, Threshold>> = {};
+  const severity = data.failOn?.severity;
+  const kinds = data.failOn?.kinds;
+  if (kinds === undefined) {
+    // A threshold alone applies to every kind.
+    if (severity !== undefined) for (const k of FINDING_KINDS) failOn[k] = severity;
+  } else if (Array.isArray(kinds)) {
+    for (const k of kinds) failOn[k] = severity ?? 'high';
+  } else {
+    for (const [k, t] of Object.entries(kinds) as [FindingKind, Threshold | undefined][]) failOn[k] = t ?? severity ?? 'high';
+  }
+  const ignore: IgnoreRule[] = (data.ignore ?? []).map((r, i) => ({
+    id: r.id,
+    ...(r.component !== undefined ? { component: r.component } : {}),
+    ...(r.path !== undefined ? { path: r.path } : {}),
+    reason: r.reason,
+    ...(r.expires !== undefined ? { expires: r.expires } : {}),
+    source: { file, ...positionNear(doc, ['ignore', i], lc) },
+  }));
+  return {
+    failOn,
+    onlyWithFix: data.onlyWithFix ?? false,
+    ignore,
+    checks: { allow: data.checks?.allow ?? [], deny: data.checks?.deny ?? [] },
+    ...(data.maxFindings !== undefined ? { maxFindings: data.maxFindings } : {}),
+    file,
+  };
+}
+
+/**
+ * Parses a policy. Never throws: syntax errors, schema violations (unknown keys, bad severities,
+ * bad dates, missing reasons …) and contradictions all come back as diagnostics.
+ *
+ * @example
+ *   const { policy, diagnostics } = parsePolicy(text, 'charter-policy.yaml');
+ *   if (!policy) console.error(diagnostics.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'));
+ */
+export function parsePolicy(text: string, file: string): ParsedPolicy {
+  if (text.length > MAX_POLICY_BYTES) {
+    return { diagnostics: [diag('policy/too-large', 'error', `policy file larger than ${MAX_POLICY_BYTES} bytes`, file, { line: 1, column: 1 })] };
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const diagnostics: Diagnostic[] = [];
+  for (const err of doc.errors) {
+    const p = lc.linePos(err.pos[0]);
+    diagnostics.push(diag('policy/syntax', 'error', err.message.split('\n')[0] ?? 'YAML syntax error', file, { line: p.line, column: p.col }));
+  }
+  if (diagnostics.length > 0) return { diagnostics };
+  let data: unknown;
+  try {
+    // Aliases are capped: a policy has no use for them and a bomb must not expand.
+    data = doc.toJS({ maxAliasCount: 10 });
+  } catch (e) {
+    return { diagnostics: [diag('policy/syntax', 'error', e instanceof Error ? e.message : String(e), file, { line: 1, column: 1 })] };
+  }
+  if (data === null || data === undefined) {
+    return { diagnostics: [diag('policy/empty', 'error', 'empty policy file: expected apiVersion: charter/v1 and kind: Policy', file, { line: 1, column: 1 })] };
+  }
+  const parsed = PolicyFileSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          const pos = positionOf(keyNodeAt(doc, issue.path, key), lc);
+          diagnostics.push(diag('policy/unknown-key', 'error', `unknown key ${JSON.stringify(key)}${pointer(issue.path)}`, file, pos.line ? pos : positionNear(doc, issue.path, lc)));
+        }
+        continue;
+      }
+      if (issue.code === 'invalid_union') {
+        // `kinds` is a list or a map. A branch whose shape matched failed deeper inside: report
+        // its issues; when neither shape matched, say what either looks like.
+        const inner = issue.errors.find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+        if (inner) {
+          for (const i of inner) {
+            const path = [...issue.path, ...i.path];
+            diagnostics.push(diag(issueCode({ ...i, path }), 'error', `${i.message}${pointer(path)}`, file, positionNear(doc, path, lc)));
+          }
+          continue;
+        }
+        const message = 'expected a list of kinds or a map from kind to severity';
+        diagnostics.push(diag('policy/invalid', 'error', `${message}${pointer(issue.path)}`, file, positionNear(doc, issue.path, lc)));
+        continue;
+      }
+      diagnostics.push(diag(issueCode(issue), 'error', `${issue.message}${pointer(issue.path)}`, file, positionNear(doc, issue.path, lc)));
+    }
+  } else {
+    // Contradictions the schema cannot see.
+    const allow = new Set(parsed.data.checks?.allow ?? []);
+    (parsed.data.checks?.deny ?? []).forEach((id, i) => {
+      if (allow.has(id)) diagnostics.push(diag('policy/allow-and-deny', 'error', `${id} is both allowed and denied`, file, positionNear(doc, ['checks', 'deny', i], lc)));
+    });
+  }
+  diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  if (!parsed.success || diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return { policy: toPolicy(file, parsed.data, doc, lc), diagnostics };
+}
