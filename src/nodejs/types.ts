@@ -1,0 +1,75 @@
+/**
+ * Contracts of the Node.js intent analysis: the static analyzer (src/nodejs/analyze) reports which
+ * Node.js APIs an application can reach, by API id; the API → syscall map (src/knowledge/node-syscalls)
+ * says which Linux syscalls each API id makes. The profile builder joins the two.
+ *
+ * API ids
+ * - `<module>.<export>` for functions and properties of built-in modules: `fs.readFile`,
+ *   `fs.promises.readFile` (= `fs/promises.readFile`, normalised to the `fs/promises` form),
+ *   `child_process.spawn`, `net.createServer`, `dns.lookup`, `process.kill`, `crypto.randomBytes`.
+ * - `<module>.<Class>#<method>` for methods of objects an API returns or a class it exports, when
+ *   the analyzer can follow the object: `net.Server#listen`, `http.Server#listen`,
+ *   `net.Socket#connect`, `dgram.Socket#bind`, `fs.FileHandle#read`, `worker_threads.Worker#constructor`.
+ * - `<module>.*` when a module is used in a way the analyzer cannot follow (passed around, indexed
+ *   with a computed key): the map's conservative superset for that module.
+ * - Globals: `global.fetch`, `global.WebSocket`, `global.setTimeout` (module `global`).
+ */
+
+export interface Location {
+  /** Path relative to the application root (posix). */
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface ApiUse {
+  api: string;
+  at: Location;
+  /** Literal arguments the analyzer could read (commands, ports, hosts, paths), as written. */
+  literals?: { command?: string; args?: string[]; port?: number; host?: string; path?: string; flags?: string };
+  /** `startup` when provably only reached during startup (top level before the event loop), else `serving`. */
+  phase?: 'startup' | 'serving';
+}
+
+/** Something the analysis could not follow; the result widens accordingly and says so. */
+export interface Uncertainty {
+  kind:
+    | 'dynamic-require'
+    | 'dynamic-import'
+    | 'eval'
+    | 'new-function'
+    | 'vm'
+    | 'native-addon'
+    | 'process-binding'
+    | 'unparsed'
+    | 'missing-module'
+    | 'too-large'
+    | 'symlink-loop'
+    | 'computed-member';
+  at: Location;
+  message: string;
+  /** What the analysis assumed instead (e.g. `module fs used as a whole`, `all of the runtime's syscalls`). */
+  assumption: string;
+}
+
+export interface NodeAnalysis {
+  root: string;
+  entryPoints: { file: string; why: string }[];
+  /** Files reached from the entry points (relative), and the packages they belong to (name@version). */
+  reachedFiles: number;
+  reachedPackages: string[];
+  unreachedPackages: string[];
+  apis: ApiUse[];
+  uncertainties: Uncertainty[];
+  /** Native addons (`.node` files) reached: their syscalls cannot be known statically. */
+  nativeAddons: Location[];
+}
+
+/** One entry of the API → syscall map. */
+export interface ApiSyscalls {
+  api: string;
+  /** x86_64 names (libseccomp names). */
+  syscalls: string[];
+  /** Where the set comes from: libuv/Node source files, man pages, and the strace check that confirms it. */
+  source: string;
+}
