@@ -1,0 +1,265 @@
+/**
+ * The strace side of the Node.js API → syscall map: run a snippet under `strace -f`, read the
+ * syscall names out of the trace, and compare them with the map. Used by `generate.mjs` (the CLI)
+ * and by the map's own test, which runs the same check on a subset of snippets.
+ *
+ * Conditions mirror Charter's seccomp emitter: clone3 and io_uring_* are answered ENOSYS (strace
+ * fault injection), so the trace shows the fallback paths (glibc clone, libuv's thread pool) that a
+ * container under the emitted profile takes. `ioUring: true` lifts that and sets UV_USE_IO_URING=1
+ * to list what libuv's io_uring paths add.
+ */
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { request as httpRequest, createServer as createHttpServer } from 'node:http';
+import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2';
+import { connect as netConnect, createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What the seccomp emitter answers with ENOSYS; injected the same way under strace. */
+export const ENOSYS_INJECTED = ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'];
+
+// `PID name(` / `name(` (entry or complete call) and `PID <... name resumed>` (second half).
+const CALL = /^(?:\d+\s+)?(?:\[pid\s+\d+\]\s+)?([a-z_][a-z0-9_]*)\(/;
+const RESUMED = /^(?:\d+\s+)?(?:\[pid\s+\d+\]\s+)?<\.\.\. ([a-z_][a-z0-9_]*) resumed>/;
+
+/**
+ * Syscall names and their call counts in strace output. A call split by another thread
+ * (`<unfinished ...>` … `<... x resumed>`) counts once; signal lines (`--- SIGCHLD ... ---`), exit
+ * lines (`+++ exited +++`) and strace's own messages are skipped. Never throws.
+ * @param {string} text
+ * @returns {Map<string, number>}
+ */
+export function parseStrace(text) {
+  const counts = new Map();
+  for (const raw of String(text).split('\n')) {
+    const line = raw.trimStart();
+    if (line === '' || line.startsWith('---') || line.startsWith('+++') || line.startsWith('strace:')) continue;
+    if (RESUMED.test(line)) continue;
+    const pidless = line.replace(/^\d+\s+/, '');
+    if (pidless.startsWith('---') || pidless.startsWith('+++')) continue;
+    const m = CALL.exec(line);
+    if (m === null || m[1] === undefined) continue;
+    counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * Files every snippet finds in its working directory, created before tracing starts so that
+ * creating them does not show up in the snippet's trace: `f.txt` (a small file), `d/` (a directory
+ * with one file), `e/` (an empty directory), `l` (a symlink to f.txt) and `child.js` (a script that
+ * exits, for fork and cluster).
+ * @param {string} dir
+ */
+async function prepareScratch(dir) {
+  await writeFile(join(dir, 'f.txt'), 'hello\n');
+  await mkdir(join(dir, 'd'));
+  await writeFile(join(dir, 'd', 'a.txt'), 'a\n');
+  await mkdir(join(dir, 'e'));
+  await symlink('f.txt', join(dir, 'l'));
+  await writeFile(join(dir, 'child.js'), 'if (process.send) process.send("x", () => process.exit(0)); else process.exit(0);\n');
+}
+
+/**
+ * Local peers for client snippets, run in this (untraced) process so that their syscalls stay out
+ * of the trace: an HTTP/1.1 server, an h2c server, a TCP server that closes each connection after
+ * reading, and a UDP sink. All bind 127.0.0.1 on ports the kernel picks.
+ * @returns {Promise<{ env: Record<string, string>, close: () => Promise<void> }>}
+ */
+export async function startPeers() {
+  const http = createHttpServer((req, res) => {
+    req.resume();
+    res.setHeader('connection', 'close');
+    res.end('ok');
+  });
+  const h2 = createHttp2Server((req, res) => res.end('ok'));
+  const tcp = createNetServer((s) => {
+    s.on('error', () => {});
+    s.once('data', () => s.end());
+    s.setTimeout(2000, () => s.destroy());
+  });
+  const udp = createSocket('udp4');
+  const listen = (srv) => new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv.address().port)));
+  const [httpPort, h2Port, tcpPort] = [await listen(http), await listen(h2), await listen(tcp)];
+  const udpPort = await new Promise((resolve) => udp.bind(0, '127.0.0.1', () => resolve(udp.address().port)));
+  const close = async () => {
+    for (const srv of [http, h2, tcp]) {
+      srv.closeAllConnections?.();
+      await new Promise((resolve) => srv.close(() => resolve(undefined)));
+    }
+    await new Promise((resolve) => udp.close(() => resolve(undefined)));
+  };
+  return { env: { HTTP_PORT: String(httpPort), H2_PORT: String(h2Port), TCP_PORT: String(tcpPort), UDP_PORT: String(udpPort) }, close };
+}
+
+/** A free 127.0.0.1 TCP port (the kernel's pick, released again) for snippets that serve. */
+async function freePort() {
+  const srv = createNetServer();
+  const port = await new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv.address().port)));
+  await new Promise((resolve) => srv.close(() => resolve(undefined)));
+  return port;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Plays the client of a snippet that serves on SERVE_PORT: retries until the snippet's server
+ * answers once (or the deadline passes), from this untraced process.
+ * @param {'http' | 'h2' | 'tcp' | 'udp'} kind
+ * @param {number} port
+ * @param {number} deadline
+ */
+async function playClient(kind, port, deadline) {
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const done = (v) => resolve(v);
+      if (kind === 'http') {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => done(true));
+        });
+        req.on('error', () => done(false));
+        req.setTimeout(1000, () => req.destroy());
+        req.end();
+      } else if (kind === 'h2') {
+        const session = http2Connect(`http://127.0.0.1:${port}`);
+        session.on('error', () => done(false));
+        const req = session.request({ ':path': '/' });
+        req.on('error', () => done(false));
+        req.resume();
+        req.on('end', () => {
+          session.close();
+          done(true);
+        });
+        req.end();
+      } else if (kind === 'tcp') {
+        const s = netConnect(port, '127.0.0.1', () => s.end('ping\n'));
+        s.on('error', () => done(false));
+        s.on('close', (hadError) => done(!hadError));
+        s.resume();
+      } else {
+        const u = createSocket('udp4');
+        u.send('ping', port, '127.0.0.1', () => u.close(() => done(true)));
+      }
+    });
+    if (ok === true) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+/**
+ * Runs `node -e code` under `strace -f` in a scratch directory (its cwd; see prepareScratch) and
+ * returns the syscall names seen in every process and thread. With `client`, the snippet is a server
+ * listening on SERVE_PORT and this process plays one client exchange against it.
+ * @param {{ node?: string, code: string, client?: 'http' | 'h2' | 'tcp' | 'udp', env?: Record<string, string>, ioUring?: boolean, timeoutMs?: number, strace?: string }} opts
+ * @returns {Promise<{ names: Map<string, number>, code: number | null, stderr: string, timedOut: boolean, served: boolean | undefined }>}
+ */
+export async function traceSnippet(opts) {
+  const dir = await mkdtemp(join(tmpdir(), 'node-syscalls-'));
+  const out = join(dir, 'trace.txt');
+  const work = join(dir, 'w');
+  try {
+    await mkdir(work);
+    await prepareScratch(work);
+    const args = ['-f', '-qq', '-e', 'trace=all', '-o', out];
+    if (opts.ioUring !== true) args.push('-e', `inject=${ENOSYS_INJECTED.join(',')}:error=ENOSYS`);
+    args.push(opts.node ?? process.execPath, '-e', opts.code);
+    const port = opts.client !== undefined ? await freePort() : undefined;
+    // UV_USE_IO_URING: Node 20.x's libuv keeps io_uring off unless it is 1; set it both ways so the
+    // run does not depend on the build's default.
+    const env = {
+      ...process.env,
+      ...(opts.env ?? {}),
+      ...(port !== undefined ? { SERVE_PORT: String(port) } : {}),
+      UV_USE_IO_URING: opts.ioUring === true ? '1' : '0',
+      NODE_OPTIONS: '',
+    };
+    const timeoutMs = opts.timeoutMs ?? 20_000;
+    const running = run(opts.strace ?? 'strace', args, { cwd: work, env, timeoutMs });
+    const served = port !== undefined && opts.client !== undefined ? await playClient(opts.client, port, Date.now() + timeoutMs / 2) : undefined;
+    const { code, stderr, timedOut } = await running;
+    let text = '';
+    try {
+      text = await readFile(out, 'utf8');
+    } catch {
+      // No trace file: strace itself failed; the caller sees the empty set and stderr.
+    }
+    return { names: parseStrace(text), code, stderr, timedOut, served };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number }} o
+ * @returns {Promise<{ code: number | null, stderr: string, timedOut: boolean }>}
+ */
+function run(cmd, args, o) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 20_000) stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, stderr: String(err), timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, timedOut });
+    });
+  });
+}
+
+/**
+ * The ids the map is asked for, most specific first: `<module>.<export>` then `<module>.*`.
+ * `node:` prefixes are dropped and `fs.promises.x` is the same API as `fs/promises.x`.
+ * @param {string} apiId
+ * @returns {string[]}
+ */
+export function candidateIds(apiId) {
+  let id = String(apiId).trim().replace(/^node:/, '');
+  if (id.startsWith('fs.promises.')) id = `fs/promises.${id.slice('fs.promises.'.length)}`;
+  else if (id === 'fs.promises') id = 'fs/promises.*';
+  const dot = id.indexOf('.');
+  if (dot <= 0) return [];
+  const wildcard = `${id.slice(0, dot)}.*`;
+  return id === wildcard ? [wildcard] : [id, wildcard];
+}
+
+/**
+ * Compares one snippet's trace with the map: every name observed beyond the baseline and the floor
+ * must be in the entry that answers for the API id. Names in `ignore` (clone3, io_uring_* under the
+ * emitter's ENOSYS answer) never count as misses.
+ * @param {{ api: string, observed: Iterable<string>, baseline: Iterable<string>, floor: Iterable<string>, entries: Map<string, string[]> | Record<string, string[]>, ignore?: Iterable<string> }} o
+ * @returns {{ api: string, entry: string | undefined, beyondFloor: string[], misses: string[] }}
+ */
+export function checkTrace(o) {
+  const entries = o.entries instanceof Map ? o.entries : new Map(Object.entries(o.entries));
+  const skip = new Set([...o.baseline, ...o.floor, ...(o.ignore ?? [])]);
+  const beyondFloor = [...new Set(o.observed)].filter((n) => !skip.has(n)).sort();
+  let entry;
+  let allowed = [];
+  for (const id of candidateIds(o.api)) {
+    const hit = entries.get(id);
+    if (hit !== undefined) {
+      entry = id;
+      allowed = hit;
+      break;
+    }
+  }
+  const ok = new Set(allowed);
+  return { api: o.api, entry, beyondFloor, misses: beyondFloor.filter((n) => !ok.has(n)) };
+}
