@@ -5,8 +5,12 @@
  *
  * Conditions mirror Charter's seccomp emitter: clone3 and io_uring_* are answered ENOSYS (strace
  * fault injection), so the trace shows the fallback paths (glibc clone, libuv's thread pool) that a
- * container under the emitted profile takes. `ioUring: true` lifts that and sets UV_USE_IO_URING=1
- * to list what libuv's io_uring paths add.
+ * container under the emitted profile takes. io_uring modes:
+ * - `off` (default): UV_USE_IO_URING=0, libuv never asks (Node 20.x's default since the
+ *   CVE-2024-22017 fix; with io_uring on, Node refuses process.setuid and friends);
+ * - `enosys`: UV_USE_IO_URING=1, so libuv asks for io_uring and is told ENOSYS, as under the
+ *   emitted profile when a build or the environment turns io_uring on;
+ * - `on`: io_uring allowed and requested, to list what libuv's io_uring paths add.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -154,7 +158,7 @@ async function playClient(kind, port, deadline) {
  * Runs `node -e code` under `strace -f` in a scratch directory (its cwd; see prepareScratch) and
  * returns the syscall names seen in every process and thread. With `client`, the snippet is a server
  * listening on SERVE_PORT and this process plays one client exchange against it.
- * @param {{ node?: string, code: string, client?: 'http' | 'h2' | 'tcp' | 'udp', env?: Record<string, string>, ioUring?: boolean, timeoutMs?: number, strace?: string }} opts
+ * @param {{ node?: string, code: string, client?: 'http' | 'h2' | 'tcp' | 'udp', env?: Record<string, string>, ioUring?: 'enosys' | 'off' | 'on', timeoutMs?: number, strace?: string }} opts
  * @returns {Promise<{ names: Map<string, number>, code: number | null, stderr: string, timedOut: boolean, served: boolean | undefined }>}
  */
 export async function traceSnippet(opts) {
@@ -165,16 +169,16 @@ export async function traceSnippet(opts) {
     await mkdir(work);
     await prepareScratch(work);
     const args = ['-f', '-qq', '-e', 'trace=all', '-o', out];
-    if (opts.ioUring !== true) args.push('-e', `inject=${ENOSYS_INJECTED.join(',')}:error=ENOSYS`);
+    const mode = opts.ioUring ?? 'off';
+    if (mode !== 'on') args.push('-e', `inject=${ENOSYS_INJECTED.join(',')}:error=ENOSYS`);
     args.push(opts.node ?? process.execPath, '-e', opts.code);
     const port = opts.client !== undefined ? await freePort() : undefined;
-    // UV_USE_IO_URING: Node 20.x's libuv keeps io_uring off unless it is 1; set it both ways so the
-    // run does not depend on the build's default.
+    // Set UV_USE_IO_URING either way so that the run does not depend on the build's default.
     const env = {
       ...process.env,
       ...(opts.env ?? {}),
       ...(port !== undefined ? { SERVE_PORT: String(port) } : {}),
-      UV_USE_IO_URING: opts.ioUring === true ? '1' : '0',
+      UV_USE_IO_URING: mode === 'off' ? '0' : '1',
       NODE_OPTIONS: '',
     };
     const timeoutMs = opts.timeoutMs ?? 20_000;
@@ -225,7 +229,8 @@ function run(cmd, args, o) {
 
 /**
  * The ids the map is asked for, most specific first: `<module>.<export>` then `<module>.*`.
- * `node:` prefixes are dropped and `fs.promises.x` is the same API as `fs/promises.x`.
+ * `node:` prefixes are dropped and `fs.promises.x` is the same API as `fs/promises.x`. Kept equal to
+ * candidateApiIds in src/knowledge/node-syscalls/index.ts (a test compares them).
  * @param {string} apiId
  * @returns {string[]}
  */
@@ -234,7 +239,7 @@ export function candidateIds(apiId) {
   if (id.startsWith('fs.promises.')) id = `fs/promises.${id.slice('fs.promises.'.length)}`;
   else if (id === 'fs.promises') id = 'fs/promises.*';
   const dot = id.indexOf('.');
-  if (dot <= 0) return [];
+  if (dot <= 0 || dot === id.length - 1) return [];
   const wildcard = `${id.slice(0, dot)}.*`;
   return id === wildcard ? [wildcard] : [id, wildcard];
 }
