@@ -14,12 +14,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest, createServer as createHttpServer } from 'node:http';
 import { connect as http2Connect, createServer as createHttp2Server } from 'node:http2';
 import { connect as netConnect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** What the seccomp emitter answers with ENOSYS; injected the same way under strace. */
 export const ENOSYS_INJECTED = ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'];
@@ -155,23 +155,33 @@ async function playClient(kind, port, deadline) {
 }
 
 /**
- * Runs `node -e code` under `strace -f` in a scratch directory (its cwd; see prepareScratch) and
- * returns the syscall names seen in every process and thread. With `client`, the snippet is a server
- * listening on SERVE_PORT and this process plays one client exchange against it.
- * @param {{ node?: string, code: string, client?: 'http' | 'h2' | 'tcp' | 'udp', env?: Record<string, string>, ioUring?: 'enosys' | 'off' | 'on', timeoutMs?: number, strace?: string }} opts
+ * Runs `node -e code` (or `node ...args` with `files` written into the scratch directory first)
+ * under `strace -f` in a scratch directory (its cwd; see prepareScratch) and returns the syscall
+ * names seen in every process and thread. With `client`, the snippet is a server listening on
+ * SERVE_PORT and this process plays one client exchange against it. `stdout` says where the
+ * program's stdout goes: /dev/null (default), a pipe read by this process, a regular file or a
+ * pseudo-terminal (stdin and stderr too). With
+ * `signal`, the program's stdout is a pipe, and once it has written its first line the traced
+ * node process is sent that signal (the program prints `process.pid` when it is ready).
+ * @param {{ node?: string, code?: string, args?: string[], files?: Record<string, string>, stdout?: 'ignore' | 'pipe' | 'file' | 'tty', signal?: NodeJS.Signals, client?: 'http' | 'h2' | 'tcp' | 'udp', env?: Record<string, string>, ioUring?: 'enosys' | 'off' | 'on', timeoutMs?: number, strace?: string }} opts
  * @returns {Promise<{ names: Map<string, number>, code: number | null, stderr: string, timedOut: boolean, served: boolean | undefined }>}
  */
 export async function traceSnippet(opts) {
   const dir = await mkdtemp(join(tmpdir(), 'node-syscalls-'));
   const out = join(dir, 'trace.txt');
   const work = join(dir, 'w');
+  let stdoutFile;
   try {
     await mkdir(work);
     await prepareScratch(work);
+    for (const [name, text] of Object.entries(opts.files ?? {})) {
+      await mkdir(dirname(join(work, name)), { recursive: true });
+      await writeFile(join(work, name), text);
+    }
     const args = ['-f', '-qq', '-e', 'trace=all', '-o', out];
     const mode = opts.ioUring ?? 'off';
     if (mode !== 'on') args.push('-e', `inject=${ENOSYS_INJECTED.join(',')}:error=ENOSYS`);
-    args.push(opts.node ?? process.execPath, '-e', opts.code);
+    args.push(opts.node ?? process.execPath, ...(opts.args ?? ['-e', opts.code ?? '']));
     const port = opts.client !== undefined ? await freePort() : undefined;
     // Set UV_USE_IO_URING either way so that the run does not depend on the build's default.
     const env = {
@@ -182,7 +192,14 @@ export async function traceSnippet(opts) {
       NODE_OPTIONS: '',
     };
     const timeoutMs = opts.timeoutMs ?? 20_000;
-    const running = run(opts.strace ?? 'strace', args, { cwd: work, env, timeoutMs });
+    const stdoutMode = opts.signal !== undefined ? 'pipe' : (opts.stdout ?? 'ignore');
+    if (stdoutMode === 'file') stdoutFile = await open(join(dir, 'stdout.txt'), 'w');
+    const stdout = stdoutMode === 'file' ? stdoutFile?.fd : stdoutMode === 'tty' ? 'ignore' : stdoutMode;
+    const strace = opts.strace ?? 'strace';
+    // A terminal: script(1) gives the traced program a pseudo-terminal as its stdio, as
+    // `docker run -t` does.
+    const [cmd, cmdArgs] = stdoutMode === 'tty' ? ['script', ['-qec', [strace, ...args].map(shellQuote).join(' '), '/dev/null']] : [strace, args];
+    const running = run(cmd, cmdArgs, { cwd: work, env, timeoutMs, stdout, signal: opts.signal });
     const served = port !== undefined && opts.client !== undefined ? await playClient(opts.client, port, Date.now() + timeoutMs / 2) : undefined;
     const { code, stderr, timedOut } = await running;
     let text = '';
@@ -193,19 +210,45 @@ export async function traceSnippet(opts) {
     }
     return { names: parseStrace(text), code, stderr, timedOut, served };
   } finally {
+    await stdoutFile?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+/** @param {string} a */
+const shellQuote = (a) => `'${a.replaceAll("'", "'\\''")}'`;
+
 /**
  * @param {string} cmd
  * @param {string[]} args
- * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number }} o
+ * @param {{ cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number, stdout?: 'ignore' | 'pipe' | number, signal?: NodeJS.Signals }} o
  * @returns {Promise<{ code: number | null, stderr: string, timedOut: boolean }>}
  */
 function run(cmd, args, o) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, stdio: ['ignore', o.stdout ?? 'ignore', 'pipe'] });
+    if (child.stdout !== null) {
+      // Drain the pipe (so the program never blocks on it); the first line is the program's pid
+      // when a signal is to be sent: strace's child, not strace, must receive it.
+      let first = '';
+      let sent = false;
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d) => {
+        if (o.signal === undefined || sent) return;
+        first += d;
+        const nl = first.indexOf('\n');
+        if (nl < 0) return;
+        sent = true;
+        const pid = Number(first.slice(0, nl).trim());
+        if (Number.isInteger(pid) && pid > 1) {
+          try {
+            process.kill(pid, o.signal);
+          } catch {
+            // Already gone: the trace shows what it did.
+          }
+        }
+      });
+    }
     let stderr = '';
     let timedOut = false;
     child.stderr.setEncoding('utf8');
@@ -268,3 +311,57 @@ export function checkTrace(o) {
   const ok = new Set(allowed);
   return { api: o.api, entry, beyondFloor, misses: beyondFloor.filter((n) => !ok.has(n)) };
 }
+
+/**
+ * The programs whose traces make the `node-floor` group: what any Node.js 20 application calls to
+ * start, load its own code, run its event loop, collect garbage, write to stdout and exit, and
+ * nothing an API brings (no socket, no child, no file write beyond stdout). Each runs several
+ * times; the floor is the union.
+ * @type {readonly { name: string, code?: string, args?: string[], files?: Record<string, string>, stdout?: 'ignore' | 'pipe' | 'file' | 'tty', signal?: NodeJS.Signals }[]}
+ */
+export const FLOOR_PROGRAMS = [
+  { name: 'empty program', code: '' },
+  { name: 'setTimeout', code: 'setTimeout(() => {}, 10)' },
+  {
+    name: 'garbage collection (young and old generation)',
+    // Short-lived arrays fill the young generation; the kept ones are promoted and then dropped,
+    // so the old generation grows and is compacted (V8's concurrent marking and sweeper threads).
+    code: 'let keep = []; let s = 0; for (let i = 0; i < 3000; i++) { const a = new Array(20000).fill(i); s += a.length; if (i % 3 === 0) keep.push(a, "x".repeat(1000) + i); if (keep.length > 400) keep = []; } for (let i = 0; i < 50; i++) { keep.push(new Float64Array(1 << 16)); } keep = null; setTimeout(() => console.log(s), 50)',
+  },
+  {
+    name: 'CommonJS app: require of own files, a JSON file and a package, console.log to a pipe',
+    args: ['app/main.js'],
+    stdout: 'pipe',
+    files: {
+      'app/main.js': "'use strict';\nconst lib = require('./lib');\nconst data = require('./data.json');\nconst pkg = require('pkg');\nconsole.log(lib.twice(data.n), pkg.name);\nprocess.stdout.write('done\\n');\n",
+      'app/lib.js': 'exports.twice = (n) => n * 2;\n',
+      'app/data.json': '{ "n": 21 }\n',
+      'app/node_modules/pkg/package.json': '{ "name": "pkg", "main": "./src/index.js" }\n',
+      'app/node_modules/pkg/src/index.js': "module.exports = { name: 'pkg' };\n",
+    },
+  },
+  {
+    name: 'ES module app: static and dynamic import, JSON import, a package with exports, stdout to a file',
+    args: ['app/main.mjs'],
+    stdout: 'file',
+    files: {
+      'app/main.mjs': "import { twice } from './lib.mjs';\nimport data from './data.json' with { type: 'json' };\nimport { name } from 'epkg';\nconst more = await import('./more.js');\nconsole.log(twice(data.n), name, more.default);\nprocess.stdout.write('done\\n');\n",
+      'app/lib.mjs': 'export const twice = (n) => n * 2;\n',
+      'app/more.js': 'module.exports = 42;\n',
+      'app/data.json': '{ "n": 21 }\n',
+      'app/node_modules/epkg/package.json': '{ "name": "epkg", "type": "module", "exports": { ".": "./index.js" } }\n',
+      'app/node_modules/epkg/index.js': "export const name = 'epkg';\n",
+    },
+  },
+  { name: 'console.log and console.error to a terminal', code: "console.log('out'); console.error('err'); setTimeout(() => {}, 10)", stdout: 'tty' },
+  { name: 'a file as the main module, type: module package', args: ['m/index.js'], files: { 'm/package.json': '{ "type": "module" }\n', 'm/index.js': "import './x.js';\nconsole.log('m');\n", 'm/x.js': 'export {};\n' }, stdout: 'pipe' },
+  { name: 'uncaught exception', args: ['boom.js'], files: { 'boom.js': "function f() {\n  throw new Error('boom');\n}\nsetTimeout(f, 1);\n" }, stdout: 'pipe' },
+  { name: 'unhandled rejection', code: "Promise.reject(new Error('no'))" },
+  { name: 'process.exit(1)', code: "process.stdout.write('bye\\n'); process.exit(1)", stdout: 'pipe' },
+  {
+    name: 'SIGTERM handler, signal from outside',
+    code: "process.on('SIGTERM', () => { console.log('term'); process.exit(0); }); setInterval(() => {}, 1000); console.log(process.pid)",
+    signal: 'SIGTERM',
+  },
+  { name: 'SIGTERM without a handler, signal from outside', code: 'setInterval(() => {}, 1000); console.log(process.pid)', signal: 'SIGTERM' },
+];

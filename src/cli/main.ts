@@ -23,6 +23,7 @@ import { fileSafeName } from '../emit/internal.js';
 import type { Charter } from '../profile/model.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommand } from './commands/db.js';
+import { registerNodeCommand } from './commands/node.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -157,6 +158,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   const ctx = { io, setExitCode: (code: number) => void (exitCode = code) };
   registerScanCommand(program, ctx);
   registerDbCommand(program, ctx);
+  registerNodeCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { entriesFromCommands, nodeFragment } from '../nodejs/profile.js';
 import type { Diagnostic, Input } from '../profile/model.js';
 import type { ReaderResult } from '../readers/types.js';
 import { readerFor } from '../readers/registry.js';
@@ -115,6 +116,42 @@ async function readManifest(path: string, shown: string, explicit: boolean, out:
   }
 }
 
+/**
+ * Node.js applications in a directory target: a package.json beside a Dockerfile (an app that is
+ * built into a container), or at the target's root. Each is analysed for its exact syscalls.
+ */
+async function readNodeApps(root: string, files: readonly string[], prefix: string, results: readonly ReaderResult[], out: LoadedTargets, opts: LoadOptions): Promise<void> {
+  const dockerfiles = results.flatMap((r) => r.containers).filter((c) => c.declared.kind === 'dockerfile');
+  const appDirs = files
+    .filter((f) => basename(f) === 'package.json')
+    .map((f) => dirname(f))
+    .filter((dir) => dir === root || files.some((f) => dirname(f) === dir && /^(Dockerfile|Containerfile)$/.test(basename(f))));
+  for (const dir of appDirs) {
+    const r = relative(root, dir).split(sep).join('/');
+    // The same name the Dockerfile reader gives this directory as its build context.
+    const rel = r === '' ? (prefix ? prefix.slice(0, -1) : '.') : `${prefix}${r}`;
+    const df = dockerfiles.find((d) => d.key.buildContext === rel);
+    const entry = df ? entriesFromCommands(df.commands.map((c) => c.argv), df.workingDir?.name) : [];
+    opts.onProgress?.(`analysing Node.js app ${rel}`, 0, 1);
+    try {
+      const { fragment, set } = await nodeFragment(dir, rel, entry);
+      const pkg = await readFile(join(dir, 'package.json'), 'utf8');
+      out.inputs.push({ artifact: rel === '.' ? 'package.json' : `${rel}/package.json`, kind: 'nodejs', digest: sha256(pkg) });
+      const diagnostics: Diagnostic[] = set.analysis.uncertainties.map((u) => ({
+        code: `nodejs/${u.kind}`,
+        severity: u.kind === 'unparsed' || u.kind === 'missing-module' ? 'warning' : 'info',
+        message: `${u.message} (assumed: ${u.assumption})`,
+        file: rel === '.' ? u.at.file : `${rel}/${u.at.file}`,
+        line: u.at.line,
+        column: u.at.column,
+      }));
+      out.results.push({ containers: [fragment], services: [], networkPolicies: [], diagnostics });
+    } catch (err) {
+      out.diagnostics.push({ code: 'nodejs/error', severity: 'error', message: errorMessage(err), file: rel });
+    }
+  }
+}
+
 export async function loadTargets(targets: readonly string[], opts: LoadOptions = {}): Promise<LoadedTargets> {
   const out: LoadedTargets = { inputs: [], results: [], images: [], diagnostics: [] };
   const cwd = process.cwd();
@@ -144,7 +181,10 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
         });
         if (info.isDirectory()) {
           const files = await walk(path, out.diagnostics);
-          for (const f of files) await readManifest(f, display(path, f, multi ? `${basename(path)}/` : ''), false, out);
+          const prefix = multi ? `${basename(path)}/` : '';
+          const before = out.results.length;
+          for (const f of files) await readManifest(f, display(path, f, prefix), false, out);
+          await readNodeApps(path, files, prefix, out.results.slice(before), out, opts);
         } else {
           await readManifest(path, basename(path), true, out);
         }

@@ -48,7 +48,8 @@ function normContext(ctx: string | undefined): string | undefined {
 
 export function correlate(fragments: readonly ContainerFragment[], images: readonly ImageAttachment[]): ContainerGroup[] {
   const deployment = fragments.filter((f) => DEPLOYMENT_KINDS.has(f.declared.kind));
-  const dockerfiles = fragments.filter((f) => f.declared.kind === 'dockerfile');
+  // Code analysis of an app directory attaches the way its Dockerfile does: by build context or name.
+  const dockerfiles = fragments.filter((f) => f.declared.kind === 'dockerfile' || f.declared.kind === 'nodejs');
 
   const perWorkload = new Map<string, number>();
   for (const f of deployment) {

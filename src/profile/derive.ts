@@ -10,6 +10,9 @@ import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from './rules.js';
 
+/** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
+const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);
+
 const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'busybox']);
 
 const kbSource = (kb: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb, reason });
@@ -186,7 +189,16 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     .filter((n): n is GroupNeed & { def: SyscallGroup } => n.def !== undefined)
     .sort((a, b) => order.indexOf(a.def.layer) - order.indexOf(b.def.layer));
   const placed = new Map<string, SyscallLayer>();
+  // A Node.js analysis knows the runtime's and the application's syscalls exactly: it replaces the
+  // generic groups of those layers; groups for other programs in the container (shells, launchers) stay.
+  const exact = draft.fragments.flatMap((f) => f.syscalls ?? []);
+  const analysed = exact.length > 0;
+  for (const { layer, rule } of exact) {
+    placed.set(rule.name, placed.get(rule.name) ?? layer);
+    layers[placed.get(rule.name) as SyscallLayer].add(rule);
+  }
   for (const n of needs) {
+    if (analysed && GENERIC_WHEN_ANALYSED.has(n.def.id)) continue;
     // The floor layers need no further reason; application groups name up to two declarations that need them.
     const why = n.def.layer === 'application' ? n.because.slice(0, 2).map((s) => ({ ...s, reason: `${n.def.id}: ${s.reason}` })) : [];
     // The group's full description lives in the knowledge base; each syscall carries its first sentence.

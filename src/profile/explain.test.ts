@@ -15,11 +15,17 @@ describe('explain', () => {
   });
 
   it('answers why a syscall is allowed with its group and the intent that needs it', () => {
-    const r = explain(shop, 'syscall:bind', 'api');
+    const r = explain(shop, 'syscall:bind', 'cache');
     expect(r.matches).toHaveLength(1);
     const kbs = r.matches[0]?.sources.map((s) => s.kb).filter(Boolean);
     expect(kbs).toContain('syscall-group:network-server');
-    expect(r.matches[0]?.sources.some((s) => s.artifact === 'api/Dockerfile' && s.reason.includes('EXPOSE'))).toBe(true);
+    expect(r.matches[0]?.sources.some((s) => s.artifact === 'k8s/shop.yaml' && /containerPort 6379/.test(s.reason))).toBe(true);
+  });
+
+  it('answers for an analysed Node.js app with the API call and its file:line', () => {
+    const r = explain(shop, 'syscall:listen', 'api');
+    const where = r.matches[0]?.sources.map(formatSource) ?? [];
+    expect(where).toContain('api/server.js:10:8 — http.Server#listen needs listen');
   });
 
   it('finds capabilities with or without the CAP_ prefix, and nothing that is not allowed', () => {

@@ -13,6 +13,7 @@ import type {
   Source,
   WritablePath,
   Flag,
+  SyscallLayer,
 } from '../profile/model.js';
 
 /** How a fragment is matched to fragments of the same container from other artifacts. */
@@ -80,6 +81,11 @@ export interface ContainerFragment {
   commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
   /** The image's own launch command (Dockerfile ENTRYPOINT/CMD, image config), kept apart so overrides can apply. */
   launch?: { entrypoint: string[]; cmd: string[]; source: Source };
+  /**
+   * Exact syscalls from code analysis (Node.js apps): when present they replace the generic
+   * intent-derived groups for the language runtime and the application.
+   */
+  syscalls?: { layer: SyscallLayer; rule: NamedRule }[];
   /** The image's own files, when an image was read: path → file facts. */
   files?: ImageFileIndex;
 }

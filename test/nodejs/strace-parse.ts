@@ -35,8 +35,14 @@ export const LAUNCHER = '(launcher)';
 const NAME = /^([a-z_][a-z0-9_]*)\(/;
 const RESUMED = /^<\.\.\. ([a-z_][a-z0-9_]*) resumed>/;
 const UNFINISHED = /<unfinished \.\.\.>\s*$/;
-const RESULT = /\)\s*=\s*(-?\d+|\?|0x[0-9a-f]+)(?:\s|$)/;
 const PID_PREFIX = /^(?:\[pid\s+)?(\d+)\]?\s+(.*)$/;
+
+/** The return value: the last `) = N` (strace pads with spaces; arguments may hold the same characters). */
+function resultOf(text: string): string | undefined {
+  let last: string | undefined;
+  for (const m of text.matchAll(/\)\s*=\s*(-?\d+|\?|0x[0-9a-f]+)/g)) last = m[1];
+  return last;
+}
 
 interface Call {
   pid: number;
@@ -88,11 +94,11 @@ function scan(text: string): { calls: Call[]; signals: string[]; exits: { pid: n
       const open = at === undefined ? undefined : calls[at];
       if (open && open.name === name) {
         open.text += rest.slice(resumed[0].length);
-        open.result = RESULT.exec(open.text)?.[1];
+        open.result = resultOf(open.text);
         pending.delete(pid);
       } else {
         // The start line was lost (e.g. the trace began mid-call): the name is still known.
-        calls.push({ pid, name, text: rest, result: RESULT.exec(rest)?.[1] });
+        calls.push({ pid, name, text: rest, result: resultOf(rest) });
       }
       continue;
     }
@@ -103,7 +109,7 @@ function scan(text: string): { calls: Call[]; signals: string[]; exits: { pid: n
         call.text = rest.replace(UNFINISHED, '');
         pending.set(pid, calls.length);
       } else {
-        call.result = RESULT.exec(rest)?.[1];
+        call.result = resultOf(rest);
       }
       calls.push(call);
       continue;

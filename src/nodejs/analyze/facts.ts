@@ -1,0 +1,90 @@
+/**
+ * What one module says on its own, before any resolution: which modules it loads, which values
+ * of built-in modules (or of other modules' exports, symbolically) it calls or lets escape, what
+ * it exports, and what it does that no static analysis can follow. Facts depend only on the
+ * file's text and the list of built-in module names, so they are cached per package version.
+ *
+ * Values are sets of `Ref`s (an empty set is "unknown"):
+ * - `builtin`: a built-in module or a member path inside it (`fs` + `['promises', 'readFile']`);
+ *   the global object is the pseudo-module `global`, `process` the module `process`.
+ * - `import`: a member path of what another module (by specifier) exports, linked later.
+ * - `instance`: an object returned by a known factory (`http.createServer()` → `http.Server`).
+ * - `require`: the `require` function itself (or `createRequire(…)`'s result).
+ */
+
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+export type Ref =
+  | { k: 'builtin'; mod: string; path: string[] }
+  | { k: 'import'; spec: string; via: 'require' | 'import'; path: string[] }
+  | { k: 'instance'; cls: string; path: string[] }
+  | { k: 'require' };
+
+/** A literal argument as written (first three arguments of a call), or null. */
+export type ArgLit =
+  | null
+  | { s: string }
+  | { n: number }
+  | { arr: string[] }
+  | { env: string; dflt?: string | number }
+  | { obj: [string, ArgLit][] };
+
+/**
+ * - `call`/`new`: the value was called / constructed.
+ * - `escape`: the value left the analyzer's sight (argument, stored, returned).
+ * - `computed`: indexed with a computed key.
+ * - `whole`: assumed used as a whole for another, already reported reason (unparsed file).
+ */
+export type UseMode = 'call' | 'new' | 'escape' | 'computed' | 'whole';
+
+export interface UseFact {
+  ref: Ref;
+  mode: UseMode;
+  at: Pos;
+  /** Evaluated at module top level (outside any function body). */
+  top: boolean;
+  args?: ArgLit[];
+}
+
+export interface DepFact {
+  spec: string;
+  via: 'require' | 'import';
+  /** `import()` (loaded later, asynchronously). */
+  dynamic: boolean;
+  top: boolean;
+  at: Pos;
+}
+
+export type FactUncertaintyKind = 'dynamic-require' | 'dynamic-import' | 'eval' | 'new-function' | 'unparsed' | 'too-large';
+
+export interface UncertaintyFact {
+  kind: FactUncertaintyKind;
+  at: Pos;
+  message: string;
+  assumption: string;
+}
+
+export interface ExportFacts {
+  /** `module.exports = X` (CommonJS). */
+  whole?: Ref[];
+  /** Named exports that are references (pairs, so no name is ever an object key). */
+  named: [string, Ref[]][];
+  /** `export * from`, `__exportStar(require(…), exports)`, `module.exports = { ...x }`. */
+  stars: Ref[];
+}
+
+export interface ModuleFacts {
+  /** ES module syntax (import/export) seen: decides `default` interop. */
+  esm: boolean;
+  deps: DepFact[];
+  uses: UseFact[];
+  exports: ExportFacts;
+  uncertainties: UncertaintyFact[];
+  /** `.listen(…)` calls on any object, with their literal arguments: candidate ports. */
+  listens: { at: Pos; top: boolean; args: ArgLit[] }[];
+}
+
+export const emptyExports = (): ExportFacts => ({ named: [], stars: [] });

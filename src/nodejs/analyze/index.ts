@@ -1,0 +1,698 @@
+/**
+ * Static analysis of a Node.js application: which built-in APIs it can reach from its entry
+ * points, with the literal arguments it passes (commands, ports, paths), in which phase, and what
+ * could not be followed. Pure core over an injected AppFs; see README.md.
+ *
+ * @example
+ * const analysis = await analyzeNodeApp({ root: '/srv/app', fs: diskAppFs('/srv/app') });
+ * analysis.apis.map((u) => u.api); // ['http.createServer', 'http.Server#listen', 'fs.readFile', …]
+ */
+import { builtinModules } from 'node:module';
+import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
+import { compareStrings, uniqueSorted } from '../../util/sort.js';
+import type { AppFs } from './app-fs.js';
+import { entryCandidates, resolveEntry } from './entry-points.js';
+import { memberRef } from './extract.js';
+import { type ArgLit, type DepFact, type ModuleFacts, type Ref, emptyExports } from './facts.js';
+import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
+import { moduleFacts } from './module-facts.js';
+import { PURE_MEMBERS, PURE_MODULES } from './objects.js';
+import type { PackageCache, PackageFacts } from './package-cache.js';
+import { type Resolved, Resolver } from './resolve.js';
+
+export type { AppFs } from './app-fs.js';
+export type { PackageCache, PackageFacts } from './package-cache.js';
+
+/** Goes into cache keys: bump when facts would change for the same file. */
+export const ANALYZER_VERSION = 'node-analyze/1';
+
+export interface AnalyzeLimits {
+  /** Files up to this size are parsed (minified bundles of several MB included). */
+  maxParseBytes: number;
+  /** Larger files up to this size are only scanned as text; beyond it, nothing is read. */
+  maxScanBytes: number;
+  /** Modules analysed at most (a bound on hostile dependency trees). */
+  maxFiles: number;
+  /** Installed packages listed at most (for unreached packages). */
+  maxPackages: number;
+}
+
+export const DEFAULT_LIMITS: AnalyzeLimits = {
+  maxParseBytes: 20 * 1024 * 1024,
+  maxScanBytes: 64 * 1024 * 1024,
+  maxFiles: 50_000,
+  maxPackages: 20_000,
+};
+
+export interface AnalyzeInput {
+  /** Shown in the result (the app's directory or the image path it came from). */
+  root: string;
+  /** Entry files relative to the root (from the image's CMD/ENTRYPOINT); else package.json decides. */
+  entry?: string[];
+  fs: AppFs;
+}
+
+export interface AnalyzeOptions {
+  cache?: PackageCache;
+  limits?: Partial<AnalyzeLimits>;
+  /** Built-in module names of the Node.js that runs the app (default: this process's). */
+  builtinModules?: readonly string[];
+}
+
+/** A `.listen(…)` call on an object the analyzer could not type (`app.listen(3000)`): a likely port. */
+export interface ListenCandidate {
+  at: Location;
+  port?: number;
+  host?: string;
+  /** The environment variable the port is read from, when written `process.env.X || 3000`. */
+  env?: string;
+  phase: 'startup' | 'serving';
+}
+
+export interface NodeAppAnalysis extends NodeAnalysis {
+  listenCandidates: ListenCandidate[];
+  stats: { modules: number; parsed: number; fromCache: number; bytesRead: number };
+}
+
+interface ModuleRecord {
+  file: string;
+  kind: 'js' | 'json' | 'addon';
+  facts: ModuleFacts;
+  named: Map<string, Ref[]>;
+}
+
+interface PackageSlot {
+  key: string;
+  dir: string;
+  facts: PackageFacts;
+  dirty: boolean;
+}
+
+const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
+
+/** The node_modules package directory a file belongs to (`node_modules/@s/p`), if any. */
+export function packageDirOf(file: string): string | undefined {
+  const parts = file.split('/');
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0 || i + 1 >= parts.length - 1) return undefined;
+  const len = parts[i + 1]!.startsWith('@') ? 2 : 1;
+  if (i + len >= parts.length) return undefined;
+  return parts.slice(0, i + 1 + len).join('/');
+}
+
+function hashList(items: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const s of [...items].sort()) {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    h = Math.imul(h ^ 10, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+export async function analyzeNodeApp(input: AnalyzeInput, opts: AnalyzeOptions = {}): Promise<NodeAppAnalysis> {
+  return new Analysis(input, opts).run();
+}
+
+class Analysis {
+  private readonly limits: AnalyzeLimits;
+  private readonly builtins: ReadonlySet<string>;
+  private readonly resolver: Resolver;
+  private readonly cacheSuffix: string;
+  private readonly modules = new Map<string, ModuleRecord>();
+  private readonly edges = new Map<string, Map<string, Resolved>>();
+  private readonly depList = new Map<string, { dep: DepFact; target: Resolved }[]>();
+  private readonly uncertainties: Uncertainty[] = [];
+  private readonly nativeAddons: Location[] = [];
+  private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
+  private readonly decoder = new TextDecoder();
+  private readonly stats = { modules: 0, parsed: 0, fromCache: 0, bytesRead: 0 };
+  private readonly seen = new Set<string>();
+  private limitReported = false;
+
+  constructor(
+    private readonly input: AnalyzeInput,
+    private readonly opts: AnalyzeOptions,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const list = opts.builtinModules ?? builtinModules;
+    this.builtins = new Set(list.map((m) => (m.startsWith('node:') ? m.slice(5) : m)));
+    this.resolver = new Resolver(input.fs, this.builtins);
+    this.cacheSuffix = `${ANALYZER_VERSION}|builtins:${hashList([...this.builtins])}`;
+  }
+
+  async run(): Promise<NodeAppAnalysis> {
+    const entryPoints: { file: string; why: string }[] = [];
+    for (const c of await entryCandidates(this.input.entry, this.resolver)) {
+      const found = await resolveEntry(c.path, this.resolver);
+      const real = found === undefined ? undefined : await this.input.fs.realpath(found);
+      if (!real?.ok) {
+        this.uncertainties.push({
+          kind: real && !real.ok && real.reason === 'loop' ? 'symlink-loop' : 'missing-module',
+          at: { file: c.path, line: 1, column: 1 },
+          message: `entry point ${c.path} (${c.why}) does not exist`,
+          assumption: 'the entry point contributes nothing; the application would fail to start the same way',
+        });
+        continue;
+      }
+      if (entryPoints.some((e) => e.file === real.path)) continue;
+      entryPoints.push({ file: real.path, why: c.why });
+    }
+    if (entryPoints.length === 0 && this.uncertainties.length === 0) {
+      this.uncertainties.push({
+        kind: 'missing-module',
+        at: { file: 'package.json', line: 1, column: 1 },
+        message: 'no entry point: no given entry, no package.json main/bin/scripts.start, no index.js/server.js/app.js',
+        assumption: 'nothing is reached; the application cannot be analysed without an entry point',
+      });
+    }
+
+    await this.crawl(entryPoints.map((e) => e.file));
+    const startup = this.startupModules(entryPoints.map((e) => e.file));
+    const { apis, listenCandidates } = this.link(startup);
+    await this.flushCache();
+
+    const reached = new Set<string>();
+    for (const file of this.modules.keys()) {
+      const dir = packageDirOf(file);
+      if (dir !== undefined) reached.add(await this.packageId(dir));
+    }
+    const installed = await this.installedPackages();
+    const unreached = [...installed].filter((p) => !reached.has(p));
+
+    return {
+      root: this.input.root,
+      entryPoints,
+      reachedFiles: this.modules.size,
+      reachedPackages: uniqueSorted(reached),
+      unreachedPackages: uniqueSorted(unreached),
+      apis,
+      uncertainties: sortUncertainties(dedupeUncertainties(this.uncertainties)),
+      nativeAddons: sortLocations(this.nativeAddons),
+      listenCandidates,
+      stats: { ...this.stats, modules: this.modules.size },
+    };
+  }
+
+  // ---------------------------------------------------------------- crawl
+
+  private async crawl(entries: string[]): Promise<void> {
+    const queue: string[] = [];
+    const enqueue = (file: string, from?: Location): void => {
+      if (this.seen.has(file)) return;
+      if (this.seen.size >= this.limits.maxFiles) {
+        if (!this.limitReported) {
+          this.limitReported = true;
+          this.uncertainties.push({
+            kind: 'too-large',
+            at: from ?? { file, line: 1, column: 1 },
+            message: `more than ${this.limits.maxFiles} modules are reachable; the rest were not analysed`,
+            assumption: 'modules beyond the limit may use any API: every built-in module used as a whole',
+          });
+        }
+        return;
+      }
+      this.seen.add(file);
+      queue.push(file);
+    };
+    for (const e of entries) enqueue(e);
+    // A small pool: reads overlap while parsing (synchronous) proceeds one file at a time.
+    const worker = async (): Promise<void> => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        const rec = await this.load(file);
+        this.modules.set(file, rec);
+        const list: { dep: DepFact; target: Resolved }[] = [];
+        const byKey = new Map<string, Resolved>();
+        for (const dep of rec.facts.deps) {
+          const target = await this.resolver.resolve(dep.spec, file, dep.via);
+          list.push({ dep, target });
+          byKey.set(`${dep.via}\0${dep.spec}`, target);
+          const at = { file, ...dep.at };
+          if (target.k === 'file') {
+            if (target.path.endsWith('.node')) {
+              this.uncertainties.push({
+                kind: 'native-addon',
+                at,
+                message: `native addon ${target.path} loaded by ${JSON.stringify(dep.spec)}`,
+                assumption: 'a native addon may make any system call: the whole runtime assumed for it',
+              });
+            }
+            enqueue(target.path, at);
+          } else if (target.k === 'missing') {
+            this.uncertainties.push({
+              kind: 'missing-module',
+              at,
+              message: `cannot resolve ${JSON.stringify(dep.spec)}: ${target.why}`,
+              assumption: 'the module is absent, so it contributes nothing (Node would throw at this point)',
+            });
+          } else if (target.k === 'loop') {
+            this.uncertainties.push({
+              kind: 'symlink-loop',
+              at,
+              message: `${JSON.stringify(dep.spec)} leads into a symlink loop at ${target.path}`,
+              assumption: 'the module cannot be loaded (ELOOP), so it contributes nothing',
+            });
+          }
+        }
+        this.depList.set(file, list);
+        this.edges.set(file, byKey);
+        // Let more files be discovered by other workers before this one finishes.
+        if (queue.length === 0) await Promise.resolve();
+      }
+    };
+    // Workers drain the queue; new files may be enqueued after a worker stopped, so loop.
+    while (queue.length > 0) await Promise.all(Array.from({ length: Math.min(8, queue.length) }, () => worker()));
+  }
+
+  private async load(file: string): Promise<ModuleRecord> {
+    const rec = (kind: ModuleRecord['kind'], facts: ModuleFacts): ModuleRecord => ({
+      file,
+      kind,
+      facts,
+      named: new Map(facts.exports.named),
+    });
+    if (file.endsWith('.json')) return rec('json', emptyFacts());
+    if (file.endsWith('.node')) {
+      this.nativeAddons.push({ file, line: 1, column: 1 });
+      return rec('addon', emptyFacts());
+    }
+    const slot = await this.packageSlot(file);
+    const inPkg = slot ? file.slice(slot.dir.length + 1) : undefined;
+    if (slot && inPkg !== undefined && Object.hasOwn(slot.facts.files, inPkg)) {
+      this.stats.fromCache++;
+      return rec('js', slot.facts.files[inPkg]!);
+    }
+    const facts = await this.factsOf(file);
+    if (slot && inPkg !== undefined) {
+      slot.facts.files[inPkg] = facts;
+      slot.dirty = true;
+    }
+    return rec('js', facts);
+  }
+
+  private async factsOf(file: string): Promise<ModuleFacts> {
+    const st = await this.input.fs.stat(file);
+    const size = st?.size ?? 0;
+    if (size > this.limits.maxScanBytes) {
+      const f = emptyFacts();
+      f.uncertainties.push({
+        kind: 'too-large',
+        at: { line: 1, column: 1 },
+        message: `${size} bytes exceed the scan limit of ${this.limits.maxScanBytes}`,
+        assumption: 'the file was not read: it may use any API, every built-in module used as a whole',
+      });
+      return f;
+    }
+    const bytes = await this.input.fs.readFile(file);
+    if (!bytes) return emptyFacts();
+    this.stats.bytesRead += bytes.byteLength;
+    let text = this.decoder.decode(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    this.stats.parsed++;
+    const kind = await this.resolver.sourceKind(file);
+    const tooLarge =
+      bytes.byteLength > this.limits.maxParseBytes ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}` : undefined;
+    return moduleFacts(file, text, kind, tooLarge === undefined ? { builtins: this.builtins } : { builtins: this.builtins, tooLarge });
+  }
+
+  private packageSlot(file: string): Promise<PackageSlot | undefined> {
+    const cache = this.opts.cache;
+    const dir = packageDirOf(file);
+    if (!cache || dir === undefined) return Promise.resolve(undefined);
+    let p = this.packages.get(dir);
+    if (!p) {
+      p = (async () => {
+        const pj = await this.resolver.packageJson(dir);
+        if (!pj?.name || !pj.version) return undefined;
+        const key = `${pj.name}@${pj.version}|${this.cacheSuffix}`;
+        const cached = await cache.get(key);
+        return { key, dir, facts: cached ?? { files: {} }, dirty: false };
+      })();
+      this.packages.set(dir, p);
+    }
+    return p;
+  }
+
+  private async flushCache(): Promise<void> {
+    const cache = this.opts.cache;
+    if (!cache) return;
+    for (const p of this.packages.values()) {
+      const slot = await p;
+      if (slot?.dirty) await cache.put(slot.key, slot.facts);
+    }
+  }
+
+  private async packageId(dir: string): Promise<string> {
+    const pj = await this.resolver.packageJson(dir);
+    const name = pj?.name ?? dir.slice(dir.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    return `${name}@${pj?.version ?? 'unknown'}`;
+  }
+
+  private async installedPackages(): Promise<Set<string>> {
+    const out = new Set<string>();
+    const visited = new Set<string>();
+    const walk = async (nm: string): Promise<void> => {
+      const names = await this.input.fs.readdir(nm);
+      if (!names) return;
+      for (const name of names) {
+        if (name.startsWith('.')) continue;
+        const dirs = name.startsWith('@') ? ((await this.input.fs.readdir(`${nm}/${name}`)) ?? []).map((n) => `${nm}/${name}/${n}`) : [`${nm}/${name}`];
+        for (const d of dirs) {
+          if (out.size >= this.limits.maxPackages) return;
+          const real = await this.input.fs.realpath(d);
+          if (!real.ok || visited.has(real.path)) continue;
+          visited.add(real.path);
+          if ((await this.resolver.kind(real.path)) !== 'dir') continue;
+          const pj = await this.resolver.packageJson(real.path);
+          if (pj) out.add(`${pj.name ?? d.slice(nm.length + 1)}@${pj.version ?? 'unknown'}`);
+          await walk(`${real.path}/node_modules`);
+        }
+      }
+    };
+    await walk('node_modules');
+    return out;
+  }
+
+  private startupModules(entries: string[]): Set<string> {
+    const out = new Set<string>();
+    const stack = [...entries];
+    while (stack.length > 0) {
+      const f = stack.pop()!;
+      if (out.has(f)) continue;
+      out.add(f);
+      for (const { dep, target } of this.depList.get(f) ?? []) {
+        if (dep.top && !dep.dynamic && target.k === 'file') stack.push(target.path);
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- link
+
+  private readonly lookupMemo = new Map<string, Ref[]>();
+  private readonly visiting = new Set<string>();
+
+  /** What `path` of a module's exports denotes, as built-in (or instance) references. */
+  private lookupExport(file: string, path: readonly string[]): Ref[] {
+    const rec = this.modules.get(file);
+    if (!rec || rec.kind !== 'js') return [];
+    const key = `${file}\0${path.join('\0')}`;
+    const memo = this.lookupMemo.get(key);
+    if (memo) return memo;
+    if (this.visiting.has(key) || this.visiting.size > 200) return [];
+    this.visiting.add(key);
+    const ex = rec.facts.exports;
+    let p = path;
+    if (!rec.facts.esm && p[0] === 'default' && !rec.named.has('default')) p = p.slice(1);
+    let out: Ref[] = [];
+    if (p.length === 0) {
+      if (ex.whole) out = this.resolvePath(file, ex.whole, []);
+      for (const s of ex.stars) out = out.concat(this.resolvePath(file, [s], []));
+    } else {
+      if (ex.whole) out = out.concat(this.resolvePath(file, ex.whole, p));
+      const named = rec.named.get(p[0]!);
+      if (named) out = out.concat(this.resolvePath(file, named, p.slice(1)));
+      else for (const s of ex.stars) out = out.concat(this.resolvePath(file, [s], p));
+    }
+    this.visiting.delete(key);
+    this.lookupMemo.set(key, out);
+    return out;
+  }
+
+  /**
+   * The terminal references of `path` read from `refs` (as written in `file`). Paths into another
+   * module are looked up there (so `module.exports = require('./x')` followed by `.unlink` asks
+   * x for `unlink`, whatever shape x's exports have).
+   */
+  private resolvePath(file: string, refs: readonly Ref[], path: readonly string[]): Ref[] {
+    const out: Ref[] = [];
+    for (const r of refs) {
+      if (r.k === 'builtin' || r.k === 'instance') out.push(...members([r], path));
+      else if (r.k === 'import') {
+        const target = this.edges.get(file)?.get(`${r.via}\0${r.spec}`);
+        const full = [...r.path, ...path];
+        if (target?.k === 'builtin') out.push(...members([{ k: 'builtin', mod: target.name, path: [] }], full));
+        else if (target?.k === 'file') out.push(...this.lookupExport(target.path, full));
+      }
+    }
+    return out;
+  }
+
+  private link(startup: Set<string>): { apis: ApiUse[]; listenCandidates: ListenCandidate[] } {
+    const apis = new Map<string, ApiUse>();
+    const listenAt = new Set<string>();
+    const add = (u: ApiUse): void => {
+      const k = `${u.at.file}\0${u.at.line}\0${u.at.column}\0${u.api}`;
+      const prev = apis.get(k);
+      if (!prev) apis.set(k, u);
+      else if (u.phase === 'serving') prev.phase = 'serving';
+      if (u.api.endsWith('#listen')) listenAt.add(`${u.at.file}\0${u.at.line}\0${u.at.column}`);
+    };
+    const candidates: ListenCandidate[] = [];
+
+    for (const rec of this.modules.values()) {
+      if (rec.kind !== 'js') continue;
+      const file = rec.file;
+      const atStartup = startup.has(file);
+      for (const u of rec.facts.uncertainties) this.uncertainties.push({ ...u, at: { file, ...u.at } });
+      for (const use of rec.facts.uses) {
+        const at: Location = { file, ...use.at };
+        const phase = use.top && atStartup ? 'startup' : 'serving';
+        const terminals = use.ref.k === 'import' ? this.resolvePath(file, [use.ref], []) : [use.ref];
+        for (const t of terminals) {
+          const api = this.apiOf(t, use.mode, at);
+          if (!api) continue;
+          const u: ApiUse = { api, at, phase };
+          const lits = literalsFor(api, use.args);
+          if (lits) u.literals = lits;
+          add(u);
+        }
+      }
+      for (const l of rec.facts.listens) {
+        const at: Location = { file, ...l.at };
+        const c: ListenCandidate = { at, phase: l.top && atStartup ? 'startup' : 'serving' };
+        const lits = listenLiterals(l.args);
+        if (lits.port !== undefined) c.port = lits.port;
+        if (lits.host !== undefined) c.host = lits.host;
+        if (lits.env !== undefined) c.env = lits.env;
+        candidates.push(c);
+      }
+    }
+    const listenCandidates = candidates.filter((c) => !listenAt.has(`${c.at.file}\0${c.at.line}\0${c.at.column}`));
+    return { apis: sortApis([...apis.values()]), listenCandidates: sortByLocation(listenCandidates) };
+  }
+
+  /** The API id a terminal reference used in `mode` denotes (undefined: nothing to report). */
+  private apiOf(t: Ref, mode: ModuleFacts['uses'][number]['mode'], at: Location): string | undefined {
+    if (t.k === 'instance') return mode === 'call' && t.path.length === 1 ? `${t.cls}#${t.path[0]}` : undefined;
+    if (t.k !== 'builtin') return undefined;
+    if (t.mod === 'global' && t.path.length === 0) return undefined;
+    if (t.mod === 'global' && (t.path[0] === 'Function' || t.path[0] === 'eval')) {
+      // Calls were reported where they are (facts); a passed-on `eval` may be called anywhere.
+      if (t.path[0] === 'eval' && mode === 'escape') {
+        this.uncertainties.push({ kind: 'eval', at, message: 'eval is passed on and may be called with code built at run time', assumption: 'the evaluated code may call any API: the whole runtime assumed' });
+      }
+      return undefined;
+    }
+    // A prototype object read (`Object.create(http.IncomingMessage.prototype)`) calls nothing.
+    if (mode === 'escape' && t.path[t.path.length - 1] === 'prototype') return undefined;
+    const n = normalizeBuiltin(t.mod, t.path, this.builtins);
+    if (PURE_MODULES.has(n.mod)) return undefined;
+    const whole = `${n.mod}.*`;
+    const plain = builtinApiId(t.mod, t.path, this.builtins);
+    if (isPureMember(plain)) return undefined;
+    let api: string;
+    if (n.path.length === 0) {
+      api = whole;
+      if (mode !== 'whole') {
+        this.uncertainties.push({
+          kind: 'computed-member',
+          at,
+          message:
+            mode === 'computed'
+              ? `module ${n.mod} is indexed with a computed key`
+              : mode === 'call' || mode === 'new'
+                ? `module ${n.mod} is called as a function`
+                : `module ${n.mod} is passed on or stored where the analyzer cannot follow it`,
+          assumption: `module ${n.mod} used as a whole (${whole})`,
+        });
+      }
+    } else if (mode === 'new') api = constructorApiId(t.mod, t.path, this.builtins);
+    else if (mode === 'computed') api = `${plain}.*`;
+    else api = plain;
+    this.special(api, at);
+    return api;
+  }
+
+  /** APIs that are themselves a reason for doubt. */
+  private special(api: string, at: Location): void {
+    if (api.startsWith('vm.')) {
+      this.uncertainties.push({ kind: 'vm', at, message: `${api} runs code built at run time`, assumption: 'the code run may call any API: the whole runtime assumed' });
+    } else if (api === 'process.binding' || api === 'process._linkedBinding') {
+      this.uncertainties.push({
+        kind: 'process-binding',
+        at,
+        message: `${api} reaches Node's internal bindings directly`,
+        assumption: 'internal bindings may make any system call the runtime can: the whole runtime assumed',
+      });
+    } else if (api === 'process.dlopen') {
+      this.nativeAddons.push(at);
+      this.uncertainties.push({ kind: 'native-addon', at, message: 'process.dlopen loads a native addon', assumption: 'a native addon may make any system call' });
+    }
+  }
+}
+
+function members(refs: Ref[], path: readonly string[]): Ref[] {
+  let cur = refs;
+  for (const name of path) {
+    const next: Ref[] = [];
+    for (const r of cur) {
+      const m = memberRef(r, name);
+      if (m) next.push(m);
+    }
+    cur = next;
+    if (cur.length === 0) break;
+  }
+  return cur;
+}
+
+function isPureMember(api: string): boolean {
+  for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------- literals
+
+const S = (a: ArgLit | undefined): string | undefined => (a && 's' in a ? a.s : undefined);
+const N = (a: ArgLit | undefined): number | undefined => {
+  if (!a) return undefined;
+  if ('n' in a) return a.n;
+  if ('s' in a && /^\d+$/.test(a.s)) return Number(a.s);
+  if ('env' in a && a.dflt !== undefined) {
+    const n = Number(a.dflt);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+};
+const O = (a: ArgLit | undefined): Map<string, ArgLit> | undefined => (a && 'obj' in a ? new Map(a.obj) : undefined);
+
+function listenLiterals(args: readonly ArgLit[] | undefined): { port?: number; host?: string; env?: string } {
+  const out: { port?: number; host?: string; env?: string } = {};
+  const a0 = args?.[0];
+  const o = O(a0);
+  const portArg = o ? o.get('port') : a0;
+  const port = N(portArg ?? undefined);
+  if (port !== undefined) out.port = port;
+  if (portArg && 'env' in portArg) out.env = portArg.env;
+  const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(args?.[1]);
+  if (host !== undefined) out.host = host;
+  return out;
+}
+
+function urlLiterals(s: string): { host?: string; port?: number } {
+  try {
+    const u = new URL(s);
+    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : undefined;
+    return port === undefined ? { host: u.hostname } : { host: u.hostname, port };
+  } catch {
+    return {};
+  }
+}
+
+const SPAWN_LIKE = /^child_process\.(spawn|spawnSync|execFile|execFileSync)$/;
+const EXEC_LIKE = /^child_process\.(exec|execSync)$/;
+const CONNECT_LIKE = /^(net\.(connect|createConnection)|tls\.connect|net\.Socket#connect|tls\.TLSSocket#connect)$/;
+const URL_LIKE = /^(https?\.(request|get)|global\.(fetch|WebSocket|EventSource))$/;
+
+/** The literal arguments worth keeping for an API (see ApiUse.literals), or undefined. */
+export function literalsFor(api: string, args: readonly ArgLit[] | undefined): ApiUse['literals'] | undefined {
+  if (!args || args.length === 0) return undefined;
+  const out: NonNullable<ApiUse['literals']> = {};
+  const [a0, a1, a2] = args;
+  if (SPAWN_LIKE.test(api)) {
+    const c = S(a0);
+    if (c !== undefined) out.command = c;
+    if (a1 && 'arr' in a1) out.args = a1.arr;
+  } else if (EXEC_LIKE.test(api)) {
+    const c = S(a0);
+    if (c !== undefined) {
+      // exec runs `/bin/sh -c <command>`: the first word is what the shell executes first.
+      const words = c.trim().split(/\s+/);
+      if (words[0]) out.command = words[0];
+      if (words.length > 1) out.args = words.slice(1);
+    }
+  } else if (api === 'child_process.fork') {
+    const p = S(a0);
+    if (p !== undefined) out.path = p;
+  } else if (api.startsWith('fs.') || api.startsWith('fs/promises.')) {
+    const p = S(a0);
+    if (p !== undefined) out.path = p;
+    const method = api.slice(api.lastIndexOf('.') + 1);
+    const flags = method === 'open' || method === 'openSync' ? S(a1) : S(O(a1)?.get('flags') ?? O(a1)?.get('flag') ?? O(a2)?.get('flags') ?? O(a2)?.get('flag') ?? undefined);
+    if (flags !== undefined) out.flags = flags;
+  } else if (api.endsWith('#listen') || api === 'dgram.Socket#bind') {
+    const l = listenLiterals(args);
+    if (l.port !== undefined) out.port = l.port;
+    if (l.host !== undefined) out.host = l.host;
+  } else if (CONNECT_LIKE.test(api)) {
+    const o = O(a0);
+    const port = N(o ? (o.get('port') ?? undefined) : a0);
+    const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(a1);
+    const path = o ? S(o.get('path') ?? undefined) : undefined;
+    if (port !== undefined) out.port = port;
+    if (host !== undefined) out.host = host;
+    if (path !== undefined) out.path = path;
+    if (!o && port === undefined && S(a0) !== undefined) out.path = S(a0)!;
+  } else if (URL_LIKE.test(api)) {
+    const o = O(a0);
+    if (o) {
+      const port = N(o.get('port') ?? undefined);
+      const host = S(o.get('hostname') ?? o.get('host') ?? undefined);
+      if (port !== undefined) out.port = port;
+      if (host !== undefined) out.host = host;
+    } else if (S(a0) !== undefined) Object.assign(out, urlLiterals(S(a0)!));
+  } else if (api.startsWith('dns.') || api.startsWith('dns/promises.')) {
+    const h = S(a0);
+    if (h !== undefined) out.host = h;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+// ---------------------------------------------------------------- ordering
+
+function cmpLoc(a: Location, b: Location): number {
+  return compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column;
+}
+
+function sortApis(list: ApiUse[]): ApiUse[] {
+  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.api, b.api));
+}
+
+function sortByLocation<T extends { at: Location }>(list: T[]): T[] {
+  return list.sort((a, b) => cmpLoc(a.at, b.at));
+}
+
+function sortLocations(list: Location[]): Location[] {
+  const seen = new Set<string>();
+  return list
+    .filter((l) => {
+      const k = `${l.file}\0${l.line}\0${l.column}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort(cmpLoc);
+}
+
+function dedupeUncertainties(list: Uncertainty[]): Uncertainty[] {
+  const seen = new Set<string>();
+  return list.filter((u) => {
+    const k = `${u.kind}\0${u.at.file}\0${u.at.line}\0${u.at.column}\0${u.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function sortUncertainties(list: Uncertainty[]): Uncertainty[] {
+  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.kind, b.kind) || compareStrings(a.message, b.message));
+}

@@ -1,0 +1,144 @@
+/**
+ * From a Node.js application's static analysis to profile rules: every syscall the reachable code
+ * can make (API use → the API → syscall map), kept in layers, each syscall naming the API calls
+ * and the file:line that need it; plus the processes, ports and peers the code names literally.
+ * Pure: the analysis, the map and the knowledge base come in, rules go out.
+ */
+import type { NamedRule, PeerRule, PortRule, ProcessRule, Source, SyscallLayer } from '../profile/model.js';
+import type { KnowledgeBase } from '../knowledge/schema.js';
+import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
+import { syscallsFor } from '../knowledge/node-syscalls/index.js';
+import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
+import type { ListenCandidate } from './analyze/index.js';
+import { RuleSet } from '../profile/rules.js';
+import { uniqueSorted } from '../util/sort.js';
+
+/** Sources kept per syscall: the first few call sites say enough; the count is in the reason. */
+const MAX_SITES = 3;
+/** Uncertainties that may load code the analysis never saw: any module may be used. */
+const WIDENING: ReadonlySet<Uncertainty['kind']> = new Set(['dynamic-require', 'dynamic-import', 'eval', 'new-function', 'vm', 'native-addon', 'process-binding']);
+
+export interface NodeRules {
+  syscalls: { layer: SyscallLayer; rule: NamedRule }[];
+  /** Syscalls needed only by startup-phase code: absent from the tighter serving-phase profile. */
+  startupOnly: string[];
+  processes: ProcessRule[];
+  listen: PortRule[];
+  egress: PeerRule[];
+  /** Why the set is wider than the API uses alone (dynamic code, native addons …). */
+  widened: string[];
+  /** API ids the map does not know (nothing added for them: pure JavaScript or unknown). */
+  unknownApis: string[];
+}
+
+export interface DeriveOptions {
+  /** Prefix for file names in sources (the app directory relative to the target root). */
+  base: string;
+}
+
+const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
+
+export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[] }, map: NodeSyscallMap, knowledge: KnowledgeBase, opts: DeriveOptions): NodeRules {
+  const at = (u: { at: { file: string; line: number; column: number } }, reason: string): Source => ({
+    kind: 'nodejs',
+    artifact: opts.base ? `${opts.base}/${u.at.file}` : u.at.file,
+    line: u.at.line,
+    column: u.at.column,
+    reason,
+  });
+  const groups = new Map(knowledge.syscallGroups.map((g) => [g.id, g]));
+  const layerOf = new Map<string, SyscallLayer>();
+  const rules = new Map<string, { layer: SyscallLayer; sources: Source[]; sites: number }>();
+  const add = (name: string, layer: SyscallLayer, source: Source): void => {
+    const existing = rules.get(name);
+    if (existing) {
+      existing.sites++;
+      if (existing.sources.length < MAX_SITES + 1) existing.sources.push(source);
+      return;
+    }
+    rules.set(name, { layer, sources: [source], sites: 1 });
+    layerOf.set(name, layer);
+  };
+
+  for (const [id, layer] of [['runc-bootstrap', 'container-runtime'], ['libc-floor', 'language-runtime'], ['node-runtime', 'language-runtime']] as const) {
+    const g = groups.get(id);
+    for (const s of g?.syscalls ?? []) if (!rules.has(s)) add(s, layer, kb(`syscall-group:${id}`, `${id}: the ${layer === 'container-runtime' ? 'container runtime' : 'Node.js runtime'} floor`));
+  }
+
+  const unknown = new Set<string>();
+  const servingNeeds = new Set<string>();
+  const startupNeeds = new Set<string>();
+  const apis = [...analysis.apis].sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.line - b.at.line || a.at.column - b.at.column));
+  for (const use of apis) {
+    const hit = syscallsFor(map, use.api);
+    if (!hit) {
+      unknown.add(use.api);
+      continue;
+    }
+    for (const s of hit.syscalls) {
+      add(s, 'application', at(use, `${use.api}${hit.entry !== use.api ? ` (as ${hit.entry})` : ''} needs ${s}`));
+      (use.phase === 'startup' ? startupNeeds : servingNeeds).add(s);
+    }
+  }
+
+  // Code the analysis could not see may use any module: every module's superset is assumed.
+  const widened: string[] = [];
+  const wideners = analysis.uncertainties.filter((u) => WIDENING.has(u.kind));
+  if (wideners.length > 0 || analysis.nativeAddons.length > 0) {
+    const first = wideners[0];
+    const why = first ? at(first, `${first.kind}: ${first.message} — ${first.assumption}`) : kb('nodejs:native-addon', 'a native addon is reached');
+    for (const [id, entry] of map.entries) {
+      if (!id.endsWith('.*')) continue;
+      for (const s of entry.syscalls) if (!rules.has(s)) add(s, 'application', { ...why, reason: `${why.reason} (assumed: ${id})` });
+    }
+    widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.assumption}`));
+    if (analysis.nativeAddons.length > 0) widened.push(`${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`);
+  }
+
+  const syscalls = [...rules.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, r]) => ({
+      layer: r.layer,
+      rule: {
+        name,
+        sources: r.sites > r.sources.length ? [...r.sources, kb('nodejs:call-sites', `${r.sites} call sites in all need ${name}`)] : r.sources,
+      },
+    }));
+
+  // Processes the code spawns with a literal command.
+  const processes = new RuleSet<ProcessRule>((p) => [p.path]);
+  for (const use of apis) {
+    const cmd = use.literals?.command;
+    if (!cmd || !use.api.startsWith('child_process.')) continue;
+    const argv0 = use.api.endsWith('.exec') || use.api.endsWith('.execSync') ? (cmd.trim().split(/\s+/)[0] ?? cmd) : cmd;
+    processes.add({ path: argv0, purpose: 'spawned', ...(use.literals?.args ? { args: use.literals.args } : {}), sources: [at(use, `${use.api}(${JSON.stringify(cmd)})`)] });
+  }
+
+  // Ports the code listens on, when literal (or an environment variable's literal default).
+  const listen = new RuleSet<PortRule>((p) => [p.port, p.protocol]);
+  for (const use of apis) {
+    const port = use.literals?.port;
+    if (port === undefined || !/#(listen|bind)$/.test(use.api) || port <= 0) continue;
+    listen.add({ port, protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp', sources: [at(use, `${use.api}(${port})`)] });
+  }
+  for (const c of analysis.listenCandidates ?? []) {
+    if (c.port === undefined || c.port <= 0) continue;
+    listen.add({ port: c.port, protocol: 'tcp', sources: [at(c, `.listen(${c.env ? `process.env.${c.env} || ` : ''}${c.port})`)] });
+  }
+
+  // Peers the code names literally.
+  const egress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
+  for (const use of apis) {
+    const host = use.literals?.host;
+    if (!host || /#(listen|bind)$/.test(use.api)) continue;
+    const h = host.toLowerCase();
+    if (h === 'localhost' || h.startsWith('127.') || h === '::1') continue;
+    const peer: PeerRule['peer'] = /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? { kind: 'cidr', cidr: `${h}/32` } : { kind: 'dns', name: h };
+    egress.add({ peer, ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}), protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp', sources: [at(use, `${use.api} to ${host}`)] });
+  }
+
+  const startupOnly = uniqueSorted([...startupNeeds].filter((s) => !servingNeeds.has(s) && layerOf.get(s) === 'application'));
+  return { syscalls, startupOnly, processes: processes.values(), listen: listen.values(), egress: egress.values(), widened, unknownApis: uniqueSorted(unknown) };
+}
+
+export type { ApiUse };

@@ -1,0 +1,475 @@
+/**
+ * The real applications of the Node.js intent proof: each is a few npm packages (exact versions),
+ * a small app written here, and a scripted workload that exercises it and checks every answer.
+ * Servers listen on HOST:PORT from the environment and print `READY` once listening; they close
+ * on SIGTERM and exit 0 (a container's PID 1 gets no default SIGTERM action, so a server must
+ * handle it to stop). CLI apps run to completion and their stdout is checked.
+ */
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { httpRequest, type Endpoint } from './http-client.js';
+
+export interface ServerWorkload {
+  kind: 'server';
+  /** Drives the running app; throws on the first wrong answer. Returns the number of exchanges. */
+  run: (at: Endpoint, appDir: string) => Promise<number>;
+}
+
+export interface CliWorkload {
+  kind: 'cli';
+  /** Arguments after `node` (relative to the app directory). */
+  args: string[];
+  /** Throws when the output is wrong. */
+  check: (stdout: string) => void;
+}
+
+export interface RealApp {
+  name: string;
+  what: string;
+  dependencies: Record<string, string>;
+  /** Files written into the app directory (relative path → content). */
+  files: Record<string, string>;
+  /** Entry points (relative) as `node` runs them and as the static analysis is told. */
+  entry: string[];
+  workload: ServerWorkload | CliWorkload;
+  /** Runs in the podman enforcement part (apps needing a database on the host's loopback do not). */
+  podman: boolean;
+  /** Needs a service on the host's loopback: `host:port`. */
+  needs?: string;
+}
+
+function expectEqual(actual: unknown, expected: unknown, what: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+}
+
+function expectMatch(actual: string, re: RegExp, what: string): void {
+  if (!re.test(actual)) throw new Error(`${what}: ${JSON.stringify(actual.slice(0, 300))} does not match ${String(re)}`);
+}
+
+const LISTEN_TAIL = `
+process.on('SIGTERM', () => {
+  server.close();
+  process.exit(0);
+});
+`;
+
+const HTML = '<!doctype html><title>charter</title><h1>hello from a static file</h1>\n';
+
+/** GETs JSON n times on `path(i)` and checks each body. */
+async function jsonRounds(at: Endpoint, n: number, pathOf: (i: number) => string, check: (body: unknown, i: number) => void): Promise<number> {
+  for (let i = 0; i < n; i++) {
+    const r = await httpRequest(at, { path: pathOf(i) });
+    expectEqual(r.status, 200, `GET ${pathOf(i)} status`);
+    check(JSON.parse(r.body), i);
+  }
+  return n;
+}
+
+export const APPS: RealApp[] = [
+  {
+    name: 'plain-http',
+    what: 'http.createServer answering JSON (the baseline)',
+    dependencies: {},
+    files: {
+      'app.js': `const http = require('node:http');
+let n = 0;
+const server = http.createServer((req, res) => {
+  n += 1;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: true, n, url: req.url }));
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: (at) => jsonRounds(at, 30, (i) => `/r/${i}`, (b, i) => expectEqual((b as { url: string }).url, `/r/${i}`, 'url')),
+    },
+    podman: true,
+  },
+  {
+    name: 'express',
+    what: 'express: routes, JSON body, a static file, 404',
+    dependencies: { express: '4.21.2' },
+    files: {
+      'app.js': `const path = require('node:path');
+const express = require('express');
+const app = express();
+app.use(express.json());
+app.use('/static', express.static(path.join(__dirname, 'public')));
+app.get('/items/:id', (req, res) => res.json({ id: Number(req.params.id), name: 'item ' + req.params.id }));
+app.post('/echo', (req, res) => res.status(201).json({ got: req.body }));
+const server = app.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+      'public/index.html': HTML,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i, name: `item ${i}` }, 'item'));
+        for (let i = 0; i < 10; i++) {
+          const payload = { i, tags: ['a', 'b'], nested: { ok: true } };
+          const r = await httpRequest(at, { method: 'POST', path: '/echo', json: payload });
+          expectEqual(r.status, 201, 'POST /echo status');
+          expectEqual(JSON.parse(r.body), { got: payload }, 'echo');
+          n++;
+        }
+        const s = await httpRequest(at, { path: '/static/index.html' });
+        expectEqual([s.status, s.body], [200, HTML], 'static file');
+        const missing = await httpRequest(at, { path: '/nope' });
+        expectEqual(missing.status, 404, 'GET /nope');
+        return n + 2;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'fastify',
+    what: 'fastify: schema-validated JSON routes, 400 on a bad body',
+    dependencies: { fastify: '4.28.1' },
+    files: {
+      'app.js': `const fastify = require('fastify')({ logger: false });
+fastify.get('/health', async () => ({ status: 'ok' }));
+fastify.post('/sum', {
+  schema: { body: { type: 'object', required: ['a', 'b'], properties: { a: { type: 'number' }, b: { type: 'number' } } } },
+}, async (req) => ({ sum: req.body.a + req.body.b }));
+fastify.listen({ port: Number(process.env.PORT), host: process.env.HOST }).then(() => console.log('READY'));
+process.on('SIGTERM', () => {
+  fastify.close().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = await jsonRounds(at, 10, () => '/health', (b) => expectEqual(b, { status: 'ok' }, 'health'));
+        for (let i = 0; i < 10; i++) {
+          const r = await httpRequest(at, { method: 'POST', path: '/sum', json: { a: i, b: 2 * i } });
+          expectEqual([r.status, JSON.parse(r.body)], [200, { sum: 3 * i }], 'POST /sum');
+          n++;
+        }
+        const bad = await httpRequest(at, { method: 'POST', path: '/sum', json: { a: 'x' } });
+        expectEqual(bad.status, 400, 'POST /sum with a bad body');
+        return n + 1;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'static',
+    what: 'serve-handler static file server (files, directory listing, 404)',
+    dependencies: { 'serve-handler': '6.1.6' },
+    files: {
+      'app.js': `const http = require('node:http');
+const path = require('node:path');
+const handler = require('serve-handler');
+const server = http.createServer((req, res) => handler(req, res, { public: path.join(__dirname, 'public') }));
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+      'public/index.html': HTML,
+      'public/data/numbers.json': `${JSON.stringify({ numbers: [1, 2, 3] })}\n`,
+      'public/data/notes.txt': 'plain text\n',
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        for (let i = 0; i < 10; i++) {
+          const r = await httpRequest(at, { path: '/' });
+          expectEqual([r.status, r.body], [200, HTML], 'GET / (index.html)');
+          const j = await httpRequest(at, { path: '/data/numbers.json' });
+          expectEqual([j.status, JSON.parse(j.body)], [200, { numbers: [1, 2, 3] }], 'GET /data/numbers.json');
+          n += 2;
+        }
+        const listing = await httpRequest(at, { path: '/data/' });
+        expectEqual(listing.status, 200, 'directory listing status');
+        expectMatch(listing.body, /notes\.txt/, 'directory listing');
+        const missing = await httpRequest(at, { path: '/nope.txt' });
+        expectEqual(missing.status, 404, 'GET /nope.txt');
+        return n + 2;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'websocket',
+    what: 'ws server; a client exchanges 20 messages',
+    dependencies: { ws: '8.18.0' },
+    files: {
+      'app.js': `const { WebSocketServer } = require('ws');
+const server = new WebSocketServer({ port: Number(process.env.PORT), host: process.env.HOST }, () => console.log('READY'));
+server.on('connection', (socket) => {
+  socket.on('message', (data) => socket.send(JSON.stringify({ echo: String(data), at: Date.now() > 0 })));
+});
+${LISTEN_TAIL}`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: (at, appDir) => wsExchange(at, appDir, 20),
+    },
+    podman: true,
+  },
+  {
+    name: 'child-process',
+    what: 'express (ESM) running /bin/ls through execa and child_process.execFile',
+    dependencies: { express: '4.21.2', execa: '8.0.1' },
+    files: {
+      'app.mjs': `import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { execa } from 'execa';
+const here = fileURLToPath(new URL('.', import.meta.url));
+const app = express();
+app.get('/ls', async (req, res) => {
+  const { stdout } = await execa('/bin/ls', ['-1', here + 'files']);
+  res.json({ files: stdout.split('\\n') });
+});
+app.get('/ls-plain', (req, res) => {
+  execFile('/bin/ls', ['-1', here + 'files'], (err, stdout) => {
+    if (err) return res.status(500).json({ error: String(err) });
+    res.json({ files: stdout.trim().split('\\n') });
+  });
+});
+const server = app.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+      'files/a.txt': 'a\n',
+      'files/b.txt': 'b\n',
+    },
+    entry: ['app.mjs'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        const n = await jsonRounds(at, 5, () => '/ls', (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls'));
+        return n + (await jsonRounds(at, 5, () => '/ls-plain', (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls-plain')));
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'workers',
+    what: 'piscina worker pool hashing with node:crypto behind an http server',
+    dependencies: { piscina: '4.7.0' },
+    files: {
+      'app.js': `const http = require('node:http');
+const path = require('node:path');
+const Piscina = require('piscina');
+const pool = new Piscina({ filename: path.join(__dirname, 'worker.js'), minThreads: 2, maxThreads: 2 });
+const server = http.createServer(async (req, res) => {
+  const input = new URL(req.url, 'http://x').searchParams.get('s') || '';
+  const hash = await pool.run({ input, rounds: 1000 });
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ input, hash }));
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+process.on('SIGTERM', () => {
+  server.close();
+  pool.destroy().then(() => process.exit(0));
+});
+`,
+      'worker.js': `const { createHash } = require('node:crypto');
+module.exports = ({ input, rounds }) => {
+  let h = input;
+  for (let i = 0; i < rounds; i++) h = createHash('sha256').update(h).digest('hex');
+  return h;
+};
+`,
+    },
+    entry: ['app.js', 'worker.js'],
+    workload: {
+      kind: 'server',
+      run: (at) => jsonRounds(at, 10, (i) => `/hash?s=w${i}`, (b, i) => expectEqual(b, { input: `w${i}`, hash: sha256Rounds(`w${i}`, 1000) }, 'hash')),
+    },
+    podman: true,
+  },
+  {
+    name: 'redis',
+    what: 'ioredis client behind an http server (SET/GET/INCR/DEL on the loopback Redis)',
+    dependencies: { ioredis: '5.4.1' },
+    files: {
+      'app.js': `const http = require('node:http');
+const Redis = require('ioredis');
+const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: false, maxRetriesPerRequest: 1 });
+const prefix = 'charter-test:' + process.pid + ':';
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const key = prefix + (url.searchParams.get('k') || 'k');
+  let out;
+  if (url.pathname === '/set') out = await redis.set(key, url.searchParams.get('v') || '');
+  else if (url.pathname === '/get') out = await redis.get(key);
+  else if (url.pathname === '/incr') out = await redis.incr(key);
+  else if (url.pathname === '/del') out = await redis.del(key);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ out }));
+});
+redis.once('ready', () => server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY')));
+process.on('SIGTERM', () => {
+  server.close();
+  redis.quit().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        for (let i = 0; i < 5; i++) {
+          await jsonRounds(at, 1, () => `/set?k=s${i}&v=value${i}`, (b) => expectEqual(b, { out: 'OK' }, 'SET'));
+          await jsonRounds(at, 1, () => `/get?k=s${i}`, (b) => expectEqual(b, { out: `value${i}` }, 'GET'));
+          await jsonRounds(at, 1, () => `/del?k=s${i}`, (b) => expectEqual(b, { out: 1 }, 'DEL'));
+          n += 3;
+        }
+        n += await jsonRounds(at, 5, () => '/incr?k=c', (b, i) => expectEqual(b, { out: i + 1 }, 'INCR'));
+        return n + (await jsonRounds(at, 1, () => '/del?k=c', (b) => expectEqual(b, { out: 1 }, 'DEL counter')));
+      },
+    },
+    podman: false,
+    needs: '127.0.0.1:6379',
+  },
+  {
+    name: 'postgres',
+    what: 'pg Pool behind an http server (parameterised queries, a transaction on a temp table)',
+    dependencies: { pg: '8.13.1' },
+    files: {
+      'app.js': `const http = require('node:http');
+const { Pool } = require('pg');
+const pool = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 2 });
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x');
+  try {
+    let out;
+    if (url.pathname === '/add') {
+      const r = await pool.query('SELECT $1::int + $2::int AS n', [url.searchParams.get('a'), url.searchParams.get('b')]);
+      out = r.rows[0].n;
+    } else if (url.pathname === '/tx') {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('CREATE TEMP TABLE t (v text) ON COMMIT DROP');
+        await client.query('INSERT INTO t VALUES ($1), ($2)', ['x', 'y']);
+        out = (await client.query('SELECT string_agg(v, \\',\\' ORDER BY v) AS s FROM t')).rows[0].s;
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ out }));
+  } catch (err) {
+    res.writeHead(500);
+    res.end(String(err));
+  }
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+process.on('SIGTERM', () => {
+  server.close();
+  pool.end().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        const n = await jsonRounds(at, 10, (i) => `/add?a=${i}&b=40`, (b, i) => expectEqual(b, { out: i + 40 }, 'SELECT $1 + $2'));
+        return n + (await jsonRounds(at, 3, () => '/tx', (b) => expectEqual(b, { out: 'x,y' }, 'transaction')));
+      },
+    },
+    podman: false,
+    needs: '127.0.0.1:5432',
+  },
+  {
+    name: 'cli-marked',
+    what: 'the marked CLI rendering a Markdown file to stdout',
+    dependencies: { marked: '15.0.4' },
+    files: {
+      'doc.md': '# Charter\n\nSome *emphasis* and a [link](https://example.org).\n\n- one\n- two\n\n```js\nconsole.log(1)\n```\n',
+    },
+    entry: ['node_modules/marked/bin/marked.js'],
+    workload: {
+      kind: 'cli',
+      args: ['node_modules/marked/bin/marked.js', '-i', 'doc.md'],
+      check: (out) => {
+        expectMatch(out, /<h1>Charter<\/h1>/, 'h1');
+        expectMatch(out, /<em>emphasis<\/em>/, 'em');
+        expectMatch(out, /<li>two<\/li>/, 'li');
+        expectMatch(out, /<code class="language-js">console\.log\(1\)/, 'code');
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'cli-prettier',
+    what: 'the prettier CLI formatting a JavaScript file to stdout',
+    dependencies: { prettier: '3.4.2' },
+    files: {
+      'messy.js': 'const  a={b:1,c:[1,2,3]}\nfunction f ( x ){return x*2}\nconsole.log( f(a.b) )\n',
+    },
+    entry: ['node_modules/prettier/bin/prettier.cjs'],
+    workload: {
+      kind: 'cli',
+      args: ['node_modules/prettier/bin/prettier.cjs', 'messy.js'],
+      check: (out) => expectEqual(out, 'const a = { b: 1, c: [1, 2, 3] };\nfunction f(x) {\n  return x * 2;\n}\nconsole.log(f(a.b));\n', 'formatted'),
+    },
+    podman: true,
+  },
+];
+
+function sha256Rounds(input: string, rounds: number): string {
+  // Same computation as worker.js, done here to check the worker's answer.
+  let h = input;
+  for (let i = 0; i < rounds; i++) h = createHash('sha256').update(h).digest('hex');
+  return h;
+}
+
+interface WsLike {
+  on(event: string, fn: (...args: unknown[]) => void): void;
+  once(event: string, fn: (...args: unknown[]) => void): void;
+  send(data: string): void;
+  close(): void;
+  terminate(): void;
+}
+
+/** A `ws` client (from the app's own node_modules) sends n messages and checks each echo. */
+function wsExchange(at: Endpoint, appDir: string, n: number): Promise<number> {
+  const WebSocket = createRequire(path.join(appDir, 'package.json'))('ws') as new (url: string) => WsLike;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${at.host}:${at.port}/`);
+    let got = 0;
+    const timer = setTimeout(() => {
+      socket.terminate();
+      reject(new Error(`websocket: ${got}/${n} echoes within 10 s`));
+    }, 10_000);
+    const fail = (err: unknown): void => {
+      clearTimeout(timer);
+      socket.terminate();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    socket.once('error', fail);
+    socket.once('open', () => socket.send('m0'));
+    socket.on('message', (data: unknown) => {
+      try {
+        expectEqual(JSON.parse(String(data)), { echo: `m${got}`, at: true }, 'websocket echo');
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      got++;
+      if (got < n) {
+        socket.send(`m${got}`);
+        return;
+      }
+      clearTimeout(timer);
+      socket.close();
+      resolve(n);
+    });
+  });
+}

@@ -1,0 +1,279 @@
+/**
+ * The real-application proof of Node.js intent: real npm apps, each run under `strace -f` while a
+ * scripted workload drives it; the syscalls observed must all be in the set Charter derives
+ * statically (`nodeSyscallSet`, src/nodejs/profile.ts); and the apps must work in podman under a
+ * seccomp profile compiled by the real emitter, with no capabilities and a read-only root.
+ *
+ * Needs Linux, root and strace (podman for the enforcement part); skipped loudly elsewhere.
+ * Apps are installed once into .cache/test-apps/ (gitignored) and reused. UPDATE_RESULTS=1 rewrites
+ * RESULTS.md beside this file.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENOSYS_SYSCALLS } from '../../src/emit/seccomp.js';
+import { loadKnowledge } from '../../src/knowledge/index.js';
+import type { NodeAnalysis } from '../../src/nodejs/types.js';
+import { canRunPodman, freePort, repoRoot, tempDir } from '../enforcement/harness.js';
+import { APPS, type RealApp } from './apps.js';
+import { canTrace, ensureApp, killLeftovers, observe, type IoUringMode, type Observation } from './harness.js';
+import { waitForTcp } from './http-client.js';
+import { buildAppsImage, removeAppsImage, runEnforced, writeSeccompProfile, type AppImage, type LayeredSet } from './podman-apps.js';
+import { defaultProfileSize, resultsTable, type ResultRow } from './report.js';
+import { LAUNCHER } from './strace-parse.js';
+
+const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+const canRun = isRoot && canTrace;
+if (!canRun) {
+  console.warn('\n!!! SKIPPED test/nodejs/real-apps.test.ts: it needs root on Linux with strace; the real-app proof of Node.js intent was NOT run !!!\n');
+}
+
+/** The static set, when the profile builder exists in this checkout (looked up at test time). */
+type NodeSyscallSet = (appDir: string, opts?: { entry?: string[] }) => Promise<{ layers: LayeredSet; all: string[]; serving?: string[]; analysis: NodeAnalysis }>;
+const STATIC_MODULE = path.join(repoRoot, 'src/nodejs/profile.ts');
+const nodeSyscallSet: NodeSyscallSet | undefined = existsSync(STATIC_MODULE)
+  ? ((await import(/* @vite-ignore */ pathToFileURL(STATIC_MODULE).href)) as { nodeSyscallSet: NodeSyscallSet }).nodeSyscallSet
+  : undefined;
+const NO_STATIC = 'src/nodejs/profile.ts (nodeSyscallSet) does not exist yet: static ⊇ observed is not checked';
+
+const enosys: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
+const runcBootstrap = loadKnowledge().syscallGroups.find((g) => g.id === 'runc-bootstrap')?.syscalls ?? [];
+const podmanDefault = defaultProfileSize(JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/corpus/seccomp/containers-common-podman-default.json'), 'utf8')));
+
+/** Apps whose io_uring use is measured too (a server doing file I/O and the baseline). */
+const IO_URING_APPS = ['plain-http', 'static'];
+
+describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
+  const dirs = new Map<string, string>();
+  const observed = new Map<string, Observation>();
+  const statics = new Map<string, Awaited<ReturnType<NodeSyscallSet>>>();
+  const rows = new Map<string, ResultRow>();
+  const unavailable = new Set<string>();
+  const ioUringAdds = new Map<string, { size: number; adds: string[]; gone: string[] }>();
+
+  beforeAll(async () => {
+    for (const app of APPS) dirs.set(app.name, ensureApp(app));
+    for (const app of APPS) {
+      if (app.needs === undefined) continue;
+      const [host = '', port = ''] = app.needs.split(':');
+      try {
+        await waitForTcp({ host, port: Number(port) }, 1_000);
+      } catch {
+        unavailable.add(app.name);
+        console.warn(`\n!!! ${app.name}: nothing listens on ${app.needs}; this app is NOT observed !!!\n`);
+      }
+    }
+  }, 900_000);
+
+  const dirOf = (app: RealApp): string => {
+    const d = dirs.get(app.name);
+    if (d === undefined) throw new Error(`${app.name} is not installed`);
+    return d;
+  };
+
+  describe('observation under strace -f (UV_USE_IO_URING=0, clone3 and io_uring_* answered ENOSYS, as enforcement does)', () => {
+    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))('%s: the workload succeeds and the trace parses', { timeout: 120_000 }, async ([, app], ctx) => {
+      if (unavailable.has(app.name)) ctx.skip();
+      const obs = await observe(app, dirOf(app), await freePort(), { ioUring: 'off' });
+      observed.set(app.name, obs);
+      rows.set(app.name, { app: app.name, what: app.what, observed: obs.trace.syscalls.length });
+      expect(obs.exitCode, obs.output).toBe(0);
+      expect(obs.exchanges).toBeGreaterThan(0);
+      expect(obs.trace.malformed, 'lines the parser could not read').toBe(0);
+      expect(obs.trace.programs[0]).toBe(process.execPath);
+      for (const s of ['execve', 'mmap', 'exit_group']) expect(obs.trace.syscalls).toContain(s);
+      if (app.workload.kind === 'server') for (const s of ['socket', 'bind', 'listen', 'accept4']) expect(obs.trace.syscalls).toContain(s);
+      // UV_USE_IO_URING=0 really keeps libuv off io_uring: no ring is ever set up.
+      expect(obs.trace.syscalls).not.toContain('io_uring_enter');
+    });
+
+    it('child-process: the spawned /bin/ls is traced as its own program', () => {
+      const obs = observed.get('child-process');
+      if (!obs) throw new Error('child-process was not observed');
+      expect(obs.trace.programs).toEqual([process.execPath, '/bin/ls']);
+      expect(obs.trace.byProgram['/bin/ls']?.length ?? 0).toBeGreaterThan(10);
+    });
+
+    it('plain-http: the observed floor of a plain HTTP server is about 56 syscalls', () => {
+      const obs = observed.get('plain-http');
+      if (!obs) throw new Error('plain-http was not observed');
+      console.log(`plain-http observed ${obs.trace.syscalls.length}: ${obs.trace.syscalls.join(' ')}`);
+      expect(obs.trace.syscalls.length).toBeGreaterThan(40);
+      expect(obs.trace.syscalls.length).toBeLessThanOrEqual(90);
+    });
+
+    it('plain-http without the ENOSYS injection: the host trace hides the clone fallback', async () => {
+      const app = APPS.find((a) => a.name === 'plain-http');
+      const base = observed.get('plain-http');
+      if (!app || !base) throw new Error('plain-http was not observed');
+      const obs = await observe(app, dirOf(app), await freePort(), { ioUring: 'off', injectEnosys: false });
+      expect(obs.exitCode, obs.output).toBe(0);
+      // glibc creates threads with clone3 when it works: a plain trace never shows clone, which
+      // every thread needs once the profile answers clone3 with ENOSYS.
+      expect(obs.trace.syscalls).toContain('clone3');
+      expect(obs.trace.syscalls).not.toContain('clone');
+      expect(base.trace.syscalls).toContain('clone');
+    }, 120_000);
+
+    it.for(IO_URING_APPS.flatMap((name) => (['default', 'on'] as const).map((mode): [string, IoUringMode] => [name, mode])))(
+      '%s with UV_USE_IO_URING %s: what io_uring adds',
+      { timeout: 120_000 },
+      async ([name, mode]) => {
+        const app = APPS.find((a) => a.name === name);
+        const base = observed.get(name);
+        if (!app || !base) throw new Error(`${name} was not observed`);
+        const obs = await observe(app, dirOf(app), await freePort(), { ioUring: mode });
+        expect(obs.exitCode, obs.output).toBe(0);
+        const without = new Set(base.trace.syscalls);
+        const adds = obs.trace.syscalls.filter((s) => !without.has(s));
+        const gone = base.trace.syscalls.filter((s) => !obs.trace.syscalls.includes(s));
+        ioUringAdds.set(`${name} (${mode === 'on' ? 'UV_USE_IO_URING=1' : 'variable unset'})`, { size: obs.trace.syscalls.length, adds, gone });
+        console.log(`${name}, io_uring ${mode}: ${obs.trace.syscalls.length} syscalls; adds [${adds.join(', ')}]; no longer made [${gone.join(', ')}]`);
+        // Whatever io_uring adds must be answered ENOSYS by the emitted profile (io_uring_*), not allowed.
+        for (const s of adds.filter((x) => x.startsWith('io_uring'))) expect(enosys.has(s), s).toBe(true);
+      },
+    );
+  });
+
+  describe('static ⊇ observed (nodeSyscallSet)', () => {
+    if (nodeSyscallSet === undefined) {
+      it.todo(NO_STATIC);
+      return;
+    }
+    const derive = nodeSyscallSet;
+    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))('%s: every observed syscall is in the static set', { timeout: 120_000 }, async ([, app], ctx) => {
+      const obs = observed.get(app.name);
+      if (unavailable.has(app.name)) ctx.skip();
+      if (!obs) throw new Error(`${app.name} was not observed`);
+      const set = await derive(dirOf(app), { entry: app.entry });
+      statics.set(app.name, set);
+      const all = new Set(set.all);
+      // ENOSYS answers are the emitter's on purpose (clone3, io_uring_*): not misses.
+      const misses = obs.trace.syscalls.filter((s) => !all.has(s) && !enosys.has(s));
+      const blame = misses.map((s) => `${s} (${Object.entries(obs.trace.byProgram).filter(([, names]) => names.includes(s)).map(([p]) => path.basename(p)).join('+')})`);
+      const row = rows.get(app.name);
+      if (row) Object.assign(row, { static: set.all.length, misses: blame });
+      if (misses.length > 0) console.log(`MISS ${app.name}: ${blame.join(', ')}`);
+      expect(blame, `${app.name}: observed but not derived`).toEqual([]);
+    });
+
+    // The issue's size targets. `it.fails` records a gap while it exists (the measured figures are
+    // printed and in RESULTS.md); once a target is met the test fails: turn it into a plain `it`.
+    it.fails('GAP: plain-http: the static set has at most 90 syscalls', () => {
+      const s = statics.get('plain-http');
+      if (!s) throw new Error('no static set for plain-http');
+      console.log(`plain-http static ${s.all.length} (serving phase ${s.serving?.length ?? '?'})`);
+      expect(s.all.length).toBeLessThanOrEqual(90);
+    });
+
+    it.fails('GAP: typical apps: the static set is at most a third of the podman default', () => {
+      const over = [...statics].filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n, s]) => `${n}: ${s.all.length}`);
+      console.log(`over a third of ${podmanDefault.allowedAmd64NoCaps}: ${over.join(', ') || 'none'}`);
+      expect(over).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!canRunPodman)('enforcement in podman (host node binary, same as observed)', () => {
+    const podmanApps = APPS.filter((a) => a.podman);
+    const containers: string[] = [];
+    let img: AppImage | undefined;
+    let work = '';
+    const tag = `${process.pid}`;
+
+    beforeAll(() => {
+      work = tempDir('charter-nodeapps-');
+      img = buildAppsImage(podmanApps.map((app) => ({ app, dir: dirOf(app) })), work, tag);
+    }, 900_000);
+
+    afterAll(() => {
+      if (img) removeAppsImage(img, containers);
+      if (work !== '' && !process.env['CHARTER_E2E_KEEP']) rmSync(work, { recursive: true, force: true });
+    }, 120_000);
+
+    it.for(podmanApps.map((a): [string, RealApp] => [a.name, a]))(
+      `%s works under ${nodeSyscallSet ? 'the emitted STATIC profile' : 'a profile of the OBSERVED set + runc-bootstrap (harness check)'}, no capabilities, read-only root`,
+      { timeout: 120_000 },
+      async ([, app]) => {
+        if (!img) throw new Error('no image');
+        let layers: LayeredSet;
+        let reason: string;
+        if (nodeSyscallSet) {
+          // Derived again when the comparison did not run (e.g. a filtered run).
+          const s = statics.get(app.name) ?? (await nodeSyscallSet(dirOf(app), { entry: app.entry }));
+          layers = s.layers;
+          reason = 'derived statically by nodeSyscallSet';
+        } else {
+          const obs = observed.get(app.name);
+          if (!obs) throw new Error(`${app.name} was not observed`);
+          layers = { 'container-runtime': runcBootstrap, 'language-runtime': [], application: obs.trace.syscalls };
+          reason = 'observed under strace -f';
+        }
+        const seccomp = writeSeccompProfile(app.name, layers, reason, work);
+        const ctr = `charter-nodeapps-${app.name}-${tag}`;
+        containers.push(ctr);
+        const run = await runEnforced(img, app, dirOf(app), seccomp, ctr);
+        const row = rows.get(app.name);
+        if (row) row.podman = `ok (${run.exchanges} exchanges, exit ${String(run.exitCode)})`;
+        expect(run.exitCode, run.logs).toBe(0);
+        expect(run.logs).not.toMatch(/EPERM|Operation not permitted|Error:/);
+      },
+    );
+  });
+
+  afterAll(() => {
+    killLeftovers();
+    const ordered = APPS.map((a) => rows.get(a.name)).filter((r): r is ResultRow => r !== undefined);
+    const list = (xs: string[]): string => (xs.length === 0 ? 'nothing' : xs.map((s) => `\`${s}\``).join(', '));
+    const io = [...ioUringAdds].map(([n, d]) => `- ${n}: ${d.size} syscalls; adds ${list(d.adds)}; no longer made: ${list(d.gone)}`);
+    const seen = (app: string): string[] => observed.get(app)?.trace.syscalls ?? [];
+    const baseline = new Set(seen('plain-http'));
+    const union = [...new Set(ordered.flatMap((r) => seen(r.app)))].sort();
+    const names = [
+      `- plain-http (the baseline, ${baseline.size}): ${[...baseline].join(' ')}`,
+      ...ordered
+        .filter((r) => r.app !== 'plain-http')
+        .map((r) => {
+          const mine = seen(r.app);
+          const more = mine.filter((x) => !baseline.has(x));
+          const less = [...baseline].filter((x) => !mine.includes(x));
+          const spawned = Object.entries(observed.get(r.app)?.trace.byProgram ?? {})
+            .filter(([prog]) => prog !== process.execPath && prog !== LAUNCHER)
+            .map(([prog, list]) => `; \`${prog}\` (spawned) made ${list.join(' ')}`);
+          return `- ${r.app} (${mine.length}): beyond the baseline ${more.length === 0 ? 'nothing' : more.join(' ')}${less.length > 0 ? `; not made: ${less.join(' ')}` : ''}${spawned.join('')}`;
+        }),
+      `- all apps together (${union.length}): ${union.join(' ')}`,
+    ];
+    const extra = ordered
+      .filter((r) => statics.has(r.app))
+      .map((r) => {
+        const mine = new Set(seen(r.app));
+        const st = statics.get(r.app);
+        const beyond = (st?.all ?? []).filter((x) => !mine.has(x));
+        return `- ${r.app}: static ${st?.all.length ?? 0}${st?.serving ? ` (serving phase ${st.serving.length})` : ''}, of which not observed ${beyond.length}: ${beyond.join(' ')}`;
+      });
+    const text = [
+      '# Node.js intent on real npm apps',
+      '',
+      'Generated by `UPDATE_RESULTS=1 npx vitest run test/nodejs` (do not edit by hand).',
+      '',
+      `Observed: distinct syscall names under \`strace -f\` of node ${process.version} on the host for the scripted workload, with UV_USE_IO_URING=0 and clone3/io_uring_* answered ENOSYS by strace (as the emitted profile answers them). ` +
+        `Static: \`nodeSyscallSet\`${nodeSyscallSet ? '' : ' (not available in this run)'}. ` +
+        `Podman default: ${podmanDefault.allowedAmd64NoCaps} names allowed on x86_64 with --cap-drop ALL ` +
+        `(${podmanDefault.allowedSomehow} allowed under some condition, ${podmanDefault.named} named in the file). ` +
+        `Podman run: ${nodeSyscallSet ? 'the emitted static profile' : 'a profile of the observed set + runc-bootstrap'}, with the host's node binary in a Debian bookworm image.`,
+      '',
+      resultsTable(ordered, podmanDefault.allowedAmd64NoCaps),
+      ...(io.length > 0 ? ['## io_uring', '', 'The same workload with UV_USE_IO_URING unset (the runtime\'s default) and forced on, against the run with it off:', '', ...io, ''] : []),
+      '## Observed names',
+      '',
+      'clone3 is attempted and answered ENOSYS (as the emitted profile answers it), so glibc falls back to clone; both are listed.',
+      '',
+      ...names,
+      '',
+      ...(extra.length > 0 ? ['## Static but not observed', '', 'What the static set allows beyond what the workload made (a workload covers less than the code can do; this is where the set can still shrink):', '', ...extra, ''] : []),
+    ].join('\n');
+    console.log(`\n${text}`);
+    if (process.env['UPDATE_RESULTS'] === '1' && ordered.length === APPS.length) writeFileSync(path.join(repoRoot, 'test/nodejs/RESULTS.md'), text);
+  });
+});
