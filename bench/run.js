@@ -7,12 +7,12 @@
 //
 // Usage: npm run bench [-- --only image-profile] [-- --runs 5]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
+import { compare, unpackRootfs } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.cache', 'bench');
@@ -25,33 +25,6 @@ const { readImage } = await import(join(root, 'dist/readers/oci-image/index.js')
 const { loadTargets } = await import(join(root, 'dist/io/targets.js'));
 const { buildCharter } = await import(join(root, 'dist/profile/build.js'));
 const { loadKnowledge } = await import(join(root, 'dist/knowledge/index.js'));
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function time(fn) {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-/** Alternates baseline and subject runs so drift in machine load hits both alike. */
-async function compare(name, baseline, subject, target) {
-  const b = [];
-  const s = [];
-  await subject(); // warm caches (page cache, JIT) for both sides equally
-  await baseline();
-  for (let i = 0; i < runs; i++) {
-    b.push(await time(baseline));
-    s.push(await time(subject));
-  }
-  const ratio = median(s) / median(b);
-  const ok = target === undefined || ratio <= target;
-  console.log(`${name.padEnd(16)} subject ${median(s).toFixed(0).padStart(6)} ms  baseline ${median(b).toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}${target !== undefined ? `  (target ≤ ${target}) ${ok ? 'ok' : 'MISSED'}` : ''}`);
-  return { name, subjectMs: median(s), baselineMs: median(b), ratio, target, ok };
-}
 
 function debianNodeArchive() {
   mkdirSync(cacheDir, { recursive: true });
@@ -122,6 +95,7 @@ if (!only || only === 'manifests-200') {
       'manifests-200',
       async () => parseAllDocuments(text).map((d) => d.toJS()),
       async () => buildCharter({ name: 'bench', generator: 'bench', ...(await loadTargets([dir])) }, kb),
+      { runs },
     ),
   );
   const abs = results.at(-1).subjectMs;
@@ -136,18 +110,19 @@ if (!only || only === 'image-profile') {
   } else {
     const archive = debianNodeArchive();
     const extracted = [];
+    // Only the extraction is timed; the previous run's tree is removed before the clock starts.
+    const untar = async () => {
+      const out = mkdtempSync(join(tmpdir(), 'charter-bench-x-'));
+      extracted.push(out);
+      execFileSync('tar', ['-xf', archive, '-C', out]);
+    };
     console.log(`image-profile    archive ${(statSync(archive).size / 1e6).toFixed(0)} MB`);
     results.push(
       await compare(
         'image-profile-cold',
-        async () => {
-          // Only the extraction is timed; the previous run's tree is removed before the clock starts.
-          const out = mkdtempSync(join(tmpdir(), 'charter-bench-x-'));
-          extracted.push(out);
-          execFileSync('tar', ['-xf', archive, '-C', out]);
-        },
+        untar,
         () => profileImage(archive, { cache: false }),
-        undefined,
+        { runs },
       ),
     );
     // The same cold profile against what extraction-based scanners do: unpack the archive and
@@ -158,16 +133,10 @@ if (!only || only === 'image-profile') {
         async () => {
           const out = mkdtempSync(join(tmpdir(), 'charter-bench-r-'));
           extracted.push(out);
-          execFileSync('tar', ['-xf', archive, '-C', out]);
-          const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-          const blob = (d) => join(out, 'blobs', ...d.split(':'));
-          const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
-          const rootfs = join(out, 'rootfs');
-          mkdirSync(rootfs);
-          for (const layer of manifest.layers) execFileSync('tar', ['-xf', blob(layer.digest), '-C', rootfs]);
+          unpackRootfs(archive, out);
         },
         () => profileImage(archive, { cache: false }),
-        undefined,
+        { runs },
       ),
     );
     // Warm: the per-layer cache holds this image's layers (a second profile of the same image, or of
@@ -178,13 +147,9 @@ if (!only || only === 'image-profile') {
     results.push(
       await compare(
         'image-profile-warm',
-        async () => {
-          const out = mkdtempSync(join(tmpdir(), 'charter-bench-x-'));
-          extracted.push(out);
-          execFileSync('tar', ['-xf', archive, '-C', out]);
-        },
+        untar,
         () => profileImage(archive, { cache }),
-        1.0,
+        { runs, target: 1.0 },
       ),
     );
     rmSync(cacheDir, { recursive: true, force: true });

@@ -11,11 +11,11 @@
 //
 // Usage: node bench/scan.js [--runs 5] [--json]      (needs root, podman and mmdebstrap; builds dist first: npm run build)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { compare, unpackRootfs } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const benchCache = join(root, '.cache', 'bench');
@@ -27,30 +27,6 @@ const { scanTarget } = await import(join(root, 'dist/scan/index.js'));
 const { FsLayerCache } = await import(join(root, 'dist/cache/fs-layer-cache.js'));
 const { openSqliteVulnStore } = await import(join(root, 'dist/store/sqlite/index.js'));
 const { importOsv } = await import(join(root, 'dist/vulns/import.js'));
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn) {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-async function compare(name, baseline, subject, target, prepare = async () => undefined) {
-  const b = [];
-  const s = [];
-  await prepare();
-  await subject();
-  await baseline();
-  for (let i = 0; i < runs; i++) {
-    b.push(await time(baseline));
-    await prepare();
-    s.push(await time(subject));
-  }
-  const ratio = median(s) / median(b);
-  const ok = target === undefined || ratio <= target;
-  console.log(`${name.padEnd(20)} subject ${median(s).toFixed(0).padStart(6)} ms  baseline ${median(b).toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}${target !== undefined ? `  (target ≤ ${target}) ${ok ? 'ok' : 'MISSED'}` : ''}`);
-  return { name, subjectMs: median(s), baselineMs: median(b), ratio, target, ok };
-}
 
 function sh(cmd, argv, opts = {}) {
   return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
@@ -130,11 +106,16 @@ const untar = (archive) => async () => {
 const scan = (archive, layerCache) => () => scanTarget(`oci-archive:${archive}`, { dbPath, offline: true, cacheDir: join(tmp, 'npm'), ...(layerCache ? { layerCache } : { noCache: true }) });
 
 const results = [];
+const timing = { runs, width: 20 };
 let coldCache;
 results.push(
-  await compare('scan-cold', untar(a), () => scan(a, coldCache)(), 1.5, async () => {
+  await compare('scan-cold', untar(a), () => scan(a, coldCache)(), {
+    ...timing,
+    target: 1.5,
     // A fresh, empty layer cache for every cold run (written to, as a real first scan does).
-    coldCache = new FsLayerCache(mkdtempSync(join(tmp, 'cold-')));
+    prepare: async () => {
+      coldCache = new FsLayerCache(mkdtempSync(join(tmp, 'cold-')));
+    },
   }),
 );
 // Context for the cold figure: what extraction-based scanners do first (archive + every layer
@@ -142,29 +123,29 @@ results.push(
 const untarRootfs = (archive) => async () => {
   const out = mkdtempSync(join(tmp, 'r-'));
   extracted.push(out);
-  execFileSync('tar', ['-xf', archive, '-C', out]);
-  const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-  const blob = (d) => join(out, 'blobs', ...d.split(':'));
-  const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
-  const rootfsDir = join(out, 'rootfs');
-  mkdirSync(rootfsDir);
-  for (const layer of manifest.layers) execFileSync('tar', ['-xf', blob(layer.digest), '-C', rootfsDir]);
+  unpackRootfs(archive, out);
 };
 results.push(
-  await compare('scan-cold-vs-rootfs', untarRootfs(a), () => scan(a, coldCache)(), undefined, async () => {
-    coldCache = new FsLayerCache(mkdtempSync(join(tmp, 'cold-')));
+  await compare('scan-cold-vs-rootfs', untarRootfs(a), () => scan(a, coldCache)(), {
+    ...timing,
+    prepare: async () => {
+      coldCache = new FsLayerCache(mkdtempSync(join(tmp, 'cold-')));
+    },
   }),
 );
 const warm = new FsLayerCache(mkdtempSync(join(tmp, 'warm-')));
 await scan(a, warm)();
-results.push(await compare('scan-warm', untar(a), scan(a, warm), 1.5));
+results.push(await compare('scan-warm', untar(a), scan(a, warm), { ...timing, target: 1.5 }));
 
 let sibling;
 const cold = results[0];
-const siblingResult = await compare('scan-sibling', untar(b), () => scan(b, sibling)(), undefined, async () => {
+const siblingResult = await compare('scan-sibling', untar(b), () => scan(b, sibling)(), {
+  ...timing,
   // The cache holds image A's layers only: B's base layers hit, its own layer is read.
-  sibling = new FsLayerCache(mkdtempSync(join(tmp, 'sib-')));
-  await scan(a, sibling)();
+  prepare: async () => {
+    sibling = new FsLayerCache(mkdtempSync(join(tmp, 'sib-')));
+    await scan(a, sibling)();
+  },
 });
 const vsCold = siblingResult.subjectMs / cold.subjectMs;
 console.log(`${''.padEnd(20)} sibling scan / cold scan of A: ${vsCold.toFixed(2)} (target ≤ 0.3) ${vsCold <= 0.3 ? 'ok' : 'MISSED'}`);

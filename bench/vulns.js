@@ -13,40 +13,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
 import { deflateRawSync } from 'node:zlib';
+import { compare } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = resolve(root, '../shared/corpus/osv');
 const cacheDir = join(root, '.cache', 'bench');
 const RECORDS = 100_000;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function time(fn) {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-async function compare(name, runs, baseline, subject, targetMs) {
-  const b = [];
-  const s = [];
-  for (let i = 0; i < runs; i++) {
-    b.push(await time(baseline));
-    s.push(await time(subject));
-  }
-  const ratio = median(s) / median(b);
-  const ok = targetMs === undefined || median(s) <= targetMs;
-  console.log(
-    `${name.padEnd(16)} subject ${median(s).toFixed(0).padStart(6)} ms  baseline ${median(b).toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}` +
-      (targetMs !== undefined ? `  (target < ${targetMs} ms) ${ok ? 'ok' : 'MISSED'}` : ''),
-  );
-  return { name, subjectMs: median(s), baselineMs: median(b), ratio, targetMs, ok };
-}
 
 /** The corpus records renamed into RECORDS distinct advisories. */
 function generateRecords() {
@@ -167,7 +140,6 @@ export async function runVulnBench({ runs = 3 } = {}) {
     results.push(
       await compare(
         'osv-import-100k',
-        runs,
         async () => {
           for (const t of texts) JSON.parse(t);
         },
@@ -178,7 +150,7 @@ export async function runVulnBench({ runs = 3 } = {}) {
           await store.close();
           last = join(work, `import-${n - 1}.db`);
         },
-        30_000,
+        { runs, targetMs: 30_000, warmUp: false },
       ),
     );
 
@@ -196,14 +168,13 @@ export async function runVulnBench({ runs = 3 } = {}) {
     results.push(
       await compare(
         'vuln-match-1000',
-        Math.max(runs, 5),
         async () => {
           await store.findAffected(queries);
         },
         async () => {
           findings = (await matchComponents(store, components)).findings.length;
         },
-        200,
+        { runs: Math.max(runs, 5), targetMs: 200, warmUp: false },
       ),
     );
     console.log(`${''.padEnd(16)} ${findings} findings for 1,000 components over ${RECORDS} advisories`);

@@ -289,14 +289,17 @@ export function candidateIds(apiId) {
 
 /**
  * Compares one snippet's trace with the map: every name observed beyond the baseline and the floor
- * must be in the entry that answers for the API id. Names in `ignore` (clone3, io_uring_* under the
- * emitter's ENOSYS answer) never count as misses.
- * @param {{ api: string, observed: Iterable<string>, baseline: Iterable<string>, floor: Iterable<string>, entries: Map<string, string[]> | Record<string, string[]>, ignore?: Iterable<string> }} o
- * @returns {{ api: string, entry: string | undefined, beyondFloor: string[], misses: string[] }}
+ * must be in the entry that answers for the API id. `lacking` lists what the entry lacks; `misses`
+ * is the part of it that nothing else allows either: names in `also` (the runc-bootstrap group,
+ * part of every profile) or in `ignore` (clone3, io_uring_* under the emitter's ENOSYS answer)
+ * never count as misses, but names in `also` still show in `lacking` so that entries stay complete
+ * on their own.
+ * @param {{ api: string, observed: Iterable<string>, baseline?: Iterable<string>, floor: Iterable<string>, entries: Map<string, string[]> | Record<string, string[]>, also?: Iterable<string>, ignore?: Iterable<string> }} o
+ * @returns {{ api: string, entry: string | undefined, beyondFloor: string[], lacking: string[], misses: string[] }}
  */
 export function checkTrace(o) {
   const entries = o.entries instanceof Map ? o.entries : new Map(Object.entries(o.entries));
-  const skip = new Set([...o.baseline, ...o.floor, ...(o.ignore ?? [])]);
+  const skip = new Set([...(o.baseline ?? []), ...o.floor, ...(o.ignore ?? [])]);
   const beyondFloor = [...new Set(o.observed)].filter((n) => !skip.has(n)).sort();
   let entry;
   let allowed = [];
@@ -309,7 +312,9 @@ export function checkTrace(o) {
     }
   }
   const ok = new Set(allowed);
-  return { api: o.api, entry, beyondFloor, misses: beyondFloor.filter((n) => !ok.has(n)) };
+  const also = new Set(o.also ?? []);
+  const lacking = beyondFloor.filter((n) => !ok.has(n));
+  return { api: o.api, entry, beyondFloor, lacking, misses: lacking.filter((n) => !also.has(n)) };
 }
 
 /**

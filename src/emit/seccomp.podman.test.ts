@@ -3,24 +3,20 @@
  * container may write its tmpfs, but not its root, may not open a socket and may not chown.
  * Needs root on Linux (podman with the repo's containers.conf); skipped loudly elsewhere.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charter, ContainerCharter } from '../profile/model.js';
 import { emptyContainer } from '../profile/model.js';
+import { busyboxRootfsTar } from '../test-support/images.js';
+import { canRunPodmanTests, podman, type RunResult } from '../test-support/podman.js';
 import { emitPodmanFlags } from './podman-flags.js';
 import { emitSeccomp } from './seccomp.js';
 import { named, sampleCharter, src } from './fixtures/sample-charter.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const IMAGE = 'localhost/charter-emit/bb:1';
-const canRun = process.platform === 'linux' && process.getuid?.() === 0;
-if (!canRun) {
-  console.warn('\n!!! SKIPPED src/emit/seccomp.podman.test.ts: it needs root on Linux to run podman; the seccomp profile was NOT tested in a real container !!!\n');
-}
+const canRun = canRunPodmanTests('src/emit/seccomp.podman.test.ts', { untested: 'the seccomp profile in a real container' });
 
 /**
  * What a static busybox shell needs, by layer. Found with `strace -f -c busybox sh -c …` on the
@@ -66,28 +62,13 @@ const charter: Charter = {
   graph: { edges: [] },
 };
 
-const env = { ...process.env, CONTAINERS_CONF: path.join(repoRoot, 'config/containers.conf') };
-
-function podman(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('podman', args, { env, encoding: 'utf8', timeout: 120_000 });
-  if (r.error !== undefined) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 describe.skipIf(!canRun)('seccomp + podman flags in a real container', () => {
   let dir = '';
   const argv = new Map<string, string[]>();
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-emit-'));
-    const root = path.join(dir, 'rootfs');
-    for (const d of ['bin', 'tmp', 'etc']) mkdirSync(path.join(root, d), { recursive: true });
-    copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-    symlinkSync('busybox', path.join(root, 'bin/sh'));
-    const archive = path.join(dir, 'rootfs.tar');
-    const tar = spawnSync('tar', ['-C', root, '-cf', archive, '.'], { encoding: 'utf8' });
-    expect(tar.status, tar.stderr).toBe(0);
-    const imported = podman(['import', archive, IMAGE]);
+    const imported = podman(['import', busyboxRootfsTar(dir, { dirs: ['tmp', 'etc'] }), IMAGE]);
     expect(imported.stderr + imported.stdout).toMatch(/sha256:|Writing manifest/);
     expect(imported.status).toBe(0);
 
@@ -103,7 +84,7 @@ describe.skipIf(!canRun)('seccomp + podman flags in a real container', () => {
     podman(['rmi', '--force', IMAGE]);
   });
 
-  function run(container: string, script: string): { status: number | null; stdout: string; stderr: string } {
+  function run(container: string, script: string): RunResult {
     const flags = argv.get(container);
     if (flags === undefined) throw new Error(`no flags for ${container}`);
     return podman(['run', '--rm', ...flags, IMAGE, 'sh', '-c', script]);

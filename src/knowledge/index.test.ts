@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { busyboxRootfsTar } from '../test-support/images.js';
+import { canRunPodmanTests, podman, podmanOk, type RunResult } from '../test-support/podman.js';
+import { repoRoot } from '../test-support/profile.js';
 import rolesFile from './roles.json' with { type: 'json' };
 import imagesFile from './images.json' with { type: 'json' };
 import syscallGroupsFile from './syscall-groups.json' with { type: 'json' };
@@ -19,7 +20,6 @@ import {
 } from './index.js';
 
 const kb = loadKnowledge();
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const group = (id: string): string[] => {
   const g = kb.syscallGroups.find((x) => x.id === id);
   if (!g) throw new Error(`no group ${id}`);
@@ -190,14 +190,10 @@ describe('matchImageCatalogue', () => {
  * static busybox to run, and that libc-floor alone is not (runc's init would be denied fstatfs).
  */
 describe('runc-bootstrap under podman (empirical)', () => {
-  const canRun = process.platform === 'linux' && process.getuid?.() === 0 && hasPodman() && existsSync('/bin/busybox');
-  if (!canRun) {
-    console.warn('\n!!! SKIPPED: the empirical runc-bootstrap test needs Linux, root, podman and /bin/busybox (static) !!!\n');
-  }
+  const canRun = canRunPodmanTests('the empirical runc-bootstrap test (src/knowledge/index.test.ts)', { commands: ['podman'], files: ['/bin/busybox'] });
   const image = 'localhost/charter-kb-test/busybox:1';
-  const env = { ...process.env, CONTAINERS_CONF: path.join(repoRoot, 'config/containers.conf') };
 
-  const run = (syscalls: readonly string[], args: readonly string[]): { status: number | null; stdout: string; stderr: string } => {
+  const run = (syscalls: readonly string[], args: readonly string[]): RunResult => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'charter-kb-'));
     try {
       const profile = path.join(dir, 'seccomp.json');
@@ -207,8 +203,7 @@ describe('runc-bootstrap under podman (empirical)', () => {
         architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
         syscalls: [{ names: [...new Set(syscalls)].sort(), action: 'SCMP_ACT_ALLOW' }],
       }));
-      const r = spawnSync('podman', ['run', '--rm', '--network=none', '--security-opt', 'no-new-privileges', '--security-opt', `seccomp=${profile}`, image, ...args], { env, encoding: 'utf8', timeout: 60_000 });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      return podman(['run', '--rm', '--network=none', '--security-opt', 'no-new-privileges', '--security-opt', `seccomp=${profile}`, image, ...args], { timeoutMs: 60_000 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -217,10 +212,7 @@ describe('runc-bootstrap under podman (empirical)', () => {
   it.runIf(canRun)('busybox runs under exactly runc-bootstrap ∪ libc-floor, and fails without runc-bootstrap', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'charter-kb-rootfs-'));
     try {
-      mkdirSync(path.join(root, 'bin'));
-      copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-      symlinkSync('busybox', path.join(root, 'bin/sh'));
-      execFileSync('sh', ['-c', `tar -C '${root}' -c . | podman import - ${image}`], { env, stdio: 'ignore' });
+      podmanOk(['import', busyboxRootfsTar(root), image]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -238,7 +230,3 @@ describe('runc-bootstrap under podman (empirical)', () => {
     expect(floorOnly.stderr).toMatch(/operation not permitted/i);
   }, 120_000);
 });
-
-function hasPodman(): boolean {
-  return spawnSync('podman', ['--version'], { stdio: 'ignore' }).status === 0;
-}

@@ -13,6 +13,9 @@ import type { ListenCandidate } from './analyze/index.js';
 import { RuleSet } from '../profile/rules.js';
 import { uniqueSorted } from '../util/sort.js';
 
+/** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
+const SETUP_ONLY: ReadonlySet<string> = new Set(['bind', 'listen', 'chdir', 'fchdir', 'umask', 'setsid', 'setpgid', 'setuid', 'setgid', 'setgroups', 'setresuid', 'setresgid', 'chroot', 'prctl']);
+
 /** Sources kept per syscall: the first few call sites say enough; the count is in the reason. */
 const MAX_SITES = 3;
 /** Uncertainties that may load code the analysis never saw: any module may be used. */
@@ -60,7 +63,9 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
     layerOf.set(name, layer);
   };
 
-  for (const [id, layer] of [['runc-bootstrap', 'container-runtime'], ['libc-floor', 'language-runtime'], ['node-runtime', 'language-runtime']] as const) {
+  // The map's entries list what each API adds beyond its floor groups (the measured Node.js floor).
+  const floors: [string, SyscallLayer][] = [['runc-bootstrap', 'container-runtime'], ...map.floorGroups.map((g): [string, SyscallLayer] => [g, 'language-runtime'])];
+  for (const [id, layer] of floors) {
     const g = groups.get(id);
     for (const s of g?.syscalls ?? []) if (!rules.has(s)) add(s, layer, kb(`syscall-group:${id}`, `${id}: the ${layer === 'container-runtime' ? 'container runtime' : 'Node.js runtime'} floor`));
   }
@@ -137,7 +142,9 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
     egress.add({ peer, ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}), protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp', sources: [at(use, `${use.api} to ${host}`)] });
   }
 
-  const startupOnly = uniqueSorted([...startupNeeds].filter((s) => !servingNeeds.has(s) && layerOf.get(s) === 'application'));
+  // Only one-shot setup calls can leave with the startup phase: a server created at startup still
+  // accepts, reads and writes while serving, so those stay whatever phase created it.
+  const startupOnly = uniqueSorted([...startupNeeds].filter((s) => SETUP_ONLY.has(s) && !servingNeeds.has(s) && layerOf.get(s) === 'application'));
   return { syscalls, startupOnly, processes: processes.values(), listen: listen.values(), egress: egress.values(), widened, unknownApis: uniqueSorted(unknown) };
 }
 

@@ -11,7 +11,7 @@ import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from './rules.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
-const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);
+const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'node-floor', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);
 
 const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'busybox']);
 

@@ -9,30 +9,26 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charter, ContainerCharter } from '../../src/profile/model.js';
+import { BUSYBOX_SERVICE, busyboxRootfsTar } from '../../src/test-support/images.js';
+import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import { profileTargets } from '../../src/test-support/profile.js';
 import {
   allowedSyscalls,
   buildAndSave,
-  busyboxRootfsTar,
-  canRunPodman,
-  cleanup,
   describeContainer,
   emitEnforcement,
   freePort,
   httpGet,
   onlyContainer,
-  podman,
-  podmanOk,
   profileImage,
   syscallNames,
   tempDir,
   waitForHttp,
-  warnSkipped,
   writeContext,
   type Enforcement,
 } from './harness.js';
 
-warnSkipped('test/enforcement/busybox.test.ts');
+const canRun = canRunPodmanTests('test/enforcement/busybox.test.ts', { untested: 'enforcement of the DERIVED profile' });
 
 const RUN_ID = `${process.pid}`;
 const BASE = `localhost/charter-e2e/bb-base:${RUN_ID}`;
@@ -42,7 +38,7 @@ const PIPE = `localhost/charter-e2e/pipeline:${RUN_ID}`;
 const WEB_CTR = `charter-e2e-web-${RUN_ID}`;
 const INDEX = '<h1>charter e2e</h1>\n';
 
-describe.skipIf(!canRunPodman)('busybox images under their derived profile', () => {
+describe.skipIf(!canRun)('busybox images under their derived profile', () => {
   let dir = '';
   const containers: string[] = [];
   let batch: { charter: Charter; c: ContainerCharter; enf: Enforcement };
@@ -51,7 +47,7 @@ describe.skipIf(!canRunPodman)('busybox images under their derived profile', () 
 
   beforeAll(async () => {
     dir = tempDir('charter-e2e-bb-');
-    podmanOk(['import', busyboxRootfsTar(dir), BASE], { timeoutMs: 60_000 });
+    podmanOk(['import', busyboxRootfsTar(dir, BUSYBOX_SERVICE), BASE], { timeoutMs: 60_000 });
 
     // The directory names the Dockerfile's container (`batch/Dockerfile` → batch), as in a repo.
     const batchDockerfile = writeContext(path.join(dir, 'batch'), {
@@ -79,7 +75,7 @@ describe.skipIf(!canRunPodman)('busybox images under their derived profile', () 
   });
 
   afterAll(() => {
-    if (canRunPodman) cleanup(containers, [BATCH, WEB, PIPE, BASE]);
+    if (canRun) cleanup(containers, [BATCH, WEB, PIPE, BASE]);
     if (dir !== '' && !process.env['CHARTER_E2E_KEEP']) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -8,35 +8,29 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charter, ContainerCharter } from '../../src/profile/model.js';
+import { debianNodeRootfs } from '../../src/test-support/images.js';
+import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import {
   buildAndSave,
-  canRunPodman,
-  cleanup,
   describeContainer,
   emitEnforcement,
   freePort,
   httpGet,
   onlyContainer,
-  podman,
-  podmanOk,
   profileImage,
-  repoRoot,
   syscallNames,
   tempDir,
   waitForHttp,
-  warnSkipped,
   writeContext,
   type Enforcement,
 } from './harness.js';
 
-warnSkipped('test/enforcement/debian-node.test.ts');
+const canRun = canRunPodmanTests('test/enforcement/debian-node.test.ts', { untested: 'enforcement of the DERIVED profile' });
 
-const CACHE = path.join(repoRoot, '.cache/test-images');
-const ROOTFS = path.join(CACHE, 'debian-bookworm-minbase-nodejs.tar');
 const RUN_ID = `${process.pid}`;
 const BASE = `localhost/charter-e2e/debian-node-base:${RUN_ID}`;
 const APP = `localhost/charter-e2e/node-api:${RUN_ID}`;
@@ -56,24 +50,6 @@ http
 const DOCKERFILE = (base: string): string =>
   [`FROM ${base}`, 'WORKDIR /app', 'COPY server.js /app/', 'USER 1000', 'EXPOSE 8080', 'ENV PORT=8080', 'CMD ["node","server.js"]', ''].join('\n');
 
-/** The cached bookworm + nodejs root filesystem; made with mmdebstrap on first use (about a minute). */
-function debianRootfs(): string {
-  if (existsSync(ROOTFS)) return ROOTFS;
-  mkdirSync(CACHE, { recursive: true });
-  const partial = `${ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', '--include=nodejs', 'bookworm', partial], {
-    encoding: 'utf8',
-    timeout: 900_000,
-  });
-  if (r.status !== 0) {
-    rmSync(partial, { force: true });
-    throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
-  }
-  // Rename last: a concurrent or interrupted run never sees half a tar.
-  renameSync(partial, ROOTFS);
-  return ROOTFS;
-}
-
 /** sha256 of a file inside the rootfs tar, read straight from the archive. */
 function sha256InTar(tar: string, member: string): string {
   const r = spawnSync('tar', ['-xOf', tar, member], { maxBuffer: 1 << 30 });
@@ -81,7 +57,7 @@ function sha256InTar(tar: string, member: string): string {
   return createHash('sha256').update(r.stdout).digest('hex');
 }
 
-describe.skipIf(!canRunPodman)('Debian + Node.js HTTP service under its derived profile', () => {
+describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profile', () => {
   let dir = '';
   let charter: Charter;
   let c: ContainerCharter;
@@ -92,7 +68,7 @@ describe.skipIf(!canRunPodman)('Debian + Node.js HTTP service under its derived 
 
   beforeAll(async () => {
     dir = tempDir('charter-e2e-node-');
-    const rootfs = debianRootfs();
+    const rootfs = debianNodeRootfs();
     nodeSha = sha256InTar(rootfs, './usr/bin/node');
     podmanOk(['import', rootfs, BASE], { timeoutMs: 300_000 });
     const context = path.join(dir, 'node-api');
@@ -108,7 +84,7 @@ describe.skipIf(!canRunPodman)('Debian + Node.js HTTP service under its derived 
   }, 900_000);
 
   afterAll(() => {
-    if (canRunPodman) cleanup(containers, [APP, BASE]);
+    if (canRun) cleanup(containers, [APP, BASE]);
     if (dir !== '' && !process.env['CHARTER_E2E_KEEP']) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,21 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffCharters, summarise, type CharterDiff } from '../../src/profile/diff.js';
 import type { Charter } from '../../src/profile/model.js';
 import { toJson } from '../../src/profile/serialize.js';
-import {
-  buildAndSave,
-  busyboxRootfsTar,
-  canRunPodman,
-  cleanup,
-  onlyContainer,
-  podmanOk,
-  profileImage,
-  repoRoot,
-  tempDir,
-  warnSkipped,
-  writeContext,
-} from './harness.js';
+import { BUSYBOX_SERVICE, busyboxRootfsTar } from '../../src/test-support/images.js';
+import { canRunPodmanTests, cleanup, podmanOk } from '../../src/test-support/podman.js';
+import { repoRoot } from '../../src/test-support/profile.js';
+import { buildAndSave, onlyContainer, profileImage, tempDir, writeContext } from './harness.js';
 
-warnSkipped('test/enforcement/diff.test.ts');
+const canRun = canRunPodmanTests('test/enforcement/diff.test.ts', { untested: 'the diff gate on real images' });
 
 const RUN_ID = `${process.pid}`;
 const BASE = `localhost/charter-e2e/diff-base:${RUN_ID}`;
@@ -74,7 +65,7 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe.skipIf(!canRunPodman)('diff gate on two versions of a real image', () => {
+describe.skipIf(!canRun)('diff gate on two versions of a real image', () => {
   let dir = '';
   let v1: Charter;
   let v2: Charter;
@@ -87,7 +78,7 @@ describe.skipIf(!canRunPodman)('diff gate on two versions of a real image', () =
 
   beforeAll(async () => {
     dir = tempDir('charter-e2e-diff-');
-    podmanOk(['import', busyboxRootfsTar(dir), BASE], { timeoutMs: 60_000 });
+    podmanOk(['import', busyboxRootfsTar(dir, BUSYBOX_SERVICE), BASE], { timeoutMs: 60_000 });
     for (const [version, image, lines] of [['v1', V1, V1_LINES(BASE)], ['v2', V2, V2_LINES(BASE)]] as const) {
       // `<version>/web/Dockerfile`: the directory names the container, as in a repository.
       const context = path.join(dir, version, 'web');
@@ -103,7 +94,7 @@ describe.skipIf(!canRunPodman)('diff gate on two versions of a real image', () =
   });
 
   afterAll(() => {
-    if (canRunPodman) cleanup([], [V1, V2, BASE]);
+    if (canRun) cleanup([], [V1, V2, BASE]);
     if (dir !== '' && !process.env['CHARTER_E2E_KEEP']) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,84 +1,22 @@
 /**
- * Shared edge for the end-to-end enforcement tests: podman with a timeout on every call, image
- * building, profiling through the CLI's path, emitting, free ports and HTTP from the host.
+ * Shared edge for the end-to-end enforcement tests: image building, profiling through the CLI's
+ * path, emitting, free ports and HTTP from the host. Podman calls and root file systems come from
+ * src/test-support/.
  * The tests build real images, profile them (image + Dockerfile), emit seccomp + podman flags and
  * run the workload under exactly those flags.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMITTERS } from '../../src/emit/index.js';
 import type { Charter, ContainerCharter } from '../../src/profile/model.js';
-import { profileTargets, repoRoot } from '../../src/test-support/profile.js';
-
-export { repoRoot };
-
-/** Root on Linux: podman with runc and the repository's containers.conf. */
-export const canRunPodman = process.platform === 'linux' && process.getuid?.() === 0;
-
-export function warnSkipped(file: string): void {
-  if (!canRunPodman) {
-    console.warn(`\n!!! SKIPPED ${file}: it needs root on Linux to build and run images with podman; enforcement of the DERIVED profile was NOT tested !!!\n`);
-  }
-}
-
-export const podmanEnvironment: NodeJS.ProcessEnv = { ...process.env, CONTAINERS_CONF: path.join(repoRoot, 'config/containers.conf') };
-
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** One podman call; never hangs (a timed-out call reports status null and says so in stderr). */
-export function podman(args: string[], opts: { timeoutMs?: number; input?: Buffer } = {}): RunResult {
-  const r = spawnSync('podman', args, {
-    env: podmanEnvironment,
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 120_000,
-    maxBuffer: 64 << 20,
-    ...(opts.input ? { input: opts.input } : {}),
-  });
-  if (r.error !== undefined && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
-  const timedOut = r.error !== undefined || r.signal !== null;
-  return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${timedOut ? `\n[podman ${args[0]} timed out or was killed: ${String(r.signal)}]` : ''}` };
-}
-
-/** A podman call that must succeed. */
-export function podmanOk(args: string[], opts: { timeoutMs?: number; input?: Buffer } = {}): string {
-  const r = podman(args, opts);
-  if (r.status !== 0) throw new Error(`podman ${args.join(' ')} failed (${String(r.status)}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** Best-effort cleanup: containers first, then images. */
-export function cleanup(containers: string[], images: string[]): void {
-  if (containers.length > 0) podman(['rm', '--force', '--time', '0', ...containers], { timeoutMs: 60_000 });
-  if (images.length > 0) podman(['rmi', '--force', ...images], { timeoutMs: 60_000 });
-}
+import { podman, podmanOk } from '../../src/test-support/podman.js';
+import { profileTargets } from '../../src/test-support/profile.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
-}
-
-const BUSYBOX_APPLETS = ['sh', 'httpd', 'cat', 'echo', 'ls', 'wget', 'nc', 'chown', 'id', 'mkdir', 'touch', 'stat', 'grep', 'sleep'];
-
-/** A busybox-static root filesystem as a tar: /bin/busybox + applet links, /tmp, /etc, /var/www, root and www users. */
-export function busyboxRootfsTar(dir: string): string {
-  const root = path.join(dir, 'bb-rootfs');
-  for (const d of ['bin', 'tmp', 'etc', 'var/www']) mkdirSync(path.join(root, d), { recursive: true });
-  copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-  for (const a of BUSYBOX_APPLETS) symlinkSync('busybox', path.join(root, 'bin', a));
-  writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nwww:x:1000:1000:www:/var/www:/bin/sh\n');
-  writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\nwww:x:1000:\n');
-  const archive = path.join(dir, 'bb-rootfs.tar');
-  // Owned by root, with /tmp sticky and world-writable like on any distribution.
-  const tar = spawnSync('sh', ['-c', `chmod 1777 "${root}/tmp" && tar --owner=0 --group=0 -C "${root}" -cf "${archive}" .`], { encoding: 'utf8' });
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-  return archive;
 }
 
 /**

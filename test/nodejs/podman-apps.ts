@@ -8,31 +8,15 @@
  * (18) with another libuv; enforcing on a different binary would test the wrong thing. Both run
  * on the same Debian bookworm glibc.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emitSeccomp } from '../../src/emit/seccomp.js';
 import { emptyContainer, type Charter, type NamedRule, type Source, type SyscallLayer } from '../../src/profile/model.js';
-import { cleanup, describeContainer, freePort, podman, podmanOk, repoRoot } from '../enforcement/harness.js';
+import { debianNodeRootfs } from '../../src/test-support/images.js';
+import { cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
+import { describeContainer, freePort } from '../enforcement/harness.js';
 import type { RealApp } from './apps.js';
 import { appEnvironment, WORKLOAD_DEADLINE_MS } from './harness.js';
-
-const CACHE = path.join(repoRoot, '.cache/test-images');
-const ROOTFS = path.join(CACHE, 'debian-bookworm-minbase-nodejs.tar');
-
-/** The cached bookworm + nodejs root filesystem; made with mmdebstrap on first use (temp name, then renamed). */
-export function debianNodeRootfs(): string {
-  if (existsSync(ROOTFS)) return ROOTFS;
-  mkdirSync(CACHE, { recursive: true });
-  const partial = `${ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', '--include=nodejs', 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) {
-    rmSync(partial, { force: true });
-    throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
-  }
-  renameSync(partial, ROOTFS);
-  return ROOTFS;
-}
 
 export interface AppImage {
   base: string;

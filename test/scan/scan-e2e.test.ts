@@ -14,18 +14,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Io } from '../../src/cli/main.js';
-import { buildAndSave, busyboxRootfsTar, canRunPodman, cleanup, podmanOk, repoRoot, tempDir, warnSkipped, writeContext } from '../enforcement/harness.js';
+import { BUSYBOX_SERVICE, busyboxRootfsTar, debianNodeRootfs } from '../../src/test-support/images.js';
+import { canRunPodmanTests, cleanup, podmanOk } from '../../src/test-support/podman.js';
+import { repoRoot } from '../../src/test-support/profile.js';
+import { buildAndSave, tempDir, writeContext } from '../enforcement/harness.js';
 import { sarifErrors } from './sarif-validator.js';
 
-warnSkipped('test/scan/scan-e2e.test.ts');
+const canRun = canRunPodmanTests('test/scan/scan-e2e.test.ts', { untested: 'charter scan on real images' });
 
 const CORPUS = path.resolve(repoRoot, '../shared/corpus/osv');
-const CACHE = path.join(repoRoot, '.cache/test-images');
-const ROOTFS = path.join(CACHE, 'debian-bookworm-minbase-nodejs.tar');
 const RUN = `${process.pid}`;
 const BASE = `localhost/charter-scan-e2e/debian-node-base:${RUN}`;
 const APP = `localhost/charter-scan-e2e/node-app:${RUN}`;
@@ -44,19 +45,6 @@ const EXPECTED = [
 ];
 /** Records for the same packages whose fixed version is at or below what is installed. */
 const FIXED_ALREADY = ['GHSA-jf85-cpcp-j695' /* lodash < 4.17.12 */, 'GHSA-vh95-rmgr-6w4m' /* minimist < 1.2.3 */];
-
-function debianRootfs(): string {
-  if (existsSync(ROOTFS)) return ROOTFS;
-  mkdirSync(CACHE, { recursive: true });
-  const partial = `${ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', '--include=nodejs', 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) {
-    rmSync(partial, { force: true });
-    throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
-  }
-  renameSync(partial, ROOTFS);
-  return ROOTFS;
-}
 
 interface Run {
   code: number;
@@ -80,7 +68,7 @@ interface ScanDoc {
   policy: { pass: boolean; warnings: { code: string; line?: number }[] };
 }
 
-describe.skipIf(!canRunPodman)('charter scan on real images', () => {
+describe.skipIf(!canRun)('charter scan on real images', () => {
   let dir = '';
   let db = '';
   let appArchive = '';
@@ -99,7 +87,7 @@ describe.skipIf(!canRunPodman)('charter scan on real images', () => {
     if (npm.status !== 0) throw new Error(`npm install failed: ${npm.stderr}`);
     writeFileSync(path.join(app, 'server.js'), "require('ws'); require('lodash'); console.log('ok');\n");
 
-    podmanOk(['import', debianRootfs(), BASE], { timeoutMs: 300_000 });
+    podmanOk(['import', debianNodeRootfs(), BASE], { timeoutMs: 300_000 });
     images.push(BASE);
     const ctx = path.join(dir, 'ctx');
     writeContext(ctx, { Dockerfile: [`FROM ${BASE}`, 'WORKDIR /app', 'COPY app/ /app/', 'USER 1000', 'CMD ["node","server.js"]', ''].join('\n') });
@@ -109,7 +97,7 @@ describe.skipIf(!canRunPodman)('charter scan on real images', () => {
     images.push(APP);
 
     // Layer 1 busybox, layer 2 adds a private key, layer 3 deletes it.
-    podmanOk(['import', busyboxRootfsTar(dir), BB], { timeoutMs: 60_000 });
+    podmanOk(['import', busyboxRootfsTar(dir, BUSYBOX_SERVICE), BB], { timeoutMs: 60_000 });
     images.push(BB);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
     const kctx = path.join(dir, 'kctx');
@@ -124,7 +112,7 @@ describe.skipIf(!canRunPodman)('charter scan on real images', () => {
   }, 1_200_000);
 
   afterAll(() => {
-    if (canRunPodman) cleanup([], [...images].reverse());
+    if (canRun) cleanup([], [...images].reverse());
     if (dir !== '' && !process.env['CHARTER_E2E_KEEP']) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,9 +5,10 @@
  * container settings override pod settings field by field.
  */
 import type { Diagnostic } from '../../profile/model.js';
-import { MAX_TEXT_LENGTH, toPointer } from '../../readers/kubernetes/extract.js';
+import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';
+import { toPointer } from '../../util/json-pointer.js';
 import { finding, location, type FindingDetail } from '../catalogue.js';
 import type { Finding } from '../types.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';

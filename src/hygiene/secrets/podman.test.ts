@@ -6,26 +6,23 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podmanEnv } from '../../io/image-sources/index.js';
 import { readImage } from '../../readers/oci-image/index.js';
+import { busyboxRootfsTar } from '../../test-support/images.js';
+import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
 import { secretsAnalyzer } from './index.js';
 
-const canRun = process.platform === 'linux' && process.getuid?.() === 0;
-if (!canRun) console.warn('\n*** secrets podman tests SKIPPED: they need root on Linux (run them in CI) ***\n');
+const canRun = canRunPodmanTests('src/hygiene/secrets/podman.test.ts', { untested: 'finding a deleted key in a real image' });
 
 const TAG = randomBytes(4).toString('hex');
 const BASE = `localhost/charter-test/secrets-bb-${TAG}:1`;
 const APP = `localhost/charter-test/secrets-app-${TAG}:1`;
 const KEY_PATH = '/root/.ssh/id_rsa';
-
-const podman = (args: string[], input?: Buffer): string =>
-  execFileSync('podman', args, { env: podmanEnv(), input, maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 
 /** One file's bytes from a layer tar (gzip or plain). */
 async function fileInLayer(blob: Buffer, wanted: string): Promise<Buffer | undefined> {
@@ -59,12 +56,7 @@ describe.runIf(canRun)('secrets in a podman-built image', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-secrets-'));
-    const root = path.join(dir, 'root');
-    mkdirSync(path.join(root, 'bin'), { recursive: true });
-    copyFileSync('/bin/busybox', path.join(root, 'bin/busybox'));
-    chmodSync(path.join(root, 'bin/busybox'), 0o755);
-    symlinkSync('busybox', path.join(root, 'bin/sh'));
-    podman(['import', '-', BASE], execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 }));
+    podmanOk(['import', busyboxRootfsTar(dir), BASE]);
 
     const ctx = path.join(dir, 'ctx');
     mkdirSync(ctx);
@@ -73,17 +65,13 @@ describe.runIf(canRun)('secrets in a podman-built image', () => {
       path.join(ctx, 'Containerfile'),
       [`FROM ${BASE}`, `ADD id_rsa ${KEY_PATH}`, `RUN ["/bin/busybox", "rm", "${KEY_PATH}"]`, 'USER 1000', ''].join('\n'),
     );
-    podman(['build', '--quiet', '-t', APP, ctx]);
+    podmanOk(['build', '--quiet', '-t', APP, ctx]);
     archive = path.join(dir, 'app.tar');
-    podman(['save', '--quiet', '--format', 'oci-archive', '-o', archive, APP]);
+    podmanOk(['save', '--quiet', '--format', 'oci-archive', '-o', archive, APP]);
   }, 120_000);
 
   afterAll(() => {
-    try {
-      podman(['rmi', '--force', APP, BASE]);
-    } catch {
-      // best effort: a failed build leaves nothing to remove
-    }
+    cleanup([], [APP, BASE]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

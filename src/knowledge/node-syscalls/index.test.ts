@@ -59,7 +59,9 @@ describe('the Node.js 20 map', () => {
 
   test('no entry contains a forbidden syscall or repeats the floor', () => {
     const forbidden = new Set(FORBIDDEN_SYSCALLS);
-    const floor = new Set(loadKnowledge().syscallGroups.filter((g) => g.id === 'libc-floor' || g.id === 'node-runtime').flatMap((g) => g.syscalls));
+    expect(map.floorGroups).toEqual(['node-floor']);
+    const floor = new Set(loadKnowledge().syscallGroups.filter((g) => map.floorGroups.includes(g.id)).flatMap((g) => g.syscalls));
+    expect(floor.size).toBeGreaterThan(40);
     for (const [id, e] of map.entries) {
       expect(e.syscalls.filter((s) => forbidden.has(s)), id).toEqual([]);
       expect(e.syscalls.filter((s) => floor.has(s)), `${id} repeats the floor`).toEqual([]);
@@ -70,7 +72,7 @@ describe('the Node.js 20 map', () => {
     for (const id of ['events.*', 'buffer.*', 'url.*', 'path.*', 'util.*', 'querystring.*', 'string_decoder.*', 'assert.*', 'async_hooks.*', 'stream.*', 'vm.*', 'timers.*']) {
       expect(map.entries.get(id)?.syscalls, id).toEqual([]);
     }
-    expect(syscallsFor(map, 'fs.watch')?.syscalls).toEqual(['inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']);
+    expect(syscallsFor(map, 'fs.watch')?.syscalls).toEqual(['getdents64', 'inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']);
     expect(syscallsFor(map, 'fs.copyFile')?.syscalls).toEqual(expect.arrayContaining(['copy_file_range', 'fchmod']));
     expect(syscallsFor(map, 'net.Server#listen')?.syscalls).toEqual(expect.arrayContaining(['accept4', 'bind', 'listen', 'socket']));
     expect(syscallsFor(map, 'child_process.spawn')?.syscalls).toEqual(expect.arrayContaining(['socketpair', 'wait4', 'fork', 'vfork']));
@@ -79,8 +81,56 @@ describe('the Node.js 20 map', () => {
     expect(syscallsFor(map, 'crypto.randomBytes')?.syscalls).toEqual([]);
   });
 
+  test('entries list what the generic libc floor used to hide and node-floor does not hold', () => {
+    // Re-based on node-floor: these calls were libc-floor names, so older entries left them out.
+    const cases: [api: string, names: string[]][] = [
+      ['fs.readdir', ['getdents64']],
+      ['fs/promises.opendir', ['getdents64']],
+      ['fs.rm', ['getdents64']],
+      ['fs.readv', ['preadv', 'readv']],
+      ['fs.writev', ['pwritev', 'writev']],
+      ['fs.createWriteStream', ['writev']],
+      ['fs.copyFile', ['copy_file_range', 'sendfile']],
+      ['fs.statfs', ['statfs']],
+      ['process.chdir', ['chdir']],
+      ['process.umask', ['umask']],
+      ['process.cpuUsage', ['getrusage']],
+      ['process.title', ['prctl']],
+      ['process.ppid', ['getppid']],
+      ['os.getPriority', ['getpriority']],
+      ['child_process.spawn', ['chdir', 'dup2']],
+      ['http.createServer', ['lseek', 'writev']],
+      ['net.Socket#write', ['writev']],
+      ['dns.lookup', ['lseek']],
+    ];
+    for (const [api, names] of cases) expect(syscallsFor(map, api)?.syscalls, api).toEqual(expect.arrayContaining(names));
+  });
+
+  test('a plain HTTP server stays within 90 syscalls: runc-bootstrap ∪ node-floor ∪ its three API entries', () => {
+    const kb = loadKnowledge();
+    const set = new Set(['runc-bootstrap', ...map.floorGroups].flatMap((id) => kb.syscallGroups.find((g) => g.id === id)?.syscalls ?? []));
+    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen']) for (const s of syscallsFor(map, api)?.syscalls ?? []) set.add(s);
+    expect(set.size).toBeLessThanOrEqual(90);
+    expect([...set]).toEqual(expect.arrayContaining(['accept4', 'bind', 'epoll_pwait', 'execve', 'listen', 'socket', 'writev']));
+  });
+
   test('the io_uring calls are never part of an entry (the emitter answers them ENOSYS; the thread-pool fallback is listed)', () => {
     for (const [id, e] of map.entries) expect(e.syscalls.filter((s) => s.startsWith('io_uring')), id).toEqual([]);
+  });
+
+  test('node-floor is the measured Node.js floor: inside libc-floor ∪ node-runtime, without what APIs bring', () => {
+    const kb = loadKnowledge();
+    const group = (id: string): string[] => kb.syscallGroups.find((g) => g.id === id)?.syscalls ?? [];
+    const floor = group('node-floor');
+    expect(kb.syscallGroups.find((g) => g.id === 'node-floor')?.layer).toBe('language-runtime');
+    // Switching a Node.js app from libc-floor ∪ node-runtime to node-floor only ever narrows it.
+    const wide = new Set([...group('libc-floor'), ...group('node-runtime')]);
+    expect(floor.filter((s) => !wide.has(s))).toEqual([]);
+    expect(floor).toEqual(expect.arrayContaining(['clone', 'clone3', 'epoll_pwait', 'eventfd2', 'execve', 'exit_group', 'futex', 'openat', 'pkey_alloc', 'pkey_mprotect', 'read', 'rseq', 'statx', 'tgkill', 'write']));
+    for (const api of ['socket', 'bind', 'listen', 'accept4', 'connect', 'socketpair', 'fork', 'vfork', 'wait4', 'kill', 'getdents64', 'writev', 'sendfile', 'chdir', 'umask', 'mkdir', 'unlink']) {
+      expect(floor, api).not.toContain(api);
+    }
+    expect(floor.length).toBeLessThan(70);
   });
 
   test('node-runtime holds the measured floor, disjoint from libc-floor', () => {
@@ -124,6 +174,12 @@ describe('syscallsFor', () => {
 });
 
 describe('loadNodeSyscallMap', () => {
+  test('tells which floor groups its entries are counted beyond', () => {
+    expect(loadNodeSyscallMap(20).floorGroups).toEqual(['node-floor']);
+    const ids = new Set(loadKnowledge().syscallGroups.map((g) => g.id));
+    for (const id of loadNodeSyscallMap(20).floorGroups) expect(ids.has(id), id).toBe(true);
+  });
+
   test('falls back to the closest older map, else the oldest', () => {
     expect(loadNodeSyscallMap(22).node).toBe('20');
     expect(loadNodeSyscallMap(18).node).toBe('20');
@@ -215,7 +271,13 @@ describe('strace parsing and checking (the generator’s library)', () => {
       entries: { 'fs.watch': ['inotify_add_watch', 'inotify_init1'], 'fs.*': ['chmod'] },
       ignore: ['clone3'],
     });
-    expect(r).toEqual({ api: 'fs.watch', entry: 'fs.watch', beyondFloor: ['chmod', 'inotify_add_watch', 'inotify_init1'], misses: ['chmod'] });
+    expect(r).toEqual({ api: 'fs.watch', entry: 'fs.watch', beyondFloor: ['chmod', 'inotify_add_watch', 'inotify_init1'], lacking: ['chmod'], misses: ['chmod'] });
     expect(checkTrace({ api: 'nope.x', observed: ['bind'], baseline: [], floor: [], entries: {} }).misses).toEqual(['bind']);
+  });
+
+  test('what runc-bootstrap allows is not a miss, but the entry is still said to lack it', () => {
+    const r = checkTrace({ api: 'fs.readdir', observed: ['openat', 'getdents64', 'fstatfs'], floor: ['openat'], entries: { 'fs.readdir': [] }, also: ['getdents64'] });
+    expect(r.lacking).toEqual(['fstatfs', 'getdents64']);
+    expect(r.misses).toEqual(['fstatfs']);
   });
 });

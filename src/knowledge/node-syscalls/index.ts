@@ -1,7 +1,7 @@
 /**
  * The Node.js API → Linux syscall map: for each API id (see src/nodejs/types.ts), the x86_64
- * syscalls the API makes beyond the runtime floor (the `libc-floor` and `node-runtime` groups),
- * with a cited source. One data file per Node.js major; scripts/node-syscalls/generate.mjs checks
+ * syscalls the API makes beyond the runtime floor (the file's `floorGroups`: `node-floor`, the
+ * measured floor of a Node.js program), with a cited source. One data file per Node.js major; scripts/node-syscalls/generate.mjs checks
  * every entry it has a snippet for against `strace -f` of the real runtime.
  *
  * The JSON is imported (not read from disk) so that `tsc` emits it beside the compiled module.
@@ -41,6 +41,11 @@ export interface NodeSyscallMap {
   version: string;
   /** The Node.js major of the data file that answered (may differ from the one asked for). */
   node: string;
+  /**
+   * The syscall groups (src/knowledge/syscall-groups.json) the entries are counted beyond: a
+   * profile for a Node.js app is runc-bootstrap ∪ these groups ∪ the entries of the APIs it uses.
+   */
+  floorGroups: string[];
   entries: Map<string, ApiSyscalls>;
 }
 
@@ -72,7 +77,7 @@ export function parseNodeSyscallMap(raw: unknown): NodeSyscallMap {
     entries.set(e.api, { api: e.api, syscalls: sorted, source: e.source });
   }
   if (problems.length > 0) throw new NodeSyscallMapError(problems);
-  return { version: parsed.data.version, node: parsed.data.node, entries };
+  return { version: parsed.data.version, node: parsed.data.node, floorGroups: [...parsed.data.floorGroups], entries };
 }
 
 const cache = new Map<number, NodeSyscallMap>();
@@ -81,7 +86,7 @@ const cache = new Map<number, NodeSyscallMap>();
  * The map for a Node.js major: its own file when one ships, else the closest older one (else the
  * oldest), so that `map.node` tells which major answered. Validated once per process.
  *
- * @example loadNodeSyscallMap(20).entries.get('fs.watch')?.syscalls // ['inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']
+ * @example loadNodeSyscallMap(20).entries.get('fs.watch')?.syscalls // ['getdents64', 'inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']
  */
 export function loadNodeSyscallMap(nodeMajor: number = DEFAULT_MAJOR): NodeSyscallMap {
   const majors = [...FILES.keys()].sort((a, b) => a - b);
@@ -111,7 +116,7 @@ export function candidateApiIds(apiId: string): string[] {
 }
 
 /**
- * The syscalls an API id adds beyond the runtime floor, and the id whose entry answered
+ * The syscalls an API id adds beyond the runtime floor (`map.floorGroups`), and the id whose entry answered
  * (`fs.readFile`, or `fs.*` for an export the map does not list). Undefined for a module the map
  * does not know: the caller must treat that as unknown, not as "nothing".
  */

@@ -3,16 +3,18 @@
  * display path, never opens the files the compose file names (env_file, secrets, build contexts).
  */
 import { posix } from 'node:path';
-import type { Diagnostic, Protocol, Source, WritablePath } from '../../profile/model.js';
+import type { Diagnostic, Source } from '../../profile/model.js';
+import { toPointer } from '../../util/json-pointer.js';
+import { splitShellWords } from '../../util/shell-words.js';
+import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
+import { validateFields } from '../shared/validate-fields.js';
+import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
 import { emptyFragment, emptyResult } from '../types.js';
 import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
 import { interpolate } from './interpolate.js';
 import { parseExpose, parsePortSpec } from './ports.js';
 import { ComposeFileSchema, ServiceSchema } from './schema.js';
-import { validateFields } from './validate-fields.js';
 import type { ComposeFile, ComposeService } from './schema.js';
-import { splitShellWords } from './shell-words.js';
-import { isHostPath, parseVolumeSpec } from './volumes.js';
 import { parseYaml, type YamlDocument } from './yaml-source.js';
 
 type Path = (string | number)[];
@@ -21,11 +23,6 @@ type Command = ContainerFragment['commands'][number];
 
 /** Compose files are hand-written and small; beyond this the input is refused as hostile. */
 export const MAX_COMPOSE_BYTES = 10 * 1024 * 1024;
-
-/** RFC 6901 JSON pointer for a path. */
-export function toPointer(path: readonly (string | number)[]): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
 
 interface Ctx {
   path: string;
@@ -221,19 +218,6 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
   }
 }
 
-function addListen(f: ContainerFragment, port: number, protocol: Protocol, src: Source, name?: string): void {
-  const existing = lookup(f.listen, `${port}/${protocol}`, (l) => `${l.port}/${l.protocol}`);
-  if (existing) {
-    existing.sources.push(src);
-    return;
-  }
-  f.listen.push({ port, protocol, ...(name !== undefined ? { name } : {}), sources: [src] });
-}
-
-function serviceDeclPorts(f: ContainerFragment): ServiceDecl['ports'] {
-  return f.listen.map((l) => ({ port: l.port, targetPort: l.port, protocol: l.protocol, ...(l.name !== undefined ? { name: l.name } : {}) }));
-}
-
 function readNetworking(
   ctx: Ctx,
   svc: ComposeService,
@@ -340,10 +324,7 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
   ] as const) {
     for (const [i, cap] of (svc[field] ?? []).entries()) {
       const name = normaliseCapability(cap);
-      const src = source(ctx, [...base, field, i], `${who} ${verb} capability ${name}`);
-      const existing = lookup(list, name, (c) => c.name);
-      if (existing) existing.sources.push(src);
-      else list.push({ name, sources: [src] });
+      addCapability(list, name, source(ctx, [...base, field, i], `${who} ${verb} capability ${name}`));
     }
   }
   const privileged = svc.privileged === undefined ? undefined : flag(ctx, svc.privileged, [...base, 'privileged']);
@@ -450,14 +431,6 @@ function argvOf(ctx: Ctx, value: string | (string | number)[] | null, at: Path):
 }
 
 function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragment, who: string): void {
-  const add = (w: Omit<WritablePath, 'sources'>, src: Source): void => {
-    const existing = lookup(f.writable, w.path, (x) => x.path);
-    if (existing) {
-      existing.sources.push(src);
-      return;
-    }
-    f.writable.push({ ...w, sources: [src] });
-  };
   const topVolumes = new Set(Object.keys(ctx.top.volumes ?? {}));
   for (const [i, v] of (svc.volumes ?? []).entries()) {
     const at: Path = [...base, 'volumes', i];
@@ -467,25 +440,25 @@ function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragm
         diag(ctx, 'compose/bad-volume', 'warning', `${label(at)}: ${r.error}`, at);
         continue;
       }
-      mount(ctx, add, r.kind, r.source, r.target, r.readOnly, at, who, topVolumes);
+      mount(ctx, f, r.kind, r.source, r.target, r.readOnly, at, who, topVolumes);
       continue;
     }
     const target = text(ctx, v.target, [...at, 'target']);
     const ro = v.read_only !== undefined && flag(ctx, v.read_only, [...at, 'read_only']) === true;
     const src = v.source === undefined ? undefined : text(ctx, v.source, [...at, 'source']);
     if (v.type === 'tmpfs') {
-      add({ path: target, kind: 'tmpfs' }, source(ctx, at, `${who} mounts a tmpfs at ${target}`));
+      addWritable(f, { path: target, kind: 'tmpfs' }, source(ctx, at, `${who} mounts a tmpfs at ${target}`));
     } else if (v.type === 'bind' || v.type === 'npipe') {
-      mount(ctx, add, 'bind', src, target, ro, at, who, topVolumes);
+      mount(ctx, f, 'bind', src, target, ro, at, who, topVolumes);
     } else {
-      mount(ctx, add, 'volume', src, target, ro, at, who, topVolumes);
+      mount(ctx, f, 'volume', src, target, ro, at, who, topVolumes);
     }
   }
   const tmpfs = svc.tmpfs === undefined ? [] : typeof svc.tmpfs === 'string' ? [svc.tmpfs] : svc.tmpfs;
   for (const [i, t] of tmpfs.entries()) {
     const at: Path = typeof svc.tmpfs === 'string' ? [...base, 'tmpfs'] : [...base, 'tmpfs', i];
     const target = text(ctx, t, at).split(':', 1)[0] ?? '';
-    add({ path: target, kind: 'tmpfs' }, source(ctx, at, `${who} mounts a tmpfs at ${target}`));
+    addWritable(f, { path: target, kind: 'tmpfs' }, source(ctx, at, `${who} mounts a tmpfs at ${target}`));
   }
   for (const [field, defaultDir] of [
     ['secrets', '/run/secrets/'],
@@ -503,9 +476,9 @@ function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragm
       const what = field === 'secrets' ? 'secret' : 'config';
       if (file !== undefined) {
         const hostPath = resolveHostPath(ctx, file);
-        add({ path: target, kind: 'bind', hostPath, readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" (from ${file}) read-only at ${target}`));
+        addWritable(f, { path: target, kind: 'bind', hostPath, readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" (from ${file}) read-only at ${target}`));
       } else {
-        add({ path: target, kind: 'tmpfs', readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" read-only at ${target}`));
+        addWritable(f, { path: target, kind: 'tmpfs', readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" read-only at ${target}`));
       }
     }
   }
@@ -513,7 +486,7 @@ function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragm
 
 function mount(
   ctx: Ctx,
-  add: (w: Omit<WritablePath, 'sources'>, src: Source) => void,
+  f: ContainerFragment,
   kind: 'bind' | 'volume',
   src: string | undefined,
   target: string,
@@ -525,15 +498,14 @@ function mount(
   const mode = readOnly ? 'read-only' : 'writable';
   if (kind === 'bind' && src !== undefined && isHostPath(src)) {
     const hostPath = resolveHostPath(ctx, src);
-    const socket = /(^|\/)(docker|podman|containerd)\.sock$/.test(hostPath) ? ' (a container engine API socket)' : '';
-    add({ path: target, kind: 'bind', hostPath, ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts host path ${hostPath}${socket} ${mode} at ${target}`));
+    addWritable(f, { path: target, kind: 'bind', hostPath, ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts host path ${hostPath}${engineSocketNote(hostPath)} ${mode} at ${target}`));
     return;
   }
   if (src !== undefined && src !== '' && !topVolumes.has(src)) {
     diag(ctx, 'compose/undeclared-volume', 'warning', `${label(at)}: volume "${src}" is not declared under top-level volumes`, at);
   }
   const what = src === undefined || src === '' ? 'an anonymous volume' : `volume "${src}"`;
-  add({ path: target, kind: 'volume', ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts ${what} ${mode} at ${target}`));
+  addWritable(f, { path: target, kind: 'volume', ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts ${what} ${mode} at ${target}`));
 }
 
 function readLabels(svc: ComposeService, f: ContainerFragment): void {
@@ -551,25 +523,6 @@ function readLabels(svc: ComposeService, f: ContainerFragment): void {
 
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Find an entry of a fragment list by key. Lists are deduplicated as they grow; an index per list
- * keeps hostile files with 100 000 ports or mounts linear instead of quadratic.
- */
-const indexes = new WeakMap<object, { byKey: Map<string, unknown>; seen: number }>();
-function lookup<T extends object>(list: T[], key: string, keyOf: (t: T) => string): T | undefined {
-  let index = indexes.get(list);
-  if (index === undefined) {
-    index = { byKey: new Map(), seen: 0 };
-    indexes.set(list, index);
-  }
-  // Entries appended since the last lookup are indexed now (callers push after a miss).
-  for (; index.seen < list.length; index.seen++) {
-    const item = list[index.seen];
-    if (item !== undefined && !index.byKey.has(keyOf(item))) index.byKey.set(keyOf(item), item);
-  }
-  return index.byKey.get(key) as T | undefined;
-}
-
 /** Interpolate a string field; when a variable has no default, keep the text as written. */
 function text(ctx: Ctx, raw: string, at: Path): string {
   if (!raw.includes('$')) return raw;
@@ -583,11 +536,6 @@ function text(ctx: Ctx, raw: string, at: Path): string {
     return raw;
   }
   return r.text;
-}
-
-export function normaliseCapability(cap: string): string {
-  const up = cap.trim().toUpperCase();
-  return up.startsWith('CAP_') ? up.slice(4) : up;
 }
 
 /** A boolean field, possibly written as an interpolated string. */

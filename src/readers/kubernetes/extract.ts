@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Diagnostic, NamedRule, Protocol, Source, WritablePath } from '../../profile/model.js';
+import { toPointer } from '../../util/json-pointer.js';
 import {
   emptyFragment,
   emptyResult,
@@ -724,11 +725,6 @@ function getPath(value: unknown, path: NodePath): unknown {
     else return undefined;
   }
   return node;
-}
-
-/** RFC 6901: `~` and `/` inside a segment are escaped as `~0` and `~1`. */
-export function toPointer(path: NodePath): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
 function pathLabel(path: NodePath): string {

@@ -14,7 +14,8 @@ import {
 } from '../../profile/model.js';
 import type { ContainerFragment, ReaderResult } from '../types.js';
 import { MAX_TEXT_LENGTH, kubernetesReader } from './index.js';
-import { normaliseCapability, toPointer } from './extract.js';
+import { toPointer } from '../../util/json-pointer.js';
+import { normaliseCapability } from './extract.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');

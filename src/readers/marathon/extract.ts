@@ -3,9 +3,11 @@
  * anything; positions come from our own JSON parser so every rule points at its line.
  */
 import type { Diagnostic, Protocol, Source, WritablePath } from '../../profile/model.js';
-import { splitShellWords } from '../compose/shell-words.js';
-import { validateFields } from '../compose/validate-fields.js';
-import { isHostPath, parseVolumeSpec } from '../compose/volumes.js';
+import { toPointer } from '../../util/json-pointer.js';
+import { splitShellWords } from '../../util/shell-words.js';
+import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
+import { validateFields } from '../shared/validate-fields.js';
+import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
 import { emptyFragment, emptyResult } from '../types.js';
 import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
 import { locate, parseJson, type JsonNode } from './json-positions.js';
@@ -17,10 +19,6 @@ type Severity = Diagnostic['severity'];
 export const MAX_MARATHON_BYTES = 16 * 1024 * 1024;
 /** Docker bind-mounts the Mesos sandbox here; relative container paths live under it. */
 const SANDBOX = '/mnt/mesos/sandbox';
-
-export function toPointer(path: readonly (string | number)[]): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
 
 /** Marathon's `PathId.canonicalPath`: relative ids are resolved against a base; `.`/`..` apply. */
 export function canonicalId(id: string, base: string): string {
@@ -255,10 +253,7 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
         diag(ctx, 'marathon/bad-port', 'warning', `${label(at)}: ${port} is not a port number`, at);
         continue;
       }
-      const src = source(ctx, at, `${reason} ${port}/${protocol}`);
-      const existing = lookup(f.listen, `${port}/${protocol}`, (l) => `${l.port}/${l.protocol}`);
-      if (existing) existing.sources.push(src);
-      else f.listen.push({ port, protocol, ...(name !== undefined ? { name } : {}), sources: [src] });
+      addListen(f, port, protocol, source(ctx, at, `${reason} ${port}/${protocol}`), name);
     }
   };
   const dynamic = (at: Path): void => {
@@ -364,9 +359,8 @@ function readMounts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment
       w = { path, kind: 'tmpfs', readOnly: true };
       reason = `${who} receives secret "${v.secret}" at ${path}`;
     } else if (v.hostPath !== undefined) {
-      const socket = /(^|\/)(docker|podman|containerd)\.sock$/.test(v.hostPath) ? ' (a container engine API socket)' : '';
       w = { path, kind: 'bind', hostPath: v.hostPath, ...(readOnly ? { readOnly } : {}) };
-      reason = `${who} mounts host path ${v.hostPath}${socket} ${mode} at ${path}`;
+      reason = `${who} mounts host path ${v.hostPath}${engineSocketNote(v.hostPath)} ${mode} at ${path}`;
     } else {
       const what = v.persistent !== undefined ? 'a persistent local volume' : v.external !== undefined ? 'an external volume' : 'a volume';
       w = { path, kind: 'volume', ...(readOnly ? { readOnly } : {}) };
@@ -374,12 +368,6 @@ function readMounts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment
     }
     addWritable(f, w, source(ctx, at, reason));
   }
-}
-
-function addWritable(f: ContainerFragment, w: Omit<WritablePath, 'sources'>, src: Source): void {
-  const existing = lookup(f.writable, w.path, (x) => x.path);
-  if (existing) existing.sources.push(src);
-  else f.writable.push({ ...w, sources: [src] });
 }
 
 /** `container.docker.parameters` are `docker run` long options; map the ones that widen access. */
@@ -392,10 +380,7 @@ function readDockerParameters(ctx: Ctx, app: MarathonApp, base: Path, f: Contain
       case 'cap-add':
       case 'cap-drop': {
         const list = key === 'cap-add' ? f.capabilities : f.dropCapabilities;
-        const name = value.trim().toUpperCase().replace(/^CAP_/, '');
-        const existing = lookup(list, name, (c) => c.name);
-        if (existing) existing.sources.push(src(key === 'cap-add' ? 'adds a capability' : 'drops a capability'));
-        else list.push({ name, sources: [src(key === 'cap-add' ? 'adds a capability' : 'drops a capability')] });
+        addCapability(list, normaliseCapability(value), src(key === 'cap-add' ? 'adds a capability' : 'drops a capability'));
         break;
       }
       case 'user':
@@ -455,7 +440,7 @@ function readDockerParameters(ctx: Ctx, app: MarathonApp, base: Path, f: Contain
 }
 
 function serviceDecls(ctx: Ctx, f: ContainerFragment, id: string, at: Path): ServiceDecl[] {
-  const ports = f.listen.map((l) => ({ port: l.port, targetPort: l.port, protocol: l.protocol, ...(l.name !== undefined ? { name: l.name } : {}) }));
+  const ports = serviceDeclPorts(f);
   const segs = id.split('/').filter((s) => s !== '');
   // Mesos-DNS names an app by its path reversed: /product/service/myapp → myapp-service-product.
   const dns = [...segs].reverse().join('-');
@@ -467,21 +452,6 @@ function serviceDecls(ctx: Ctx, f: ContainerFragment, id: string, at: Path): Ser
     out.push({ name, scope, targets: [id], ports, source: source(ctx, [...at, 'id'], `Marathon app ${id} is reachable as ${name}`) });
   }
   return out;
-}
-
-/** Keyed lookup in a growing fragment list, linear overall even for hostile sizes. */
-const indexes = new WeakMap<object, { byKey: Map<string, unknown>; seen: number }>();
-function lookup<T extends object>(list: T[], key: string, keyOf: (t: T) => string): T | undefined {
-  let index = indexes.get(list);
-  if (index === undefined) {
-    index = { byKey: new Map(), seen: 0 };
-    indexes.set(list, index);
-  }
-  for (; index.seen < list.length; index.seen++) {
-    const item = list[index.seen];
-    if (item !== undefined && !index.byKey.has(keyOf(item))) index.byKey.set(keyOf(item), item);
-  }
-  return index.byKey.get(key) as T | undefined;
 }
 
 function label(path: readonly (string | number)[]): string {

@@ -4,42 +4,22 @@
  * the container itself. The root filesystem is built once with mmdebstrap and kept under
  * .cache/test-images/ (gitignored). Needs root on Linux; skipped loudly elsewhere.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsLayerCache } from '../../cache/fs-layer-cache.js';
-import type { LayerCacheKey } from '../../cache/layer-cache.js';
 import { parsePurl } from '../../inventory/purl.js';
-import { podmanEnv } from '../../io/image-sources/index.js';
-import { repoRoot } from '../../test-support/profile.js';
+import { debianNodeRootfs } from '../../test-support/images.js';
+import { CountingLayerCache } from '../../test-support/layer-cache.js';
+import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
 import { readImage } from './index.js';
 import type { ImageReadResult } from './types.js';
 
-const canRun = process.platform === 'linux' && process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v podman && command -v mmdebstrap'], { stdio: 'ignore' }).status === 0;
-if (!canRun) console.warn('\n*** Debian image inventory tests SKIPPED: they need root on Linux with podman and mmdebstrap (run them in CI) ***\n');
+const canRun = canRunPodmanTests('src/readers/oci-image/debian.test.ts', { untested: 'the Debian image inventory', commands: ['podman', 'mmdebstrap'] });
 
-const ROOTFS = path.join(repoRoot, '.cache/test-images/debian-bookworm-minbase-nodejs.tar');
 const BASE = `localhost/charter-test/inv-debian-node:${process.pid}`;
 const NODPKG = `localhost/charter-test/inv-debian-nodpkg:${process.pid}`;
-
-const podman = (args: string[], timeout = 300_000): string =>
-  execFileSync('podman', args, { env: podmanEnv(), maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout }).toString();
-
-/** The cached rootfs; built with mmdebstrap on first use (about a minute), renamed into place when whole. */
-function debianRootfs(): string {
-  if (existsSync(ROOTFS)) return ROOTFS;
-  mkdirSync(path.dirname(ROOTFS), { recursive: true });
-  const partial = `${ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', '--include=nodejs', 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
-  if (r.status !== 0) {
-    rmSync(partial, { force: true });
-    throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
-  }
-  renameSync(partial, ROOTFS);
-  return ROOTFS;
-}
 
 describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
   let dir = '';
@@ -50,14 +30,14 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-inv-debian-'));
-    podman(['import', '--change', 'CMD ["node"]', debianRootfs(), BASE]);
+    podmanOk(['import', '--change', 'CMD ["node"]', debianNodeRootfs(), BASE], { timeoutMs: 300_000 });
     const ctx = path.join(dir, 'ctx');
     mkdirSync(ctx);
     writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${BASE}\nRUN ["/bin/rm", "/var/lib/dpkg/status"]\n`);
-    podman(['build', '--quiet', '--network', 'none', '-t', NODPKG, ctx]);
-    for (const [name, ref] of [['base.tar', BASE], ['nodpkg.tar', NODPKG]] as const) podman(['save', '--quiet', '--format', 'oci-archive', '-o', path.join(dir, name), ref]);
+    podmanOk(['build', '--quiet', '--network', 'none', '-t', NODPKG, ctx], { timeoutMs: 300_000 });
+    for (const [name, ref] of [['base.tar', BASE], ['nodpkg.tar', NODPKG]] as const) podmanOk(['save', '--quiet', '--format', 'oci-archive', '-o', path.join(dir, name), ref], { timeoutMs: 300_000 });
     baseSpec = `oci-archive:${path.join(dir, 'base.tar')}`;
-    const q = podman(['run', '--rm', '--network', 'none', BASE, 'dpkg-query', '-W', '-f', '${Package} ${Architecture} ${Version} ${source:Package} ${source:Version}\\n'], 120_000);
+    const q = podmanOk(['run', '--rm', '--network', 'none', BASE, 'dpkg-query', '-W', '-f', '${Package} ${Architecture} ${Version} ${source:Package} ${source:Version}\\n'], { timeoutMs: 120_000 });
     truth = q.split('\n').filter((l) => l !== '').sort();
   }, 900_000);
 
@@ -67,11 +47,7 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
 
   afterAll(() => {
     if (!canRun) return;
-    try {
-      podman(['rmi', '--force', NODPKG, BASE]);
-    } catch {
-      // best effort: a failed build leaves less to remove
-    }
+    cleanup([], [NODPKG, BASE]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,17 +94,9 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
       const cache = new FsLayerCache(cacheDir);
       expect(await readImage(baseSpec, { cache })).toEqual(base);
       expect(readdirSync(cache.layersDir)).toHaveLength(1);
-      let hits = 0;
-      const counting = {
-        get: async (k: LayerCacheKey) => {
-          const v = await cache.get(k);
-          if (v) hits++;
-          return v;
-        },
-        put: cache.put.bind(cache),
-      };
+      const counting = new CountingLayerCache(cache);
       expect(await readImage(baseSpec, { cache: counting })).toEqual(base);
-      expect(hits).toBe(1);
+      expect(counting.hits).toBe(1);
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }

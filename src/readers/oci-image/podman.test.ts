@@ -4,28 +4,23 @@
  * Runs as root on Linux (CI); elsewhere it is skipped with a loud warning.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsLayerCache } from '../../cache/fs-layer-cache.js';
-import type { LayerCacheKey } from '../../cache/layer-cache.js';
-import { podmanEnv } from '../../io/image-sources/index.js';
+import { busyboxRootfsTar } from '../../test-support/images.js';
+import { CountingLayerCache } from '../../test-support/layer-cache.js';
+import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
 import { readImage } from './index.js';
 import { sha256 } from './fixtures/build.js';
 
-const canRun = process.platform === 'linux' && process.getuid?.() === 0;
-if (!canRun) {
-  console.warn('\n*** podman image tests SKIPPED: they need root on Linux (run them in CI) ***\n');
-}
+const canRun = canRunPodmanTests('src/readers/oci-image/podman.test.ts', { untested: 'reading podman-built images' });
 
 const BASE = 'localhost/charter-test/oci-reader-bb:1';
 const APP = 'localhost/charter-test/oci-reader-app:2';
 const BUSYBOX = '/bin/busybox';
 const SCRIPT = '#!/bin/sh\necho hello "$1"\n';
-
-const podman = (args: string[], input?: Buffer): string =>
-  execFileSync('podman', args, { env: podmanEnv(), input, maxBuffer: 64 << 20, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
 
 describe.runIf(canRun)('podman-built images', () => {
   let dir: string;
@@ -33,14 +28,8 @@ describe.runIf(canRun)('podman-built images', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-podman-'));
-    const root = path.join(dir, 'root');
-    mkdirSync(path.join(root, 'bin'), { recursive: true });
-    copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'));
-    chmodSync(path.join(root, 'bin/busybox'), 0o755);
-    symlinkSync('busybox', path.join(root, 'bin/sh'));
-    writeFileSync(path.join(root, 'bin/removed.txt'), 'deleted by a later layer\n');
-    const rootTar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 << 20 });
-    podman(['import', '--change', 'ENTRYPOINT ["/bin/sh"]', '--change', 'EXPOSE 8080', '-', BASE], rootTar);
+    const rootTar = busyboxRootfsTar(dir, { files: { 'bin/removed.txt': 'deleted by a later layer\n' } });
+    podmanOk(['import', '--change', 'ENTRYPOINT ["/bin/sh"]', '--change', 'EXPOSE 8080', rootTar, BASE]);
 
     const ctx = path.join(dir, 'ctx');
     mkdirSync(ctx);
@@ -58,24 +47,20 @@ describe.runIf(canRun)('podman-built images', () => {
         '',
       ].join('\n'),
     );
-    podman(['build', '--quiet', '-t', APP, ctx]);
+    podmanOk(['build', '--quiet', '-t', APP, ctx]);
     for (const [format, name] of [
       ['oci-archive', 'app-oci.tar'],
       ['docker-archive', 'app-docker.tar'],
       ['oci-dir', 'app-oci-dir'],
     ] as const) {
-      podman(['save', '--quiet', '--format', format, '-o', path.join(dir, name), APP]);
+      podmanOk(['save', '--quiet', '--format', format, '-o', path.join(dir, name), APP]);
       specs[format] = `${format === 'oci-dir' ? 'oci' : format}:${path.join(dir, name)}`;
     }
     specs['podman'] = `podman:${APP}`;
   });
 
   afterAll(() => {
-    try {
-      podman(['rmi', '--force', APP, BASE]);
-    } catch {
-      // best effort: a failed build leaves nothing to remove
-    }
+    cleanup([], [APP, BASE]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -89,17 +74,9 @@ describe.runIf(canRun)('podman-built images', () => {
       const cache = new FsLayerCache(cacheDir);
       expect(await readImage(spec, { cache })).toEqual(r);
       expect(readdirSync(cache.layersDir)).toHaveLength(img.layers.length);
-      let hits = 0;
-      const counting = {
-        get: async (k: LayerCacheKey) => {
-          const v = await cache.get(k);
-          if (v) hits++;
-          return v;
-        },
-        put: cache.put.bind(cache),
-      };
+      const counting = new CountingLayerCache(cache);
       expect(await readImage(spec, { cache: counting })).toEqual(r);
-      expect(hits).toBe(img.layers.length);
+      expect(counting.hits).toBe(img.layers.length);
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 /**
- * Compose volume short syntax: `[source:]target[:mode]`. A source that looks like a path is a
- * bind mount of the host; anything else names a volume. Windows drive letters (`C:\data`) are
- * kept together so their colon is not taken for a separator.
+ * Docker volume short syntax, as in Compose `volumes:` and `docker run -v` (Marathon's docker
+ * parameters): `[source:]target[:mode]`. A source that looks like a path is a bind mount of the
+ * host; anything else names a volume. Windows drive letters (`C:\data`) are kept together so
+ * their colon is not taken for a separator.
  */
 
 export interface VolumeSpec {

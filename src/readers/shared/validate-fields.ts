@@ -1,6 +1,6 @@
 /**
- * Field-by-field validation of a loosely typed object from a foreign file (shared with the
- * Marathon reader; a candidate for src/util).
+ * Field-by-field validation of a loosely typed object from a foreign file (Compose services,
+ * Marathon apps and groups).
  */
 import type { z } from 'zod';
 
