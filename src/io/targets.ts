@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { entriesFromCommands, nodeFragment } from '../nodejs/profile.js';
+import { entriesFromCommands, nodeFragment, nodeImageFragment } from '../nodejs/profile.js';
 import type { Diagnostic, Input } from '../profile/model.js';
 import type { ReaderResult } from '../readers/types.js';
 import { readerFor } from '../readers/registry.js';
-import { readImage } from '../readers/oci-image/index.js';
+import { readImage, type ImageFacts } from '../readers/oci-image/index.js';
 import type { ImageInput } from '../profile/build.js';
 import { errorMessage, UserError } from '../errors.js';
 
@@ -152,6 +152,21 @@ async function readNodeApps(root: string, files: readonly string[], prefix: stri
   }
 }
 
+/**
+ * The Node.js app inside an image whose command runs node: its code is read from the layers
+ * (a second pass) and analysed like an app directory. Its fragment is keyed by the image, so it
+ * attaches to the image's container. A failure is a diagnostic; the image target still counts.
+ */
+async function readImageNodeApp(target: string, facts: ImageFacts, out: LoadedTargets, opts: LoadOptions): Promise<void> {
+  try {
+    opts.onProgress?.(`analysing Node.js app in ${facts.ref}`, 0, 1);
+    const node = await nodeImageFragment(target, facts);
+    if (node) out.results.push({ containers: [node.fragment], services: [], networkPolicies: [], diagnostics: node.diagnostics });
+  } catch (err) {
+    out.diagnostics.push({ code: 'nodejs/error', severity: 'error', message: errorMessage(err), file: target });
+  }
+}
+
 export async function loadTargets(targets: readonly string[], opts: LoadOptions = {}): Promise<LoadedTargets> {
   const out: LoadedTargets = { inputs: [], results: [], images: [], diagnostics: [] };
   const cwd = process.cwd();
@@ -171,6 +186,7 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
         const fragment = res.containers[0];
         if (fragment) out.images.push({ fragment, files: res.image.files });
         out.results.push({ ...res, containers: [] });
+        await readImageNodeApp(target, res.image, out, opts);
       } else if (target.startsWith('file:')) {
         const path = resolve(target.slice(5));
         await readManifest(path, display(cwd, path), true, out);
