@@ -162,10 +162,12 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
   add('network-client', [...c.network.egress.flatMap((e) => e.sources)]);
   add('dns', c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container').flatMap((e) => e.sources));
   add('file-write', c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources));
-  // Shells and multi-call binaries fork for every command they run; several programs mean fork + exec.
-  const programs = c.processes.flatMap((p) => [p.path, ...(p.invokedAs ?? [])]);
+  // Shells and multi-call binaries fork for every command they run, and a process started by
+  // another (a launcher's child, a script's command) means fork + exec. Health checks and probes are
+  // started by the container runtime, not forked by the workload: they alone need no fork.
   const forking = c.processes.filter((p) => [p.path, ...(p.invokedAs ?? [])].some((x) => SHELL_NAMES.has(basename(x))));
-  add('process', programs.length > 1 || forking.length > 0 ? [...forking, ...c.processes].flatMap((p) => p.sources).slice(0, 4) : []);
+  const spawned = c.processes.filter((p) => p.parent !== undefined || p.purpose === 'spawned');
+  add('process', forking.length > 0 || spawned.length > 0 ? [...forking, ...spawned].flatMap((p) => p.sources).slice(0, 4) : []);
   add('privilege-drop', c.capabilities.filter((cap) => ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN'].includes(cap.name)).flatMap((cap) => cap.sources));
   for (const r of roles) {
     if (r.suspicious) continue;
