@@ -186,7 +186,17 @@ class Analysis {
       reachedPackages: uniqueSorted(reached),
       unreachedPackages: uniqueSorted(unreached),
       apis,
-      uncertainties: sortUncertainties(dedupeUncertainties(this.uncertainties)),
+      uncertainties: sortUncertainties(
+        dedupeUncertainties([
+          ...this.uncertainties,
+          ...this.resolver.badPackageJson.map((b): Uncertainty => ({
+            kind: 'unparsed',
+            at: { file: b.file, line: 1, column: 1 },
+            message: `package.json ${b.message}`,
+            assumption: 'the package is resolved as if it had no package.json (index files, no exports map)',
+          })),
+        ]),
+      ),
       nativeAddons: sortLocations(this.nativeAddons),
       listenCandidates,
       stats: { ...this.stats, modules: this.modules.size },

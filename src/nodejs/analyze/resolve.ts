@@ -38,6 +38,8 @@ export class Resolver {
   private readonly scopeCache = new Map<string, Promise<string | undefined>>();
   private readonly resolveCache = new Map<string, Promise<Resolved>>();
   private readonly decoder = new TextDecoder();
+  /** package.json files that exist but could not be used: resolution then ignores them, and says so. */
+  readonly badPackageJson: { file: string; message: string }[] = [];
 
   constructor(
     private readonly fs: AppFs,
@@ -67,12 +69,18 @@ export class Resolver {
     const file = dir === '' ? 'package.json' : `${dir}/package.json`;
     if ((await this.kind(file)) !== 'file') return undefined;
     const st = await this.fs.stat(file);
-    if (!st || st.size > MAX_PACKAGE_JSON_BYTES) return undefined;
+    if (!st || st.size > MAX_PACKAGE_JSON_BYTES) {
+      this.badPackageJson.push({ file, message: `larger than ${MAX_PACKAGE_JSON_BYTES} bytes` });
+      return undefined;
+    }
     const bytes = await this.fs.readFile(file);
     if (!bytes) return undefined;
     try {
       const v: unknown = JSON.parse(this.decoder.decode(bytes));
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        this.badPackageJson.push({ file, message: 'not a JSON object' });
+        return undefined;
+      }
       const o = v as Record<string, unknown>;
       const pj: PackageJson = {};
       if (typeof o['name'] === 'string') pj.name = o['name'];
@@ -84,7 +92,8 @@ export class Resolver {
       if (o['bin'] !== undefined) pj.bin = o['bin'];
       if (o['scripts'] && typeof o['scripts'] === 'object' && !Array.isArray(o['scripts'])) pj.scripts = o['scripts'] as Record<string, unknown>;
       return pj;
-    } catch {
+    } catch (err) {
+      this.badPackageJson.push({ file, message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` });
       return undefined;
     }
   }
