@@ -3,7 +3,7 @@
  * under its own image names (tests run in parallel and must not share tags).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './profile.js';
 
@@ -25,7 +25,15 @@ export function debianNodeRootfs(): string {
     rmSync(partial, { force: true });
     throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
   }
-  renameSync(partial, DEBIAN_NODE_ROOTFS);
+  // Two test files may build it at once. mmdebstrap output is not byte-reproducible, and a reader
+  // (podman import digests, then copies) must never see the file replaced: the first one in wins.
+  try {
+    linkSync(partial, DEBIAN_NODE_ROOTFS);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    rmSync(partial, { force: true });
+  }
   return DEBIAN_NODE_ROOTFS;
 }
 
