@@ -105,12 +105,22 @@ describe('nodeImageFragment on a synthetic image', () => {
 
   it('keeps the generic groups (no exact syscalls) for a Node.js major the map was not measured on', async () => {
     const { image } = await readImage(spec, { cache: false });
-    for (const components of [[component('deb', 'nodejs', '18.19.0+dfsg-6~deb12u2')], []]) {
+    // 22 falls back to the Node.js 20 map, which was not measured on 22; no component: unknown.
+    for (const components of [[component('deb', 'nodejs', '22.12.0+dfsg-1')], []]) {
       const got = await nodeImageFragment(spec, { ...image, components });
       expect(got?.fragment.syscalls).toBeUndefined();
       expect(got?.fragment.listen.map((l) => l.port)).toEqual([9090]);
       expect(got?.diagnostics.map((d) => d.code)).toEqual(['nodejs/image-node-version-unmeasured']);
     }
+  });
+
+  it('gives exact syscalls on node18-floor for Debian bookworm’s Node.js 18', async () => {
+    const { image } = await readImage(spec, { cache: false });
+    const got = await nodeImageFragment(spec, { ...image, components: [component('deb', 'nodejs', '18.20.4+dfsg-1~deb12u3')] });
+    expect(got?.fragment.syscalls?.length).toBeGreaterThan(0);
+    expect(got?.diagnostics.map((d) => d.code)).not.toContain('nodejs/image-node-version-unmeasured');
+    const names = (got?.fragment.syscalls ?? []).map((s) => s.rule.name);
+    expect(names).toEqual(expect.arrayContaining(['epoll_wait', 'accept4']));
   });
 
   it('gives nothing for an image that does not run node', async () => {
@@ -145,9 +155,8 @@ describe.skipIf(!canRun)('charter profile of a saved Debian + Node.js image', ()
     podmanOk(['import', debianNodeRootfs(), BASE], { timeoutMs: 300_000 });
     const context = path.join(dir, 'ctx');
     mkdirSync(context);
-    // Debian's own nodejs is 18, a major the syscall map was not measured on (its profile keeps the
-    // generic groups, as test/enforcement/debian-node.test.ts shows); the Node.js 20 running this
-    // test replaces its launcher, so the exact, measured floor applies (one node in the image).
+    // Debian's own nodejs is 18 (its own map, node18-floor); the Node.js 20 running this test
+    // replaces its launcher, so the Node.js 20 map and node-floor apply (one node in the image).
     copyFileSync(process.execPath, path.join(context, 'node'));
     writeFileSync(
       path.join(context, 'Dockerfile'),

@@ -142,6 +142,57 @@ describe('the Node.js 20 map', () => {
   });
 });
 
+describe('the Node.js 18 map (Debian bookworm)', () => {
+  const m18 = loadNodeSyscallMap(18);
+  const kb = loadKnowledge();
+  const group = (id: string): string[] => kb.syscallGroups.find((g) => g.id === id)?.syscalls ?? [];
+
+  test('validates, is counted beyond node18-floor and answers for the same ids as Node.js 20', () => {
+    expect(m18.node).toBe('18');
+    expect(m18.floorGroups).toEqual(['node18-floor']);
+    expect([...m18.entries.keys()].sort()).toEqual([...map.entries.keys()].sort());
+    for (const [id, e] of m18.entries) {
+      expect(e.api).toBe(id);
+      expect(e.source).toMatch(/^https:\/\//);
+    }
+  });
+
+  test('node18-floor is a language-runtime group: node-floor plus libuv 1.44’s epoll_wait, without what APIs bring', () => {
+    const g = kb.syscallGroups.find((x) => x.id === 'node18-floor');
+    expect(g?.layer).toBe('language-runtime');
+    const floor = group('node18-floor');
+    expect(floor).toEqual(expect.arrayContaining([...group('node-floor'), 'epoll_wait', 'epoll_pwait']));
+    expect(floor.filter((s) => !group('node-floor').includes(s))).toEqual(['epoll_wait']);
+    for (const api of ['socket', 'bind', 'listen', 'accept4', 'fork', 'wait4', 'kill', 'getdents64', 'writev', 'lseek']) expect(floor, api).not.toContain(api);
+  });
+
+  test('supersets hold every entry of their module; no forbidden, io_uring or floor names', () => {
+    const forbidden = new Set(FORBIDDEN_SYSCALLS);
+    const floor = new Set(m18.floorGroups.flatMap(group));
+    for (const [id, e] of m18.entries) {
+      expect(e.syscalls.filter((s) => forbidden.has(s) || s.startsWith('io_uring') || floor.has(s)), id).toEqual([]);
+      if (id.endsWith('.*')) continue;
+      for (const mod of [moduleOf(id), PARENT[moduleOf(id)]]) {
+        if (mod === undefined) continue;
+        const superset = new Set(m18.entries.get(`${mod}.*`)?.syscalls ?? []);
+        expect(e.syscalls.filter((s) => !superset.has(s)), `${mod}.* lacks what ${id} needs`).toEqual([]);
+      }
+    }
+  });
+
+  test('what Node.js 18 measured differently: os.cpus rewinds /proc/stat (lseek)', () => {
+    expect(syscallsFor(m18, 'os.cpus')?.syscalls).toEqual(['lseek']);
+    expect(syscallsFor(map, 'os.cpus')?.syscalls).toEqual([]);
+  });
+
+  test('a plain HTTP server stays within 90 syscalls', () => {
+    const set = new Set(['runc-bootstrap', ...m18.floorGroups].flatMap(group));
+    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen']) for (const s of syscallsFor(m18, api)?.syscalls ?? []) set.add(s);
+    expect(set.size).toBeLessThanOrEqual(90);
+    expect([...set]).toEqual(expect.arrayContaining(['accept4', 'bind', 'epoll_wait', 'listen', 'socket', 'writev']));
+  });
+});
+
 describe('syscallsFor', () => {
   test.each([
     ['fs.readFile', 'fs.readFile'],
@@ -182,9 +233,12 @@ describe('loadNodeSyscallMap', () => {
 
   test('falls back to the closest older map, else the oldest', () => {
     expect(loadNodeSyscallMap(22).node).toBe('20');
-    expect(loadNodeSyscallMap(18).node).toBe('20');
+    expect(loadNodeSyscallMap(18).node).toBe('18');
+    expect(loadNodeSyscallMap(19).node).toBe('18');
+    expect(loadNodeSyscallMap(16).node).toBe('18');
     expect(loadNodeSyscallMap().node).toBe('20');
     expect(loadNodeSyscallMap(Number.NaN).node).toBe('20');
+    expect(loadNodeSyscallMap(Number.POSITIVE_INFINITY).node).toBe('20');
   });
 
   test('rejects invalid files with every problem listed', () => {

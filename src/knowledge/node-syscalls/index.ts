@@ -1,13 +1,14 @@
 /**
  * The Node.js API → Linux syscall map: for each API id (see src/nodejs/types.ts), the x86_64
  * syscalls the API makes beyond the runtime floor (the file's `floorGroups`: `node-floor`, the
- * measured floor of a Node.js program), with a cited source. One data file per Node.js major; scripts/node-syscalls/generate.mjs checks
+ * measured floor of a Node.js program; node18-floor for Node.js 18), with a cited source. One data file per Node.js major; scripts/node-syscalls/generate.mjs checks
  * every entry it has a snippet for against `strace -f` of the real runtime.
  *
  * The JSON is imported (not read from disk) so that `tsc` emits it beside the compiled module.
  */
 import { z } from 'zod';
 import type { ApiSyscalls } from '../../nodejs/types.js';
+import node18File from './node18.json' with { type: 'json' };
 import node20File from './node20.json' with { type: 'json' };
 
 export type { ApiSyscalls } from '../../nodejs/types.js';
@@ -57,8 +58,14 @@ export class NodeSyscallMapError extends Error {
   }
 }
 
-/** The shipped files by Node.js major. */
-const FILES: ReadonlyMap<number, unknown> = new Map([[20, node20File]]);
+/**
+ * The shipped files by Node.js major: 18 as Debian bookworm packages it (system libuv 1.44, whose
+ * event loop waits with epoll_wait; its floor is node18-floor), 20 as the official build.
+ */
+const FILES: ReadonlyMap<number, unknown> = new Map<number, unknown>([
+  [18, node18File],
+  [20, node20File],
+]);
 const DEFAULT_MAJOR = 20;
 
 /**
@@ -89,6 +96,9 @@ const cache = new Map<number, NodeSyscallMap>();
  * @example loadNodeSyscallMap(20).entries.get('fs.watch')?.syscalls // ['getdents64', 'inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']
  */
 export function loadNodeSyscallMap(nodeMajor: number = DEFAULT_MAJOR): NodeSyscallMap {
+  // A major that is not a number (NaN from a version string that did not parse) gets the default,
+  // not the oldest file.
+  if (!Number.isFinite(nodeMajor)) nodeMajor = DEFAULT_MAJOR;
   const majors = [...FILES.keys()].sort((a, b) => a - b);
   const older = majors.filter((m) => m <= nodeMajor);
   const major = older.length > 0 ? (older[older.length - 1] ?? DEFAULT_MAJOR) : (majors[0] ?? DEFAULT_MAJOR);
