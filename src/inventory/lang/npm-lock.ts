@@ -10,7 +10,7 @@
 import type { AnalyzerOutput } from '../analyzer.js';
 import type { Component } from '../types.js';
 import { isRecord, own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
-import { npmLicenses, npmPurl, validNpmName } from './npm-package.js';
+import { npmComponent, validNpmName } from './npm-package.js';
 
 /** A component read from a lockfile: `dev` marks a devDependency (not installed in production). */
 export type LockComponent = Component & { dev?: boolean };
@@ -59,17 +59,7 @@ function add(out: Collected, path: string, layer: string, name: string, version:
     if (prev.dev && !dev) delete prev.dev;
     return;
   }
-  const licenses = npmLicenses(entry);
-  const c: LockComponent = {
-    ecosystem: 'npm',
-    name,
-    version,
-    purl: npmPurl(name, version),
-    ...(licenses.length > 0 ? { licenses } : {}),
-    layer,
-    path,
-    ...(dev ? { dev: true } : {}),
-  };
+  const c: LockComponent = { ...npmComponent(name, version, entry, layer, path), ...(dev ? { dev: true } : {}) };
   out.components.set(key, c);
 }
 

@@ -74,6 +74,12 @@ export function npmPurl(name: string, version: string): string {
  * Licenses of a manifest: `license` as a string (SPDX expression or free text), the legacy
  * `license: {type}` object, and the legacy `licenses: [{type} | string]` array.
  */
+/** The component of one npm package version, from a package.json or a lockfile entry. */
+export function npmComponent(name: string, version: string, manifest: Record<string, unknown>, layer: string, path: string): Component {
+  const licenses = npmLicenses(manifest);
+  return { ecosystem: 'npm', name, version, purl: npmPurl(name, version), ...(licenses.length > 0 ? { licenses } : {}), layer, path };
+}
+
 export function npmLicenses(pkg: Record<string, unknown>): string[] {
   const out: string[] = [];
   const add = (v: unknown): void => {
@@ -129,17 +135,7 @@ export function analyzePackageJson(path: string, content: Uint8Array, layer: str
   if (!plausibleVersion(version)) {
     return { diagnostics: [{ code: 'npm-invalid-version', severity: 'warning', message: `${path}: ${quote(version)} is not a valid version` }] };
   }
-  const licenses = npmLicenses(pkg);
   const installScripts = installScriptsOf(pkg);
-  const c: Component = {
-    ecosystem: 'npm',
-    name,
-    version,
-    purl: npmPurl(name, version),
-    ...(licenses.length > 0 ? { licenses } : {}),
-    layer,
-    path,
-    ...(installScripts.length > 0 ? { installScripts } : {}),
-  };
+  const c: Component = { ...npmComponent(name, version, pkg, layer, path), ...(installScripts.length > 0 ? { installScripts } : {}) };
   return { components: [c], ...(diagnostics.length > 0 ? { diagnostics } : {}) };
 }

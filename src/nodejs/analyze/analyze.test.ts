@@ -1,4 +1,5 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { cpSync, mkdtempSync, readdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,27 @@ import { memoryAppFs } from './app-fs.js';
 import { diskAppFs } from './disk-app-fs.js';
 import { MemoryPackageCache } from './package-cache.js';
 
-const FIXTURES = path.join(import.meta.dirname, 'fixtures');
+// Fixture apps keep their dependency trees as `node_modules.fixture` (so no node_modules is ever
+// committed); each run analyses a copy where they have their real name.
+const FIXTURES = prepareFixtures(path.join(import.meta.dirname, 'fixtures'));
+
+function prepareFixtures(src: string): string {
+  const dest = mkdtempSync(path.join(tmpdir(), 'charter-node-fixtures-'));
+  cpSync(src, dest, { recursive: true, verbatimSymlinks: true });
+  const rename = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name === 'node_modules.fixture') {
+        const real = path.join(dir, 'node_modules');
+        renameSync(p, real);
+        rename(real);
+      } else rename(p);
+    }
+  };
+  rename(dest);
+  return dest;
+}
 
 const analyzeFixture = (name: string, entry?: string[]): Promise<NodeAppAnalysis> =>
   analyzeNodeApp({ root: name, fs: diskAppFs(path.join(FIXTURES, name)), ...(entry ? { entry } : {}) });

@@ -145,6 +145,21 @@ export function memberRef(r: Ref, name: string): Ref | undefined {
   }
 }
 
+/** The references `refs.a.b…` denotes, following `path` member by member. */
+export function memberPath(refs: Ref[], path: readonly string[]): Ref[] {
+  let cur = refs;
+  for (const name of path) {
+    const next: Ref[] = [];
+    for (const r of cur) {
+      const m = memberRef(r, name);
+      if (m) next.push(m);
+    }
+    cur = next;
+    if (cur.length === 0) break;
+  }
+  return cur;
+}
+
 export function extractFacts(source: string, program: AstNode, esm: boolean, opts: ExtractOptions): ModuleFacts {
   return new Extractor(source, esm, opts).run(program);
 }
@@ -387,7 +402,7 @@ class Extractor {
     let v: Ref[] = [];
     if (!this.bindingUnknown(b)) {
       const src = b.init ?? (b.sole ? { ...b.sole, path: [] as string[] } : undefined);
-      if (src && src.path) v = this.members(this.eval(src.node, src.scope), src.path);
+      if (src && src.path) v = memberPath(this.eval(src.node, src.scope), src.path);
     }
     b.busy = false;
     b.value = v;
@@ -417,20 +432,6 @@ class Extractor {
       default:
         return GLOBAL_FUNCTIONS.has(name) ? [{ k: 'builtin', mod: 'global', path: [name] }] : [];
     }
-  }
-
-  private members(refs: Ref[], path: readonly string[]): Ref[] {
-    let cur = refs;
-    for (const name of path) {
-      const next: Ref[] = [];
-      for (const r of cur) {
-        const m = memberRef(r, name);
-        if (m) next.push(m);
-      }
-      cur = next;
-      if (cur.length === 0) break;
-    }
-    return cur;
   }
 
   private scopeOf(n: AstNode, fallback: Scope): Scope {
@@ -466,7 +467,7 @@ class Extractor {
         if (!obj || !prop) return [];
         const name = keyName(prop, n['computed'] === true);
         if (name === undefined) return [];
-        return this.members(this.eval(obj, scope), [name]);
+        return memberPath(this.eval(obj, scope), [name]);
       }
       case 'CallExpression':
         return this.evalCall(n, scope);

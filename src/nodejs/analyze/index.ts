@@ -12,7 +12,7 @@ import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
 import { compareStrings, uniqueSorted } from '../../util/sort.js';
 import type { AppFs } from './app-fs.js';
 import { entryCandidates, resolveEntry } from './entry-points.js';
-import { memberRef } from './extract.js';
+import { memberPath } from './extract.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
@@ -436,11 +436,11 @@ class Analysis {
   private resolvePath(file: string, refs: readonly Ref[], path: readonly string[]): Ref[] {
     const out: Ref[] = [];
     for (const r of refs) {
-      if (r.k === 'builtin' || r.k === 'instance') out.push(...members([r], path));
+      if (r.k === 'builtin' || r.k === 'instance') out.push(...memberPath([r], path));
       else if (r.k === 'import') {
         const target = this.edges.get(file)?.get(`${r.via}\0${r.spec}`);
         const full = [...r.path, ...path];
-        if (target?.k === 'builtin') out.push(...members([{ k: 'builtin', mod: target.name, path: [] }], full));
+        if (target?.k === 'builtin') out.push(...memberPath([{ k: 'builtin', mod: target.name, path: [] }], full));
         else if (target?.k === 'file') out.push(...this.lookupExport(target.path, full));
       }
     }
@@ -551,19 +551,6 @@ class Analysis {
   }
 }
 
-function members(refs: Ref[], path: readonly string[]): Ref[] {
-  let cur = refs;
-  for (const name of path) {
-    const next: Ref[] = [];
-    for (const r of cur) {
-      const m = memberRef(r, name);
-      if (m) next.push(m);
-    }
-    cur = next;
-    if (cur.length === 0) break;
-  }
-  return cur;
-}
 
 function isPureMember(api: string): boolean {
   for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;
