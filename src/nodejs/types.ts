@@ -45,7 +45,11 @@ export interface Uncertainty {
     | 'missing-module'
     | 'too-large'
     | 'symlink-loop'
-    | 'computed-member';
+    | 'computed-member'
+    /** Code generated from the program's own strings that can name no API root: not widened. */
+    | 'generated-code'
+    /** require/import of a name built from the program's strings: its candidates are analysed, not widened. */
+    | 'computed-module';
   at: Location;
   message: string;
   /** What the analysis assumed instead (e.g. `module fs used as a whole`, `all of the runtime's syscalls`). */

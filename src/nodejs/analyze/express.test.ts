@@ -65,7 +65,11 @@ describe('express@4 application', () => {
     for (const dep of ['express', 'body-parser', 'send', 'serve-static', 'finalhandler', 'qs', 'mime']) {
       expect(names).toContain(dep);
     }
-    expect(r.unreachedPackages.some((p) => p.startsWith('lodash@'))).toBe(true);
+    // express's view loader requires a computed engine name (lib/view.js): any installed package
+    // may be that engine, so the unused lodash is reached too, and the site says why.
+    expect(r.unreachedPackages).toEqual([]);
+    expect(r.uncertainties.filter((u) => u.kind === 'computed-module').map((u) => u.at.file)).toEqual(['node_modules/express/lib/view.js']);
+    expect(r.uncertainties.some((u) => ['dynamic-require', 'dynamic-import', 'eval', 'new-function', 'process-binding'].includes(u.kind))).toBe(false);
     expect(r.entryPoints).toEqual([{ file: 'app.js', why: 'package.json main' }]);
     expect(r.reachedFiles).toBeGreaterThan(50);
   });

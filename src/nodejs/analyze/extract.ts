@@ -23,11 +23,27 @@ import {
 } from './facts.js';
 import { builtinApiId, builtinName, className } from './ids.js';
 import { CHAINABLE_METHODS, FACTORY_BY_API, FUNCTION_PASSTHROUGH_MEMBERS, GLOBAL_FUNCTIONS, PASSTHROUGH_CALLEE } from './objects.js';
-import { type AstNode, LineIndex, visitorKeys } from './parse.js';
+import { type AstNode, LineIndex, parseJs, visitorKeys } from './parse.js';
+import { type OriginContext, classifyOrigin, codeRootIn, constantCode, isImportShim } from './dynamic-code.js';
 
 export interface ExtractOptions {
   builtins: ReadonlySet<string>;
 }
+
+/** Code built from literals at a call site, analysed in place (see dynamic-code.ts). */
+interface NestedCode {
+  /** Every fact of the nested code is located at the call site that builds it. */
+  anchor: Pos;
+  /** `new Function` code runs when the function is called, in the global scope (no `require`). */
+  fnDepth: number;
+  noRequire: boolean;
+  nesting: number;
+}
+
+/** Code-building sites nested inside each other (code that builds code that builds code). */
+const MAX_NESTED_CODE = 3;
+/** Roots named by strings kept per file: the first few are enough to say why. */
+const MAX_CODE_ROOTS = 5;
 
 type BindingKind = 'const' | 'let' | 'var' | 'param' | 'fn' | 'class' | 'import' | 'catch';
 
@@ -39,6 +55,8 @@ interface Binding {
   multi: boolean;
   assigns: number;
   sole?: { node: AstNode; scope: Scope } | undefined;
+  /** A function declaration's node (what it returns is followed when classifying strings). */
+  decl?: AstNode;
   value?: Ref[];
   busy: boolean;
 }
@@ -164,6 +182,7 @@ export function extractFacts(source: string, program: AstNode, esm: boolean, opt
   return new Extractor(source, esm, opts).run(program);
 }
 
+
 class Extractor {
   private readonly lines: LineIndex;
   private readonly scopes = new WeakMap<AstNode, Scope>();
@@ -172,7 +191,11 @@ class Extractor {
   private readonly exportObjects = new WeakSet<AstNode>();
   private readonly noEscape = new WeakSet<AstNode>();
   private evalDepth = 0;
-  private fnDepth = 0;
+  private fnDepth: number;
+  /** String literals that are require/import specifiers (not data: not built-in names or roots). */
+  private readonly specLiterals = new WeakSet<AstNode>();
+  private readonly codeRoots: NonNullable<ModuleFacts['codeRoots']> = [];
+  private readonly builtinNames = new Set<string>();
 
   private readonly deps: DepFact[] = [];
   private readonly uses: UseFact[] = [];
@@ -186,8 +209,10 @@ class Extractor {
     private readonly source: string,
     private readonly esm: boolean,
     private readonly opts: ExtractOptions,
+    private readonly nested?: NestedCode,
   ) {
-    this.lines = new LineIndex(source);
+    this.lines = new LineIndex(nested ? '' : source);
+    this.fnDepth = nested?.fnDepth ?? 0;
   }
 
   run(program: AstNode): ModuleFacts {
@@ -203,7 +228,7 @@ class Extractor {
     for (const child of nodes(program['body'])) this.scan(child, top);
     if (this.whole) this.exports.whole = this.whole;
     this.exports.named = [...this.named.entries()].filter(([, v]) => v.length > 0);
-    return {
+    const facts: ModuleFacts = {
       esm: this.esm,
       deps: this.deps,
       uses: this.uses,
@@ -211,10 +236,13 @@ class Extractor {
       uncertainties: this.uncertainties,
       listens: this.listens,
     };
+    if (this.codeRoots.length > 0) facts.codeRoots = this.codeRoots;
+    if (this.builtinNames.size > 0) facts.builtinNames = [...this.builtinNames].sort();
+    return facts;
   }
 
   private pos(offset: number): Pos {
-    return this.lines.position(offset);
+    return this.nested ? this.nested.anchor : this.lines.position(offset);
   }
 
   private snippet(n: AstNode): string {
@@ -247,7 +275,7 @@ class Extractor {
         const id = node(n['id']);
         const name = id ? str(id['name']) : undefined;
         // Sloppy-mode function declarations are visible in the whole enclosing function.
-        if (name) scope.fnScope().declare(name, { kind: 'fn', multi: false, assigns: 0, busy: false });
+        if (name) scope.fnScope().declare(name, { kind: 'fn', decl: n, multi: false, assigns: 0, busy: false });
         this.declareFunction(n, scope);
         return;
       }
@@ -421,7 +449,7 @@ class Extractor {
   private globalRef(name: string): Ref[] {
     switch (name) {
       case 'require':
-        return this.esm ? [] : [{ k: 'require' }];
+        return this.esm || this.nested?.noRequire ? [] : [{ k: 'require' }];
       case 'process':
         return [{ k: 'builtin', mod: 'process', path: [] }];
       case 'global':
@@ -476,6 +504,7 @@ class Extractor {
         if (!callee) return [];
         const out: Ref[] = [];
         for (const r of this.eval(callee, scope)) {
+          if (isFunctionCtor(r) && this.importShim(n, scope)) out.push({ k: 'require', via: 'import' });
           if (r.k === 'builtin' && r.path.length > 0 && r.mod !== 'global') {
             out.push({ k: 'instance', cls: className(r.mod, r.path, this.opts.builtins), path: [] });
           }
@@ -490,6 +519,11 @@ class Extractor {
       }
       case 'LogicalExpression':
       case 'ConditionalExpression': {
+        // `a && b` is `a` only when `a` is falsy, and no module, function or object is.
+        if (n['operator'] === '&&') {
+          const right = node(n['right']);
+          return right ? this.eval(right, scope) : [];
+        }
         const a = node(n['consequent']) ?? node(n['left']);
         const b = node(n['alternate']) ?? node(n['right']);
         return union(a ? this.eval(a, scope) : [], b ? this.eval(b, scope) : []);
@@ -556,7 +590,9 @@ class Extractor {
     for (const r of refs) {
       if (r.k === 'require') {
         const spec = staticString(args[0]);
-        if (spec !== undefined) out = union(out, this.moduleRef(spec, 'require'));
+        if (spec !== undefined) out = union(out, this.moduleRef(spec, r.via ?? 'require'));
+      } else if (isFunctionCtor(r) && this.importShim(n, scope)) {
+        out = union(out, [{ k: 'require', via: 'import' }]);
       } else if (r.k === 'builtin' && r.path.length > 0) {
         const id = builtinApiId(r.mod, r.path, this.opts.builtins);
         if (id === 'module.createRequire' || id === 'module.createRequireFromPath') out = union(out, [{ k: 'require' }]);
@@ -796,15 +832,19 @@ class Extractor {
       case 'ImportExpression': {
         const src = node(n['source']);
         const spec = staticString(src);
-        if (spec !== undefined) this.dep(spec, 'import', true, n.start);
-        else if (src)
-          this.uncertain(
-            'dynamic-import',
-            n.start,
-            `import() of a computed specifier: ${this.snippet(n)}`,
-            'any module may be loaded: every built-in module used as a whole',
-          );
+        if (spec !== undefined) {
+          this.dep(spec, 'import', true, n.start);
+          if (src) this.specLiterals.add(src);
+        } else if (src) this.computedSpecifier('import', n, src, scope);
         this.children(n, (c) => this.scan(c, scope));
+        return;
+      }
+      case 'Literal':
+        if (typeof n['value'] === 'string' && !this.specLiterals.has(n)) this.noteString(n['value'], n.start);
+        return;
+      case 'TemplateElement': {
+        const cooked = (n['value'] as { cooked?: unknown } | undefined)?.cooked;
+        if (typeof cooked === 'string') this.noteString(cooked, n.start);
         return;
       }
       default:
@@ -892,19 +932,16 @@ class Extractor {
     const lits = (): ArgLit[] | undefined => (skip < 0 ? undefined : (args0 ??= this.argLits(n, scope, skip)));
     for (const r of refs) {
       if (r.k === 'require') {
+        const via = r.via ?? 'require';
         const spec = staticString(args[0]);
-        if (spec !== undefined) this.dep(spec, 'require', false, n.start);
-        else
-          this.uncertain(
-            'dynamic-require',
-            n.start,
-            `require of a computed name: ${this.snippet(n)}`,
-            'any module may be loaded: every built-in module used as a whole',
-          );
+        if (spec !== undefined) {
+          this.dep(spec, via, via === 'import', n.start);
+          this.specLiterals.add(args[0]!);
+        } else if (args[0]) this.computedSpecifier(via, n, args[0], scope);
         continue;
       }
       if (r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && (r.path[0] === 'eval' || r.path[0] === 'Function')) {
-        this.uncertainUnknownCode(r.path[0], n);
+        this.dynamicCode(r.path[0], n, scope);
         continue;
       }
       if (r.k === 'builtin' || r.k === 'import' || (r.k === 'instance' && r.path.length === 1)) {
@@ -915,12 +952,94 @@ class Extractor {
     for (const a of args) this.escape(a.type === 'SpreadElement' ? node(a['argument']) : a, scope);
   }
 
-  private uncertainUnknownCode(what: string, n: AstNode): void {
-    if (what === 'eval') {
-      this.uncertain('eval', n.start, `eval of code built at run time: ${this.snippet(n)}`, 'the evaluated code may call any API: the whole runtime assumed');
-    } else {
-      this.uncertain('new-function', n.start, `Function constructor: ${this.snippet(n)}`, 'the constructed function may call any API: the whole runtime assumed');
-    }
+  // ---------------------------------------------------------------- code built at run time
+
+  private readonly originCtx: OriginContext<Scope> = {
+    refs: (n, s) => this.eval(n, s),
+    constOf: (id, s) => {
+      const name = str(id['name']);
+      const b = name ? s.lookup(name) : undefined;
+      if (!b || b.fixed || this.bindingUnknown(b)) return [];
+      const src = b.init ?? (b.sole ? { ...b.sole, path: [] as string[] } : undefined);
+      return src && src.path?.length === 0 ? [{ node: src.node, scope: src.scope }] : [];
+    },
+    returnsOf: (id, s) => {
+      const name = str(id['name']);
+      const decl = name ? s.lookup(name)?.decl : undefined;
+      const body = decl ? node(decl['body']) : undefined;
+      return decl && body ? returnedExpressions(body).map((r) => ({ node: r, scope: this.scopeOf(decl, s) })) : [];
+    },
+    isGlobal: (name, s) => !s.lookup(name),
+  };
+
+  /** A string of the program: a built-in module's name, or an API root in code (dynamic-code.ts). */
+  private noteString(text: string, at: number): void {
+    const mod = text.length <= 40 ? builtinName(text, this.opts.builtins) : undefined;
+    if (mod) this.builtinNames.add(mod);
+    const root = codeRootIn(text);
+    if (root === undefined || this.codeRoots.filter((r) => r.scope === root.scope).length >= MAX_CODE_ROOTS) return;
+    this.codeRoots.push({ ...root, at: this.pos(at) });
+  }
+
+  /** `new Function(…)` / `Function(…)` with constant text that only imports its argument. */
+  private importShim(n: AstNode, scope: Scope): boolean {
+    const code = constantCode('Function', nodes(n['arguments']), scope, this.originCtx.constOf);
+    return code !== undefined && isImportShim(code);
+  }
+
+  /**
+   * eval / Function: constant code is analysed in place (its facts located at this call);
+   * otherwise the site is reported with where its text comes from, for the link step to decide.
+   */
+  private dynamicCode(what: 'eval' | 'Function', n: AstNode, scope: Scope): void {
+    const args = nodes(n['arguments']);
+    const callee = node(n['callee']);
+    const direct = what === 'eval' && n.type === 'CallExpression' && callee?.type === 'Identifier' && callee['name'] === 'eval';
+    const code = constantCode(what, what === 'eval' ? args.slice(0, 1) : args, scope, this.originCtx.constOf);
+    if (code && what === 'Function' && isImportShim(code)) return; // an importer: its calls are followed
+    if (code && (this.nested?.nesting ?? 0) < MAX_NESTED_CODE && this.inlineCode(what, code.source, n, direct)) return;
+    const from = classifyOrigin(what === 'eval' ? args.slice(0, 1) : args, scope, this.originCtx, false);
+    const u: UncertaintyFact =
+      what === 'eval'
+        ? { kind: 'eval', at: this.pos(n.start), message: `eval of code built at run time: ${this.snippet(n)}`, assumption: 'the evaluated code may call any API: the whole runtime assumed' }
+        : { kind: 'new-function', at: this.pos(n.start), message: `Function constructor: ${this.snippet(n)}`, assumption: 'the constructed function may call any API: the whole runtime assumed' };
+    u.origin = from.origin;
+    if (direct) u.direct = true;
+    if (from.origin === 'external') u.message += ` (its text comes from ${from.why})`;
+    this.uncertainties.push(u);
+  }
+
+  /** Analyses constant code built at `n` as part of this module; false when it does not parse. */
+  private inlineCode(what: 'eval' | 'Function', source: string, n: AstNode, direct: boolean): boolean {
+    const parsed = parseJs('<dynamic code>', source, 'commonjs');
+    if (!parsed.ok) return false;
+    const inner = new Extractor(source, false, this.opts, {
+      anchor: this.pos(n.start),
+      fnDepth: what === 'Function' ? this.fnDepth + 1 : this.fnDepth,
+      noRequire: !direct,
+      nesting: (this.nested?.nesting ?? 0) + 1,
+    }).run(parsed.program);
+    this.deps.push(...inner.deps);
+    this.uses.push(...inner.uses);
+    this.listens.push(...inner.listens);
+    for (const u of inner.uncertainties) this.uncertainties.push({ ...u, message: `in code built from literals (${what}): ${u.message}` });
+    for (const b of inner.builtinNames ?? []) this.builtinNames.add(b);
+    return true;
+  }
+
+  /** `require(x)` / `import(x)` with a computed name: reported with where the name comes from. */
+  private computedSpecifier(via: 'require' | 'import', n: AstNode, arg: AstNode, scope: Scope): void {
+    const from = classifyOrigin([arg], scope, this.originCtx, true);
+    const u: UncertaintyFact = {
+      kind: via === 'require' ? 'dynamic-require' : 'dynamic-import',
+      at: this.pos(n.start),
+      message: `${via === 'require' ? 'require' : 'import()'} of a computed name: ${this.snippet(n)}`,
+      assumption: 'any module may be loaded: every built-in module used as a whole',
+      origin: from.origin,
+    };
+    if (from.origin === 'external') u.message += ` (the name comes from ${from.why})`;
+    else if (from.dir !== undefined) u.dir = from.dir;
+    this.uncertainties.push(u);
   }
 
   private getterReturn(fn: AstNode): { node: AstNode } | undefined {
@@ -936,8 +1055,8 @@ class Extractor {
     const callee = node(n['callee']);
     if (!callee) return;
     for (const r of this.eval(callee, scope)) {
-      if (r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && r.path[0] === 'Function') {
-        this.uncertainUnknownCode('Function', n);
+      if (isFunctionCtor(r)) {
+        this.dynamicCode('Function', n, scope);
         continue;
       }
       if ((r.k === 'builtin' && r.path.length > 0) || r.k === 'import') this.use(r, 'new', callee.start, this.argLits(n, scope));
@@ -1020,7 +1139,9 @@ class Extractor {
 
   private scanExportNamed(n: AstNode, scope: Scope): void {
     if (n['exportKind'] === 'type') return;
-    const source = staticString(node(n['source']));
+    const sourceNode = node(n['source']);
+    const source = staticString(sourceNode);
+    if (sourceNode) this.specLiterals.add(sourceNode);
     const decl = node(n['declaration']);
     if (decl?.type === 'VariableDeclaration') {
       for (const d of nodes(decl['declarations'])) {
@@ -1049,6 +1170,28 @@ class Extractor {
       }
     }
   }
+}
+
+const isFunctionCtor = (r: Ref): boolean => r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && r.path[0] === 'Function';
+
+/** The expressions a function body returns (not those of functions nested in it). */
+function returnedExpressions(body: AstNode): AstNode[] {
+  if (body.type !== 'BlockStatement') return [body];
+  const out: AstNode[] = [];
+  const walk = (n: AstNode): void => {
+    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
+    if (n.type === 'ReturnStatement') {
+      const a = node(n['argument']);
+      if (a) out.push(a);
+      return;
+    }
+    for (const key of visitorKeys[n.type] ?? []) {
+      const v = n[key];
+      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) if (c) walk(c);
+    }
+  };
+  walk(body);
+  return out;
 }
 
 function toNumber(v: ArgLit): ArgLit {

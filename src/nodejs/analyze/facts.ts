@@ -9,7 +9,8 @@
  *   the global object is the pseudo-module `global`, `process` the module `process`.
  * - `import`: a member path of what another module (by specifier) exports, linked later.
  * - `instance`: an object returned by a known factory (`http.createServer()` → `http.Server`).
- * - `require`: the `require` function itself (or `createRequire(…)`'s result).
+ * - `require`: the `require` function itself (or `createRequire(…)`'s result); with `via: 'import'`
+ *   a function that does `import(x)` (`new Function('m', 'return import(m)')`, a common shim).
  */
 
 export interface Pos {
@@ -21,7 +22,7 @@ export type Ref =
   | { k: 'builtin'; mod: string; path: string[] }
   | { k: 'import'; spec: string; via: 'require' | 'import'; path: string[] }
   | { k: 'instance'; cls: string; path: string[] }
-  | { k: 'require' };
+  | { k: 'require'; via?: 'import' };
 
 /** A literal argument as written (first three arguments of a call), or null. */
 export type ArgLit =
@@ -65,6 +66,17 @@ export interface UncertaintyFact {
   at: Pos;
   message: string;
   assumption: string;
+  /**
+   * For code or a module name built at run time (eval, new Function, computed require/import):
+   * - `strings`: assembled from the program's own values, with no sign of input from outside;
+   * - `external`: read from a file, the network, the command line or the environment, or a path;
+   * - for computed specifiers, `dir`: a literal relative directory prefix (`'./locale/' + x`).
+   * Absent: not known (treated as `external`).
+   */
+  origin?: 'strings' | 'external';
+  dir?: string;
+  /** A direct `eval(…)`: the code sees the module's scope (its `require` and `module`). */
+  direct?: boolean;
 }
 
 export interface ExportFacts {
@@ -85,6 +97,15 @@ export interface ModuleFacts {
   uncertainties: UncertaintyFact[];
   /** `.listen(…)` calls on any object, with their literal arguments: candidate ports. */
   listens: { at: Pos; top: boolean; args: ArgLit[] }[];
+  /**
+   * String literals whose text names an API root in code position (`process.kill(`, `require(`,
+   * `import(`, `globalThis[`) or is such a root's name: what code generated at run time from this
+   * file's strings could reach (first few of each scope only; `module`: `require`/`module`, which
+   * only code evaluated inside a module sees). Absent when none.
+   */
+  codeRoots?: { text: string; scope: 'global' | 'module'; at: Pos }[];
+  /** Built-in module names written as plain string literals outside require/import (`'fs'`). */
+  builtinNames?: string[];
 }
 
 export const emptyExports = (): ExportFacts => ({ named: [], stars: [] });

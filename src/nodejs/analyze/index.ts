@@ -10,13 +10,14 @@
 import { builtinModules } from 'node:module';
 import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
 import { compareStrings, uniqueSorted } from '../../util/sort.js';
-import type { AppFs } from './app-fs.js';
+import { type AppFs, dirnameRel, joinRel } from './app-fs.js';
 import { entryCandidates, resolveEntry } from './entry-points.js';
 import { memberPath } from './extract.js';
-import { type ArgLit, type DepFact, type ModuleFacts, type Ref, emptyExports } from './facts.js';
+import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
 import { PURE_MEMBERS, PURE_MODULES } from './objects.js';
+import { PROCESS_BINDINGS } from './bindings.js';
 import type { PackageCache, PackageFacts } from './package-cache.js';
 import { type Resolved, Resolver } from './resolve.js';
 
@@ -24,7 +25,7 @@ export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/1';
+export const ANALYZER_VERSION = 'node-analyze/2';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */
@@ -87,6 +88,9 @@ interface PackageSlot {
   facts: PackageFacts;
   dirty: boolean;
 }
+
+/** Names that are files in every package seen (skips a stat per entry when listing directories). */
+const NOT_A_DIRECTORY = /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
 
 const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
 
@@ -263,6 +267,11 @@ class Analysis {
             });
           }
         }
+        for (const u of rec.facts.uncertainties) {
+          if ((u.kind === 'dynamic-require' || u.kind === 'dynamic-import') && u.origin === 'strings') {
+            for (const c of await this.computedCandidates(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
+          }
+        }
         this.depList.set(file, list);
         this.edges.set(file, byKey);
         // Let more files be discovered by other workers before this one finishes.
@@ -271,6 +280,84 @@ class Analysis {
     };
     // Workers drain the queue; new files may be enqueued after a worker stopped, so loop.
     while (queue.length > 0) await Promise.all(Array.from({ length: Math.min(8, queue.length) }, () => worker()));
+  }
+
+  // ------------------------------------------------- modules a computed name may load
+
+  private readonly dirFiles = new Map<string, Promise<string[]>>();
+  private readonly visible = new Map<string, Promise<string[]>>();
+
+  /**
+   * What `require(x)`/`import(x)` may load when x is built from the program's own strings: under a
+   * literal directory prefix, the files there; otherwise any package visible from the site and any
+   * file of the site's own package (or of the application). Built-in modules named by strings are
+   * added at link time.
+   */
+  private async computedCandidates(file: string, via: 'require' | 'import', dir: string | undefined): Promise<string[]> {
+    if (dir !== undefined) {
+      const base = joinRel(dirnameRel(file), dir);
+      return base === undefined ? [] : this.sourceFilesUnder(base);
+    }
+    const out: string[] = [];
+    for (const name of await this.visiblePackages(dirnameRel(file))) {
+      const t = await this.resolver.resolve(name, file, via);
+      if (t.k === 'file') out.push(t.path);
+    }
+    out.push(...(await this.sourceFilesUnder(packageDirOf(file) ?? '')));
+    return out;
+  }
+
+  /** JavaScript files under a directory (not inside node_modules), bounded by the module limit. */
+  private sourceFilesUnder(dir: string): Promise<string[]> {
+    let p = this.dirFiles.get(dir);
+    if (!p) {
+      p = (async () => {
+        const out: string[] = [];
+        const stack = [dir];
+        while (stack.length > 0 && out.length < this.limits.maxFiles) {
+          const d = stack.pop()!;
+          const names = await this.input.fs.readdir(d);
+          for (const name of (names ?? []).sort()) {
+            if (name === 'node_modules' || name.startsWith('.')) continue;
+            const rel = d === '' ? name : `${d}/${name}`;
+            if (/\.(c|m)?js$/.test(name)) {
+              const real = await this.input.fs.realpath(rel);
+              if (real.ok && (await this.resolver.kind(real.path)) === 'file') out.push(real.path);
+            } else if (!NOT_A_DIRECTORY.test(name) && (await this.resolver.kind(rel)) === 'dir') {
+              const real = await this.input.fs.realpath(rel);
+              if (real.ok) stack.push(real.path);
+            }
+          }
+        }
+        return out;
+      })();
+      this.dirFiles.set(dir, p);
+    }
+    return p;
+  }
+
+  /** Names of the packages Node's resolution can find from a directory (every node_modules above it). */
+  private visiblePackages(dir: string): Promise<string[]> {
+    let p = this.visible.get(dir);
+    if (!p) {
+      p = (async () => {
+        const names = new Set<string>();
+        for (let d = dir; ; d = dirnameRel(d)) {
+          if (!d.endsWith('node_modules') && !d.endsWith('/node_modules')) {
+            const nm = d === '' ? 'node_modules' : `${d}/node_modules`;
+            for (const n of (await this.input.fs.readdir(nm)) ?? []) {
+              if (n.startsWith('.')) continue;
+              if (n.startsWith('@')) for (const m of (await this.input.fs.readdir(`${nm}/${n}`)) ?? []) names.add(`${n}/${m}`);
+              else names.add(n);
+            }
+          }
+          if (d === '') break;
+        }
+        return [...names].sort();
+      })();
+      this.visible.set(dir, p);
+    }
+    return p;
   }
 
   private async load(file: string): Promise<ModuleRecord> {
@@ -458,23 +545,33 @@ class Analysis {
       if (u.api.endsWith('#listen')) listenAt.add(`${u.at.file}\0${u.at.line}\0${u.at.column}`);
     };
     const candidates: ListenCandidate[] = [];
+    this.strings = this.programStrings();
 
     for (const rec of this.modules.values()) {
       if (rec.kind !== 'js') continue;
       const file = rec.file;
       const atStartup = startup.has(file);
-      for (const u of rec.facts.uncertainties) this.uncertainties.push({ ...u, at: { file, ...u.at } });
+      for (const u of rec.facts.uncertainties) {
+        const at: Location = { file, ...u.at };
+        const judged = this.judge(u, at);
+        this.uncertainties.push(judged);
+        if (judged.kind === 'computed-module' && u.dir === undefined) {
+          // A name built from strings may spell a built-in module only as some string does.
+          for (const mod of this.spelledBuiltins(file)) add({ api: `${mod}.*`, at, phase: 'serving' });
+        }
+      }
       for (const use of rec.facts.uses) {
         const at: Location = { file, ...use.at };
         const phase = use.top && atStartup ? 'startup' : 'serving';
         const terminals = use.ref.k === 'import' ? this.resolvePath(file, [use.ref], []) : [use.ref];
         for (const t of terminals) {
-          const api = this.apiOf(t, use.mode, at);
+          const api = this.apiOf(t, use.mode, at, use.args);
           if (!api) continue;
           const u: ApiUse = { api, at, phase };
           const lits = literalsFor(api, use.args);
           if (lits) u.literals = lits;
           add(u);
+          for (const via of bindingApis(api, use.args) ?? []) add({ api: via, at, phase });
         }
       }
       for (const l of rec.facts.listens) {
@@ -491,15 +588,95 @@ class Analysis {
     return { apis: sortApis([...apis.values()]), listenCandidates: sortByLocation(listenCandidates) };
   }
 
+  private strings: ProgramStrings = { roots: [], builtinNames: new Map() };
+
+  /**
+   * Built-in modules a name computed in `file` could spell: those written as strings in the
+   * file's own package, or in the application's own files (which configure it: a view engine,
+   * a driver name). Pure modules contribute no syscalls.
+   */
+  private spelledBuiltins(file: string): string[] {
+    const own = packageDirOf(file);
+    const out = new Set<string>();
+    for (const [dir, names] of this.strings.builtinNames) {
+      if (dir === own || dir === undefined) for (const n of names) if (!PURE_MODULES.has(n)) out.add(n);
+    }
+    return [...out].sort();
+  }
+
+  /** What the strings of every reached file say (see dynamic-code.ts). */
+  private programStrings(): ProgramStrings {
+    const roots: ProgramStrings['roots'] = [];
+    const names: ProgramStrings['builtinNames'] = new Map();
+    let textOnly: Location | undefined;
+    for (const rec of this.modules.values()) {
+      if (rec.kind !== 'js') continue;
+      for (const r of rec.facts.codeRoots ?? []) roots.push({ text: r.text, scope: r.scope, at: { file: rec.file, ...r.at } });
+      for (const n of rec.facts.builtinNames ?? []) {
+        const dir = packageDirOf(rec.file);
+        const set = names.get(dir) ?? new Set<string>();
+        set.add(n);
+        names.set(dir, set);
+      }
+      const scanned = rec.facts.uncertainties.find((u) => u.kind === 'unparsed' || u.kind === 'too-large');
+      if (scanned && !textOnly) textOnly = { file: rec.file, ...scanned.at };
+    }
+    const out: ProgramStrings = { roots: sortByLocation(roots), builtinNames: names };
+    if (textOnly) out.textOnly = textOnly;
+    return out;
+  }
+
+  /**
+   * Code or a module name built at run time from the program's own strings (origin `strings`)
+   * can only reach what those strings spell: generated code reaches the system only through a
+   * root (process, require, import(), the global object) written in some string, and a computed
+   * module name loads a package or file that exists, or a built-in module some string names.
+   * Anything read from outside keeps the whole runtime.
+   */
+  private judge(u: UncertaintyFact, at: Location): Uncertainty {
+    const base: Uncertainty = { kind: u.kind, at, message: u.message, assumption: u.assumption };
+    if (u.origin !== 'strings') return base;
+    if (u.kind === 'eval' || u.kind === 'new-function') {
+      // Code from `new Function` or an indirect eval runs in the global scope: a module's own
+      // `require`/`module` are not visible there, so strings spelling only those do not count.
+      const root = this.strings.roots.find((r) => r.scope === 'global' || u.direct === true);
+      if (!root && !this.strings.textOnly) {
+        return {
+          kind: 'generated-code',
+          at,
+          message: u.message,
+          assumption:
+            `the code is built at run time from the program’s own strings, and no string in any reached file names process, import(), fetch or the global object${u.direct ? ', require or module' : ''}: it can only call what it is handed, which is analysed here (code injected from input would be refused)`,
+        };
+      }
+      const why = root ? `a string at ${root.at.file}:${root.at.line}:${root.at.column} spells ${JSON.stringify(root.text)}` : `${this.strings.textOnly!.file} could only be scanned as text`;
+      return { ...base, assumption: `${u.assumption} (${why})` };
+    }
+    if (u.kind === 'dynamic-require' || u.kind === 'dynamic-import') {
+      const spelled = this.spelledBuiltins(at.file);
+      return {
+        kind: 'computed-module',
+        at,
+        message: u.message,
+        assumption:
+          u.dir !== undefined
+            ? `the name starts with the literal directory ${JSON.stringify(u.dir)}: every file under it is analysed as reached`
+            : `the name is built from the program’s own strings: every package visible from here and every file of ${packageDirOf(at.file) ?? 'the application'} are analysed as reached, and a built-in module only as a string of ${packageDirOf(at.file) ?? 'the application'} or of the application spells it (${spelled.length > 0 ? spelled.map((m) => `${m}.*`).join(', ') : 'none'})`,
+      };
+    }
+    return base;
+  }
+
   /** The API id a terminal reference used in `mode` denotes (undefined: nothing to report). */
-  private apiOf(t: Ref, mode: ModuleFacts['uses'][number]['mode'], at: Location): string | undefined {
+  private apiOf(t: Ref, mode: ModuleFacts['uses'][number]['mode'], at: Location, args?: ArgLit[]): string | undefined {
     if (t.k === 'instance') return mode === 'call' && t.path.length === 1 ? `${t.cls}#${t.path[0]}` : undefined;
     if (t.k !== 'builtin') return undefined;
     if (t.mod === 'global' && t.path.length === 0) return undefined;
     if (t.mod === 'global' && (t.path[0] === 'Function' || t.path[0] === 'eval')) {
       // Calls were reported where they are (facts); a passed-on `eval` may be called anywhere.
       if (t.path[0] === 'eval' && mode === 'escape') {
-        this.uncertainties.push({ kind: 'eval', at, message: 'eval is passed on and may be called with code built at run time', assumption: 'the evaluated code may call any API: the whole runtime assumed' });
+        const u: UncertaintyFact = { kind: 'eval', at, message: 'eval is passed on and may be called with code built at run time', assumption: 'the evaluated code may call any API: the whole runtime assumed', origin: 'strings' };
+        this.uncertainties.push(this.judge(u, at));
       }
       return undefined;
     }
@@ -529,14 +706,16 @@ class Analysis {
     } else if (mode === 'new') api = constructorApiId(t.mod, t.path, this.builtins);
     else if (mode === 'computed') api = `${plain}.*`;
     else api = plain;
-    this.special(api, at);
+    this.special(api, at, args);
     return api;
   }
 
   /** APIs that are themselves a reason for doubt. */
-  private special(api: string, at: Location): void {
+  private special(api: string, at: Location, args: ArgLit[] | undefined): void {
     if (api.startsWith('vm.')) {
       this.uncertainties.push({ kind: 'vm', at, message: `${api} runs code built at run time`, assumption: 'the code run may call any API: the whole runtime assumed' });
+    } else if (bindingApis(api, args) !== undefined) {
+      // A named binding from the allow-list: its APIs were added where it is used.
     } else if (api === 'process.binding' || api === 'process._linkedBinding') {
       this.uncertainties.push({
         kind: 'process-binding',
@@ -551,6 +730,22 @@ class Analysis {
   }
 }
 
+
+/** The APIs `process.binding('<literal>')` reaches (bindings.ts); undefined when not that or not known. */
+function bindingApis(api: string, args: readonly ArgLit[] | undefined): readonly string[] | undefined {
+  if (api !== 'process.binding') return undefined;
+  const name = S(args?.[0]);
+  return name === undefined ? undefined : (PROCESS_BINDINGS.get(name) ?? undefined);
+}
+
+interface ProgramStrings {
+  /** Strings naming an API root in code position, in every reached file. */
+  roots: { text: string; scope: 'global' | 'module'; at: Location }[];
+  /** Built-in module names written as strings (not as require/import specifiers), by package directory (undefined: the application's own files). */
+  builtinNames: Map<string | undefined, Set<string>>;
+  /** A reached file only scanned as text: its strings are not known. */
+  textOnly?: Location;
+}
 
 function isPureMember(api: string): boolean {
   for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;

@@ -46,7 +46,7 @@ const Ref = z.union([
   z.object({ k: z.literal('builtin'), mod: z.string(), path: z.array(z.string()) }),
   z.object({ k: z.literal('import'), spec: z.string(), via: z.enum(['require', 'import']), path: z.array(z.string()) }),
   z.object({ k: z.literal('instance'), cls: z.string(), path: z.array(z.string()) }),
-  z.object({ k: z.literal('require') }),
+  z.object({ k: z.literal('require'), via: z.literal('import').optional() }),
 ]);
 const ArgLitBase = z.union([
   z.null(),
@@ -69,9 +69,14 @@ const Facts = z.object({
       at: Pos,
       message: z.string(),
       assumption: z.string(),
+      origin: z.enum(['strings', 'external']).optional(),
+      dir: z.string().optional(),
+      direct: z.boolean().optional(),
     }),
   ),
   listens: z.array(z.object({ at: Pos, top: z.boolean(), args: z.array(ArgLit) })),
+  codeRoots: z.array(z.object({ text: z.string(), scope: z.enum(['global', 'module']), at: Pos })).optional(),
+  builtinNames: z.array(z.string()).optional(),
 });
 
 /** The stored form: the key inside, so a file holding another key is a miss. */
