@@ -16,6 +16,9 @@ import { uniqueSorted } from '../util/sort.js';
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
 const SETUP_ONLY: ReadonlySet<string> = new Set(['bind', 'listen', 'chdir', 'fchdir', 'umask', 'setsid', 'setpgid', 'setuid', 'setgid', 'setgroups', 'setresuid', 'setresgid', 'chroot', 'prctl']);
 
+/** APIs that start another program (its own syscalls run under the application's filter). */
+const SPAWNING = /^child_process\.(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork|\*)$|^child_process\.ChildProcess#(constructor|spawn)$/;
+
 /** Sources kept per syscall: the first few call sites say enough; the count is in the reason. */
 const MAX_SITES = 3;
 /** Uncertainties that may load code the analysis never saw: any module may be used. */
@@ -86,6 +89,15 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
     }
   }
 
+  // A spawned program runs under the same filter: the measured start-to-exit set of common
+  // programs joins the application layer, at the first call that spawns.
+  const spawner = apis.find((u) => SPAWNING.test(u.api));
+  if (spawner) {
+    for (const s of groups.get('spawned-program')?.syscalls ?? []) {
+      if (!rules.has(s)) add(s, 'application', at(spawner, `${spawner.api} starts a program, which needs ${s} (spawned-program: what common programs call from exec to exit)`));
+    }
+  }
+
   // Code the analysis could not see may use any module: every module's superset is assumed.
   const widened: string[] = [];
   const wideners = analysis.uncertainties.filter((u) => WIDENING.has(u.kind));
@@ -96,7 +108,7 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
       if (!id.endsWith('.*')) continue;
       for (const s of entry.syscalls) if (!rules.has(s)) add(s, 'application', { ...why, reason: `${why.reason} (assumed: ${id})` });
     }
-    widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.assumption}`));
+    widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.message} — ${u.assumption}`));
     if (analysis.nativeAddons.length > 0) widened.push(`${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`);
   }
 

@@ -169,11 +169,25 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
       expect(s.all.length).toBeLessThanOrEqual(90);
     });
 
-    // GAP: apps whose dependencies use a dynamic require are widened to every module's superset (133).
-    it.fails('GAP: typical apps: the static set is at most a third of the podman default', () => {
-      const over = [...statics].filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n, s]) => `${n}: ${s.all.length}`);
-      console.log(`over a third of ${podmanDefault.allowedAmd64NoCaps}: ${over.join(', ') || 'none'}`);
-      expect(over).toEqual([]);
+    // Apps that load code named at run time from outside themselves (a CLI's config file, its
+    // plugins by path) are widened on purpose: that code is not in the image's app to analyse.
+    const widenedBy = (s: { rules: { widened: string[] } }): string[] => s.rules.widened;
+
+    it('typical apps: the static set is at most a third of the podman default', () => {
+      const typical = [...statics].filter(([, s]) => widenedBy(s).length === 0);
+      const sizes = typical.map(([n, s]) => `${n}: ${s.all.length}`);
+      console.log(`not widened (${typical.length}): ${sizes.join(', ')}; a third of the podman default: ${(podmanDefault.allowedAmd64NoCaps / 3).toFixed(1)}`);
+      expect(typical.map(([n]) => n)).toEqual(expect.arrayContaining(['plain-http', 'express', 'fastify', 'static', 'websocket', 'child-process', 'workers']));
+      expect(typical.filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n]) => n)).toEqual([]);
+    });
+
+    it('apps loading code from outside are widened, and say where that code comes from', () => {
+      const widened = [...statics].filter(([, s]) => widenedBy(s).length > 0);
+      for (const [name, s] of widened) {
+        console.log(`${name} widened to ${s.all.length}: ${widenedBy(s)[0]}`);
+        expect(widenedBy(s).every((w) => /comes from|passed on|native addon/.test(w)), `${name}: ${widenedBy(s).join(' | ')}`).toBe(true);
+      }
+      expect(widened.map(([n]) => n).sort()).toEqual(['cli-marked', 'cli-prettier']);
     });
   });
 
