@@ -7,6 +7,7 @@ import type { NodeAppAnalysis } from './index.js';
 import { analyzeNodeApp } from './index.js';
 import { memoryAppFs } from './app-fs.js';
 import { diskAppFs } from './disk-app-fs.js';
+import { FsPackageCache } from './fs-package-cache.js';
 import { MemoryPackageCache } from './package-cache.js';
 
 // Fixture apps keep their dependency trees as `node_modules.fixture` (so no node_modules is ever
@@ -264,5 +265,22 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     expect(second.stats.parsed).toBe(2);
     expect(second.apis).toEqual(first.apis);
     expect(second.uncertainties).toEqual(first.uncertainties);
+  });
+
+  // Facts go through JSON and the schema on disk: nothing may be lost or added on the way.
+  it.each(['exports-maps', 'missing', 'native'])('gives the same results from the on-disk package cache (%s)', async (app) => {
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'charter-node-cache-'));
+    try {
+      const fs = diskAppFs(path.join(FIXTURES, app));
+      const cold = await analyzeNodeApp({ root: 'x', fs });
+      await analyzeNodeApp({ root: 'x', fs }, { cache: new FsPackageCache(cacheDir) });
+      const warm = await analyzeNodeApp({ root: 'x', fs }, { cache: new FsPackageCache(cacheDir) });
+      expect(warm.stats.fromCache).toBeGreaterThan(0);
+      const { stats: _c, ...coldRest } = cold;
+      const { stats: _w, ...warmRest } = warm;
+      expect(warmRest).toEqual(coldRest);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });
