@@ -81,11 +81,16 @@ interface ModuleRecord {
   named: Map<string, Ref[]>;
 }
 
-interface PackageSlot {
+/** One package cache entry, shared by every installed copy of that name@version. */
+interface CacheEntry {
   key: string;
-  dir: string;
   facts: PackageFacts;
   dirty: boolean;
+}
+
+interface PackageSlot {
+  dir: string;
+  entry: CacheEntry;
 }
 
 const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
@@ -124,6 +129,7 @@ class Analysis {
   private readonly uncertainties: Uncertainty[] = [];
   private readonly nativeAddons: Location[] = [];
   private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
+  private readonly cacheEntries = new Map<string, Promise<CacheEntry>>();
   private readonly decoder = new TextDecoder();
   private readonly stats = { modules: 0, parsed: 0, fromCache: 0, bytesRead: 0 };
   private readonly seen = new Set<string>();
@@ -287,14 +293,14 @@ class Analysis {
     }
     const slot = await this.packageSlot(file);
     const inPkg = slot ? file.slice(slot.dir.length + 1) : undefined;
-    if (slot && inPkg !== undefined && Object.hasOwn(slot.facts.files, inPkg)) {
+    if (slot && inPkg !== undefined && Object.hasOwn(slot.entry.facts.files, inPkg)) {
       this.stats.fromCache++;
-      return rec('js', slot.facts.files[inPkg]!);
+      return rec('js', slot.entry.facts.files[inPkg]!);
     }
     const facts = await this.factsOf(file);
     if (slot && inPkg !== undefined) {
-      slot.facts.files[inPkg] = facts;
-      slot.dirty = true;
+      slot.entry.facts.files[inPkg] = facts;
+      slot.entry.dirty = true;
     }
     return rec('js', facts);
   }
@@ -334,8 +340,14 @@ class Analysis {
         const pj = await this.resolver.packageJson(dir);
         if (!pj?.name || !pj.version) return undefined;
         const key = `${pj.name}@${pj.version}|${this.cacheSuffix}`;
-        const cached = await cache.get(key);
-        return { key, dir, facts: cached ?? { files: {} }, dirty: false };
+        // Copies of one version installed in several places share the entry: stored per copy,
+        // the last would overwrite the files the others added.
+        let entry = this.cacheEntries.get(key);
+        if (!entry) {
+          entry = cache.get(key).then((cached) => ({ key, facts: cached ?? { files: {} }, dirty: false }));
+          this.cacheEntries.set(key, entry);
+        }
+        return { dir, entry: await entry };
       })();
       this.packages.set(dir, p);
     }
@@ -345,9 +357,9 @@ class Analysis {
   private async flushCache(): Promise<void> {
     const cache = this.opts.cache;
     if (!cache) return;
-    for (const p of this.packages.values()) {
-      const slot = await p;
-      if (slot?.dirty) await cache.put(slot.key, slot.facts);
+    for (const p of this.cacheEntries.values()) {
+      const entry = await p;
+      if (entry.dirty) await cache.put(entry.key, entry.facts);
     }
   }
 
