@@ -7,6 +7,7 @@ import type { NodeAppAnalysis } from './index.js';
 import { analyzeNodeApp } from './index.js';
 import { memoryAppFs } from './app-fs.js';
 import { diskAppFs } from './disk-app-fs.js';
+import { FsPackageCache } from './fs-package-cache.js';
 import { MemoryPackageCache } from './package-cache.js';
 
 // Fixture apps keep their dependency trees as `node_modules.fixture` (so no node_modules is ever
@@ -260,5 +261,47 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     expect(second.stats.parsed).toBe(2);
     expect(second.apis).toEqual(first.apis);
     expect(second.uncertainties).toEqual(first.uncertainties);
+  });
+
+  it('fills one cache entry from every installed copy of a package version', async () => {
+    const dup = { 'package.json': '{"name":"dup","version":"1.0.0"}', 'x.js': "require('fs').readFileSync('x')", 'y.js': "require('fs').readFileSync('y')" };
+    const files: Record<string, string> = {
+      'package.json': '{"name":"app","main":"index.js"}',
+      'index.js': "require('a'); require('b');",
+      'node_modules/a/package.json': '{"name":"a","version":"1.0.0"}',
+      'node_modules/a/index.js': "require('dup/x')",
+      'node_modules/b/package.json': '{"name":"b","version":"1.0.0"}',
+      'node_modules/b/index.js': "require('dup/y')",
+    };
+    for (const [f, text] of Object.entries(dup)) {
+      files[`node_modules/a/node_modules/dup/${f}`] = text;
+      files[`node_modules/b/node_modules/dup/${f}`] = text;
+    }
+    const cache = new MemoryPackageCache();
+    const first = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache });
+    const second = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache });
+    expect(second.stats).toMatchObject({ parsed: 1, fromCache: 4 });
+    expect(second.apis).toEqual(first.apis);
+    expect(second.apis.map((a) => `${a.at.file} ${a.api}`)).toEqual([
+      'node_modules/a/node_modules/dup/x.js fs.readFileSync',
+      'node_modules/b/node_modules/dup/y.js fs.readFileSync',
+    ]);
+  });
+
+  // Facts go through JSON and the schema on disk: nothing may be lost or added on the way.
+  it.each(['exports-maps', 'missing', 'native'])('gives the same results from the on-disk package cache (%s)', async (app) => {
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'charter-node-cache-'));
+    try {
+      const fs = diskAppFs(path.join(FIXTURES, app));
+      const cold = await analyzeNodeApp({ root: 'x', fs });
+      await analyzeNodeApp({ root: 'x', fs }, { cache: new FsPackageCache(cacheDir) });
+      const warm = await analyzeNodeApp({ root: 'x', fs }, { cache: new FsPackageCache(cacheDir) });
+      expect(warm.stats.fromCache).toBeGreaterThan(0);
+      const { stats: _c, ...coldRest } = cold;
+      const { stats: _w, ...warmRest } = warm;
+      expect(warmRest).toEqual(coldRest);
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,11 +82,16 @@ interface ModuleRecord {
   named: Map<string, Ref[]>;
 }
 
-interface PackageSlot {
+/** One package cache entry, shared by every installed copy of that name@version. */
+interface CacheEntry {
   key: string;
-  dir: string;
   facts: PackageFacts;
   dirty: boolean;
+}
+
+interface PackageSlot {
+  dir: string;
+  entry: CacheEntry;
 }
 
 /** Names that are files in every package seen (skips a stat per entry when listing directories). */
@@ -128,6 +133,7 @@ class Analysis {
   private readonly uncertainties: Uncertainty[] = [];
   private readonly nativeAddons: Location[] = [];
   private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
+  private readonly cacheEntries = new Map<string, Promise<CacheEntry>>();
   private readonly decoder = new TextDecoder();
   private readonly stats = { modules: 0, parsed: 0, fromCache: 0, bytesRead: 0 };
   private readonly seen = new Set<string>();
@@ -374,14 +380,14 @@ class Analysis {
     }
     const slot = await this.packageSlot(file);
     const inPkg = slot ? file.slice(slot.dir.length + 1) : undefined;
-    if (slot && inPkg !== undefined && Object.hasOwn(slot.facts.files, inPkg)) {
+    if (slot && inPkg !== undefined && Object.hasOwn(slot.entry.facts.files, inPkg)) {
       this.stats.fromCache++;
-      return rec('js', slot.facts.files[inPkg]!);
+      return rec('js', slot.entry.facts.files[inPkg]!);
     }
     const facts = await this.factsOf(file);
     if (slot && inPkg !== undefined) {
-      slot.facts.files[inPkg] = facts;
-      slot.dirty = true;
+      slot.entry.facts.files[inPkg] = facts;
+      slot.entry.dirty = true;
     }
     return rec('js', facts);
   }
@@ -421,8 +427,14 @@ class Analysis {
         const pj = await this.resolver.packageJson(dir);
         if (!pj?.name || !pj.version) return undefined;
         const key = `${pj.name}@${pj.version}|${this.cacheSuffix}`;
-        const cached = await cache.get(key);
-        return { key, dir, facts: cached ?? { files: {} }, dirty: false };
+        // Copies of one version installed in several places share the entry: stored per copy,
+        // the last would overwrite the files the others added.
+        let entry = this.cacheEntries.get(key);
+        if (!entry) {
+          entry = cache.get(key).then((cached) => ({ key, facts: cached ?? { files: {} }, dirty: false }));
+          this.cacheEntries.set(key, entry);
+        }
+        return { dir, entry: await entry };
       })();
       this.packages.set(dir, p);
     }
@@ -432,9 +444,9 @@ class Analysis {
   private async flushCache(): Promise<void> {
     const cache = this.opts.cache;
     if (!cache) return;
-    for (const p of this.packages.values()) {
-      const slot = await p;
-      if (slot?.dirty) await cache.put(slot.key, slot.facts);
+    for (const p of this.cacheEntries.values()) {
+      const entry = await p;
+      if (entry.dirty) await cache.put(entry.key, entry.facts);
     }
   }
 
