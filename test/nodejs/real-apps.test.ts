@@ -160,8 +160,7 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
       expect(blame, `${app.name}: observed but not derived`).toEqual([]);
     });
 
-    // The issue's size targets. `it.fails` records a gap while it exists (the measured figures are
-    // printed and in RESULTS.md); once a target is met the test fails: turn it into a plain `it`.
+    // The issue's size targets (the measured figures are printed and in RESULTS.md).
     it('plain-http: the static set has at most 90 syscalls', () => {
       const s = statics.get('plain-http');
       if (!s) throw new Error('no static set for plain-http');
