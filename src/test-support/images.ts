@@ -9,18 +9,24 @@ import { repoRoot } from './profile.js';
 
 /** Where built root file systems are kept between runs (gitignored). */
 export const TEST_IMAGE_CACHE = path.join(repoRoot, '.cache/test-images');
-const DEBIAN_NODE_ROOTFS = path.join(TEST_IMAGE_CACHE, 'debian-bookworm-minbase-nodejs.tar');
+/**
+ * Packages installed on top of minbase: the distribution's Node.js (18), and strace for the Node 18
+ * syscall map's check (src/knowledge/node-syscalls/node18-check.test.ts). They name the cached
+ * tar, so changing the list never reuses a tar built from another one.
+ */
+const DEBIAN_NODE_PACKAGES = ['nodejs', 'strace'] as const;
+const DEBIAN_NODE_ROOTFS = path.join(TEST_IMAGE_CACHE, `debian-bookworm-minbase-${DEBIAN_NODE_PACKAGES.join('-')}.tar`);
 
 /**
- * Debian bookworm (minbase) with the distribution's nodejs, as a tar for `podman import`. Made
- * with mmdebstrap on first use (about a minute) and reused when present; written under a temporary
- * name and renamed last, so a concurrent or interrupted run never sees half a tar.
+ * Debian bookworm (minbase) with the distribution's nodejs and strace, as a tar for `podman
+ * import`. Made with mmdebstrap on first use (about a minute) and reused when present; written
+ * under a temporary name and renamed last, so a concurrent or interrupted run never sees half a tar.
  */
 export function debianNodeRootfs(): string {
   if (existsSync(DEBIAN_NODE_ROOTFS)) return DEBIAN_NODE_ROOTFS;
   mkdirSync(TEST_IMAGE_CACHE, { recursive: true });
   const partial = `${DEBIAN_NODE_ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', '--include=nodejs', 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', `--include=${DEBIAN_NODE_PACKAGES.join(',')}`, 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
   if (r.status !== 0) {
     rmSync(partial, { force: true });
     throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);

@@ -45,6 +45,24 @@ const err = 'a child process. Then it exits';
     expect(doubts(r)).toEqual(['generated-code index.js:3']);
   });
 
+  it('does not count strings that are messages (errors, logs, deprecations) as code', async () => {
+    const r = await run({
+      'index.js': `console.error("ACTION NEEDED: require('x').setup() and process.kill() are gone");
+if (!globalThis.ok) throw new TypeError('call process.exit(1) yourself');
+deprecate('fetch(url) is deprecated');
+module.exports = (x) => eval(x);
+`,
+    });
+    expect(doubts(r)).toEqual(['generated-code index.js:4']);
+  });
+
+  it('still counts a string built inside a function handed to a message sink', async () => {
+    const r = await run({ 'index.js': `console.log(() => 'process.kill(' + 1 + ')');
+module.exports = (x) => new Function(x);
+` });
+    expect(doubts(r)).toEqual(['new-function index.js:2']);
+  });
+
   it('widens when a string of any reached file spells a root generated code could use', async () => {
     const r = await run({
       'index.js': `require('./tpl');\nmodule.exports = (x) => new Function('return ' + x);\n`,

@@ -730,6 +730,9 @@ class Extractor {
       case 'FunctionExpression':
       case 'ArrowFunctionExpression': {
         const s = this.scopeOf(n, scope);
+        // A function passed to a message sink is code again, not a message.
+        const message = this.messageDepth;
+        this.messageDepth = 0;
         this.fnDepth++;
         for (const p of nodes(n['params'])) this.scan(p, s);
         const body = node(n['body']);
@@ -738,6 +741,7 @@ class Extractor {
           this.scan(body, s);
         }
         this.fnDepth--;
+        this.messageDepth = message;
         return;
       }
       case 'PropertyDefinition':
@@ -762,11 +766,11 @@ class Extractor {
       }
       case 'CallExpression':
         this.scanCall(n, scope);
-        this.children(n, (c) => this.scan(c, scope));
+        this.scanCallParts(n, scope);
         return;
       case 'NewExpression':
         this.scanNew(n, scope);
-        this.children(n, (c) => this.scan(c, scope));
+        this.scanCallParts(n, scope);
         return;
       case 'MemberExpression':
         this.scanMember(n, scope);
@@ -780,10 +784,13 @@ class Extractor {
         this.scanDeclarator(n, scope);
         this.children(n, (c) => this.scan(c, scope));
         return;
+      case 'ThrowStatement':
+        this.escape(node(n['argument']), scope);
+        this.inMessage(() => this.children(n, (c) => this.scan(c, scope)));
+        return;
       case 'ReturnStatement':
       case 'YieldExpression':
       case 'SpreadElement':
-      case 'ThrowStatement':
         this.escape(node(n['argument']), scope);
         this.children(n, (c) => this.scan(c, scope));
         return;
@@ -972,8 +979,45 @@ class Extractor {
     isGlobal: (name, s) => !s.lookup(name),
   };
 
+  /** Strings inside an error, a log line or a warning are text for people, never code or names. */
+  private messageDepth = 0;
+
+  private inMessage(f: () => void): void {
+    this.messageDepth++;
+    try {
+      f();
+    } finally {
+      this.messageDepth--;
+    }
+  }
+
+  /** The callee, then the arguments: inside a message sink (`new Error(…)`, `console.warn(…)`) as messages. */
+  private scanCallParts(n: AstNode, scope: Scope): void {
+    const callee = node(n['callee']);
+    if (callee) this.scan(callee, scope);
+    const args = (): void => {
+      for (const a of nodes(n['arguments'])) this.scan(a, scope);
+    };
+    if (callee && this.isMessageSink(callee)) this.inMessage(args);
+    else args();
+  }
+
+  private isMessageSink(callee: AstNode): boolean {
+    if (callee.type === 'Identifier') {
+      const name = str(callee['name']) ?? '';
+      return /(?:Error|Exception)$/.test(name) || MESSAGE_FUNCTIONS.has(name);
+    }
+    if (callee.type !== 'MemberExpression' || callee['computed'] === true) return false;
+    const prop = node(callee['property']);
+    const name = prop ? (str(prop['name']) ?? '') : '';
+    const obj = node(callee['object']);
+    if (obj?.type === 'Identifier' && obj['name'] === 'console') return true;
+    return /(?:Error|Exception)$/.test(name) || MESSAGE_METHODS.has(name);
+  }
+
   /** A string of the program: a built-in module's name, or an API root in code (dynamic-code.ts). */
   private noteString(text: string, at: number): void {
+    if (this.messageDepth > 0) return;
     const mod = text.length <= 40 ? builtinName(text, this.opts.builtins) : undefined;
     if (mod) this.builtinNames.add(mod);
     const root = codeRootIn(text);
@@ -1171,6 +1215,10 @@ class Extractor {
     }
   }
 }
+
+/** Functions whose string arguments are messages for people (errors, logs, deprecations). */
+const MESSAGE_FUNCTIONS: ReadonlySet<string> = new Set(['deprecate', 'warn', 'debug', 'log', 'emitWarning', 'assert', 'invariant', 'createError']);
+const MESSAGE_METHODS: ReadonlySet<string> = new Set(['warn', 'error', 'log', 'info', 'debug', 'trace', 'emitWarning', 'deprecate', 'fail', 'assert', 'throw']);
 
 const isFunctionCtor = (r: Ref): boolean => r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && r.path[0] === 'Function';
 
