@@ -387,6 +387,112 @@ process.on('SIGTERM', () => {
     needs: '127.0.0.1:5432',
   },
   {
+    name: 'koa',
+    what: 'koa with @koa/router and koa-bodyparser: params, JSON body, 404',
+    dependencies: { koa: '2.16.4', '@koa/router': '12.0.2', 'koa-bodyparser': '4.4.1' },
+    files: {
+      'app.js': `const Koa = require('koa');
+const Router = require('@koa/router');
+const bodyParser = require('koa-bodyparser');
+const app = new Koa();
+const router = new Router();
+router.get('/items/:id', (ctx) => { ctx.body = { id: Number(ctx.params.id) }; });
+router.post('/echo', (ctx) => { ctx.status = 201; ctx.body = { got: ctx.request.body }; });
+app.use(bodyParser()).use(router.routes()).use(router.allowedMethods());
+const server = app.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i }, 'item'));
+        for (let i = 0; i < 5; i++) {
+          const r = await httpRequest(at, { method: 'POST', path: '/echo', json: { i } });
+          expectEqual([r.status, JSON.parse(r.body)], [201, { got: { i } }], 'POST /echo');
+          n++;
+        }
+        const missing = await httpRequest(at, { path: '/nope' });
+        expectEqual(missing.status, 404, 'GET /nope');
+        return n + 1;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'hapi',
+    what: '@hapi/hapi: path parameters, a JSON payload, 404',
+    dependencies: { '@hapi/hapi': '21.4.10' },
+    files: {
+      'app.js': `const Hapi = require('@hapi/hapi');
+let server;
+(async () => {
+  server = Hapi.server({ port: Number(process.env.PORT), host: process.env.HOST });
+  server.route({ method: 'GET', path: '/hello/{name}', handler: (req) => ({ hello: req.params.name }) });
+  server.route({ method: 'POST', path: '/echo', handler: (req, h) => h.response({ got: req.payload }).code(201) });
+  await server.start();
+  console.log('READY');
+})();
+process.on('SIGTERM', () => {
+  server.stop().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = await jsonRounds(at, 10, (i) => `/hello/n${i}`, (b, i) => expectEqual(b, { hello: `n${i}` }, 'hello'));
+        for (let i = 0; i < 5; i++) {
+          const r = await httpRequest(at, { method: 'POST', path: '/echo', json: { i } });
+          expectEqual([r.status, JSON.parse(r.body)], [201, { got: { i } }], 'POST /echo');
+          n++;
+        }
+        const missing = await httpRequest(at, { path: '/nope' });
+        expectEqual(missing.status, 404, 'GET /nope');
+        return n + 1;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'socketio',
+    what: 'socket.io server: Engine.IO polling handshakes and a message round trip',
+    dependencies: { 'socket.io': '4.8.4' },
+    files: {
+      'app.js': `const { createServer } = require('node:http');
+const { Server } = require('socket.io');
+const server = createServer();
+const io = new Server(server);
+io.on('connection', (socket) => socket.on('echo', (m) => socket.emit('echo', m)));
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+${LISTEN_TAIL}`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        for (let i = 0; i < 5; i++) {
+          const open = await httpRequest(at, { path: '/socket.io/?EIO=4&transport=polling' });
+          expectEqual(open.status, 200, 'handshake status');
+          expectMatch(open.body, /^0\{"sid":"[^"]+"/, 'handshake');
+          const sid = /"sid":"([^"]+)"/.exec(open.body)![1]!;
+          const q = `/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
+          // Connect to the default namespace (Socket.IO packet "40"), then send an event ("42").
+          const post = (text: string): Promise<{ status: number; body: string }> => httpRequest(at, { method: 'POST', path: q, text });
+          expectEqual((await post('40')).body, 'ok', 'namespace connect');
+          expectMatch((await httpRequest(at, { path: q })).body, /^40\{"sid"/, 'namespace connected');
+          expectEqual((await post(`42["echo","m${i}"]`)).body, 'ok', 'event sent');
+          expectEqual((await httpRequest(at, { path: q })).body, `42["echo","m${i}"]`, 'event echoed');
+          n += 5;
+        }
+        return n;
+      },
+    },
+    podman: true,
+  },
+  {
     name: 'cli-marked',
     what: 'the marked CLI rendering a Markdown file to stdout',
     dependencies: { marked: '15.0.4' },

@@ -12,8 +12,9 @@ export interface HttpAnswer {
   body: string;
 }
 
-export function httpRequest(at: Endpoint, opts: { method?: string; path: string; json?: unknown; timeoutMs?: number }): Promise<HttpAnswer> {
-  const body = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
+export function httpRequest(at: Endpoint, opts: { method?: string; path: string; json?: unknown; text?: string; timeoutMs?: number }): Promise<HttpAnswer> {
+  const body = opts.json !== undefined ? Buffer.from(JSON.stringify(opts.json)) : opts.text !== undefined ? Buffer.from(opts.text) : undefined;
+  const type = opts.json !== undefined ? 'application/json' : 'text/plain;charset=UTF-8';
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -23,7 +24,7 @@ export function httpRequest(at: Endpoint, opts: { method?: string; path: string;
         method: opts.method ?? 'GET',
         timeout: opts.timeoutMs ?? 10_000,
         agent: false,
-        headers: body ? { 'content-type': 'application/json', 'content-length': body.length } : {},
+        headers: body ? { 'content-type': type, 'content-length': body.length } : {},
       },
       (res) => {
         let text = '';

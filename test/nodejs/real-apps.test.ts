@@ -176,7 +176,7 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
       const typical = [...statics].filter(([, s]) => widenedBy(s).length === 0);
       const sizes = typical.map(([n, s]) => `${n}: ${s.all.length}`);
       console.log(`not widened (${typical.length}): ${sizes.join(', ')}; a third of the podman default: ${(podmanDefault.allowedAmd64NoCaps / 3).toFixed(1)}`);
-      expect(typical.map(([n]) => n)).toEqual(expect.arrayContaining(['plain-http', 'express', 'fastify', 'static', 'websocket', 'child-process', 'workers']));
+      expect(typical.map(([n]) => n)).toEqual(expect.arrayContaining(['plain-http', 'express', 'fastify', 'static', 'websocket', 'child-process', 'workers', 'koa', 'hapi', 'socketio']));
       expect(typical.filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n]) => n)).toEqual([]);
     });
 
