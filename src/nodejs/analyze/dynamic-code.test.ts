@@ -176,3 +176,35 @@ describe('the package cache keeps every fact', () => {
     expect(warm.apis).toEqual(cold.apis);
   });
 });
+
+describe('hostile code building', () => {
+  it('bounds code that builds code that builds code', async () => {
+    let code = "process.kill(1)";
+    for (let i = 0; i < 12; i++) code = `Function(${JSON.stringify(code)})()`;
+    const r = await run({ 'index.js': `${code};\n` });
+    // Three levels are analysed in place; the rest is one generated-code site at the same call.
+    expect(r.uncertainties.every((u) => u.at.file === 'index.js' && u.at.line === 1)).toBe(true);
+    expect(r.uncertainties.map((u) => u.kind)).toEqual(['new-function']);
+  });
+
+  it('gives up on a 20,000-piece concatenation without recursion trouble, and widens', async () => {
+    const parts = Array.from({ length: 20_000 }, (_, i) => `'x${i}'`).join(' + ');
+    const r = await run({ 'index.js': `module.exports = (y) => new Function(${parts} + y);\n` });
+    expect(r.uncertainties.map((u) => u.kind).some((k) => k === 'new-function' || k === 'unparsed')).toBe(true);
+  });
+
+  it('takes constant text that does not parse as code that never runs', async () => {
+    const r = await run({ 'index.js': `try { new Function('return (((')(); } catch {}\n` });
+    expect(r.apis).toEqual([]);
+    expect(doubts(r)).toEqual(['generated-code index.js:1']);
+  });
+
+  it('lists a plugin directory holding a symlink loop once, without following the loop', async () => {
+    const fs = memoryAppFs(
+      { 'index.js': `module.exports = (n) => require('./plugins/' + n);\n`, 'plugins/a.js': `require('dns').lookup('h', () => {});\n` },
+      { 'plugins/loop': 'plugins', 'plugins/self': 'plugins/self' },
+    );
+    const r = await analyzeNodeApp({ root: 'app', entry: ['index.js'], fs });
+    expect(apis(r)).toEqual(['dns.lookup plugins/a.js:1']);
+  });
+});
