@@ -52,7 +52,7 @@ export async function nodeSyscallSet(appDir: string, opts: { entry?: string[]; b
 
 /** Analyse an app on any AppFs (a directory, an image's files) and derive its rules; `base` prefixes source file names. */
 async function syscallSetOf(input: AnalyzeInput, base: string, map = loadNodeSyscallMap()): Promise<NodeSyscallSet> {
-  const analysis = await analyzeNodeApp(input, { cache: new FsPackageCache(join(defaultCacheDir(), 'node-packages')), builtinModules });
+  const analysis = await analyzeNodeApp(input, { cache: new FsPackageCache(defaultCacheDir()), builtinModules });
   const rules = deriveNodeRules(analysis, map, loadKnowledge(), { base });
   const layers: Record<SyscallLayer, string[]> = { 'container-runtime': [], 'language-runtime': [], application: [] };
   for (const s of rules.syscalls) layers[s.layer].push(s.rule.name);
