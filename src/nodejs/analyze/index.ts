@@ -8,8 +8,6 @@
  * analysis.apis.map((u) => u.api); // ['http.createServer', 'http.Server#listen', 'fs.readFile', …]
  */
 import { builtinModules } from 'node:module';
-import { availableParallelism } from 'node:os';
-import { FactsPool } from './facts-pool.js';
 import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
 import { compareStrings, uniqueSorted } from '../../util/sort.js';
 import { type AppFs, dirnameRel, joinRel } from './app-fs.js';
@@ -60,15 +58,7 @@ export interface AnalyzeOptions {
   limits?: Partial<AnalyzeLimits>;
   /** Built-in module names of the Node.js that runs the app (default: this process's). */
   builtinModules?: readonly string[];
-  /**
-   * Worker threads that parse once an analysis turns out large (default: one per core; 0: parse
-   * on the main thread only). Results are the same either way.
-   */
-  threads?: number;
 }
-
-/** Files parsed on the main thread before a pool of parser threads is worth starting. */
-const POOL_AFTER_FILES = 150;
 
 /** A `.listen(…)` call on an object the analyzer could not type (`app.listen(3000)`): a likely port. */
 export interface ListenCandidate {
@@ -82,8 +72,7 @@ export interface ListenCandidate {
 
 export interface NodeAppAnalysis extends NodeAnalysis {
   listenCandidates: ListenCandidate[];
-  /** `threads`: parser threads the analysis started (0: all parsed on the main thread). */
-  stats: { modules: number; parsed: number; fromCache: number; bytesRead: number; threads: number };
+  stats: { modules: number; parsed: number; fromCache: number; bytesRead: number };
 }
 
 interface ModuleRecord {
@@ -146,7 +135,7 @@ class Analysis {
   private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
   private readonly cacheEntries = new Map<string, Promise<CacheEntry>>();
   private readonly decoder = new TextDecoder();
-  private readonly stats = { modules: 0, parsed: 0, fromCache: 0, bytesRead: 0, threads: 0 };
+  private readonly stats = { modules: 0, parsed: 0, fromCache: 0, bytesRead: 0 };
   private readonly seen = new Set<string>();
   private limitReported = false;
 
@@ -162,17 +151,6 @@ class Analysis {
   }
 
   async run(): Promise<NodeAppAnalysis> {
-    try {
-      return await this.analyse();
-    } finally {
-      await this.pool?.close();
-    }
-  }
-
-  private pool: FactsPool | undefined;
-  private poolTried = false;
-
-  private async analyse(): Promise<NodeAppAnalysis> {
     const entryPoints: { file: string; why: string }[] = [];
     for (const c of await entryCandidates(this.input.entry, this.resolver)) {
       const found = await resolveEntry(c.path, this.resolver);
@@ -436,12 +414,6 @@ class Analysis {
     const kind = await this.resolver.sourceKind(file);
     const tooLarge =
       bytes.byteLength > this.limits.maxParseBytes ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}` : undefined;
-    if (!this.poolTried && this.stats.parsed > POOL_AFTER_FILES) {
-      this.poolTried = true;
-      this.pool = FactsPool.open(this.opts.threads ?? availableParallelism(), [...this.builtins]);
-      this.stats.threads = this.pool?.size ?? 0;
-    }
-    if (this.pool) return this.pool.factsOf(tooLarge === undefined ? { file, text, kind } : { file, text, kind, tooLarge });
     return moduleFacts(file, text, kind, tooLarge === undefined ? { builtins: this.builtins } : { builtins: this.builtins, tooLarge });
   }
 
