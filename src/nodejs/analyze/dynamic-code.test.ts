@@ -90,6 +90,21 @@ module.exports = (x) => new Function(x);
   });
 });
 
+describe('uncurried methods', () => {
+  it('takes Function.call.bind(f) for f, not for the Function constructor', async () => {
+    const r = await run({
+      'index.js': `const has = Function.call.bind(Object.prototype.hasOwnProperty);
+const toStr = Function.prototype.call.bind(Error.prototype.toString);
+const kill = Function.call.bind(process.kill);
+module.exports = (o, k) => [has(o, k), toStr(o)];
+kill(null, 1);
+`,
+    });
+    expect(doubts(r)).toEqual([]);
+    expect(apis(r)).toEqual(['process.kill index.js:5']);
+  });
+});
+
 describe('require/import of a computed name', () => {
   it('reaches every file under a literal directory prefix', async () => {
     const r = await run({

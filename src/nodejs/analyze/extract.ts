@@ -570,6 +570,12 @@ class Extractor {
       // Function.prototype.bind, unless the object is one whose own `bind` method is called
       // (`dgram.Socket#bind`, `socket.bind(port)`).
       const obj = node(callee['object']);
+      // `X.call.bind(f)` ("uncurry this", `Function.prototype.call.bind(hasOwnProperty)`): the
+      // result calls `f`, whatever X is.
+      if (obj?.type === 'MemberExpression' && obj['computed'] !== true) {
+        const inner = node(obj['property']);
+        if (inner?.type === 'Identifier' && (inner['name'] === 'call' || inner['name'] === 'apply')) return args[0];
+      }
       if (obj && !this.eval(obj, scope).some((r) => r.k === 'instance' && r.path.length === 0)) return obj;
     }
     if (name && PASSTHROUGH_CALLEE.test(name)) return args[0];
