@@ -103,6 +103,37 @@ kill(null, 1);
     expect(doubts(r)).toEqual([]);
     expect(apis(r)).toEqual(['process.kill index.js:5']);
   });
+
+  it('takes Function.bind.apply/call(f, …) for a bound f and Function.call.call(f, …) for a call of f', async () => {
+    const r = await run({
+      'index.js': `const fs = require('fs');
+function make(Parent, a) { return new (Function.bind.apply(Parent, [null].concat(a)))(); }
+const only = Function.bind.call(fs.unlinkSync, null);
+only('/tmp/x');
+Function.call.call(fs.rmSync, null, '/tmp/y');
+Function.call(null, 'return 1');
+module.exports = make;
+`,
+    });
+    expect(apis(r)).toEqual(['fs.unlinkSync index.js:4', 'fs.rmSync index.js:5']);
+    expect(doubts(r)).toEqual([]);
+  });
+
+  it('bounds a computed name under a package subdirectory, and a scoped package name is not a path', async () => {
+    const r = await run({
+      'index.js': `module.exports = (code) => require('data-pkg/regions/' + code + '.js');
+const adapters = { redis: '@store/redis' };
+module.exports.adapter = (a) => require(adapters[a]);
+`,
+      'node_modules/data-pkg/package.json': '{"name":"data-pkg","version":"1.0.0"}',
+      'node_modules/data-pkg/regions/DE.js': `require('net').connect(1, 'de');\n`,
+      'node_modules/data-pkg/other.js': `require('child_process').execSync('id');\n`,
+      'node_modules/@store/redis/package.json': '{"name":"@store/redis","version":"1.0.0"}',
+      'node_modules/@store/redis/index.js': `require('dns').lookup('r', () => {});\n`,
+    });
+    expect(apis(r)).toEqual(['dns.lookup node_modules/@store/redis/index.js:1', 'net.connect node_modules/data-pkg/regions/DE.js:1']);
+    expect(doubts(r)).toEqual(['computed-module index.js:1', 'computed-module index.js:3']);
+  });
 });
 
 describe('require/import of a computed name', () => {

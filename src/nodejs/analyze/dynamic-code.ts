@@ -162,7 +162,17 @@ function literalDirPrefix<S>(n: AstNode, scope: S, ctx: OriginContext<S>): strin
   return s === undefined ? undefined : dirOf(s);
 }
 
+/** A package name (`ioredis`, `@keyv/redis`): a bare specifier, not a path, slash or not. */
+const PACKAGE_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/i;
+/** A package's subdirectory (`caniuse-lite/data/regions/`): bounded like a relative directory. */
+const PACKAGE_SUBDIR = /^((?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*)\/(.*\/)?[^/]*$/i;
+
 function dirOf(prefix: string): string | undefined {
+  const sub = PACKAGE_SUBDIR.exec(prefix);
+  if (sub && !prefix.startsWith('.')) {
+    const rest = (sub[2] ?? '').replace(/\/$/, '');
+    return rest.split('/').includes('..') ? undefined : rest === '' ? sub[1] : `${sub[1]}/${rest}`;
+  }
   if (!/^\.\.?\//.test(prefix)) return undefined;
   const dir = prefix.slice(0, prefix.lastIndexOf('/'));
   // `'../' + x` could name anything above; only a directory below a named one bounds the search.
@@ -196,7 +206,7 @@ export function classifyOrigin<S>(args: AstNode[], scope: S, ctx: OriginContext<
         if (specifier) return { origin: 'external', why: 'import.meta (a path)' };
         continue;
       case 'Literal':
-        if (specifier && typeof n['value'] === 'string' && /[\\/]/.test(n['value'])) return { origin: 'external', why: `a path (${JSON.stringify(n['value'])})` };
+        if (specifier && typeof n['value'] === 'string' && /[\\/]/.test(n['value']) && !PACKAGE_NAME.test(n['value'])) return { origin: 'external', why: `a path (${JSON.stringify(n['value'])})` };
         continue;
       case 'TemplateElement': {
         const cooked = (n['value'] as { cooked?: unknown } | undefined)?.cooked;

@@ -566,16 +566,14 @@ class Extractor {
     if (!callee) return undefined;
     const name = this.calleeName(callee);
     const args = nodes(n['arguments']);
+    // `X.call.bind(f)` ("uncurry this"), `X.bind.apply(f, a)`, `X.bind.call(f, t)`: a function
+    // that calls `f`, whatever X is (`Function.bind.apply(Parent, a)` is not the Function constructor).
+    const chain = this.callChain(callee);
+    if (chain && (chain[0] === 'bind' || chain[1] === 'bind')) return args[0];
     if (name === 'bind' && callee.type === 'MemberExpression') {
       // Function.prototype.bind, unless the object is one whose own `bind` method is called
       // (`dgram.Socket#bind`, `socket.bind(port)`).
       const obj = node(callee['object']);
-      // `X.call.bind(f)` ("uncurry this", `Function.prototype.call.bind(hasOwnProperty)`): the
-      // result calls `f`, whatever X is.
-      if (obj?.type === 'MemberExpression' && obj['computed'] !== true) {
-        const inner = node(obj['property']);
-        if (inner?.type === 'Identifier' && (inner['name'] === 'call' || inner['name'] === 'apply')) return args[0];
-      }
       if (obj && !this.eval(obj, scope).some((r) => r.k === 'instance' && r.path.length === 0)) return obj;
     }
     if (name && PASSTHROUGH_CALLEE.test(name)) return args[0];
@@ -583,6 +581,17 @@ class Extractor {
       if (r.k === 'builtin' && r.mod === 'util' && r.path.length === 1 && r.path[0] === 'promisify') return args[0];
     }
     return undefined;
+  }
+
+  /** `X.m1.m2` with both of call/apply/bind: [m1, m2]. */
+  private callChain(callee: AstNode): [string, string] | undefined {
+    const CALLISH = /^(call|apply|bind)$/;
+    if (callee.type !== 'MemberExpression' || callee['computed'] === true) return undefined;
+    const obj = node(callee['object']);
+    if (obj?.type !== 'MemberExpression' || obj['computed'] === true) return undefined;
+    const m2 = str(node(callee['property'])?.['name']);
+    const m1 = str(node(obj['property'])?.['name']);
+    return m1 && m2 && CALLISH.test(m1) && CALLISH.test(m2) ? [m1, m2] : undefined;
   }
 
   private evalCall(n: AstNode, scope: Scope): Ref[] {
@@ -935,6 +944,13 @@ class Extractor {
     const through = this.passthroughArg(n, scope);
     if (through) {
       this.noEscape.add(through);
+      return;
+    }
+    // `X.call.call(f, t, a)`, `X.apply.call(f, t, args)`: a call of `f` (not of X).
+    if (this.callChain(callee)) {
+      const target = args[0];
+      if (target) for (const r of this.eval(target, scope)) if (r.k === 'builtin' || r.k === 'import' || (r.k === 'instance' && r.path.length === 1)) this.use(r, 'call', at);
+      for (const a of args.slice(1)) this.escape(a.type === 'SpreadElement' ? node(a['argument']) : a, scope);
       return;
     }
 

@@ -70,7 +70,8 @@ export interface UncertaintyFact {
    * For code or a module name built at run time (eval, new Function, computed require/import):
    * - `strings`: assembled from the program's own values, with no sign of input from outside;
    * - `external`: read from a file, the network, the command line or the environment, or a path;
-   * - for computed specifiers, `dir`: a literal relative directory prefix (`'./locale/' + x`).
+   * - for computed specifiers, `dir`: a literal directory prefix, relative (`'./locale/' + x` →
+   *   `./locale`) or inside a package (`'caniuse-lite/data/' + x` → `caniuse-lite/data`).
    * Absent: not known (treated as `external`).
    */
   origin?: 'strings' | 'external';

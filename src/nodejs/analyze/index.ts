@@ -25,7 +25,7 @@ export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/4';
+export const ANALYZER_VERSION = 'node-analyze/5';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */
@@ -301,8 +301,14 @@ class Analysis {
    */
   private async computedCandidates(file: string, via: 'require' | 'import', dir: string | undefined): Promise<string[]> {
     if (dir !== undefined) {
-      const base = joinRel(dirnameRel(file), dir);
-      return base === undefined ? [] : this.sourceFilesUnder(base);
+      if (dir.startsWith('.')) {
+        const base = joinRel(dirnameRel(file), dir);
+        return base === undefined ? [] : this.sourceFilesUnder(base);
+      }
+      // A package's subdirectory: the package as Node's resolution finds it from the site.
+      const pkg = dir.startsWith('@') ? dir.split('/').slice(0, 2).join('/') : dir.split('/')[0]!;
+      const pkgDir = await this.visiblePackageDir(dirnameRel(file), pkg);
+      return pkgDir === undefined ? [] : this.sourceFilesUnder(`${pkgDir}${dir.slice(pkg.length)}`);
     }
     const out: string[] = [];
     for (const name of await this.visiblePackages(dirnameRel(file))) {
@@ -340,6 +346,20 @@ class Analysis {
       this.dirFiles.set(dir, p);
     }
     return p;
+  }
+
+  /** The directory Node's resolution finds package `name` in, from `dir`. */
+  private async visiblePackageDir(dir: string, name: string): Promise<string | undefined> {
+    for (let d = dir; ; d = dirnameRel(d)) {
+      if (!d.endsWith('node_modules')) {
+        const candidate = d === '' ? `node_modules/${name}` : `${d}/node_modules/${name}`;
+        if ((await this.resolver.kind(candidate)) === 'dir') {
+          const real = await this.input.fs.realpath(candidate);
+          if (real.ok) return real.path;
+        }
+      }
+      if (d === '') return undefined;
+    }
   }
 
   /** Names of the packages Node's resolution can find from a directory (every node_modules above it). */
