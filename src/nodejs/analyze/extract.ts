@@ -1058,9 +1058,13 @@ class Extractor {
    * otherwise the site is reported with where its text comes from, for the link step to decide.
    */
   private dynamicCode(what: 'eval' | 'Function', n: AstNode, scope: Scope): void {
-    const args = nodes(n['arguments']);
     const callee = node(n['callee']);
     const direct = what === 'eval' && n.type === 'CallExpression' && callee?.type === 'Identifier' && callee['name'] === 'eval';
+    // `Function.call(t, a, body)` / `Function.apply(t, [a, body])`: the code is after `this`.
+    const via = callee?.type === 'MemberExpression' && callee['computed'] !== true ? str(node(callee['property'])?.['name']) : undefined;
+    let args = nodes(n['arguments']);
+    if (via === 'call') args = args.slice(1);
+    else if (via === 'apply') args = args[1]?.type === 'ArrayExpression' ? nodes(args[1]['elements']) : args.slice(1);
     const code = constantCode(what, what === 'eval' ? args.slice(0, 1) : args, scope, this.originCtx.constOf);
     if (code && what === 'Function' && isImportShim(code)) return; // an importer: its calls are followed
     if (code && (this.nested?.nesting ?? 0) < MAX_NESTED_CODE && this.inlineCode(what, code.source, n, direct)) return;
