@@ -136,6 +136,36 @@ module.exports.adapter = (a) => require(adapters[a]);
   });
 });
 
+describe('built-ins handed to a function of the same module', () => {
+  it('count what the function does with its parameter, not the whole module', async () => {
+    const r = await run({
+      'index.js': `function haslisteners(emitter, type) {
+  const count = typeof emitter.listenerCount !== 'function' ? emitter.listeners(type).length : emitter.listenerCount(type);
+  return count > 0;
+}
+const remove = (fs, p) => fs.unlinkSync(p);
+module.exports = () => [haslisteners(process, 'deprecation'), remove(require('fs'), '/tmp/x')];
+`,
+    });
+    expect(apis(r)).toEqual(['process.listenerCount index.js:6', 'process.listeners index.js:6', 'fs.unlinkSync index.js:6']);
+    expect(doubts(r)).toEqual([]);
+  });
+
+  it('falls back to the whole module when the parameter is passed on, stored, reassigned or shadowed', async () => {
+    const cases = [
+      'function f(p) { return g(p); } function g(x) { return x; }',
+      'function f(p) { globalThis.saved = p; }',
+      'function f(p) { p = null; }',
+      'function f(p) { return (p) => p.kill(1); }',
+      'function f(p) { return arguments[0].kill(1); }',
+    ];
+    for (const body of cases) {
+      const r = await run({ 'index.js': `${body}\nmodule.exports = () => f(process);\n` });
+      expect(apis(r), body).toContain('process.* index.js:2');
+    }
+  });
+});
+
 describe('require/import of a computed name', () => {
   it('reaches every file under a literal directory prefix', async () => {
     const r = await run({

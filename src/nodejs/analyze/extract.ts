@@ -583,6 +583,37 @@ class Extractor {
     return undefined;
   }
 
+  /** The function node a callee names, when it is a function declared or const-bound in this module. */
+  private localFunction(callee: AstNode, scope: Scope): AstNode | undefined {
+    if (callee.type !== 'Identifier') return undefined;
+    const b = scope.lookup(str(callee['name']) ?? '');
+    if (!b) return undefined;
+    if (b.kind === 'fn' && b.decl && !b.multi && b.assigns === 0) return b.decl;
+    const init = b.kind === 'const' && b.init?.path?.length === 0 ? b.init.node : undefined;
+    return init && (init.type === 'FunctionExpression' || init.type === 'ArrowFunctionExpression') ? init : undefined;
+  }
+
+  private readonly paramMemo = new Map<AstNode, Map<number, ParamUse[] | undefined>>();
+
+  /**
+   * How a function uses its i-th parameter: member calls and reads (`p.listenerCount(t)`),
+   * calls of it, tests (`typeof p.x`, `p === null`) that use nothing. Undefined when the parameter
+   * is not a plain name, is reassigned or shadowed, `arguments` is read, or the value goes
+   * anywhere else (passed on, stored, returned): then the argument escapes as before.
+   */
+  private paramUses(fn: AstNode, i: number): ParamUse[] | undefined {
+    let byIndex = this.paramMemo.get(fn);
+    if (!byIndex) this.paramMemo.set(fn, (byIndex = new Map()));
+    if (byIndex.has(i)) return byIndex.get(i);
+    byIndex.set(i, undefined); // recursion guard
+    const param = nodes(fn['params'])[i];
+    const body = node(fn['body']);
+    const name = param?.type === 'Identifier' ? str(param['name']) : undefined;
+    const out = name && body ? paramUsesIn(body, name) : undefined;
+    byIndex.set(i, out);
+    return out;
+  }
+
   /** `X.m1.m2` with both of call/apply/bind: [m1, m2]. */
   private callChain(callee: AstNode): [string, string] | undefined {
     const CALLISH = /^(call|apply|bind)$/;
@@ -978,7 +1009,18 @@ class Extractor {
       }
     }
     if (name === 'listen' && callee.type === 'MemberExpression') this.listens.push({ at: this.pos(at), top, args: lits() ?? [] });
-    for (const a of args) this.escape(a.type === 'SpreadElement' ? node(a['argument']) : a, scope);
+    const fn = this.localFunction(callee, scope);
+    args.forEach((a, i) => {
+      if (a.type === 'SpreadElement') return this.escape(node(a['argument']), scope);
+      // A built-in handed to a function of this module: what the function does with that
+      // parameter, instead of the whole module (`eehaslisteners(process, 'x')`).
+      const uses = fn ? this.paramUses(fn, i) : undefined;
+      if (!uses) return this.escape(a, scope);
+      for (const r of this.eval(a, scope)) {
+        if (r.k !== 'builtin' && r.k !== 'import') continue;
+        for (const u of uses) for (const t of memberPath([r], u.path)) this.use(t, u.mode, a.start);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- code built at run time
@@ -1240,6 +1282,116 @@ class Extractor {
       }
     }
   }
+}
+
+interface ParamUse {
+  path: string[];
+  mode: UseMode;
+}
+
+const TEST_OPERATORS: ReadonlySet<string> = new Set(['typeof', '!', 'void', '===', '!==', '==', '!=', 'instanceof', 'in']);
+
+/** See `Extractor.paramUses`: the uses of the parameter `name` in a function body. */
+function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined {
+  const out: ParamUse[] = [];
+  let ok = true;
+  let budget = 20_000;
+  const visit = (n: AstNode, parent: AstNode | undefined, key: string): void => {
+    if (!ok || budget-- <= 0) {
+      ok = false;
+      return;
+    }
+    switch (n.type) {
+      case 'Identifier': {
+        const id = str(n['name']);
+        if (id === 'arguments') ok = false;
+        if (id !== name || !parent) return;
+        // A property name or an object key is not the variable.
+        if ((parent.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true) || (parent.type === 'Property' && key === 'key' && parent['computed'] !== true)) return;
+        if (parent.type === 'Property' && parent['shorthand'] === true) return void (ok = false);
+        const use = useOf(n, parent, key);
+        if (use === undefined) ok = false;
+        else if (use !== null) out.push(use);
+        return;
+      }
+      case 'VariableDeclarator':
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'CatchClause':
+      case 'ClassDeclaration':
+        // A declaration of the same name shadows the parameter somewhere: not followed.
+        if (declares(n, name)) return void (ok = false);
+        break;
+      case 'AssignmentExpression':
+      case 'UpdateExpression': {
+        const target = node(n['left']) ?? node(n['argument']);
+        if (target?.type === 'Identifier' && target['name'] === name) return void (ok = false);
+        break;
+      }
+      default:
+    }
+    for (const k of visitorKeys[n.type] ?? []) {
+      const v = n[k];
+      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) if (c) visit(c, n, k);
+    }
+  };
+  // Parents are needed for member chains: keep them while walking.
+  const parents = new Map<AstNode, { parent: AstNode; key: string }>();
+  const useOf = (ref: AstNode, parent: AstNode, key: string): ParamUse | null | undefined => {
+    if (parent.type === 'UnaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
+    if (parent.type === 'BinaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
+    if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement') && key === 'test') return null;
+    if (parent.type === 'CallExpression' && key === 'callee') return { path: [], mode: 'call' };
+    if (parent.type !== 'MemberExpression' || key !== 'object') return undefined;
+    const prop = node(parent['property']);
+    const m = prop ? keyName(prop, parent['computed'] === true) : undefined;
+    if (m === undefined) return { path: [], mode: 'computed' };
+    const up = parents.get(parent);
+    if (!up) return { path: [m], mode: 'escape' };
+    if (up.parent.type === 'CallExpression' && up.key === 'callee') return { path: [m], mode: 'call' };
+    if (up.parent.type === 'UnaryExpression' && TEST_OPERATORS.has(String(up.parent['operator']))) return null;
+    if (up.parent.type === 'BinaryExpression' && TEST_OPERATORS.has(String(up.parent['operator']))) return null;
+    if (up.parent.type === 'MemberExpression' && up.key === 'object') {
+      const p2 = node(up.parent['property']);
+      const m2 = p2 ? keyName(p2, up.parent['computed'] === true) : undefined;
+      const up2 = parents.get(up.parent);
+      if (m2 !== undefined && up2?.parent.type === 'CallExpression' && up2.key === 'callee') return { path: [m, m2], mode: 'call' };
+      return { path: [m], mode: 'escape' };
+    }
+    return { path: [m], mode: 'escape' };
+  };
+  const index = (n: AstNode): void => {
+    for (const k of visitorKeys[n.type] ?? []) {
+      const v = n[k];
+      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) {
+        if (!c) continue;
+        parents.set(c, { parent: n, key: k });
+        index(c);
+      }
+    }
+  };
+  try {
+    index(body);
+  } catch {
+    return undefined; // too deep to walk
+  }
+  visit(body, undefined, 'body');
+  return ok ? out : undefined;
+}
+
+function declares(n: AstNode, name: string): boolean {
+  if (n.type === 'VariableDeclarator') {
+    const id = node(n['id']);
+    return id !== undefined && patternNames(id).includes(name);
+  }
+  if (n.type === 'CatchClause') {
+    const p = node(n['param']);
+    return p !== undefined && patternNames(p).includes(name);
+  }
+  const id = node(n['id']);
+  if (id?.type === 'Identifier' && id['name'] === name) return true;
+  return nodes(n['params']).some((p) => patternNames(p).includes(name));
 }
 
 /** Functions whose string arguments are messages for people (errors, logs, deprecations). */

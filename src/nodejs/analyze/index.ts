@@ -16,7 +16,7 @@ import { memberPath } from './extract.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
-import { PURE_MEMBERS, PURE_MODULES } from './objects.js';
+import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
 import type { PackageCache, PackageFacts } from './package-cache.js';
 import { type Resolved, Resolver } from './resolve.js';
@@ -25,7 +25,7 @@ export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/5';
+export const ANALYZER_VERSION = 'node-analyze/6';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */
@@ -701,7 +701,7 @@ class Analysis {
 
   /** The API id a terminal reference used in `mode` denotes (undefined: nothing to report). */
   private apiOf(t: Ref, mode: ModuleFacts['uses'][number]['mode'], at: Location, args?: ArgLit[]): string | undefined {
-    if (t.k === 'instance') return mode === 'call' && t.path.length === 1 ? `${t.cls}#${t.path[0]}` : undefined;
+    if (t.k === 'instance') return mode === 'call' && t.path.length === 1 && !EMITTER_METHODS.has(t.path[0]!) ? `${t.cls}#${t.path[0]}` : undefined;
     if (t.k !== 'builtin') return undefined;
     if (t.mod === 'global' && t.path.length === 0) return undefined;
     if (t.mod === 'global' && (t.path[0] === 'Function' || t.path[0] === 'eval')) {

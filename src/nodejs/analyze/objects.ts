@@ -90,6 +90,17 @@ export const PURE_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Member names that keep the function they are read from: `fs.readFile.bind(…)`, `.call`, `.apply`. */
+/**
+ * EventEmitter methods: listener bookkeeping in memory on every object a factory returns (servers,
+ * sockets, streams, child processes). Calling them makes no syscall, so they are not reported.
+ * Source: https://github.com/nodejs/node/blob/v20.20.2/lib/events.js (signal listeners exist only
+ * on `process`, which is a module here, not an instance).
+ */
+export const EMITTER_METHODS: ReadonlySet<string> = new Set([
+  'on', 'once', 'off', 'addListener', 'removeListener', 'prependListener', 'prependOnceListener', 'removeAllListeners',
+  'emit', 'listeners', 'rawListeners', 'listenerCount', 'eventNames', 'setMaxListeners', 'getMaxListeners',
+]);
+
 export const FUNCTION_PASSTHROUGH_MEMBERS: ReadonlySet<string> = new Set(['bind', 'call', 'apply']);
 
 /**
