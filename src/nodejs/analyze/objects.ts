@@ -82,7 +82,7 @@ export const PURE_MODULES: ReadonlySet<string> = new Set([
 export const PURE_MEMBERS: ReadonlySet<string> = new Set([
   'process.env', 'process.argv', 'process.argv0', 'process.execArgv', 'process.platform', 'process.pid',
   'process.ppid', 'process.versions', 'process.version', 'process.execPath', 'process.arch',
-  'process.exitCode', 'process.release', 'process.config', 'process.features', 'process.title',
+  'process.exitCode', 'process.release', 'process.config', 'process.features', 'process.title', 'process.domain',
   'fs.constants', 'os.EOL', 'os.constants', 'os.devNull', 'crypto.constants', 'zlib.constants',
   'http.STATUS_CODES', 'http.METHODS', 'process.nextTick', 'process.emitWarning', 'process.hrtime',
   'process.memoryUsage', 'process.stdout', 'process.stderr', 'global.queueMicrotask',
