@@ -756,17 +756,19 @@ class Extractor {
   private escape(n: AstNode | undefined, scope: Scope): void {
     if (!n || this.noEscape.has(n)) return;
     if (n.type === 'Literal' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ObjectExpression' || n.type === 'ArrayExpression') return;
-    for (const r of this.eval(n, scope)) {
-      if (r.k === 'require') {
-        this.uncertain(
-          'dynamic-require',
-          n.start,
-          'the require function is passed on, so modules may be loaded by names the analyzer cannot see',
-          'any built-in module may be loaded: every module used as a whole',
-        );
-      } else if (r.k === 'builtin' || r.k === 'import') {
-        this.use(r, 'escape', n.start);
-      }
+    for (const r of this.eval(n, scope)) this.escapeRef(r, n);
+  }
+
+  private escapeRef(r: Ref, n: AstNode): void {
+    if (r.k === 'require') {
+      this.uncertain(
+        'dynamic-require',
+        n.start,
+        'the require function is passed on, so modules may be loaded by names the analyzer cannot see',
+        'any built-in module may be loaded: every module used as a whole',
+      );
+    } else if (r.k === 'builtin' || r.k === 'import') {
+      this.use(r, 'escape', n.start);
     }
   }
 
@@ -1009,17 +1011,19 @@ class Extractor {
       }
     }
     if (name === 'listen' && callee.type === 'MemberExpression') this.listens.push({ at: this.pos(at), top, args: lits() ?? [] });
-    const fn = this.localFunction(callee, scope);
+    let fn: AstNode | null | undefined = null;
     args.forEach((a, i) => {
       if (a.type === 'SpreadElement') return this.escape(node(a['argument']), scope);
       // A built-in handed to a function of this module: what the function does with that
-      // parameter, instead of the whole module (`eehaslisteners(process, 'x')`).
+      // parameter, instead of the whole module (`eehaslisteners(process, 'x')`). Only worked
+      // out for arguments that are built-ins: the walk of the function body is not free.
+      const refs = this.eval(a, scope).filter((r) => r.k === 'builtin');
+      if (refs.length === 0) return this.escape(a, scope);
+      if (fn === null) fn = this.localFunction(callee, scope);
       const uses = fn ? this.paramUses(fn, i) : undefined;
       if (!uses) return this.escape(a, scope);
-      for (const r of this.eval(a, scope)) {
-        if (r.k !== 'builtin' && r.k !== 'import') continue;
-        for (const u of uses) for (const t of memberPath([r], u.path)) this.use(t, u.mode, a.start);
-      }
+      for (const r of refs) for (const u of uses) for (const t of memberPath([r], u.path)) this.use(t, u.mode, a.start);
+      for (const r of this.eval(a, scope)) if (r.k === 'import' || r.k === 'require') this.escapeRef(r, a);
     });
   }
 
