@@ -68,6 +68,17 @@ async function jsonRounds(at: Endpoint, n: number, pathOf: (i: number) => string
   return n;
 }
 
+/** POSTs `{ i }` to /echo n times (201 `{ got: { i } }` each), then GETs /nope (404). */
+async function echoAndMissing(at: Endpoint, n: number): Promise<number> {
+  for (let i = 0; i < n; i++) {
+    const r = await httpRequest(at, { method: 'POST', path: '/echo', json: { i } });
+    expectEqual([r.status, JSON.parse(r.body)], [201, { got: { i } }], 'POST /echo');
+  }
+  const missing = await httpRequest(at, { path: '/nope' });
+  expectEqual(missing.status, 404, 'GET /nope');
+  return n + 1;
+}
+
 export const APPS: RealApp[] = [
   {
     name: 'plain-http',
@@ -406,15 +417,8 @@ ${LISTEN_TAIL}`,
     workload: {
       kind: 'server',
       run: async (at) => {
-        let n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i }, 'item'));
-        for (let i = 0; i < 5; i++) {
-          const r = await httpRequest(at, { method: 'POST', path: '/echo', json: { i } });
-          expectEqual([r.status, JSON.parse(r.body)], [201, { got: { i } }], 'POST /echo');
-          n++;
-        }
-        const missing = await httpRequest(at, { path: '/nope' });
-        expectEqual(missing.status, 404, 'GET /nope');
-        return n + 1;
+        const n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i }, 'item'));
+        return n + (await echoAndMissing(at, 5));
       },
     },
     podman: true,
@@ -442,15 +446,8 @@ process.on('SIGTERM', () => {
     workload: {
       kind: 'server',
       run: async (at) => {
-        let n = await jsonRounds(at, 10, (i) => `/hello/n${i}`, (b, i) => expectEqual(b, { hello: `n${i}` }, 'hello'));
-        for (let i = 0; i < 5; i++) {
-          const r = await httpRequest(at, { method: 'POST', path: '/echo', json: { i } });
-          expectEqual([r.status, JSON.parse(r.body)], [201, { got: { i } }], 'POST /echo');
-          n++;
-        }
-        const missing = await httpRequest(at, { path: '/nope' });
-        expectEqual(missing.status, 404, 'GET /nope');
-        return n + 1;
+        const n = await jsonRounds(at, 10, (i) => `/hello/n${i}`, (b, i) => expectEqual(b, { hello: `n${i}` }, 'hello'));
+        return n + (await echoAndMissing(at, 5));
       },
     },
     podman: true,
