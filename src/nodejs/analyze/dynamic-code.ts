@@ -16,11 +16,7 @@
  * Pure functions over oxc's ESTree nodes; the extractor supplies scope look-ups as callbacks.
  */
 import type { Ref } from './facts.js';
-import { type AstNode, visitorKeys } from './parse.js';
-
-const node = (v: unknown): AstNode | undefined =>
-  v !== null && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string' ? (v as AstNode) : undefined;
-const nodes = (v: unknown): AstNode[] => (Array.isArray(v) ? v.map(node).filter((n): n is AstNode => n !== undefined) : []);
+import { type AstNode, astNode as node, astNodes as nodes, forEachChild } from './parse.js';
 
 /** Resolves an identifier to the expression(s) it was initialised or assigned with (const-like only). */
 export type ConstOf<S> = (id: AstNode, scope: S) => { node: AstNode; scope: S }[];
@@ -253,12 +249,7 @@ export function classifyOrigin<S>(args: AstNode[], scope: S, ctx: OriginContext<
       }
       default:
     }
-    const keys = visitorKeys[n.type];
-    if (!keys) continue;
-    for (const key of keys) {
-      const v = n[key];
-      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) if (c) queue.push({ node: c, scope: s, depth });
-    }
+    forEachChild(n, (c) => queue.push({ node: c, scope: s, depth }));
   }
   if (budget <= 0) return { origin: 'external', why: 'too large to follow' };
   return { origin: 'strings' };

@@ -23,7 +23,7 @@ import {
 } from './facts.js';
 import { builtinApiId, builtinName, className } from './ids.js';
 import { CHAINABLE_METHODS, FACTORY_BY_API, FUNCTION_PASSTHROUGH_MEMBERS, GLOBAL_FUNCTIONS, PASSTHROUGH_CALLEE } from './objects.js';
-import { type AstNode, LineIndex, parseJs, visitorKeys } from './parse.js';
+import { type AstNode, LineIndex, astNode as node, astNodes as nodes, forEachChild, parseJs } from './parse.js';
 import { type OriginContext, classifyOrigin, codeRootIn, constantCode, isImportShim } from './dynamic-code.js';
 
 export interface ExtractOptions {
@@ -97,9 +97,6 @@ const MAX_UNION = 8;
 const MAX_EVAL_DEPTH = 60;
 const MAX_LITERAL_DEPTH = 8;
 
-const node = (v: unknown): AstNode | undefined =>
-  v !== null && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string' ? (v as AstNode) : undefined;
-const nodes = (v: unknown): AstNode[] => (Array.isArray(v) ? v.map(node).filter((n): n is AstNode => n !== undefined) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** Static string of a literal or expression-free template (`'fs'`, `` `fs` ``). */
@@ -253,20 +250,7 @@ class Extractor {
   // ---------------------------------------------------------------- pass 1: declarations
 
   private children(n: AstNode, visit: (c: AstNode) => void): void {
-    const keys = visitorKeys[n.type];
-    if (!keys) return;
-    for (const key of keys) {
-      const v = n[key];
-      if (Array.isArray(v)) {
-        for (const c of v) {
-          const cn = node(c);
-          if (cn) visit(cn);
-        }
-      } else {
-        const cn = node(v);
-        if (cn) visit(cn);
-      }
-    }
+    forEachChild(n, visit);
   }
 
   private declare(n: AstNode, scope: Scope): void {
@@ -1335,10 +1319,7 @@ function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined {
       }
       default:
     }
-    for (const k of visitorKeys[n.type] ?? []) {
-      const v = n[k];
-      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) if (c) visit(c, n, k);
-    }
+    forEachChild(n, (c, k) => visit(c, n, k));
   };
   // Parents are needed for member chains: keep them while walking.
   const parents = new Map<AstNode, { parent: AstNode; key: string }>();
@@ -1365,16 +1346,11 @@ function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined {
     }
     return { path: [m], mode: 'escape' };
   };
-  const index = (n: AstNode): void => {
-    for (const k of visitorKeys[n.type] ?? []) {
-      const v = n[k];
-      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) {
-        if (!c) continue;
-        parents.set(c, { parent: n, key: k });
-        index(c);
-      }
-    }
-  };
+  const index = (n: AstNode): void =>
+    forEachChild(n, (c, key) => {
+      parents.set(c, { parent: n, key });
+      index(c);
+    });
   try {
     index(body);
   } catch {
@@ -1415,10 +1391,7 @@ function returnedExpressions(body: AstNode): AstNode[] {
       if (a) out.push(a);
       return;
     }
-    for (const key of visitorKeys[n.type] ?? []) {
-      const v = n[key];
-      for (const c of Array.isArray(v) ? nodes(v) : [node(v)]) if (c) walk(c);
-    }
+    forEachChild(n, walk);
   };
   walk(body);
   return out;

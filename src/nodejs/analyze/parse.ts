@@ -31,6 +31,31 @@ export interface AstNode {
   [key: string]: unknown;
 }
 
+/** A field of a node read as a node (the AST is foreign data: anything else is undefined). */
+export const astNode = (v: unknown): AstNode | undefined =>
+  v !== null && typeof v === 'object' && typeof (v as { type?: unknown }).type === 'string' ? (v as AstNode) : undefined;
+
+/** A field of a node read as a list of nodes. */
+export const astNodes = (v: unknown): AstNode[] => (Array.isArray(v) ? v.map(astNode).filter((n): n is AstNode => n !== undefined) : []);
+
+/** Calls `visit` for each child node of `n`, in source order, with the field it sits in. */
+export function forEachChild(n: AstNode, visit: (child: AstNode, key: string) => void): void {
+  const keys = visitorKeys[n.type];
+  if (!keys) return;
+  for (const key of keys) {
+    const v = n[key];
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        const cn = astNode(c);
+        if (cn) visit(cn, key);
+      }
+    } else {
+      const cn = astNode(v);
+      if (cn) visit(cn, key);
+    }
+  }
+}
+
 export type SourceKind = 'module' | 'commonjs' | 'unambiguous';
 
 export type ParseOutcome =
