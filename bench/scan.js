@@ -88,7 +88,7 @@ if (!haveTools || process.getuid?.() !== 0) {
 const { a, b } = images();
 const tmp = mkdtempSync(join(tmpdir(), 'charter-bench-scan-run-'));
 const dbPath = join(tmp, 'vulns.db');
-const corpus = resolve(root, '../shared/corpus/osv');
+const corpus = resolve(root, 'test/corpus/osv');
 if (existsSync(corpus)) {
   const store = openSqliteVulnStore(dbPath);
   await importOsv(store, [corpus]);

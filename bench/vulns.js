@@ -17,7 +17,7 @@ import { deflateRawSync } from 'node:zlib';
 import { compare } from './lib.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const corpus = resolve(root, '../shared/corpus/osv');
+const corpus = resolve(root, 'test/corpus/osv');
 const cacheDir = join(root, '.cache', 'bench');
 const RECORDS = 100_000;
 

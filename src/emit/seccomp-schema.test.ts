@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LinuxSeccompSchema, SeccompProfileSchema } from './seccomp-schema.js';
 
-// CI runs with shared/ beside the clone, so the corpus is at ../shared from the repo root.
+// Real default profiles, vendored with their sources in test/corpus/SOURCES.md.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = (name: string): string => path.resolve(repoRoot, '../shared/corpus/seccomp', name);
+const corpus = (name: string): string => path.resolve(repoRoot, 'test/corpus/seccomp', name);
 
 describe('seccomp schema', () => {
   it.each(['moby-default.json', 'containers-common-podman-default.json'])('accepts the real default profile %s', (file) => {

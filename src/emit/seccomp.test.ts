@@ -8,9 +8,9 @@ import { SeccompProfileSchema, LinuxSeccompSchema } from './seccomp-schema.js';
 import { expectGolden } from './fixtures/golden.js';
 import { named, sampleCharter, shuffled, webContainer } from './fixtures/sample-charter.js';
 
-// CI runs with shared/ beside the clone, so the corpus is at ../shared from the repo root.
+// Real default profiles, vendored with their sources in test/corpus/SOURCES.md.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = (name: string): string => path.resolve(repoRoot, '../shared/corpus/seccomp', name);
+const corpus = (name: string): string => path.resolve(repoRoot, 'test/corpus/seccomp', name);
 
 function charterOf(...containers: ContainerCharter[]): Charter {
   return { ...sampleCharter(), containers, graph: { edges: [] } };

@@ -7,8 +7,8 @@ import { loadKnowledge } from '../knowledge/index.js';
 import type { Charter, Edge } from '../profile/model.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The shared real-world corpus sits beside the repository (as in CI). */
-export const corpusRoot = resolve(repoRoot, '../shared/corpus');
+/** Real-world inputs vendored with their sources (test/corpus/SOURCES.md). */
+export const corpusRoot = resolve(repoRoot, 'test/corpus');
 
 export async function profileTargets(targets: string[], opts: LoadOptions = {}, name = 'test'): Promise<Charter> {
   const loaded = await loadTargets(targets, opts);

@@ -10,7 +10,7 @@ import { dbStatus, importOsv, type ImportProgress } from './import.js';
 import type { SourceItem } from './osv-sources.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/osv');
+const corpus = path.resolve(repoRoot, 'test/corpus/osv');
 const ECOSYSTEM_DIRS = ['npm', 'debian', 'alpine'].map((e) => path.join(corpus, e));
 const NOW = () => new Date('2026-01-02T03:04:05.000Z');
 

@@ -11,7 +11,7 @@ import type { SourceItem } from './osv-sources.js';
 import { schemeFor } from './versions/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/osv');
+const corpus = path.resolve(repoRoot, 'test/corpus/osv');
 
 function npm(name: string, version: string): Component {
   return { ecosystem: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, path: `/app/node_modules/${name}/package.json` };

@@ -11,7 +11,7 @@ import { osvSourceReader } from './osv-sources.js';
 import { readZipEntries } from './zip.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus/osv');
+const corpus = path.resolve(repoRoot, 'test/corpus/osv');
 const tmp = mkdtempSync(path.join(tmpdir(), 'charter-osv-zip-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -41,7 +41,7 @@ const NO_STATIC = 'src/nodejs/profile.ts (nodeSyscallSet) does not exist yet: st
 
 const enosys: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
 const runcBootstrap = loadKnowledge().syscallGroups.find((g) => g.id === 'runc-bootstrap')?.syscalls ?? [];
-const podmanDefault = defaultProfileSize(JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/corpus/seccomp/containers-common-podman-default.json'), 'utf8')));
+const podmanDefault = defaultProfileSize(JSON.parse(readFileSync(path.resolve(repoRoot, 'test/corpus/seccomp/containers-common-podman-default.json'), 'utf8')));
 
 /** Apps whose io_uring use is measured too (a server doing file I/O and the baseline). */
 const IO_URING_APPS = ['plain-http', 'static'];

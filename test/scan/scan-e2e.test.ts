@@ -26,7 +26,7 @@ import { sarifErrors } from './sarif-validator.js';
 
 const canRun = canRunPodmanTests('test/scan/scan-e2e.test.ts', { untested: 'charter scan on real images' });
 
-const CORPUS = path.resolve(repoRoot, '../shared/corpus/osv');
+const CORPUS = path.resolve(repoRoot, 'test/corpus/osv');
 const RUN = `${process.pid}`;
 const BASE = `localhost/charter-scan-e2e/debian-node-base:${RUN}`;
 const APP = `localhost/charter-scan-e2e/node-app:${RUN}`;

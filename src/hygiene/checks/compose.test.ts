@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCompose } from './compose.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const corpus = (...p: string[]) => path.resolve(repoRoot, '../shared/corpus', ...p);
+const corpus = (...p: string[]) => path.resolve(repoRoot, 'test/corpus', ...p);
 const summary = (text: string) => checkCompose('compose.yaml', text).findings.map((f) => `${f.id} ${f.locations[0]?.line}:${f.locations[0]?.column} ${f.title}`);
 
 describe('compose checks', () => {

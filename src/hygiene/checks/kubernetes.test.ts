@@ -6,7 +6,7 @@ import type { Finding } from '../types.js';
 import { checkKubernetesManifest, checkKubernetesObject } from './kubernetes.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const corpus = (...p: string[]) => path.resolve(repoRoot, '../shared/corpus', ...p);
+const corpus = (...p: string[]) => path.resolve(repoRoot, 'test/corpus', ...p);
 const k8s = (name: string) => checkKubernetesManifest(`k8s/${name}`, readFileSync(corpus('k8s/single', name), 'utf8'));
 const admission = (name: string): Finding[] => {
   const req = JSON.parse(readFileSync(corpus('admission', name), 'utf8')) as { object?: unknown; request?: { object?: unknown } };

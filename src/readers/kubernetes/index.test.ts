@@ -20,7 +20,7 @@ import { normaliseCapability } from './extract.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 // CI clones the repo with shared/ beside it, so the corpus sits next to the checkout.
-const corpusRoot = path.resolve(repoRoot, '../shared/corpus');
+const corpusRoot = path.resolve(repoRoot, 'test/corpus');
 const fixtures = path.join(here, 'fixtures');
 const goldenDir = path.join(fixtures, 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';

@@ -10,7 +10,7 @@ import { marathonReader } from './index.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 // CI checks out shared/ beside the clone, so the corpus sits next to the repository.
-const corpus = path.resolve(repoRoot, '../shared/corpus/marathon');
+const corpus = path.resolve(repoRoot, 'test/corpus/marathon');
 const fixtures = path.join(here, 'fixtures');
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 

@@ -320,7 +320,7 @@ describe('severityFromOsv', () => {
 
 describe('the OSV corpus', () => {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  const osvRoot = resolve(repoRoot, '../shared/corpus/osv');
+  const osvRoot = resolve(repoRoot, 'test/corpus/osv');
   interface Rec {
     id: string;
     severity?: { type: string; score: string }[];

@@ -12,7 +12,7 @@ import {
 } from './index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const osvRoot = resolve(repoRoot, '../shared/corpus/osv');
+const osvRoot = resolve(repoRoot, 'test/corpus/osv');
 
 describe('schemeFor', () => {
   it.each([
