@@ -19,7 +19,7 @@ export interface Recognised {
 /** A diagnostic for a file that could not be read, named by its relative path; the run goes on. */
 export function unreadable(err: unknown, file: string): Diagnostic {
   const message = err instanceof UserError ? err.message : errorMessage(err);
-  return { code: 'walk/unreadable', severity: 'warning', message: `not read: ${message}`, file };
+  return { code: 'walk/unreadable', severity: 'warning', message, file };
 }
 
 /** The reader that claims one file, or undefined; read failures are thrown (a UserError naming `shown`). */

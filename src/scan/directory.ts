@@ -8,7 +8,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import type { Finding } from '../hygiene/types.js';
 import type { FileAnalyzer } from '../inventory/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
@@ -41,6 +41,8 @@ async function filesOf(target: string, limits: WalkLimits, diagnostics: Diagnost
     diagnostics.push(...walk.diagnostics);
     return { files: walk.files, manifests: await recogniseFiles(walk.files, diagnostics) };
   }
+  // A FIFO, socket or device named as the target is refused before anything opens it.
+  if (!info.isFile()) throw new UserError('not a regular file or directory', path.basename(target));
   const file: WalkedFile = { abs: target, rel: path.basename(target), size: info.size, mode: info.mode, dependency: false };
   try {
     const reader = await recogniseFile(file.abs, file.rel);
@@ -61,6 +63,8 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
   const { files, manifests } = await filesOf(target, limits, diagnostics);
   const components: Component[] = [];
   const findings: Finding[] = [];
+  // A file that could not be opened is named once, not again for each analyzer that wants it.
+  const unread = new Set(diagnostics.filter((d) => d.code === 'walk/unreadable').map((d) => d.file));
   for (const { file: f, reader } of manifests) {
     // Only the types with hygiene checks are read here (a package.json is for the analyzers).
     if (reader.input !== 'text') continue;
@@ -73,6 +77,7 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
       text = (await readRegularFile(f.abs, f.rel, limits.maxManifestBytes)).toString('utf8');
     } catch (err) {
       diagnostics.push(unreadable(err, f.rel));
+      unread.add(f.rel);
       continue;
     }
     const r = checkManifest(reader.type, f.rel, text);
@@ -80,6 +85,7 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
     diagnostics.push(...r.diagnostics);
   }
   for (const f of files) {
+    if (unread.has(f.rel)) continue;
     const inImage = `/${f.rel}`;
     const wanted = analyzers.filter((a) => a.required(inImage, { size: f.size, mode: f.mode }));
     if (wanted.length === 0) continue;
