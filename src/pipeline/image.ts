@@ -12,7 +12,7 @@ import { openImage, parseImageSpec, type OpenedImage } from '../io/image-sources
 import { memoryAppFs } from '../nodejs/analyze/app-fs.js';
 import { FsPackageCache } from '../nodejs/analyze/fs-package-cache.js';
 import type { PackageCache } from '../nodejs/analyze/package-cache.js';
-import { imageNodeEntry } from '../nodejs/profile.js';
+import { imageNodeEntry } from '../nodejs/launch.js';
 import { nodeAppReader, type NodeAppResult } from '../readers/node-app/index.js';
 import { collectImageAppFiles, type AppFiles, type AppFilesOptions } from '../readers/oci-image/app-files.js';
 import { DEFAULT_LIMITS, readOpenedImage, type ImageFacts, type ImageLimits, type ImageReadResult, type ReadImageOptions } from '../readers/oci-image/index.js';

@@ -13,7 +13,7 @@ import { errorMessage, UserError } from '../errors.js';
 import { diskAppFs } from '../nodejs/analyze/disk-app-fs.js';
 import { FsPackageCache } from '../nodejs/analyze/fs-package-cache.js';
 import type { PackageCache } from '../nodejs/analyze/package-cache.js';
-import { entriesFromCommands } from '../nodejs/profile.js';
+import { entriesFromCommands } from '../nodejs/launch.js';
 import type { ImageInput } from '../profile/build.js';
 import type { Diagnostic, Input } from '../profile/model.js';
 import { nodeAppReader } from '../readers/node-app/index.js';

@@ -15,7 +15,7 @@
 import { posix } from 'node:path';
 import type { AppFs } from '../../nodejs/analyze/app-fs.js';
 import type { PackageCache } from '../../nodejs/analyze/package-cache.js';
-import { imageNodeMajor, type ImageNodeEntry } from '../../nodejs/profile.js';
+import { imageNodeMajor, type ImageNodeEntry } from '../../nodejs/launch.js';
 import { syscallSetOf, type NodeSyscallSet } from '../../nodejs/syscall-set.js';
 import { loadNodeSyscallMap } from '../../knowledge/node-syscalls/index.js';
 import type { Diagnostic } from '../../profile/model.js';
