@@ -13,7 +13,7 @@
  * So both commands see the same source files, in the same (sorted) order.
  */
 import type { Dirent } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Diagnostic } from '../profile/model.js';
@@ -56,6 +56,20 @@ function kindOf(e: Dirent): string | undefined {
   return undefined;
 }
 
+/**
+ * A directory's entries, at most `max`: streamed, so a directory of millions of entries costs no
+ * more than the limit allows (the rest are never listed).
+ */
+async function list(dir: string, max: number): Promise<Dirent[]> {
+  const out: Dirent[] = [];
+  // Leaving the loop early closes the directory handle.
+  for await (const e of await opendir(dir, { bufferSize: 256 })) {
+    out.push(e);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Lists the regular files below `root`, sorted by relative path. */
@@ -80,7 +94,7 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
     }
     let listed: Dirent[];
     try {
-      listed = await readdir(next.dir, { withFileTypes: true });
+      listed = await list(next.dir, limits.maxEntries - entries + 1);
     } catch (err) {
       diagnostics.push({ code: 'walk/unreadable', severity: 'warning', message: `directory not read: ${errorMessage(err)}`, file: relOf(next.dir) });
       continue;
