@@ -23,8 +23,8 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 5;
 process.env.CONTAINERS_CONF ??= join(root, 'config', 'containers.conf');
 
-const { readImage } = await import(join(root, 'dist/readers/oci-image/index.js'));
-const { loadTargets } = await import(join(root, 'dist/io/targets.js'));
+const { readImage } = await import(join(root, 'dist/pipeline/image.js'));
+const { loadTargets } = await import(join(root, 'dist/pipeline/targets.js'));
 const { buildCharter } = await import(join(root, 'dist/profile/build.js'));
 const { loadKnowledge } = await import(join(root, 'dist/knowledge/index.js'));
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type Io } from './main.js';
 import { VERSION } from '../version.js';
+import { hostileExtras } from '../test-support/hostile-trees.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -42,6 +43,19 @@ describe('charter CLI', () => {
     expect(await main(['explain', file, 'syscall:bind'], io)).toBe(2);
     expect(io.err).toMatch(message);
   });
+
+  it('profile and scan of a hostile tree (symlink loops, a FIFO named like a manifest, node_modules, a hidden dir) complete; only the real manifests are read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM alpine\nEXPOSE 8080\nUSER 1000\n');
+    hostileExtras(dir);
+    const io = capture();
+    expect(await main(['profile', dir, '--name', 'hostile'], io)).toBe(0);
+    const charter = JSON.parse(io.out) as { inputs: { artifact: string }[]; containers: { name: string }[] };
+    expect(charter.inputs.map((i) => i.artifact)).toEqual(['Dockerfile']);
+    const scan = capture();
+    expect(await main(['scan', dir, '--format', 'json', '--offline', '--db', join(dir, 'no.db')], scan)).toBe(0);
+    expect(scan.out).not.toMatch(/node_modules\/dep\/pod\.yaml|\.hidden/);
+  }, 30_000);
 
   it('a bad target does not stop the others: profile written, errors named, exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));

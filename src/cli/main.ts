@@ -6,12 +6,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../errors.js';
 import { GENERATOR, VERSION } from '../version.js';
-import { loadTargets } from '../io/targets.js';
-import { buildCharter } from '../profile/build.js';
-import { loadKnowledge } from '../knowledge/index.js';
+import { profileTargets } from '../pipeline/profile.js';
 import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, writeAtomic } from './output.js';
@@ -75,14 +73,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string; cache: boolean }) => {
       if (targets.length === 0 && !opts.file?.length) throw new UserError('nothing to profile: give a directory, a file or an image reference');
       const progress = createProgress(io.isTTY);
-      const loaded = await loadTargets(targets, {
+      const charter = await profileTargets(targets, {
+        generator: GENERATOR,
+        ...(opts.name ? { name: opts.name } : {}),
         ...(opts.file ? { files: opts.file } : {}),
         ...(opts.cache === false ? { noCache: true } : {}),
         onProgress: (label, done, total) => progress.update(label, done, total),
       }).finally(() => progress.stop());
-      const first = targets[0] ?? opts.file?.[0] ?? 'app';
-      const name = opts.name ?? basename(resolve(first.replace(/^[a-z-]+:/, ''))).replace(/\.(tar|json|ya?ml)$/, '');
-      const charter = buildCharter({ name, generator: GENERATOR, ...loaded }, loadKnowledge());
       await emitOutput(render(charter, opts.format), opts.output, io.stdout);
       const errors = charter.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {

@@ -8,14 +8,15 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImage } from '../readers/oci-image/index.js';
+import { readImage, readImageNodeApp } from '../pipeline/image.js';
 import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
 import type { Charter, ContainerCharter } from '../profile/model.js';
 import { debianNodeRootfs } from '../test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../test-support/podman.js';
 import { profileTargets } from '../test-support/profile.js';
 import type { Component } from '../inventory/types.js';
-import { imageNodeEntry, imageNodeMajor, nodeImageFragment } from './profile.js';
+import type { ImageFacts } from '../readers/oci-image/types.js';
+import { imageNodeEntry, imageNodeMajor } from './profile.js';
 
 describe('imageNodeEntry', () => {
   it.each([
@@ -61,7 +62,14 @@ describe('imageNodeMajor', () => {
   });
 });
 
-describe('nodeImageFragment on a synthetic image', () => {
+/** The node-app reader's result on an image, as fragment + analysis + diagnostics. */
+async function nodeImageFragment(spec: string, facts: ImageFacts) {
+  const r = await readImageNodeApp(spec, facts);
+  const fragment = r?.containers[0];
+  return r && fragment ? { fragment, set: r.set, diagnostics: r.diagnostics } : undefined;
+}
+
+describe('node-app reader on a synthetic image', () => {
   let dir = '';
   let spec = '';
   beforeAll(async () => {

@@ -141,14 +141,37 @@ export interface ReaderInput {
   text: string;
 }
 
-/** A reader of one text artifact type (Dockerfile, Kubernetes YAML, compose, Marathon JSON). */
-export interface FileReader {
-  readonly type: ArtifactKind;
+/** What every reader in the registry has: an id, a version and a cheap two-step recognition. */
+export interface ReaderCommon {
+  /** The reader's id in the registry (and its folder under src/readers). */
+  readonly type: string;
   /** Bumped whenever output changes, so caches keyed on it are invalidated. */
   readonly version: string;
+  /**
+   * Cheapest test, on the file name alone: false means `matches` is false whatever the file holds,
+   * so the walker's files whose name no reader wants are never opened.
+   */
+  named(path: string): boolean;
   /** Cheap test on the file name and its first bytes: does this file concern me? */
   matches(path: string, head: string): boolean;
+}
+
+/** A reader of one text artifact type (Dockerfile, Kubernetes YAML, compose, Marathon JSON). */
+export interface FileReader extends ReaderCommon {
+  readonly type: ArtifactKind;
+  readonly input: 'text';
   read(input: ReaderInput): ReaderResult;
+}
+
+/**
+ * A reader of an application: recognised by one file (its `package.json`), it reads the
+ * application's files through an input opened at the edge (`I`), never by paths of its own.
+ */
+export interface AppReader<I, O extends ReaderResult> extends ReaderCommon {
+  readonly input: 'app';
+  /** The artifact kind its inputs and sources are recorded under. */
+  readonly kind: ArtifactKind;
+  read(input: I): Promise<O>;
 }
 
 export function emptyResult(): ReaderResult {

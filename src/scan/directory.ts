@@ -1,108 +1,108 @@
 /**
- * Edge: scanning a directory or a single manifest file. Manifests (Dockerfile, compose,
- * Kubernetes) get the hygiene checks; every file the file analyzers ask for (installed
- * `node_modules/**\/package.json`, lockfiles, Python metadata, credential-looking files) is read
- * and analysed as if it were an image layer, so an application directory has an inventory too.
+ * Scanning a directory (or one file), on the same pipeline as `charter profile`
+ * (src/pipeline): the one walker with its limits, manifests recognised by the reader registry
+ * only. Manifests (Dockerfile, compose, Kubernetes) get the hygiene checks; every file the file
+ * analyzers ask for (installed `node_modules/**\/package.json`, lockfiles, Python metadata,
+ * credential-looking files) is read and analysed as if it were an image layer, so an application
+ * directory has an inventory too.
  */
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { UserError, errorMessage } from '../errors.js';
 import type { Finding } from '../hygiene/types.js';
 import type { FileAnalyzer } from '../inventory/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
 import type { Component } from '../inventory/types.js';
+import { WALK_LIMITS, type WalkLimits } from '../pipeline/limits.js';
+import { readRegularFile } from '../pipeline/read-file.js';
+import { recogniseFile, recogniseFiles, unreadable, type Recognised } from '../pipeline/recognise.js';
+import { walkTree, type WalkedFile } from '../pipeline/walk.js';
 import type { Diagnostic } from '../profile/model.js';
 import { checkManifest } from './manifests.js';
-
-/** Directories never holding deployment intent; node_modules is still walked for the analyzers. */
-const SKIP_FOR_MANIFESTS = new Set(['node_modules', 'vendor', '__pycache__', '.venv', 'dist', 'build', 'target']);
-const SKIP_ALWAYS = new Set(['.git', '.hg', '.svn']);
-export const MAX_DIRECTORY_ENTRIES = 500_000;
-const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 export interface DirectoryScan {
   components: Component[];
   findings: Finding[];
   diagnostics: Diagnostic[];
-  /** Manifest files checked, relative names. */
+  /** Files a reader recognised, relative names (the same set `charter profile` reads). */
   manifests: string[];
 }
 
-interface Entry {
-  abs: string;
-  /** `/`-separated, relative to the root. */
-  rel: string;
-  size: number;
-  mode: number;
-  underSkipped: boolean;
+export interface DirectoryScanOptions {
+  /** Walk limits (default: src/pipeline/limits.ts); tests lower them. */
+  limits?: Partial<WalkLimits>;
 }
 
-async function walk(root: string, diagnostics: Diagnostic[]): Promise<Entry[]> {
-  const out: Entry[] = [];
-  const stack: { dir: string; skipped: boolean }[] = [{ dir: root, skipped: false }];
-  let seen = 0;
-  while (stack.length > 0) {
-    const { dir, skipped } = stack.pop() as { dir: string; skipped: boolean };
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      diagnostics.push({ code: 'scan/unreadable', severity: 'warning', message: err instanceof Error ? err.message : String(err), file: path.relative(root, dir) || '.' });
-      continue;
-    }
-    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-    for (const e of entries) {
-      if (++seen > MAX_DIRECTORY_ENTRIES) {
-        diagnostics.push({ code: 'scan/too-many-files', severity: 'warning', message: `more than ${MAX_DIRECTORY_ENTRIES} entries; the rest were not read`, file: '.' });
-        return out;
-      }
-      const abs = path.join(dir, e.name);
-      // Symlinks are not followed: a link can point anywhere on the machine.
-      if (e.isDirectory()) {
-        if (!SKIP_ALWAYS.has(e.name)) stack.push({ dir: abs, skipped: skipped || SKIP_FOR_MANIFESTS.has(e.name) });
-      } else if (e.isFile()) {
-        const info = await lstat(abs).catch(() => undefined);
-        if (!info) continue;
-        out.push({ abs, rel: path.relative(root, abs).split(path.sep).join('/'), size: info.size, mode: info.mode, underSkipped: skipped });
-      }
-    }
+/** The target's files and manifests: the whole tree for a directory, the file itself otherwise. */
+async function filesOf(target: string, limits: WalkLimits, diagnostics: Diagnostic[]): Promise<{ files: WalkedFile[]; manifests: Recognised[] }> {
+  const info = await lstat(target);
+  if (info.isDirectory()) {
+    const walk = await walkTree(target, { dependencies: true, limits });
+    diagnostics.push(...walk.diagnostics);
+    return { files: walk.files, manifests: await recogniseFiles(walk.files, diagnostics) };
   }
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  // A FIFO, socket or device named as the target is refused before anything opens it.
+  if (!info.isFile()) throw new UserError('not a regular file or directory', path.basename(target));
+  const file: WalkedFile = { abs: target, rel: path.basename(target), size: info.size, mode: info.mode, dependency: false };
+  try {
+    const reader = await recogniseFile(file.abs, file.rel);
+    return { files: [file], manifests: reader ? [{ file, reader }] : [] };
+  } catch (err) {
+    diagnostics.push(unreadable(err, file.rel));
+    return { files: [], manifests: [] };
+  }
 }
 
 /**
  * Scans a directory (or one file). Paths in results are relative to the directory, so findings
  * point at `deploy/app.yaml:12` and components at `/node_modules/lodash/package.json`.
  */
-export async function scanDirectory(target: string, analyzers: readonly FileAnalyzer[]): Promise<DirectoryScan> {
+export async function scanDirectory(target: string, analyzers: readonly FileAnalyzer[], opts: DirectoryScanOptions = {}): Promise<DirectoryScan> {
+  const limits = { ...WALK_LIMITS, ...opts.limits };
   const diagnostics: Diagnostic[] = [];
-  const info = await lstat(target);
-  const files: Entry[] = info.isDirectory()
-    ? await walk(target, diagnostics)
-    : [{ abs: target, rel: path.basename(target), size: info.size, mode: info.mode, underSkipped: false }];
+  const { files, manifests } = await filesOf(target, limits, diagnostics);
   const components: Component[] = [];
   const findings: Finding[] = [];
-  const manifests: string[] = [];
-  for (const f of files) {
-    // Manifests: the same recognition as `charter profile`.
-    if (!f.underSkipped && f.size <= MAX_MANIFEST_BYTES && /(^|\/)(Dockerfile|Containerfile)([.-][^/]*)?$|\.(dockerfile|ya?ml|json)$/i.test(f.rel) && !/(^|\/)(package(-lock)?|tsconfig|npm-shrinkwrap)\.json$/.test(f.rel)) {
-      const text = await readFile(f.abs, 'utf8').catch(() => undefined);
-      if (text !== undefined) {
-        const r = checkManifest(f.rel, text);
-        if (r.type) manifests.push(f.rel);
-        findings.push(...r.findings);
-        diagnostics.push(...r.diagnostics);
-      }
+  // A file that could not be opened is named once, not again for each analyzer that wants it.
+  const unread = new Set(diagnostics.filter((d) => d.code === 'walk/unreadable').map((d) => d.file));
+  for (const { file: f, reader } of manifests) {
+    // Only the types with hygiene checks are read here (a package.json is for the analyzers).
+    if (reader.input !== 'text') continue;
+    if (f.size > limits.maxManifestBytes) {
+      diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${f.size} bytes is over the ${limits.maxManifestBytes}-byte limit for a manifest; not checked`, file: f.rel });
+      continue;
     }
+    let text: string;
+    try {
+      text = (await readRegularFile(f.abs, f.rel, limits.maxManifestBytes)).toString('utf8');
+    } catch (err) {
+      diagnostics.push(unreadable(err, f.rel));
+      unread.add(f.rel);
+      continue;
+    }
+    const r = checkManifest(reader.type, f.rel, text);
+    findings.push(...r.findings);
+    diagnostics.push(...r.diagnostics);
+  }
+  for (const f of files) {
+    if (unread.has(f.rel)) continue;
     const inImage = `/${f.rel}`;
     const wanted = analyzers.filter((a) => a.required(inImage, { size: f.size, mode: f.mode }));
     if (wanted.length === 0) continue;
-    const bytes = await readFile(f.abs).catch(() => undefined);
-    if (!bytes) continue;
-    for (const a of wanted) {
-      if (f.size > a.maxBytes) {
-        diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${a.type}: ${f.size} bytes is over its ${a.maxBytes}-byte limit; not analysed`, file: f.rel });
-        continue;
-      }
+    const fits = wanted.filter((a) => {
+      if (f.size <= a.maxBytes) return true;
+      diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${a.type}: ${f.size} bytes is over its ${a.maxBytes}-byte limit; not analysed`, file: f.rel });
+      return false;
+    });
+    if (fits.length === 0) continue;
+    let bytes: Buffer;
+    try {
+      bytes = await readRegularFile(f.abs, f.rel, limits.maxFileBytes);
+    } catch (err) {
+      diagnostics.push(unreadable(err, f.rel));
+      continue;
+    }
+    for (const a of fits) {
       try {
         // No layer: the directory is one "layer" with an empty digest.
         const out = a.analyze(inImage, bytes, '');
@@ -113,9 +113,9 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
         for (const x of out.findings ?? []) findings.push({ ...x, locations: x.locations.map(({ layer: _l, ...l }) => ({ ...l, artifact: f.rel })) });
         for (const d of out.diagnostics ?? []) diagnostics.push({ ...d, file: f.rel });
       } catch (err) {
-        diagnostics.push({ code: `${a.type}/internal`, severity: 'error', message: err instanceof Error ? err.message : String(err), file: f.rel });
+        diagnostics.push({ code: `${a.type}/internal`, severity: 'error', message: errorMessage(err), file: f.rel });
       }
     }
   }
-  return { components: preferInstalled(components), findings, diagnostics, manifests };
+  return { components: preferInstalled(components), findings, diagnostics, manifests: manifests.map((m) => m.file.rel) };
 }

@@ -1,18 +1,17 @@
 /**
- * Hygiene checks of one manifest file: the file's type is recognised by the same reader table
- * `charter profile` uses (so a file is a Dockerfile, compose or Kubernetes file in both), then the
- * matching check family runs. Pure: path and text in, findings and diagnostics out.
+ * Hygiene checks of one manifest file, recognised by the reader registry in the pipeline (so a
+ * file is a Dockerfile, compose or Kubernetes file in `charter scan` exactly when it is one in
+ * `charter profile`): the check family of its reader type runs. Pure: type, path and text in,
+ * findings and diagnostics out.
  */
 import { checkCompose } from '../hygiene/checks/compose.js';
 import { checkDockerfile } from '../hygiene/checks/dockerfile.js';
 import { checkKubernetesManifest } from '../hygiene/checks/kubernetes.js';
 import type { Finding } from '../hygiene/types.js';
 import type { Diagnostic } from '../profile/model.js';
-import { readerFor } from '../readers/registry.js';
+import { errorMessage } from '../errors.js';
 
 export interface ManifestChecks {
-  /** The reader type that recognised the file, or undefined when none did. */
-  type?: string;
   findings: Finding[];
   diagnostics: Diagnostic[];
 }
@@ -23,16 +22,15 @@ const CHECKS: Record<string, (path: string, text: string) => { findings: Finding
   kubernetes: checkKubernetesManifest,
 };
 
-export function checkManifest(path: string, text: string): ManifestChecks {
-  const reader = readerFor(path, text.slice(0, 4096));
-  if (!reader) return { findings: [], diagnostics: [] };
-  const check = CHECKS[reader.type];
-  // Marathon has readers but no hygiene checks yet.
-  if (!check) return { type: reader.type, findings: [], diagnostics: [] };
+/** `type`: the reader type that recognised the file. */
+export function checkManifest(type: string, path: string, text: string): ManifestChecks {
+  const check = CHECKS[type];
+  // Marathon and Node.js apps have readers but no hygiene checks yet.
+  if (!check) return { findings: [], diagnostics: [] };
   try {
-    return { type: reader.type, ...check(path, text) };
+    return check(path, text);
   } catch (err) {
     // A check must not throw on bad input; if one does, the scan still completes.
-    return { type: reader.type, findings: [], diagnostics: [{ code: `${reader.type}/check-internal`, severity: 'error', message: err instanceof Error ? err.message : String(err), file: path }] };
+    return { findings: [], diagnostics: [{ code: `${type}/check-internal`, severity: 'error', message: errorMessage(err), file: path }] };
   }
 }

@@ -1,9 +1,8 @@
 // Test helper: profile targets through the same path as the CLI, in process.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTargets, type LoadOptions } from '../io/targets.js';
-import { buildCharter } from '../profile/build.js';
-import { loadKnowledge } from '../knowledge/index.js';
+import type { LoadOptions } from '../pipeline/targets.js';
+import { profileTargets as profile } from '../pipeline/profile.js';
 import type { Charter, Edge } from '../profile/model.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -11,8 +10,7 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 export const corpusRoot = resolve(repoRoot, 'test/corpus');
 
 export async function profileTargets(targets: string[], opts: LoadOptions = {}, name = 'test'): Promise<Charter> {
-  const loaded = await loadTargets(targets, opts);
-  return buildCharter({ name, generator: 'charter test', ...loaded }, loadKnowledge());
+  return profile(targets, { ...opts, name, generator: 'charter test' });
 }
 
 /** `from → to:port/proto` for container-to-container edges, sorted. */

@@ -4,13 +4,11 @@ import { join, resolve } from 'node:path';
 import podmanDefault from '../../knowledge/podman-default-allowed.json' with { type: 'json' };
 import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
-import { nodeSyscallSet } from '../../nodejs/profile.js';
+import { nodeAppCharter, nodeSyscallSet } from '../../nodejs/profile.js';
 import { renderNodeReport } from '../../nodejs/report.js';
 import { toJson } from '../../profile/serialize.js';
 import { emitOutput, writeAtomic } from '../output.js';
 import { emitSeccomp } from '../../emit/seccomp.js';
-import { API_VERSION, emptyContainer, type Charter } from '../../profile/model.js';
-import { GENERATOR } from '../../version.js';
 import type { CommandContext } from './context.js';
 
 /** Names the container runtime's default profile allows, for the size comparison (shipped with the knowledge base). */
@@ -38,11 +36,7 @@ export function registerNodeCommand(program: Command, ctx: CommandContext): void
         ctx.io.stdout,
       );
       if (flags.seccomp) {
-        const c = emptyContainer('app');
-        const startup = new Set(flags.serving ? set.rules.startupOnly : []);
-        for (const { layer, rule } of set.rules.syscalls) if (!startup.has(rule.name)) c.syscalls[layer].push(rule);
-        const charter: Charter = { apiVersion: API_VERSION, kind: 'Charter', metadata: { name: 'app', generator: GENERATOR }, inputs: [], containers: [c], graph: { edges: [] }, diagnostics: [] };
-        const file = emitSeccomp(charter, {}).files[0];
+        const file = emitSeccomp(nodeAppCharter(set, { serving: flags.serving ?? false }), {}).files[0];
         if (file) {
           await writeAtomic(flags.seccomp, file.content);
           ctx.io.stderr(`wrote ${resolve(flags.seccomp)}\n`);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImage } from '../../readers/oci-image/index.js';
+import { readImage } from '../../pipeline/image.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
 import { secretsAnalyzer } from './index.js';

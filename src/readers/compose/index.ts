@@ -20,6 +20,10 @@ const API_VERSION = /^\s*-?\s*["']?apiVersion["']?\s*:/m;
 export const composeReader = {
   type: 'compose',
   version: '1',
+  input: 'text',
+  named(path: string): boolean {
+    return YAML_NAME.test(path.slice(path.lastIndexOf('/') + 1));
+  },
   matches(path: string, head: string): boolean {
     const base = path.slice(path.lastIndexOf('/') + 1);
     if (COMPOSE_NAME.test(base)) return true;

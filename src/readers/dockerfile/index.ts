@@ -20,9 +20,13 @@ const NOT_DOCKERFILES = /\.(?:dockerignore|md)$/i;
 export const dockerfileReader = {
   type: 'dockerfile',
   version: '1',
-  matches(path: string, _head: string): boolean {
+  input: 'text',
+  named(path: string): boolean {
     const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
     return (NAMES.test(base) || PREFIXED.test(base)) && !NOT_DOCKERFILES.test(base);
+  },
+  matches(path: string, _head: string): boolean {
+    return dockerfileReader.named(path);
   },
   read(input) {
     return extract(input.path, input.text);

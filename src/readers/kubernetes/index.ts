@@ -19,6 +19,10 @@ const CHARTER_PROFILE = /["']?apiVersion["']?\s*:\s*["']?charter\//;
 export const kubernetesReader = {
   type: 'kubernetes',
   version: '1',
+  input: 'text',
+  named(path: string): boolean {
+    return MANIFEST_EXTENSION.test(path);
+  },
   matches(path: string, head: string): boolean {
     return MANIFEST_EXTENSION.test(path) && API_VERSION_KEY.test(head) && KIND_KEY.test(head) && !CHARTER_PROFILE.test(head);
   },

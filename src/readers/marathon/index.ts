@@ -18,6 +18,10 @@ const API_VERSION = /"apiVersion"\s*:/;
 export const marathonReader = {
   type: 'marathon',
   version: '1',
+  input: 'text',
+  named(path: string): boolean {
+    return /\.json$/i.test(path);
+  },
   matches(path: string, head: string): boolean {
     return /\.json$/i.test(path) && ID.test(head) && MARATHON_KEY.test(head) && !API_VERSION.test(head);
   },

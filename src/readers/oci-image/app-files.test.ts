@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readImageAppFiles } from './app-files.js';
+import { readImageAppFiles } from '../../pipeline/image.js';
 import { packTar, writeDockerArchive, writeOciArchive } from './fixtures/build.js';
 
 let dir: string;

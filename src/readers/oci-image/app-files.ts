@@ -8,7 +8,7 @@
  */
 import { InputError } from '../../errors.js';
 import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import { openImage, parseImageSpec, RangeHasher } from '../../io/image-sources/index.js';
+import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
 import type { ImageFile } from '../types.js';
 import { applyLayer } from './filesystem.js';
 import { isRegular, isSymlink, scanLayer } from './layers.js';
@@ -49,9 +49,10 @@ function dirPrefix(root: string): string {
 
 /**
  * Collect the regular files under `root` (absolute, in the image) that Node.js may load, and the
- * symlinks under it, from the image named by `spec`, after all whiteouts.
+ * symlinks under it, from an image opened at the edge (`spec`: its name, for messages), after all
+ * whiteouts. The caller closes the image.
  */
-export async function readImageAppFiles(spec: string, root: string, opts: AppFilesOptions = {}): Promise<AppFiles> {
+export async function collectImageAppFiles(opened: OpenedImage, spec: string, root: string, opts: AppFilesOptions = {}): Promise<AppFiles> {
   if (root.split('/').includes('..')) throw new InputError(`app root ${root} has a .. component`, spec);
   const maxBytes = opts.maxBytes ?? APP_FILES_DEFAULTS.maxBytes;
   const maxFiles = opts.maxFiles ?? APP_FILES_DEFAULTS.maxFiles;
@@ -86,8 +87,6 @@ export async function readImageAppFiles(spec: string, root: string, opts: AppFil
     },
   };
 
-  const parsed = parseImageSpec(spec);
-  const opened = await openImage(parsed, spec, limits);
   const hasher = new RangeHasher();
   try {
     const loaded = opened.layout === 'oci' ? await loadOciLayout(opened.source, limits) : await loadDockerArchive(opened.source, limits);
@@ -121,6 +120,5 @@ export async function readImageAppFiles(spec: string, root: string, opts: AppFil
     return out;
   } finally {
     await hasher.close();
-    await opened.close();
   }
 }

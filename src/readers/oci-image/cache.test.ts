@@ -7,7 +7,8 @@ import { FsLayerCache } from '../../cache/fs-layer-cache.js';
 import { MemoryLayerCache, type LayerAnalysis, type LayerCache, type LayerCacheKey } from '../../cache/layer-cache.js';
 import { InputError } from '../../errors.js';
 import { LAYER_CACHE_FORMAT } from '../../cache/layer-analysis.js';
-import { layerCacheAnalyzer, limitsHash, readImage } from './index.js';
+import { layerCacheAnalyzer, limitsHash } from './index.js';
+import { readImage } from '../../pipeline/image.js';
 import { DEFAULT_LIMITS } from './types.js';
 import { packTar, sha256, writeDockerArchive, writeOciArchive, writeOciDir } from './fixtures/build.js';
 

@@ -13,7 +13,7 @@ import { parsePurl } from '../../inventory/purl.js';
 import { debianNodeRootfs } from '../../test-support/images.js';
 import { CountingLayerCache } from '../../test-support/layer-cache.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
-import { readImage } from './index.js';
+import { readImage } from '../../pipeline/image.js';
 import type { ImageReadResult } from './types.js';
 
 const canRun = canRunPodmanTests('src/readers/oci-image/debian.test.ts', { untested: 'the Debian image inventory', commands: ['podman', 'mmdebstrap'] });

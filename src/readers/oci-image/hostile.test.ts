@@ -6,7 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, UserError } from '../../errors.js';
-import { readImage as readImageCached } from './index.js';
+import { readImage as readImageCached } from '../../pipeline/image.js';
 import type { ImageLimits, ImageReadResult, ReadImageOptions } from './types.js';
 import { digestOf, packTar, rawHeader, sha256, writeDockerArchive, writeOciArchive, type ImageSpecInput } from './fixtures/build.js';
 

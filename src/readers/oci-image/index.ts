@@ -1,10 +1,11 @@
 /**
- * The container image reader: reads an image from an OCI layout directory, an oci-archive or
- * docker-archive tarball, or a local podman image, without extracting it, and returns the image's
- * facts plus one ContainerFragment with provenance (layer digest + path) on every rule.
+ * The container image reader: reads an image opened at the edge (an OCI layout directory, an
+ * oci-archive or docker-archive tarball, or a local podman image, as a {@link OpenedImage} blob
+ * source; src/pipeline/image.ts opens them) without extracting it, and returns the image's facts
+ * plus one ContainerFragment with provenance (layer digest + path) on every rule.
  *
  * @example
- *   const { image, containers } = await readImage('oci-archive:api.tar');
+ *   const { image, containers } = await readImage('oci-archive:api.tar'); // src/pipeline/image.ts
  *   console.log(image.ref, containers[0]?.processes[0]?.path);
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../../cache/layer
 import { InputError } from '../../errors.js';
 import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
-import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
+import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
 import { emptyResult, type ImageFile } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
@@ -95,20 +96,20 @@ async function cachedAnalysis(cache: LayerCache, key: LayerCacheKey, diffId: str
 }
 
 /**
- * Read an image named by `spec` (`oci:DIR`, `oci-archive:PATH`, `docker-archive:PATH`, `podman:NAME`).
+ * Read an image opened at the edge; `spec` is how the user named it (`oci:DIR`,
+ * `oci-archive:PATH`, `docker-archive:PATH`, `podman:NAME`), for messages. The caller closes it.
  *
  * Layers found in the cache (`opts.cache`, by default the file-system cache of
  * {@link defaultLayerCache}; `false` for none) are not read at all; the others are read, verified
  * and stored. Results are the same either way.
  */
-export async function readImage(spec: string, opts: ReadImageOptions = {}): Promise<ImageReadResult> {
+export async function readOpenedImage(opened: OpenedImage, spec: string, opts: ReadImageOptions = {}): Promise<ImageReadResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cache = opts.cache === false ? undefined : (opts.cache ?? defaultLayerCache());
   const cacheLimits = limitsHash(limits);
   const analyzers = opts.analyzers ?? FILE_ANALYZERS;
   const cacheAnalyzer = layerCacheAnalyzer(analyzers);
-  const parsed = parseImageSpec(spec);
-  const opened = await openImage(parsed, spec, limits);
+  const parsed = opened.spec;
   const hasher = new RangeHasher();
   try {
     const source = opened.source;
@@ -220,6 +221,5 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     return { ...result, image: facts };
   } finally {
     await hasher.close();
-    await opened.close();
   }
 }

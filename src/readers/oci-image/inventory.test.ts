@@ -15,7 +15,7 @@ import { rpmdbSqlite, encodeRpmHeader } from '../../inventory/os/fixtures/rpmdb.
 import { RPMTAG } from '../../inventory/os/rpm-header.js';
 import { OS_ANALYZERS } from '../../inventory/os/index.js';
 import { parsePurl } from '../../inventory/purl.js';
-import { readImage } from './index.js';
+import { readImage } from '../../pipeline/image.js';
 import { packTar, writeOciArchive, type Entry } from './fixtures/build.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../inventory/os/fixtures/${name}`, import.meta.url));

@@ -12,7 +12,7 @@ import { FsLayerCache } from '../../cache/fs-layer-cache.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { CountingLayerCache } from '../../test-support/layer-cache.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
-import { readImage } from './index.js';
+import { readImage } from '../../pipeline/image.js';
 import { sha256 } from './fixtures/build.js';
 
 const canRun = canRunPodmanTests('src/readers/oci-image/podman.test.ts', { untested: 'reading podman-built images' });
