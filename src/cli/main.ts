@@ -5,17 +5,18 @@
  *   · 2 bad input · 3 internal error
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
+import { MAX_PROFILE_BYTES, readInputText } from '../io/read-input.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
 import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
-import { emitOutput, writeAtomic } from './output.js';
+import { emitOutput, ensureOutputDirectory, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
+import { escapeTerminal } from '../util/terminal-text.js';
 import { explain } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
@@ -38,13 +39,7 @@ const defaultIo: Io = {
 };
 
 async function readProfile(path: string): Promise<Charter> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read profile: ${errorMessage(err)}`, path, undefined, undefined, { cause: err });
-  }
-  return parseCharter(text, path);
+  return parseCharter(await readInputText(path, { maxBytes: MAX_PROFILE_BYTES, what: 'profile' }), path);
 }
 
 function render(ch: Charter, format: ProfileFormat): string {
@@ -53,7 +48,11 @@ function render(ch: Charter, format: ProfileFormat): string {
   return toJson(ch);
 }
 
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = defaultIo): Promise<number> {
+  // Everything on stderr is a message for a person: values from inputs in it (file and member
+  // names, image metadata) cannot drive the terminal. Stdout carries machine formats too, so its
+  // text renderers escape for themselves.
+  const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(escapeTerminal(s, { keepNewlines: true })) };
   let exitCode = 0;
   let debug = argv.includes('--debug');
   const program = new Command('charter')
@@ -83,12 +82,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       const first = targets[0] ?? opts.file?.[0] ?? 'app';
       const name = opts.name ?? basename(resolve(first.replace(/^[a-z-]+:/, ''))).replace(/\.(tar|json|ya?ml)$/, '');
       const charter = buildCharter({ name, generator: GENERATOR, ...loaded }, loadKnowledge());
-      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
+      // Target errors first: they are reported even when the output cannot be written.
       const errors = charter.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         io.stderr(`${renderDiagnostics(errors)}\n`);
         exitCode = 2;
       }
+      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
     });
 
   program
@@ -136,6 +136,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       }
       const emitter = EMITTERS.find((e) => e.id === opts.as);
       if (!emitter) throw new UserError(`unknown emitter ${opts.as}`);
+      // Emitters write several files: -o names a directory, refused before any work if it cannot be one.
+      if (opts.output) await ensureOutputDirectory(opts.output);
       const outDir = opts.output ? resolve(opts.output) : undefined;
       const out = emitter.emit(charter, {
         ...(opts.container ? { container: opts.container } : {}),
