@@ -17,7 +17,7 @@ import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from 
 import { emitOutput, ensureOutputDirectory, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
 import { escapeTerminal } from '../util/terminal-text.js';
-import { explain } from '../profile/explain.js';
+import { explain, queryProblem } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
@@ -99,6 +99,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
     .option('-c, --container <name>', 'only this container')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (profile: string, query: string | undefined, opts: { container?: string; format: 'text' | 'json' }) => {
+      const problem = query === undefined ? undefined : queryProblem(query);
+      if (problem) throw new UserError(`bad query ${JSON.stringify(query)}: ${problem}`);
       const charter = await readProfile(profile);
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);

@@ -72,6 +72,9 @@ export async function writeAtomic(path: string, content: string): Promise<void> 
   try {
     await mkdir(dirname(target), { recursive: true });
   } catch (err) {
+    // EEXIST here: a file stands where a parent directory should be.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError('cannot write output: a component of the path is not a directory', path, undefined, undefined, { cause: err });
     throw cannotWrite(path, err);
   }
   const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);
