@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_NESTING_DEPTH, findExcessiveNesting } from './nesting.js';
+import { MAX_NESTING_DEPTH, findExcessiveJsonNesting, findExcessiveNesting } from './nesting.js';
 
 const deepJson = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
 
@@ -24,5 +24,12 @@ describe('findExcessiveNesting', () => {
     ['many siblings', `[${'[1],'.repeat(100_000)}1]`],
   ])('accepts %s', (_what, text) => {
     expect(findExcessiveNesting(text)).toBeUndefined();
+  });
+
+  it('JSON: the fast path agrees with the full scan', () => {
+    expect(findExcessiveJsonNesting(deepJson(100_000))).toEqual(findExcessiveNesting(deepJson(100_000)));
+    expect(findExcessiveJsonNesting(deepJson(10))).toBeUndefined();
+    // Many brackets, none deep: past the fast path, accepted by the full scan.
+    expect(findExcessiveJsonNesting(JSON.stringify({ s: '['.repeat(5000), a: Array.from({ length: 500 }, () => [1]) }))).toBeUndefined();
   });
 });
