@@ -76,6 +76,8 @@ const cases: [string, () => string[], () => string][] = [
   ['db import of a FIFO', () => ['db', 'import', fifo, '--db', at('v.db')], () => fifo],
   ['db import of /dev/zero', () => ['db', 'import', '/dev/zero', '--db', at('v.db')], () => '/dev/zero'],
   ['db import of a .zip that is a FIFO', () => ['db', 'import', at('pipe.zip'), '--db', at('v.db')], () => at('pipe.zip')],
+  ['db import --db below a file', () => ['db', 'import', app, '--db', path.join(at('a-file'), 'v.db')], () => path.join(at('a-file'), 'v.db')],
+  ['db status --db naming a directory', () => ['db', 'status', '--db', at('existing-dir')], () => at('existing-dir')],
   ['a policy file that is a directory', () => ['scan', app, '--policy', at('policy-dir'), '--offline', '--db', at('v.db')], () => at('policy-dir')],
   ['a policy file that is a FIFO', () => ['scan', app, '--policy', fifo, '--offline', '--db', at('v.db')], () => fifo],
   ['a policy nested 50,000 deep', () => ['scan', app, '--policy', at('deep-policy.yaml'), '--offline', '--db', at('v.db')], () => `${at('deep-policy.yaml')}:3:`],
