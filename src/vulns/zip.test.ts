@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
@@ -295,5 +296,29 @@ describe('zip import', () => {
     const fifo = path.join(tmp, 'pipe.zip');
     execFileSync('mkfifo', [fifo]);
     await expect(collect(fifo)).rejects.toThrow(/named pipe/);
+  });
+
+  it('any corruption of an archive ends as entries or an InputError naming the archive, quickly', async () => {
+    const whole = makeZip(corpusEntries().slice(0, 4));
+    const file = path.join(tmp, 'mutated.zip');
+    // Half the edits land in the central directory and end record, where offsets and sizes live.
+    const cdAt = whole.readUInt32LE(whole.length - 22 + 16);
+    const position = fc.oneof(fc.nat({ max: whole.length - 1 }), fc.integer({ min: cdAt, max: whole.length - 1 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
+        const bytes = Buffer.from(whole);
+        for (const [at, value] of edits) bytes[at] = value;
+        writeFileSync(file, bytes);
+        const started = Date.now();
+        try {
+          await collect(file);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InputError);
+          expect((err as InputError).file?.startsWith(file)).toBe(true);
+        }
+        expect(Date.now() - started).toBeLessThan(1000);
+      }),
+      { numRuns: 300, seed: 8 },
+    );
   });
 });
