@@ -5,16 +5,17 @@
  *   · 2 bad input · 3 internal error
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { profileTargets } from '../pipeline/profile.js';
+import { MAX_PROFILE_BYTES, readInputText } from '../io/read-input.js';
 import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
-import { emitOutput, writeAtomic } from './output.js';
+import { emitOutput, ensureOutputDirectory, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
-import { explain } from '../profile/explain.js';
+import { escapeTerminal } from '../util/terminal-text.js';
+import { explain, queryProblem } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
@@ -36,13 +37,7 @@ const defaultIo: Io = {
 };
 
 async function readProfile(path: string): Promise<Charter> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read profile: ${errorMessage(err)}`, path, undefined, undefined, { cause: err });
-  }
-  return parseCharter(text, path);
+  return parseCharter(await readInputText(path, { maxBytes: MAX_PROFILE_BYTES, what: 'profile' }), path);
 }
 
 function render(ch: Charter, format: ProfileFormat): string {
@@ -51,7 +46,11 @@ function render(ch: Charter, format: ProfileFormat): string {
   return toJson(ch);
 }
 
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = defaultIo): Promise<number> {
+  // Everything on stderr is a message for a person: values from inputs in it (file and member
+  // names, image metadata) cannot drive the terminal. Stdout carries machine formats too, so its
+  // text renderers escape for themselves.
+  const io: Io = { ...rawIo, stderr: (s) => rawIo.stderr(escapeTerminal(s, { keepNewlines: true })) };
   let exitCode = 0;
   let debug = argv.includes('--debug');
   const program = new Command('charter')
@@ -80,12 +79,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         ...(opts.cache === false ? { noCache: true } : {}),
         onProgress: (label, done, total) => progress.update(label, done, total),
       }).finally(() => progress.stop());
-      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
+      // Target errors first: they are reported even when the output cannot be written.
       const errors = charter.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         io.stderr(`${renderDiagnostics(errors)}\n`);
         exitCode = 2;
       }
+      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
     });
 
   program
@@ -96,6 +96,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .option('-c, --container <name>', 'only this container')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (profile: string, query: string | undefined, opts: { container?: string; format: 'text' | 'json' }) => {
+      const problem = query === undefined ? undefined : queryProblem(query);
+      if (problem) throw new UserError(`bad query ${JSON.stringify(query)}: ${problem}`);
       const charter = await readProfile(profile);
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
@@ -133,6 +135,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       }
       const emitter = EMITTERS.find((e) => e.id === opts.as);
       if (!emitter) throw new UserError(`unknown emitter ${opts.as}`);
+      // Emitters write several files: -o names a directory, refused before any work if it cannot be one.
+      if (opts.output) await ensureOutputDirectory(opts.output);
       const outDir = opts.output ? resolve(opts.output) : undefined;
       const out = emitter.emit(charter, {
         ...(opts.container ? { container: opts.container } : {}),

@@ -1,5 +1,6 @@
 /** A progress bar on stderr when attached to a terminal; silent otherwise (CI logs stay clean). */
 import cliProgress from 'cli-progress';
+import { escapeTerminal } from '../util/terminal-text.js';
 
 export interface Progress {
   update(label: string, done: number, total: number): void;
@@ -14,7 +15,9 @@ export function createProgress(enabled: boolean): Progress {
   );
   let started = false;
   return {
-    update(label, done, total) {
+    update(raw, done, total) {
+      // Labels name files from the inputs: shown inert.
+      const label = escapeTerminal(raw);
       if (!started) {
         bar.start(Math.max(total, 1), 0, { label });
         started = true;

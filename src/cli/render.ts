@@ -1,4 +1,8 @@
-/** Human-readable renderings of profiles, explanations and diffs (plain text, stable order). */
+/**
+ * Human-readable renderings of profiles, explanations and diffs (plain text, stable order). Every
+ * line goes through `terminalLines`: values from images and manifests cannot drive the terminal.
+ */
+import { escapeTerminal, terminalLines } from '../util/terminal-text.js';
 import type { Charter, Diagnostic, Source } from '../profile/model.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
@@ -12,10 +16,13 @@ function where(sources: readonly Source[]): string {
   return `  ← ${loc}${more}`;
 }
 
+function diagnosticLine(d: Diagnostic): string {
+  return escapeTerminal(`${d.severity}: ${[d.file, d.line, d.column].filter((x) => x !== undefined && x !== '').join(':')}: ${d.message} [${d.code}]`);
+}
+
+/** One line per diagnostic (no trailing newline). */
 export function renderDiagnostics(ds: readonly Diagnostic[]): string {
-  return ds
-    .map((d) => `${d.severity}: ${[d.file, d.line, d.column].filter((x) => x !== undefined && x !== '').join(':')}: ${d.message} [${d.code}]`)
-    .join('\n');
+  return ds.map(diagnosticLine).join('\n');
 }
 
 export function renderCharterText(ch: Charter): string {
@@ -46,18 +53,18 @@ export function renderCharterText(ch: Charter): string {
     lines.push('', 'intended connections:');
     for (const e of ch.graph.edges) lines.push(`  ${e.from} → ${peerText(e.to)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
   }
-  if (ch.diagnostics.length > 0) lines.push('', renderDiagnostics(ch.diagnostics));
-  return `${lines.join('\n')}\n`;
+  if (ch.diagnostics.length > 0) lines.push('', ...ch.diagnostics.map(diagnosticLine));
+  return terminalLines(lines);
 }
 
 export function renderExplain(r: ExplainResult): string {
-  if (r.matches.length === 0) return `${r.query}: not allowed by this charter (no artifact declares it)\n`;
+  if (r.matches.length === 0) return terminalLines([`${r.query}: not allowed by this charter (no artifact declares it)`]);
   const lines: string[] = [];
   for (const m of r.matches) {
     lines.push(`${m.container}: ${m.kind} ${m.subject}`);
     for (const s of m.sources) lines.push(`  because ${formatSource(s)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }
 
 export function renderDiff(d: CharterDiff, summary: string): string {
@@ -67,5 +74,5 @@ export function renderDiff(d: CharterDiff, summary: string): string {
     return `${sign} ${c.container}: ${c.kind} ${c.subject}${c.widens ? '  [adds privilege]' : ''}${src}`;
   });
   lines.push('', d.widened ? `FAIL: ${summary}` : `ok: ${summary}`);
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }

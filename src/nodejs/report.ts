@@ -1,5 +1,6 @@
 /** The text report of `charter node`: what the code can do, and which call sites need it. */
 import type { NodeSyscallSet } from './profile.js';
+import { terminalLines } from '../util/terminal-text.js';
 
 export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | undefined): string {
   const a = set.analysis;
@@ -25,5 +26,6 @@ export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | un
   const other = a.uncertainties.filter((u) => !r.widened.some((w) => w.startsWith(`${u.at.file}:${u.at.line}:${u.at.column}`)));
   if (other.length > 0) lines.push('', 'also noted:', ...other.slice(0, 50).map((u) => `  ${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.message}`), ...(other.length > 50 ? [`  … ${other.length - 50} more`] : []));
   if (r.unknownApis.length > 0) lines.push('', `APIs without syscalls of their own: ${r.unknownApis.length}`);
-  return `${lines.join('\n')}\n`;
+  // Paths and spawned commands come from the application's code: shown inert.
+  return terminalLines(lines);
 }

@@ -26,14 +26,14 @@ describe('readRegularFile / readHead', () => {
   it('refuses a file over the limit, naming it, without reading it', async () => {
     const err = await readRegularFile(path.join(dir, 'big.yaml'), 'big.yaml', 999).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).describe()).toBe('big.yaml: 1000 bytes is over the 999-byte limit');
+    expect((err as InputError).describe()).toBe('big.yaml: file is 1000 bytes, over the limit of 999 bytes');
   });
 
   it('refuses a FIFO without blocking (a file swapped for one after the walk)', async () => {
     for (const read of [() => readRegularFile(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 100), () => readHead(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 10)]) {
       const err = await read().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InputError);
-      expect((err as InputError).describe()).toBe('fifo.yaml: not a regular file');
+      expect((err as InputError).describe()).toBe('fifo.yaml: cannot read file: a named pipe (FIFO), not a regular file');
     }
   }, 5_000);
 
@@ -44,6 +44,6 @@ describe('readRegularFile / readHead', () => {
   });
 
   it('a missing file is a UserError naming it', async () => {
-    await expect(readRegularFile(path.join(dir, 'nope'), 'nope', 100)).rejects.toThrow(/cannot read: ENOENT/);
+    await expect(readRegularFile(path.join(dir, 'nope'), 'nope', 100)).rejects.toThrow(/cannot read file: no such file or directory/);
   });
 });

@@ -44,6 +44,24 @@ function rulesOf(c: ContainerCharter): Explanation[] {
   return out;
 }
 
+/**
+ * Why `query` cannot be answered, or undefined when it can: a known kind needs a value, and ports
+ * are numbers (with an optional protocol). Free text without a known kind is a substring search.
+ */
+export function queryProblem(query: string): string | undefined {
+  if (query.trim() === '') return 'empty query: give e.g. syscall:bind, exec:/bin/sh, egress:db:5432, cap:NET_BIND_SERVICE, port:8080, path:/data';
+  const colon = query.indexOf(':');
+  const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';
+  if (!(KINDS as readonly string[]).includes(prefix)) return undefined;
+  const value = query.slice(colon + 1);
+  if (value.trim() === '') return `${prefix}: needs a value after the colon`;
+  if (prefix === 'port' || prefix === 'listen') {
+    const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(value);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > 65535) return `${prefix}: expected a port number 1-65535, optionally /tcp, /udp or /sctp`;
+  }
+  return undefined;
+}
+
 function matcher(query: string): (e: Explanation) => boolean {
   const colon = query.indexOf(':');
   const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';

@@ -123,7 +123,9 @@ describe('importOsv with corrupt and hostile records', () => {
     ['aliases-type.json', '{"id":"X-8","modified":"2024-01-01T00:00:00Z","aliases":"CVE-1"}', /aliases/],
     ['empty.json', '', /invalid JSON/],
     ['huge-id.json', JSON.stringify({ id: 'X'.repeat(5000), modified: '2024-01-01T00:00:00Z' }), /id/],
-    ['deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, /not an OSV record|invalid JSON/],
+    ['deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, /nested more than 256 levels deep/, { line: 1, column: 257 }],
+    // Valid JSON and a valid record, but storing it would serialise 100,000 levels recursively.
+    ['deep-field.json', `{"id":"X-9","modified":"2024-01-01T00:00:00Z","database_specific":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, /nested more than 256 levels deep/],
   ];
 
   it.each(cases)('%s is reported with its reason and position, the rest is imported', async (name, text, reason, pos) => {
@@ -164,7 +166,7 @@ describe('importOsv with corrupt and hostile records', () => {
     writeFileSync(path.join(dir, 'big.json'), Buffer.alloc(17 * 1024 * 1024, 0x20));
     const store = openSqliteVulnStore(':memory:');
     const r = await importOsv(store, [dir]);
-    expect(r.invalid[0]?.reason).toMatch(/more than the limit of 16777216/);
+    expect(r.invalid[0]?.reason).toMatch(/over the limit of 16777216 bytes/);
     await store.close();
   });
 });

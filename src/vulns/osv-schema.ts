@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseJson } from '../readers/marathon/json-positions.js';
+import { MAX_NESTING_DEPTH, findExcessiveJsonNesting } from '../util/nesting.js';
 
 /** Longest id accepted; real ids are under 40 characters. Bounds the store's keys. */
 export const MAX_ID_LENGTH = 256;
@@ -122,6 +123,9 @@ export type OsvParse =
  * schema failure names the field path.
  */
 export function parseOsvRecord(text: string): OsvParse {
+  // Storing a record serialises it again, recursively: refuse absurd nesting up front.
+  const deep = findExcessiveJsonNesting(text);
+  if (deep) return { ok: false, reason: `nested more than ${MAX_NESTING_DEPTH} levels deep`, line: deep.line, column: deep.column };
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -2,9 +2,10 @@
  * The file-system edge of the OSV import: turns source arguments (directories, `.json` files,
  * `.zip` archives) into a stream of record texts, each named by where it came from.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError, errorMessage } from '../errors.js';
+import { readInputFile } from '../io/read-input.js';
 import { compareStrings } from '../util/sort.js';
 import { ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip.js';
 
@@ -32,6 +33,8 @@ async function* readSources(sources: readonly string[], limits: ZipLimits): Asyn
       throw new UserError(`cannot read OSV source: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, source, undefined, undefined, { cause: err });
     }
     if (info.isDirectory()) yield* walk(source, limits);
+    // A FIFO, socket or device named on the command line is refused, not waited on.
+    else if (!info.isFile()) throw new UserError('cannot read OSV source: not a regular file or directory', source);
     else if (source.toLowerCase().endsWith('.zip')) yield* zipItems(source, limits);
     else yield await readOne(source, limits.maxEntrySize);
   }
@@ -57,13 +60,13 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+/** One record file; a file that cannot be read is reported as an invalid record and the import goes on. */
 async function readOne(file: string, max: number): Promise<SourceItem> {
   try {
-    const size = (await stat(file)).size;
-    if (size > max) return { file, error: `file is ${size} bytes, more than the limit of ${max}` };
-    return { file, text: decode(await readFile(file)) };
+    return { file, text: decode(await readInputFile(file, { maxBytes: max, what: 'OSV record' })) };
   } catch (err) {
-    return { file, error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    // The reader names the file itself; the import lists it beside the reason.
+    return { file, error: err instanceof UserError ? err.message : `cannot read: ${errorMessage(err)}` };
   }
 }
 

@@ -1,14 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import { importOsv } from './import.js';
 import { osvSourceReader } from './osv-sources.js';
-import { readZipEntries } from './zip.js';
+import { ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(repoRoot, 'test/corpus/osv');
@@ -92,9 +94,9 @@ function writeZip(name: string, entries: ZipInput[]): string {
   return file;
 }
 
-async function collect(file: string, limits?: { maxEntrySize: number; maxEntries: number }): Promise<string[]> {
+async function collect(file: string, limits?: Partial<ZipLimits>): Promise<string[]> {
   const names: string[] = [];
-  for await (const e of readZipEntries(file, () => true, limits)) names.push(`${e.name}:${e.bytes.length}`);
+  for await (const e of readZipEntries(file, () => true, { ...ZIP_LIMITS, ...limits })) names.push(`${e.name}:${e.bytes.length}`);
   return names;
 }
 
@@ -106,6 +108,46 @@ async function rejection(p: Promise<unknown>): Promise<InputError> {
     return err as InputError;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * One local entry (a deflate stream of `inflated` zero bytes) and a central directory of `count`
+ * entries that all point at it: each entry alone is honest, together they inflate `count` times.
+ */
+function overlappingZip(count: number, inflated: number, offsetOf: (i: number) => number = () => 0): Buffer {
+  const data = Buffer.alloc(inflated);
+  const body = deflateRawSync(data);
+  const crc = crc32(data);
+  const name = Buffer.from('0.json');
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(body.length, 18);
+  local.writeUInt32LE(inflated, 22);
+  local.writeUInt16LE(name.length, 26);
+  const head = Buffer.concat([local, name, body]);
+  const centrals: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = Buffer.from(`${i}.json`);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(8, 10);
+    c.writeUInt32LE(crc, 16);
+    c.writeUInt32LE(body.length, 20);
+    c.writeUInt32LE(inflated, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offsetOf(i), 42);
+    centrals.push(c, n);
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(Math.min(count, 0xfffe), 8);
+  eocd.writeUInt16LE(Math.min(count, 0xfffe), 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(head.length, 16);
+  return Buffer.concat([head, cd, eocd]);
 }
 
 describe('zip import', () => {
@@ -214,5 +256,69 @@ describe('zip import', () => {
         for await (const i of osvSourceReader()([zip])) items.push(i);
       })(),
     ).rejects.toThrow(/no \.json records/);
+  });
+
+  it('refuses 20,000 central-directory entries pointing at one deflate stream, before inflating any', async () => {
+    const file = path.join(tmp, 'overlap.zip');
+    writeFileSync(file, overlappingZip(20_000, 1024 * 1024));
+    const started = Date.now();
+    const err = await rejection(collect(file));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err.file).toBe(`${file}!0.json`);
+    expect(err.message).toMatch(/overlaps entry "1\.json"/);
+  });
+
+  it('refuses entries whose data runs into the next entry or into the central directory', async () => {
+    // Offsets 0 and 10: distinct, but the second starts inside the first one's local header.
+    const inside = path.join(tmp, 'inside.zip');
+    writeFileSync(inside, overlappingZip(2, 1000, (i) => i * 10));
+    expect((await rejection(collect(inside))).message).toMatch(/overlaps entry/);
+    // One entry whose declared compressed size reaches into the central directory.
+    const honest = makeZip([{ name: 'a.json', data: Buffer.from('{"a":1}'), stored: true }]);
+    const cdAt = honest.readUInt32LE(honest.length - 22 + 16);
+    honest.writeUInt32LE(cdAt + 4, cdAt + 20);
+    const intoCd = path.join(tmp, 'into-cd.zip');
+    writeFileSync(intoCd, honest);
+    const err = await rejection(collect(intoCd));
+    expect(err.file).toBe(`${intoCd}!a.json`);
+    expect(err.message).toMatch(/overlaps the central directory/);
+  });
+
+  it('bounds the total inflated size and names the entry that crosses it', async () => {
+    const zip = writeZip('total.zip', [1, 2, 3].map((i) => ({ name: `${i}.json`, data: Buffer.alloc(100, 0x20) })));
+    expect(await collect(zip, { maxTotalSize: 300 })).toHaveLength(3);
+    const err = await rejection(collect(zip, { maxTotalSize: 250 }));
+    expect(err.file).toBe(`${zip}!3.json`);
+    expect(err.message).toMatch(/more than the limit of 250 bytes in all/);
+  });
+
+  it('refuses a named pipe given as an archive without blocking', async () => {
+    const fifo = path.join(tmp, 'pipe.zip');
+    execFileSync('mkfifo', [fifo]);
+    await expect(collect(fifo)).rejects.toThrow(/named pipe/);
+  });
+
+  it('any corruption of an archive ends as entries or an InputError naming the archive, quickly', async () => {
+    const whole = makeZip(corpusEntries().slice(0, 4));
+    const file = path.join(tmp, 'mutated.zip');
+    // Half the edits land in the central directory and end record, where offsets and sizes live.
+    const cdAt = whole.readUInt32LE(whole.length - 22 + 16);
+    const position = fc.oneof(fc.nat({ max: whole.length - 1 }), fc.integer({ min: cdAt, max: whole.length - 1 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (edits) => {
+        const bytes = Buffer.from(whole);
+        for (const [at, value] of edits) bytes[at] = value;
+        writeFileSync(file, bytes);
+        const started = Date.now();
+        try {
+          await collect(file);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InputError);
+          expect((err as InputError).file?.startsWith(file)).toBe(true);
+        }
+        expect(Date.now() - started).toBeLessThan(1000);
+      }),
+      { numRuns: 300, seed: 8 },
+    );
   });
 });

@@ -10,22 +10,32 @@
  * Bounds: the central directory is read whole up to 256 MiB; at most `maxEntries` entries; an
  * entry may hold at most `maxEntrySize` bytes — checked against the size the central directory
  * declares before reading, against the compressed size, and while inflating (the output is
- * capped, so a header that lies cannot inflate more). Memory stays at one entry plus a read
- * window, whatever the archive size. CRC-32 is not verified: a damaged entry still fails as
- * JSON or as a schema violation, and is reported then.
+ * capped, so a header that lies cannot inflate more); all entries together at most
+ * `maxTotalSize` inflated bytes. Entries must not overlap: an archive whose central directory
+ * points many entries at one deflate stream (a "non-recursive zip bomb") is refused before
+ * anything is inflated, so work stays proportional to the archive's size. Memory stays at one
+ * entry plus a read window, whatever the archive size. CRC-32 is not verified: a damaged entry
+ * still fails as JSON or as a schema violation, and is reported then.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { openInputFile } from '../io/read-input.js';
 
 export const ZIP_LIMITS = {
+  /** The largest OSV record seen is under 2 MiB; 16 MiB leaves room and bounds one inflation. */
   maxEntrySize: 16 * 1024 * 1024,
-  maxEntries: 2_000_000,
+  /** OSV's largest per-ecosystem export holds a few hundred thousand records. */
+  maxEntries: 1_000_000,
+  /** The whole OSV export (every ecosystem) inflates to a few GiB; this bounds an import's work. */
+  maxTotalSize: 16 * 1024 * 1024 * 1024,
 } as const;
 
 export interface ZipLimits {
   maxEntrySize: number;
   maxEntries: number;
+  /** Inflated bytes of all entries read, together. */
+  maxTotalSize: number;
 }
 
 export interface ZipEntry {
@@ -60,27 +70,52 @@ export async function* readZipEntries(
   wanted: (name: string) => boolean,
   limits: ZipLimits = ZIP_LIMITS,
 ): AsyncGenerator<ZipEntry> {
-  let fh: FileHandle;
+  // Refuses FIFOs, devices and directories without blocking; random access needs a regular file.
+  const { handle: fh, size } = await openInputFile(file, 'zip archive');
   try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    throw new InputError(`cannot open zip archive: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, file, undefined, undefined, { cause: err });
-  }
-  try {
-    const size = (await fh.stat()).size;
     const reader = new WindowReader(fh, size, file);
-    const entries = await readCentralDirectory(reader, size, file, limits);
-    entries.sort((a, b) => a.offset - b.offset);
-    for (const e of entries) {
+    const { entries, cdOffset } = await readCentralDirectory(reader, size, file, limits);
+    entries.sort((a, b) => a.offset - b.offset || compareNames(a.name, b.name));
+    refuseOverlaps(entries, cdOffset, file);
+    let total = 0;
+    for (const [i, e] of entries.entries()) {
       if (e.name.endsWith('/') || !wanted(e.name)) continue;
-      yield { name: e.name, bytes: await readEntry(reader, e, `${file}!${e.name}`, limits.maxEntrySize) };
+      const where = `${file}!${e.name}`;
+      // Where the next entry (or the central directory) starts: this one's data must end before.
+      const limit = entries[i + 1]?.offset ?? cdOffset;
+      const bytes = await readEntry(reader, e, where, limits.maxEntrySize, limit);
+      total += bytes.length;
+      if (total > limits.maxTotalSize) {
+        throw new InputError(`zip archive inflates to more than the limit of ${limits.maxTotalSize} bytes in all (zip bomb?)`, where);
+      }
+      yield { name: e.name, bytes };
     }
   } finally {
     await fh.close();
   }
 }
 
-async function readCentralDirectory(reader: WindowReader, size: number, file: string, limits: ZipLimits): Promise<CentralEntry[]> {
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Entries sorted by offset must not share bytes: each needs at least its 30-byte local header and
+ * its compressed data before the next one (or the central directory) starts. Checked on the
+ * central directory alone, before anything is read or inflated.
+ */
+function refuseOverlaps(sorted: readonly CentralEntry[], cdOffset: number, file: string): void {
+  for (const [i, e] of sorted.entries()) {
+    const next = sorted[i + 1];
+    const end = e.offset + 30 + e.compressedSize;
+    if (next && end > next.offset) {
+      throw new InputError(`zip entry overlaps entry ${JSON.stringify(next.name)} (both point at the same bytes: zip bomb?)`, `${file}!${e.name}`);
+    }
+    if (!next && end > cdOffset) throw new InputError('zip entry overlaps the central directory', `${file}!${e.name}`);
+  }
+}
+
+async function readCentralDirectory(reader: WindowReader, size: number, file: string, limits: ZipLimits): Promise<{ entries: CentralEntry[]; cdOffset: number }> {
   // The end record sits in the last 22 bytes plus a comment of at most 65,535 bytes.
   const tailStart = Math.max(0, size - 22 - 0xffff);
   const tail = await reader.readAt(tailStart, size - tailStart);
@@ -145,7 +180,7 @@ async function readCentralDirectory(reader: WindowReader, size: number, file: st
     entries.push({ name, flags, method: cd.readUInt16LE(p + 10), compressedSize: compressed, size: size32, offset });
     p = end;
   }
-  return entries;
+  return { entries, cdOffset };
 }
 
 function zip64Extra(extra: Buffer): Buffer | undefined {
@@ -159,7 +194,7 @@ function zip64Extra(extra: Buffer): Buffer | undefined {
   return undefined;
 }
 
-async function readEntry(reader: WindowReader, e: CentralEntry, where: string, max: number): Promise<Buffer> {
+async function readEntry(reader: WindowReader, e: CentralEntry, where: string, max: number, nextStart: number): Promise<Buffer> {
   if (e.size > max) throw new InputError(`zip entry declares ${e.size} bytes, more than the limit of ${max} (zip bomb?)`, where);
   if (e.flags & 0x1) throw new InputError('zip entry is encrypted', where);
   if (e.method !== 0 && e.method !== 8) throw new InputError(`zip entry uses unsupported compression method ${e.method}`, where);
@@ -170,6 +205,7 @@ async function readEntry(reader: WindowReader, e: CentralEntry, where: string, m
   if (local.readUInt32LE(0) !== SIG_LOCAL) throw new InputError('corrupt zip entry: bad local header signature', where);
   const dataAt = e.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
   if (dataAt + e.compressedSize > reader.size) throw new InputError('truncated zip archive: entry data lies past the end of the file', where);
+  if (dataAt + e.compressedSize > nextStart) throw new InputError('zip entry overlaps the next entry or the central directory (zip bomb?)', where);
   const compressed = await reader.readAt(dataAt, e.compressedSize);
   let data: Buffer;
   if (e.method === 0) {

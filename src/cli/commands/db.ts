@@ -7,6 +7,7 @@ import { defaultVulnDbPath } from '../../store/paths.js';
 import type { StoreStatus } from '../../store/types.js';
 import { dbStatus, importOsv } from '../../vulns/import.js';
 import { createProgress } from '../progress.js';
+import { terminalLines } from '../../util/terminal-text.js';
 import type { CommandContext } from './context.js';
 
 export function renderStatus(path: string, s: StoreStatus): string {
@@ -17,7 +18,7 @@ export function renderStatus(path: string, s: StoreStatus): string {
     `newest record: ${s.newestModified ?? '-'}`,
     ...(s.perEcosystem.length > 0 ? ['per ecosystem:', ...s.perEcosystem.map((e) => `  ${e.ecosystem.padEnd(24)} ${e.advisories}`)] : []),
   ];
-  return `${lines.join('\n')}\n`;
+  return terminalLines(lines);
 }
 
 export function registerDbCommand(program: Command, ctx: CommandContext): void {

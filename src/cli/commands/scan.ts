@@ -4,10 +4,10 @@
  * be read, with every policy problem listed).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { PolicyFailure, UserError, errorMessage } from '../../errors.js';
-import { DEFAULT_POLICY, evaluatePolicy, parsePolicy, type Policy, type PolicyResult } from '../../hygiene/policy/index.js';
+import { PolicyFailure, UserError } from '../../errors.js';
+import { readInputText } from '../../io/read-input.js';
+import { DEFAULT_POLICY, MAX_POLICY_BYTES, evaluatePolicy, parsePolicy, type Policy, type PolicyResult } from '../../hygiene/policy/index.js';
 import { toCycloneDx, toSpdx } from '../../inventory/sbom/index.js';
 import { loadCatalogue } from '../../hygiene/catalogue.js';
 import type { Diagnostic } from '../../profile/model.js';
@@ -35,12 +35,7 @@ interface ScanFlags {
 }
 
 async function loadPolicy(file: string): Promise<Policy> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read policy: ${errorMessage(err)}`, file, undefined, undefined, { cause: err });
-  }
+  const text = await readInputText(file, { maxBytes: MAX_POLICY_BYTES, what: 'policy' });
   const { policy, diagnostics } = parsePolicy(text, file);
   if (!policy) throw new UserError(`invalid policy (${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}):\n${renderDiagnostics(diagnostics)}`);
   return policy;

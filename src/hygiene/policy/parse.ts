@@ -5,6 +5,7 @@
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { Diagnostic } from '../../profile/model.js';
+import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../../util/nesting.js';
 import { FINDING_KINDS, type FindingKind } from '../types.js';
 import { PolicyFileSchema, type IgnoreRule, type Policy, type PolicyFile, type Threshold } from './schema.js';
 
@@ -126,6 +127,11 @@ function toPolicy(file: string, data: PolicyFile, doc: Document, lc: LineCounter
 export function parsePolicy(text: string, file: string): ParsedPolicy {
   if (text.length > MAX_POLICY_BYTES) {
     return { diagnostics: [diag('policy/too-large', 'error', `policy file larger than ${MAX_POLICY_BYTES} bytes`, file, { line: 1, column: 1 })] };
+  }
+  // The YAML parser recurses per level: absurd nesting is refused before it runs.
+  const deep = findExcessiveNesting(text);
+  if (deep) {
+    return { diagnostics: [diag('policy/too-deep', 'error', `nested more than ${MAX_NESTING_DEPTH} levels deep`, file, { line: deep.line, column: deep.column })] };
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });

@@ -3,6 +3,7 @@ import type { Finding, FindingKind, FindingLocation } from '../../hygiene/types.
 import type { PolicyResult } from '../../hygiene/policy/index.js';
 import type { Diagnostic } from '../../profile/model.js';
 import type { ScanResult } from '../types.js';
+import { escapeTerminal, terminalLines } from '../../util/terminal-text.js';
 
 const HEADINGS: Record<FindingKind, string> = {
   vulnerability: 'Vulnerabilities',
@@ -16,7 +17,9 @@ function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
-function columns(rows: string[][]): string[] {
+function columns(raw: string[][]): string[] {
+  // Escaped before measuring, so the padding fits what the terminal shows.
+  const rows = raw.map((r) => r.map((c) => escapeTerminal(c)));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
 }
@@ -113,5 +116,5 @@ export function toTable(result: ScanResult, policy?: PolicyResult): string {
     out.push('', 'Diagnostics:');
     for (const d of result.diagnostics) out.push(`  ${diagLine(d)}`);
   }
-  return `${out.join('\n')}\n`;
+  return terminalLines(out);
 }

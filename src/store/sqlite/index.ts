@@ -83,9 +83,10 @@ export interface SqliteStoreOptions {
 
 /** Open (creating when needed) the store at `file`; `:memory:` for a throwaway one. */
 export function openSqliteVulnStore(file: string, opts: SqliteStoreOptions = {}): VulnStore {
-  if (file !== ':memory:' && !opts.mustExist) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Database.Database;
   try {
+    // Inside the try: a --db path below a file or in a read-only place is the user's input.
+    if (file !== ':memory:' && !opts.mustExist) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     db = new Database(file, { fileMustExist: opts.mustExist === true });
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a power cut may lose the last commit but never corrupts the file.

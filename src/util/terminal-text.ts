@@ -1,0 +1,38 @@
+/**
+ * Text for a terminal, made inert: values that come from images and manifests (user names,
+ * entrypoints, labels, file names) may hold escape sequences that recolour, retitle or rewrite the
+ * screen, or bidi overrides that reorder what is shown (CVE-2021-42574). Every text renderer
+ * passes its lines through `escapeTerminal` at the edge; JSON and YAML outputs escape on their own.
+ *
+ * Escaped, as visible `\xHH` / `\uHHHH` text: C0 controls (tab and newline too, unless newlines
+ * are the text's own structure), DEL, C1 controls, and the Unicode bidi controls (embeddings,
+ * overrides, isolates and marks). Printable text, backslashes included, is kept as is, so
+ * escaping twice changes nothing.
+ */
+
+const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function visible(c: string): string {
+  const named = NAMED[c];
+  if (named) return named;
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+export interface EscapeOptions {
+  /** Keep `\n` (the text is several lines on purpose); default: a single line, `\n` escaped. */
+  keepNewlines?: boolean;
+}
+
+/** `s` with every terminal control character replaced by its visible escape. */
+export function escapeTerminal(s: string, opts: EscapeOptions = {}): string {
+  return s.replace(opts.keepNewlines ? UNSAFE : UNSAFE_OR_NEWLINE, visible);
+}
+
+/** Lines rendered for a terminal: each escaped as one line, then joined (a trailing newline added). */
+export function terminalLines(lines: readonly string[]): string {
+  return `${lines.map((l) => escapeTerminal(l)).join('\n')}\n`;
+}
