@@ -244,6 +244,23 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     expect(r.apis.map((a) => a.api)).toContain('fs.*');
   });
 
+  it('contains a parser crash to the file that causes it, says where, and analyses the others', async () => {
+    const hostile = `x = 1;\ny = \`\${${'`${'.repeat(9000)}x${'}`'.repeat(9000)}}\`;\nrequire('dns');`;
+    const r = await analyzeNodeApp({
+      root: 'crash',
+      fs: memoryAppFs({
+        'index.js': "require('./deep'); require('./other');",
+        'deep.js': hostile,
+        'other.js': "require('child_process').execSync('id');",
+      }),
+    });
+    // Where the nesting is deepest: the innermost substitution.
+    expect(doubts(r)).toEqual([`unparsed deep.js:2:${hostile.split('\n')[1]!.lastIndexOf('${') + 1}`]);
+    expect(r.uncertainties[0]!.message).toMatch(/^does not parse: nested \d+ deep, more than the parser survives/);
+    // The unparsed file is widened: every built-in it names is used as a whole.
+    expect(r.apis.map((a) => `${a.at.file} ${a.api}`)).toEqual(['deep.js dns.*', 'other.js child_process.execSync']);
+  }, 60_000);
+
   it('reports when no entry point exists', async () => {
     const r = await analyzeNodeApp({ root: 'empty', fs: memoryAppFs({ 'README.md': 'hi' }) });
     expect(r.entryPoints).toEqual([]);

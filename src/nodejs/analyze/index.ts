@@ -25,7 +25,7 @@ export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/9';
+export const ANALYZER_VERSION = 'node-analyze/10';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */
