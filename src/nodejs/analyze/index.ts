@@ -7,6 +7,7 @@
  * const analysis = await analyzeNodeApp({ root: '/srv/app', fs: diskAppFs('/srv/app') });
  * analysis.apis.map((u) => u.api); // ['http.createServer', 'http.Server#listen', 'fs.readFile', …]
  */
+import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
 import { compareStrings, uniqueSorted } from '../../util/sort.js';
@@ -16,6 +17,7 @@ import { memberPath } from './extract.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
+import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
 import type { PackageCache, PackageFacts } from './package-cache.js';
@@ -82,7 +84,11 @@ interface ModuleRecord {
   named: Map<string, Ref[]>;
 }
 
-/** One package cache entry, shared by every installed copy of that name@version. */
+/**
+ * One package cache entry, shared by every installed copy of that name@version. Its facts are
+ * stored per file content (see fileKey): copies that differ, one of them modified, do not share
+ * the facts of the files that differ.
+ */
 interface CacheEntry {
   key: string;
   facts: PackageFacts;
@@ -107,6 +113,19 @@ export function packageDirOf(file: string): string | undefined {
   const len = parts[i + 1]!.startsWith('@') ? 2 : 1;
   if (i + len >= parts.length) return undefined;
   return parts.slice(0, i + 1 + len).join('/');
+}
+
+/**
+ * Where a file's facts are stored in its package's cache entry: a digest of what the facts depend
+ * on (its path in the package, how it is parsed, its bytes), so a copy of a package whose file
+ * was changed never gets the facts of the unchanged file, and the same file in any copy does.
+ * Hashing what is read anyway costs far less than parsing it.
+ */
+function fileKey(inPackage: string, kind: SourceKind, bytes: Uint8Array, parsed: boolean): string {
+  const h = createHash('sha256');
+  h.update(`${inPackage}\0${kind}\0${parsed ? 'parse' : 'scan'}\0`);
+  h.update(bytes);
+  return `${h.digest('hex')}:${inPackage}`;
 }
 
 function hashList(items: readonly string[]): string {
@@ -398,21 +417,6 @@ class Analysis {
       this.nativeAddons.push({ file, line: 1, column: 1 });
       return rec('addon', emptyFacts());
     }
-    const slot = await this.packageSlot(file);
-    const inPkg = slot ? file.slice(slot.dir.length + 1) : undefined;
-    if (slot && inPkg !== undefined && Object.hasOwn(slot.entry.facts.files, inPkg)) {
-      this.stats.fromCache++;
-      return rec('js', slot.entry.facts.files[inPkg]!);
-    }
-    const facts = await this.factsOf(file);
-    if (slot && inPkg !== undefined) {
-      slot.entry.facts.files[inPkg] = facts;
-      slot.entry.dirty = true;
-    }
-    return rec('js', facts);
-  }
-
-  private async factsOf(file: string): Promise<ModuleFacts> {
     const st = await this.input.fs.stat(file);
     const size = st?.size ?? 0;
     if (size > this.limits.maxScanBytes) {
@@ -423,15 +427,30 @@ class Analysis {
         message: `${size} bytes exceed the scan limit of ${this.limits.maxScanBytes}`,
         assumption: 'the file was not read: it may use any API, every built-in module used as a whole',
       });
-      return f;
+      return rec('js', f);
     }
     const bytes = await this.input.fs.readFile(file);
-    if (!bytes) return emptyFacts();
+    if (!bytes) return rec('js', emptyFacts());
     this.stats.bytesRead += bytes.byteLength;
+    const kind = await this.resolver.sourceKind(file);
+    const slot = await this.packageSlot(file);
+    const key = slot ? fileKey(file.slice(slot.dir.length + 1), kind, bytes, bytes.byteLength <= this.limits.maxParseBytes) : undefined;
+    if (slot && key !== undefined && Object.hasOwn(slot.entry.facts.files, key)) {
+      this.stats.fromCache++;
+      return rec('js', slot.entry.facts.files[key]!);
+    }
+    const facts = this.factsOf(file, bytes, kind);
+    if (slot && key !== undefined) {
+      slot.entry.facts.files[key] = facts;
+      slot.entry.dirty = true;
+    }
+    return rec('js', facts);
+  }
+
+  private factsOf(file: string, bytes: Uint8Array, kind: SourceKind): ModuleFacts {
     let text = this.decoder.decode(bytes);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     this.stats.parsed++;
-    const kind = await this.resolver.sourceKind(file);
     const tooLarge =
       bytes.byteLength > this.limits.maxParseBytes ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}` : undefined;
     return moduleFacts(file, text, kind, tooLarge === undefined ? { builtins: this.builtins } : { builtins: this.builtins, tooLarge });
