@@ -7,75 +7,38 @@
  * const analysis = await analyzeNodeApp({ root: '/srv/app', fs: diskAppFs('/srv/app') });
  * analysis.apis.map((u) => u.api); // ['http.createServer', 'http.Server#listen', 'fs.readFile', …]
  */
-import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
-import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
-import { compareStrings, uniqueSorted } from '../../util/sort.js';
-import { type AppFs, dirnameRel, joinRel } from './app-fs.js';
+import type { ApiUse, Location, Uncertainty } from '../types.js';
+import { uniqueSorted } from '../../util/sort.js';
+import { S, literalsFor, listenLiterals } from './api-literals.js';
+import { dirnameRel, joinRel } from './app-fs.js';
 import { entryCandidates, resolveEntry } from './entry-points.js';
-import { memberPath } from './extract.js';
+import { memberPath } from './refs.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
 import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
-import type { PackageCache, PackageFacts } from './package-cache.js';
+import {
+  ANALYZER_VERSION,
+  type AnalyzeInput,
+  type AnalyzeLimits,
+  type AnalyzeOptions,
+  DEFAULT_LIMITS,
+  type ListenCandidate,
+  type NodeAppAnalysis,
+} from './options.js';
+import type { PackageFacts } from './package-cache.js';
+import { fileKey, hashList, packageDirOf } from './package-keys.js';
 import { type Resolved, Resolver } from './resolve.js';
+import { dedupeUncertainties, sortApis, sortByLocation, sortLocations, sortUncertainties } from './result-order.js';
 
 export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
-
-/** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/10';
-
-export interface AnalyzeLimits {
-  /** Files up to this size are parsed (minified bundles of several MB included). */
-  maxParseBytes: number;
-  /** Larger files up to this size are only scanned as text; beyond it, nothing is read. */
-  maxScanBytes: number;
-  /** Modules analysed at most (a bound on hostile dependency trees). */
-  maxFiles: number;
-  /** Installed packages listed at most (for unreached packages). */
-  maxPackages: number;
-}
-
-export const DEFAULT_LIMITS: AnalyzeLimits = {
-  maxParseBytes: 20 * 1024 * 1024,
-  maxScanBytes: 64 * 1024 * 1024,
-  maxFiles: 50_000,
-  maxPackages: 20_000,
-};
-
-export interface AnalyzeInput {
-  /** Shown in the result (the app's directory or the image path it came from). */
-  root: string;
-  /** Entry files relative to the root (from the image's CMD/ENTRYPOINT); else package.json decides. */
-  entry?: string[];
-  fs: AppFs;
-}
-
-export interface AnalyzeOptions {
-  cache?: PackageCache;
-  limits?: Partial<AnalyzeLimits>;
-  /** Built-in module names of the Node.js that runs the app (default: this process's). */
-  builtinModules?: readonly string[];
-}
-
-/** A `.listen(…)` call on an object the analyzer could not type (`app.listen(3000)`): a likely port. */
-export interface ListenCandidate {
-  at: Location;
-  port?: number;
-  host?: string;
-  /** The environment variable the port is read from, when written `process.env.X || 3000`. */
-  env?: string;
-  phase: 'startup' | 'serving';
-}
-
-export interface NodeAppAnalysis extends NodeAnalysis {
-  listenCandidates: ListenCandidate[];
-  stats: { modules: number; parsed: number; fromCache: number; bytesRead: number };
-}
+export { literalsFor } from './api-literals.js';
+export { ANALYZER_VERSION, type AnalyzeInput, type AnalyzeLimits, type AnalyzeOptions, DEFAULT_LIMITS, type ListenCandidate, type NodeAppAnalysis } from './options.js';
+export { packageDirOf } from './package-keys.js';
 
 interface ModuleRecord {
   file: string;
@@ -104,38 +67,6 @@ interface PackageSlot {
 const NOT_A_DIRECTORY = /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
 
 const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
-
-/** The node_modules package directory a file belongs to (`node_modules/@s/p`), if any. */
-export function packageDirOf(file: string): string | undefined {
-  const parts = file.split('/');
-  const i = parts.lastIndexOf('node_modules');
-  if (i < 0 || i + 1 >= parts.length - 1) return undefined;
-  const len = parts[i + 1]!.startsWith('@') ? 2 : 1;
-  if (i + len >= parts.length) return undefined;
-  return parts.slice(0, i + 1 + len).join('/');
-}
-
-/**
- * Where a file's facts are stored in its package's cache entry: a digest of what the facts depend
- * on (its path in the package, how it is parsed, its bytes), so a copy of a package whose file
- * was changed never gets the facts of the unchanged file, and the same file in any copy does.
- * Hashing what is read anyway costs far less than parsing it.
- */
-function fileKey(inPackage: string, kind: SourceKind, bytes: Uint8Array, parsed: boolean): string {
-  const h = createHash('sha256');
-  h.update(`${inPackage}\0${kind}\0${parsed ? 'parse' : 'scan'}\0`);
-  h.update(bytes);
-  return `${h.digest('hex')}:${inPackage}`;
-}
-
-function hashList(items: readonly string[]): string {
-  let h = 0x811c9dc5;
-  for (const s of [...items].sort()) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    h = Math.imul(h ^ 10, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 export async function analyzeNodeApp(input: AnalyzeInput, opts: AnalyzeOptions = {}): Promise<NodeAppAnalysis> {
   return new Analysis(input, opts).run();
@@ -781,7 +712,6 @@ class Analysis {
   }
 }
 
-
 /** The APIs `process.binding('<literal>')` reaches (bindings.ts); undefined when not that or not known. */
 function bindingApis(api: string, args: readonly ArgLit[] | undefined): readonly string[] | undefined {
   if (api !== 'process.binding') return undefined;
@@ -803,139 +733,3 @@ function isPureMember(api: string): boolean {
   return false;
 }
 
-// ---------------------------------------------------------------- literals
-
-const S = (a: ArgLit | undefined): string | undefined => (a && 's' in a ? a.s : undefined);
-const N = (a: ArgLit | undefined): number | undefined => {
-  if (!a) return undefined;
-  if ('n' in a) return a.n;
-  if ('s' in a && /^\d+$/.test(a.s)) return Number(a.s);
-  if ('env' in a && a.dflt !== undefined) {
-    const n = Number(a.dflt);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
-};
-const O = (a: ArgLit | undefined): Map<string, ArgLit> | undefined => (a && 'obj' in a ? new Map(a.obj) : undefined);
-
-function listenLiterals(args: readonly ArgLit[] | undefined): { port?: number; host?: string; env?: string } {
-  const out: { port?: number; host?: string; env?: string } = {};
-  const a0 = args?.[0];
-  const o = O(a0);
-  const portArg = o ? o.get('port') : a0;
-  const port = N(portArg ?? undefined);
-  if (port !== undefined) out.port = port;
-  if (portArg && 'env' in portArg) out.env = portArg.env;
-  const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(args?.[1]);
-  if (host !== undefined) out.host = host;
-  return out;
-}
-
-function urlLiterals(s: string): { host?: string; port?: number } {
-  try {
-    const u = new URL(s);
-    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : undefined;
-    return port === undefined ? { host: u.hostname } : { host: u.hostname, port };
-  } catch {
-    return {};
-  }
-}
-
-const SPAWN_LIKE = /^child_process\.(spawn|spawnSync|execFile|execFileSync)$/;
-const EXEC_LIKE = /^child_process\.(exec|execSync)$/;
-const CONNECT_LIKE = /^(net\.(connect|createConnection)|tls\.connect|net\.Socket#connect|tls\.TLSSocket#connect)$/;
-const URL_LIKE = /^(https?\.(request|get)|global\.(fetch|WebSocket|EventSource))$/;
-
-/** The literal arguments worth keeping for an API (see ApiUse.literals), or undefined. */
-export function literalsFor(api: string, args: readonly ArgLit[] | undefined): ApiUse['literals'] | undefined {
-  if (!args || args.length === 0) return undefined;
-  const out: NonNullable<ApiUse['literals']> = {};
-  const [a0, a1, a2] = args;
-  if (SPAWN_LIKE.test(api)) {
-    const c = S(a0);
-    if (c !== undefined) out.command = c;
-    if (a1 && 'arr' in a1) out.args = a1.arr;
-  } else if (EXEC_LIKE.test(api)) {
-    const c = S(a0);
-    if (c !== undefined) {
-      // exec runs `/bin/sh -c <command>`: the first word is what the shell executes first.
-      const words = c.trim().split(/\s+/);
-      if (words[0]) out.command = words[0];
-      if (words.length > 1) out.args = words.slice(1);
-    }
-  } else if (api === 'child_process.fork') {
-    const p = S(a0);
-    if (p !== undefined) out.path = p;
-  } else if (api.startsWith('fs.') || api.startsWith('fs/promises.')) {
-    const p = S(a0);
-    if (p !== undefined) out.path = p;
-    const method = api.slice(api.lastIndexOf('.') + 1);
-    const flags = method === 'open' || method === 'openSync' ? S(a1) : S(O(a1)?.get('flags') ?? O(a1)?.get('flag') ?? O(a2)?.get('flags') ?? O(a2)?.get('flag') ?? undefined);
-    if (flags !== undefined) out.flags = flags;
-  } else if (api.endsWith('#listen') || api === 'dgram.Socket#bind') {
-    const l = listenLiterals(args);
-    if (l.port !== undefined) out.port = l.port;
-    if (l.host !== undefined) out.host = l.host;
-  } else if (CONNECT_LIKE.test(api)) {
-    const o = O(a0);
-    const port = N(o ? (o.get('port') ?? undefined) : a0);
-    const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(a1);
-    const path = o ? S(o.get('path') ?? undefined) : undefined;
-    if (port !== undefined) out.port = port;
-    if (host !== undefined) out.host = host;
-    if (path !== undefined) out.path = path;
-    if (!o && port === undefined && S(a0) !== undefined) out.path = S(a0)!;
-  } else if (URL_LIKE.test(api)) {
-    const o = O(a0);
-    if (o) {
-      const port = N(o.get('port') ?? undefined);
-      const host = S(o.get('hostname') ?? o.get('host') ?? undefined);
-      if (port !== undefined) out.port = port;
-      if (host !== undefined) out.host = host;
-    } else if (S(a0) !== undefined) Object.assign(out, urlLiterals(S(a0)!));
-  } else if (api.startsWith('dns.') || api.startsWith('dns/promises.')) {
-    const h = S(a0);
-    if (h !== undefined) out.host = h;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-// ---------------------------------------------------------------- ordering
-
-function cmpLoc(a: Location, b: Location): number {
-  return compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column;
-}
-
-function sortApis(list: ApiUse[]): ApiUse[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.api, b.api));
-}
-
-function sortByLocation<T extends { at: Location }>(list: T[]): T[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at));
-}
-
-function sortLocations(list: Location[]): Location[] {
-  const seen = new Set<string>();
-  return list
-    .filter((l) => {
-      const k = `${l.file}\0${l.line}\0${l.column}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    })
-    .sort(cmpLoc);
-}
-
-function dedupeUncertainties(list: Uncertainty[]): Uncertainty[] {
-  const seen = new Set<string>();
-  return list.filter((u) => {
-    const k = `${u.kind}\0${u.at.file}\0${u.at.line}\0${u.at.column}\0${u.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function sortUncertainties(list: Uncertainty[]): Uncertainty[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.kind, b.kind) || compareStrings(a.message, b.message));
-}
