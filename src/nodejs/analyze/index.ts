@@ -11,7 +11,8 @@ import { builtinModules } from 'node:module';
 import type { ApiUse, Location, Uncertainty } from '../types.js';
 import { uniqueSorted } from '../../util/sort.js';
 import { S, literalsFor, listenLiterals } from './api-literals.js';
-import { dirnameRel, joinRel } from './app-fs.js';
+import { ComputedModuleCandidates } from './computed-candidates.js';
+import { installedPackages } from './installed-packages.js';
 import { entryCandidates, resolveEntry } from './entry-points.js';
 import { memberPath } from './refs.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
@@ -63,9 +64,6 @@ interface PackageSlot {
   entry: CacheEntry;
 }
 
-/** Names that are files in every package seen (skips a stat per entry when listing directories). */
-const NOT_A_DIRECTORY = /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
-
 const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
 
 export async function analyzeNodeApp(input: AnalyzeInput, opts: AnalyzeOptions = {}): Promise<NodeAppAnalysis> {
@@ -76,6 +74,7 @@ class Analysis {
   private readonly limits: AnalyzeLimits;
   private readonly builtins: ReadonlySet<string>;
   private readonly resolver: Resolver;
+  private readonly candidates: ComputedModuleCandidates;
   private readonly cacheSuffix: string;
   private readonly modules = new Map<string, ModuleRecord>();
   private readonly edges = new Map<string, Map<string, Resolved>>();
@@ -97,6 +96,7 @@ class Analysis {
     const list = opts.builtinModules ?? builtinModules;
     this.builtins = new Set(list.map((m) => (m.startsWith('node:') ? m.slice(5) : m)));
     this.resolver = new Resolver(input.fs, this.builtins);
+    this.candidates = new ComputedModuleCandidates(input.fs, this.resolver, this.limits.maxFiles);
     this.cacheSuffix = `${ANALYZER_VERSION}|builtins:${hashList([...this.builtins])}`;
   }
 
@@ -136,7 +136,7 @@ class Analysis {
       const dir = packageDirOf(file);
       if (dir !== undefined) reached.add(await this.packageId(dir));
     }
-    const installed = await this.installedPackages();
+    const installed = await installedPackages(this.input.fs, this.resolver, this.limits.maxPackages);
     const unreached = [...installed].filter((p) => !reached.has(p));
 
     return {
@@ -225,7 +225,7 @@ class Analysis {
         }
         for (const u of rec.facts.uncertainties) {
           if ((u.kind === 'dynamic-require' || u.kind === 'dynamic-import') && u.origin === 'strings') {
-            for (const c of await this.computedCandidates(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
+            for (const c of await this.candidates.forSite(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
           }
         }
         this.depList.set(file, list);
@@ -236,104 +236,6 @@ class Analysis {
     };
     // Workers drain the queue; new files may be enqueued after a worker stopped, so loop.
     while (queue.length > 0) await Promise.all(Array.from({ length: Math.min(8, queue.length) }, () => worker()));
-  }
-
-  // ------------------------------------------------- modules a computed name may load
-
-  private readonly dirFiles = new Map<string, Promise<string[]>>();
-  private readonly visible = new Map<string, Promise<string[]>>();
-
-  /**
-   * What `require(x)`/`import(x)` may load when x is built from the program's own strings: under a
-   * literal directory prefix, the files there; otherwise any package visible from the site and any
-   * file of the site's own package (or of the application). Built-in modules named by strings are
-   * added at link time.
-   */
-  private async computedCandidates(file: string, via: 'require' | 'import', dir: string | undefined): Promise<string[]> {
-    if (dir !== undefined) {
-      if (dir.startsWith('.')) {
-        const base = joinRel(dirnameRel(file), dir);
-        return base === undefined ? [] : this.sourceFilesUnder(base);
-      }
-      // A package's subdirectory: the package as Node's resolution finds it from the site.
-      const pkg = dir.startsWith('@') ? dir.split('/').slice(0, 2).join('/') : dir.split('/')[0]!;
-      const pkgDir = await this.visiblePackageDir(dirnameRel(file), pkg);
-      return pkgDir === undefined ? [] : this.sourceFilesUnder(`${pkgDir}${dir.slice(pkg.length)}`);
-    }
-    const out: string[] = [];
-    for (const name of await this.visiblePackages(dirnameRel(file))) {
-      const t = await this.resolver.resolve(name, file, via);
-      if (t.k === 'file') out.push(t.path);
-    }
-    out.push(...(await this.sourceFilesUnder(packageDirOf(file) ?? '')));
-    return out;
-  }
-
-  /** JavaScript files under a directory (not inside node_modules), bounded by the module limit. */
-  private sourceFilesUnder(dir: string): Promise<string[]> {
-    let p = this.dirFiles.get(dir);
-    if (!p) {
-      p = (async () => {
-        const out: string[] = [];
-        const stack = [dir];
-        while (stack.length > 0 && out.length < this.limits.maxFiles) {
-          const d = stack.pop()!;
-          const names = await this.input.fs.readdir(d);
-          for (const name of (names ?? []).sort()) {
-            if (name === 'node_modules' || name.startsWith('.')) continue;
-            const rel = d === '' ? name : `${d}/${name}`;
-            if (/\.(c|m)?js$/.test(name)) {
-              const real = await this.input.fs.realpath(rel);
-              if (real.ok && (await this.resolver.kind(real.path)) === 'file') out.push(real.path);
-            } else if (!NOT_A_DIRECTORY.test(name) && (await this.resolver.kind(rel)) === 'dir') {
-              const real = await this.input.fs.realpath(rel);
-              if (real.ok) stack.push(real.path);
-            }
-          }
-        }
-        return out;
-      })();
-      this.dirFiles.set(dir, p);
-    }
-    return p;
-  }
-
-  /** The directory Node's resolution finds package `name` in, from `dir`. */
-  private async visiblePackageDir(dir: string, name: string): Promise<string | undefined> {
-    for (let d = dir; ; d = dirnameRel(d)) {
-      if (!d.endsWith('node_modules')) {
-        const candidate = d === '' ? `node_modules/${name}` : `${d}/node_modules/${name}`;
-        if ((await this.resolver.kind(candidate)) === 'dir') {
-          const real = await this.input.fs.realpath(candidate);
-          if (real.ok) return real.path;
-        }
-      }
-      if (d === '') return undefined;
-    }
-  }
-
-  /** Names of the packages Node's resolution can find from a directory (every node_modules above it). */
-  private visiblePackages(dir: string): Promise<string[]> {
-    let p = this.visible.get(dir);
-    if (!p) {
-      p = (async () => {
-        const names = new Set<string>();
-        for (let d = dir; ; d = dirnameRel(d)) {
-          if (!d.endsWith('node_modules') && !d.endsWith('/node_modules')) {
-            const nm = d === '' ? 'node_modules' : `${d}/node_modules`;
-            for (const n of (await this.input.fs.readdir(nm)) ?? []) {
-              if (n.startsWith('.')) continue;
-              if (n.startsWith('@')) for (const m of (await this.input.fs.readdir(`${nm}/${n}`)) ?? []) names.add(`${n}/${m}`);
-              else names.add(n);
-            }
-          }
-          if (d === '') break;
-        }
-        return [...names].sort();
-      })();
-      this.visible.set(dir, p);
-    }
-    return p;
   }
 
   private async load(file: string): Promise<ModuleRecord> {
@@ -424,31 +326,6 @@ class Analysis {
     const pj = await this.resolver.packageJson(dir);
     const name = pj?.name ?? dir.slice(dir.lastIndexOf('node_modules/') + 'node_modules/'.length);
     return `${name}@${pj?.version ?? 'unknown'}`;
-  }
-
-  private async installedPackages(): Promise<Set<string>> {
-    const out = new Set<string>();
-    const visited = new Set<string>();
-    const walk = async (nm: string): Promise<void> => {
-      const names = await this.input.fs.readdir(nm);
-      if (!names) return;
-      for (const name of names) {
-        if (name.startsWith('.')) continue;
-        const dirs = name.startsWith('@') ? ((await this.input.fs.readdir(`${nm}/${name}`)) ?? []).map((n) => `${nm}/${name}/${n}`) : [`${nm}/${name}`];
-        for (const d of dirs) {
-          if (out.size >= this.limits.maxPackages) return;
-          const real = await this.input.fs.realpath(d);
-          if (!real.ok || visited.has(real.path)) continue;
-          visited.add(real.path);
-          if ((await this.resolver.kind(real.path)) !== 'dir') continue;
-          const pj = await this.resolver.packageJson(real.path);
-          if (pj) out.add(`${pj.name ?? d.slice(nm.length + 1)}@${pj.version ?? 'unknown'}`);
-          await walk(`${real.path}/node_modules`);
-        }
-      }
-    };
-    await walk('node_modules');
-    return out;
   }
 
   private startupModules(entries: string[]): Set<string> {

@@ -25,6 +25,10 @@ export const PARSE_CHILD_TIMEOUT_MS = 60_000;
  */
 export const PARSE_CHILD_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
+/** Attempts to start the child again when the system has no process or memory to spare for a moment. */
+export const PARSE_CHILD_SPAWN_RETRIES = 2;
+const PARSE_CHILD_RETRY_WAIT_MS = 200;
+
 export type ChildParseOutcome = { ok: true; program: unknown; hasModuleSyntax: boolean } | { ok: false; message: string; offset: number };
 
 /** The child's code: the parser's native binding, fed from stdin (no file is written). */
@@ -64,16 +68,23 @@ const ProgramJson = z.object({ node: z.unknown(), fixes: z.array(z.array(z.union
 
 export function parseInChild(filename: string, source: string, kind: string, nesting: Nesting): ChildParseOutcome {
   const deep = nesting.depth > 0 ? `nested ${nesting.depth} deep` : 'not measurable before parsing';
+  const input = `${JSON.stringify({ filename, kind })}\n${source}`;
   let r: ReturnType<typeof spawnSync>;
-  try {
-    r = spawnSync(process.execPath, ['--input-type=module', '-e', getChildSource()], {
-      input: `${JSON.stringify({ filename, kind })}\n${source}`,
-      maxBuffer: PARSE_CHILD_MAX_OUTPUT_BYTES,
-      timeout: PARSE_CHILD_TIMEOUT_MS,
-      windowsHide: true,
-    });
-  } catch (err) {
-    return { ok: false, message: `${deep}, and the separate parser process could not be started: ${errorMessage(err)}`, offset: nesting.offset };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      r = spawnSync(process.execPath, ['--input-type=module', '-e', getChildSource()], {
+        input,
+        maxBuffer: PARSE_CHILD_MAX_OUTPUT_BYTES,
+        timeout: PARSE_CHILD_TIMEOUT_MS,
+        windowsHide: true,
+      });
+    } catch (err) {
+      return { ok: false, message: `${deep}, and the separate parser process could not be started: ${errorMessage(err)}`, offset: nesting.offset };
+    }
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (!(code === 'EAGAIN' || code === 'ENOMEM') || attempt >= PARSE_CHILD_SPAWN_RETRIES) break;
+    // A machine out of processes or memory for a moment: wait a little, synchronously (parseJs is).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PARSE_CHILD_RETRY_WAIT_MS);
   }
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
