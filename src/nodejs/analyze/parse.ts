@@ -4,6 +4,8 @@
  * string (the same units as `String#slice`), which `LineIndex` turns into 1-based line/column.
  */
 import { parseSync, visitorKeys as oxcVisitorKeys } from 'oxc-parser';
+import { measureNesting } from './nesting.js';
+import { parseInChild } from './parse-child.js';
 
 /**
  * Fields of oxc's visitor keys that its JavaScript AST (`lang: 'js'`, what `parseJs` asks for)
@@ -63,11 +65,29 @@ export type ParseOutcome =
   | { ok: false; message: string; offset: number };
 
 /**
+ * The parser recurses natively, and input nested deeply enough overflows its stack, which kills
+ * the whole process (a segmentation fault, not an exception). Measured with oxc-parser 0.159 on
+ * an 8 MiB stack (Linux's default for a main thread), the shallowest crash is at a nesting of
+ * 6,625 as nesting.ts measures it (a chain of labels; `class{m(){return` nested 1,875 times
+ * measures 11,251, 29,000 unary operators 29,001). Text measured at most this deep is parsed in
+ * this process: 16 times below the shallowest crash, for the measure's undercount (at most a
+ * factor of two) and a stack down to 1 MiB (below which Node itself does not run). Deeper text,
+ * and text the tokenizer could not classify, is parsed in a child process (parse-child.ts),
+ * whose crash is reported as this file not parsing. Real code stays far below (see
+ * parse.test.ts).
+ */
+export const MAX_IN_PROCESS_NESTING = 400;
+
+/**
  * Parse `source`; on errors, retry once as CommonJS (top-level `return` is legal there and
  * `unambiguous` rejects it) before giving up with the first error's message and offset.
  */
 export function parseJs(filename: string, source: string, kind: SourceKind): ParseOutcome {
-  if (tooDeepForParser(source)) return { ok: false, message: 'nested or chained too deeply for the parser', offset: 0 };
+  const nesting = measureNesting(source);
+  if (nesting.uncertain || nesting.depth > MAX_IN_PROCESS_NESTING) {
+    const r = parseInChild(filename, source, kind, nesting);
+    return r.ok ? { ok: true, program: r.program as AstNode, hasModuleSyntax: r.hasModuleSyntax } : r;
+  }
   const first = tryParse(filename, source, kind);
   if (first.ok || kind === 'commonjs' || kind === 'module') return first;
   const second = tryParse(filename, source, 'commonjs');
@@ -111,87 +131,4 @@ export class LineIndex {
     }
     return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
   }
-}
-
-/**
- * The parser recurses natively and a deep enough input overflows its stack, which kills the whole
- * process (a segfault, not an exception): 12,000 nested `[`, 8,000 chained `if(x)`, 100,000
- * chained `+x` do it. This linear pre-scan bounds what reaches the parser: bracket depth, and the
- * number of opening brackets and of operators between two statement boundaries (`;`, `{`,
- * `}`), skipping strings and comments. Above the bound the file is scanned as text instead.
- * Real code stays far below (deepest seen in bundles: a few hundred).
- */
-export const MAX_NESTING_PROXY = 3000;
-
-export function tooDeepForParser(source: string, limit = MAX_NESTING_PROXY): boolean {
-  const opLimit = limit * 2;
-  let depth = 0;
-  let run = 0;
-  let ops = 0;
-  const n = source.length;
-  for (let i = 0; i < n; i++) {
-    const c = source.charCodeAt(i);
-    switch (c) {
-      case 34: // "
-      case 39: // '
-      case 96: {
-        // ` (template contents are skipped whole, ${…} included: approximate, and cheap)
-        for (i++; i < n; i++) {
-          const d = source.charCodeAt(i);
-          if (d === 92) i++;
-          else if (d === c || (c !== 96 && d === 10)) break;
-        }
-        break;
-      }
-      case 47: {
-        // '/': comments are skipped; a regex or a division counts as an operator.
-        const next = source.charCodeAt(i + 1);
-        if (next === 47) {
-          while (i < n && source.charCodeAt(i) !== 10) i++;
-        } else if (next === 42) {
-          const end = source.indexOf('*/', i + 2);
-          i = end < 0 ? n : end + 1;
-        } else if (++ops > opLimit) return true;
-        break;
-      }
-      case 40: // (
-      case 91: // [
-        if (++depth > limit || ++run > limit) return true;
-        break;
-      case 123: // {
-        if (++depth > limit) return true;
-        run = 0;
-        ops = 0;
-        break;
-      case 41: // )
-      case 93: // ]
-        depth--;
-        break;
-      case 125: // }
-        depth--;
-        run = 0;
-        ops = 0;
-        break;
-      case 59: // ;
-        run = 0;
-        ops = 0;
-        break;
-      case 33: // !
-      case 43: // +
-      case 45: // -
-      case 61: // =
-      case 63: // ?
-      case 126: // ~
-      case 124: // |
-      case 38: // &
-      case 60: // <
-      case 62: // >
-      case 42: // *
-      case 37: // %
-        if (++ops > opLimit) return true;
-        break;
-      default:
-    }
-  }
-  return false;
 }
