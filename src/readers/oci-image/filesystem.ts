@@ -6,6 +6,7 @@
 import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
 import { isDir, isRegular, isSymlink } from './layers.js';
+import { MAX_SYMLINK_HOPS, PATH_MAX, pathBytes } from './linux-limits.js';
 
 /**
  * Apply one layer to the tree below it: hardlinks to lower files take their target's facts, then
@@ -65,10 +66,14 @@ export interface Resolved {
   via: string[];
   /** A `..` climbed above the root and was clamped there. */
   clamped: boolean;
+  /** More than {@link MAX_SYMLINK_HOPS} symlinks on the way (ELOOP): nothing was found. */
   loop: boolean;
+  /** The path, a link target or the path built while following links exceeds PATH_MAX (ENAMETOOLONG): nothing was found. */
+  tooLong: boolean;
 }
 
-const MAX_LINKS = 40;
+/** Path components, in order (`.` and empty components dropped). */
+const components = (p: string): string[] => p.split('/').filter((c) => c !== '' && c !== '.');
 
 export class ImageTree {
   private dirs: Set<string> | undefined;
@@ -93,37 +98,50 @@ export class ImageTree {
     return this.dirs.has(path);
   }
 
-  /** Resolve `path` (absolute, or relative to `cwd`) following every symlink. */
+  /**
+   * Resolve `path` (absolute, or relative to `cwd`) following every symlink, as the kernel does:
+   * iteratively (the components still to walk are a stack, so no target length reaches the call
+   * stack), at most {@link MAX_SYMLINK_HOPS} links, and no path, link target or walked path over
+   * {@link PATH_MAX} bytes. Beyond either bound the result has no file and says why.
+   */
   resolve(path: string, cwd = '/'): Resolved {
     const start = path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
-    const queue = start.split('/').filter((p) => p !== '' && p !== '.');
-    const current: string[] = [];
     const via: string[] = [];
     let clamped = false;
+    const stop = (at: string, why: 'loop' | 'tooLong'): Resolved => ({ path: at, via, clamped, loop: why === 'loop', tooLong: why === 'tooLong' });
+    if (pathBytes(start) > PATH_MAX) return stop(start, 'tooLong');
+    // Components still to walk, the next one last.
+    const pending = components(start).reverse();
+    const current: string[] = [];
+    let currentBytes = 0;
     let hops = 0;
-    while (queue.length > 0) {
-      const comp = queue.shift() as string;
-      if (comp === '.' || comp === '') continue;
+    for (let comp = pending.pop(); comp !== undefined; comp = pending.pop()) {
       if (comp === '..') {
         if (current.length === 0) clamped = true;
-        else current.pop();
+        else currentBytes -= pathBytes(current.pop() as string) + 1;
         continue;
       }
       const candidate = `/${[...current, comp].join('/')}`;
       const f = this.files.get(candidate);
       if (f && isSymlink(f) && f.linkTarget !== undefined) {
-        if (++hops > MAX_LINKS) return { path: candidate, via, clamped, loop: true };
+        if (++hops > MAX_SYMLINK_HOPS) return stop(candidate, 'loop');
+        if (pathBytes(f.linkTarget) > PATH_MAX) return stop(candidate, 'tooLong');
         via.push(candidate);
-        const target = f.linkTarget.split('/').filter((p) => p !== '' && p !== '.');
-        if (f.linkTarget.startsWith('/')) current.length = 0;
-        queue.unshift(...target);
+        if (f.linkTarget.startsWith('/')) {
+          current.length = 0;
+          currentBytes = 0;
+        }
+        const target = components(f.linkTarget);
+        for (let i = target.length - 1; i >= 0; i--) pending.push(target[i] as string);
         continue;
       }
       current.push(comp);
+      currentBytes += pathBytes(comp) + 1;
+      if (currentBytes > PATH_MAX) return stop(candidate, 'tooLong');
     }
     const real = `/${current.join('/')}`;
     const file = this.files.get(real);
-    return { path: real, ...(file ? { file } : {}), via, clamped, loop: false };
+    return { path: real, ...(file ? { file } : {}), via, clamped, loop: false, tooLong: false };
   }
 
   /** Symlinks whose relative target climbs above the image root (resolved clamped, never outside). */

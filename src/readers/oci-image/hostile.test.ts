@@ -99,6 +99,32 @@ describe('hostile entries (diagnostics, never followed outside the root)', () =>
   });
 });
 
+describe('paths longer than Linux allows (diagnostics; the rest of the image is read)', () => {
+  it('a symlink whose target has 400,000 components, and a 5,000-byte entry name', async () => {
+    const longName = `${'n/'.repeat(2500)}file`;
+    const layer = await packTar([
+      { name: 'bin/app', mode: 0o755, content: ELF },
+      { name: 'bin/deep', type: 'symlink', linkname: 'a/'.repeat(400_000) },
+      { name: longName, content: 'x' },
+      { name: 'bin/ok', type: 'symlink', linkname: 'app' },
+    ]);
+    const img = await archive({ layers: [layer], config: { Entrypoint: ['/bin/deep'], Cmd: [] } });
+    const r = await readImage(img.spec);
+    expect([...r.image.files.keys()]).toEqual(['/bin/app', '/bin/ok']);
+    const layerDigest = img.layerDigests[0] as string;
+    const tooLong = r.diagnostics.filter((d) => d.code === 'image-link-target-too-long' || d.code === 'image-path-too-long');
+    expect(tooLong.map((d) => d.code).sort()).toEqual(['image-link-target-too-long', 'image-path-too-long']);
+    for (const d of tooLong) {
+      expect(d.severity).toBe('error');
+      expect(d.message).toContain(`layer ${layerDigest}`);
+      // Named, but cut short: the message stays readable.
+      expect(d.message.length).toBeLessThan(600);
+    }
+    expect(tooLong.find((d) => d.code === 'image-link-target-too-long')?.message).toContain('"bin/deep"');
+    expect(r.diagnostics.map((d) => d.code)).toContain('image-command-not-found');
+  });
+});
+
 describe('limits and broken archives (InputError)', () => {
   const big = Buffer.alloc(3 << 20); // 3 MiB of zeros: a tiny gzip
 

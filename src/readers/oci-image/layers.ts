@@ -17,12 +17,13 @@ import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import type { ImageFile } from '../types.js';
 import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
 import type { ImageLimits } from './types.js';
+import { PATH_MAX, pathBytes } from './linux-limits.js';
 
 /**
  * Version of what {@link scanLayer} records, part of every layer cache key: bump it whenever a
  * layer's analysis changes (new facts, different classification), so old cache entries are unused.
  */
-export const LAYER_ANALYZER_VERSION = 'oci-image-layer/2';
+export const LAYER_ANALYZER_VERSION = 'oci-image-layer/3';
 
 /** st_mode type bits, so one `mode` field tells files, directories and links apart. */
 export const S_IFREG = 0o100000;
@@ -84,6 +85,14 @@ function shebang(head: Buffer): { interpreter: string; args: string[] } | undefi
   const interpreter = words[0];
   if (!interpreter) return undefined;
   return { interpreter, args: words.slice(1) };
+}
+
+/** Names in messages are cut short: a hostile name may be megabytes long. */
+const SHOWN_NAME_CHARS = 200;
+
+/** A member name for a message: quoted, and cut to {@link SHOWN_NAME_CHARS} characters. */
+export function shownName(name: string): string {
+  return name.length <= SHOWN_NAME_CHARS ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, SHOWN_NAME_CHARS))}…`;
 }
 
 const isElf = (b: Buffer): boolean => b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
@@ -310,6 +319,14 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
     entries++;
     if (++ctx.totals.entries > limits.maxEntries) {
       throw new InputError(`layer ${plan.digest}: more than ${limits.maxEntries} entries (at ${h.name})`, h.name);
+    }
+    if (pathBytes(h.name) > PATH_MAX) {
+      diag('image-path-too-long', 'error', `entry ${shownName(h.name)} is ${pathBytes(h.name)} bytes long, over Linux's PATH_MAX of ${PATH_MAX}, and was ignored`);
+      return undefined;
+    }
+    if ((h.type === 'symlink' || h.type === 'hardlink') && pathBytes(h.linkName) > PATH_MAX) {
+      diag('image-link-target-too-long', 'error', `${h.type} ${shownName(h.name)} → a target of ${pathBytes(h.linkName)} bytes, over Linux's PATH_MAX of ${PATH_MAX}; the link was ignored`);
+      return undefined;
     }
     const ep = entryPath(h.name);
     if (!ep.ok) {
