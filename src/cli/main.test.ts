@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,30 @@ describe('charter CLI', () => {
     expect(io.err).toMatch(/truncated\.tar/);
     const charter = JSON.parse(io.out) as { containers: { name: string }[] };
     expect(charter.containers.map((c) => c.name)).toEqual(['web']);
+  });
+
+  it.each(['scan', 'profile'])('%s: image targets that cannot be read are bad input (exit 2, a plain message, never an internal error)', async (command) => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    mkdirSync(join(dir, 'layout'));
+    writeFileSync(join(dir, 'file.tar'), 'x');
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const cases: [string, RegExp][] = [
+      [`oci-archive:${join(dir, 'missing.tar')}`, /cannot read the image archive .*missing\.tar: no such file or directory/],
+      [`docker-archive:${join(dir, 'layout')}`, /is a directory, not an image archive/],
+      [`oci:${join(dir, 'file.tar')}`, /is a file, not an OCI layout directory/],
+      [`oci-archive:${fifo}`, /is a FIFO, not an image archive/],
+      [`oci:${join(dir, 'missing')}`, /cannot read the OCI layout directory/],
+      ['podman:-x', /"-x" is not an image reference/],
+      ['podman:--output=/tmp/x', /is not an image reference/],
+    ];
+    for (const [target, message] of cases) {
+      const io = capture();
+      const args = command === 'scan' ? ['scan', target, '--offline', '--db', join(dir, 'no.db')] : ['profile', target];
+      expect({ target, code: await main(args, io) }).toEqual({ target, code: 2 });
+      expect(io.err).toMatch(message);
+      expect(io.err).not.toMatch(/internal error|ENOENT|EISDIR/);
+    }
   });
 
   it('usage errors exit 2 and --help exits 0', async () => {
