@@ -239,6 +239,36 @@ describe('limits and broken archives (InputError)', () => {
     await expectInputError(readImage(img.spec), /blobs\/sha256\/[0-9a-f]{64} has sha256 sha256:[0-9a-f]{64}, not its digest/);
   });
 
+  describe('config diff_ids that do not match the layers (an integrity failure: the image is refused)', () => {
+    const configWith = (diffIds: string[]): string =>
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } });
+
+    it.each([true, false])('a layer that unpacks to another diff_id (gzip: %s) names the config member, pointer and layer', async (gzip) => {
+      const first = await packTar([{ name: 'a', content: 'first' }]);
+      const second = await packTar([{ name: 'b', content: 'second' }]);
+      // The second diff_id claims other content than the second layer has (a swapped layer).
+      const claimed = digestOf(await packTar([{ name: 'b', content: 'benign' }]));
+      const configText = configWith([digestOf(first), claimed]);
+      const img = await archive({ layers: [first, second], gzip, tamper: { configText } });
+      const err = await expectInputError(readImage(img.spec), /not the diff_id sha256:[0-9a-f]{64} of blobs\/sha256\/[0-9a-f]{64} \/rootfs\/diff_ids\/1: the layer or the config was altered/);
+      expect(err.message).toContain(`layer ${img.layerDigests[1] ?? ''}`);
+      expect(err.message).toContain(claimed);
+      expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
+    });
+
+    it.each([
+      ['fewer', 1],
+      ['more', 3],
+    ])('%s diff_ids than layers', async (_, count) => {
+      const layers = [await packTar([{ name: 'a', content: 'a' }]), await packTar([{ name: 'b', content: 'b' }])];
+      const ids = [...layers, ...layers].slice(0, count).map((l) => digestOf(l));
+      const configText = configWith(ids);
+      const img = await archive({ layers, gzip: true, tamper: { configText } });
+      const err = await expectInputError(readImage(img.spec), new RegExp(`lists ${count} diff_ids at /rootfs/diff_ids for 2 layers`));
+      expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
+    });
+  });
+
   it('a truncated outer archive names the byte offset', async () => {
     const layer = await packTar([{ name: 'a', content: Buffer.alloc(20_000, 1) }]);
     const img = await archive({ layers: [layer] });

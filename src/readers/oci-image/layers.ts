@@ -42,8 +42,10 @@ export interface LayerPlan {
   mediaType: string;
   /** Expected sha256 of the member's bytes, when known. */
   expectDigest?: string;
-  /** Expected sha256 of the uncompressed tar (checked when it costs nothing extra or nothing else checks). */
+  /** Expected sha256 of the uncompressed tar (the config's diff_id), always checked. */
   expectDiffId?: string;
+  /** Where the diff_id comes from (config member, index in `/rootfs/diff_ids`), for messages. */
+  diffIdAt?: { member: string; index: number };
 }
 
 export interface ScanContext {
@@ -420,7 +422,9 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   // Settled later; until then a rejection must not count as unhandled.
   offloaded?.catch(() => undefined);
   const rawHash = offloaded ? undefined : createHash('sha256');
-  const tarHash = gzip && plan.expectDigest === undefined && plan.expectDiffId ? createHash('sha256') : undefined;
+  // The diff_id of a compressed layer is checked too: the blob digest proves the manifest's
+  // layer, the diff_id proves the config's (the image ID's) claim about what it unpacks to.
+  const tarHash = gzip && plan.expectDiffId ? createHash('sha256') : undefined;
   const push = (chunk: Buffer): void => {
     bytes += chunk.length;
     ctx.totals.bytes += chunk.length;
@@ -481,7 +485,12 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   if (plan.expectDiffId) {
     const diff = gzip ? (tarHash ? `sha256:${tarHash.digest('hex')}` : undefined) : got;
     if (diff !== undefined && diff !== plan.expectDiffId) {
-      throw new InputError(`layer ${plan.digest}: uncompressed sha256 is ${diff}, not the diff_id ${plan.expectDiffId}`, ctx.display);
+      const at = plan.diffIdAt;
+      const where = at ? `${at.member} /rootfs/diff_ids/${at.index}` : 'the config';
+      throw new InputError(
+        `layer ${plan.digest}: uncompressed sha256 is ${diff}, not the diff_id ${plan.expectDiffId} of ${where}: the layer or the config was altered`,
+        at?.member ?? ctx.display,
+      );
     }
   }
   return {

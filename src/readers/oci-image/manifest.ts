@@ -53,10 +53,18 @@ function pick(manifests: Descriptor[]): Descriptor {
   return manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? first;
 }
 
+/**
+ * The config's `rootfs.diff_ids`, one per layer. The config's digest (the image ID) commits to
+ * them, so a count that does not match the layers is refused like any other integrity failure
+ * (each layer's own diff_id is checked while the layer is read, see scanLayer).
+ */
 function diffIds(config: ImageConfig, layerCount: number, member: string, display: string): string[] {
   const ids = config.rootfs.diff_ids;
   if (ids.length !== layerCount) {
-    throw new InputError(`${display}: ${member} lists ${ids.length} diff_ids for ${layerCount} layers`, member);
+    throw new InputError(
+      `${display}: ${member} lists ${ids.length} diff_ids at /rootfs/diff_ids for ${layerCount} layers: the config does not describe these layers`,
+      member,
+    );
   }
   return ids;
 }
@@ -88,6 +96,7 @@ export async function loadOciLayout(source: BlobSource, limits: ImageLimits): Pr
       expectDigest: l.digest,
       diffId: ids[i] as string,
       expectDiffId: ids[i] as string,
+      diffIdAt: { member: cMember, index: i },
       size: l.size,
     })),
   };
@@ -130,6 +139,7 @@ export async function loadDockerArchive(source: BlobSource, limits: ImageLimits)
       ...(expect ? { expectDigest: expect } : {}),
       diffId,
       expectDiffId: diffId,
+      diffIdAt: { member: entry.Config, index: i },
       size,
     });
   }
