@@ -121,6 +121,10 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     const stores: Promise<void>[] = [];
     const totals = { bytes: 0, entries: 0 };
     const total = loaded.layers.reduce((n, l) => n + l.size, 0);
+    // The layer blobs together may not be larger than what the image may unpack to.
+    if (total > limits.maxTotalBytes) {
+      throw new InputError(`${spec}: the layer blobs total ${total} bytes, over the limit of ${limits.maxTotalBytes}`, spec);
+    }
     let done = 0;
     opts.onProgress?.(0, total);
     const progress = (n: number): void => {

@@ -311,6 +311,10 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   }
   const size = await source.size(plan.member);
   if (size === undefined) throw new InputError(`layer ${plan.digest}: blob ${plan.member} is missing`, ctx.display);
+  // A blob larger than what one layer may unpack to is refused before a byte of it is read.
+  if (size > limits.maxLayerBytes) {
+    throw new InputError(`layer ${plan.digest}: blob ${plan.member} is ${size} bytes, over the per-layer limit of ${limits.maxLayerBytes}`, ctx.display);
+  }
   const magic = await source.head(plan.member, 4);
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
   if (magic[0] === 0x28 && magic[1] === 0xb5 && magic[2] === 0x2f && magic[3] === 0xfd) {
@@ -428,6 +432,12 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   const push = (chunk: Buffer): void => {
     bytes += chunk.length;
     ctx.totals.bytes += chunk.length;
+    if (bytes > limits.maxLayerBytes) {
+      throw new InputError(
+        `layer ${plan.digest}: uncompressed size exceeds the per-layer limit of ${limits.maxLayerBytes} bytes (at entry ${walker.currentName ?? 'header'})`,
+        walker.currentName ?? ctx.display,
+      );
+    }
     if (ctx.totals.bytes > limits.maxTotalBytes) {
       throw new InputError(
         `layer ${plan.digest}: uncompressed size exceeds the limit of ${limits.maxTotalBytes} bytes (at entry ${walker.currentName ?? 'header'})`,

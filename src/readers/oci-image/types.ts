@@ -6,8 +6,10 @@ import type { Component, Ecosystem, OsRelease } from '../../inventory/types.js';
 import type { ImageFileIndex, ReaderResult } from '../types.js';
 
 export interface ImageLimits {
-  /** Total uncompressed bytes of all layer tars. */
+  /** Total uncompressed bytes of all layer tars (and total size of the layer blobs, checked before reading). */
   maxTotalBytes: number;
+  /** Uncompressed bytes of one layer tar (and size of one layer blob): a gzip bomb in one layer stops here. */
+  maxLayerBytes: number;
   /** Largest single file that is hashed (executables, package databases). */
   maxFileBytes: number;
   /** Tar entries over all layers. */
@@ -24,7 +26,11 @@ export interface ImageLimits {
 }
 
 export const DEFAULT_LIMITS: ImageLimits = {
+  // Far above real images (the largest common ones unpack to a few GiB), yet bounded: 16 GiB of
+  // inflate and hashing is about a minute of CPU, the longest a hostile image can make a read take.
   maxTotalBytes: 16 * 1024 ** 3,
+  // Half the image: one layer alone cannot use the whole budget before the others are seen.
+  maxLayerBytes: 8 * 1024 ** 3,
   maxFileBytes: 1024 ** 3,
   maxEntries: 1_000_000,
   maxPaxHeaderBytes: 1024 ** 2,
