@@ -5,7 +5,7 @@
  */
 import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
-import { isDir, isRegular, isSymlink } from './layers.js';
+import { isDir, isRegular, isSymlink } from './file-mode.js';
 import { MAX_SYMLINK_HOPS, PATH_MAX, pathBytes } from './linux-limits.js';
 
 /**
