@@ -107,6 +107,16 @@ export class DirectorySource implements BlobSource {
   }
 }
 
+/**
+ * Most members an outer archive may have. An image archive holds a few files per layer (legacy
+ * docker-archive: a directory, its json, VERSION and layer.tar) and a few per platform; 500 layers
+ * of 20 platforms stay far below. Indexing reads one header per member, so this bounds its time.
+ */
+export const MAX_ARCHIVE_MEMBERS = 50_000;
+
+/** Pax and GNU long-name bodies read while indexing, over the whole outer archive (each is also capped). */
+export const MAX_ARCHIVE_META_BYTES = 64 * 1024 ** 2;
+
 interface Member {
   offset: number;
   size: number;
@@ -134,6 +144,11 @@ export class ArchiveSource implements BlobSource {
       let longName: string | undefined;
       let longLink: string | undefined;
       let zeros = 0;
+      let metaBytes = 0;
+      // Headers are counted, not names: a name repeated a million times costs a million reads.
+      let entries = 0;
+      let metas = 0;
+      const maxMembers = Math.min(limits.maxEntries, MAX_ARCHIVE_MEMBERS);
       for (;;) {
         if (pos >= fileSize) break; // no end marker: tolerated, as tar does
         const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
@@ -160,6 +175,12 @@ export class ArchiveSource implements BlobSource {
         }
         pos = bodyAt + Math.ceil(h.size / BLOCK) * BLOCK;
         if (meta) {
+          // A member has at most a few (pax, long name, long link name): more is padding the time.
+          if (++metas > 3 * maxMembers) throw new InputError(`archive has more than ${3 * maxMembers} extended headers`, display);
+          metaBytes += h.size;
+          if (metaBytes > MAX_ARCHIVE_META_BYTES) {
+            throw new InputError(`archive headers exceed ${MAX_ARCHIVE_META_BYTES} bytes in all (at byte ${h.offset})`, display);
+          }
           const body = Buffer.alloc(h.size);
           await fh.read(body, 0, h.size, bodyAt);
           try {
@@ -187,8 +208,8 @@ export class ArchiveSource implements BlobSource {
         longName = undefined;
         longLink = undefined;
         name = normaliseMember(name);
-        if (members.size >= limits.maxEntries) {
-          throw new InputError(`archive has more than ${limits.maxEntries} members`, display);
+        if (++entries > maxMembers) {
+          throw new InputError(`archive has more than ${maxMembers} members`, display);
         }
         if (h.type === 'file') members.set(name, { offset: bodyAt, size });
         else if (h.type === 'symlink' || h.type === 'hardlink') {

@@ -92,7 +92,7 @@ export async function readImageAppFiles(spec: string, root: string, opts: AppFil
   try {
     const loaded = opened.layout === 'oci' ? await loadOciLayout(opened.source, limits) : await loadDockerArchive(opened.source, limits);
     const tree = new Map<string, ImageFile>();
-    const totals = { bytes: 0, entries: 0 };
+    const totals = { bytes: 0, entries: 0, pathChars: 0 };
     for (const layer of loaded.layers) {
       const analysis = await scanLayer(opened.source, layer, { display: spec, limits, totals, hasher, progress: () => undefined, analyzers: [collector] });
       // A hardlink to a lower file shares its contents (same inode).

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLayerCache } from '../../cache/layer-cache.js';
 import { InputError, UserError } from '../../errors.js';
 import { readImage as readImageCached } from './index.js';
 import type { ImageLimits, ImageReadResult, ReadImageOptions } from './types.js';
@@ -149,6 +150,19 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
       readImage(img.spec, { limits: { maxLayerBytes: 1 << 20, maxTotalBytes: 64 << 20 } }),
       /uncompressed size exceeds the per-layer limit of 1048576 bytes \(at entry zeros\)/,
     );
+  });
+
+  it('long names by the thousand stop at maxPathChars (memory), cached or not', async () => {
+    const layer = await packTar(Array.from({ length: 200 }, (_, i) => ({ name: `d/${'n'.repeat(4000)}${i}`, content: '' })));
+    const img = await archive({ layers: [layer] });
+    await expectInputError(readImage(img.spec, { limits: { maxPathChars: 100_000 } }), /the image's paths and link targets exceed 100000 characters/);
+    // Cached layers count too: the layer alone fits, twice (both from the cache) it does not.
+    const cache = new MemoryLayerCache();
+    const limits = { maxPathChars: 1_000_000 };
+    await readImageCached(img.spec, { cache, limits });
+    const twice = await archive({ layers: [layer, layer] });
+    await expectInputError(readImageCached(twice.spec, { cache, limits }), /the image's paths and link targets exceed 1000000 characters/);
+    expect(cache.hits).toBe(2);
   });
 
   it('layer blobs larger than the limits are refused before they are read', async () => {

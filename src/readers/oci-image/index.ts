@@ -20,7 +20,7 @@ import { compareStrings } from '../../util/sort.js';
 import { ImageTree, applyLayer } from './filesystem.js';
 import { buildFragment } from './fragment.js';
 import { stackInventory, type LayerAnalyses } from './inventory.js';
-import { LAYER_ANALYZER_VERSION, scanLayer } from './layers.js';
+import { LAYER_ANALYZER_VERSION, layerPathChars, scanLayer, type ImageTotals } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
 import type { ImageConfig } from './schema.js';
 import {
@@ -119,7 +119,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     const shebangArgs = new Map<string, string[]>();
     const layerAnalyses: LayerAnalyses[] = [];
     const stores: Promise<void>[] = [];
-    const totals = { bytes: 0, entries: 0 };
+    const totals: ImageTotals = { bytes: 0, entries: 0, pathChars: 0 };
     const total = loaded.layers.reduce((n, l) => n + l.size, 0);
     // The layer blobs together may not be larger than what the image may unpack to.
     if (total > limits.maxTotalBytes) {
@@ -138,6 +138,10 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
         // The limits hold over all layers, cached or not.
         totals.entries += hit.entries;
         totals.bytes += hit.bytes;
+        totals.pathChars += layerPathChars(hit);
+        if (totals.pathChars > limits.maxPathChars) {
+          throw new InputError(`layer ${layer.digest}: the image's paths and link targets exceed ${limits.maxPathChars} characters`, spec);
+        }
         if (totals.entries > limits.maxEntries) {
           throw new InputError(`layer ${layer.digest}: more than ${limits.maxEntries} entries`, spec);
         }

@@ -36,12 +36,30 @@ export function shownName(name: string): string {
   return name.length <= SHOWN_NAME_CHARS ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, SHOWN_NAME_CHARS))}…`;
 }
 
+/** Characters a file keeps in memory: its path and link target. */
+const fileChars = (f: ImageFile): number => f.path.length + (f.linkTarget?.length ?? 0);
+
+/**
+ * Characters of the paths and link targets a layer's analysis keeps: what `maxPathChars` bounds.
+ * The same sum whether the analysis was just read or comes from the cache.
+ */
+export function layerPathChars(a: Pick<LayerAnalysis, 'files' | 'whiteouts' | 'opaque' | 'lowerLinks'>): number {
+  let n = 0;
+  for (const f of a.files) n += fileChars(f);
+  for (const w of a.whiteouts) n += w.length;
+  for (const o of a.opaque) n += o.length;
+  for (const [, target] of a.lowerLinks) n += target.length;
+  return n;
+}
+
 export interface LayerEntriesContext {
   /** The layer's digest: every file's `layer`, and the prefix of every message. */
   layer: string;
+  /** What the user named (`oci-archive:img.tar`), for messages. */
+  display: string;
   limits: ImageLimits;
-  /** Entries over all layers so far (the limit holds for the whole image). */
-  totals: { entries: number };
+  /** Entries and path characters over all layers so far (the limits hold for the whole image). */
+  totals: { entries: number; pathChars: number };
   analyzers: readonly FileAnalyzer[];
 }
 
@@ -132,11 +150,32 @@ export class LayerEntries {
 
   /** `.wh.<name>` removes a lower path; `.wh..wh..opq` hides everything below its directory. */
   private whiteout(dir: string, base: string): void {
-    if (base === '.wh..wh..opq') this.opaque.push(dir);
-    else this.whiteouts.push(`${dir === '/' ? '' : dir}/${base.slice(4)}`);
+    if (base === '.wh..wh..opq') {
+      this.keep(dir.length);
+      this.opaque.push(dir);
+    } else {
+      const removed = `${dir === '/' ? '' : dir}/${base.slice(4)}`;
+      this.keep(removed.length);
+      this.whiteouts.push(removed);
+    }
+  }
+
+  /**
+   * Count characters kept for the image (or freed, when negative), in step with
+   * {@link layerPathChars}; beyond `maxPathChars` the image is refused before memory runs out.
+   */
+  private keep(chars: number): void {
+    const { limits, totals } = this.ctx;
+    totals.pathChars += chars;
+    if (totals.pathChars > limits.maxPathChars) {
+      throw new InputError(`layer ${this.ctx.layer}: the image's paths and link targets exceed ${limits.maxPathChars} characters`, this.ctx.display);
+    }
   }
 
   private add(path: string, file: ImageFile): void {
+    const link = this.lowerLinks.get(path);
+    const replaced = this.added.get(path);
+    this.keep(fileChars(file) - (replaced ? fileChars(replaced) : 0) - (link?.length ?? 0));
     this.lowerLinks.delete(path);
     this.analyzers.replaced(path);
     this.added.set(path, file);
@@ -156,6 +195,7 @@ export class LayerEntries {
     const below = viaLower ?? (t ? undefined : target.path);
     if (below !== undefined) {
       this.add(path, hardlinkPlaceholder(file));
+      this.keep(below.length);
       this.lowerLinks.set(path, below);
       return;
     }

@@ -16,11 +16,20 @@ export interface LayerPlan {
   diffIdAt?: { member: string; index: number };
 }
 
+/** What all layers read so far add up to; the image's limits hold for these sums. */
+export interface ImageTotals {
+  /** Uncompressed tar bytes. */
+  bytes: number;
+  entries: number;
+  /** Characters of the paths and link targets kept (see {@link layerPathChars}). */
+  pathChars: number;
+}
+
 export interface ScanContext {
   display: string;
   limits: ImageLimits;
   /** Running totals over all layers (the limits hold for the whole image). */
-  totals: { bytes: number; entries: number };
+  totals: ImageTotals;
   progress(bytes: number): void;
   /** Hashes large blobs on another thread; absent: hash inline. */
   hasher?: RangeHasher;

@@ -18,8 +18,8 @@ import type { LayerPlan, ScanContext } from './layer-plan.js';
 import { openLayerBlob, streamLayer } from './layer-stream.js';
 
 export { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, hardlinkPlaceholder, isDir, isRegular, isSymlink } from './file-mode.js';
-export { entryPath, shownName, type EntryPath } from './layer-entries.js';
-export type { LayerPlan, ScanContext } from './layer-plan.js';
+export { entryPath, layerPathChars, shownName, type EntryPath } from './layer-entries.js';
+export type { ImageTotals, LayerPlan, ScanContext } from './layer-plan.js';
 
 /**
  * Version of what {@link scanLayer} records, part of every layer cache key: bump it whenever a
@@ -29,7 +29,7 @@ export const LAYER_ANALYZER_VERSION = 'oci-image-layer/3';
 
 /** Read one layer blob and record what it changes; the blob's digest (and diff_id) are verified. */
 export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerAnalysis> {
-  const entries = new LayerEntries({ layer: plan.digest, limits: ctx.limits, totals: ctx.totals, analyzers: ctx.analyzers });
+  const entries = new LayerEntries({ layer: plan.digest, display: ctx.display, limits: ctx.limits, totals: ctx.totals, analyzers: ctx.analyzers });
   const blob = await openLayerBlob(source, plan, ctx);
   const walker = new TarWalker({ entry: entries.entry }, { maxMetaBytes: ctx.limits.maxPaxHeaderBytes });
   const bytes = await streamLayer(source, plan, ctx, blob, walker);

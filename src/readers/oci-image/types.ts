@@ -14,6 +14,8 @@ export interface ImageLimits {
   maxFileBytes: number;
   /** Tar entries over all layers. */
   maxEntries: number;
+  /** Characters of all the paths and link targets kept for the image (its file index in memory). */
+  maxPathChars: number;
   /** Largest pax extended header or GNU long name. */
   maxPaxHeaderBytes: number;
   /** Largest JSON document (index, manifest, config). */
@@ -33,6 +35,9 @@ export const DEFAULT_LIMITS: ImageLimits = {
   maxLayerBytes: 8 * 1024 ** 3,
   maxFileBytes: 1024 ** 3,
   maxEntries: 1_000_000,
+  // A million entries of PATH_MAX names would be 4 GB of strings; real images average well under
+  // 100 characters a path, so 1M of them fit in a quarter of this.
+  maxPathChars: 256 * 1024 ** 2,
   maxPaxHeaderBytes: 1024 ** 2,
   maxJsonBytes: 16 * 1024 ** 2,
   // Official Node.js executables (~100 MB) are read whole by the node-binary analyzer.
