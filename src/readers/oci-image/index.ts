@@ -15,9 +15,9 @@ import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
 import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
-import { emptyResult, type ImageFile } from '../types.js';
+import { emptyResult } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
-import { ImageTree, applyLayer } from './filesystem.js';
+import { ImageTree, LayerStack } from './filesystem.js';
 import { buildFragment } from './fragment.js';
 import { stackInventory, type LayerAnalyses } from './inventory.js';
 import { LAYER_ANALYZER_VERSION, layerPathChars, scanLayer, type ImageTotals } from './layers.js';
@@ -115,7 +115,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     const loaded = opened.layout === 'oci' ? await loadOciLayout(source, limits) : await loadDockerArchive(source, limits);
     const ref = loaded.ref ?? (parsed.transport === 'podman' ? parsed.target : spec);
     const diagnostics: Diagnostic[] = [];
-    const tree = new Map<string, ImageFile>();
+    const stack = new LayerStack();
     const shebangArgs = new Map<string, string[]>();
     const layerAnalyses: LayerAnalyses[] = [];
     const stores: Promise<void>[] = [];
@@ -174,7 +174,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
         const analysis = await (running[i] as Promise<LayerAnalysis>);
         launch(i + LAYER_CONCURRENCY);
         for (const d of analysis.diagnostics) diagnostics.push({ ...d, file: spec });
-        for (const d of applyLayer(tree, analysis)) diagnostics.push({ ...d, file: spec });
+        for (const d of stack.apply(analysis)) diagnostics.push({ ...d, file: spec });
         for (const [k, v] of analysis.shebangArgs) shebangArgs.set(k, v);
         layerAnalyses.push({ layer: analysis.layer, analyses: analysis.analyses });
       }
@@ -185,7 +185,7 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     }
     await Promise.all(stores);
 
-    const files = new Map([...tree.entries()].sort((a, b) => compareStrings(a[0], b[0])));
+    const files = new Map([...stack.files().entries()].sort((a, b) => compareStrings(a[0], b[0])));
     const imageTree = new ImageTree(files);
     const inventory = stackInventory(layerAnalyses, imageTree);
     const packages: ImagePackage[] = inventory.components.map((c) => ({
