@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type Io } from './main.js';
+import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
 import { VERSION } from '../version.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -111,6 +112,24 @@ describe('charter CLI', () => {
       expect(io.err).toMatch(message);
       expect(io.err).not.toMatch(/internal error|ENOENT|EISDIR/);
     }
+  });
+
+  it('an image with a symlink target of 400,000 components: scan and profile finish, the link is a diagnostic (was exit 3)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    const layer = await packTar([
+      { name: 'bin/app', mode: 0o755, content: Buffer.concat([Buffer.from('\x7fELF'), Buffer.alloc(60)]) },
+      { name: 'bin/deep', type: 'symlink', linkname: 'a/'.repeat(400_000) },
+    ]);
+    const file = join(dir, 'deep.tar');
+    await writeOciArchive(file, { layers: [layer], config: { Entrypoint: ['/bin/deep'] } });
+    const scan = capture();
+    const code = await main(['scan', `oci-archive:${file}`, '--format', 'json', '--offline', '--no-cache', '--db', join(dir, 'no.db')], scan);
+    expect([0, 1]).toContain(code);
+    expect(scan.err).toMatch(/image-link-target-too-long/);
+    const profile = capture();
+    expect(await main(['profile', `oci-archive:${file}`, '--no-cache'], profile)).toBe(2);
+    expect(profile.err).toMatch(/bin\/deep" → a target of 800000 bytes, over Linux's PATH_MAX of 4096/);
+    expect((JSON.parse(profile.out) as { containers: unknown[] }).containers).toHaveLength(1);
   });
 
   it('usage errors exit 2 and --help exits 0', async () => {

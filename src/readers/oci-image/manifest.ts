@@ -32,7 +32,7 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 /**
  * Most layers an image may have. Runtimes stack layers with overlayfs, which mounts at most a
  * few hundred lower directories (Docker's overlay2 stops at 128), so no image that runs has more;
- * the bound also caps the per-layer work of stacking (each whiteout layer walks the tree).
+ * the bound also caps the per-layer costs (a file open, a cache lookup, a stacking step each).
  */
 export const MAX_IMAGE_LAYERS = 500;
 
