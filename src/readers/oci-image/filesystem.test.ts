@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LayerAnalysis } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
-import { ImageTree, LayerStack } from './filesystem.js';
+import { ImageTree, LayerStack, lookupCommand } from './filesystem.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './file-mode.js';
-import { MAX_SYMLINK_HOPS, PATH_MAX } from './linux-limits.js';
+import { MAX_ARG_STRLEN, MAX_SYMLINK_HOPS, PATH_MAX } from './linux-limits.js';
 
 const file = (path: string): [string, ImageFile] => [path, { path, mode: S_IFREG | 0o755, size: 1, executable: 'elf', setuid: false, setgid: false, layer: 'sha256:l' }];
 const link = (path: string, linkTarget: string): [string, ImageFile] => [
@@ -156,5 +156,14 @@ describe('LayerStack', () => {
     expect(files.has('/usr/lib/p7/f7')).toBe(false);
     expect(files.has('/usr/lib/p7/f8007')).toBe(false);
     expect(files.has('/usr/lib/p8/f8008')).toBe(true);
+  });
+});
+
+describe('lookupCommand', () => {
+  it('searches no more of PATH than execve could pass (MAX_ARG_STRLEN)', () => {
+    const tree = new ImageTree(new Map([file('/near/app'), file('/far/app')]));
+    const filler = '/x:'.repeat(MAX_ARG_STRLEN / 3);
+    expect(lookupCommand(tree, 'app', `/near:${filler}`, '/')?.path).toBe('/near/app');
+    expect(lookupCommand(tree, 'app', `${filler}:/far`, '/')).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@
 import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
 import type { ImageFile } from '../types.js';
 import { isDir, isRegular, isSymlink } from './file-mode.js';
-import { MAX_SYMLINK_HOPS, PATH_MAX, pathBytes } from './linux-limits.js';
+import { MAX_ARG_STRLEN, MAX_SYMLINK_HOPS, PATH_MAX, pathBytes } from './linux-limits.js';
 
 /** A file in the stack, with the position of the layer that set it (0 = the lowest). */
 interface Stacked {
@@ -204,7 +204,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 export function lookupCommand(tree: ImageTree, command: string, pathVar: string, cwd: string): Resolved | undefined {
   if (command.includes('/')) return tree.executable(command, cwd);
   let fallback: Resolved | undefined;
-  for (const dir of pathVar.split(':')) {
+  // A `PATH=…` longer than MAX_ARG_STRLEN cannot reach a process (execve fails with E2BIG), so
+  // no more of it is searched; each directory is looked up once.
+  const dirs = new Set(pathVar.slice(0, MAX_ARG_STRLEN).split(':'));
+  for (const dir of dirs) {
     if (dir === '') continue;
     const r = tree.executable(`${dir}/${command}`, cwd);
     if (!r?.file) continue;

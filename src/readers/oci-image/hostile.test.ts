@@ -165,6 +165,19 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
     expect(cache.hits).toBe(2);
   });
 
+  it('a problem repeated by the thousand is told 100 times and counted (per layer and per image)', async () => {
+    const layer = await packTar(Array.from({ length: 300 }, (_, i) => ({ name: `a/../../x${i}`, content: '' })));
+    const ports = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`${70_000 + i}/tcp`, {}]));
+    const img = await archive({ layers: [layer], config: { ExposedPorts: ports } });
+    const r = await readImage(img.spec);
+    const count = (code: string): number => r.diagnostics.filter((d) => d.code === code).length;
+    expect(count('image-entry-escapes')).toBe(100);
+    expect(count('image-bad-port')).toBe(100);
+    const capped = r.diagnostics.filter((d) => d.code === 'image-diagnostics-capped').map((d) => d.message);
+    expect(capped).toEqual(expect.arrayContaining([expect.stringMatching(/200 more image-entry-escapes diagnostics are not shown/), '150 more image-bad-port diagnostics are not shown']));
+    expect(capped.find((m) => m.includes('image-entry-escapes'))).toContain(`layer ${img.layerDigests[0] ?? ''}`);
+  });
+
   it('layer blobs larger than the limits are refused before they are read', async () => {
     const layer = await packTar([{ name: 'a', content: randomBytes(64 << 10) }]);
     const img = await archive({ layers: [layer, layer] });

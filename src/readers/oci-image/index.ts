@@ -17,6 +17,7 @@ import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/i
 import type { Diagnostic } from '../../profile/model.js';
 import { emptyResult } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
+import { CAPPED_CODE, DiagnosticCap, cappedMessage } from './diagnostic-cap.js';
 import { ImageTree, LayerStack } from './filesystem.js';
 import { buildFragment } from './fragment.js';
 import { stackInventory, type LayerAnalyses } from './inventory.js';
@@ -224,7 +225,10 @@ export async function readImage(spec: string, opts: ReadImageOptions = {}): Prom
     fragment.files = files;
     const result = emptyResult();
     result.containers.push(fragment);
-    result.diagnostics.push(...diagnostics);
+    // One image, however hostile, tells each problem a hundred times at most (and how many more).
+    const capped = new DiagnosticCap<Diagnostic>((code, dropped) => ({ code: CAPPED_CODE, severity: 'info', message: cappedMessage(code, dropped), file: spec }));
+    for (const d of diagnostics) capped.add(d);
+    result.diagnostics = capped.result();
     return { ...result, image: facts };
   } finally {
     await hasher.close();

@@ -9,6 +9,7 @@ import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import type { BodySink, TarHeader } from '../../io/image-sources/index.js';
 import type { ImageFile } from '../types.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, hardlinkPlaceholder, isRegular } from './file-mode.js';
+import { CAPPED_CODE, DiagnosticCap, cappedMessage } from './diagnostic-cap.js';
 import { FileSink, emptyScan } from './file-sink.js';
 import { LayerAnalyzers } from './layer-analyzers.js';
 import { PATH_MAX, pathBytes } from './linux-limits.js';
@@ -71,7 +72,11 @@ export class LayerEntries {
   private readonly whiteouts: string[] = [];
   private readonly opaque: string[] = [];
   private readonly shebangArgs = new Map<string, string[]>();
-  private readonly diagnostics: LayerDiagnostic[] = [];
+  private readonly diagnostics = new DiagnosticCap<LayerDiagnostic>((code, dropped) => ({
+    code: CAPPED_CODE,
+    severity: 'info',
+    message: `layer ${this.ctx.layer}: ${cappedMessage(code, dropped)}`,
+  }));
   private readonly analyzers: LayerAnalyzers;
   private entries = 0;
 
@@ -80,7 +85,7 @@ export class LayerEntries {
   }
 
   private readonly diag = (code: string, severity: LayerDiagnostic['severity'], message: string): void => {
-    this.diagnostics.push({ code, severity, message: `layer ${this.ctx.layer}: ${message}` });
+    this.diagnostics.add({ code, severity, message: `layer ${this.ctx.layer}: ${message}` });
   };
 
   /** The walker's entry handler: records the entry, returns a sink when its body is wanted. */
@@ -241,7 +246,7 @@ export class LayerEntries {
       lowerLinks: [...this.lowerLinks],
       analyses: [...this.analyzers.results.values()].flat(),
       shebangArgs: [...this.shebangArgs],
-      diagnostics: this.diagnostics,
+      diagnostics: this.diagnostics.result(),
       entries: this.entries,
       bytes,
     };

@@ -11,5 +11,8 @@ export const PATH_MAX = 4096;
 /** MAXSYMLINKS (fs/namei.c): symlinks followed while resolving one path before ELOOP. */
 export const MAX_SYMLINK_HOPS = 40;
 
+/** MAX_ARG_STRLEN (linux/binfmts.h): longest single argument or environment string execve passes (32 pages). */
+export const MAX_ARG_STRLEN = 131072;
+
 /** Length in bytes (UTF-8) of a path, as the kernel counts it. */
 export const pathBytes = (p: string): number => Buffer.byteLength(p, 'utf8');
