@@ -107,5 +107,8 @@ describe('podman references', () => {
     const noPodman = podmanSaveError('x', Object.assign(new Error('spawn podman ENOENT'), { code: 'ENOENT' }), '');
     expect(noPodman).toBeInstanceOf(UserError);
     expect(podmanSaveError('x', Object.assign(new Error('exit 125'), { code: 125 }), 'Error: storage is corrupt')).not.toBeInstanceOf(UserError);
+    const stuck = podmanSaveError('x', Object.assign(new Error('killed'), { killed: true, code: null }), '');
+    expect(stuck).not.toBeInstanceOf(UserError);
+    expect(stuck.message).toMatch(/did not finish within 30 minutes/);
   });
 });

@@ -18,6 +18,12 @@ export function podmanEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return env['CONTAINERS_CONF'] ? { ...env } : { ...env, CONTAINERS_CONF: REPO_CONTAINERS_CONF };
 }
 
+/**
+ * Longest a `podman save` may take. Saving copies the whole image (minutes for many GB); a podman
+ * stuck on a storage lock would otherwise hold the command forever.
+ */
+export const PODMAN_SAVE_TIMEOUT_MS = 30 * 60_000;
+
 export interface SavedImage {
   archive: string;
   cleanup(): Promise<void>;
@@ -27,8 +33,11 @@ export interface SavedImage {
  * What a failed `podman save` means: an image that is not there, or no podman at all, is the
  * user's to fix (UserError); anything else is podman's failure (ToolError).
  */
-export function podmanSaveError(name: string, err: Error & { code?: string | number | null }, stderr: string): Error {
+export function podmanSaveError(name: string, err: Error & { code?: string | number | null; killed?: boolean }, stderr: string): Error {
   const said = stderr.trim();
+  if (err.killed) {
+    return new ToolError(`podman save ${name} did not finish within ${PODMAN_SAVE_TIMEOUT_MS / 60_000} minutes and was stopped`, 'podman', stderr, { cause: err });
+  }
   if (err.code === 'ENOENT') {
     return new UserError(`podman:${name} needs podman, which was not found on PATH (an image saved with \`podman save\` or \`docker save\` is read with docker-archive:FILE)`, `podman:${name}`, undefined, undefined, { cause: err });
   }
@@ -49,7 +58,7 @@ export async function savePodmanImage(name: string): Promise<SavedImage> {
         'podman',
         // `--` ends podman's options: the name is only ever an argument (it was checked above too).
         ['save', '--quiet', '--format', 'oci-archive', '-o', archive, '--', name],
-        { env: podmanEnv(), maxBuffer: 16 << 20 },
+        { env: podmanEnv(), maxBuffer: 16 << 20, timeout: PODMAN_SAVE_TIMEOUT_MS },
         (err, _stdout, stderr) => {
           if (err) reject(podmanSaveError(name, err, String(stderr)));
           else resolve();
