@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsLayerCache, defaultCacheDir } from './fs-layer-cache.js';
+import { FsLayerCache, MAX_CACHE_ENTRY_BYTES, defaultCacheDir } from './fs-layer-cache.js';
 import type { LayerAnalysis, LayerCacheKey } from './layer-cache.js';
 import { MemoryLayerCache } from './layer-cache.js';
 
@@ -87,6 +88,23 @@ describe('FsLayerCache', () => {
 });
 
 describe('MemoryLayerCache', () => {
+  it('a FIFO or an oversized file in place of an entry is a miss, never read (nothing blocks)', async () => {
+    const errors: unknown[] = [];
+    const fifoCache = new FsLayerCache(path.join(dir, 'fifo'), { onError: (_op, err) => errors.push(err) });
+    await mkdir(fifoCache.layersDir, { recursive: true });
+    expect(spawnSync('mkfifo', [fifoCache.fileFor(KEY)]).status).toBe(0);
+    expect(await fifoCache.get(KEY)).toBeUndefined();
+    expect(String(errors[0])).toMatch(/is not a regular file/);
+
+    const bigCache = new FsLayerCache(path.join(dir, 'big'), { onError: (_op, err) => errors.push(err) });
+    await mkdir(bigCache.layersDir, { recursive: true });
+    // A sparse file just over the limit: its size alone refuses it.
+    await writeFile(bigCache.fileFor(KEY), '');
+    await truncate(bigCache.fileFor(KEY), MAX_CACHE_ENTRY_BYTES + 1);
+    expect(await bigCache.get(KEY)).toBeUndefined();
+    expect(String(errors[1])).toMatch(/over 268435456/);
+  });
+
   it('copies values in and out', async () => {
     const cache = new MemoryLayerCache();
     const v = structuredClone(VALUE);

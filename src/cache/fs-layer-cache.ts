@@ -10,7 +10,8 @@
  * - File names are a hash of the key, so no part of an image's data becomes a path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { LayerCacheEntrySchema, decodeLayerAnalysis, encodeLayerAnalysis, entryMatches } from './layer-analysis.js';
@@ -21,6 +22,31 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home: stri
   if (env['CHARTER_CACHE_DIR']) return path.resolve(env['CHARTER_CACHE_DIR']);
   if (env['XDG_CACHE_HOME']) return path.resolve(env['XDG_CACHE_HOME'], 'charter');
   return path.join(home, '.cache', 'charter');
+}
+
+/**
+ * Largest cache entry read or written. The columnar encoding takes about 70 bytes a file, so a
+ * layer at the image's entry limit (a million) fits; anything bigger is a miss, never read whole.
+ */
+export const MAX_CACHE_ENTRY_BYTES = 256 * 1024 ** 2;
+
+/**
+ * A cache file's text: a regular file of at most {@link MAX_CACHE_ENTRY_BYTES}. Opened
+ * non-blocking and checked on the descriptor, so a FIFO or device planted in the cache directory
+ * is refused without a read that could block or never end.
+ */
+async function readEntry(file: string): Promise<string> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`layer cache entry ${file} is not a regular file`);
+    if (st.size > MAX_CACHE_ENTRY_BYTES) throw new Error(`layer cache entry ${file} is ${st.size} bytes, over ${MAX_CACHE_ENTRY_BYTES}`);
+    const buf = Buffer.alloc(st.size);
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 export interface FsLayerCacheOptions {
@@ -46,7 +72,7 @@ export class FsLayerCache implements LayerCache {
   async get(key: LayerCacheKey): Promise<LayerAnalysis | undefined> {
     let text: string;
     try {
-      text = await readFile(this.fileFor(key), 'utf8');
+      text = await readEntry(this.fileFor(key));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.opts.onError?.('get', err);
       return undefined;
@@ -68,8 +94,11 @@ export class FsLayerCache implements LayerCache {
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
+      const text = JSON.stringify(entry);
+      // An entry too large to be read back would only take space.
+      if (Buffer.byteLength(text) > MAX_CACHE_ENTRY_BYTES) return;
       await mkdir(this.layersDir, { recursive: true });
-      await writeFile(tmp, JSON.stringify(entry));
+      await writeFile(tmp, text);
       await rename(tmp, file);
     } catch (err) {
       this.opts.onError?.('put', err);

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, type Io } from './main.js';
+import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
 import { VERSION } from '../version.js';
 import { hostileExtras } from '../test-support/hostile-trees.js';
 
@@ -100,6 +102,48 @@ describe('charter CLI', () => {
     expect(io.err).toMatch(/truncated\.tar/);
     const charter = JSON.parse(io.out) as { containers: { name: string }[] };
     expect(charter.containers.map((c) => c.name)).toEqual(['web']);
+  });
+
+  it.each(['scan', 'profile'])('%s: image targets that cannot be read are bad input (exit 2, a plain message, never an internal error)', async (command) => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    mkdirSync(join(dir, 'layout'));
+    writeFileSync(join(dir, 'file.tar'), 'x');
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const cases: [string, RegExp][] = [
+      [`oci-archive:${join(dir, 'missing.tar')}`, /cannot read the image archive .*missing\.tar: no such file or directory/],
+      [`docker-archive:${join(dir, 'layout')}`, /is a directory, not an image archive/],
+      [`oci:${join(dir, 'file.tar')}`, /is a file, not an OCI layout directory/],
+      [`oci-archive:${fifo}`, /is a FIFO, not an image archive/],
+      [`oci:${join(dir, 'missing')}`, /cannot read the OCI layout directory/],
+      ['podman:-x', /"-x" is not an image reference/],
+      ['podman:--output=/tmp/x', /is not an image reference/],
+    ];
+    for (const [target, message] of cases) {
+      const io = capture();
+      const args = command === 'scan' ? ['scan', target, '--offline', '--db', join(dir, 'no.db')] : ['profile', target];
+      expect({ target, code: await main(args, io) }).toEqual({ target, code: 2 });
+      expect(io.err).toMatch(message);
+      expect(io.err).not.toMatch(/internal error|ENOENT|EISDIR/);
+    }
+  });
+
+  it('an image with a symlink target of 400,000 components: scan and profile finish, the link is a diagnostic (was exit 3)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    const layer = await packTar([
+      { name: 'bin/app', mode: 0o755, content: Buffer.concat([Buffer.from('\x7fELF'), Buffer.alloc(60)]) },
+      { name: 'bin/deep', type: 'symlink', linkname: 'a/'.repeat(400_000) },
+    ]);
+    const file = join(dir, 'deep.tar');
+    await writeOciArchive(file, { layers: [layer], config: { Entrypoint: ['/bin/deep'] } });
+    const scan = capture();
+    const code = await main(['scan', `oci-archive:${file}`, '--format', 'json', '--offline', '--no-cache', '--db', join(dir, 'no.db')], scan);
+    expect([0, 1]).toContain(code);
+    expect(scan.err).toMatch(/image-link-target-too-long/);
+    const profile = capture();
+    expect(await main(['profile', `oci-archive:${file}`, '--no-cache'], profile)).toBe(2);
+    expect(profile.err).toMatch(/bin\/deep" → a target of 800000 bytes, over Linux's PATH_MAX of 4096/);
+    expect((JSON.parse(profile.out) as { containers: unknown[] }).containers).toHaveLength(1);
   });
 
   it('usage errors exit 2 and --help exits 0', async () => {

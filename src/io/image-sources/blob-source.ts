@@ -4,11 +4,12 @@
  * (bodies are skipped by position); each blob is then streamed by its byte range.
  */
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError } from '../../errors.js';
 import type { FileRange } from './hasher.js';
+import { errnoWords, kindOf, openRegular } from './local-path.js';
 import { BLOCK, TarFormatError, isZeroBlock, parseHeader, parsePax } from './tar.js';
 
 /** Read buffer for blob streams: large reads keep syscall and event-loop overhead low. */
@@ -45,39 +46,55 @@ function assertInside(name: string, display: string): string {
   return n;
 }
 
-/** An OCI image layout directory (`oci:DIR`). */
+/** An OCI image layout directory (`oci:DIR`). Only regular files are read; a FIFO or device is refused from `stat`. */
 export class DirectorySource implements BlobSource {
   constructor(
     private readonly root: string,
     readonly display: string,
   ) {}
 
+  private file(name: string): string {
+    return path.join(this.root, assertInside(name, this.display));
+  }
+
   async size(name: string): Promise<number | undefined> {
+    let st;
     try {
-      const st = await stat(path.join(this.root, assertInside(name, this.display)));
-      return st.isFile() ? st.size : undefined;
-    } catch {
-      return undefined;
+      st = await stat(this.file(name));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new InputError(`cannot read ${name}: ${errnoWords(err)}`, this.display, undefined, undefined, { cause: err });
     }
+    if (!st.isFile()) throw new InputError(`${name} is ${kindOf(st)}, not a regular file; it was not read`, this.display);
+    return st.size;
   }
 
   async read(name: string, max: number): Promise<Buffer> {
     const size = await this.size(name);
     if (size === undefined) throw new InputError(`${name} is missing`, this.display);
     if (size > max) throw new InputError(`${name} is ${size} bytes, over the limit of ${max}`, this.display);
-    return readFile(path.join(this.root, assertInside(name, this.display)));
+    return this.readStart(name, max + 1, (got) => {
+      if (got > max) throw new InputError(`${name} grew over the limit of ${max} bytes while read`, this.display);
+    });
   }
 
   async locate(name: string): Promise<FileRange | undefined> {
     const size = await this.size(name);
-    return size === undefined ? undefined : { file: path.join(this.root, assertInside(name, this.display)), start: 0, length: size };
+    return size === undefined ? undefined : { file: this.file(name), start: 0, length: size };
   }
 
-  async head(name: string, n: number): Promise<Buffer> {
-    const fh = await open(path.join(this.root, assertInside(name, this.display)), 'r');
+  head(name: string, n: number): Promise<Buffer> {
+    return this.readStart(name, n);
+  }
+
+  /** Up to `n` first bytes, read through a descriptor checked to be a regular file. */
+  private async readStart(name: string, n: number, check?: (got: number) => void): Promise<Buffer> {
+    const { fh, size } = await openRegular(this.file(name), this.display, name);
     try {
-      const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      const buf = Buffer.alloc(Math.min(n, size));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      check?.(bytesRead);
       return buf.subarray(0, bytesRead);
     } finally {
       await fh.close();
@@ -85,9 +102,20 @@ export class DirectorySource implements BlobSource {
   }
 
   stream(name: string): Readable {
-    return createReadStream(path.join(this.root, assertInside(name, this.display)), { highWaterMark: READ_CHUNK });
+    // Callers checked `size` first, which refuses anything but a regular file.
+    return createReadStream(this.file(name), { highWaterMark: READ_CHUNK });
   }
 }
+
+/**
+ * Most members an outer archive may have. An image archive holds a few files per layer (legacy
+ * docker-archive: a directory, its json, VERSION and layer.tar) and a few per platform; 500 layers
+ * of 20 platforms stay far below. Indexing reads one header per member, so this bounds its time.
+ */
+export const MAX_ARCHIVE_MEMBERS = 50_000;
+
+/** Pax and GNU long-name bodies read while indexing, over the whole outer archive (each is also capped). */
+export const MAX_ARCHIVE_META_BYTES = 64 * 1024 ** 2;
 
 interface Member {
   offset: number;
@@ -107,9 +135,8 @@ export class ArchiveSource implements BlobSource {
   ) {}
 
   static async open(file: string, display: string, limits: { maxPaxHeaderBytes: number; maxEntries: number }): Promise<ArchiveSource> {
-    const fh = await open(file, 'r');
+    const { fh, size: fileSize } = await openRegular(file, display, file);
     try {
-      const fileSize = (await fh.stat()).size;
       const members = new Map<string, Member>();
       const header = Buffer.alloc(BLOCK);
       let pos = 0;
@@ -117,6 +144,11 @@ export class ArchiveSource implements BlobSource {
       let longName: string | undefined;
       let longLink: string | undefined;
       let zeros = 0;
+      let metaBytes = 0;
+      // Headers are counted, not names: a name repeated a million times costs a million reads.
+      let entries = 0;
+      let metas = 0;
+      const maxMembers = Math.min(limits.maxEntries, MAX_ARCHIVE_MEMBERS);
       for (;;) {
         if (pos >= fileSize) break; // no end marker: tolerated, as tar does
         const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
@@ -143,6 +175,12 @@ export class ArchiveSource implements BlobSource {
         }
         pos = bodyAt + Math.ceil(h.size / BLOCK) * BLOCK;
         if (meta) {
+          // A member has at most a few (pax, long name, long link name): more is padding the time.
+          if (++metas > 3 * maxMembers) throw new InputError(`archive has more than ${3 * maxMembers} extended headers`, display);
+          metaBytes += h.size;
+          if (metaBytes > MAX_ARCHIVE_META_BYTES) {
+            throw new InputError(`archive headers exceed ${MAX_ARCHIVE_META_BYTES} bytes in all (at byte ${h.offset})`, display);
+          }
           const body = Buffer.alloc(h.size);
           await fh.read(body, 0, h.size, bodyAt);
           try {
@@ -170,8 +208,8 @@ export class ArchiveSource implements BlobSource {
         longName = undefined;
         longLink = undefined;
         name = normaliseMember(name);
-        if (members.size >= limits.maxEntries) {
-          throw new InputError(`archive has more than ${limits.maxEntries} members`, display);
+        if (++entries > maxMembers) {
+          throw new InputError(`archive has more than ${maxMembers} members`, display);
         }
         if (h.type === 'file') members.set(name, { offset: bodyAt, size });
         else if (h.type === 'symlink' || h.type === 'hardlink') {
@@ -205,7 +243,7 @@ export class ArchiveSource implements BlobSource {
     const m = this.lookup(name);
     if (!m) throw new InputError(`${name} is missing`, this.display);
     if (m.size > max) throw new InputError(`${name} is ${m.size} bytes, over the limit of ${max}`, this.display);
-    const fh = await open(this.file, 'r');
+    const { fh } = await openRegular(this.file, this.display, this.file);
     try {
       const buf = Buffer.alloc(m.size);
       const { bytesRead } = await fh.read(buf, 0, m.size, m.offset);
@@ -224,7 +262,7 @@ export class ArchiveSource implements BlobSource {
   async head(name: string, n: number): Promise<Buffer> {
     const m = this.lookup(name);
     if (!m) throw new InputError(`${name} is missing`, this.display);
-    const fh = await open(this.file, 'r');
+    const { fh } = await openRegular(this.file, this.display, this.file);
     try {
       const buf = Buffer.alloc(Math.min(n, m.size));
       const { bytesRead } = await fh.read(buf, 0, buf.length, m.offset);

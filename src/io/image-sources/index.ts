@@ -5,6 +5,8 @@
  */
 import { UserError } from '../../errors.js';
 import { ArchiveSource, DirectorySource, type BlobSource } from './blob-source.js';
+import { checkImageReference } from './image-reference.js';
+import { checkArchiveFile, checkLayoutDirectory } from './local-path.js';
 import { savePodmanImage } from './podman.js';
 
 export type { BlobSource } from './blob-source.js';
@@ -50,15 +52,19 @@ export async function openImage(spec: ImageSpec, display: string, limits: OpenLi
   const none = (): Promise<void> => Promise.resolve();
   switch (spec.transport) {
     case 'oci':
+      await checkLayoutDirectory(spec.target, display);
       return { spec, source: new DirectorySource(spec.target, display), layout: 'oci', close: none };
     case 'oci-archive':
+      await checkArchiveFile(spec.target, display);
       return { spec, source: await ArchiveSource.open(spec.target, display, limits), layout: 'oci', close: none };
     case 'docker-archive': {
+      await checkArchiveFile(spec.target, display);
       const source = await ArchiveSource.open(spec.target, display, limits);
       // Docker 25+ writes OCI-in-docker-archive: both files exist; manifest.json carries RepoTags.
       return { spec, source, layout: 'docker', close: none };
     }
     case 'podman': {
+      checkImageReference(spec.target, display);
       const saved = await savePodmanImage(spec.target);
       try {
         const source = await ArchiveSource.open(saved.archive, display, limits);

@@ -110,7 +110,8 @@ export function parseHeader(buf: Uint8Array, start: number, offset: number): Tar
   }
   const size = numField(buf, start + 124, 12);
   const mode = numField(buf, start + 100, 8);
-  if (size < 0 || mode < 0) throw new TarFormatError(`bad numeric field in tar header at byte ${offset}`, offset);
+  // Base-256 sizes can exceed what a double holds exactly: such a size is nonsense, not a file.
+  if (size < 0 || mode < 0 || !Number.isSafeInteger(size)) throw new TarFormatError(`bad numeric field in tar header at byte ${offset}`, offset);
   return {
     name,
     linkName: cString(buf, start + 157, 100),

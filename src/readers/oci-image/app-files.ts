@@ -2,7 +2,7 @@
  * A second, cold pass over an image's layers that keeps the *contents* of an application's
  * source files (so code analysis can read them), without extracting anything. It reuses the
  * layer walker (`scanLayer`, digests verified as in {@link readImage}) with one collecting file
- * analyzer, and stacks the layers with the same whiteout rules (`applyLayer`), so a file a later
+ * analyzer, and stacks the layers with the same whiteout rules (`LayerStack`), so a file a later
  * layer deletes or replaces is never handed out. The layer cache is not used: it holds facts,
  * not contents.
  */
@@ -10,7 +10,7 @@ import { InputError } from '../../errors.js';
 import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
 import type { ImageFile } from '../types.js';
-import { applyLayer } from './filesystem.js';
+import { LayerStack } from './filesystem.js';
 import { isRegular, isSymlink, scanLayer } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
 import { DEFAULT_LIMITS, type ImageLimits } from './types.js';
@@ -90,20 +90,20 @@ export async function collectImageAppFiles(opened: OpenedImage, spec: string, ro
   const hasher = new RangeHasher();
   try {
     const loaded = opened.layout === 'oci' ? await loadOciLayout(opened.source, limits) : await loadDockerArchive(opened.source, limits);
-    const tree = new Map<string, ImageFile>();
-    const totals = { bytes: 0, entries: 0 };
+    const stack = new LayerStack();
+    const totals = { bytes: 0, entries: 0, pathChars: 0 };
     for (const layer of loaded.layers) {
       const analysis = await scanLayer(opened.source, layer, { display: spec, limits, totals, hasher, progress: () => undefined, analyzers: [collector] });
       // A hardlink to a lower file shares its contents (same inode).
       for (const [path, target] of analysis.lowerLinks) {
-        const t = tree.get(target);
+        const t = stack.get(target);
         const body = t ? bodies.get(bodyKey(t.layer, target)) : undefined;
         if (body && wanted(path)) bodies.set(bodyKey(layer.digest, path), body);
       }
-      applyLayer(tree, analysis);
+      stack.apply(analysis);
     }
     const out: AppFiles = { files: {}, links: {}, missing: [] };
-    for (const [path, f] of [...tree].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    for (const [path, f] of [...stack.files()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       if (!path.startsWith(prefix)) continue;
       const rel = path.slice(prefix.length);
       if (isSymlink(f) && f.linkTarget !== undefined) {

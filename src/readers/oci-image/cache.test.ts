@@ -1,5 +1,5 @@
 /** readImage with a per-layer cache: hits skip the blob, misses fill the cache, results never differ. */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +98,9 @@ describe('keys and trust', () => {
     const cache = new MemoryLayerCache();
     const first = await readImage(`oci:${target}`, { cache });
     const blob = path.join(target, 'blobs/sha256', (built.layerDigests[0] as string).slice('sha256:'.length));
-    await writeFile(blob, 'not a layer any more');
+    // Same size: a blob of another size is refused from its size alone (no bytes read), cache or not.
+    const { size } = await stat(blob);
+    await writeFile(blob, Buffer.alloc(size, 0x41));
     expect(await readImage(`oci:${target}`, { cache })).toEqual(first);
     await expect(readImage(`oci:${target}`, { cache: false })).rejects.toBeInstanceOf(InputError);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryLayerCache } from '../../cache/layer-cache.js';
 import { InputError, UserError } from '../../errors.js';
 import { readImage as readImageCached } from '../../pipeline/image.js';
 import type { ImageLimits, ImageReadResult, ReadImageOptions } from './types.js';
@@ -96,6 +97,174 @@ describe('hostile entries (diagnostics, never followed outside the root)', () =>
     ]);
     const r = await readImage((await archive({ layers: [layer] })).spec);
     expect(r.image.files.get('/bin/app')?.sha256).toBe(sha256(second));
+  });
+});
+
+describe('an attacker\'s images: every read bounded in size and time (InputError, quickly)', () => {
+  const small = (): Promise<Buffer> => packTar([{ name: 'a', content: 'x' }]);
+  const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
+
+  it('an index.json nested a million levels deep is refused before it is parsed, with its position', async () => {
+    const img = await archive({ layers: [await small()], tamper: { index: `{"schemaVersion": 2,\n "x": ${'['.repeat(1_000_000)}` } });
+    const started = Date.now();
+    const err = await expectInputError(readImage(img.spec), /index\.json nests objects and arrays deeper than 64 levels/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect([err.file, err.line, err.column]).toEqual(['index.json', 2, 70]);
+  });
+
+  it('brackets inside strings do not count as nesting', async () => {
+    const img = await archive({ layers: [await small()], config: { Labels: { a: '['.repeat(10_000) } } });
+    const r = await readImage(img.spec);
+    expect(r.image.config.Labels?.['a']).toHaveLength(10_000);
+  });
+
+  it('a JSON document over the size limit is refused without reading it', async () => {
+    const img = await archive({ layers: [await small()], tamper: { index: `{"schemaVersion": 2, "pad": "${'x'.repeat(5000)}"}` } });
+    await expectInputError(readImage(img.spec, { limits: { maxJsonBytes: 4096 } }), /index\.json is \d+ bytes, over the limit of 4096/);
+  });
+
+  it.each([
+    ['an octal size of 8 GiB', rawHeader({ name: 'big', size: 0o77777777777, flag: '0' })],
+    [
+      'a base-256 size of 2^87',
+      (() => {
+        const h = rawHeader({ name: 'big', size: 0, flag: '0' });
+        h[124] = 0x80;
+        h.fill(0xff, 125, 136);
+        h.fill(0x20, 148, 156);
+        let sum = 0;
+        for (const b of h) sum += b;
+        h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+        return h;
+      })(),
+    ],
+  ])('a layer member claiming %s, with 1 KiB behind it', async (_, header) => {
+    const img = await archive({ layers: [Buffer.concat([header, Buffer.alloc(1024)])] });
+    await expectInputError(readImage(img.spec), /tar stream truncated at byte 1536|bad numeric field in tar header at byte 0/);
+  });
+
+  it('a gzip bomb in one layer stops at the per-layer limit, before the image limit', async () => {
+    const bomb = await packTar([{ name: 'zeros', content: Buffer.alloc(8 << 20) }]);
+    const img = await archive({ layers: [bomb], gzip: true });
+    await expectInputError(
+      readImage(img.spec, { limits: { maxLayerBytes: 1 << 20, maxTotalBytes: 64 << 20 } }),
+      /uncompressed size exceeds the per-layer limit of 1048576 bytes \(at entry zeros\)/,
+    );
+  });
+
+  it('long names by the thousand stop at maxPathChars (memory), cached or not', async () => {
+    const layer = await packTar(Array.from({ length: 200 }, (_, i) => ({ name: `d/${'n'.repeat(4000)}${i}`, content: '' })));
+    const img = await archive({ layers: [layer] });
+    await expectInputError(readImage(img.spec, { limits: { maxPathChars: 100_000 } }), /the image's paths and link targets exceed 100000 characters/);
+    // Cached layers count too: the layer alone fits, twice (both from the cache) it does not.
+    const cache = new MemoryLayerCache();
+    const limits = { maxPathChars: 1_000_000 };
+    await readImageCached(img.spec, { cache, limits });
+    const twice = await archive({ layers: [layer, layer] });
+    await expectInputError(readImageCached(twice.spec, { cache, limits }), /the image's paths and link targets exceed 1000000 characters/);
+    expect(cache.hits).toBe(2);
+  });
+
+  it('a problem repeated by the thousand is told 100 times and counted (per layer and per image)', async () => {
+    const layer = await packTar(Array.from({ length: 300 }, (_, i) => ({ name: `a/../../x${i}`, content: '' })));
+    const ports = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`${70_000 + i}/tcp`, {}]));
+    const img = await archive({ layers: [layer], config: { ExposedPorts: ports } });
+    const r = await readImage(img.spec);
+    const count = (code: string): number => r.diagnostics.filter((d) => d.code === code).length;
+    expect(count('image-entry-escapes')).toBe(100);
+    expect(count('image-bad-port')).toBe(100);
+    const capped = r.diagnostics.filter((d) => d.code === 'image-diagnostics-capped').map((d) => d.message);
+    expect(capped).toEqual(expect.arrayContaining([expect.stringMatching(/200 more image-entry-escapes diagnostics are not shown/), '150 more image-bad-port diagnostics are not shown']));
+    expect(capped.find((m) => m.includes('image-entry-escapes'))).toContain(`layer ${img.layerDigests[0] ?? ''}`);
+  });
+
+  it('layer blobs larger than the limits are refused before they are read', async () => {
+    const layer = await packTar([{ name: 'a', content: randomBytes(64 << 10) }]);
+    const img = await archive({ layers: [layer, layer] });
+    await expectInputError(readImage(img.spec, { limits: { maxLayerBytes: 32 << 10 } }), /blob blobs\/sha256\/[0-9a-f]{64} is \d+ bytes, over the per-layer limit of 32768/);
+    await expectInputError(readImage(img.spec, { limits: { maxTotalBytes: 100 << 10 } }), /the layer blobs total \d+ bytes, over the limit of 102400/);
+  });
+
+  it('a layer whose descriptor size differs from its blob is refused before it is read', async () => {
+    const layer = await small();
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } });
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      config: { digest: digestOf(config), size: Buffer.byteLength(config) },
+      layers: [{ digest: digestOf(layer), size: 10 ** 12 }],
+    });
+    const img = await archive({ layers: [layer], tamper: { manifest, configText: config } });
+    await expectInputError(readImage(img.spec), /\/layers\/0\/size says 1000000000000 bytes, but blob blobs\/sha256\/[0-9a-f]{64} is \d+/);
+  });
+
+  it('more layers than any runtime stacks are refused before any is read', async () => {
+    const layer = await small();
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: Array.from({ length: 501 }, () => digestOf(layer)) } });
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      config: { digest: digestOf(config), size: Buffer.byteLength(config) },
+      layers: Array.from({ length: 501 }, () => ({ digest: digestOf(layer), size: layer.length })),
+    });
+    const img = await archive({ layers: [layer], tamper: { manifest, configText: config } });
+    await expectInputError(readImage(img.spec), /lists 501 layers at \/layers, over the limit of 500/);
+  });
+
+  it('a chain of nested indexes deeper than 4 is refused', async () => {
+    let inner = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: `sha256:${'0'.repeat(64)}`, size: 1 }] });
+    const blobs = [inner];
+    for (let i = 0; i < 4; i++) {
+      inner = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(inner), size: Buffer.byteLength(inner) }] });
+      blobs.push(inner);
+    }
+    const top = blobs.pop() as string;
+    const index = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(top), size: Buffer.byteLength(top) }] });
+    const img = await archive({ layers: [await small()], tamper: { index }, extra: [...blobs, top].map((b) => ({ name: `blobs/sha256/${sha256(b)}`, content: b })) });
+    await expectInputError(readImage(img.spec), /image indexes nested more than 4 deep/);
+  });
+
+  it('docker-archive: layer names that climb out, and member symlinks that loop, are missing members', async () => {
+    const layer = await small();
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } });
+    for (const member of ['../../../../etc/passwd', 'loop/layer.tar']) {
+      const file = path.join(dir, `docker-${n++}.tar`);
+      await writeFile(
+        file,
+        await packTar([
+          { name: 'c.json', content: config },
+          { name: 'loop/layer.tar', type: 'symlink', linkname: '../loop2/layer.tar' },
+          { name: 'loop2/layer.tar', type: 'symlink', linkname: '../loop/layer.tar' },
+          { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', Layers: [member] }]) },
+        ]),
+      );
+      const err = await expectInputError(readImage(`docker-archive:${file}`), /layer .* is missing/);
+      expect(err.message).toContain(member);
+    }
+  });
+});
+
+describe('paths longer than Linux allows (diagnostics; the rest of the image is read)', () => {
+  it('a symlink whose target has 400,000 components, and a 5,000-byte entry name', async () => {
+    const longName = `${'n/'.repeat(2500)}file`;
+    const layer = await packTar([
+      { name: 'bin/app', mode: 0o755, content: ELF },
+      { name: 'bin/deep', type: 'symlink', linkname: 'a/'.repeat(400_000) },
+      { name: longName, content: 'x' },
+      { name: 'bin/ok', type: 'symlink', linkname: 'app' },
+    ]);
+    const img = await archive({ layers: [layer], config: { Entrypoint: ['/bin/deep'], Cmd: [] } });
+    const r = await readImage(img.spec);
+    expect([...r.image.files.keys()]).toEqual(['/bin/app', '/bin/ok']);
+    const layerDigest = img.layerDigests[0] as string;
+    const tooLong = r.diagnostics.filter((d) => d.code === 'image-link-target-too-long' || d.code === 'image-path-too-long');
+    expect(tooLong.map((d) => d.code).sort()).toEqual(['image-link-target-too-long', 'image-path-too-long']);
+    for (const d of tooLong) {
+      expect(d.severity).toBe('error');
+      expect(d.message).toContain(`layer ${layerDigest}`);
+      // Named, but cut short: the message stays readable.
+      expect(d.message.length).toBeLessThan(600);
+    }
+    expect(tooLong.find((d) => d.code === 'image-link-target-too-long')?.message).toContain('"bin/deep"');
+    expect(r.diagnostics.map((d) => d.code)).toContain('image-command-not-found');
   });
 });
 
@@ -211,6 +380,36 @@ describe('limits and broken archives (InputError)', () => {
     raw.write('"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+jsoX"', at, 'latin1');
     await writeFile(img.file, raw);
     await expectInputError(readImage(img.spec), /blobs\/sha256\/[0-9a-f]{64} has sha256 sha256:[0-9a-f]{64}, not its digest/);
+  });
+
+  describe('config diff_ids that do not match the layers (an integrity failure: the image is refused)', () => {
+    const configWith = (diffIds: string[]): string =>
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } });
+
+    it.each([true, false])('a layer that unpacks to another diff_id (gzip: %s) names the config member, pointer and layer', async (gzip) => {
+      const first = await packTar([{ name: 'a', content: 'first' }]);
+      const second = await packTar([{ name: 'b', content: 'second' }]);
+      // The second diff_id claims other content than the second layer has (a swapped layer).
+      const claimed = digestOf(await packTar([{ name: 'b', content: 'benign' }]));
+      const configText = configWith([digestOf(first), claimed]);
+      const img = await archive({ layers: [first, second], gzip, tamper: { configText } });
+      const err = await expectInputError(readImage(img.spec), /not the diff_id sha256:[0-9a-f]{64} of blobs\/sha256\/[0-9a-f]{64} \/rootfs\/diff_ids\/1: the layer or the config was altered/);
+      expect(err.message).toContain(`layer ${img.layerDigests[1] ?? ''}`);
+      expect(err.message).toContain(claimed);
+      expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
+    });
+
+    it.each([
+      ['fewer', 1],
+      ['more', 3],
+    ])('%s diff_ids than layers', async (_, count) => {
+      const layers = [await packTar([{ name: 'a', content: 'a' }]), await packTar([{ name: 'b', content: 'b' }])];
+      const ids = [...layers, ...layers].slice(0, count).map((l) => digestOf(l));
+      const configText = configWith(ids);
+      const img = await archive({ layers, gzip: true, tamper: { configText } });
+      const err = await expectInputError(readImage(img.spec), new RegExp(`lists ${count} diff_ids at /rootfs/diff_ids for 2 layers`));
+      expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
+    });
   });
 
   it('a truncated outer archive names the byte offset', async () => {

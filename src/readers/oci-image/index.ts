@@ -16,12 +16,13 @@ import type { FileAnalyzer } from '../../inventory/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
 import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
 import type { Diagnostic } from '../../profile/model.js';
-import { emptyResult, type ImageFile } from '../types.js';
+import { emptyResult } from '../types.js';
 import { compareStrings } from '../../util/sort.js';
-import { ImageTree, applyLayer } from './filesystem.js';
+import { CAPPED_CODE, DiagnosticCap, cappedMessage } from './diagnostic-cap.js';
+import { ImageTree, LayerStack } from './filesystem.js';
 import { buildFragment } from './fragment.js';
 import { stackInventory, type LayerAnalyses } from './inventory.js';
-import { LAYER_ANALYZER_VERSION, scanLayer } from './layers.js';
+import { LAYER_ANALYZER_VERSION, layerPathChars, scanLayer, type ImageTotals } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
 import type { ImageConfig } from './schema.js';
 import {
@@ -116,12 +117,16 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
     const loaded = opened.layout === 'oci' ? await loadOciLayout(source, limits) : await loadDockerArchive(source, limits);
     const ref = loaded.ref ?? (parsed.transport === 'podman' ? parsed.target : spec);
     const diagnostics: Diagnostic[] = [];
-    const tree = new Map<string, ImageFile>();
+    const stack = new LayerStack();
     const shebangArgs = new Map<string, string[]>();
     const layerAnalyses: LayerAnalyses[] = [];
     const stores: Promise<void>[] = [];
-    const totals = { bytes: 0, entries: 0 };
+    const totals: ImageTotals = { bytes: 0, entries: 0, pathChars: 0 };
     const total = loaded.layers.reduce((n, l) => n + l.size, 0);
+    // The layer blobs together may not be larger than what the image may unpack to.
+    if (total > limits.maxTotalBytes) {
+      throw new InputError(`${spec}: the layer blobs total ${total} bytes, over the limit of ${limits.maxTotalBytes}`, spec);
+    }
     let done = 0;
     opts.onProgress?.(0, total);
     const progress = (n: number): void => {
@@ -135,6 +140,10 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
         // The limits hold over all layers, cached or not.
         totals.entries += hit.entries;
         totals.bytes += hit.bytes;
+        totals.pathChars += layerPathChars(hit);
+        if (totals.pathChars > limits.maxPathChars) {
+          throw new InputError(`layer ${layer.digest}: the image's paths and link targets exceed ${limits.maxPathChars} characters`, spec);
+        }
         if (totals.entries > limits.maxEntries) {
           throw new InputError(`layer ${layer.digest}: more than ${limits.maxEntries} entries`, spec);
         }
@@ -167,7 +176,7 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
         const analysis = await (running[i] as Promise<LayerAnalysis>);
         launch(i + LAYER_CONCURRENCY);
         for (const d of analysis.diagnostics) diagnostics.push({ ...d, file: spec });
-        for (const d of applyLayer(tree, analysis)) diagnostics.push({ ...d, file: spec });
+        for (const d of stack.apply(analysis)) diagnostics.push({ ...d, file: spec });
         for (const [k, v] of analysis.shebangArgs) shebangArgs.set(k, v);
         layerAnalyses.push({ layer: analysis.layer, analyses: analysis.analyses });
       }
@@ -178,7 +187,7 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
     }
     await Promise.all(stores);
 
-    const files = new Map([...tree.entries()].sort((a, b) => compareStrings(a[0], b[0])));
+    const files = new Map([...stack.files().entries()].sort((a, b) => compareStrings(a[0], b[0])));
     const imageTree = new ImageTree(files);
     const inventory = stackInventory(layerAnalyses, imageTree);
     const packages: ImagePackage[] = inventory.components.map((c) => ({
@@ -217,7 +226,10 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
     fragment.files = files;
     const result = emptyResult();
     result.containers.push(fragment);
-    result.diagnostics.push(...diagnostics);
+    // One image, however hostile, tells each problem a hundred times at most (and how many more).
+    const capped = new DiagnosticCap<Diagnostic>((code, dropped) => ({ code: CAPPED_CODE, severity: 'info', message: cappedMessage(code, dropped), file: spec }));
+    for (const d of diagnostics) capped.add(d);
+    result.diagnostics = capped.result();
     return { ...result, image: facts };
   } finally {
     await hasher.close();

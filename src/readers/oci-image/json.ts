@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { InputError } from '../../errors.js';
+import { jsonErrorOffset } from '../../inventory/lang/common.js';
 
 /** 1-based line and column of a character offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -19,110 +20,44 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * Offset of the first JSON syntax error. V8 only sometimes reports a position ("Unexpected
- * token … is not valid JSON" has none), so fall back to a small scanner for the location.
+ * Deepest nesting of objects and arrays accepted in an image's JSON documents. Real ones nest a
+ * few levels (config → Healthcheck → Test); a document nested millions deep is an attack on the
+ * parser's time, refused before it is parsed.
  */
-export function jsonErrorOffset(text: string, message: string): number | undefined {
-  const m = /at position (\d+)/.exec(message);
-  if (m) return Number(m[1]);
-  return scanForError(text);
-}
+export const MAX_JSON_DEPTH = 64;
 
-function scanForError(text: string): number | undefined {
-  let i = 0;
-  const ws = (): void => {
-    while (i < text.length && /[ \t\n\r]/.test(text[i] ?? '')) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail();
-      }
-    } else if (c === '"') string();
-    else {
-      const m = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
-      if (!m) fail();
-      else i += m[0].length;
-    }
-  };
-  const string = (): void => {
-    i++;
-    while (i < text.length) {
-      const ch = text.charCodeAt(i);
-      if (ch === 0x22) {
-        i++;
-        return;
-      }
-      if (ch < 0x20) fail();
-      i += ch === 0x5c ? 2 : 1;
-    }
-    fail();
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : undefined;
-  } catch (at) {
-    return typeof at === 'number' ? Math.min(at, text.length) : undefined;
+/** Offset of the bracket that nests deeper than `maxDepth`, or undefined; one pass, strings skipped. */
+export function jsonTooDeepAt(text: string, maxDepth: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
+  return undefined;
 }
 
 /** Parse and validate one JSON member; `member` is its name inside the image. */
 export function parseJsonMember<S extends z.ZodType>(bytes: Buffer, member: string, display: string, schema: S): z.output<S> {
   const text = bytes.toString('utf8');
+  const deep = jsonTooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    const where = lineColumn(text, deep);
+    throw new InputError(`${display}: ${member} nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`, member, where.line, where.column);
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     const msg = (err as Error).message;
-    const offset = jsonErrorOffset(text, msg);
+    const pos = /at position (\d+)/.exec(msg);
+    const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
     throw new InputError(`${display}: ${member} is not valid JSON: ${msg}`, member, where?.line, where?.column, { cause: err });
   }

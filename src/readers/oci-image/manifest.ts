@@ -28,6 +28,22 @@ export interface LoadedImage {
 }
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/**
+ * Most layers an image may have. Runtimes stack layers with overlayfs, which mounts at most a
+ * few hundred lower directories (Docker's overlay2 stops at 128), so no image that runs has more;
+ * the bound also caps the per-layer costs (a file open, a cache lookup, a stacking step each).
+ */
+export const MAX_IMAGE_LAYERS = 500;
+
+/** Nested image indexes followed from index.json (a multi-platform index inside an index …). */
+export const MAX_INDEX_DEPTH = 4;
+
+function checkLayerCount(count: number, member: string, pointer: string, display: string): void {
+  if (count > MAX_IMAGE_LAYERS) {
+    throw new InputError(`${display}: ${member} lists ${count} layers at ${pointer}, over the limit of ${MAX_IMAGE_LAYERS}`, member);
+  }
+}
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -53,10 +69,18 @@ function pick(manifests: Descriptor[]): Descriptor {
   return manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? first;
 }
 
+/**
+ * The config's `rootfs.diff_ids`, one per layer. The config's digest (the image ID) commits to
+ * them, so a count that does not match the layers is refused like any other integrity failure
+ * (each layer's own diff_id is checked while the layer is read, see scanLayer).
+ */
 function diffIds(config: ImageConfig, layerCount: number, member: string, display: string): string[] {
   const ids = config.rootfs.diff_ids;
   if (ids.length !== layerCount) {
-    throw new InputError(`${display}: ${member} lists ${ids.length} diff_ids for ${layerCount} layers`, member);
+    throw new InputError(
+      `${display}: ${member} lists ${ids.length} diff_ids at /rootfs/diff_ids for ${layerCount} layers: the config does not describe these layers`,
+      member,
+    );
   }
   return ids;
 }
@@ -65,14 +89,25 @@ export async function loadOciLayout(source: BlobSource, limits: ImageLimits): Pr
   const index = parseJsonMember(await source.read('index.json', limits.maxJsonBytes), 'index.json', source.display, IndexSchema);
   let chosen = pick(index.manifests);
   const ref = chosen.annotations?.[REF_NAME];
-  // A nested index (multi-platform image): descend, at most a few levels.
+  // A nested index (multi-platform image): descend, at most a few levels, never twice into one.
+  const seen = new Set<string>();
   for (let depth = 0; INDEX_TYPES.has(chosen.mediaType ?? ''); depth++) {
-    if (depth > 4) throw new InputError(`${source.display}: image indexes nested too deep`, 'index.json');
+    if (seen.has(chosen.digest)) throw new InputError(`${source.display}: image index ${blobPath(chosen.digest)} refers back to itself`, 'index.json');
+    seen.add(chosen.digest);
+    if (depth >= MAX_INDEX_DEPTH) throw new InputError(`${source.display}: image indexes nested more than ${MAX_INDEX_DEPTH} deep (at ${blobPath(chosen.digest)})`, 'index.json');
     const { bytes, member } = await readBlob(source, chosen, limits);
     chosen = pick(parseJsonMember(bytes, member, source.display, IndexSchema).manifests);
   }
   const { bytes: mBytes, member: mMember } = await readBlob(source, chosen, limits);
   const manifest = parseJsonMember(mBytes, mMember, source.display, ManifestSchema);
+  checkLayerCount(manifest.layers.length, mMember, '/layers', source.display);
+  for (const [i, l] of manifest.layers.entries()) {
+    // Checked before any layer is read: a blob of another size cannot have the digest either.
+    const actual = await source.size(blobPath(l.digest));
+    if (actual !== undefined && actual !== l.size) {
+      throw new InputError(`${source.display}: ${mMember} /layers/${i}/size says ${l.size} bytes, but blob ${blobPath(l.digest)} is ${actual}`, mMember);
+    }
+  }
   const { bytes: cBytes, member: cMember } = await readBlob(source, manifest.config, limits);
   const config = parseJsonMember(cBytes, cMember, source.display, ImageConfigSchema);
   const ids = diffIds(config, manifest.layers.length, cMember, source.display);
@@ -88,6 +123,7 @@ export async function loadOciLayout(source: BlobSource, limits: ImageLimits): Pr
       expectDigest: l.digest,
       diffId: ids[i] as string,
       expectDiffId: ids[i] as string,
+      diffIdAt: { member: cMember, index: i },
       size: l.size,
     })),
   };
@@ -108,6 +144,7 @@ export async function loadDockerArchive(source: BlobSource, limits: ImageLimits)
     DockerManifestSchema,
   );
   const entry = list[0] as (typeof list)[number];
+  checkLayerCount(entry.Layers.length, 'manifest.json', '/0/Layers', source.display);
   const cBytes = await source.read(entry.Config, limits.maxJsonBytes);
   const configDigest = sha256(cBytes);
   const named = digestInName(entry.Config);
@@ -130,6 +167,7 @@ export async function loadDockerArchive(source: BlobSource, limits: ImageLimits)
       ...(expect ? { expectDigest: expect } : {}),
       diffId,
       expectDiffId: diffId,
+      diffIdAt: { member: entry.Config, index: i },
       size,
     });
   }
