@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { profileTargets, repoRoot } from '../src/test-support/profile.js';
 import { EMITTERS } from '../src/emit/index.js';
 import { toJson } from '../src/profile/serialize.js';
-import { CharterSchema } from '../src/profile/model.js';
+import { CharterSchema } from '../src/model/charter.js';
 
 const goldenDir = join(repoRoot, 'test/golden/shop');
 

@@ -5,8 +5,8 @@
  * src/hygiene/types.ts: a field added there and not here fails the typecheck.
  */
 import { z } from 'zod';
-import { ECOSYSTEMS, type Component, type OsRelease } from '../inventory/types.js';
-import { FINDING_KINDS, SEVERITIES, type Finding } from '../hygiene/types.js';
+import { ECOSYSTEMS, type Component, type OsRelease } from '../model/components.js';
+import { FINDING_KINDS, SEVERITIES, type Finding } from '../model/findings.js';
 
 const str = z.string();
 const strs = z.array(str);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageFile } from '../readers/types.js';
+import type { ImageFile } from '../model/fragments.js';
 import { LayerCacheEntrySchema, decodeLayerAnalysis, encodeLayerAnalysis, type LayerAnalysis, type LayerCacheKey } from './layer-analysis.js';
 
 const LAYER = `sha256:${'a'.repeat(64)}`;

@@ -11,9 +11,9 @@
  * foreign input like any other.
  */
 import { z } from 'zod';
-import type { Finding } from '../hygiene/types.js';
-import type { Component, OsRelease } from '../inventory/types.js';
-import type { ImageFile } from '../readers/types.js';
+import type { Finding } from '../model/findings.js';
+import type { Component, OsRelease } from '../model/components.js';
+import type { ImageFile } from '../model/fragments.js';
 import { ComponentSchema, FindingSchema, OsReleaseSchema, asComponent, asFinding, asOsRelease } from './analyzer-output-schema.js';
 
 /** What one file analyzer found in one file of the layer (kept only when it found something). */

@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PolicyFailure, UserError, errorMessage } from '../errors.js';
+import { PolicyFailure, UserError, errorMessage } from '../model/errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
 import { buildCharter } from '../profile/build.js';
@@ -20,7 +20,7 @@ import { explain } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
-import type { Charter } from '../profile/model.js';
+import type { Charter } from '../model/charter.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';

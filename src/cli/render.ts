@@ -1,5 +1,5 @@
 /** Human-readable renderings of profiles, explanations and diffs (plain text, stable order). */
-import type { Charter, Diagnostic, Source } from '../profile/model.js';
+import type { Charter, Diagnostic, Source } from '../model/charter.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
 

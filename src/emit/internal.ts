@@ -3,8 +3,8 @@
  * quoting and the one place the `yaml` package is used for output.
  */
 import { Document, parseAllDocuments } from 'yaml';
-import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
-import { UserError } from '../errors.js';
+import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
+import { UserError } from '../model/errors.js';
 import type { EmitOptions } from './types.js';
 
 /** Code-point order: unlike `localeCompare`, the same on every machine and locale. */

@@ -4,7 +4,7 @@
  * `kubectl patch --type strategic` or as a kustomize patch), or, for a container no workload
  * names, a bare `containers[]` entry to paste into a pod spec.
  */
-import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import {
   compareStrings,

@@ -7,7 +7,7 @@
  * workload runs is selected by `app.kubernetes.io/name: <workload name>`, any other by
  * `app: <container name>` (README.md, "Assumptions").
  */
-import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import {
   canonicalJson,

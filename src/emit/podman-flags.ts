@@ -2,7 +2,7 @@
  * `podman-flags`: the `podman run` flags (Docker-compatible) that enforce a container's charter,
  * as a shell line to paste before the image name and as an argv array in JSON for programs.
  */
-import type { Charter, ContainerCharter, Diagnostic, WritablePath } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic, WritablePath } from '../model/charter.js';
 import type { EmitOptions, EmitResult, EmittedFile } from './types.js';
 import {
   compareStrings,

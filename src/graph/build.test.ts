@@ -3,7 +3,7 @@ import { kubernetesReader } from '../readers/kubernetes/index.js';
 import { composeReader } from '../readers/compose/index.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import type { ReaderResult } from '../readers/types.js';
+import type { ReaderResult } from '../model/fragments.js';
 
 function charterOf(...results: ReaderResult[]) {
   return buildCharter({ name: 't', generator: 't', inputs: [], results, images: [], diagnostics: [] }, loadKnowledge());

@@ -5,9 +5,9 @@
  * selectors, compose service names and aliases, Marathon app ids) to containers; a name that
  * resolves to nothing stays a DNS peer. Every edge keeps the declarations that made it.
  */
-import type { Edge, Peer, PeerRule, Source } from '../profile/model.js';
+import type { Edge, Peer, PeerRule, Source } from '../model/charter.js';
 import type { ContainerDraft } from '../profile/assemble.js';
-import type { ServiceDecl } from '../readers/types.js';
+import type { ServiceDecl } from '../model/fragments.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { matchImageCatalogue } from '../knowledge/index.js';
 import { addressesIn, isAddressVariable } from './addresses.js';

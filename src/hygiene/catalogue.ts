@@ -5,7 +5,7 @@
  * says *where* and *what exactly*, never re-words its title or remediation.
  */
 import { z } from 'zod';
-import { SEVERITIES, type Finding, type FindingKind, type FindingLocation, type Severity } from './types.js';
+import { SEVERITIES, type Finding, type FindingKind, type FindingLocation, type Severity } from '../model/findings.js';
 import catalogueFile from './catalogue.json' with { type: 'json' };
 
 export const CHECK_FAMILIES = ['dockerfile', 'image', 'kubernetes', 'compose', 'secrets'] as const;

@@ -7,12 +7,12 @@ import { createHash } from 'node:crypto';
 import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { entriesFromCommands, nodeFragment, nodeImageFragment } from '../nodejs/profile.js';
-import type { Diagnostic, Input } from '../profile/model.js';
-import type { ReaderResult } from '../readers/types.js';
+import type { Diagnostic, Input } from '../model/charter.js';
+import type { ReaderResult } from '../model/fragments.js';
 import { readerFor } from '../readers/registry.js';
 import { readImage, type ImageFacts } from '../readers/oci-image/index.js';
 import type { ImageInput } from '../profile/build.js';
-import { errorMessage, UserError } from '../errors.js';
+import { errorMessage, UserError } from '../model/errors.js';
 
 /** Directories that hold dependencies or VCS data, never deployment intent. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', '__pycache__', '.venv', 'dist', 'build', 'target']);

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../readers/oci-image/index.js';
 import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
-import type { Charter, ContainerCharter } from '../profile/model.js';
+import type { Charter, ContainerCharter } from '../model/charter.js';
 import { debianNodeRootfs } from '../test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../test-support/podman.js';
 import { profileTargets } from '../test-support/profile.js';
-import type { Component } from '../inventory/types.js';
+import type { Component } from '../model/components.js';
 import { imageNodeEntry, imageNodeMajor, nodeImageFragment } from './profile.js';
 
 describe('imageNodeEntry', () => {

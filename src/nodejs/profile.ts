@@ -6,13 +6,13 @@
 import { builtinModules } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { ContainerFragment } from '../readers/types.js';
-import { emptyFragment } from '../readers/types.js';
-import type { SyscallLayer } from '../profile/model.js';
+import type { ContainerFragment } from '../model/fragments.js';
+import { emptyFragment } from '../model/fragments.js';
+import type { SyscallLayer } from '../model/charter.js';
 import { analyzeNodeApp, type AnalyzeInput, type NodeAppAnalysis } from './analyze/index.js';
 import { diskAppFs } from './analyze/disk-app-fs.js';
 import { memoryAppFs } from './analyze/app-fs.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Diagnostic } from '../model/charter.js';
 import type { ImageFacts } from '../readers/oci-image/types.js';
 import { readImageAppFiles, type AppFilesOptions } from '../readers/oci-image/app-files.js';
 import { imageBasename } from '../util/image-ref.js';

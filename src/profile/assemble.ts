@@ -3,9 +3,9 @@
  * enrichment and the service graph). Declared rules are merged with their sources; commands are
  * resolved to the image's files so every process rule carries the exact sha256.
  */
-import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from './model.js';
-import { emptyContainer } from './model.js';
-import type { ContainerFragment, EnvVar, ImageFileIndex } from '../readers/types.js';
+import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from '../model/charter.js';
+import { emptyContainer } from '../model/charter.js';
+import type { ContainerFragment, EnvVar, ImageFileIndex } from '../model/fragments.js';
 import type { ContainerGroup } from './correlate.js';
 import { RuleSet, sortSources } from './rules.js';
 import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';

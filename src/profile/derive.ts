@@ -3,7 +3,7 @@
  * follows from them and from the declared intent — data directories, capabilities, and the three
  * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
  */
-import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from './model.js';
+import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from '../model/charter.js';
 import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
 import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';

@@ -4,7 +4,7 @@
  * `exec:/bin/sh`, `egress:db[:5432]`, `ingress:web`, `path:/data`, `role:postgres`, `privilege:hostNetwork`,
  * or a bare word matched against everything.
  */
-import type { Charter, ContainerCharter, Source } from './model.js';
+import type { Charter, ContainerCharter, Source } from '../model/charter.js';
 import { peerText } from './diff.js';
 import { normaliseCapability } from './assemble.js';
 

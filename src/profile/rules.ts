@@ -2,7 +2,7 @@
  * Allow-rules are merged by identity: the same port declared in a Dockerfile and a manifest is one
  * rule with two sources. Sources are de-duplicated and sorted so output is stable.
  */
-import type { Source } from './model.js';
+import type { Source } from '../model/charter.js';
 import { compareStrings, stableKey } from '../util/sort.js';
 
 /** Identity of a source: every field, in a fixed order (cheaper than canonical JSON on a hot path). */

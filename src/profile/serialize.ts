@@ -3,8 +3,8 @@
  * validating parser in, so a hand-edited or hostile profile fails with its file and position.
  */
 import { parseDocument, stringify, LineCounter } from 'yaml';
-import { CharterSchema, type Charter } from './model.js';
-import { UserError } from '../errors.js';
+import { CharterSchema, type Charter } from '../model/charter.js';
+import { UserError } from '../model/errors.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];

@@ -2,7 +2,7 @@
  * The one table of file readers. Adding an artifact type is adding a folder under src/readers and
  * a line here; a meta-test (registry.test.ts) walks the table and checks each reader's folder.
  */
-import type { FileReader } from './types.js';
+import type { FileReader } from '../model/fragments.js';
 import { dockerfileReader } from './dockerfile/index.js';
 import { kubernetesReader } from './kubernetes/index.js';
 import { composeReader } from './compose/index.js';

@@ -6,11 +6,11 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Finding } from '../hygiene/types.js';
-import type { FileAnalyzer } from '../inventory/analyzer.js';
+import type { Finding } from '../model/findings.js';
+import type { FileAnalyzer } from '../model/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
-import type { Component } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Component } from '../model/components.js';
+import type { Diagnostic } from '../model/charter.js';
 import { checkManifest } from './manifests.js';
 
 /** Directories never holding deployment intent; node_modules is still walked for the analyzers. */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../model/errors.js';
 import { corpusRoot } from '../test-support/profile.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import { importOsv } from '../vulns/import.js';

@@ -6,8 +6,8 @@
 import { checkCompose } from '../hygiene/checks/compose.js';
 import { checkDockerfile } from '../hygiene/checks/dockerfile.js';
 import { checkKubernetesManifest } from '../hygiene/checks/kubernetes.js';
-import type { Finding } from '../hygiene/types.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Finding } from '../model/findings.js';
+import type { Diagnostic } from '../model/charter.js';
 import { readerFor } from '../readers/registry.js';
 
 export interface ManifestChecks {

@@ -3,9 +3,9 @@
  * scan goes on without vulnerability matching and says so (`scan/no-vuln-db`).
  */
 import { existsSync } from 'node:fs';
-import type { Finding } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Finding } from '../model/findings.js';
+import type { Component } from '../model/components.js';
+import type { Diagnostic } from '../model/charter.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import { matchComponents } from '../vulns/match.js';
 

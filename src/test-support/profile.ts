@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadTargets, type LoadOptions } from '../io/targets.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import type { Charter, Edge } from '../profile/model.js';
+import type { Charter, Edge } from '../model/charter.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Real-world inputs vendored with their sources (test/corpus/SOURCES.md). */

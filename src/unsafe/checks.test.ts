@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
+import type { Finding } from '../model/findings.js';
+import type { Component } from '../model/components.js';
 import { MALICIOUS_NPM, deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from './checks.js';
 
 const npm = (name: string, version: string, extra: Partial<Component> = {}): Component => ({ ecosystem: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, path: `/app/node_modules/${name}/package.json`, layer: 'sha256:l2', ...extra });

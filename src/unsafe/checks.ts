@@ -3,8 +3,8 @@
  * deprecated npm versions, npm packages with install scripts. Pure: the registry look-ups are done
  * by the edge (npm-registry.ts) and passed in.
  */
-import type { Finding, FindingLocation } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
+import type { Finding, FindingLocation } from '../model/findings.js';
+import type { Component } from '../model/components.js';
 import maliciousFile from './malicious-npm.json' with { type: 'json' };
 import { DEPRECATED_ID, INSTALL_SCRIPT_ID, UNSAFE_RULES } from './rules.js';
 

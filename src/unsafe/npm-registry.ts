@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Diagnostic } from '../profile/model.js';
+import type { Diagnostic } from '../model/charter.js';
 import { compareStrings } from '../util/sort.js';
 
 export interface PackageVersion {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../model/errors.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import type { VulnStore } from '../store/types.js';
 import { dbStatus, importOsv, type ImportProgress } from './import.js';

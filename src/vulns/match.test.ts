@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Finding } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
+import type { Finding } from '../model/findings.js';
+import type { Component } from '../model/components.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import type { VulnStore } from '../store/types.js';
 import { importOsv } from './import.js';

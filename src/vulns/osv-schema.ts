@@ -5,7 +5,7 @@
  * packages, ranges and events.
  */
 import { z } from 'zod';
-import { parseJson } from '../readers/marathon/json-positions.js';
+import { parseJson } from '../util/json-positions.js';
 
 /** Longest id accepted; real ids are under 40 characters. Bounds the store's keys. */
 export const MAX_ID_LENGTH = 256;

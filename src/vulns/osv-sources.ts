@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../model/errors.js';
 import { compareStrings } from '../util/sort.js';
 import { ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { openSqliteVulnStore } from '../store/sqlite/index.js';
 import { importOsv } from './import.js';
 import { osvSourceReader } from './osv-sources.js';

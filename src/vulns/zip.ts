@@ -16,7 +16,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 
 export const ZIP_LIMITS = {
   maxEntrySize: 16 * 1024 * 1024,

@@ -1,7 +1,7 @@
 /** `charter db import` and `charter db status`: the local OSV vulnerability database. */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import { openSqliteVulnStore } from '../../store/sqlite/index.js';
 import { defaultVulnDbPath } from '../../store/paths.js';
 import type { StoreStatus } from '../../store/types.js';

@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import podmanDefault from '../../knowledge/podman-default-allowed.json' with { type: 'json' };
 import { Option, type Command } from 'commander';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import { nodeSyscallSet } from '../../nodejs/profile.js';
 import { renderNodeReport } from '../../nodejs/report.js';
 import { toJson } from '../../profile/serialize.js';
 import { emitOutput, writeAtomic } from '../output.js';
 import { emitSeccomp } from '../../emit/seccomp.js';
-import { API_VERSION, emptyContainer, type Charter } from '../../profile/model.js';
+import { API_VERSION, emptyContainer, type Charter } from '../../model/charter.js';
 import { GENERATOR } from '../../version.js';
 import type { CommandContext } from './context.js';
 

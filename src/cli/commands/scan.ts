@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { PolicyFailure, UserError, errorMessage } from '../../errors.js';
+import { PolicyFailure, UserError, errorMessage } from '../../model/errors.js';
 import { DEFAULT_POLICY, evaluatePolicy, parsePolicy, type Policy, type PolicyResult } from '../../hygiene/policy/index.js';
 import { toCycloneDx, toSpdx } from '../../inventory/sbom/index.js';
 import { loadCatalogue } from '../../hygiene/catalogue.js';
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { scanTarget, type ScanResult } from '../../scan/index.js';
 import { toScanJson } from '../../scan/format/json.js';
 import { toSarif, type RuleInfo } from '../../scan/format/sarif.js';

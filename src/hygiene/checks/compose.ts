@@ -2,10 +2,10 @@
  * Compose checks (CHARTER-CMP-…): run-time settings of each service that the CIS Docker Benchmark's
  * container-runtime section covers, located at the service's key or the offending value.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { parseYaml } from '../../readers/compose/yaml-source.js';
 import { finding, location, type FindingDetail } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';
 
 export const COMPOSE_CHECK_IDS = [

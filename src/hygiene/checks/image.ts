@@ -3,9 +3,9 @@
  * final file index after whiteouts), so they see what a container started from the image sees.
  */
 import type { ImageFacts } from '../../readers/oci-image/types.js';
-import type { ImageFile } from '../../readers/types.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { finding, location } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
 
 export const IMAGE_CHECK_IDS = ['CHARTER-IMG-001', 'CHARTER-IMG-002', 'CHARTER-IMG-003', 'CHARTER-IMG-004', 'CHARTER-IMG-005'] as const;

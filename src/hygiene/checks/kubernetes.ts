@@ -4,13 +4,13 @@
  * Follows the Pod Security Standards' field lists: every container kind (init, ephemeral) counts,
  * container settings override pod settings field by field.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { finding, location, type FindingDetail } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';
 
 export const KUBERNETES_CHECK_IDS = [

@@ -2,9 +2,9 @@
  * The policy gate: findings in, a verdict out. A pure function of (policy, findings, now), so the
  * CLI and the admission webhook decide alike and tests pin the clock.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { compareStrings } from '../../util/sort.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { meetsThreshold, type IgnoreRule, type Policy } from './schema.js';
 
 /**

@@ -4,8 +4,8 @@
  * node at fault, so one run of `charter scan --policy` shows everything to fix.
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import type { Diagnostic } from '../../profile/model.js';
-import { FINDING_KINDS, type FindingKind } from '../types.js';
+import type { Diagnostic } from '../../model/charter.js';
+import { FINDING_KINDS, type FindingKind } from '../../model/findings.js';
 import { PolicyFileSchema, type IgnoreRule, type Policy, type PolicyFile, type Threshold } from './schema.js';
 
 /** Policies are hand-written and short; anything bigger is not a policy. */

@@ -4,7 +4,7 @@
  * Each rule names the catalogue check it reports (CHARTER-SEC-…) and cites where it comes from.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../types.js';
+import { SEVERITIES } from '../../model/findings.js';
 import rulesFile from './rules.json' with { type: 'json' };
 
 const https = z.url({ protocol: /^https$/ });

@@ -4,7 +4,7 @@
  * a hostile file costs time linear in its size. Secrets never leave this module unmasked.
  */
 import { checkEntry, finding, location } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import type { CompiledRules, Rule } from './rules.js';
 
 /** Findings kept per rule per file: a file with more is a dump, and the first ones say enough. */

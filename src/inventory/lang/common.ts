@@ -3,7 +3,7 @@
  * messages, no prototype surprises), and the name/version sanity checks that keep hostile
  * manifests from turning into nonsense components.
  */
-import type { AnalyzerOutput } from '../analyzer.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
 
 export type Diagnostic = NonNullable<AnalyzerOutput['diagnostics']>[number];
 

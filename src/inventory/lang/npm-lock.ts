@@ -7,8 +7,8 @@
  * (`link: true`), and entries whose version is not a registry version (`file:`, git URLs).
  * Dev dependencies are kept and flagged `dev: true`.
  */
-import type { AnalyzerOutput } from '../analyzer.js';
-import type { Component } from '../types.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { isRecord, own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
 import { npmComponent, validNpmName } from './npm-package.js';
 

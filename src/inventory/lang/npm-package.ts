@@ -9,7 +9,7 @@
  * (`lib/package.json` with only `"type": "module"`, test fixtures of the npm CLI) is not one.
  */
 import { buildPurl } from '../purl.js';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import {
   cleanLicense,
   isRecord,
@@ -22,7 +22,7 @@ import {
   MAX_LICENSES,
   type Diagnostic,
 } from './common.js';
-import type { AnalyzerOutput } from '../analyzer.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
 
 /** Roots Debian installs packaged Node.js modules into (no `node_modules` segment there). */
 const DEBIAN_NODE_ROOTS = ['/usr/share/nodejs/', '/usr/lib/nodejs/'];

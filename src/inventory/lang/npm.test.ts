@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import { npmAnalyzer, preferInstalled } from './npm.js';
 import { isInstalledManifest, npmLicenses, npmPurl } from './npm-package.js';
 import { nameOfSpecifier } from './yarn-lock.js';

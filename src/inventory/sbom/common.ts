@@ -2,8 +2,8 @@
  * What both SBOM writers share: the input, the injected identity (serial number, time, tool
  * version), a deterministic component order, unique references, and vulnerability grouping.
  */
-import type { Finding } from '../../hygiene/types.js';
-import type { Component } from '../types.js';
+import type { Finding } from '../../model/findings.js';
+import type { Component } from '../../model/components.js';
 import { compareStrings } from '../../util/sort.js';
 
 export interface SbomInput {

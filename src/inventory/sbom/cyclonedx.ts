@@ -4,7 +4,7 @@
  * distribution the OS packages come from, and known vulnerabilities with the components they
  * affect. Output is a plain object, sorted and free of clocks and random ids (both injected).
  */
-import type { Finding, Severity } from '../../hygiene/types.js';
+import type { Finding, Severity } from '../../model/findings.js';
 import { buildPurl } from '../purl.js';
 import {
   advisorySource,

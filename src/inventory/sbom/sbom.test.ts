@@ -5,8 +5,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../hygiene/types.js';
-import type { Component } from '../types.js';
+import type { Finding } from '../../model/findings.js';
+import type { Component } from '../../model/components.js';
 import { cdxLicenses, declaredLicense, normalizeSpdxExpression, spdxIdFor, toCycloneDx, toSpdx, type SbomInput, type SbomOptions } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import type { FileRange } from './hasher.js';
 import { BLOCK, TarFormatError, isZeroBlock, parseHeader, parsePax } from './tar.js';
 

@@ -3,7 +3,7 @@
  * becomes a {@link BlobSource}; nothing is extracted to disk (podman's image is saved to one
  * temporary archive, read in place and deleted).
  */
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import { ArchiveSource, DirectorySource, type BlobSource } from './blob-source.js';
 import { savePodmanImage } from './podman.js';
 

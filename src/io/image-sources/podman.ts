@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ToolError } from '../../errors.js';
+import { ToolError } from '../../model/errors.js';
 
 /** The repository's podman configuration (runc, no default ulimits), relative to this module. */
 export const REPO_CONTAINERS_CONF = fileURLToPath(new URL('../../../config/containers.conf', import.meta.url));

@@ -3,14 +3,14 @@
  * display path, never opens the files the compose file names (env_file, secrets, build contexts).
  */
 import { posix } from 'node:path';
-import type { Diagnostic, Source } from '../../profile/model.js';
+import type { Diagnostic, Source } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
 import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
 import { validateFields } from '../shared/validate-fields.js';
 import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
-import { emptyFragment, emptyResult } from '../types.js';
-import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
+import { emptyFragment, emptyResult } from '../../model/fragments.js';
+import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../../model/fragments.js';
 import { interpolate } from './interpolate.js';
 import { parseExpose, parsePortSpec } from './ports.js';
 import { ComposeFileSchema, ServiceSchema } from './schema.js';

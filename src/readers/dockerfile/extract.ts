@@ -7,8 +7,8 @@
  * Reference: https://docs.docker.com/reference/dockerfile/
  */
 import { posix } from 'node:path';
-import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../profile/model.js';
-import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../types.js';
+import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../model/charter.js';
+import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../../model/fragments.js';
 import { packagesIn } from './packages.js';
 import { parseDockerfile, type Instruction } from './parse.js';
 import { parseJsonArray } from './schema.js';

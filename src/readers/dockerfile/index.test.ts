@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { DiagnosticSchema, PortRuleSchema, ProcessRuleSchema, SourceSchema, WritablePathSchema } from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+import { DiagnosticSchema, PortRuleSchema, ProcessRuleSchema, SourceSchema, WritablePathSchema } from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { MAX_DIAGNOSTICS, MAX_PORTS } from './extract.js';
 import { dockerfileReader } from './index.js';
 

@@ -4,7 +4,7 @@
  * the library's classes. Also the guard against inputs that are not Dockerfiles at all.
  */
 import { DockerfileParser, ModifiableInstruction } from 'dockerfile-ast';
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 
 export interface Instruction {
   /** Upper-cased keyword (`RUN`), whatever case it was written in. */

@@ -4,7 +4,7 @@
  * collected first so that env references to them resolve to values.
  */
 import type { z } from 'zod';
-import type { Diagnostic, NamedRule, Protocol, Source, WritablePath } from '../../profile/model.js';
+import type { Diagnostic, NamedRule, Protocol, Source, WritablePath } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import {
   emptyFragment,
@@ -14,7 +14,7 @@ import {
   type ReaderInput,
   type ReaderResult,
   type ServiceDecl,
-} from '../types.js';
+} from '../../model/fragments.js';
 import {
   ClaimTemplateSchema,
   ConfigMapSchema,

@@ -11,8 +11,8 @@ import {
   SourceSchema,
   WritablePathSchema,
   FlagSchema,
-} from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+} from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { MAX_TEXT_LENGTH, kubernetesReader } from './index.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { normaliseCapability } from './extract.js';

@@ -2,15 +2,15 @@
  * Marathon app / group JSON → container fragments and service declarations. Pure: never opens
  * anything; positions come from our own JSON parser so every rule points at its line.
  */
-import type { Diagnostic, Protocol, Source, WritablePath } from '../../profile/model.js';
+import type { Diagnostic, Protocol, Source, WritablePath } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
 import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
 import { validateFields } from '../shared/validate-fields.js';
 import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
-import { emptyFragment, emptyResult } from '../types.js';
-import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
-import { locate, parseJson, type JsonNode } from './json-positions.js';
+import { emptyFragment, emptyResult } from '../../model/fragments.js';
+import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../../model/fragments.js';
+import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
 
 type Path = (string | number)[];

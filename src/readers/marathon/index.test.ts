@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSchema, SourceSchema } from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+import { DiagnosticSchema, SourceSchema } from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { canonicalId } from './extract.js';
 import { marathonReader } from './index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locate, parseJson } from './json-positions.js';
+import { locate, parseJson } from '../../util/json-positions.js';
 
 describe('parseJson', () => {
   const same = ['{}', '[]', '0', '-1.5e3', '"a\\u00e9\\n\\"x"', 'true', 'null', '{"a":[1,{"b":false}],"c":"d"}', ' \n[ 1 , 2 ]\n'];

@@ -6,10 +6,10 @@
  * layer deletes or replaces is never handed out. The layer cache is not used: it holds facts,
  * not contents.
  */
-import { InputError } from '../../errors.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
+import { InputError } from '../../model/errors.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 import { openImage, parseImageSpec, RangeHasher } from '../../io/image-sources/index.js';
-import type { ImageFile } from '../types.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { applyLayer } from './filesystem.js';
 import { isRegular, isSymlink, scanLayer } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';

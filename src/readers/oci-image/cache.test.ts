@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsLayerCache } from '../../cache/fs-layer-cache.js';
 import { MemoryLayerCache, type LayerAnalysis, type LayerCache, type LayerCacheKey } from '../../cache/layer-cache.js';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { LAYER_CACHE_FORMAT } from '../../cache/layer-analysis.js';
 import { layerCacheAnalyzer, limitsHash, readImage } from './index.js';
 import { DEFAULT_LIMITS } from './types.js';

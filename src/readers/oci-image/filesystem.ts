@@ -4,7 +4,7 @@
  * link targets are relative to the image root), the way the kernel resolves them in a container.
  */
 import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
-import type { ImageFile } from '../types.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { isDir, isRegular, isSymlink } from './layers.js';
 
 /**

@@ -3,8 +3,8 @@
  * through PATH and symlinks to a real file with its sha256), its interpreter or shell, user,
  * working dir, exposed ports, volumes, env, packages and the healthcheck command.
  */
-import type { Diagnostic, ProcessRule, Protocol, Source } from '../../profile/model.js';
-import { emptyFragment, type ContainerFragment } from '../types.js';
+import type { Diagnostic, ProcessRule, Protocol, Source } from '../../model/charter.js';
+import { emptyFragment, type ContainerFragment } from '../../model/fragments.js';
 import { imageBasename } from '../../util/image-ref.js';
 import { DEFAULT_PATH, lookupCommand, type ImageTree, type Resolved } from './filesystem.js';
 import type { ImageFacts } from './types.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, UserError } from '../../errors.js';
+import { InputError, UserError } from '../../model/errors.js';
 import { readImage as readImageCached } from './index.js';
 import type { ImageLimits, ImageReadResult, ReadImageOptions } from './types.js';
 import { digestOf, packTar, rawHeader, sha256, writeDockerArchive, writeOciArchive, type ImageSpecInput } from './fixtures/build.js';

@@ -1,9 +1,9 @@
 /** Public types of the image reader. */
 import type { LayerCache } from '../../cache/layer-cache.js';
-import type { Finding } from '../../hygiene/types.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import type { Component, Ecosystem, OsRelease } from '../../inventory/types.js';
-import type { ImageFileIndex, ReaderResult } from '../types.js';
+import type { Finding } from '../../model/findings.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { Component, Ecosystem, OsRelease } from '../../model/components.js';
+import type { ImageFileIndex, ReaderResult } from '../../model/fragments.js';
 
 export interface ImageLimits {
   /** Total uncompressed bytes of all layer tars. */

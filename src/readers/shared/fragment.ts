@@ -2,8 +2,8 @@
  * Adding rules to a container fragment without duplicates, for readers that build fragments
  * entry by entry (Compose, Marathon). A rule met again gains a source instead of a second entry.
  */
-import type { NamedRule, Protocol, Source, WritablePath } from '../../profile/model.js';
-import type { ContainerFragment, ServiceDecl } from '../types.js';
+import type { NamedRule, Protocol, Source, WritablePath } from '../../model/charter.js';
+import type { ContainerFragment, ServiceDecl } from '../../model/fragments.js';
 
 /**
  * Find an entry of a fragment list by key. Lists are deduplicated as they grow; an index per list

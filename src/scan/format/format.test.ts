@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { DEFAULT_POLICY, evaluatePolicy, parsePolicy } from '../../hygiene/policy/index.js';
 import { sortFindings } from '../sort.js';
-import type { ScanResult } from '../types.js';
+import type { ScanResult } from '../../model/scan-result.js';
 import { SAMPLE_SCAN } from './fixtures/sample-scan.js';
 import { toScanJson } from './json.js';
 import { toSarif, toSarifLog } from './sarif.js';

@@ -1,6 +1,6 @@
 /** The scan as JSON: the result itself plus the policy verdict, keys in a fixed order. */
 import type { PolicyResult } from '../../hygiene/policy/index.js';
-import { SCAN_SCHEMA, type ScanResult } from '../types.js';
+import { SCAN_SCHEMA, type ScanResult } from '../../model/scan-result.js';
 
 export function toScanJson(result: ScanResult, policy?: PolicyResult): string {
   const doc = {

@@ -11,9 +11,9 @@
  * - No timestamps: the same scan gives the same bytes.
  */
 import { createHash } from 'node:crypto';
-import type { Finding, FindingLocation, Severity } from '../../hygiene/types.js';
+import type { Finding, FindingLocation, Severity } from '../../model/findings.js';
 import { compareStrings } from '../../util/sort.js';
-import type { ScanResult } from '../types.js';
+import type { ScanResult } from '../../model/scan-result.js';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 

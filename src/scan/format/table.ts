@@ -1,8 +1,8 @@
 /** The human-readable scan report: findings grouped by kind, worst severity first, then the verdict. */
-import type { Finding, FindingKind, FindingLocation } from '../../hygiene/types.js';
+import type { Finding, FindingKind, FindingLocation } from '../../model/findings.js';
 import type { PolicyResult } from '../../hygiene/policy/index.js';
-import type { Diagnostic } from '../../profile/model.js';
-import type { ScanResult } from '../types.js';
+import type { Diagnostic } from '../../model/charter.js';
+import type { ScanResult } from '../../model/scan-result.js';
 
 const HEADINGS: Record<FindingKind, string> = {
   vulnerability: 'Vulnerabilities',

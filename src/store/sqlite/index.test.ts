@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import { advisory, runVulnStoreConformance } from '../conformance.js';
 import { defaultVulnDbPath } from '../paths.js';
 import { openSqliteVulnStore } from './index.js';

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import {
   STORE_SCHEMA_VERSION,
   type AdvisoryRow,

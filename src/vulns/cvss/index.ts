@@ -7,7 +7,7 @@
  * severityFromOsv([{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H' }])
  * // { severity: 'critical', score: 10, vector: 'CVSS:3.1/…', method: 'CVSSv31' }
  */
-import type { Severity } from '../../hygiene/types.js';
+import type { Severity } from '../../model/findings.js';
 import { cvss2BaseScore } from './cvss2.js';
 import { cvss3BaseScore } from './cvss3.js';
 import { cvss4Score } from './cvss4.js';

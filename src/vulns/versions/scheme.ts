@@ -2,7 +2,7 @@
  * The shape every version scheme has, and the error they all throw. Kept apart from index.ts so
  * the scheme modules can import it without an import cycle through the registry.
  */
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 
 /**
  * Longest version string any scheme accepts. Real versions are far shorter (the longest in

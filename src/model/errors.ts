@@ -2,7 +2,7 @@
  * The project's few error types. Library code throws these (chained with `cause`); only the CLI
  * entry point (src/cli/main.ts) turns them into exit codes and messages.
  */
-import type { Diagnostic } from './profile/model.js';
+import type { Diagnostic } from './charter.js';
 
 /** Bad input from the user: shown verbatim, no stack. */
 export class UserError extends Error {

@@ -1,7 +1,7 @@
 /** What `charter scan` produces: one shape for every output format and for the policy gate. */
-import type { Finding } from '../hygiene/types.js';
-import type { Component, OsRelease } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Finding } from './findings.js';
+import type { Component, OsRelease } from './components.js';
+import type { Diagnostic } from './charter.js';
 
 export const SCAN_SCHEMA = 'charter-scan/v1';
 

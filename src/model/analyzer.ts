@@ -4,8 +4,8 @@
  * analyzer needs are ever read, and `analyze` is a pure function of the bytes. Results are kept
  * per layer, so they are cached by (layer digest, analyzer versions).
  */
-import type { Component, OsRelease } from './types.js';
-import type { Finding } from '../hygiene/types.js';
+import type { Component, OsRelease } from './components.js';
+import type { Finding } from './findings.js';
 
 export interface FileInfo {
   size: number;

@@ -14,7 +14,7 @@ import type {
   WritablePath,
   Flag,
   SyscallLayer,
-} from '../profile/model.js';
+} from './charter.js';
 
 /** How a fragment is matched to fragments of the same container from other artifacts. */
 export interface FragmentKey {
