@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import catalogueFile from './catalogue.json' with { type: 'json' };
-import { catalogueMarkdown, checkEntry, finding, loadCatalogue, validateCatalogue } from './catalogue.js';
+import catalogueFile from '../knowledge/hygiene-catalogue.json' with { type: 'json' };
+import { catalogueMarkdown, checkEntry, finding, loadCatalogue, validateCatalogue } from '../knowledge/hygiene-catalogue.js';
 import { CHECK_FAMILY_TABLE } from './checks/index.js';
 import { bundledRules } from './secrets/rules.js';
 

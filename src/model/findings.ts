@@ -42,3 +42,12 @@ export interface Finding {
   references?: string[];
   locations: FindingLocation[];
 }
+
+/** What a rule says beyond one finding: from the check catalogue, when the scan has it. */
+export interface RuleInfo {
+  title: string;
+  description?: string;
+  remediation?: string;
+  helpUri?: string;
+  tags?: string[];
+}

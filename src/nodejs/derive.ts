@@ -10,7 +10,7 @@ import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { syscallsFor } from '../knowledge/node-syscalls/index.js';
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
 import type { ListenCandidate } from './analyze/index.js';
-import { RuleSet } from '../profile/rules.js';
+import { RuleSet } from '../util/rule-set.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */

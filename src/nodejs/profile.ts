@@ -21,7 +21,7 @@ import { FsPackageCache } from './analyze/fs-package-cache.js';
 import { loadNodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { loadKnowledge } from '../knowledge/index.js';
 import { deriveNodeRules, type NodeRules } from './derive.js';
-import { defaultCacheDir } from '../cache/fs-layer-cache.js';
+import { defaultCacheDir } from '../readers/oci-image/cache/fs-layer-cache.js';
 
 export interface NodeSyscallSet {
   layers: Record<SyscallLayer, string[]>;

@@ -7,7 +7,7 @@ import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, Writ
 import { emptyContainer } from '../model/charter.js';
 import type { ContainerFragment, EnvVar, ImageFileIndex } from '../model/fragments.js';
 import type { ContainerGroup } from './correlate.js';
-import { RuleSet, sortSources } from './rules.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
 import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { uniqueSorted } from '../util/sort.js';

@@ -9,8 +9,8 @@ import type { KnowledgeBase } from '../knowledge/schema.js';
 import { correlate } from './correlate.js';
 import { assemble, type ContainerDraft } from './assemble.js';
 import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
-import { applyGraph, buildGraph, sortEdges } from '../graph/build.js';
-import { RuleSet, sortSources } from './rules.js';
+import { applyGraph, buildGraph, sortEdges } from './graph/build.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
 import { compareStrings } from '../util/sort.js';
 
 export interface ImageInput {

@@ -8,7 +8,7 @@ import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema
 import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
-import { RuleSet, sortSources } from './rules.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
 const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'node-floor', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);

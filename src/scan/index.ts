@@ -16,8 +16,8 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultCacheDir } from '../cache/fs-layer-cache.js';
-import type { LayerCache } from '../cache/layer-cache.js';
+import { defaultCacheDir } from '../readers/oci-image/cache/fs-layer-cache.js';
+import type { LayerCache } from '../readers/oci-image/cache/layer-cache.js';
 import { UserError, errorMessage } from '../model/errors.js';
 import { checkImage } from '../hygiene/checks/image.js';
 import type { Finding } from '../model/findings.js';
@@ -28,9 +28,9 @@ import type { Component, OsRelease } from '../model/components.js';
 import { IMAGE_TRANSPORTS, isImageSpec } from '../io/targets.js';
 import type { Diagnostic } from '../model/charter.js';
 import { readImage } from '../readers/oci-image/index.js';
-import { defaultVulnDbPath } from '../store/paths.js';
-import { deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from '../unsafe/checks.js';
-import { lookupDeprecations, resolveNpmRegistry } from '../unsafe/npm-registry.js';
+import { defaultVulnDbPath } from '../store/vulns/paths.js';
+import { deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from '../hygiene/unsafe/checks.js';
+import { lookupDeprecations, resolveNpmRegistry } from '../hygiene/unsafe/npm-registry.js';
 import { scanDirectory } from './directory.js';
 import { compareComponents, compareDiagnostics, sortFindings } from './sort.js';
 import type { ScanResult, ScannedImage } from '../model/scan-result.js';

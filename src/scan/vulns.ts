@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import type { Finding } from '../model/findings.js';
 import type { Component } from '../model/components.js';
 import type { Diagnostic } from '../model/charter.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
 import { matchComponents } from '../vulns/match.js';
 
 export const NO_DB_MESSAGE = 'no vulnerability database: run charter db import';

@@ -18,7 +18,7 @@
 import type { Finding, Severity } from '../model/findings.js';
 import type { Component } from '../model/components.js';
 import type { Diagnostic } from '../model/charter.js';
-import type { AdvisoryRow, AffectedMatch, VulnStore } from '../store/types.js';
+import type { AdvisoryRow, AffectedMatch, VulnStore } from '../store/vulns/types.js';
 import { compareStrings } from '../util/sort.js';
 import { severityFromOsv } from './cvss/index.js';
 import { matchTarget, releaseApplies, type MatchTarget } from './ecosystems.js';

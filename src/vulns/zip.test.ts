@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../model/errors.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
 import { importOsv } from './import.js';
 import { osvSourceReader } from './osv-sources.js';
 import { readZipEntries } from './zip.js';

@@ -4,7 +4,7 @@
  */
 import type { Diagnostic } from '../../model/charter.js';
 import { parseYaml } from '../../readers/compose/yaml-source.js';
-import { finding, location, type FindingDetail } from '../catalogue.js';
+import { finding, location, type FindingDetail } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';
 

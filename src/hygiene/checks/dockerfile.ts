@@ -8,7 +8,7 @@ import { parseDockerfile, type Instruction } from '../../readers/dockerfile/pars
 import { parseJsonArray } from '../../readers/dockerfile/schema.js';
 import { expandWord, tokenize, type Token } from '../../readers/dockerfile/words.js';
 import { parseImageRef } from '../../util/image-ref.js';
-import { finding, location } from '../catalogue.js';
+import { finding, location } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
 

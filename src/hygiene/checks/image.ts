@@ -4,7 +4,7 @@
  */
 import type { ImageFacts } from '../../readers/oci-image/types.js';
 import type { ImageFile } from '../../model/fragments.js';
-import { finding, location } from '../catalogue.js';
+import { finding, location } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
 

@@ -3,7 +3,7 @@
  * meta-test walks this table and catalogue.json and fails when either has an id the other lacks.
  */
 import { bundledRules } from '../secrets/rules.js';
-import type { CheckFamily } from '../catalogue.js';
+import type { CheckFamily } from '../../knowledge/hygiene-catalogue.js';
 import { COMPOSE_CHECK_IDS, checkCompose } from './compose.js';
 import { DOCKERFILE_CHECK_IDS, checkDockerfile } from './dockerfile.js';
 import { IMAGE_CHECK_IDS, checkImage } from './image.js';

@@ -9,7 +9,7 @@ import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';
 import { toPointer } from '../../util/json-pointer.js';
-import { finding, location, type FindingDetail } from '../catalogue.js';
+import { finding, location, type FindingDetail } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';
 

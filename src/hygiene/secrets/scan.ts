@@ -3,7 +3,7 @@
  * keywords occurs; every regex is bounded (no nested or unbounded repetition before a literal), so
  * a hostile file costs time linear in its size. Secrets never leave this module unmasked.
  */
-import { checkEntry, finding, location } from '../catalogue.js';
+import { checkEntry, finding, location } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import type { CompiledRules, Rule } from './rules.js';
 

@@ -8,7 +8,7 @@
  */
 import { InputError } from '../../model/errors.js';
 import type { FileAnalyzer } from '../../model/analyzer.js';
-import { openImage, parseImageSpec, RangeHasher } from '../../io/image-sources/index.js';
+import { openImage, parseImageSpec, RangeHasher } from './sources/index.js';
 import type { ImageFile } from '../../model/fragments.js';
 import { applyLayer } from './filesystem.js';
 import { isRegular, isSymlink, scanLayer } from './layers.js';

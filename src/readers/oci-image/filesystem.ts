@@ -3,7 +3,7 @@
  * that follows symlinks inside the image root only (`..` at the root stays at the root, absolute
  * link targets are relative to the image root), the way the kernel resolves them in a container.
  */
-import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
+import type { LayerAnalysis, LayerDiagnostic } from './cache/layer-analysis.js';
 import type { ImageFile } from '../../model/fragments.js';
 import { isDir, isRegular, isSymlink } from './layers.js';
 

@@ -8,12 +8,12 @@
  *   console.log(image.ref, containers[0]?.processes[0]?.path);
  */
 import { createHash } from 'node:crypto';
-import { defaultLayerCache } from '../../cache/fs-layer-cache.js';
-import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../../cache/layer-cache.js';
+import { defaultLayerCache } from './cache/fs-layer-cache.js';
+import type { LayerAnalysis, LayerCache, LayerCacheKey } from './cache/layer-cache.js';
 import { InputError } from '../../model/errors.js';
 import type { FileAnalyzer } from '../../model/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
-import { RangeHasher, parseImageSpec, openImage } from '../../io/image-sources/index.js';
+import { RangeHasher, parseImageSpec, openImage } from './sources/index.js';
 import type { Diagnostic } from '../../model/charter.js';
 import { emptyResult, type ImageFile } from '../../model/fragments.js';
 import { compareStrings } from '../../util/sort.js';

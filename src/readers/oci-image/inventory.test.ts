@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryLayerCache } from '../../cache/layer-cache.js';
+import { MemoryLayerCache } from './cache/layer-cache.js';
 import type { Finding } from '../../model/findings.js';
 import type { FileAnalyzer } from '../../model/analyzer.js';
 import type { Component } from '../../model/components.js';

@@ -11,7 +11,7 @@
  *   OS packages then get their distribution (`distro` and the purl's vendor and qualifier), since
  *   the package database and the os-release may come from different layers.
  */
-import type { LayerFileAnalysis } from '../../cache/layer-analysis.js';
+import type { LayerFileAnalysis } from './cache/layer-analysis.js';
 import type { Finding } from '../../model/findings.js';
 import { withDistro } from '../../inventory/os/distro.js';
 import { OS_RELEASE_PATHS } from '../../inventory/os/os-release.js';

@@ -12,10 +12,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../model/errors.js';
-import type { LayerAnalysis, LayerDiagnostic, LayerFileAnalysis } from '../../cache/layer-analysis.js';
+import type { LayerAnalysis, LayerDiagnostic, LayerFileAnalysis } from './cache/layer-analysis.js';
 import type { FileAnalyzer } from '../../model/analyzer.js';
 import type { ImageFile } from '../../model/fragments.js';
-import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from '../../io/image-sources/index.js';
+import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from './sources/index.js';
 import type { ImageLimits } from './types.js';
 
 /**

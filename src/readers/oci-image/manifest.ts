@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../../model/errors.js';
-import type { BlobSource } from '../../io/image-sources/index.js';
+import type { BlobSource } from './sources/index.js';
 import { parseJsonMember } from './json.js';
 import type { LayerPlan } from './layers.js';
 import {

@@ -1,5 +1,5 @@
 /** Public types of the image reader. */
-import type { LayerCache } from '../../cache/layer-cache.js';
+import type { LayerCache } from './cache/layer-cache.js';
 import type { Finding } from '../../model/findings.js';
 import type { FileAnalyzer } from '../../model/analyzer.js';
 import type { Component, Ecosystem, OsRelease } from '../../model/components.js';
