@@ -12,13 +12,15 @@ import type { EmitOptions, EmitResult } from './types.js';
 import {
   canonicalJson,
   compareJson,
-  compareStrings,
+  
   selectContainers,
   sortDiagnostics,
   warning,
   yamlDocument,
   yamlStream,
 } from './internal.js';
+import type { DiagnosticCode } from '../model/diagnostics.js';
+import { compareStrings } from '../util/sort.js';
 
 const FILE = 'network-policy.yaml';
 
@@ -129,7 +131,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
   const metadata = { name: objectName(c.name), ...(namespace !== undefined ? { namespace } : {}) };
   const podSelector = { matchLabels: podLabels(c.name, c) };
   const notes: string[] = [];
-  const warn = (code: string, message: string): void => {
+  const warn = (code: DiagnosticCode, message: string): void => {
     notes.push(message);
     ctx.warnings.push(warning(code, FILE, `container ${c.name}: ${message}`));
   };

@@ -7,7 +7,8 @@ import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js'
 import { SYSCALL_LAYERS } from '../model/charter.js';
 import { SyscallNameSchema, type SeccompProfile } from './seccomp-schema.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { compareStrings, fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
+import { fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
+import { compareStrings } from '../util/sort.js';
 
 const EPERM = 1;
 const ENOSYS = 38;

@@ -5,6 +5,7 @@
  * per layer, so they are cached by (layer digest, analyzer versions).
  */
 import type { Component, OsRelease } from './components.js';
+import type { DiagnosticCode } from './diagnostics.js';
 import type { Finding } from './findings.js';
 
 export interface FileInfo {
@@ -17,7 +18,7 @@ export interface AnalyzerOutput {
   findings?: Finding[];
   os?: OsRelease;
   /** Problems with this file (bad syntax …), never fatal. */
-  diagnostics?: { code: string; severity: 'error' | 'warning' | 'info'; message: string }[];
+  diagnostics?: { code: DiagnosticCode; severity: 'error' | 'warning' | 'info'; message: string }[];
 }
 
 export interface FileAnalyzer {

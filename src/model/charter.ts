@@ -7,6 +7,7 @@
  * Field reference: docs/profile-v1.md.
  */
 import { z } from 'zod';
+import type { DiagnosticCode } from './diagnostics.js';
 
 export const API_VERSION = 'charter/v1';
 
@@ -211,7 +212,9 @@ export type Edge = z.infer<typeof EdgeSchema>;
 
 export const DiagnosticSchema = z
   .object({
-    code: z.string(),
+    // Typed with the catalogue, checked loosely on read: a profile written by a newer Charter
+    // (with codes this one does not know) still loads.
+    code: z.custom<DiagnosticCode>((v) => typeof v === 'string'),
     severity: z.enum(['error', 'warning', 'info']),
     message: z.string(),
     file: z.string(),

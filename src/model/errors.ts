@@ -3,6 +3,7 @@
  * entry point (src/cli/main.ts) turns them into exit codes and messages.
  */
 import type { Diagnostic } from './charter.js';
+import type { DiagnosticCode } from './diagnostics.js';
 
 /** Bad input from the user: shown verbatim, no stack. */
 export class UserError extends Error {
@@ -23,7 +24,7 @@ export class UserError extends Error {
     return where ? `${where}: ${this.message}` : this.message;
   }
 
-  toDiagnostic(code: string): Diagnostic {
+  toDiagnostic(code: DiagnosticCode): Diagnostic {
     return {
       code,
       severity: 'error',

@@ -6,7 +6,7 @@
  */
 import type { Charter, ContainerCharter, Source } from '../model/charter.js';
 import { peerText } from './diff.js';
-import { normaliseCapability } from './assemble.js';
+import { prefixedCapability } from '../util/capabilities.js';
 
 export interface Explanation {
   container: string;
@@ -57,7 +57,7 @@ function matcher(query: string): (e: Explanation) => boolean {
       return (e) => e.kind === 'syscall' && e.subject.split(' ')[0] === value;
     case 'cap':
     case 'capability':
-      return (e) => e.kind === 'capability' && e.subject === normaliseCapability(value);
+      return (e) => e.kind === 'capability' && e.subject === prefixedCapability(value);
     case 'port':
     case 'listen': {
       const [port, proto] = value.split('/');

@@ -5,6 +5,7 @@
 import { parseDocument, stringify, LineCounter } from 'yaml';
 import { CharterSchema, type Charter } from '../model/charter.js';
 import { UserError } from '../model/errors.js';
+import { errorMessage } from '../model/errors.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -31,7 +32,7 @@ export function parseCharter(text: string, file: string): Charter {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new UserError(`not a valid profile: ${e instanceof Error ? e.message : String(e)}`, file, undefined, undefined, { cause: e });
+    throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
   }
   const parsed = CharterSchema.safeParse(data);
   if (!parsed.success) {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseJson } from '../util/json-positions.js';
+import { errorMessage } from '../model/errors.js';
 
 /** Longest id accepted; real ids are under 40 characters. Bounds the store's keys. */
 export const MAX_ID_LENGTH = 256;
@@ -128,7 +129,7 @@ export function parseOsvRecord(text: string): OsvParse {
   } catch (err) {
     // V8's message carries a position only sometimes; the positional parser always does.
     const located = parseJson(text);
-    const base = err instanceof Error ? err.message : String(err);
+    const base = errorMessage(err);
     if (!located.ok) return { ok: false, reason: `invalid JSON: ${located.error.message}`, line: located.error.line, column: located.error.column };
     return { ok: false, reason: `invalid JSON: ${base}` };
   }

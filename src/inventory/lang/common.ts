@@ -4,6 +4,8 @@
  * manifests from turning into nonsense components.
  */
 import type { AnalyzerOutput } from '../../model/analyzer.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 
 export type Diagnostic = NonNullable<AnalyzerOutput['diagnostics']>[number];
 
@@ -32,11 +34,11 @@ export type JsonResult = { ok: true; value: unknown } | { ok: false; diagnostic:
  * is safe against `__proto__` keys (they become own data properties); callers read objects only
  * through {@link own}, so such keys never reach Object.prototype either.
  */
-export function parseJson(path: string, text: string, code: string): JsonResult {
+export function parseJson(path: string, text: string, code: DiagnosticCode): JsonResult {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     const pos = /position (\d+)/.exec(msg);
     const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
@@ -125,9 +127,6 @@ export function jsonErrorOffset(text: string): number | undefined {
   }
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** An own property, so `__proto__`/`constructor` keys in foreign JSON never resolve to built-ins. */
 export function own(obj: Record<string, unknown>, key: string): unknown {

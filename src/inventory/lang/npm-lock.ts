@@ -9,8 +9,9 @@
  */
 import type { AnalyzerOutput } from '../../model/analyzer.js';
 import type { Component } from '../../model/components.js';
-import { isRecord, own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
+import { own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
 import { npmComponent, validNpmName } from './npm-package.js';
+import { isRecord } from '../../util/records.js';
 
 /** A component read from a lockfile: `dev` marks a devDependency (not installed in production). */
 export type LockComponent = Component & { dev?: boolean };

@@ -12,7 +12,6 @@ import { buildPurl } from '../purl.js';
 import type { Component } from '../../model/components.js';
 import {
   cleanLicense,
-  isRecord,
   own,
   ownString,
   parseJson,
@@ -23,6 +22,7 @@ import {
   type Diagnostic,
 } from './common.js';
 import type { AnalyzerOutput } from '../../model/analyzer.js';
+import { isRecord } from '../../util/records.js';
 
 /** Roots Debian installs packaged Node.js modules into (no `node_modules` segment there). */
 const DEBIAN_NODE_ROOTS = ['/usr/share/nodejs/', '/usr/lib/nodejs/'];

@@ -300,7 +300,7 @@ describe('JSON error positions', () => {
     ['{"a": 1} x', 1, 10],
   ])('%j → line %i column %i', async (text, line, column) => {
     const { parseJson } = await import('./common.js');
-    const r = parseJson('f.json', text, 'c');
+    const r = parseJson('f.json', text, 'npm-invalid-json');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.diagnostic.message).toMatch(new RegExp(`^f\\.json:${line}:${column}: `));
   });

@@ -4,6 +4,7 @@
  * string (the same units as `String#slice`), which `LineIndex` turns into 1-based line/column.
  */
 import { parseSync, visitorKeys as oxcVisitorKeys } from 'oxc-parser';
+import { errorMessage } from '../../model/errors.js';
 
 /**
  * Fields of oxc's visitor keys that its JavaScript AST (`lang: 'js'`, what `parseJs` asks for)
@@ -85,7 +86,7 @@ function tryParse(filename: string, source: string, kind: SourceKind): ParseOutc
     }
     return { ok: true, program: result.program as unknown as AstNode, hasModuleSyntax: result.module.hasModuleSyntax };
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err), offset: 0 };
+    return { ok: false, message: errorMessage(err), offset: 0 };
   }
 }
 

@@ -15,7 +15,7 @@ import {
 import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { MAX_TEXT_LENGTH, kubernetesReader } from './index.js';
 import { toPointer } from '../../util/json-pointer.js';
-import { normaliseCapability } from './extract.js';
+import { prefixedCapability } from '../../util/capabilities.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -544,8 +544,8 @@ describe('helpers', () => {
     ['CAP_SYS_TIME', 'CAP_SYS_TIME'],
     [' all ', 'ALL'],
     ['', ''],
-  ])('normaliseCapability(%j) = %j', (input, expected) => {
-    expect(normaliseCapability(input)).toBe(expected);
+  ])('prefixedCapability(%j) = %j', (input, expected) => {
+    expect(prefixedCapability(input)).toBe(expected);
   });
 
   it.each([

@@ -282,10 +282,10 @@ describe('hostile analyzer output', () => {
       version: '1',
       maxBytes: 10,
       required: (p) => p.startsWith('/app/'),
-      analyze: () => ({ diagnostics: Array.from({ length: 60 }, () => ({ code: 'noise', severity: 'info' as const, message: 'x' })) }),
+      analyze: () => ({ diagnostics: Array.from({ length: 60 }, () => ({ code: 'noisy/internal' as const, severity: 'info' as const, message: 'x' })) }),
     };
     const { r } = await image([[{ name: 'app/a', content: '1' }, { name: 'app/b', content: '2' }, { name: 'app/c', content: '3' }]], { analyzers: [noisy] });
-    expect(r.diagnostics.filter((d) => d.code === 'noise')).toHaveLength(100);
+    expect(r.diagnostics.filter((d) => d.code === 'noisy/internal')).toHaveLength(100);
     expect(r.diagnostics.filter((d) => d.code === 'image-analyzer-diagnostics-capped')).toHaveLength(1);
   });
 });

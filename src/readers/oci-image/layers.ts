@@ -17,6 +17,8 @@ import type { FileAnalyzer } from '../../model/analyzer.js';
 import type { ImageFile } from '../../model/fragments.js';
 import { TarFormatError, TarWalker, type RangeHasher, type BlobSource, type BodySink, type TarHeader } from './sources/index.js';
 import type { ImageLimits } from './types.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 
 /**
  * Version of what {@link scanLayer} records, part of every layer cache key: bump it whenever a
@@ -183,7 +185,6 @@ export function hardlinkPlaceholder(file: ImageFile): ImageFile {
 
 const MAX_ANALYZER_DIAGNOSTICS = 100;
 
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Runs the file analyzers over one layer's files: which ones want a file (`required`, asked once
@@ -201,7 +202,7 @@ class LayerAnalyzers {
     private readonly analyzers: readonly FileAnalyzer[],
     private readonly layer: string,
     private readonly maxBytes: number,
-    private readonly diag: (code: string, severity: LayerDiagnostic['severity'], message: string) => void,
+    private readonly diag: (code: DiagnosticCode, severity: LayerDiagnostic['severity'], message: string) => void,
   ) {}
 
   /** The analyzers that will read this file; those that want it but cannot have it are told why. */
@@ -269,7 +270,7 @@ class LayerAnalyzers {
       if (this.broken.has(a.type)) return;
       this.broken.add(a.type);
     }
-    this.diag('image-analyzer-failed', 'warning', `the ${a.type} analyzer's ${phase} failed on ${path}: ${errorText(err)}`);
+    this.diag('image-analyzer-failed', 'warning', `the ${a.type} analyzer's ${phase} failed on ${path}: ${errorMessage(err)}`);
   }
 }
 
@@ -285,7 +286,7 @@ export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanCo
   const diagnostics: LayerDiagnostic[] = [];
   let entries = 0;
   let bytes = 0;
-  const diag = (code: string, severity: LayerDiagnostic['severity'], message: string): void => {
+  const diag = (code: DiagnosticCode, severity: LayerDiagnostic['severity'], message: string): void => {
     diagnostics.push({ code, severity, message: `layer ${plan.digest}: ${message}` });
   };
   const analyzers = new LayerAnalyzers(ctx.analyzers, plan.digest, limits.maxPackageDbBytes, diag);

@@ -45,12 +45,6 @@ export function addCapability(list: NamedRule[], name: string, src: Source): voi
   else list.push({ name, sources: [src] });
 }
 
-/** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` are the same capability, written without the prefix. */
-export function normaliseCapability(cap: string): string {
-  const up = cap.trim().toUpperCase();
-  return up.startsWith('CAP_') ? up.slice(4) : up;
-}
-
 /** The ports a service declaration offers: the container's listen ports, each its own target. */
 export function serviceDeclPorts(f: ContainerFragment): ServiceDecl['ports'] {
   return f.listen.map((l) => ({ port: l.port, targetPort: l.port, protocol: l.protocol, ...(l.name !== undefined ? { name: l.name } : {}) }));

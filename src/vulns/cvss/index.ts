@@ -12,6 +12,7 @@ import { cvss2BaseScore } from './cvss2.js';
 import { cvss3BaseScore } from './cvss3.js';
 import { cvss4Score } from './cvss4.js';
 import { CvssError } from './vector.js';
+import { isRecord } from '../../util/records.js';
 
 export { CvssError, MAX_VECTOR_LENGTH } from './vector.js';
 export { cvss2BaseScore } from './cvss2.js';
@@ -108,9 +109,6 @@ function labelSeverity(label: unknown): Severity | undefined {
   return Object.hasOwn(LABELS, key) ? LABELS[key] : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Severity of an OSV record from its `severity` array and (optionally) its

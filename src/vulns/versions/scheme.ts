@@ -107,6 +107,3 @@ export function compareDigits(a: string, b: string): number {
 }
 
 /** Byte-wise string order (code units), as C's memcmp then length. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -15,6 +15,7 @@ import type { Finding } from '../../../model/findings.js';
 import type { Component, OsRelease } from '../../../model/components.js';
 import type { ImageFile } from '../../../model/fragments.js';
 import { ComponentSchema, FindingSchema, OsReleaseSchema, asComponent, asFinding, asOsRelease } from './analyzer-output-schema.js';
+import { isDiagnosticCode, type DiagnosticCode } from '../../../model/diagnostics.js';
 
 /** What one file analyzer found in one file of the layer (kept only when it found something). */
 export interface LayerFileAnalysis {
@@ -28,7 +29,7 @@ export interface LayerFileAnalysis {
 }
 
 export interface LayerDiagnostic {
-  code: string;
+  code: DiagnosticCode;
   severity: 'error' | 'warning' | 'info';
   message: string;
 }
@@ -109,7 +110,7 @@ export const LayerCacheEntrySchema = z
       }),
     ),
     shebang: z.array(z.tuple([str, z.array(str)])),
-    diagnostics: z.array(z.object({ code: str, severity: z.enum(['error', 'warning', 'info']), message: str })),
+    diagnostics: z.array(z.object({ code: str.refine(isDiagnosticCode), severity: z.enum(['error', 'warning', 'info']), message: str })),
   })
   .refine((e) => e.modes.length === e.paths.length && e.sizes.length === e.paths.length, 'column lengths differ')
   .refine(

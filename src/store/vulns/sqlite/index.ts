@@ -19,6 +19,7 @@ import {
   type VulnStore,
   type VulnStoreWriter,
 } from '../types.js';
+import { errorMessage } from '../../../model/errors.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -92,7 +93,7 @@ export function openSqliteVulnStore(file: string, opts: SqliteStoreOptions = {})
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
   } catch (err) {
-    throw new UserError(`cannot open vulnerability database: ${err instanceof Error ? err.message : String(err)}`, file, undefined, undefined, { cause: err });
+    throw new UserError(`cannot open vulnerability database: ${errorMessage(err)}`, file, undefined, undefined, { cause: err });
   }
   const version = (db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as { value: string } | undefined)?.value;
   if (version === undefined) {
