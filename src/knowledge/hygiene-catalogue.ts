@@ -1,6 +1,6 @@
 /**
  * The check catalogue: what every hygiene check is, why it matters, how to fix it and which
- * benchmark controls it implements. Metadata is data (catalogue.json, validated here); the
+ * benchmark controls it implements. Metadata is data (hygiene-catalogue.json, validated here); the
  * condition logic is code (checks/*.ts, secrets/). `finding()` joins the two, so a check only
  * says *where* and *what exactly*, never re-words its title or remediation.
  */

@@ -1,7 +1,7 @@
 /**
  * What readers produce: fragments of intent with provenance. A reader never sees another
  * artifact; the merger (src/profile/merge.ts) correlates fragments into containers and the graph
- * builder (src/graph) turns addresses into edges.
+ * builder (src/profile/graph) turns addresses into edges.
  */
 import type {
   ArtifactKind,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { SAMPLE_SCAN } from './fixtures/sample-scan.js';
 import { toScanJson } from './json.js';
 import { toSarif, toSarifLog } from './sarif.js';
 import { toTable } from './table.js';
+import { expectGolden } from '../test-support/golden.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NOW = new Date('2026-06-15T00:00:00Z');
@@ -28,14 +29,9 @@ function sarifErrors(doc: unknown): ErrorObject[] {
   return validateSarif(doc) ? [] : [...(validateSarif.errors ?? [])];
 }
 
-/** Each golden file is written by exactly one test (UPDATE_GOLDEN=1 regenerates). */
+/** Each golden file is written by exactly one test (CHARTER_UPDATE_GOLDEN=1 regenerates). */
 function golden(name: string, actual: string): void {
-  const file = path.join(here, 'fixtures/golden', name);
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  expectGolden(path.join(here, 'fixtures/golden', name), actual);
 }
 
 describe('SARIF 2.1.0', () => {

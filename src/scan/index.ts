@@ -40,7 +40,7 @@ export type { ScanResult, ScannedImage } from '../model/scan-result.js';
 export { SCAN_SCHEMA } from '../model/scan-result.js';
 
 export interface ScanOptions {
-  /** The OSV database (default: `$CHARTER_DATA_DIR/vulns.db`, see src/store/paths.ts). */
+  /** The OSV database (default: `$CHARTER_DATA_DIR/vulns.db`, see src/store/vulns/paths.ts). */
   dbPath?: string;
   /** No network: npm deprecations come from the cache only. */
   offline?: boolean;

@@ -15,7 +15,6 @@ import { profileTargets } from '../../src/test-support/profile.js';
 import {
   allowedSyscalls,
   buildAndSave,
-  describeContainer,
   emitEnforcement,
   freePort,
   httpGet,

@@ -128,7 +128,7 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
     try {
       first = await waitForHttp(port, 30_000);
     } catch (err) {
-      throw new Error(`${String(err)}\n${describeContainer(CTR)}`);
+      throw new Error(`${String(err)}\n${describeContainer(CTR)}`, { cause: err });
     }
     expect(first.status).toBe(200);
     const statuses: number[] = [first.status];

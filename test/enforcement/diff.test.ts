@@ -47,7 +47,7 @@ let builtOnce = false;
 function ensureBuilt(): void {
   if (builtOnce) return;
   const main = path.join(repoRoot, 'dist/cli/main.js');
-  let built = 0;
+  let built: number;
   try {
     built = statSync(main).mtimeMs;
   } catch {

@@ -26,7 +26,6 @@ export const COMPOSE_CHECK_IDS = [
 /** Larger compose files are not checked: no real one comes near, and YAML parsing costs memory per byte. */
 export const MAX_COMPOSE_LENGTH = 10 * 1024 * 1024;
 
-type Rec = Record<string, unknown>;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** `${VAR:-default}` / `${VAR-default}` take the default; any other variable makes the value unknown. */

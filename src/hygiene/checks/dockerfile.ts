@@ -12,7 +12,7 @@ import { finding, location } from '../../knowledge/hygiene-catalogue.js';
 import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
 
-/** Every check id this module can report (the catalogue meta-test compares it with catalogue.json). */
+/** Every check id this module can report (the catalogue meta-test compares it with knowledge/hygiene-catalogue.json). */
 export const DOCKERFILE_CHECK_IDS = [
   'CHARTER-DF-001',
   'CHARTER-DF-002',

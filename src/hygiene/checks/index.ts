@@ -1,6 +1,6 @@
 /**
  * The one table of check families. Each family says which check ids it can report; the catalogue
- * meta-test walks this table and catalogue.json and fails when either has an id the other lacks.
+ * meta-test walks this table and the catalogue (src/knowledge/hygiene-catalogue.json) and fails when either has an id the other lacks.
  */
 import { bundledRules } from '../secrets/rules.js';
 import type { CheckFamily } from '../../knowledge/hygiene-catalogue.js';

@@ -59,6 +59,7 @@ export function parseJson(path: string, text: string, code: DiagnosticCode): Jso
  */
 export function jsonErrorOffset(text: string): number | undefined {
   const ws = /[ \t\r\n]*/y;
+  // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings: the scan must see them.
   const str = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
   const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
   const lit = /true|false|null/y;

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../model/findings.js';
 import type { Component } from '../../model/components.js';
 import { cdxLicenses, declaredLicense, normalizeSpdxExpression, spdxIdFor, toCycloneDx, toSpdx, type SbomInput, type SbomOptions } from './index.js';
+import { expectGolden } from '../../test-support/golden.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaDir = resolve(here, 'schemas');
@@ -117,8 +118,7 @@ const INPUT: SbomInput = {
 function golden(name: string, doc: unknown): void {
   const path = resolve(fixtures, name);
   const text = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(path, text);
-  expect(text).toBe(readFileSync(path, 'utf8'));
+  expectGolden(path, text);
 }
 
 const errorsOf = (v: ValidateFunction): string => JSON.stringify(v.errors?.slice(0, 5), null, 1);

@@ -1,8 +1,8 @@
 /**
  * Schemas of what file analyzers store in layer cache entries (components, findings, OS identity).
  * A cache file is foreign input: everything read back is validated against these. The type checks
- * at the bottom keep them in step with the contracts in src/inventory/types.ts and
- * src/hygiene/types.ts: a field added there and not here fails the typecheck.
+ * at the bottom keep them in step with the contracts in src/model/components.ts and
+ * src/model/findings.ts: a field added there and not here fails the typecheck.
  */
 import { z } from 'zod';
 import { ECOSYSTEMS, type Component, type OsRelease } from '../../../model/components.js';
