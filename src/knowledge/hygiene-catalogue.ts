@@ -5,10 +5,10 @@
  * says *where* and *what exactly*, never re-words its title or remediation.
  */
 import { z } from 'zod';
-import { SEVERITIES, type Finding, type FindingKind, type FindingLocation, type Severity } from '../model/findings.js';
+import { SEVERITIES, type Finding, type FindingKind, type FindingLocation, type RuleInfo, type Severity } from '../model/findings.js';
 import catalogueFile from './hygiene-catalogue.json' with { type: 'json' };
 
-export const CHECK_FAMILIES = ['dockerfile', 'image', 'kubernetes', 'compose', 'secrets'] as const;
+export const CHECK_FAMILIES = ['dockerfile', 'image', 'kubernetes', 'compose', 'secrets', 'unsafe'] as const;
 export type CheckFamily = (typeof CHECK_FAMILIES)[number];
 
 /** Id prefix of each family: `CHARTER-DF-001` is a Dockerfile check. */
@@ -18,12 +18,14 @@ export const FAMILY_PREFIX = {
   kubernetes: 'K8S',
   compose: 'CMP',
   secrets: 'SEC',
+  unsafe: 'NPM',
 } as const satisfies Record<CheckFamily, string>;
 
 const FrameworkKey = z.enum(['cis-docker', 'pss-baseline', 'pss-restricted']);
 
 const CheckSchema = z.strictObject({
-  id: z.string().regex(/^CHARTER-(DF|IMG|K8S|CMP|SEC)-\d{3}$/),
+  // Unsafe-component checks were published with named ids (CHARTER-NPM-DEPRECATED) and keep them.
+  id: z.string().regex(/^CHARTER-((DF|IMG|K8S|CMP|SEC)-\d{3}|NPM-[A-Z]+(-[A-Z]+)*)$/),
   family: z.enum(CHECK_FAMILIES),
   title: z.string().min(1),
   /** The default severity; a check may lower or raise it for one finding and says why in the description. */
@@ -32,6 +34,8 @@ const CheckSchema = z.strictObject({
   remediation: z.string().min(1),
   controls: z.array(z.strictObject({ framework: FrameworkKey, id: z.string().min(1), title: z.string().optional() })),
   references: z.array(z.url({ protocol: /^https$/ })).min(1),
+  /** Extra SARIF tags (`supply-chain`, `npm`). */
+  tags: z.array(z.string().min(1)).optional(),
 });
 export type CheckEntry = z.infer<typeof CheckSchema>;
 
@@ -81,6 +85,26 @@ export function checkEntry(id: string): CheckEntry {
   return entry;
 }
 
+/** The kind of finding each family reports. */
+const FAMILY_KIND = {
+  dockerfile: 'misconfiguration',
+  image: 'misconfiguration',
+  kubernetes: 'misconfiguration',
+  compose: 'misconfiguration',
+  secrets: 'secret',
+  unsafe: 'unsafe-component',
+} as const satisfies Record<CheckFamily, FindingKind>;
+
+/** What SARIF says about each check as a rule: from the catalogue, for every check family. */
+export function checkRules(): ReadonlyMap<string, RuleInfo> {
+  return new Map(
+    loadCatalogue().catalogue.checks.map((c) => [
+      c.id,
+      { title: c.title, description: c.rationale, remediation: c.remediation, ...(c.references[0] ? { helpUri: c.references[0] } : {}), ...(c.tags ? { tags: [...c.tags] } : {}) },
+    ]),
+  );
+}
+
 export interface FindingDetail {
   /** Replaces the catalogue title when the finding names something specific ("… : SYS_ADMIN"). */
   title?: string;
@@ -94,7 +118,7 @@ export function finding(id: string, locations: FindingLocation[], detail: Findin
   const { catalogue } = loadCatalogue();
   const entry = checkEntry(id);
   const out: Finding = {
-    kind: detail.kind ?? (entry.family === 'secrets' ? 'secret' : 'misconfiguration'),
+    kind: detail.kind ?? FAMILY_KIND[entry.family],
     id,
     aliases: [],
     severity: detail.severity ?? entry.severity,
@@ -154,6 +178,7 @@ export function catalogueMarkdown(catalogue: Catalogue = loadCatalogue().catalog
     kubernetes: 'Kubernetes',
     compose: 'Compose',
     secrets: 'Secrets (image layers and application files)',
+    unsafe: 'Unsafe components',
   };
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const out: string[] = [];

@@ -8,6 +8,7 @@ import { COMPOSE_CHECK_IDS, checkCompose } from './compose.js';
 import { DOCKERFILE_CHECK_IDS, checkDockerfile } from './dockerfile.js';
 import { IMAGE_CHECK_IDS, checkImage } from './image.js';
 import { KUBERNETES_CHECK_IDS, checkKubernetesManifest, checkKubernetesObject } from './kubernetes.js';
+import { UNSAFE_CHECK_IDS } from '../unsafe/rules.js';
 
 export { checkCompose, checkDockerfile, checkImage, checkKubernetesManifest, checkKubernetesObject };
 export type { ObjectLocation } from './kubernetes.js';
@@ -26,4 +27,5 @@ export const CHECK_FAMILY_TABLE: readonly CheckFamilyEntry[] = [
   { family: 'compose', module: 'checks/compose.ts', ids: () => COMPOSE_CHECK_IDS },
   // Secret checks are reported by the rules in secrets/rules.json, each naming its check.
   { family: 'secrets', module: 'secrets/rules.json', ids: () => [...new Set(bundledRules().rules.map((r) => r.check))] },
+  { family: 'unsafe', module: 'unsafe/rules.ts', ids: () => UNSAFE_CHECK_IDS },
 ];

@@ -6,7 +6,8 @@
 import type { Finding, FindingLocation } from '../../model/findings.js';
 import type { Component } from '../../model/components.js';
 import maliciousFile from './malicious-npm.json' with { type: 'json' };
-import { DEPRECATED_ID, INSTALL_SCRIPT_ID, UNSAFE_RULES } from './rules.js';
+import { checkEntry } from '../../knowledge/hygiene-catalogue.js';
+import { DEPRECATED_ID, INSTALL_SCRIPT_ID } from './rules.js';
 
 interface MaliciousEntry {
   name: string;
@@ -57,7 +58,7 @@ export function maliciousFindings(components: readonly Component[], artifact: st
 
 /** Deprecated npm versions; `deprecations` maps `name@version` to the registry's message. */
 export function deprecatedFindings(components: readonly Component[], deprecations: ReadonlyMap<string, string>, artifact: string): Finding[] {
-  const rule = UNSAFE_RULES.get(DEPRECATED_ID);
+  const rule = checkEntry(DEPRECATED_ID);
   const out: Finding[] = [];
   for (const c of components) {
     if (c.ecosystem !== 'npm') continue;
@@ -67,11 +68,11 @@ export function deprecatedFindings(components: readonly Component[], deprecation
       kind: 'unsafe-component',
       id: DEPRECATED_ID,
       aliases: [],
-      severity: 'low',
+      severity: rule.severity,
       title: `${c.name}@${c.version} is deprecated: ${message.replace(/\s+/g, ' ').trim().slice(0, 300)}`,
-      ...(rule?.description ? { description: rule.description } : {}),
+      description: rule.rationale,
       component: findingComponent(c),
-      ...(rule?.remediation ? { remediation: rule.remediation } : {}),
+      remediation: rule.remediation,
       locations: locations(c, artifact),
     });
   }
@@ -79,18 +80,18 @@ export function deprecatedFindings(components: readonly Component[], deprecation
 }
 
 export function installScriptFindings(components: readonly Component[], artifact: string): Finding[] {
-  const rule = UNSAFE_RULES.get(INSTALL_SCRIPT_ID);
+  const rule = checkEntry(INSTALL_SCRIPT_ID);
   return components
     .filter((c) => c.ecosystem === 'npm' && (c.installScripts?.length ?? 0) > 0)
     .map((c) => ({
       kind: 'unsafe-component' as const,
       id: INSTALL_SCRIPT_ID,
       aliases: [],
-      severity: 'info' as const,
+      severity: rule.severity,
       title: `${c.name}@${c.version} runs ${(c.installScripts ?? []).join(', ')} at install time`,
-      ...(rule?.description ? { description: rule.description } : {}),
+      description: rule.rationale,
       component: findingComponent(c),
-      ...(rule?.remediation ? { remediation: rule.remediation } : {}),
+      remediation: rule.remediation,
       locations: locations(c, artifact),
     }));
 }
