@@ -1,6 +1,6 @@
 /**
  * What readers produce: fragments of intent with provenance. A reader never sees another
- * artifact; the merger (src/profile/merge.ts) correlates fragments into containers and the graph
+ * artifact; the profile (src/profile: correlate, assemble) joins fragments into containers and the graph
  * builder (src/profile/graph) turns addresses into edges.
  */
 import type {
