@@ -80,7 +80,7 @@ spec:
 
 const results = [];
 const kb = loadKnowledge();
-const { FsLayerCache } = await import(join(root, 'dist/cache/fs-layer-cache.js'));
+const { FsLayerCache } = await import(join(root, 'dist/readers/oci-image/cache/fs-layer-cache.js'));
 
 async function profileImage(archive, options) {
   const res = await readImage(`oci-archive:${archive}`, options);

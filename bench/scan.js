@@ -24,8 +24,8 @@ const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) 
 process.env.CONTAINERS_CONF ??= join(root, 'config', 'containers.conf');
 
 const { scanTarget } = await import(join(root, 'dist/scan/index.js'));
-const { FsLayerCache } = await import(join(root, 'dist/cache/fs-layer-cache.js'));
-const { openSqliteVulnStore } = await import(join(root, 'dist/store/sqlite/index.js'));
+const { FsLayerCache } = await import(join(root, 'dist/readers/oci-image/cache/fs-layer-cache.js'));
+const { openSqliteVulnStore } = await import(join(root, 'dist/store/vulns/sqlite/index.js'));
 const { importOsv } = await import(join(root, 'dist/vulns/import.js'));
 
 function sh(cmd, argv, opts = {}) {

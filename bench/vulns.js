@@ -125,7 +125,7 @@ export async function runVulnBench({ runs = 3 } = {}) {
   const { importOsv } = await import(join(root, 'dist/vulns/import.js'));
   const { matchComponents } = await import(join(root, 'dist/vulns/match.js'));
   const { matchTarget } = await import(join(root, 'dist/vulns/ecosystems.js'));
-  const { openSqliteVulnStore } = await import(join(root, 'dist/store/sqlite/index.js'));
+  const { openSqliteVulnStore } = await import(join(root, 'dist/store/vulns/sqlite/index.js'));
 
   mkdirSync(cacheDir, { recursive: true });
   const texts = generateRecords();

@@ -1,9 +1,12 @@
-// Architecture rules, checked on the source: no import cycles, and the pure core (model, merge,
-// graph, emitters, text readers, knowledge) never touches the file system, processes or the clock.
+// Architecture rules, checked on the source: the folder layering of config/layers.js (the table the
+// lint config reads too; docs/ARCHITECTURE.md explains it), no import cycles between files or between
+// folders, and the pure core (model, profile and its graph, emitters and writers, text readers,
+// knowledge) never touches the file system, processes or the clock.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../src/test-support/profile.js';
+import { LAYERS, unitOf } from '../config/layers.js';
 
 const src = join(repoRoot, 'src');
 
@@ -27,10 +30,69 @@ for (const f of files) {
 }
 
 /** Folders whose modules must stay pure: data in, data out. */
-const PURE = ['profile', 'graph', 'emit', 'knowledge', 'util', 'readers/dockerfile', 'readers/kubernetes', 'readers/compose', 'readers/marathon'];
+const PURE = ['model', 'profile', 'emit', 'output', 'knowledge', 'util', 'readers/dockerfile', 'readers/kubernetes', 'readers/compose', 'readers/marathon'];
+
+const rel = (f: string): string => relative(src, f).split('\\').join('/');
+
+/** Unit-to-unit imports (`readers` → `model`), each with one file-level example. */
+function unitEdges(): Map<string, { from: string; to: string; example: string }> {
+  const edges = new Map<string, { from: string; to: string; example: string }>();
+  for (const [f, { local }] of imports) {
+    const from = unitOf(rel(f));
+    for (const d of local) {
+      const to = unitOf(rel(d));
+      if (!from || !to || from.unit === to.unit) continue;
+      const key = `${from.unit} → ${to.unit}`;
+      if (!edges.has(key)) edges.set(key, { from: from.unit, to: to.unit, example: `${rel(f)} → ${rel(d)}` });
+    }
+  }
+  return edges;
+}
 const IO_MODULES = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'node:worker_threads', 'fs', 'child_process'];
 
 describe('architecture', () => {
+  it('puts every source file in a unit of the layering table', () => {
+    expect(files.map(rel).filter((f) => unitOf(f) === undefined)).toEqual([]);
+    const units = LAYERS.flatMap((l) => l.units);
+    expect(units.length).toBe(new Set(units).size);
+  });
+
+  it('imports only down the layers (model ← util ← knowledge ← analyzers ← readers ← analysis ← profile ← output ← pipeline ← cli)', () => {
+    const upward: string[] = [];
+    for (const [f, { local }] of imports) {
+      const from = unitOf(rel(f));
+      for (const d of local) {
+        const to = unitOf(rel(d));
+        if (from && to && to.rank > from.rank) upward.push(`${rel(f)} (${from.layer}) imports ${rel(d)} (${to.layer})`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+
+  it('has no cycles between units (folders), even without a file cycle', () => {
+    const edges = unitEdges();
+    const next = new Map<string, string[]>();
+    for (const e of edges.values()) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (u: string): void => {
+      if (state.get(u) === 'done') return;
+      if (state.get(u) === 'visiting') {
+        const loop = [...stack.slice(stack.indexOf(u)), u];
+        cycles.push(loop.map((x, i) => (i === 0 ? x : `${x} (${edges.get(`${loop[i - 1]} → ${x}`)?.example ?? ''})`)).join(' → '));
+        return;
+      }
+      state.set(u, 'visiting');
+      stack.push(u);
+      for (const v of next.get(u) ?? []) visit(v);
+      stack.pop();
+      state.set(u, 'done');
+    };
+    for (const u of next.keys()) visit(u);
+    expect(cycles).toEqual([]);
+  });
+
   it('has no import cycles', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();

@@ -1,22 +1,17 @@
 // The bundled example's profile and its compiled forms are golden files: any change to what
-// Charter derives shows up as a reviewed diff. UPDATE_GOLDEN=1 regenerates them.
+// Charter derives shows up as a reviewed diff. CHARTER_UPDATE_GOLDEN=1 regenerates them.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { profileTargets, repoRoot } from '../src/test-support/profile.js';
 import { EMITTERS } from '../src/emit/index.js';
 import { toJson } from '../src/profile/serialize.js';
-import { CharterSchema } from '../src/profile/model.js';
+import { CharterSchema } from '../src/model/charter.js';
+import { expectGolden } from '../src/test-support/golden.js';
 
 const goldenDir = join(repoRoot, 'test/golden/shop');
 
 function golden(name: string, actual: string): void {
-  const file = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-    mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(file, actual);
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  expectGolden(join(goldenDir, name), actual);
 }
 
 describe('the bundled example', async () => {

@@ -15,6 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const ESC = '\u001b';
 // Clear screen, set the window title, a C1 CSI, a right-to-left override, DEL.
 const HOSTILE = `${ESC}[2J${ESC}]0;owned\u0007\u009b31m\u202eexe\u007f`;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { PolicyFailure, UserError, errorMessage } from '../errors.js';
+import { PolicyFailure, UserError, errorMessage } from '../model/errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { profileTargets } from '../pipeline/profile.js';
 import { MAX_PROFILE_BYTES, readInputText } from '../io/read-input.js';
@@ -19,7 +19,7 @@ import { explain, queryProblem } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
-import type { Charter } from '../profile/model.js';
+import type { Charter } from '../model/charter.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';

@@ -6,7 +6,7 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.js';
+import { UserError } from '../model/errors.js';
 
 function reason(err: unknown): string {
   switch ((err as NodeJS.ErrnoException | undefined)?.code) {

@@ -3,7 +3,7 @@
  * line goes through `terminalLines`: values from images and manifests cannot drive the terminal.
  */
 import { escapeTerminal, terminalLines } from '../util/terminal-text.js';
-import type { Charter, Diagnostic, Source } from '../profile/model.js';
+import type { Charter, Diagnostic, Source } from '../model/charter.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../model/errors.js';
 import { EMITTERS, emitterFor, emitterTable, type Emitter } from './index.js';
 import { goldenDir } from './fixtures/golden.js';
 import { sampleCharter, shuffled } from './fixtures/sample-charter.js';

@@ -3,14 +3,13 @@
  * quoting and the one place the `yaml` package is used for output.
  */
 import { Document, parseAllDocuments } from 'yaml';
-import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
-import { UserError } from '../errors.js';
+import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
+import { UserError } from '../model/errors.js';
 import type { EmitOptions } from './types.js';
+import type { DiagnosticCode } from '../model/diagnostics.js';
+import { compareStrings } from '../util/sort.js';
 
 /** Code-point order: unlike `localeCompare`, the same on every machine and locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(compareStrings);
@@ -70,7 +69,7 @@ export function defaultSeccompPath(container: string): string {
   return `${fileSafeName(container)}.seccomp.json`;
 }
 
-export function warning(code: string, file: string, message: string): Diagnostic {
+export function warning(code: DiagnosticCode, file: string, message: string): Diagnostic {
   return { code, severity: 'warning', message, file };
 }
 

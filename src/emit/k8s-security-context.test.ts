@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Charter, ContainerCharter } from '../profile/model.js';
+import type { Charter, ContainerCharter } from '../model/charter.js';
 import { emitK8sSecurityContext } from './k8s-security-context.js';
 import { parseYamlStream } from './internal.js';
 import { expectGolden } from './fixtures/golden.js';

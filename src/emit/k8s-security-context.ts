@@ -4,10 +4,10 @@
  * `kubectl patch --type strategic` or as a kustomize patch), or, for a container no workload
  * names, a bare `containers[]` entry to paste into a pod spec.
  */
-import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import {
-  compareStrings,
+  
   fileSafeName,
   parseUser,
   selectContainers,
@@ -17,6 +17,8 @@ import {
   yamlDocument,
   yamlStream,
 } from './internal.js';
+import { bareCapability } from '../util/capabilities.js';
+import { compareStrings } from '../util/sort.js';
 
 const FILE = 'security-context.yaml';
 
@@ -53,7 +55,7 @@ function containerEntry(c: ContainerCharter): Built {
   } else {
     sc['allowPrivilegeEscalation'] = false;
   }
-  const add = sortedUnique(c.capabilities.map((x) => x.name.toUpperCase().replace(/^CAP_/, ''))).filter((x) => x !== 'ALL');
+  const add = sortedUnique(c.capabilities.map((x) => bareCapability(x.name))).filter((x) => x !== 'ALL');
   sc['capabilities'] = add.length > 0 ? { add, drop: ['ALL'] } : { drop: ['ALL'] };
   sc['readOnlyRootFilesystem'] = c.filesystem.readOnlyRoot.value;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Charter, ContainerCharter, Edge } from '../profile/model.js';
+import type { Charter, ContainerCharter, Edge } from '../model/charter.js';
 import { emitNetworkPolicy } from './network-policy.js';
 import { parseYamlStream } from './internal.js';
 import { expectGolden } from './fixtures/golden.js';

@@ -7,18 +7,20 @@
  * workload runs is selected by `app.kubernetes.io/name: <workload name>`, any other by
  * `app: <container name>` (README.md, "Assumptions").
  */
-import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import {
   canonicalJson,
   compareJson,
-  compareStrings,
+  
   selectContainers,
   sortDiagnostics,
   warning,
   yamlDocument,
   yamlStream,
 } from './internal.js';
+import type { DiagnosticCode } from '../model/diagnostics.js';
+import { compareStrings } from '../util/sort.js';
 
 const FILE = 'network-policy.yaml';
 
@@ -129,7 +131,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
   const metadata = { name: objectName(c.name), ...(namespace !== undefined ? { namespace } : {}) };
   const podSelector = { matchLabels: podLabels(c.name, c) };
   const notes: string[] = [];
-  const warn = (code: string, message: string): void => {
+  const warn = (code: DiagnosticCode, message: string): void => {
     notes.push(message);
     ctx.warnings.push(warning(code, FILE, `container ${c.name}: ${message}`));
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Charter, ContainerCharter } from '../profile/model.js';
+import type { Charter, ContainerCharter } from '../model/charter.js';
 import { emitPodmanFlags } from './podman-flags.js';
 import { expectGolden } from './fixtures/golden.js';
 import { batchContainer, dbContainer, named, sampleCharter, shuffled, src, webContainer } from './fixtures/sample-charter.js';

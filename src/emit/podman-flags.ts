@@ -2,10 +2,10 @@
  * `podman-flags`: the `podman run` flags (Docker-compatible) that enforce a container's charter,
  * as a shell line to paste before the image name and as an argv array in JSON for programs.
  */
-import type { Charter, ContainerCharter, Diagnostic, WritablePath } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic, WritablePath } from '../model/charter.js';
 import type { EmitOptions, EmitResult, EmittedFile } from './types.js';
 import {
-  compareStrings,
+  
   defaultSeccompPath,
   fileSafeName,
   selectContainers,
@@ -14,6 +14,8 @@ import {
   sortedUnique,
   warning,
 } from './internal.js';
+import { bareCapability } from '../util/capabilities.js';
+import { compareStrings } from '../util/sort.js';
 
 /** Writable scratch space: never executable, no set-id or device files, bounded. */
 const TMPFS_OPTIONS = 'rw,noexec,nosuid,nodev,size=64m';
@@ -30,10 +32,6 @@ function isTmpfs(w: WritablePath): boolean {
 function volumeName(container: string, path: string): string {
   const p = path.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'root';
   return `charter-${fileSafeName(container)}-${p}`;
-}
-
-function capabilityName(name: string): string {
-  return name.toUpperCase().replace(/^CAP_/, '');
 }
 
 interface Flags {
@@ -75,7 +73,7 @@ function flagsFor(container: ContainerCharter, opts: EmitOptions, file: string):
   for (const mount of sortedUnique(mounts)) argv.push('--volume', mount);
 
   argv.push('--cap-drop', 'ALL');
-  for (const cap of sortedUnique(container.capabilities.map((c) => capabilityName(c.name)))) {
+  for (const cap of sortedUnique(container.capabilities.map((c) => bareCapability(c.name)))) {
     if (cap === 'ALL') {
       warnings.push(warning('emit.podman.cap-all', file, `container ${container.name}: capability ALL is not added back; list the capabilities it needs`));
       continue;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emptyContainer, type Charter, type ContainerCharter } from '../profile/model.js';
+import { emptyContainer, type Charter, type ContainerCharter } from '../model/charter.js';
 import { ENOSYS_SYSCALLS, emitSeccomp, seccompAllowedSyscalls } from './seccomp.js';
 import { SeccompProfileSchema, LinuxSeccompSchema } from './seccomp-schema.js';
 import { expectGolden } from './fixtures/golden.js';

@@ -3,11 +3,12 @@
  * Docker read. Deny by default with EPERM; allow exactly the union of the three syscall layers;
  * answer ENOSYS to the syscalls whose absence libraries handle by falling back.
  */
-import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
-import { SYSCALL_LAYERS } from '../profile/model.js';
+import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
+import { SYSCALL_LAYERS } from '../model/charter.js';
 import { SyscallNameSchema, type SeccompProfile } from './seccomp-schema.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { compareStrings, fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
+import { fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
+import { compareStrings } from '../util/sort.js';
 
 const EPERM = 1;
 const ENOSYS = 38;

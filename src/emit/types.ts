@@ -3,7 +3,7 @@
  * one or more enforcement artifacts. Emitters never touch the file system; the CLI writes `files`
  * where the user asked and prints `warnings`.
  */
-import type { Charter, Diagnostic } from '../profile/model.js';
+import type { Charter, Diagnostic } from '../model/charter.js';
 
 export interface EmitOptions {
   /** Emit for this container only (its charter name); absent: every container of the profile. */

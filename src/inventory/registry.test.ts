@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FileAnalyzer } from './analyzer.js';
+import type { FileAnalyzer } from '../model/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey, analyzerTable } from './registry.js';
 
 const README = readFileSync(new URL('./README.md', import.meta.url), 'utf8');

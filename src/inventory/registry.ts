@@ -6,7 +6,7 @@
  */
 import { secretsAnalyzer } from '../hygiene/secrets/index.js';
 import { compareStrings } from '../util/sort.js';
-import type { FileAnalyzer } from './analyzer.js';
+import type { FileAnalyzer } from '../model/analyzer.js';
 import { LANG_ANALYZERS } from './lang/index.js';
 import { OS_ANALYZERS } from './os/index.js';
 

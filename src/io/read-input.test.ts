@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../model/errors.js';
 import { readInputFile, readInputText } from './read-input.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'charter-read-input-'));

@@ -14,7 +14,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../model/errors.js';
 
 /**
  * Profiles: one container with its sources is ~200 KiB of JSON, so 16 MiB holds ~80 containers.

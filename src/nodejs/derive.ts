@@ -4,13 +4,13 @@
  * and the file:line that need it; plus the processes, ports and peers the code names literally.
  * Pure: the analysis, the map and the knowledge base come in, rules go out.
  */
-import type { NamedRule, PeerRule, PortRule, ProcessRule, Source, SyscallLayer } from '../profile/model.js';
+import type { NamedRule, PeerRule, PortRule, ProcessRule, Source, SyscallLayer } from '../model/charter.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { syscallsFor } from '../knowledge/node-syscalls/index.js';
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
 import type { ListenCandidate } from './analyze/index.js';
-import { RuleSet } from '../profile/rules.js';
+import { RuleSet } from '../util/rule-set.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */

@@ -10,13 +10,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, readImageNodeApp } from '../pipeline/image.js';
 import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
-import type { Charter, ContainerCharter } from '../profile/model.js';
+import type { Charter, ContainerCharter } from '../model/charter.js';
 import { debianNodeRootfs } from '../test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../test-support/podman.js';
 import { profileTargets } from '../test-support/profile.js';
-import type { Component } from '../inventory/types.js';
-import type { ImageFacts } from '../readers/oci-image/types.js';
-import { imageNodeEntry, imageNodeMajor } from './profile.js';
+import type { Component } from '../model/components.js';
+import type { ImageFacts } from '../model/image.js';
+import { imageNodeEntry, imageNodeMajor } from './launch.js';
 
 describe('imageNodeEntry', () => {
   it.each([

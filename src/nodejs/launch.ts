@@ -4,7 +4,7 @@
  * image's command, and the Node.js major an image ships.
  */
 import { posix } from 'node:path';
-import type { ImageFacts } from '../readers/oci-image/types.js';
+import type { ImageFacts } from '../model/image.js';
 
 /** Scripts a Dockerfile beside the app runs with node (CMD/ENTRYPOINT/HEALTHCHECK): `node server.js` → server.js. */
 export function entriesFromCommands(argvs: readonly string[][], workingDir: string | undefined): string[] {

@@ -1,5 +1,5 @@
 /** The text report of `charter node`: what the code can do, and which call sites need it. */
-import type { NodeSyscallSet } from './profile.js';
+import type { NodeSyscallSet } from './syscall-set.js';
 import { terminalLines } from '../util/terminal-text.js';
 
 export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | undefined): string {

@@ -4,7 +4,7 @@
  * cache are given.
  */
 import { builtinModules } from 'node:module';
-import type { SyscallLayer } from '../profile/model.js';
+import type { SyscallLayer } from '../model/charter.js';
 import { analyzeNodeApp, type AnalyzeInput, type NodeAppAnalysis } from './analyze/index.js';
 import type { PackageCache } from './analyze/package-cache.js';
 import { loadNodeSyscallMap } from '../knowledge/node-syscalls/index.js';

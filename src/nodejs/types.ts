@@ -68,12 +68,3 @@ export interface NodeAnalysis {
   /** Native addons (`.node` files) reached: their syscalls cannot be known statically. */
   nativeAddons: Location[];
 }
-
-/** One entry of the API → syscall map. */
-export interface ApiSyscalls {
-  api: string;
-  /** x86_64 names (libseccomp names). */
-  syscalls: string[];
-  /** Where the set comes from: libuv/Node source files, man pages, and the strace check that confirms it. */
-  source: string;
-}

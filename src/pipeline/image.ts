@@ -7,15 +7,16 @@
  * @example
  *   const { image, containers } = await readImage('oci-archive:api.tar');
  */
-import { defaultCacheDir } from '../cache/fs-layer-cache.js';
-import { openImage, parseImageSpec, type OpenedImage } from '../io/image-sources/index.js';
+import { defaultCacheDir } from '../readers/oci-image/cache/fs-layer-cache.js';
+import { openImage, parseImageSpec, type OpenedImage } from '../readers/oci-image/sources/index.js';
 import { memoryAppFs } from '../nodejs/analyze/app-fs.js';
 import { FsPackageCache } from '../nodejs/analyze/fs-package-cache.js';
 import type { PackageCache } from '../nodejs/analyze/package-cache.js';
 import { imageNodeEntry } from '../nodejs/launch.js';
 import { nodeAppReader, type NodeAppResult } from '../readers/node-app/index.js';
 import { collectImageAppFiles, type AppFiles, type AppFilesOptions } from '../readers/oci-image/app-files.js';
-import { DEFAULT_LIMITS, readOpenedImage, type ImageFacts, type ImageLimits, type ImageReadResult, type ReadImageOptions } from '../readers/oci-image/index.js';
+import { DEFAULT_LIMITS, readOpenedImage, type ImageLimits, type ImageReadResult, type ReadImageOptions } from '../readers/oci-image/index.js';
+import type { ImageFacts } from '../model/image.js';
 
 export const IMAGE_TRANSPORTS = ['oci-archive:', 'docker-archive:', 'oci:', 'podman:'] as const;
 

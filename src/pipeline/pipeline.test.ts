@@ -10,7 +10,7 @@ import { FILE_ANALYZERS } from '../inventory/registry.js';
 import { scanDirectory } from '../scan/directory.js';
 import { corpusRoot, repoRoot } from '../test-support/profile.js';
 import { POD_YAML, hostileExtras, manyFiles, mkfifo } from '../test-support/hostile-trees.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Diagnostic } from '../model/charter.js';
 import { recogniseFiles } from './recognise.js';
 import { loadTargets } from './targets.js';
 import { walkTree } from './walk.js';

@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path';
 import { loadKnowledge } from '../knowledge/index.js';
 import { buildCharter } from '../profile/build.js';
-import type { Charter } from '../profile/model.js';
+import type { Charter } from '../model/charter.js';
 import { loadTargets, type LoadOptions } from './targets.js';
 
 export interface ProfileOptions extends LoadOptions {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../model/errors.js';
 import { mkfifo } from '../test-support/hostile-trees.js';
 import { readHead, readRegularFile } from './read-file.js';
 

@@ -4,8 +4,8 @@
  * Files below dependency, build or hidden directories are never manifests; a file no reader wants
  * by name is never opened.
  */
-import { UserError, errorMessage } from '../errors.js';
-import type { Diagnostic } from '../profile/model.js';
+import { UserError, errorMessage } from '../model/errors.js';
+import type { Diagnostic } from '../model/charter.js';
 import { anyReaderNamed, readerFor, type RegisteredReader } from '../readers/registry.js';
 import { HEAD_BYTES } from './limits.js';
 import { readHead } from './read-file.js';

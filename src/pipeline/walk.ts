@@ -15,8 +15,8 @@
 import type { Dirent } from 'node:fs';
 import { lstat, opendir } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../errors.js';
-import type { Diagnostic } from '../profile/model.js';
+import { errorMessage } from '../model/errors.js';
+import type { Diagnostic } from '../model/charter.js';
 import { VCS_DIRS, WALK_LIMITS, isDependencyDir, type WalkLimits } from './limits.js';
 
 export interface WalkedFile {

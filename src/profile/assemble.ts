@@ -3,14 +3,15 @@
  * enrichment and the service graph). Declared rules are merged with their sources; commands are
  * resolved to the image's files so every process rule carries the exact sha256.
  */
-import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from './model.js';
-import { emptyContainer } from './model.js';
-import type { ContainerFragment, EnvVar, ImageFileIndex } from '../readers/types.js';
+import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from '../model/charter.js';
+import { emptyContainer } from '../model/charter.js';
+import type { ContainerFragment, EnvVar, ImageFileIndex } from '../model/fragments.js';
 import type { ContainerGroup } from './correlate.js';
-import { RuleSet, sortSources } from './rules.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
 import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { uniqueSorted } from '../util/sort.js';
+import { prefixedCapability } from '../util/capabilities.js';
 
 /** What the later stages need besides the charter itself. */
 export interface ContainerDraft {
@@ -28,11 +29,6 @@ export interface ContainerDraft {
 
 const PURPOSE_RANK: readonly ProcessRule['purpose'][] = ['entrypoint', 'spawned', 'interpreter', 'healthcheck', 'probe', 'role'];
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh']);
-
-export function normaliseCapability(name: string): string {
-  const up = name.trim().toUpperCase();
-  return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
-}
 
 function isRootUser(user: string | undefined): boolean {
   if (user === undefined || user === '') return true;
@@ -176,10 +172,10 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
     egress.addAll(f.egress);
     for (const w of f.writable) writable.add(w);
     for (const cap of f.capabilities) {
-      const name = normaliseCapability(cap.name);
+      const name = prefixedCapability(cap.name);
       if (name !== 'ALL') caps.add({ name, sources: cap.sources });
     }
-    for (const cap of f.dropCapabilities) dropped.add(normaliseCapability(cap.name));
+    for (const cap of f.dropCapabilities) dropped.add(prefixedCapability(cap.name));
   }
   c.network.listen = listen.values();
   c.network.ingress = ingress.values();

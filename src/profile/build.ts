@@ -2,15 +2,15 @@
  * The pure core of `charter profile`: reader results in, a validated `charter/v1` document out.
  * artifacts → fragments (readers) → correlated containers → knowledge → graph → syscalls.
  */
-import type { Charter, Diagnostic, Input, PeerRule, Source } from './model.js';
-import { API_VERSION, CharterSchema } from './model.js';
-import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment } from '../readers/types.js';
+import type { Charter, Diagnostic, Input, PeerRule, Source } from '../model/charter.js';
+import { API_VERSION, CharterSchema } from '../model/charter.js';
+import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment } from '../model/fragments.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { correlate } from './correlate.js';
 import { assemble, type ContainerDraft } from './assemble.js';
 import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
-import { applyGraph, buildGraph, sortEdges } from '../graph/build.js';
-import { RuleSet, sortSources } from './rules.js';
+import { applyGraph, buildGraph, sortEdges } from './graph/build.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
 import { compareStrings } from '../util/sort.js';
 
 export interface ImageInput {

@@ -7,7 +7,7 @@
  * attach through their reference. A Dockerfile or image that matches nothing becomes a container of
  * its own, so `charter profile Dockerfile` and `charter profile oci-archive:x.tar` work alone.
  */
-import type { ContainerFragment, ImageFileIndex } from '../readers/types.js';
+import type { ContainerFragment, ImageFileIndex } from '../model/fragments.js';
 import { canonicalImage, imageBasename, parseImageRef } from '../util/image-ref.js';
 import { compareStrings } from '../util/sort.js';
 import { posix } from 'node:path';

@@ -3,12 +3,13 @@
  * follows from them and from the declared intent — data directories, capabilities, and the three
  * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
  */
-import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from './model.js';
+import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from '../model/charter.js';
 import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
 import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
-import { RuleSet, sortSources } from './rules.js';
+import { RuleSet, sortSources } from '../util/rule-set.js';
+import { compareStrings } from '../util/sort.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
 const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'node-floor', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);
@@ -111,7 +112,7 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
         c.processes.push({ path: name, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] });
       }
     }
-    c.processes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
   if (draft.files) {
     for (const r of active) {
@@ -123,7 +124,7 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
         if (!c.processes.some((p) => p.path === hit.path)) c.processes.push(rule);
       }
     }
-    c.processes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
 }
 

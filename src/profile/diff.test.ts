@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffCharters, summarise } from './diff.js';
-import { emptyContainer, type Charter, type ContainerCharter, type Source } from './model.js';
+import { emptyContainer, type Charter, type ContainerCharter, type Source } from '../model/charter.js';
 
 const src = (line: number): Source => ({ kind: 'dockerfile', artifact: 'Dockerfile', line, reason: 'test' });
 

@@ -2,7 +2,7 @@
  * Semantic difference of two charters: what a new version may do that the old one could not
  * (widening: a CI gate fails on it) and what it no longer needs (narrowing).
  */
-import type { Charter, ContainerCharter, Peer, Source } from './model.js';
+import type { Charter, ContainerCharter, Peer, Source } from '../model/charter.js';
 import { compareStrings } from '../util/sort.js';
 
 export const CHANGE_KINDS = [

@@ -4,9 +4,9 @@
  * `exec:/bin/sh`, `egress:db[:5432]`, `ingress:web`, `path:/data`, `role:postgres`, `privilege:hostNetwork`,
  * or a bare word matched against everything.
  */
-import type { Charter, ContainerCharter, Source } from './model.js';
+import type { Charter, ContainerCharter, Source } from '../model/charter.js';
 import { peerText } from './diff.js';
-import { normaliseCapability } from './assemble.js';
+import { prefixedCapability } from '../util/capabilities.js';
 
 export interface Explanation {
   container: string;
@@ -75,7 +75,7 @@ function matcher(query: string): (e: Explanation) => boolean {
       return (e) => e.kind === 'syscall' && e.subject.split(' ')[0] === value;
     case 'cap':
     case 'capability':
-      return (e) => e.kind === 'capability' && e.subject === normaliseCapability(value);
+      return (e) => e.kind === 'capability' && e.subject === prefixedCapability(value);
     case 'port':
     case 'listen': {
       const [port, proto] = value.split('/');

@@ -4,7 +4,7 @@
  * the interpreter of a `#!` script. Pure: works on the image's file index.
  */
 import { posix } from 'node:path';
-import type { ImageFile, ImageFileIndex } from '../readers/types.js';
+import type { ImageFile, ImageFileIndex } from '../model/fragments.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const MAX_LINK_HOPS = 40;

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError, UserError } from '../errors.js';
+import { InputError, UserError } from '../model/errors.js';
 import { profileTargets, repoRoot } from '../test-support/profile.js';
-import type { Charter } from './model.js';
+import type { Charter } from '../model/charter.js';
 import { parseCharter, toJson, toYaml } from './serialize.js';
 
 let shop: Charter;

@@ -3,10 +3,11 @@
  * validating parser in, so a hand-edited or hostile profile fails with its file and position.
  */
 import { parseDocument, stringify, LineCounter } from 'yaml';
-import { CharterSchema, type Charter } from './model.js';
-import { InputError, UserError } from '../errors.js';
+import { CharterSchema, type Charter } from '../model/charter.js';
+import { InputError, UserError } from '../model/errors.js';
 import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../util/nesting.js';
 import { hasDuplicateKeys } from '../util/json-duplicate-keys.js';
+import { errorMessage } from '../model/errors.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -67,7 +68,7 @@ function parseCharterText(text: string, file: string): Charter {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new UserError(`not a valid profile: ${e instanceof Error ? e.message : String(e)}`, file, undefined, undefined, { cause: e });
+    throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
   }
   const parsed = CharterSchema.safeParse(data);
   if (!parsed.success) {

@@ -4,7 +4,7 @@
  * Recognition is the readers' own: `named` (the file name) then `matches` (name and first bytes);
  * `charter profile` and `charter scan` recognise files through this table only.
  */
-import type { ReaderCommon } from './types.js';
+import type { ReaderCommon } from '../model/fragments.js';
 import { dockerfileReader } from './dockerfile/index.js';
 import { kubernetesReader } from './kubernetes/index.js';
 import { composeReader } from './compose/index.js';

@@ -8,16 +8,16 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, errorMessage } from '../errors.js';
-import type { Finding } from '../hygiene/types.js';
-import type { FileAnalyzer } from '../inventory/analyzer.js';
+import { UserError, errorMessage } from '../model/errors.js';
+import type { Finding } from '../model/findings.js';
+import type { FileAnalyzer } from '../model/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
-import type { Component } from '../inventory/types.js';
+import type { Component } from '../model/components.js';
 import { WALK_LIMITS, type WalkLimits } from '../pipeline/limits.js';
 import { readRegularFile } from '../pipeline/read-file.js';
 import { recogniseFile, recogniseFiles, unreadable, type Recognised } from '../pipeline/recognise.js';
 import { walkTree, type WalkedFile } from '../pipeline/walk.js';
-import type { Diagnostic } from '../profile/model.js';
+import type { Diagnostic } from '../model/charter.js';
 import { checkManifest } from './manifests.js';
 
 export interface DirectoryScan {

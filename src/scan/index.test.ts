@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
+import { UserError } from '../model/errors.js';
 import { corpusRoot } from '../test-support/profile.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
 import { importOsv } from '../vulns/import.js';
 import { scanTarget } from './index.js';
 

@@ -16,30 +16,30 @@
  */
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultCacheDir } from '../cache/fs-layer-cache.js';
-import type { LayerCache } from '../cache/layer-cache.js';
-import { UserError, errorMessage } from '../errors.js';
+import { defaultCacheDir } from '../readers/oci-image/cache/fs-layer-cache.js';
+import type { LayerCache } from '../readers/oci-image/cache/layer-cache.js';
+import { UserError, errorMessage } from '../model/errors.js';
 import { checkImage } from '../hygiene/checks/image.js';
-import type { Finding } from '../hygiene/types.js';
-import type { FileAnalyzer } from '../inventory/analyzer.js';
+import type { Finding } from '../model/findings.js';
+import type { FileAnalyzer } from '../model/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
 import { FILE_ANALYZERS } from '../inventory/registry.js';
-import type { Component, OsRelease } from '../inventory/types.js';
+import type { Component, OsRelease } from '../model/components.js';
 import { IMAGE_TRANSPORTS, isImageSpec, readImage } from '../pipeline/image.js';
-import type { Diagnostic } from '../profile/model.js';
-import { defaultVulnDbPath } from '../store/paths.js';
-import { deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from '../unsafe/checks.js';
-import { lookupDeprecations, resolveNpmRegistry } from '../unsafe/npm-registry.js';
+import type { Diagnostic } from '../model/charter.js';
+import { defaultVulnDbPath } from '../store/vulns/paths.js';
+import { deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from '../hygiene/unsafe/checks.js';
+import { lookupDeprecations, resolveNpmRegistry } from '../hygiene/unsafe/npm-registry.js';
 import { scanDirectory } from './directory.js';
 import { compareComponents, compareDiagnostics, sortFindings } from './sort.js';
-import type { ScanResult, ScannedImage } from './types.js';
+import type { ScanResult, ScannedImage } from '../model/scan-result.js';
 import { matchVulnerabilities } from './vulns.js';
 
-export type { ScanResult, ScannedImage } from './types.js';
-export { SCAN_SCHEMA } from './types.js';
+export type { ScanResult, ScannedImage } from '../model/scan-result.js';
+export { SCAN_SCHEMA } from '../model/scan-result.js';
 
 export interface ScanOptions {
-  /** The OSV database (default: `$CHARTER_DATA_DIR/vulns.db`, see src/store/paths.ts). */
+  /** The OSV database (default: `$CHARTER_DATA_DIR/vulns.db`, see src/store/vulns/paths.ts). */
   dbPath?: string;
   /** No network: npm deprecations come from the cache only. */
   offline?: boolean;

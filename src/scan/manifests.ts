@@ -7,9 +7,9 @@
 import { checkCompose } from '../hygiene/checks/compose.js';
 import { checkDockerfile } from '../hygiene/checks/dockerfile.js';
 import { checkKubernetesManifest } from '../hygiene/checks/kubernetes.js';
-import type { Finding } from '../hygiene/types.js';
-import type { Diagnostic } from '../profile/model.js';
-import { errorMessage } from '../errors.js';
+import type { Finding } from '../model/findings.js';
+import type { Diagnostic } from '../model/charter.js';
+import { errorMessage } from '../model/errors.js';
 
 export interface ManifestChecks {
   findings: Finding[];

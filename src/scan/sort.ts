@@ -1,7 +1,7 @@
 /** Deterministic order of scan results: the same inputs always print the same bytes. */
-import { FINDING_KINDS, SEVERITIES, type Finding, type FindingLocation } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
+import { FINDING_KINDS, SEVERITIES, type Finding, type FindingLocation } from '../model/findings.js';
+import type { Component } from '../model/components.js';
+import type { Diagnostic } from '../model/charter.js';
 import { compareStrings } from '../util/sort.js';
 
 const kindRank = (k: Finding['kind']): number => FINDING_KINDS.indexOf(k);

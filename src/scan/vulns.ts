@@ -3,10 +3,10 @@
  * scan goes on without vulnerability matching and says so (`scan/no-vuln-db`).
  */
 import { existsSync } from 'node:fs';
-import type { Finding } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
+import type { Finding } from '../model/findings.js';
+import type { Component } from '../model/components.js';
+import type { Diagnostic } from '../model/charter.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
 import { matchComponents } from '../vulns/match.js';
 
 export const NO_DB_MESSAGE = 'no vulnerability database: run charter db import';

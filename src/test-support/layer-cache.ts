@@ -1,5 +1,5 @@
 // Test helper: a layer cache that counts the hits of another, to show a warm read decompressed nothing.
-import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../cache/layer-cache.js';
+import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../readers/oci-image/cache/layer-cache.js';
 
 export class CountingLayerCache implements LayerCache {
   hits = 0;

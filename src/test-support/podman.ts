@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { podmanEnv } from '../io/image-sources/index.js';
+import { podmanEnv } from '../readers/oci-image/sources/index.js';
 
 /** Root on Linux: podman with runc and the repository's containers.conf. */
 export const canRunPodman = process.platform === 'linux' && process.getuid?.() === 0;

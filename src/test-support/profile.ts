@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadOptions } from '../pipeline/targets.js';
 import { profileTargets as profile } from '../pipeline/profile.js';
-import type { Charter, Edge } from '../profile/model.js';
+import type { Charter, Edge } from '../model/charter.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Real-world inputs vendored with their sources (test/corpus/SOURCES.md). */

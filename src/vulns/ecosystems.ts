@@ -2,7 +2,7 @@
  * Mapping between the inventory's ecosystems and OSV's, and the package-name normalisation both
  * the import and the matcher apply so a lookup finds what was stored.
  */
-import type { Component } from '../inventory/types.js';
+import type { Component } from '../model/components.js';
 
 /** `Debian:12` → { base: 'Debian', release: '12' }; `npm` → { base: 'npm', release: '' }. */
 export function splitEcosystem(osvEcosystem: string): { base: string; release: string } {

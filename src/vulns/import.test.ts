@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UserError } from '../errors.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
-import type { VulnStore } from '../store/types.js';
+import { UserError } from '../model/errors.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
+import type { VulnStore } from '../store/vulns/types.js';
 import { dbStatus, importOsv, type ImportProgress } from './import.js';
 import type { SourceItem } from './osv-sources.js';
 

@@ -7,7 +7,7 @@
  * - Tolerant per record: unreadable, corrupt or schema-invalid records are reported (file,
  *   reason, line and column when known) and skipped; the rest is imported.
  */
-import type { AdvisoryRow, AffectedRow, StoreStatus, VulnStore } from '../store/types.js';
+import type { AdvisoryRow, AffectedRow, StoreStatus, VulnStore } from '../store/vulns/types.js';
 import { normalizePackageName, splitEcosystem } from './ecosystems.js';
 import { parseOsvRecord, timestampKey, type OsvRecord } from './osv-schema.js';
 import { osvSourceReader, type SourceReader } from './osv-sources.js';

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Finding } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
-import { openSqliteVulnStore } from '../store/sqlite/index.js';
-import type { VulnStore } from '../store/types.js';
+import type { Finding } from '../model/findings.js';
+import type { Component } from '../model/components.js';
+import { openSqliteVulnStore } from '../store/vulns/sqlite/index.js';
+import type { VulnStore } from '../store/vulns/types.js';
 import { importOsv } from './import.js';
 import { inRange, matchComponents } from './match.js';
 import type { SourceItem } from './osv-sources.js';

@@ -15,10 +15,10 @@
  * smallest id — and every other id of the group is listed in `aliases`. Its severity is the
  * highest of the group's.
  */
-import type { Finding, Severity } from '../hygiene/types.js';
-import type { Component } from '../inventory/types.js';
-import type { Diagnostic } from '../profile/model.js';
-import type { AdvisoryRow, AffectedMatch, VulnStore } from '../store/types.js';
+import type { Finding, Severity } from '../model/findings.js';
+import type { Component } from '../model/components.js';
+import type { Diagnostic } from '../model/charter.js';
+import type { AdvisoryRow, AffectedMatch, VulnStore } from '../store/vulns/types.js';
 import { compareStrings } from '../util/sort.js';
 import { severityFromOsv } from './cvss/index.js';
 import { matchTarget, releaseApplies, type MatchTarget } from './ecosystems.js';

@@ -5,8 +5,9 @@
  * packages, ranges and events.
  */
 import { z } from 'zod';
-import { parseJson } from '../readers/marathon/json-positions.js';
+import { parseJson } from '../util/json-positions.js';
 import { MAX_NESTING_DEPTH, findExcessiveJsonNesting } from '../util/nesting.js';
+import { errorMessage } from '../model/errors.js';
 
 /** Longest id accepted; real ids are under 40 characters. Bounds the store's keys. */
 export const MAX_ID_LENGTH = 256;
@@ -132,7 +133,7 @@ export function parseOsvRecord(text: string): OsvParse {
   } catch (err) {
     // V8's message carries a position only sometimes; the positional parser always does.
     const located = parseJson(text);
-    const base = err instanceof Error ? err.message : String(err);
+    const base = errorMessage(err);
     if (!located.ok) return { ok: false, reason: `invalid JSON: ${located.error.message}`, line: located.error.line, column: located.error.column };
     return { ok: false, reason: `invalid JSON: ${base}` };
   }

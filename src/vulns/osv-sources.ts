@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, UserError, errorMessage } from '../errors.js';
+import { InputError, UserError, errorMessage } from '../model/errors.js';
 import { readInputFile } from '../io/read-input.js';
 import { compareStrings } from '../util/sort.js';
 import { ZIP_LIMITS, readZipEntries, type ZipLimits } from './zip.js';

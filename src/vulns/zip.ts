@@ -19,8 +19,9 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { openInputFile } from '../io/read-input.js';
+import { errorMessage } from '../model/errors.js';
 
 export const ZIP_LIMITS = {
   /** The largest OSV record seen is under 2 MiB; 16 MiB leaves room and bounds one inflation. */
@@ -219,7 +220,7 @@ async function readEntry(reader: WindowReader, e: CentralEntry, where: string, m
       if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         throw new InputError(`zip entry inflates past the limit of ${max} bytes (zip bomb?)`, where, undefined, undefined, { cause: err });
       }
-      throw new InputError(`corrupt zip entry: ${err instanceof Error ? err.message : String(err)}`, where, undefined, undefined, { cause: err });
+      throw new InputError(`corrupt zip entry: ${errorMessage(err)}`, where, undefined, undefined, { cause: err });
     }
   }
   if (data.length !== e.size) {

@@ -8,14 +8,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Charter, ContainerCharter } from '../../src/profile/model.js';
+import type { Charter, ContainerCharter } from '../../src/model/charter.js';
 import { BUSYBOX_SERVICE, busyboxRootfsTar } from '../../src/test-support/images.js';
 import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import { profileTargets } from '../../src/test-support/profile.js';
 import {
   allowedSyscalls,
   buildAndSave,
-  describeContainer,
   emitEnforcement,
   freePort,
   httpGet,

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Charter, ContainerCharter } from '../../src/profile/model.js';
+import type { Charter, ContainerCharter } from '../../src/model/charter.js';
 import { debianNodeRootfs } from '../../src/test-support/images.js';
 import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import {
@@ -128,7 +128,7 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
     try {
       first = await waitForHttp(port, 30_000);
     } catch (err) {
-      throw new Error(`${String(err)}\n${describeContainer(CTR)}`);
+      throw new Error(`${String(err)}\n${describeContainer(CTR)}`, { cause: err });
     }
     expect(first.status).toBe(200);
     const statuses: number[] = [first.status];

@@ -9,7 +9,7 @@ import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffCharters, summarise, type CharterDiff } from '../../src/profile/diff.js';
-import type { Charter } from '../../src/profile/model.js';
+import type { Charter } from '../../src/model/charter.js';
 import { toJson } from '../../src/profile/serialize.js';
 import { BUSYBOX_SERVICE, busyboxRootfsTar } from '../../src/test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../src/test-support/podman.js';
@@ -47,7 +47,7 @@ let builtOnce = false;
 function ensureBuilt(): void {
   if (builtOnce) return;
   const main = path.join(repoRoot, 'dist/cli/main.js');
-  let built = 0;
+  let built: number;
   try {
     built = statSync(main).mtimeMs;
   } catch {

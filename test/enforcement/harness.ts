@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMITTERS } from '../../src/emit/index.js';
-import type { Charter, ContainerCharter } from '../../src/profile/model.js';
+import type { Charter, ContainerCharter } from '../../src/model/charter.js';
 import { podman, podmanOk } from '../../src/test-support/podman.js';
 import { profileTargets } from '../../src/test-support/profile.js';
 

@@ -11,7 +11,7 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { emitSeccomp } from '../../src/emit/seccomp.js';
-import { emptyContainer, type Charter, type NamedRule, type Source, type SyscallLayer } from '../../src/profile/model.js';
+import { emptyContainer, type Charter, type NamedRule, type Source, type SyscallLayer } from '../../src/model/charter.js';
 import { debianNodeRootfs } from '../../src/test-support/images.js';
 import { cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import { describeContainer, freePort } from '../enforcement/harness.js';

@@ -1,5 +1,5 @@
 // Validates SARIF logs against the official OASIS SARIF 2.1.0 schema (vendored, see
-// src/scan/format/vendor/README.md) with ajv in strict-off draft-07 mode, formats checked.
+// src/output/vendor/README.md) with ajv in strict-off draft-07 mode, formats checked.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -10,7 +10,7 @@ type AddFormats = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS: its function is both module.exports and module.exports.default.
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
-const schemaPath = path.join(repoRoot, 'src/scan/format/vendor/sarif-schema-2.1.0.json');
+const schemaPath = path.join(repoRoot, 'src/output/vendor/sarif-schema-2.1.0.json');
 
 let cached: ((doc: unknown) => ErrorObject[]) | undefined;
 

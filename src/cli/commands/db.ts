@@ -1,10 +1,10 @@
 /** `charter db import` and `charter db status`: the local OSV vulnerability database. */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { UserError } from '../../errors.js';
-import { openSqliteVulnStore } from '../../store/sqlite/index.js';
-import { defaultVulnDbPath } from '../../store/paths.js';
-import type { StoreStatus } from '../../store/types.js';
+import { UserError } from '../../model/errors.js';
+import { openSqliteVulnStore } from '../../store/vulns/sqlite/index.js';
+import { defaultVulnDbPath } from '../../store/vulns/paths.js';
+import type { StoreStatus } from '../../store/vulns/types.js';
 import { dbStatus, importOsv } from '../../vulns/import.js';
 import { createProgress } from '../progress.js';
 import { terminalLines } from '../../util/terminal-text.js';

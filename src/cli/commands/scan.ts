@@ -5,17 +5,16 @@
  */
 import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { PolicyFailure, UserError } from '../../errors.js';
+import { PolicyFailure, UserError } from '../../model/errors.js';
 import { readInputText } from '../../io/read-input.js';
 import { DEFAULT_POLICY, MAX_POLICY_BYTES, evaluatePolicy, parsePolicy, type Policy, type PolicyResult } from '../../hygiene/policy/index.js';
-import { toCycloneDx, toSpdx } from '../../inventory/sbom/index.js';
-import { loadCatalogue } from '../../hygiene/catalogue.js';
-import type { Diagnostic } from '../../profile/model.js';
+import { toCycloneDx, toSpdx } from '../../output/sbom/index.js';
+import type { Diagnostic } from '../../model/charter.js';
+import { checkRules } from '../../knowledge/hygiene-catalogue.js';
 import { scanTarget, type ScanResult } from '../../scan/index.js';
-import { toScanJson } from '../../scan/format/json.js';
-import { toSarif, type RuleInfo } from '../../scan/format/sarif.js';
-import { toTable } from '../../scan/format/table.js';
-import { UNSAFE_RULES } from '../../unsafe/rules.js';
+import { toScanJson } from '../../output/json.js';
+import { toSarif } from '../../output/sarif.js';
+import { toTable } from '../../output/table.js';
 import { VERSION } from '../../version.js';
 import { emitOutput } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -41,14 +40,6 @@ async function loadPolicy(file: string): Promise<Policy> {
   return policy;
 }
 
-/** Check-catalogue and unsafe-check rules for SARIF's rule metadata. */
-function sarifRules(): Map<string, RuleInfo> {
-  const rules = new Map<string, RuleInfo>(UNSAFE_RULES);
-  for (const c of loadCatalogue().catalogue.checks) {
-    rules.set(c.id, { title: c.title, description: c.rationale, remediation: c.remediation, ...(c.references[0] ? { helpUri: c.references[0] } : {}) });
-  }
-  return rules;
-}
 
 /**
  * SBOM identity: a UUID derived from what was scanned (so the same image gives the same
@@ -69,7 +60,7 @@ export function render(format: ScanFormat, result: ScanResult, verdict: PolicyRe
     case 'json':
       return toScanJson(result, verdict);
     case 'sarif':
-      return toSarif(result, { toolName: 'charter', toolVersion: VERSION, rules: sarifRules() });
+      return toSarif(result, { toolName: 'charter', toolVersion: VERSION, rules: checkRules() });
     case 'cyclonedx':
     case 'spdx': {
       const input = { target: result.target, ...(result.image ? { image: { ref: result.image.ref, digest: result.image.digest } } : {}), components: result.components, findings: result.findings };

@@ -2,11 +2,13 @@
  * Compose checks (CHARTER-CMP-…): run-time settings of each service that the CIS Docker Benchmark's
  * container-runtime section covers, located at the service's key or the offending value.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { parseYaml } from '../../readers/compose/yaml-source.js';
-import { finding, location, type FindingDetail } from '../catalogue.js';
-import type { Finding } from '../types.js';
-import { checkData, classifyHostPath, normaliseCapability } from './data.js';
+import { finding, location, type FindingDetail } from '../../knowledge/hygiene-catalogue.js';
+import type { Finding } from '../../model/findings.js';
+import { checkData, classifyHostPath } from './data.js';
+import { isRecord } from '../../util/records.js';
+import { bareCapability } from '../../util/capabilities.js';
 
 export const COMPOSE_CHECK_IDS = [
   'CHARTER-CMP-001',
@@ -24,8 +26,6 @@ export const COMPOSE_CHECK_IDS = [
 /** Larger compose files are not checked: no real one comes near, and YAML parsing costs memory per byte. */
 export const MAX_COMPOSE_LENGTH = 10 * 1024 * 1024;
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** `${VAR:-default}` / `${VAR-default}` take the default; any other variable makes the value unknown. */
@@ -43,7 +43,7 @@ function volumeEnds(v: unknown): { source?: string; target?: string } {
     const target = interpolate(parts[1] ?? '');
     return { ...(source !== undefined ? { source } : {}), ...(target !== undefined ? { target } : {}) };
   }
-  if (isRec(v) && (v['type'] === 'bind' || v['type'] === undefined)) {
+  if (isRecord(v) && (v['type'] === 'bind' || v['type'] === undefined)) {
     const source = typeof v['source'] === 'string' ? interpolate(v['source']) : undefined;
     const target = typeof v['target'] === 'string' ? interpolate(v['target']) : undefined;
     return { ...(source !== undefined ? { source } : {}), ...(target !== undefined ? { target } : {}) };
@@ -65,9 +65,9 @@ export function checkCompose(path: string, text: string): { findings: Finding[];
   const findings: Finding[] = [];
   const d = checkData();
   for (const doc of parsed.documents) {
-    if (!isRec(doc.value) || !isRec(doc.value['services'])) continue;
+    if (!isRecord(doc.value) || !isRecord(doc.value['services'])) continue;
     for (const [name, svc] of Object.entries(doc.value['services'])) {
-      if (!isRec(svc)) continue;
+      if (!isRecord(svc)) continue;
       const emit = (id: string, p: (string | number)[], detail: FindingDetail = {}, key = false): void => {
         const full = ['services', name, ...p];
         const pos = doc.locate(full, key);
@@ -92,7 +92,7 @@ export function checkCompose(path: string, text: string): { findings: Finding[];
       if (svc['ipc'] === 'host') emit('CHARTER-CMP-006', ['ipc']);
       for (const [i, c] of arr(svc['cap_add']).entries()) {
         if (typeof c !== 'string') continue;
-        const cap = normaliseCapability(c);
+        const cap = bareCapability(c);
         if (d.dockerDefaultCapabilities.has(cap)) continue;
         emit('CHARTER-CMP-007', ['cap_add', i], { title: `Capability ${cap} added`, severity: d.dangerousCapabilities.has(cap) ? 'high' : 'medium' });
       }

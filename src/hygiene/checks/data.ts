@@ -59,11 +59,6 @@ export function checkData(): CheckData {
   return cached;
 }
 
-/** `CAP_SYS_ADMIN`, `sys_admin` → `SYS_ADMIN`; `all` → `ALL`. */
-export function normaliseCapability(cap: string): string {
-  const up = cap.trim().toUpperCase();
-  return up.startsWith('CAP_') ? up.slice(4) : up;
-}
 
 /** Normalises a host path for comparison: no trailing slash, no `//`, no `/./`. */
 export function normaliseHostPath(p: string): string {

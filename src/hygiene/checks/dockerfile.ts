@@ -3,16 +3,16 @@
  * line and column of the word it is about. Parsing goes through the Dockerfile reader's wrapper,
  * so positions match what `charter profile` reports.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { parseDockerfile, type Instruction } from '../../readers/dockerfile/parse.js';
 import { parseJsonArray } from '../../readers/dockerfile/schema.js';
 import { expandWord, tokenize, type Token } from '../../readers/dockerfile/words.js';
 import { parseImageRef } from '../../util/image-ref.js';
-import { finding, location } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import { finding, location } from '../../knowledge/hygiene-catalogue.js';
+import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
 
-/** Every check id this module can report (the catalogue meta-test compares it with catalogue.json). */
+/** Every check id this module can report (the catalogue meta-test compares it with knowledge/hygiene-catalogue.json). */
 export const DOCKERFILE_CHECK_IDS = [
   'CHARTER-DF-001',
   'CHARTER-DF-002',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageFacts } from '../../readers/oci-image/types.js';
-import type { ImageFile } from '../../readers/types.js';
+import type { ImageFacts } from '../../model/image.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { checkImage } from './image.js';
 
 const file = (path: string, over: Partial<ImageFile> = {}): [string, ImageFile] => [

@@ -2,11 +2,12 @@
  * Image checks (CHARTER-IMG-…): functions of the image reader's facts (run configuration and the
  * final file index after whiteouts), so they see what a container started from the image sees.
  */
-import type { ImageFacts } from '../../readers/oci-image/types.js';
-import type { ImageFile } from '../../readers/types.js';
-import { finding, location } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import type { ImageFacts } from '../../model/image.js';
+import type { ImageFile } from '../../model/fragments.js';
+import { finding, location } from '../../knowledge/hygiene-catalogue.js';
+import type { Finding } from '../../model/findings.js';
 import { checkData, looksLikeSecretValue } from './data.js';
+import { compareStrings } from '../../util/sort.js';
 
 export const IMAGE_CHECK_IDS = ['CHARTER-IMG-001', 'CHARTER-IMG-002', 'CHARTER-IMG-003', 'CHARTER-IMG-004', 'CHARTER-IMG-005'] as const;
 
@@ -81,7 +82,7 @@ export function checkImage(image: ImageFacts): Finding[] {
       caches.set(c.name, entry);
     }
   }
-  for (const [cacheName, { files, bytes }] of [...caches.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [cacheName, { files, bytes }] of [...caches.entries()].sort(([a], [b]) => compareStrings(a, b))) {
     findings.push(
       finding(
         'CHARTER-IMG-003',

@@ -4,14 +4,16 @@
  * Follows the Pod Security Standards' field lists: every container kind (init, ephemeral) counts,
  * container settings override pod settings field by field.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';
 import { toPointer } from '../../util/json-pointer.js';
-import { finding, location, type FindingDetail } from '../catalogue.js';
-import type { Finding } from '../types.js';
-import { checkData, classifyHostPath, normaliseCapability } from './data.js';
+import { finding, location, type FindingDetail } from '../../knowledge/hygiene-catalogue.js';
+import type { Finding } from '../../model/findings.js';
+import { checkData, classifyHostPath } from './data.js';
+import { isRecord } from '../../util/records.js';
+import { bareCapability } from '../../util/capabilities.js';
 
 export const KUBERNETES_CHECK_IDS = [
   'CHARTER-K8S-001',
@@ -52,8 +54,7 @@ export interface ObjectLocation {
 }
 
 type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-const rec = (v: unknown): Rec => (isRec(v) ? v : {});
+const rec = (v: unknown): Rec => (isRecord(v) ? v : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
@@ -77,7 +78,7 @@ function get(obj: unknown, path: NodePath): unknown {
   let cur: unknown = obj;
   for (const seg of path) {
     if (typeof seg === 'number') cur = Array.isArray(cur) ? cur[seg] : undefined;
-    else cur = isRec(cur) ? cur[seg] : undefined;
+    else cur = isRecord(cur) ? cur[seg] : undefined;
   }
   return cur;
 }
@@ -87,7 +88,7 @@ function get(obj: unknown, path: NodePath): unknown {
  * without a pod spec give no findings. Never throws on malformed input: wrong types are ignored.
  */
 export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Finding[] {
-  if (!isRec(obj)) return [];
+  if (!isRecord(obj)) return [];
   const base = where.basePath ?? [];
   const kind = obj['kind'];
   if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(obj['items'])) {
@@ -153,13 +154,13 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
 
   for (const group of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
     for (const [ci, c] of arr(pod[group]).entries()) {
-      if (!isRec(c)) continue;
+      if (!isRecord(c)) continue;
       const name = typeof c['name'] === 'string' ? c['name'] : String(ci);
       const C = (...rest: NodePath): NodePath => P(group, ci, ...rest);
       const sc = rec(c['securityContext']);
       const S = (...rest: NodePath): NodePath => C('securityContext', ...rest);
       const named = (title: string): FindingDetail => ({ title: `${title} (container ${name})` });
-      const hasSc = isRec(c['securityContext']);
+      const hasSc = isRecord(c['securityContext']);
 
       if (sc['privileged'] === true) emit('CHARTER-K8S-001', S('privileged'), named('Privileged container'));
 
@@ -171,17 +172,17 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       const caps = rec(sc['capabilities']);
       const added = arr(caps['add']).filter((x): x is string => typeof x === 'string');
       for (const [ai, raw] of added.entries()) {
-        const cap = normaliseCapability(raw);
+        const cap = bareCapability(raw);
         if (d.pssBaselineCapabilities.has(cap)) continue;
         emit('CHARTER-K8S-009', S('capabilities', 'add', ai), {
           ...named(`Capability ${cap} added`),
           severity: d.dangerousCapabilities.has(cap) ? 'high' : 'medium',
         });
       }
-      const dropsAll = arr(caps['drop']).some((x) => typeof x === 'string' && normaliseCapability(x) === 'ALL');
-      const addsBeyondNbs = added.some((x) => normaliseCapability(x) !== 'NET_BIND_SERVICE');
+      const dropsAll = arr(caps['drop']).some((x) => typeof x === 'string' && bareCapability(x) === 'ALL');
+      const addsBeyondNbs = added.some((x) => bareCapability(x) !== 'NET_BIND_SERVICE');
       if (!dropsAll || addsBeyondNbs) {
-        emit('CHARTER-K8S-010', isRec(sc['capabilities']) ? S('capabilities') : hasSc ? S() : C(), named(dropsAll ? 'Capabilities added beyond NET_BIND_SERVICE' : 'Capabilities not dropped'));
+        emit('CHARTER-K8S-010', isRecord(sc['capabilities']) ? S('capabilities') : hasSc ? S() : C(), named(dropsAll ? 'Capabilities added beyond NET_BIND_SERVICE' : 'Capabilities not dropped'));
       }
 
       if (sc['allowPrivilegeEscalation'] === true) emit('CHARTER-K8S-011', S('allowPrivilegeEscalation'), named('allowPrivilegeEscalation: true'));
@@ -216,7 +217,7 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       const limits = rec(rec(c['resources'])['limits']);
       const missing = ['cpu', 'memory'].filter((k) => limits[k] === undefined);
       if (group !== 'ephemeralContainers' && missing.length > 0) {
-        emit('CHARTER-K8S-018', isRec(c['resources']) ? C('resources') : C(), named(`No ${missing.join(' or ')} limit`));
+        emit('CHARTER-K8S-018', isRecord(c['resources']) ? C('resources') : C(), named(`No ${missing.join(' or ')} limit`));
       }
 
       const image = c['image'];
@@ -238,7 +239,7 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
 
 function checkSelinux(sc: Rec, at: NodePath, emit: (id: string, path: NodePath, detail?: FindingDetail) => void, container?: string): void {
   const se = sc['seLinuxOptions'];
-  if (!isRec(se)) return;
+  if (!isRecord(se)) return;
   const type = se['type'];
   const bad = (typeof type === 'string' && type !== '' && !checkData().pssSelinuxTypes.has(type)) || (typeof se['user'] === 'string' && se['user'] !== '') || (typeof se['role'] === 'string' && se['role'] !== '');
   if (bad) emit('CHARTER-K8S-023', [...at, 'seLinuxOptions'], container ? { title: `Custom SELinux options (container ${container})` } : {});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { DEFAULT_POLICY, evaluatePolicy, isExpired } from './evaluate.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './schema.js';

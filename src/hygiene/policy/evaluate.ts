@@ -2,10 +2,11 @@
  * The policy gate: findings in, a verdict out. A pure function of (policy, findings, now), so the
  * CLI and the admission webhook decide alike and tests pin the clock.
  */
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { compareStrings } from '../../util/sort.js';
-import type { Finding } from '../types.js';
+import type { Finding } from '../../model/findings.js';
 import { meetsThreshold, type IgnoreRule, type Policy } from './schema.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 /**
  * Built-in policy when none is given: critical and high vulnerabilities that have a fix, any
@@ -96,7 +97,7 @@ export function isExpired(rule: IgnoreRule, now: Date): boolean {
   return now.getTime() >= Date.parse(`${rule.expires}T00:00:00Z`) + 24 * 60 * 60 * 1000;
 }
 
-function ruleDiag(code: string, severity: Diagnostic['severity'], message: string, rule: IgnoreRule, policy: Policy): Diagnostic {
+function ruleDiag(code: DiagnosticCode, severity: Diagnostic['severity'], message: string, rule: IgnoreRule, policy: Policy): Diagnostic {
   const src = rule.source;
   return {
     code,

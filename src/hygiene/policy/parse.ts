@@ -4,10 +4,12 @@
  * node at fault, so one run of `charter scan --policy` shows everything to fix.
  */
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../../util/nesting.js';
-import { FINDING_KINDS, type FindingKind } from '../types.js';
+import { FINDING_KINDS, type FindingKind } from '../../model/findings.js';
 import { PolicyFileSchema, type IgnoreRule, type Policy, type PolicyFile, type Threshold } from './schema.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 
 /** Policies are hand-written and short; anything bigger is not a policy. */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -65,7 +67,7 @@ function positionNear(doc: Document, path: Path, lc: LineCounter): Position {
   return { line: 1, column: 1 };
 }
 
-function diag(code: string, severity: Diagnostic['severity'], message: string, file: string, pos: Position): Diagnostic {
+function diag(code: DiagnosticCode, severity: Diagnostic['severity'], message: string, file: string, pos: Position): Diagnostic {
   return { code, severity, message, file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.column !== undefined ? { column: pos.column } : {}) };
 }
 
@@ -74,7 +76,7 @@ function pointer(path: Path): string {
 }
 
 /** Stable codes for zod issues, so tests and tools can match on them. */
-function issueCode(issue: { code: string; path: Path; message: string }): string {
+function issueCode(issue: { code: string; path: Path; message: string }): DiagnosticCode {
   const last = issue.path[issue.path.length - 1];
   if (issue.code === 'unrecognized_keys') return 'policy/unknown-key';
   if (last === 'expires') return 'policy/bad-date';
@@ -146,7 +148,7 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
     // Aliases are capped: a policy has no use for them and a bomb must not expand.
     data = doc.toJS({ maxAliasCount: 10 });
   } catch (e) {
-    return { diagnostics: [diag('policy/syntax', 'error', e instanceof Error ? e.message : String(e), file, { line: 1, column: 1 })] };
+    return { diagnostics: [diag('policy/syntax', 'error', errorMessage(e), file, { line: 1, column: 1 })] };
   }
   if (data === null || data === undefined) {
     return { diagnostics: [diag('policy/empty', 'error', 'empty policy file: expected apiVersion: charter/v1 and kind: Policy', file, { line: 1, column: 1 })] };

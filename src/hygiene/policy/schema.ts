@@ -4,7 +4,7 @@
  * the file, line and column of the offending node (see parse.ts).
  */
 import { z } from 'zod';
-import { FINDING_KINDS, SEVERITIES, type FindingKind, type Severity } from '../types.js';
+import { FINDING_KINDS, SEVERITIES, type FindingKind, type Severity } from '../../model/findings.js';
 
 /** `any` reads better than `unknown` for "every severity" (unknown is the lowest rank). */
 export const THRESHOLDS = [...SEVERITIES, 'any'] as const;

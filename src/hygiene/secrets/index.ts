@@ -4,7 +4,7 @@
  * Because layers are analysed one by one, a key added in one layer and deleted in the next is still
  * reported, with the digest of the layer that holds it.
  */
-import type { AnalyzerOutput, FileAnalyzer, FileInfo } from '../../inventory/analyzer.js';
+import type { AnalyzerOutput, FileAnalyzer, FileInfo } from '../../model/analyzer.js';
 import { bundledRules, type CompiledRules } from './rules.js';
 import { scanText } from './scan.js';
 

@@ -4,8 +4,9 @@
  * Each rule names the catalogue check it reports (CHARTER-SEC-…) and cites where it comes from.
  */
 import { z } from 'zod';
-import { SEVERITIES } from '../types.js';
+import { SEVERITIES } from '../../model/findings.js';
 import rulesFile from './rules.json' with { type: 'json' };
+import { errorMessage } from '../../model/errors.js';
 
 const https = z.url({ protocol: /^https$/ });
 
@@ -76,7 +77,7 @@ export function compileRules(input: unknown): CompiledRules {
     try {
       return new RegExp(source, flags);
     } catch (err) {
-      problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      problems.push(`${what}: ${errorMessage(err)}`);
       return undefined;
     }
   };

@@ -3,16 +3,17 @@
  * keywords occurs; every regex is bounded (no nested or unbounded repetition before a literal), so
  * a hostile file costs time linear in its size. Secrets never leave this module unmasked.
  */
-import { checkEntry, finding, location } from '../catalogue.js';
-import type { Finding } from '../types.js';
+import { checkEntry, finding, location } from '../../knowledge/hygiene-catalogue.js';
+import type { Finding } from '../../model/findings.js';
 import type { CompiledRules, Rule } from './rules.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 /** Findings kept per rule per file: a file with more is a dump, and the first ones say enough. */
 export const MAX_MATCHES_PER_RULE = 50;
 
 export interface ScanResult {
   findings: Finding[];
-  diagnostics: { code: string; severity: 'error' | 'warning' | 'info'; message: string }[];
+  diagnostics: { code: DiagnosticCode; severity: 'error' | 'warning' | 'info'; message: string }[];
 }
 
 /** Shannon entropy in bits per character. */

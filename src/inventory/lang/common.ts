@@ -3,7 +3,9 @@
  * messages, no prototype surprises), and the name/version sanity checks that keep hostile
  * manifests from turning into nonsense components.
  */
-import type { AnalyzerOutput } from '../analyzer.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 
 export type Diagnostic = NonNullable<AnalyzerOutput['diagnostics']>[number];
 
@@ -32,11 +34,11 @@ export type JsonResult = { ok: true; value: unknown } | { ok: false; diagnostic:
  * is safe against `__proto__` keys (they become own data properties); callers read objects only
  * through {@link own}, so such keys never reach Object.prototype either.
  */
-export function parseJson(path: string, text: string, code: string): JsonResult {
+export function parseJson(path: string, text: string, code: DiagnosticCode): JsonResult {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     const pos = /position (\d+)/.exec(msg);
     const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
@@ -57,6 +59,7 @@ export function parseJson(path: string, text: string, code: string): JsonResult 
  */
 export function jsonErrorOffset(text: string): number | undefined {
   const ws = /[ \t\r\n]*/y;
+  // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters inside strings: the scan must see them.
   const str = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
   const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
   const lit = /true|false|null/y;
@@ -125,9 +128,6 @@ export function jsonErrorOffset(text: string): number | undefined {
   }
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** An own property, so `__proto__`/`constructor` keys in foreign JSON never resolve to built-ins. */
 export function own(obj: Record<string, unknown>, key: string): unknown {

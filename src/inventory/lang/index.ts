@@ -1,5 +1,5 @@
 /** The language analyzers: npm packages and lockfiles, Python distributions, the Node.js runtime. */
-import type { FileAnalyzer } from '../analyzer.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 import { nodeBinaryAnalyzer } from './node-binary.js';
 import { npmAnalyzer } from './npm.js';
 import { pythonAnalyzer } from './python.js';

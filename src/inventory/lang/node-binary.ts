@@ -12,9 +12,9 @@
  * The component is `pkg:generic/node@<version>` (as Syft reports it; purl has no type for the
  * Node.js runtime and OSV no ecosystem for its advisories).
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
 import { buildPurl } from '../purl.js';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import { isRegularOrUnknown } from './common.js';
 
 const EXECUTABLE = /\/bin\/(node|nodejs)$/;

@@ -7,10 +7,11 @@
  * (`link: true`), and entries whose version is not a registry version (`file:`, git URLs).
  * Dev dependencies are kept and flagged `dev: true`.
  */
-import type { AnalyzerOutput } from '../analyzer.js';
-import type { Component } from '../types.js';
-import { isRecord, own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
+import { own, ownString, parseJson, plausibleVersion, POISON_KEYS, textOf, type Diagnostic } from './common.js';
 import { npmComponent, validNpmName } from './npm-package.js';
+import { isRecord } from '../../util/records.js';
 
 /** A component read from a lockfile: `dev` marks a devDependency (not installed in production). */
 export type LockComponent = Component & { dev?: boolean };

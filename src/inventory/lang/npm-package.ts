@@ -9,10 +9,9 @@
  * (`lib/package.json` with only `"type": "module"`, test fixtures of the npm CLI) is not one.
  */
 import { buildPurl } from '../purl.js';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import {
   cleanLicense,
-  isRecord,
   own,
   ownString,
   parseJson,
@@ -22,7 +21,8 @@ import {
   MAX_LICENSES,
   type Diagnostic,
 } from './common.js';
-import type { AnalyzerOutput } from '../analyzer.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
+import { isRecord } from '../../util/records.js';
 
 /** Roots Debian installs packaged Node.js modules into (no `node_modules` segment there). */
 const DEBIAN_NODE_ROOTS = ['/usr/share/nodejs/', '/usr/lib/nodejs/'];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import { npmAnalyzer, preferInstalled } from './npm.js';
 import { isInstalledManifest, npmLicenses, npmPurl } from './npm-package.js';
 import { nameOfSpecifier } from './yarn-lock.js';
@@ -300,7 +300,7 @@ describe('JSON error positions', () => {
     ['{"a": 1} x', 1, 10],
   ])('%j → line %i column %i', async (text, line, column) => {
     const { parseJson } = await import('./common.js');
-    const r = parseJson('f.json', text, 'c');
+    const r = parseJson('f.json', text, 'npm-invalid-json');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.diagnostic.message).toMatch(new RegExp(`^f\\.json:${line}:${column}: `));
   });

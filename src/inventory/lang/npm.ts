@@ -4,8 +4,8 @@
  * Yarn 1 `yarn.lock`) as a second source. Installed packages win over lockfile entries of the same
  * application: {@link preferInstalled} drops lockfile components where an install is present.
  */
-import type { FileAnalyzer } from '../analyzer.js';
-import type { Component } from '../types.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { isRegularOrUnknown } from './common.js';
 import { analyzeNpmLock, isNpmLockfile } from './npm-lock.js';
 import { analyzePackageJson, isInstalledManifest } from './npm-package.js';

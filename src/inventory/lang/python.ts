@@ -5,9 +5,9 @@
  * (https://packaging.python.org/specifications/core-metadata/): Name, Version, License-Expression
  * (metadata 2.4), License, and `Classifier: License :: …`.
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
 import { buildPurl } from '../purl.js';
-import type { Component } from '../types.js';
+import type { Component } from '../../model/components.js';
 import { cleanLicense, isRegularOrUnknown, plausibleVersion, quote, textOf, MAX_LICENSES } from './common.js';
 
 /** PEP 503 normalised name: lower case, runs of `-`, `_`, `.` become one `-`. */

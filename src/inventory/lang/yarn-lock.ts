@@ -3,7 +3,7 @@
  * a header line listing the requested specifiers (`"a@^1", a@~1.2:`) and an indented
  * `version "1.2.3"` line. Berry lockfiles (YAML with `__metadata`) are reported, not read.
  */
-import type { AnalyzerOutput } from '../analyzer.js';
+import type { AnalyzerOutput } from '../../model/analyzer.js';
 import { POISON_KEYS, plausibleVersion, textOf, type Diagnostic } from './common.js';
 import { npmPurl, validNpmName } from './npm-package.js';
 import type { LockComponent } from './npm-lock.js';

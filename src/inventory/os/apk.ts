@@ -4,8 +4,8 @@
  * architecture, `o` origin (the source package advisories name), `L` license (an SPDX-ish
  * expression, kept whole).
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
-import type { Component } from '../types.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { parseStanzas, textOf } from './control.js';
 import { osPurl } from './distro.js';
 

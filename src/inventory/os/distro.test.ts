@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Component, OsRelease } from '../types.js';
+import type { Component, OsRelease } from '../../model/components.js';
 import { distroOf, osPurl, withDistro } from './distro.js';
 
 const DEBIAN: OsRelease = { id: 'debian', versionId: '12', versionCodename: 'bookworm' };

@@ -5,7 +5,7 @@
  * os-release (maybe from another layer), calls {@link withDistro}.
  */
 import { buildPurl } from '../purl.js';
-import type { Component, OsRelease } from '../types.js';
+import type { Component, OsRelease } from '../../model/components.js';
 
 /** Vendor namespace an ecosystem's purls use when the OS is unknown. */
 const DEFAULT_VENDOR: Partial<Record<Component['ecosystem'], string>> = { deb: 'debian', apk: 'alpine' };

@@ -4,8 +4,8 @@
  * every stanza is installed). Fields: Package, Version, Architecture, Source (`name` or
  * `name (version)` when the source version differs), Status (`want ok installed` only).
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
-import type { Component } from '../types.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { parseStanzas, textOf } from './control.js';
 import { osPurl } from './distro.js';
 

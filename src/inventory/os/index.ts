@@ -1,5 +1,5 @@
 /** The OS analyzers: the operating system's identity and its package databases. */
-import type { FileAnalyzer } from '../analyzer.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 import { apkAnalyzer } from './apk.js';
 import { dpkgAnalyzer } from './dpkg.js';
 import { osReleaseAnalyzer } from './os-release.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FileAnalyzer } from '../analyzer.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 import { osReleaseAnalyzer as typed, parseOsRelease } from './os-release.js';
 
 const osReleaseAnalyzer: FileAnalyzer = typed;

@@ -3,8 +3,8 @@
  * (freedesktop.org os-release(5)). The file is shell-style `KEY=value` lines; values may be quoted
  * with `"` or `'` and use backslash escapes inside double quotes. Nothing is executed.
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
-import type { OsRelease } from '../types.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
+import type { OsRelease } from '../../model/components.js';
 
 export const OS_RELEASE_PATHS: readonly string[] = ['/etc/os-release', '/usr/lib/os-release'];
 

@@ -5,8 +5,8 @@
  * per package (see rpm-header.ts). Older BerkeleyDB (`Packages`) and NDB (`Packages.db`) rpmdbs
  * are recognised and reported as not supported.
  */
-import type { AnalyzerOutput, FileAnalyzer } from '../analyzer.js';
-import type { Component } from '../types.js';
+import type { AnalyzerOutput, FileAnalyzer } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { osPurl } from './distro.js';
 import { RPMTAG, RpmHeaderError, parseRpmHeader, parseSourceRpm } from './rpm-header.js';
 import { isSqlite, withSqliteImage } from './sqlite.js';

@@ -7,11 +7,17 @@
  * The JSON is imported (not read from disk) so that `tsc` emits it beside the compiled module.
  */
 import { z } from 'zod';
-import type { ApiSyscalls } from '../../nodejs/types.js';
 import node18File from './node18.json' with { type: 'json' };
 import node20File from './node20.json' with { type: 'json' };
 
-export type { ApiSyscalls } from '../../nodejs/types.js';
+/** One entry of the API → syscall map. */
+export interface ApiSyscalls {
+  api: string;
+  /** x86_64 names (libseccomp names). */
+  syscalls: string[];
+  /** Where the set comes from: libuv/Node source files, man pages, and the strace check that confirms it. */
+  source: string;
+}
 
 const SyscallName = z.string().regex(/^[a-z0-9_]+$/);
 

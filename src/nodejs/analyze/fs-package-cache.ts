@@ -15,7 +15,7 @@ import { type PackageCache, PackageCacheEntrySchema, type PackageFacts } from '.
 export class FsPackageCache implements PackageCache {
   readonly dir: string;
 
-  /** `cacheDir` is Charter's cache directory (`defaultCacheDir()` of src/cache/fs-layer-cache.ts). */
+  /** `cacheDir` is Charter's cache directory (`defaultCacheDir()` of src/readers/oci-image/cache/fs-layer-cache.ts). */
   constructor(
     cacheDir: string,
     private readonly onError?: (op: 'get' | 'put', err: unknown) => void,

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../model/errors.js';
 import type { Nesting } from './nesting.js';
 
 /**

@@ -6,6 +6,7 @@
 import { parseSync, visitorKeys as oxcVisitorKeys } from 'oxc-parser';
 import { measureNesting } from './nesting.js';
 import { parseInChild } from './parse-child.js';
+import { errorMessage } from '../../model/errors.js';
 
 /**
  * Fields of oxc's visitor keys that its JavaScript AST (`lang: 'js'`, what `parseJs` asks for)
@@ -105,7 +106,7 @@ function tryParse(filename: string, source: string, kind: SourceKind): ParseOutc
     }
     return { ok: true, program: result.program as unknown as AstNode, hasModuleSyntax: result.module.hasModuleSyntax };
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err), offset: 0 };
+    return { ok: false, message: errorMessage(err), offset: 0 };
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { type AppFs, dirnameRel, joinRel } from './app-fs.js';
 import { builtinName } from './ids.js';
+import { errorMessage } from '../../model/errors.js';
 
 export type Resolved =
   | { k: 'builtin'; name: string }
@@ -93,7 +94,7 @@ export class Resolver {
       if (o['scripts'] && typeof o['scripts'] === 'object' && !Array.isArray(o['scripts'])) pj.scripts = o['scripts'] as Record<string, unknown>;
       return pj;
     } catch (err) {
-      this.badPackageJson.push({ file, message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` });
+      this.badPackageJson.push({ file, message: `not valid JSON: ${errorMessage(err)}` });
       return undefined;
     }
   }

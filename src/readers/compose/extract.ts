@@ -3,19 +3,21 @@
  * display path, never opens the files the compose file names (env_file, secrets, build contexts).
  */
 import { posix } from 'node:path';
-import type { Diagnostic, Source } from '../../profile/model.js';
+import type { Diagnostic, Source } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
-import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
+import { addCapability, addListen, addWritable, engineSocketNote, lookup, serviceDeclPorts } from '../shared/fragment.js';
 import { validateFields } from '../shared/validate-fields.js';
 import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
-import { emptyFragment, emptyResult } from '../types.js';
-import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
+import { emptyFragment, emptyResult } from '../../model/fragments.js';
+import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../../model/fragments.js';
 import { interpolate } from './interpolate.js';
 import { parseExpose, parsePortSpec } from './ports.js';
 import { ComposeFileSchema, ServiceSchema } from './schema.js';
 import type { ComposeFile, ComposeService } from './schema.js';
 import { parseYaml, type YamlDocument } from './yaml-source.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { bareCapability } from '../../util/capabilities.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];
@@ -323,7 +325,7 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
     ['cap_drop', f.dropCapabilities, 'drops'],
   ] as const) {
     for (const [i, cap] of (svc[field] ?? []).entries()) {
-      const name = normaliseCapability(cap);
+      const name = bareCapability(cap);
       addCapability(list, name, source(ctx, [...base, field, i], `${who} ${verb} capability ${name}`));
     }
   }
@@ -578,7 +580,7 @@ function source(ctx: Ctx, path: Path, reason: string, key = false): Source {
   };
 }
 
-function diag(ctx: Ctx, code: string, severity: Severity, message: string, path: Path, key = false): void {
+function diag(ctx: Ctx, code: DiagnosticCode, severity: Severity, message: string, path: Path, key = false): void {
   const pos = ctx.doc.locate(path, key);
   ctx.diagnostics.push({
     code,

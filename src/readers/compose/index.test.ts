@@ -1,17 +1,17 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSchema, SourceSchema } from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+import { DiagnosticSchema, SourceSchema } from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { composeReader } from './index.js';
+import { expectGolden } from '../../test-support/golden.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 // CI checks out shared/ beside the clone, so the corpus sits next to the repository.
 const corpus = path.resolve(repoRoot, 'test/corpus/compose');
 const fixtures = path.join(here, 'fixtures');
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 function read(display: string, text: string): ReaderResult {
   return composeReader.read({ path: display, text });
@@ -451,12 +451,6 @@ describe('golden output', () => {
   it.each(cases)('%s', (golden, dir, file) => {
     const actual = JSON.stringify(readCorpus(dir, file), null, 2) + '\n';
     const goldenPath = path.join(fixtures, 'golden', `${golden}.json`);
-    if (UPDATE || !existsSync(goldenPath)) {
-      // Regenerate with UPDATE_GOLDEN=1; a missing golden fails so it is never silently created in CI.
-      mkdirSync(path.dirname(goldenPath), { recursive: true });
-      writeFileSync(goldenPath, actual);
-      if (!UPDATE) throw new Error(`golden ${golden}.json was missing and has been written; review and re-run`);
-    }
-    expect(actual).toBe(readFileSync(goldenPath, 'utf8'));
+    expectGolden(goldenPath, actual);
   });
 });

@@ -8,7 +8,7 @@
  * result.containers[0]?.key; // { name: 'web', scope: 'app', image: 'nginx:1.27' }
  * ```
  */
-import type { FileReader } from '../types.js';
+import type { FileReader } from '../../model/fragments.js';
 import { extractCompose } from './extract.js';
 
 const COMPOSE_NAME = /^(?:docker-compose[^/]*|compose(?:\.[^/]+)?)\.ya?ml$/i;

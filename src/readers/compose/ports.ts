@@ -3,7 +3,7 @@
  * bracketed IPv6 host addresses) and `expose` entries. Only the container side matters to a
  * profile: that is the port the process inside binds.
  */
-import type { Protocol } from '../../profile/model.js';
+import type { Protocol } from '../../model/charter.js';
 
 export type PortParse =
   | { ok: true; ports: number[]; protocol: Protocol; published?: string }

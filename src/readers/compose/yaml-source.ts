@@ -11,7 +11,7 @@ export interface Position {
 
 export interface YamlProblem {
   severity: 'error' | 'warning';
-  code: string;
+  code: 'yaml-syntax' | 'yaml-warning' | 'yaml-aliases';
   message: string;
   line?: number;
   column?: number;

@@ -7,13 +7,15 @@
  * Reference: https://docs.docker.com/reference/dockerfile/
  */
 import { posix } from 'node:path';
-import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../profile/model.js';
-import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../types.js';
+import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../model/charter.js';
+import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../../model/fragments.js';
 import { packagesIn } from './packages.js';
 import { parseDockerfile, type Instruction } from './parse.js';
 import { parseJsonArray } from './schema.js';
 import { programs, shellScriptIndex, simpleCommands } from './shell.js';
 import { expandWord, tokenize, type Expanded, type Lookup, type Token } from './words.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
 
 /** EXPOSE ranges are expanded port by port; more than this many is almost certainly a mistake. */
 export const MAX_PORTS = 1024;
@@ -79,7 +81,7 @@ class Walker {
 
   constructor(readonly path: string) {}
 
-  diag(code: string, severity: Diagnostic['severity'], message: string, at: Position): void {
+  diag(code: DiagnosticCode, severity: Diagnostic['severity'], message: string, at: Position): void {
     this.diagnostics.push({ code, severity, message, file: this.path, line: at.line ?? 1, column: at.column ?? 1 });
   }
 
@@ -607,7 +609,7 @@ export function extract(path: string, text: string): ReaderResult {
         if (final) result.containers.push(toFragment(w, final));
       } catch (err) {
         // A bug here must cost one file, not the whole run (the registry reads many files).
-        const message = `the Dockerfile reader failed: ${err instanceof Error ? err.message : String(err)}`;
+        const message = `the Dockerfile reader failed: ${errorMessage(err)}`;
         w.diag('dockerfile/internal-error', 'error', message, {});
       }
     }

@@ -1,9 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { DiagnosticSchema, PortRuleSchema, ProcessRuleSchema, SourceSchema, WritablePathSchema } from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+import { DiagnosticSchema, PortRuleSchema, ProcessRuleSchema, SourceSchema, WritablePathSchema } from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { MAX_DIAGNOSTICS, MAX_PORTS } from './extract.js';
 import { dockerfileReader } from './index.js';
+import { expectGolden } from '../../test-support/golden.js';
+import { fileURLToPath } from 'node:url';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -43,12 +45,10 @@ describe('matches', () => {
 });
 
 describe('realistic fixtures', () => {
-  test('multi-stage Node.js Dockerfile matches its golden file (UPDATE_GOLDEN=1 regenerates)', () => {
+  test('multi-stage Node.js Dockerfile matches its golden file (CHARTER_UPDATE_GOLDEN=1 regenerates)', () => {
     const result = read(fixture('node-multistage.Dockerfile'), 'services/web/Dockerfile');
     const actual = `${JSON.stringify(result, null, 2)}\n`;
-    const golden = new URL('./fixtures/node-multistage.golden.json', import.meta.url);
-    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(golden, actual);
-    expect(actual).toBe(readFileSync(golden, 'utf8'));
+    expectGolden(fileURLToPath(new URL('./fixtures/node-multistage.golden.json', import.meta.url)), actual);
   });
 
   test('every rule of the golden fragment is valid against the profile schemas', () => {

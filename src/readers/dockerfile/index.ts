@@ -3,7 +3,7 @@
  * (base image, user, working directory, ports, volumes, environment, entrypoint, healthcheck) and
  * which packages its RUN lines install. User-facing description: ./README.md.
  */
-import type { FileReader } from '../types.js';
+import type { FileReader } from '../../model/fragments.js';
 import { extract } from './extract.js';
 
 const NAMES = /^(?:dockerfile|containerfile)$|\.(?:dockerfile|containerfile)$/i;

@@ -4,7 +4,8 @@
  * the library's classes. Also the guard against inputs that are not Dockerfiles at all.
  */
 import { DockerfileParser, ModifiableInstruction } from 'dockerfile-ast';
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
+import { errorMessage } from '../../model/errors.js';
 
 export interface Instruction {
   /** Upper-cased keyword (`RUN`), whatever case it was written in. */
@@ -75,7 +76,7 @@ export function parseDockerfile(
     diagnostics.push({
       code: 'dockerfile/parse-error',
       severity: 'error',
-      message: `the Dockerfile could not be parsed: ${err instanceof Error ? err.message : String(err)}`,
+      message: `the Dockerfile could not be parsed: ${errorMessage(err)}`,
       file: path,
       line: 1,
       column: 1,

@@ -4,7 +4,7 @@
  * collected first so that env references to them resolve to values.
  */
 import type { z } from 'zod';
-import type { Diagnostic, NamedRule, Protocol, Source, WritablePath } from '../../profile/model.js';
+import type { Diagnostic, NamedRule, Protocol, Source, WritablePath } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import {
   emptyFragment,
@@ -14,7 +14,7 @@ import {
   type ReaderInput,
   type ReaderResult,
   type ServiceDecl,
-} from '../types.js';
+} from '../../model/fragments.js';
 import {
   ClaimTemplateSchema,
   ConfigMapSchema,
@@ -37,8 +37,12 @@ import {
   type PodSpec,
   type Volume,
 } from './schema.js';
-import { isRecord, parseLenient } from './validate.js';
+import { parseLenient } from './validate.js';
 import { parseYamlStream, type NodePath, type StreamDocument } from './yaml-stream.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { errorMessage } from '../../model/errors.js';
+import { prefixedCapability } from '../../util/capabilities.js';
+import { isRecord } from '../../util/records.js';
 
 /**
  * Larger files are refused. The API server caps a request at 3 MiB and etcd an object at 1.5 MiB,
@@ -159,7 +163,7 @@ class ManifestReader {
   }
 
   private internal(doc: StreamDocument, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     this.diagnose(doc, [], 'kubernetes/invalid-object', 'error', `document ${doc.index} could not be read: ${message}`);
   }
 
@@ -398,11 +402,11 @@ class ManifestReader {
     }
     sc?.capabilities?.add?.forEach((cap, i) => {
       const source = this.source(obj, [...scPath, 'capabilities', 'add', i], `${what} adds capability ${cap}`);
-      addNamed(f.capabilities, normaliseCapability(cap), source);
+      addNamed(f.capabilities, prefixedCapability(cap), source);
     });
     sc?.capabilities?.drop?.forEach((cap, i) => {
       const source = this.source(obj, [...scPath, 'capabilities', 'drop', i], `${what} drops capability ${cap}`);
-      addNamed(f.dropCapabilities, normaliseCapability(cap), source);
+      addNamed(f.dropCapabilities, prefixedCapability(cap), source);
     });
   }
 
@@ -655,7 +659,7 @@ class ManifestReader {
     return { value, sources: [this.source(obj, path, `${reason}: ${value}`)] };
   }
 
-  private diagnose(doc: StreamDocument, path: NodePath, code: string, severity: Diagnostic['severity'], message: string): void {
+  private diagnose(doc: StreamDocument, path: NodePath, code: DiagnosticCode, severity: Diagnostic['severity'], message: string): void {
     const position = doc.locate(path);
     this.result.diagnostics.push({
       code,
@@ -697,12 +701,6 @@ function addNamed(rules: NamedRule[], name: string, source: Source): void {
   else rules.push({ name, sources: [source] });
 }
 
-/** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` are the same capability; `ALL` stays `ALL`. */
-export function normaliseCapability(cap: string): string {
-  const upper = cap.trim().toUpperCase();
-  if (upper === '' || upper === 'ALL') return upper;
-  return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
-}
 
 /** Secret `data` values are base64; a value that is not base64 of UTF-8 text is left unknown. */
 function decodeBase64Text(encoded: string): string | undefined {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -11,11 +11,12 @@ import {
   SourceSchema,
   WritablePathSchema,
   FlagSchema,
-} from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+} from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { MAX_TEXT_LENGTH, kubernetesReader } from './index.js';
 import { toPointer } from '../../util/json-pointer.js';
-import { normaliseCapability } from './extract.js';
+import { prefixedCapability } from '../../util/capabilities.js';
+import { expectGolden } from '../../test-support/golden.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
@@ -23,7 +24,6 @@ const repoRoot = path.resolve(here, '../../..');
 const corpusRoot = path.resolve(repoRoot, 'test/corpus');
 const fixtures = path.join(here, 'fixtures');
 const goldenDir = path.join(fixtures, 'golden');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 function read(display: string, text: string): ReaderResult {
   return kubernetesReader.read({ path: display, text });
@@ -544,8 +544,8 @@ describe('helpers', () => {
     ['CAP_SYS_TIME', 'CAP_SYS_TIME'],
     [' all ', 'ALL'],
     ['', ''],
-  ])('normaliseCapability(%j) = %j', (input, expected) => {
-    expect(normaliseCapability(input)).toBe(expected);
+  ])('prefixedCapability(%j) = %j', (input, expected) => {
+    expect(prefixedCapability(input)).toBe(expected);
   });
 
   it.each([
@@ -558,7 +558,7 @@ describe('helpers', () => {
   });
 });
 
-/** Golden files: one per input, each written by exactly this test when UPDATE_GOLDEN=1. */
+/** Golden files: one per input, each written by exactly this test when CHARTER_UPDATE_GOLDEN=1. */
 describe('golden output', () => {
   const inputs = [
     ...readdirSync(fixtures)
@@ -574,11 +574,6 @@ describe('golden output', () => {
   it.each(inputs)('$display', ({ name, display, file }) => {
     const actual = `${JSON.stringify(read(display, readFileSync(file, 'utf8')), null, 2)}\n`;
     const golden = path.join(goldenDir, `${name}.json`);
-    if (UPDATE || !existsSync(golden)) {
-      if (!UPDATE) throw new Error(`missing golden ${golden}: run with UPDATE_GOLDEN=1`);
-      mkdirSync(goldenDir, { recursive: true });
-      writeFileSync(golden, actual);
-    }
-    expect(actual).toBe(readFileSync(golden, 'utf8'));
+    expectGolden(golden, actual);
   });
 });

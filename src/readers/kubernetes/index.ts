@@ -6,7 +6,7 @@
  *   const result = kubernetesReader.read({ path: 'deploy/app.yaml', text });
  *   result.containers[0]?.key; // { name: 'web', scope: 'default', image: 'nginx:1.25', workload: … }
  */
-import type { FileReader } from '../types.js';
+import type { FileReader } from '../../model/fragments.js';
 import { readManifests } from './extract.js';
 
 const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;

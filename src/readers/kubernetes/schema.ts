@@ -6,7 +6,7 @@
  * networking/v1 NetworkPolicy).
  */
 import { z } from 'zod';
-import { PROTOCOLS } from '../../profile/model.js';
+import { PROTOCOLS } from '../../model/charter.js';
 
 /** YAML turns `value: 8080` or `value: true` into non-strings; Kubernetes users mean the text. */
 const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { NodePath } from './yaml-stream.js';
+import { isRecord } from '../../util/records.js';
 
 export interface FieldIssue {
   /** Path of the bad field, relative to the validated value. */
@@ -91,6 +92,3 @@ function isPrefix(prefix: NodePath, path: NodePath): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

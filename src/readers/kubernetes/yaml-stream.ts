@@ -4,6 +4,7 @@
  * Each document stands alone, so one broken document never hides the others.
  */
 import { LineCounter, isNode, parseAllDocuments } from 'yaml';
+import { errorMessage } from '../../model/errors.js';
 
 /** A path inside one document: map keys and sequence indices, as in a JSON pointer. */
 export type NodePath = readonly (string | number)[];
@@ -112,7 +113,7 @@ function parseChunk(text: string, firstLine: number): Omit<StreamDocument, 'inde
     } catch (err) {
       // toJS throws a ReferenceError when alias expansion exceeds maxAliasCount, and may throw on
       // other pathological input; either way this document is unreadable and the rest are not.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const start = doc.contents?.range?.[0];
       problems.push({
         kind: /alias/i.test(message) ? 'aliases' : 'syntax',

@@ -2,16 +2,18 @@
  * Marathon app / group JSON → container fragments and service declarations. Pure: never opens
  * anything; positions come from our own JSON parser so every rule points at its line.
  */
-import type { Diagnostic, Protocol, Source, WritablePath } from '../../profile/model.js';
+import type { Diagnostic, Protocol, Source, WritablePath } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
-import { addCapability, addListen, addWritable, engineSocketNote, lookup, normaliseCapability, serviceDeclPorts } from '../shared/fragment.js';
+import { addCapability, addListen, addWritable, engineSocketNote, lookup, serviceDeclPorts } from '../shared/fragment.js';
 import { validateFields } from '../shared/validate-fields.js';
 import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
-import { emptyFragment, emptyResult } from '../types.js';
-import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../types.js';
-import { locate, parseJson, type JsonNode } from './json-positions.js';
+import { emptyFragment, emptyResult } from '../../model/fragments.js';
+import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../../model/fragments.js';
+import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import { bareCapability } from '../../util/capabilities.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];
@@ -380,7 +382,7 @@ function readDockerParameters(ctx: Ctx, app: MarathonApp, base: Path, f: Contain
       case 'cap-add':
       case 'cap-drop': {
         const list = key === 'cap-add' ? f.capabilities : f.dropCapabilities;
-        addCapability(list, normaliseCapability(value), src(key === 'cap-add' ? 'adds a capability' : 'drops a capability'));
+        addCapability(list, bareCapability(value), src(key === 'cap-add' ? 'adds a capability' : 'drops a capability'));
         break;
       }
       case 'user':
@@ -463,7 +465,7 @@ function source(ctx: Ctx, path: Path, reason: string, key = false): Source {
   return { kind: 'marathon', artifact: ctx.path, pointer: toPointer(path), line: pos.line, column: pos.column, reason };
 }
 
-function diag(ctx: Ctx, code: string, severity: Severity, message: string, path: Path, key = false): void {
+function diag(ctx: Ctx, code: DiagnosticCode, severity: Severity, message: string, path: Path, key = false): void {
   const pos = locate(ctx.root, path, key);
   ctx.diagnostics.push({ code, severity, message, file: ctx.path, line: pos.line, column: pos.column });
 }

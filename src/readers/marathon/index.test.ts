@@ -1,18 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSchema, SourceSchema } from '../../profile/model.js';
-import type { ContainerFragment, ReaderResult } from '../types.js';
+import { DiagnosticSchema, SourceSchema } from '../../model/charter.js';
+import type { ContainerFragment, ReaderResult } from '../../model/fragments.js';
 import { canonicalId } from './extract.js';
 import { marathonReader } from './index.js';
+import { expectGolden } from '../../test-support/golden.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
 // CI checks out shared/ beside the clone, so the corpus sits next to the repository.
 const corpus = path.resolve(repoRoot, 'test/corpus/marathon');
 const fixtures = path.join(here, 'fixtures');
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 function read(display: string, text: string): ReaderResult {
   return marathonReader.read({ path: display, text });
@@ -343,12 +343,6 @@ describe('golden output', () => {
   it.each(cases)('%s', (file) => {
     const actual = JSON.stringify(readCorpus(file), null, 2) + '\n';
     const goldenPath = path.join(fixtures, 'golden', file);
-    if (UPDATE || !existsSync(goldenPath)) {
-      // Regenerate with UPDATE_GOLDEN=1; a missing golden fails so it is never silently created in CI.
-      mkdirSync(path.dirname(goldenPath), { recursive: true });
-      writeFileSync(goldenPath, actual);
-      if (!UPDATE) throw new Error(`golden ${file} was missing and has been written; review and re-run`);
-    }
-    expect(actual).toBe(readFileSync(goldenPath, 'utf8'));
+    expectGolden(goldenPath, actual);
   });
 });

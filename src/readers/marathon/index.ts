@@ -8,7 +8,7 @@
  * result.containers[0]?.key; // { name: '/tools/oauth-server', scope: '/tools', image: '…' }
  * ```
  */
-import type { FileReader } from '../types.js';
+import type { FileReader } from '../../model/fragments.js';
 import { extractMarathon } from './extract.js';
 
 const ID = /"id"\s*:/;

@@ -18,11 +18,11 @@ import type { PackageCache } from '../../nodejs/analyze/package-cache.js';
 import { imageNodeMajor, type ImageNodeEntry } from '../../nodejs/launch.js';
 import { syscallSetOf, type NodeSyscallSet } from '../../nodejs/syscall-set.js';
 import { loadNodeSyscallMap } from '../../knowledge/node-syscalls/index.js';
-import type { Diagnostic } from '../../profile/model.js';
+import type { Diagnostic } from '../../model/charter.js';
 import { imageBasename } from '../../util/image-ref.js';
 import { DEFAULT_PATH, ImageTree, lookupCommand } from '../oci-image/filesystem.js';
-import type { ImageFacts } from '../oci-image/types.js';
-import { emptyFragment, type AppReader, type ContainerFragment, type ReaderResult } from '../types.js';
+import type { ImageFacts } from '../../model/image.js';
+import { emptyFragment, type AppReader, type ContainerFragment, type ReaderResult } from '../../model/fragments.js';
 
 /** An app in a directory target: built into a container by the Dockerfile beside it (or the target itself). */
 export interface DirectoryOrigin {

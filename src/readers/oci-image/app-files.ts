@@ -6,10 +6,9 @@
  * layer deletes or replaces is never handed out. The layer cache is not used: it holds facts,
  * not contents.
  */
-import { InputError } from '../../errors.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
-import type { ImageFile } from '../types.js';
+import { InputError } from '../../model/errors.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import { RangeHasher, type OpenedImage } from './sources/index.js';
 import { LayerStack } from './filesystem.js';
 import { isRegular, isSymlink, scanLayer } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';

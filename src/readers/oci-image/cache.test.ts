@@ -3,10 +3,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsLayerCache } from '../../cache/fs-layer-cache.js';
-import { MemoryLayerCache, type LayerAnalysis, type LayerCache, type LayerCacheKey } from '../../cache/layer-cache.js';
-import { InputError } from '../../errors.js';
-import { LAYER_CACHE_FORMAT } from '../../cache/layer-analysis.js';
+import { FsLayerCache } from './cache/fs-layer-cache.js';
+import { MemoryLayerCache, type LayerAnalysis, type LayerCache, type LayerCacheKey } from './cache/layer-cache.js';
+import { InputError } from '../../model/errors.js';
+import { LAYER_CACHE_FORMAT } from './cache/layer-analysis.js';
 import { layerCacheAnalyzer, limitsHash } from './index.js';
 import { readImage } from '../../pipeline/image.js';
 import { DEFAULT_LIMITS } from './types.js';

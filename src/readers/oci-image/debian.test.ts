@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsLayerCache } from '../../cache/fs-layer-cache.js';
+import { FsLayerCache } from './cache/fs-layer-cache.js';
 import { parsePurl } from '../../inventory/purl.js';
 import { debianNodeRootfs } from '../../test-support/images.js';
 import { CountingLayerCache } from '../../test-support/layer-cache.js';

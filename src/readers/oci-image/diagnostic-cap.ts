@@ -4,6 +4,7 @@
  * diagnostic code is told at most {@link MAX_DIAGNOSTICS_PER_CODE} times per layer and per image,
  * then once more as a count.
  */
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 /** Diagnostics kept per code (per layer while reading it, per image at the end). */
 export const MAX_DIAGNOSTICS_PER_CODE = 100;
@@ -36,7 +37,7 @@ export class DiagnosticCap<D extends CappableDiagnostic> {
   }
 }
 
-export const CAPPED_CODE = 'image-diagnostics-capped';
+export const CAPPED_CODE: DiagnosticCode = 'image-diagnostics-capped';
 
 /** The closing message's text, the same for layers and images. */
 export const cappedMessage = (code: string, dropped: number): string => `${dropped} more ${code} diagnostics are not shown`;

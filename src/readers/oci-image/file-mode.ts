@@ -1,5 +1,5 @@
 /** st_mode type bits of image files, so one `mode` field tells files, directories and links apart. */
-import type { ImageFile } from '../types.js';
+import type { ImageFile } from '../../model/fragments.js';
 
 export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;

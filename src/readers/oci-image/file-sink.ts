@@ -4,9 +4,9 @@
  * body is kept.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { InputError } from '../../errors.js';
-import type { BodySink } from '../../io/image-sources/index.js';
-import type { ImageFile } from '../types.js';
+import { InputError } from '../../model/errors.js';
+import type { BodySink } from './sources/index.js';
+import type { ImageFile } from '../../model/fragments.js';
 import type { ImageLimits } from './types.js';
 
 /** Bytes kept from the start of a body to classify it: a `#!` line longer than this is cut. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LayerAnalysis } from '../../cache/layer-analysis.js';
-import type { ImageFile } from '../types.js';
+import type { LayerAnalysis } from './cache/layer-analysis.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { ImageTree, LayerStack, lookupCommand } from './filesystem.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './file-mode.js';
 import { MAX_ARG_STRLEN, MAX_SYMLINK_HOPS, PATH_MAX } from './linux-limits.js';

@@ -3,8 +3,8 @@
  * that follows symlinks inside the image root only (`..` at the root stays at the root, absolute
  * link targets are relative to the image root), the way the kernel resolves them in a container.
  */
-import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
-import type { ImageFile } from '../types.js';
+import type { LayerAnalysis, LayerDiagnostic } from './cache/layer-analysis.js';
+import type { ImageFile } from '../../model/fragments.js';
 import { isDir, isRegular, isSymlink } from './file-mode.js';
 import { MAX_ARG_STRLEN, MAX_SYMLINK_HOPS, PATH_MAX, pathBytes } from './linux-limits.js';
 

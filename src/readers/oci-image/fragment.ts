@@ -3,11 +3,12 @@
  * through PATH and symlinks to a real file with its sha256), its interpreter or shell, user,
  * working dir, exposed ports, volumes, env, packages and the healthcheck command.
  */
-import type { Diagnostic, ProcessRule, Protocol, Source } from '../../profile/model.js';
-import { emptyFragment, type ContainerFragment } from '../types.js';
+import type { Diagnostic, ProcessRule, Protocol, Source } from '../../model/charter.js';
+import { emptyFragment, type ContainerFragment } from '../../model/fragments.js';
 import { imageBasename } from '../../util/image-ref.js';
 import { DEFAULT_PATH, lookupCommand, type ImageTree, type Resolved } from './filesystem.js';
-import type { ImageFacts } from './types.js';
+import type { ImageFacts } from '../../model/image.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
 /** Words that make the first word of a `sh -c` string something other than a program to run. */
@@ -34,7 +35,7 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
     ...(extra.path ? { path: extra.path } : {}),
     reason,
   });
-  const diag = (code: string, severity: Diagnostic['severity'], message: string): void => {
+  const diag = (code: DiagnosticCode, severity: Diagnostic['severity'], message: string): void => {
     input.diagnostics.push({ code, severity, message, file: input.display });
   };
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../model/errors.js';
 import { readImage } from '../../pipeline/image.js';
 import { packTar, writeDockerArchive, writeOciArchive } from './fixtures/build.js';
 

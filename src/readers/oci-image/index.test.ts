@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryLayerCache } from '../../cache/layer-cache.js';
+import { MemoryLayerCache } from './cache/layer-cache.js';
 import { readImage } from '../../pipeline/image.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from './layers.js';
 import { packTar, sha256, writeDockerArchive, writeOciArchive, writeOciDir, type ImageSpecInput } from './fixtures/build.js';

@@ -9,14 +9,14 @@
  *   console.log(image.ref, containers[0]?.processes[0]?.path);
  */
 import { createHash } from 'node:crypto';
-import { defaultLayerCache } from '../../cache/fs-layer-cache.js';
-import type { LayerAnalysis, LayerCache, LayerCacheKey } from '../../cache/layer-cache.js';
-import { InputError } from '../../errors.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
+import { defaultLayerCache } from './cache/fs-layer-cache.js';
+import type { LayerAnalysis, LayerCache, LayerCacheKey } from './cache/layer-cache.js';
+import { InputError } from '../../model/errors.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 import { FILE_ANALYZERS, analyzerKey } from '../../inventory/registry.js';
-import { RangeHasher, type OpenedImage } from '../../io/image-sources/index.js';
-import type { Diagnostic } from '../../profile/model.js';
-import { emptyResult } from '../types.js';
+import { RangeHasher, type OpenedImage } from './sources/index.js';
+import type { Diagnostic } from '../../model/charter.js';
+import { emptyResult } from '../../model/fragments.js';
 import { compareStrings } from '../../util/sort.js';
 import { CAPPED_CODE, DiagnosticCap, cappedMessage } from './diagnostic-cap.js';
 import { ImageTree, LayerStack } from './filesystem.js';
@@ -25,15 +25,8 @@ import { stackInventory, type LayerAnalyses } from './inventory.js';
 import { LAYER_ANALYZER_VERSION, layerPathChars, scanLayer, type ImageTotals } from './layers.js';
 import { loadDockerArchive, loadOciLayout } from './manifest.js';
 import type { ImageConfig } from './schema.js';
-import {
-  DEFAULT_LIMITS,
-  type ImageFacts,
-  type ImageLimits,
-  type ImagePackage,
-  type ImageReadResult,
-  type ImageRunConfig,
-  type ReadImageOptions,
-} from './types.js';
+import { DEFAULT_LIMITS, type ImageLimits, type ImageReadResult, type ReadImageOptions } from './types.js';
+import { type ImageFacts, type ImagePackage, type ImageRunConfig } from '../../model/image.js';
 
 export type * from './types.js';
 export { DEFAULT_LIMITS } from './types.js';

@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryLayerCache } from '../../cache/layer-cache.js';
-import type { Finding } from '../../hygiene/types.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import type { Component } from '../../inventory/types.js';
+import { MemoryLayerCache } from './cache/layer-cache.js';
+import type { Finding } from '../../model/findings.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { Component } from '../../model/components.js';
 import { rpmdbSqlite, encodeRpmHeader } from '../../inventory/os/fixtures/rpmdb.js';
 import { RPMTAG } from '../../inventory/os/rpm-header.js';
 import { OS_ANALYZERS } from '../../inventory/os/index.js';
@@ -282,10 +282,10 @@ describe('hostile analyzer output', () => {
       version: '1',
       maxBytes: 10,
       required: (p) => p.startsWith('/app/'),
-      analyze: () => ({ diagnostics: Array.from({ length: 60 }, () => ({ code: 'noise', severity: 'info' as const, message: 'x' })) }),
+      analyze: () => ({ diagnostics: Array.from({ length: 60 }, () => ({ code: 'noisy/internal' as const, severity: 'info' as const, message: 'x' })) }),
     };
     const { r } = await image([[{ name: 'app/a', content: '1' }, { name: 'app/b', content: '2' }, { name: 'app/c', content: '3' }]], { analyzers: [noisy] });
-    expect(r.diagnostics.filter((d) => d.code === 'noise')).toHaveLength(100);
+    expect(r.diagnostics.filter((d) => d.code === 'noisy/internal')).toHaveLength(100);
     expect(r.diagnostics.filter((d) => d.code === 'image-analyzer-diagnostics-capped')).toHaveLength(1);
   });
 });

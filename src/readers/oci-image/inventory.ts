@@ -11,11 +11,11 @@
  *   OS packages then get their distribution (`distro` and the purl's vendor and qualifier), since
  *   the package database and the os-release may come from different layers.
  */
-import type { LayerFileAnalysis } from '../../cache/layer-analysis.js';
-import type { Finding } from '../../hygiene/types.js';
+import type { LayerFileAnalysis } from './cache/layer-analysis.js';
+import type { Finding } from '../../model/findings.js';
 import { withDistro } from '../../inventory/os/distro.js';
 import { OS_RELEASE_PATHS } from '../../inventory/os/os-release.js';
-import type { Component, OsRelease } from '../../inventory/types.js';
+import type { Component, OsRelease } from '../../model/components.js';
 import { compareStrings, stableKey } from '../../util/sort.js';
 import type { ImageTree } from './filesystem.js';
 

@@ -3,7 +3,7 @@
  * with the member name and the line/column of the error, schema failures name the field.
  */
 import type { z } from 'zod';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { jsonErrorOffset } from '../../inventory/lang/common.js';
 
 /** 1-based line and column of a character offset. */

@@ -3,8 +3,9 @@
  * and what they find in its body. One analyzer failing on one file is a diagnostic; the scan goes
  * on, and a hostile layer cannot turn into millions of messages.
  */
-import type { LayerDiagnostic, LayerFileAnalysis } from '../../cache/layer-analysis.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
+import type { LayerDiagnostic, LayerFileAnalysis } from './cache/layer-analysis.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
 
 /** Diagnostics told per analyzer and layer; the rest are counted in one closing message. */
 const MAX_ANALYZER_DIAGNOSTICS = 100;
@@ -12,7 +13,7 @@ const MAX_ANALYZER_DIAGNOSTICS = 100;
 /** An analyzer's own error, as text (its message only: the path is named by the caller). */
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export type Diagnose = (code: string, severity: LayerDiagnostic['severity'], message: string) => void;
+export type Diagnose = (code: DiagnosticCode, severity: LayerDiagnostic['severity'], message: string) => void;
 
 /**
  * Runs the file analyzers over one layer's files: which ones want a file (`required`, asked once

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../errors.js';
-import type { TarHeader } from '../../io/image-sources/index.js';
+import { InputError } from '../../model/errors.js';
+import type { TarHeader } from './sources/index.js';
 import { LayerEntries, layerPathChars } from './layer-entries.js';
 import { DEFAULT_LIMITS } from './types.js';
 

@@ -3,11 +3,12 @@
  * replaces, the paths it removes (whiteouts), and the hardlinks to files of lower layers. Fed one
  * tar header at a time by the walker; bodies go to the sink it returns.
  */
-import type { LayerAnalysis, LayerDiagnostic } from '../../cache/layer-analysis.js';
-import { InputError } from '../../errors.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import type { BodySink, TarHeader } from '../../io/image-sources/index.js';
-import type { ImageFile } from '../types.js';
+import type { LayerAnalysis, LayerDiagnostic } from './cache/layer-analysis.js';
+import { InputError } from '../../model/errors.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { BodySink, TarHeader } from './sources/index.js';
+import type { ImageFile } from '../../model/fragments.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, hardlinkPlaceholder, isRegular } from './file-mode.js';
 import { CAPPED_CODE, DiagnosticCap, cappedMessage } from './diagnostic-cap.js';
 import { FileSink, emptyScan } from './file-sink.js';
@@ -84,7 +85,7 @@ export class LayerEntries {
     this.analyzers = new LayerAnalyzers(ctx.analyzers, ctx.layer, ctx.limits.maxPackageDbBytes, this.diag);
   }
 
-  private readonly diag = (code: string, severity: LayerDiagnostic['severity'], message: string): void => {
+  private readonly diag = (code: DiagnosticCode, severity: LayerDiagnostic['severity'], message: string): void => {
     this.diagnostics.add({ code, severity, message: `layer ${this.ctx.layer}: ${message}` });
   };
 

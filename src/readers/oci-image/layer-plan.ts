@@ -1,6 +1,6 @@
 /** What reading one layer needs: where its blob is, what it must hash to, and the image-wide context. */
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import type { RangeHasher } from '../../io/image-sources/index.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { RangeHasher } from './sources/index.js';
 import type { ImageLimits } from './types.js';
 
 export interface LayerPlan {

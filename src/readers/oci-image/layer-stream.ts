@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../../errors.js';
-import { TarFormatError, type BlobSource, type TarWalker } from '../../io/image-sources/index.js';
+import { InputError } from '../../model/errors.js';
+import { TarFormatError, type BlobSource, type TarWalker } from './sources/index.js';
 import type { LayerPlan, ScanContext } from './layer-plan.js';
 
 /** Below this, starting the hashing thread costs more than it saves. */

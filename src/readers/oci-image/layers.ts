@@ -11,8 +11,8 @@
  * The parts: layer-stream.ts (bytes: compression, limits, digests), layer-entries.ts (tar entries
  * → files, whiteouts, links), file-sink.ts (one file's body), layer-analyzers.ts (file analyzers).
  */
-import type { LayerAnalysis } from '../../cache/layer-analysis.js';
-import { TarWalker, type BlobSource } from '../../io/image-sources/index.js';
+import type { LayerAnalysis } from './cache/layer-analysis.js';
+import { TarWalker, type BlobSource } from './sources/index.js';
 import { LayerEntries } from './layer-entries.js';
 import type { LayerPlan, ScanContext } from './layer-plan.js';
 import { openLayerBlob, streamLayer } from './layer-stream.js';

@@ -3,8 +3,8 @@
  * manifest.json → config (docker-archive). Every blob read here is checked against its digest.
  */
 import { createHash } from 'node:crypto';
-import { InputError } from '../../errors.js';
-import type { BlobSource } from '../../io/image-sources/index.js';
+import { InputError } from '../../model/errors.js';
+import type { BlobSource } from './sources/index.js';
 import { parseJsonMember } from './json.js';
 import type { LayerPlan } from './layers.js';
 import {

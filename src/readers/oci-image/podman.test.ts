@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FsLayerCache } from '../../cache/fs-layer-cache.js';
+import { FsLayerCache } from './cache/fs-layer-cache.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { CountingLayerCache } from '../../test-support/layer-cache.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';

@@ -1,9 +1,8 @@
 /** Public types of the image reader. */
-import type { LayerCache } from '../../cache/layer-cache.js';
-import type { Finding } from '../../hygiene/types.js';
-import type { FileAnalyzer } from '../../inventory/analyzer.js';
-import type { Component, Ecosystem, OsRelease } from '../../inventory/types.js';
-import type { ImageFileIndex, ReaderResult } from '../types.js';
+import type { LayerCache } from './cache/layer-cache.js';
+import type { FileAnalyzer } from '../../model/analyzer.js';
+import type { ReaderResult } from '../../model/fragments.js';
+import type { ImageFacts } from '../../model/image.js';
 
 export interface ImageLimits {
   /** Total uncompressed bytes of all layer tars (and total size of the layer blobs, checked before reading). */
@@ -43,64 +42,6 @@ export const DEFAULT_LIMITS: ImageLimits = {
   // Official Node.js executables (~100 MB) are read whole by the node-binary analyzer.
   maxPackageDbBytes: 128 * 1024 ** 2,
 };
-
-export interface ImageLayer {
-  /** Digest of the blob as stored (compressed, for compressed layers). */
-  digest: string;
-  /** Digest of the uncompressed tar (config `rootfs.diff_ids`). */
-  diffId: string;
-  size: number;
-  mediaType: string;
-}
-
-export type PackageEcosystem = Ecosystem;
-
-/** A component in the shape the profile's package list uses (derived from `ImageFacts.components`). */
-export interface ImagePackage {
-  ecosystem: PackageEcosystem;
-  name: string;
-  version: string;
-  /** Digest of the layer that holds the database file. */
-  layer: string;
-  /** Absolute path of the database file in the image. */
-  path: string;
-}
-
-export interface ImageRunConfig {
-  Entrypoint?: string[];
-  Cmd?: string[];
-  User?: string;
-  ExposedPorts?: string[];
-  Env?: string[];
-  Volumes?: string[];
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
-  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
-}
-
-export interface ImageFacts {
-  ref: string;
-  /** Manifest digest; for docker-archive (which has no manifest) the config digest, i.e. the image ID. */
-  digest: string;
-  configDigest: string;
-  /** Config `os` (`linux`, `windows`): the platform; the distribution is `os` below. */
-  platformOs: string;
-  architecture: string;
-  config: ImageRunConfig;
-  /** `created_by` of each history entry, oldest first. */
-  history: string[];
-  layers: ImageLayer[];
-  files: ImageFileIndex;
-  /** One per component, for the profile's role detection. */
-  packages: ImagePackage[];
-  /** Installed packages and runtimes in the final file system, sorted, one per purl and declaring file. */
-  components: Component[];
-  /** What file analyzers found in any layer (history: a file deleted later is still in the image). */
-  findings: Finding[];
-  /** From the final /etc/os-release or /usr/lib/os-release. */
-  os?: OsRelease;
-}
 
 export type ImageReadResult = ReaderResult & { image: ImageFacts };
 

@@ -2,8 +2,8 @@
  * Adding rules to a container fragment without duplicates, for readers that build fragments
  * entry by entry (Compose, Marathon). A rule met again gains a source instead of a second entry.
  */
-import type { NamedRule, Protocol, Source, WritablePath } from '../../profile/model.js';
-import type { ContainerFragment, ServiceDecl } from '../types.js';
+import type { NamedRule, Protocol, Source, WritablePath } from '../../model/charter.js';
+import type { ContainerFragment, ServiceDecl } from '../../model/fragments.js';
 
 /**
  * Find an entry of a fragment list by key. Lists are deduplicated as they grow; an index per list
@@ -43,12 +43,6 @@ export function addCapability(list: NamedRule[], name: string, src: Source): voi
   const existing = lookup(list, name, (c) => c.name);
   if (existing) existing.sources.push(src);
   else list.push({ name, sources: [src] });
-}
-
-/** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` are the same capability, written without the prefix. */
-export function normaliseCapability(cap: string): string {
-  const up = cap.trim().toUpperCase();
-  return up.startsWith('CAP_') ? up.slice(4) : up;
 }
 
 /** The ports a service declaration offers: the container's listen ports, each its own target. */

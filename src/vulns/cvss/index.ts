@@ -7,11 +7,12 @@
  * severityFromOsv([{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H' }])
  * // { severity: 'critical', score: 10, vector: 'CVSS:3.1/…', method: 'CVSSv31' }
  */
-import type { Severity } from '../../hygiene/types.js';
+import type { Severity } from '../../model/findings.js';
 import { cvss2BaseScore } from './cvss2.js';
 import { cvss3BaseScore } from './cvss3.js';
 import { cvss4Score } from './cvss4.js';
 import { CvssError } from './vector.js';
+import { isRecord } from '../../util/records.js';
 
 export { CvssError, MAX_VECTOR_LENGTH } from './vector.js';
 export { cvss2BaseScore } from './cvss2.js';
@@ -108,9 +109,6 @@ function labelSeverity(label: unknown): Severity | undefined {
   return Object.hasOwn(LABELS, key) ? LABELS[key] : undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Severity of an OSV record from its `severity` array and (optionally) its

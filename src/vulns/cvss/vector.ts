@@ -3,7 +3,7 @@
  * allowed values, each at most once, every mandatory metric present. Order is not enforced —
  * feeds in the wild reorder metrics, and order carries no meaning.
  */
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 
 /** Longest vector accepted; a full CVSS v4.0 vector with every optional metric is under 300 characters. */
 export const MAX_VECTOR_LENGTH = 512;

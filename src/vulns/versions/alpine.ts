@@ -12,7 +12,8 @@
  * side older; otherwise the side whose next token kind comes later in the grammar is older
  * (`1.0_rc1 < 1.0 < 1.0_p1`, `1.0 < 1.0.1`, `1.0.1 < 1.0.1-r1`).
  */
-import { compareDigits, compareStrings, defineScheme, type ParseResult } from './scheme.js';
+import { compareDigits, defineScheme, type ParseResult } from './scheme.js';
+import { compareStrings } from '../../util/sort.js';
 
 /** Token kinds in grammar order; the order is the semantics of the tail comparison. */
 const T = {

@@ -70,7 +70,6 @@ export function verrevcmp(a: string, b: string): number {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    let firstDiff = 0;
     while ((i < a.length && !isDigit(a.charCodeAt(i))) || (j < b.length && !isDigit(b.charCodeAt(j)))) {
       const ac = order(a.charCodeAt(i));
       const bc = order(b.charCodeAt(j));
@@ -82,7 +81,7 @@ export function verrevcmp(a: string, b: string): number {
     while (i < a.length && isDigit(a.charCodeAt(i))) i++;
     const dt = j;
     while (j < b.length && isDigit(b.charCodeAt(j))) j++;
-    firstDiff = compareDigits(a.slice(ds, i) || '0', b.slice(dt, j) || '0');
+    const firstDiff = compareDigits(a.slice(ds, i) || '0', b.slice(dt, j) || '0');
     if (firstDiff !== 0) return firstDiff;
   }
   return 0;

@@ -7,7 +7,8 @@
  * Build metadata is parsed and ignored for precedence. Numeric parts are unbounded (compared as
  * digit strings), where node-semver stops at Number.MAX_SAFE_INTEGER.
  */
-import { compareDigits, compareStrings, defineScheme, type ParseResult } from './scheme.js';
+import { compareDigits, defineScheme, type ParseResult } from './scheme.js';
+import { compareStrings } from '../../util/sort.js';
 
 export interface Semver {
   major: string;

@@ -5,7 +5,8 @@
  * `1.0alpha` → `1.0a0`, `1.0-5` → `1.0.post5`, `v1.0` → `1.0`) and the same sort key
  * (`_cmpkey`), so `1.0.dev0 < 1.0a1.dev0 < 1.0a1 < 1.0 < 1.0.post1` and `1.0 == 1.0.0`.
  */
-import { compareDigits, compareStrings, defineScheme, type ParseResult } from './scheme.js';
+import { compareDigits, defineScheme, type ParseResult } from './scheme.js';
+import { compareStrings } from '../../util/sort.js';
 
 export interface Pep440Version {
   epoch: string;

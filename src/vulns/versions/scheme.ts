@@ -2,7 +2,7 @@
  * The shape every version scheme has, and the error they all throw. Kept apart from index.ts so
  * the scheme modules can import it without an import cycle through the registry.
  */
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 
 /**
  * Longest version string any scheme accepts. Real versions are far shorter (the longest in
@@ -107,6 +107,3 @@ export function compareDigits(a: string, b: string): number {
 }
 
 /** Byte-wise string order (code units), as C's memcmp then length. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

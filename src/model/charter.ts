@@ -1,0 +1,276 @@
+/**
+ * The `charter/v1` profile model: what one application's containers may do, each allowance
+ * carrying the places that declared it. Every reader, merger, emitter and (later) the runtime
+ * engine and the console read and write this one model; the zod schema here is the trust
+ * boundary for profiles read back from disk.
+ *
+ * Field reference: docs/profile-v1.md.
+ */
+import { z } from 'zod';
+import type { DiagnosticCode } from './diagnostics.js';
+
+export const API_VERSION = 'charter/v1';
+
+export const ARTIFACT_KINDS = [
+  'dockerfile',
+  'kubernetes',
+  'compose',
+  'marathon',
+  'image',
+  'knowledge',
+  'nodejs',
+  'inferred',
+] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+/**
+ * Where an allowance came from. `artifact` is the file (relative to the target root) or the image
+ * reference; the optional fields say where inside it. `reason` is a sentence for `explain`.
+ */
+export const SourceSchema = z
+  .object({
+    kind: z.enum(ARTIFACT_KINDS),
+    artifact: z.string(),
+    line: z.number().int().positive().optional(),
+    column: z.number().int().positive().optional(),
+    /** JSON pointer inside a manifest document (RFC 6901), e.g. `/spec/template/spec/containers/0/ports/0`. */
+    pointer: z.string().optional(),
+    /** Index of the document in a multi-document YAML file (0-based). */
+    document: z.number().int().nonnegative().optional(),
+    /** Image layer digest (`sha256:…`) that holds `path`. */
+    layer: z.string().optional(),
+    /** Path inside an image. */
+    path: z.string().optional(),
+    /** Knowledge-base entry id, e.g. `role:postgres`. */
+    kb: z.string().optional(),
+    reason: z.string(),
+  })
+  .strict();
+export type Source = z.infer<typeof SourceSchema>;
+
+const sources = z.array(SourceSchema).min(1);
+
+export const PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const PeerSchema = z.discriminatedUnion('kind', [
+  /** Another container of the same application, by its charter name. */
+  z.object({ kind: z.literal('container'), name: z.string() }).strict(),
+  /** A DNS name that did not resolve to a container of this application. */
+  z.object({ kind: z.literal('dns'), name: z.string() }).strict(),
+  z.object({ kind: z.literal('cidr'), cidr: z.string() }).strict(),
+  /** Anything: only written when an artifact really says so (e.g. host networking). */
+  z.object({ kind: z.literal('any') }).strict(),
+]);
+export type Peer = z.infer<typeof PeerSchema>;
+
+export const PortRuleSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535),
+    protocol: z.enum(PROTOCOLS),
+    name: z.string().optional(),
+    sources,
+  })
+  .strict();
+export type PortRule = z.infer<typeof PortRuleSchema>;
+
+export const PeerRuleSchema = z
+  .object({
+    peer: PeerSchema,
+    /** Absent: any port of that peer. */
+    port: z.number().int().min(0).max(65535).optional(),
+    protocol: z.enum(PROTOCOLS),
+    sources,
+  })
+  .strict();
+export type PeerRule = z.infer<typeof PeerRuleSchema>;
+
+export const ProcessRuleSchema = z
+  .object({
+    /** Absolute path inside the container (symlinks resolved when the image is known). */
+    path: z.string(),
+    /**
+     * Other paths the file is executed by (symlinks, multi-call applets: `/bin/sh` and `/bin/httpd` for
+     * `/bin/busybox`). Each is a distinct program to the user, and to `diff`.
+     */
+    invokedAs: z.array(z.string()).optional(),
+    /** sha256 of the file in the image; absent when only a Dockerfile or manifest was read. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    user: z.string().optional(),
+    /** Path of the process expected to start this one; absent for the container's first process. */
+    parent: z.string().optional(),
+    /** Argument shape: literal arguments, `*` for one variable argument, `**` for any tail. */
+    args: z.array(z.string()).optional(),
+    /** Why it runs: entrypoint, healthcheck, probe, role, interpreter, spawned. */
+    purpose: z.enum(['entrypoint', 'healthcheck', 'probe', 'role', 'interpreter', 'spawned']),
+    sources,
+  })
+  .strict();
+export type ProcessRule = z.infer<typeof ProcessRuleSchema>;
+
+export const WRITABLE_KINDS = ['volume', 'tmpfs', 'bind', 'host', 'data-dir'] as const;
+export const WritablePathSchema = z
+  .object({
+    path: z.string(),
+    kind: z.enum(WRITABLE_KINDS),
+    /** For `host`/`bind`: the host path mounted there. */
+    hostPath: z.string().optional(),
+    readOnly: z.boolean().optional(),
+    sources,
+  })
+  .strict();
+export type WritablePath = z.infer<typeof WritablePathSchema>;
+
+export const NamedRuleSchema = z.object({ name: z.string(), sources }).strict();
+export type NamedRule = z.infer<typeof NamedRuleSchema>;
+
+export const SYSCALL_LAYERS = ['container-runtime', 'language-runtime', 'application'] as const;
+export type SyscallLayer = (typeof SYSCALL_LAYERS)[number];
+
+export const RoleSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    category: z.string(),
+    /** True for components that have no business in a service container (shells, network tools). */
+    suspicious: z.boolean(),
+    sources,
+  })
+  .strict();
+export type Role = z.infer<typeof RoleSchema>;
+
+export const FlagSchema = z.object({ value: z.boolean(), sources }).strict();
+export type Flag = z.infer<typeof FlagSchema>;
+
+/** Declared privileges that widen what the container can do; each one is intent, and each one is risk. */
+export const PrivilegesSchema = z
+  .object({
+    privileged: FlagSchema.optional(),
+    hostNetwork: FlagSchema.optional(),
+    hostPID: FlagSchema.optional(),
+    hostIPC: FlagSchema.optional(),
+    allowPrivilegeEscalation: FlagSchema.optional(),
+  })
+  .strict();
+
+export const ContainerCharterSchema = z
+  .object({
+    /** Stable name inside the application: compose service, Kubernetes container, Marathon app id. */
+    name: z.string(),
+    identity: z
+      .object({
+        image: z.string().optional(),
+        digest: z.string().optional(),
+        /** Other names the same container has in other artifacts (workload names, Dockerfile dirs). */
+        aliases: z.array(z.string()),
+        workloads: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional() }).strict()),
+        sources: z.array(SourceSchema),
+      })
+      .strict(),
+    user: z.object({ name: z.string(), sources }).strict().optional(),
+    workingDir: z.object({ name: z.string(), sources }).strict().optional(),
+    roles: z.array(RoleSchema),
+    processes: z.array(ProcessRuleSchema),
+    network: z
+      .object({
+        /** True when nothing declares any network use: emitters then remove the network entirely. */
+        none: z.boolean(),
+        listen: z.array(PortRuleSchema),
+        ingress: z.array(PeerRuleSchema),
+        egress: z.array(PeerRuleSchema),
+      })
+      .strict(),
+    filesystem: z
+      .object({
+        readOnlyRoot: FlagSchema,
+        writable: z.array(WritablePathSchema),
+      })
+      .strict(),
+    capabilities: z.array(NamedRuleSchema),
+    syscalls: z
+      .object({
+        'container-runtime': z.array(NamedRuleSchema),
+        'language-runtime': z.array(NamedRuleSchema),
+        application: z.array(NamedRuleSchema),
+      })
+      .strict(),
+    privileges: PrivilegesSchema,
+  })
+  .strict();
+export type ContainerCharter = z.infer<typeof ContainerCharterSchema>;
+
+export const EdgeSchema = z
+  .object({
+    from: z.string(),
+    to: PeerSchema,
+    port: z.number().int().min(0).max(65535).optional(),
+    protocol: z.enum(PROTOCOLS),
+    sources,
+  })
+  .strict();
+export type Edge = z.infer<typeof EdgeSchema>;
+
+export const DiagnosticSchema = z
+  .object({
+    // Typed with the catalogue, checked loosely on read: a profile written by a newer Charter
+    // (with codes this one does not know) still loads.
+    code: z.custom<DiagnosticCode>((v) => typeof v === 'string'),
+    severity: z.enum(['error', 'warning', 'info']),
+    message: z.string(),
+    file: z.string(),
+    line: z.number().int().positive().optional(),
+    column: z.number().int().positive().optional(),
+  })
+  .strict();
+export type Diagnostic = z.infer<typeof DiagnosticSchema>;
+
+export const InputSchema = z
+  .object({
+    artifact: z.string(),
+    kind: z.enum(ARTIFACT_KINDS),
+    /** sha256 of the artifact's bytes, or the image manifest digest. */
+    digest: z.string(),
+  })
+  .strict();
+export type Input = z.infer<typeof InputSchema>;
+
+export const CharterSchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Charter'),
+    metadata: z.object({ name: z.string(), generator: z.string() }).strict(),
+    inputs: z.array(InputSchema),
+    containers: z.array(ContainerCharterSchema),
+    graph: z.object({ edges: z.array(EdgeSchema) }).strict(),
+    diagnostics: z.array(DiagnosticSchema),
+  })
+  .strict();
+export type Charter = z.infer<typeof CharterSchema>;
+
+/** A container with nothing allowed yet: the starting point of the merger. */
+export function emptyContainer(name: string): ContainerCharter {
+  return {
+    name,
+    identity: { aliases: [], workloads: [], sources: [] },
+    roles: [],
+    processes: [],
+    network: { none: true, listen: [], ingress: [], egress: [] },
+    filesystem: {
+      readOnlyRoot: {
+        value: true,
+        sources: [
+          {
+            kind: 'knowledge',
+            artifact: 'charter',
+            kb: 'principle:immutable',
+            reason: 'containers are immutable: the root filesystem is read-only unless an artifact declares a write',
+          },
+        ],
+      },
+      writable: [],
+    },
+    capabilities: [],
+    syscalls: { 'container-runtime': [], 'language-runtime': [], application: [] },
+    privileges: {},
+  };
+}

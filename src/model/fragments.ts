@@ -1,0 +1,199 @@
+/**
+ * What readers produce: fragments of intent with provenance. A reader never sees another
+ * artifact; the profile (src/profile: correlate, assemble) joins fragments into containers and the graph
+ * builder (src/profile/graph) turns addresses into edges.
+ */
+import type {
+  ArtifactKind,
+  Diagnostic,
+  NamedRule,
+  PeerRule,
+  PortRule,
+  ProcessRule,
+  Source,
+  WritablePath,
+  Flag,
+  SyscallLayer,
+} from './charter.js';
+
+/** How a fragment is matched to fragments of the same container from other artifacts. */
+export interface FragmentKey {
+  /** Container / service name as the artifact says it (compose service, k8s container, Marathon app id). */
+  name: string;
+  /** Application scope: compose project dir, Kubernetes namespace, Marathon group path. */
+  scope?: string;
+  /** Image reference as written (normalised later). */
+  image?: string;
+  /** Compose `build.context` / Dockerfile directory, relative to the target root. */
+  buildContext?: string;
+  /** The Dockerfile's path relative to the target root (Dockerfile reader; compose `build.dockerfile`). */
+  dockerfile?: string;
+  /** Workload that owns it (Kubernetes Deployment etc.). */
+  workload?: { kind: string; name: string; namespace?: string };
+}
+
+export interface EnvVar {
+  name: string;
+  /** Literal value; absent when it comes from a Secret/ConfigMap the run did not read. */
+  value?: string;
+  /** From a Secret: used to find peers, never printed. */
+  sensitive?: boolean;
+  source: Source;
+}
+
+export interface ContainerFragment {
+  key: FragmentKey;
+  /** Provenance of the fragment's existence (the service / container declaration itself). */
+  declared: Source;
+  image?: { ref: string; digest?: string; source: Source };
+  user?: { name: string; source: Source };
+  workingDir?: { name: string; source: Source };
+  /** Processes; for fragments without an image the sha256 is absent and filled by the merger. */
+  processes: ProcessRule[];
+  listen: PortRule[];
+  ingress: PeerRule[];
+  egress: PeerRule[];
+  writable: WritablePath[];
+  readOnlyRoot?: Flag;
+  capabilities: NamedRule[];
+  /** Capabilities an artifact explicitly drops (e.g. `cap_drop: [ALL]`). */
+  dropCapabilities: NamedRule[];
+  privileges: {
+    privileged?: Flag;
+    hostNetwork?: Flag;
+    hostPID?: Flag;
+    hostIPC?: Flag;
+    allowPrivilegeEscalation?: Flag;
+  };
+  env: EnvVar[];
+  /** Names of other services this one declares it needs (compose depends_on/links, Marathon dependencies). */
+  dependsOn: { name: string; alias?: string; source: Source }[];
+  /** Pod labels, for Service selectors. */
+  labels: Record<string, string>;
+  /** Packages installed by RUN lines or found in the image's package databases (for roles). */
+  packages: { name: string; version?: string; source: Source }[];
+  /**
+   * Commands mentioned in intent (entrypoints, HEALTHCHECK, probes), already split into argv.
+   * `replaces` (deployment manifests only): what of the image's launch command this one overrides —
+   * `entrypoint+cmd` (Kubernetes `command`, compose `entrypoint`, Marathon `cmd`) or only `cmd`
+   * (Kubernetes `args` alone, compose `command` alone, Marathon `args`).
+   */
+  commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
+  /** The image's own launch command (Dockerfile ENTRYPOINT/CMD, image config), kept apart so overrides can apply. */
+  launch?: { entrypoint: string[]; cmd: string[]; source: Source };
+  /**
+   * Exact syscalls from code analysis (Node.js apps): when present they replace the generic
+   * intent-derived groups for the language runtime and the application.
+   */
+  syscalls?: { layer: SyscallLayer; rule: NamedRule }[];
+  /** The image's own files, when an image was read: path → file facts. */
+  files?: ImageFileIndex;
+}
+
+export interface ImageFile {
+  path: string;
+  sha256?: string;
+  mode: number;
+  size: number;
+  /** Symlink target, as stored. */
+  linkTarget?: string;
+  executable: 'elf' | 'script' | 'none';
+  /** For scripts: the interpreter named on the shebang line. */
+  interpreter?: string;
+  setuid: boolean;
+  setgid: boolean;
+  layer: string;
+}
+
+/** Final view of an image's files after whiteouts (key: absolute path). */
+export type ImageFileIndex = ReadonlyMap<string, ImageFile>;
+
+/** A Kubernetes Service, compose service name, or Marathon app: a name that routes to containers. */
+export interface ServiceDecl {
+  name: string;
+  scope?: string;
+  /** Label selector (Kubernetes); absent: `targets` names the containers directly. */
+  selector?: Record<string, string>;
+  targets?: string[];
+  ports: { port: number; targetPort?: number | string; protocol: 'tcp' | 'udp' | 'sctp'; name?: string }[];
+  source: Source;
+}
+
+/** A Kubernetes NetworkPolicy as declared (kept for the graph and for diffing against emitted ones). */
+export interface NetworkPolicyDecl {
+  name: string;
+  scope?: string;
+  podSelector: Record<string, string>;
+  source: Source;
+  raw: unknown;
+}
+
+export interface ReaderResult {
+  containers: ContainerFragment[];
+  services: ServiceDecl[];
+  networkPolicies: NetworkPolicyDecl[];
+  diagnostics: Diagnostic[];
+}
+
+export interface ReaderInput {
+  /** Display path, relative to the target root (never opened by the reader). */
+  path: string;
+  text: string;
+}
+
+/** What every reader in the registry has: an id, a version and a cheap two-step recognition. */
+export interface ReaderCommon {
+  /** The reader's id in the registry (and its folder under src/readers). */
+  readonly type: string;
+  /** Bumped whenever output changes, so caches keyed on it are invalidated. */
+  readonly version: string;
+  /**
+   * Cheapest test, on the file name alone: false means `matches` is false whatever the file holds,
+   * so the walker's files whose name no reader wants are never opened.
+   */
+  named(path: string): boolean;
+  /** Cheap test on the file name and its first bytes: does this file concern me? */
+  matches(path: string, head: string): boolean;
+}
+
+/** A reader of one text artifact type (Dockerfile, Kubernetes YAML, compose, Marathon JSON). */
+export interface FileReader extends ReaderCommon {
+  readonly type: ArtifactKind;
+  readonly input: 'text';
+  read(input: ReaderInput): ReaderResult;
+}
+
+/**
+ * A reader of an application: recognised by one file (its `package.json`), it reads the
+ * application's files through an input opened at the edge (`I`), never by paths of its own.
+ */
+export interface AppReader<I, O extends ReaderResult> extends ReaderCommon {
+  readonly input: 'app';
+  /** The artifact kind its inputs and sources are recorded under. */
+  readonly kind: ArtifactKind;
+  read(input: I): Promise<O>;
+}
+
+export function emptyResult(): ReaderResult {
+  return { containers: [], services: [], networkPolicies: [], diagnostics: [] };
+}
+
+export function emptyFragment(key: FragmentKey, declared: Source): ContainerFragment {
+  return {
+    key,
+    declared,
+    processes: [],
+    listen: [],
+    ingress: [],
+    egress: [],
+    writable: [],
+    capabilities: [],
+    dropCapabilities: [],
+    privileges: {},
+    env: [],
+    dependsOn: [],
+    labels: {},
+    packages: [],
+    commands: [],
+  };
+}
