@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { profileTargets, repoRoot } from '../src/test-support/profile.js';
 import { EMITTERS } from '../src/emit/index.js';
-import { toJson } from '../src/profile/serialize.js';
-import { CharterSchema } from '../src/profile/model.js';
+import { charterToJson, parseCharter } from '../src/profile/serialize.js';
+import { CharterSchema, containerSyscalls } from '../src/profile/model.js';
 
 const goldenDir = join(repoRoot, 'test/golden/shop');
 
@@ -25,7 +25,11 @@ describe('the bundled example', async () => {
   it('profile matches its golden file and validates', () => {
     expect(CharterSchema.safeParse(charter).success).toBe(true);
     expect(charter.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    golden('shop.charter.json', toJson(charter));
+    golden('shop.charter.json', charterToJson(charter));
+  });
+
+  it('the golden file reads back to the same profile', () => {
+    expect(parseCharter(charterToJson(charter), 'shop.charter.json')).toEqual(charter);
   });
 
   it.each(EMITTERS.map((e) => e.id))('emit --as %s matches its golden files', (id) => {
@@ -35,7 +39,9 @@ describe('the bundled example', async () => {
   });
 
   it('every allow-rule carries a source', () => {
+    for (const g of charter.syscallGroups ?? []) expect(g.sources.length, `syscall group ${g.id}`).toBeGreaterThan(0);
     for (const c of charter.containers) {
+      const syscalls = containerSyscalls(charter, c);
       const rules = [
         ...c.processes,
         ...c.network.listen,
@@ -43,9 +49,9 @@ describe('the bundled example', async () => {
         ...c.network.egress,
         ...c.filesystem.writable,
         ...c.capabilities,
-        ...c.syscalls['container-runtime'],
-        ...c.syscalls['language-runtime'],
-        ...c.syscalls.application,
+        ...syscalls['container-runtime'],
+        ...syscalls['language-runtime'],
+        ...syscalls.application,
       ];
       for (const r of rules) expect(r.sources.length, `${c.name} ${JSON.stringify(r).slice(0, 80)}`).toBeGreaterThan(0);
     }

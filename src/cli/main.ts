@@ -12,7 +12,7 @@ import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
+import { PROFILE_FORMATS, charterToJson, charterToYaml, parseCharter, toJson, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
@@ -48,9 +48,9 @@ async function readProfile(path: string): Promise<Charter> {
 }
 
 function render(ch: Charter, format: ProfileFormat): string {
-  if (format === 'yaml') return toYaml(ch);
+  if (format === 'yaml') return charterToYaml(ch);
   if (format === 'text') return renderCharterText(ch);
-  return toJson(ch);
+  return charterToJson(ch);
 }
 
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {

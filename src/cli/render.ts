@@ -1,5 +1,6 @@
 /** Human-readable renderings of profiles, explanations and diffs (plain text, stable order). */
 import type { Charter, Diagnostic, Source } from '../profile/model.js';
+import { containerSyscalls } from '../profile/model.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
 
@@ -35,7 +36,7 @@ export function renderCharterText(ch: Charter): string {
     lines.push(`  filesystem: root ${c.filesystem.readOnlyRoot.value ? 'read-only' : 'WRITABLE'}`);
     for (const w of c.filesystem.writable) lines.push(`    ${w.readOnly ? 'mount (read-only)' : 'writable'} ${w.path} [${w.kind}${w.hostPath ? ` from host ${w.hostPath}` : ''}]${where(w.sources)}`);
     lines.push(`  capabilities: ${c.capabilities.length === 0 ? 'none' : c.capabilities.map((x) => x.name).join(', ')}`);
-    const s = c.syscalls;
+    const s = containerSyscalls(ch, c);
     lines.push(
       `  syscalls: ${s['container-runtime'].length + s['language-runtime'].length + s.application.length} (container runtime ${s['container-runtime'].length}, language runtime ${s['language-runtime'].length}, application ${s.application.length})`,
     );

@@ -8,7 +8,7 @@ import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment } fro
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { correlate } from './correlate.js';
 import { assemble, type ContainerDraft } from './assemble.js';
-import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
+import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls, syscallGroupDefs } from './derive.js';
 import { applyGraph, buildGraph, sortEdges } from '../graph/build.js';
 import { RuleSet, sortSources } from './rules.js';
 import { compareStrings } from '../util/sort.js';
@@ -65,12 +65,14 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
     deriveSyscalls(d, roles, kb);
   }
 
+  const containers = drafts.map((d) => d.charter).sort((a, b) => compareStrings(a.name, b.name));
   const charter: Charter = {
     apiVersion: API_VERSION,
     kind: 'Charter',
     metadata: { name: input.name, generator: input.generator },
     inputs: [...input.inputs].sort((a, b) => compareStrings(a.artifact, b.artifact)),
-    containers: drafts.map((d) => d.charter).sort((a, b) => compareStrings(a.name, b.name)),
+    syscallGroups: syscallGroupDefs(containers, kb),
+    containers,
     graph: { edges: sortEdges(graph.edges) },
     diagnostics: sortDiagnostics(diagnostics),
   };

@@ -5,6 +5,7 @@
  * or a bare word matched against everything.
  */
 import type { Charter, ContainerCharter, Source } from './model.js';
+import { SYSCALL_LAYERS, containerSyscalls } from './model.js';
 import { peerText } from './diff.js';
 import { normaliseCapability } from './assemble.js';
 
@@ -22,7 +23,7 @@ export interface ExplainResult {
 
 const KINDS = ['syscall', 'cap', 'capability', 'port', 'listen', 'exec', 'process', 'egress', 'ingress', 'path', 'writable', 'role', 'privilege', 'user', 'image'] as const;
 
-function rulesOf(c: ContainerCharter): Explanation[] {
+function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   const out: Explanation[] = [];
   const push = (kind: string, subject: string, sources: Source[]): void => {
     out.push({ container: c.name, kind, subject, sources });
@@ -37,8 +38,9 @@ function rulesOf(c: ContainerCharter): Explanation[] {
   for (const w of c.filesystem.writable) push('writable', `${w.path}${w.readOnly ? ' (read-only mount)' : ''} [${w.kind}]`, w.sources);
   push('read-only-root', String(c.filesystem.readOnlyRoot.value), c.filesystem.readOnlyRoot.sources);
   for (const cap of c.capabilities) push('capability', cap.name, cap.sources);
-  for (const layer of ['container-runtime', 'language-runtime', 'application'] as const) {
-    for (const s of c.syscalls[layer]) push('syscall', `${s.name} (${layer})`, s.sources);
+  const syscalls = containerSyscalls(charter, c);
+  for (const layer of SYSCALL_LAYERS) {
+    for (const s of syscalls[layer]) push('syscall', `${s.name} (${layer})`, s.sources);
   }
   for (const [name, flag] of Object.entries(c.privileges)) if (flag) push('privilege', `${name}=${flag.value}`, flag.sources);
   return out;
@@ -79,7 +81,7 @@ function matcher(query: string): (e: Explanation) => boolean {
 
 export function explain(charter: Charter, query: string | undefined, container?: string): ExplainResult {
   const containers = charter.containers.filter((c) => container === undefined || c.name === container);
-  const all = containers.flatMap(rulesOf);
+  const all = containers.flatMap((c) => rulesOf(charter, c));
   const matches = query === undefined ? all : all.filter(matcher(query));
   return { query: query ?? '', matches };
 }

@@ -7,6 +7,7 @@
  * Field reference: docs/profile-v1.md.
  */
 import { z } from 'zod';
+import { sortSources } from './rules.js';
 
 export const API_VERSION = 'charter/v1';
 
@@ -126,6 +127,25 @@ export type NamedRule = z.infer<typeof NamedRuleSchema>;
 export const SYSCALL_LAYERS = ['container-runtime', 'language-runtime', 'application'] as const;
 export type SyscallLayer = (typeof SYSCALL_LAYERS)[number];
 
+/**
+ * A knowledge-base syscall group, defined once per charter and referenced by the containers that
+ * need it (a 5,000-container application would otherwise repeat ~200 rules per container).
+ * `sources` names the knowledge entry; a container's reference names the intent that needs it.
+ */
+export const SyscallGroupDefSchema = z
+  .object({
+    id: z.string(),
+    layer: z.enum(SYSCALL_LAYERS),
+    syscalls: z.array(z.string()).min(1),
+    sources,
+  })
+  .strict();
+export type SyscallGroupDef = z.infer<typeof SyscallGroupDefSchema>;
+
+/** A container's use of a charter-level syscall group; `sources` are the declarations that need it (may be empty for the floor layers). */
+export const SyscallGroupRefSchema = z.object({ group: z.string(), sources: z.array(SourceSchema) }).strict();
+export type SyscallGroupRef = z.infer<typeof SyscallGroupRefSchema>;
+
 export const RoleSchema = z
   .object({
     id: z.string(),
@@ -188,6 +208,9 @@ export const ContainerCharterSchema = z
     capabilities: z.array(NamedRuleSchema),
     syscalls: z
       .object({
+        /** Charter-level groups this container needs; absent in profiles written before groups existed. */
+        groups: z.array(SyscallGroupRefSchema).optional(),
+        /** Syscalls allowed one by one (a code analysis's exact set), each in the lowest layer that needs it. */
         'container-runtime': z.array(NamedRuleSchema),
         'language-runtime': z.array(NamedRuleSchema),
         application: z.array(NamedRuleSchema),
@@ -237,12 +260,62 @@ export const CharterSchema = z
     kind: z.literal('Charter'),
     metadata: z.object({ name: z.string(), generator: z.string() }).strict(),
     inputs: z.array(InputSchema),
+    /** The syscall groups the containers reference, sorted by id; absent in profiles written before groups existed. */
+    syscallGroups: z.array(SyscallGroupDefSchema).optional(),
     containers: z.array(ContainerCharterSchema),
     graph: z.object({ edges: z.array(EdgeSchema) }).strict(),
     diagnostics: z.array(DiagnosticSchema),
   })
-  .strict();
+  .strict()
+  .superRefine((charter, ctx) => {
+    // A reference that resolves to nothing would silently allow less (or, edited, more) than it says.
+    const defined = new Set((charter.syscallGroups ?? []).map((g) => g.id));
+    charter.containers.forEach((c, i) => {
+      (c.syscalls.groups ?? []).forEach((ref, j) => {
+        if (!defined.has(ref.group)) {
+          ctx.addIssue({ code: 'custom', path: ['containers', i, 'syscalls', 'groups', j, 'group'], message: `syscall group "${ref.group}" is not defined in syscallGroups` });
+        }
+      });
+    });
+  });
 export type Charter = z.infer<typeof CharterSchema>;
+
+/**
+ * The syscalls a container may make, one rule per syscall in the lowest layer that needs it, with
+ * every source: its own rules first (they were placed when the profile was built), then each
+ * referenced group's syscalls in the group's layer, each carrying the group's and the reference's
+ * sources. This is what the referenced shape stands for; every consumer reads syscalls through it.
+ */
+export function containerSyscalls(charter: Pick<Charter, 'syscallGroups'>, c: ContainerCharter): Record<SyscallLayer, NamedRule[]> {
+  const defs = new Map((charter.syscallGroups ?? []).map((g) => [g.id, g]));
+  const rules = new Map<string, { layer: SyscallLayer; sources: Source[] }>();
+  for (const layer of SYSCALL_LAYERS) {
+    for (const r of c.syscalls[layer]) {
+      const prev = rules.get(r.name);
+      if (prev) prev.sources.push(...r.sources);
+      else rules.set(r.name, { layer, sources: [...r.sources] });
+    }
+  }
+  const refs = (c.syscalls.groups ?? []).map((ref) => {
+    const def = defs.get(ref.group);
+    if (!def) throw new Error(`container ${c.name} references the undefined syscall group ${ref.group}`);
+    return { def, ref };
+  });
+  // Lower layers first: a syscall two groups share lives in the lower one.
+  refs.sort((a, b) => SYSCALL_LAYERS.indexOf(a.def.layer) - SYSCALL_LAYERS.indexOf(b.def.layer));
+  for (const { def, ref } of refs) {
+    for (const name of def.syscalls) {
+      const prev = rules.get(name);
+      if (prev) prev.sources.push(...def.sources, ...ref.sources);
+      else rules.set(name, { layer: def.layer, sources: [...def.sources, ...ref.sources] });
+    }
+  }
+  const out: Record<SyscallLayer, NamedRule[]> = { 'container-runtime': [], 'language-runtime': [], application: [] };
+  for (const [name, r] of [...rules.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out[r.layer].push({ name, sources: sortSources(r.sources) });
+  }
+  return out;
+}
 
 /** A container with nothing allowed yet: the starting point of the merger. */
 export function emptyContainer(name: string): ContainerCharter {

@@ -1,10 +1,17 @@
 /**
  * Profiles as files: stable JSON (keys in schema order, arrays already sorted) or YAML out, and a
  * validating parser in, so a hand-edited or hostile profile fails with its file and position.
+ *
+ * On disk a source used more than once (a knowledge-base entry every Redis container cites, the
+ * manifest position of a container cited by several of its rules) is written once, in the
+ * charter-level `sources` table, and cited by its id everywhere else; the parser resolves the ids
+ * back. The in-memory model always carries the sources themselves (shared objects, not copies).
  */
-import { parseDocument, stringify, LineCounter } from 'yaml';
-import { CharterSchema, type Charter } from './model.js';
-import { UserError } from '../errors.js';
+import { parseDocument, stringify, LineCounter, type Document } from 'yaml';
+import { z } from 'zod';
+import { CharterSchema, SourceSchema, type Charter, type Source } from './model.js';
+import { sourceKey, sortSources } from './rules.js';
+import { UserError, errorMessage } from '../errors.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -16,6 +23,94 @@ export function toJson(value: unknown): string {
 export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
+
+/** A profile as written to a file: repeated sources hoisted into the `sources` table. */
+export function charterToJson(charter: Charter): string {
+  return toJson(compactCharter(charter));
+}
+
+export function charterToYaml(charter: Charter): string {
+  return toYaml(compactCharter(charter));
+}
+
+type Json = unknown;
+
+/**
+ * Applies `f` to every element of every `sources` array below `value`, keeping key order. `path` is
+ * the position of the element, one shared stack (copy it to keep it).
+ */
+function mapSources(value: Json, f: (s: Json, path: readonly (string | number)[]) => Json, path: (string | number)[] = []): Json {
+  if (Array.isArray(value)) {
+    return value.map((v, i) => {
+      path.push(i);
+      const out = mapSources(v, f, path);
+      path.pop();
+      return out;
+    });
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(value)) {
+    path.push(k);
+    if (k === 'sources' && Array.isArray(v)) {
+      out[k] = v.map((s, i) => {
+        path.push(i);
+        const r = f(s, path);
+        path.pop();
+        return r;
+      });
+    } else {
+      out[k] = mapSources(v, f, path);
+    }
+    path.pop();
+  }
+  return out;
+}
+
+/** Visits every element of every `sources` array below `value` (no copies: the writer's first pass). */
+function forEachSource(value: Json, f: (s: Source) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) forEachSource(v, f);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'sources' && Array.isArray(v)) for (const s of v as Source[]) f(s);
+    else forEachSource(v, f);
+  }
+}
+
+/**
+ * The file form of a charter: every source that occurs more than once is defined once in the
+ * top-level `sources` table under an id (`role:redis#2`: the knowledge entry, or the artifact kind,
+ * and a number in source order) and cited by that id. Deterministic: same charter, same bytes.
+ */
+export function compactCharter(charter: Charter): Record<string, Json> {
+  const { apiVersion, kind, metadata, inputs, ...rest } = charter;
+  const counts = new Map<string, { source: Source; n: number }>();
+  forEachSource(rest, (s) => {
+    const key = sourceKey(s);
+    const e = counts.get(key);
+    if (e) e.n++;
+    else counts.set(key, { source: s, n: 1 });
+  });
+  const shared = sortSources([...counts.values()].filter((e) => e.n > 1).map((e) => e.source));
+  const table: Record<string, Source> = {};
+  const idOf = new Map<string, string>();
+  const perPrefix = new Map<string, number>();
+  for (const s of shared) {
+    const prefix = s.kb ?? s.kind;
+    const n = (perPrefix.get(prefix) ?? 0) + 1;
+    perPrefix.set(prefix, n);
+    const id = `${prefix}#${n}`;
+    table[id] = s;
+    idOf.set(sourceKey(s), id);
+  }
+  const body = mapSources(rest, (s) => idOf.get(sourceKey(s as Source)) ?? s) as Record<string, Json>;
+  return { apiVersion, kind, metadata, inputs, ...(shared.length > 0 ? { sources: table } : {}), ...body };
+}
+
+const SourceTableSchema = z.record(z.string(), SourceSchema);
 
 /** Parses a profile from JSON or YAML text; every error names the file and position. */
 export function parseCharter(text: string, file: string): Charter {
@@ -31,26 +126,44 @@ export function parseCharter(text: string, file: string): Charter {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new UserError(`not a valid profile: ${e instanceof Error ? e.message : String(e)}`, file, undefined, undefined, { cause: e });
+    throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
   }
-  const parsed = CharterSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path ?? [];
-    let line: number | undefined;
-    let col: number | undefined;
-    // Walk to the deepest node that exists to point at the offending line.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) {
-        const p = lc.linePos(node.range[0]);
-        line = p.line;
-        col = p.col;
-        break;
-      }
-    }
+  const fail = (path: (string | number)[], message: string): never => {
+    const pos = positionOf(doc, lc, path);
     const where = path.length > 0 ? ` at /${path.join('/')}` : '';
-    throw new UserError(`not a charter/v1 profile${where}: ${issue?.message ?? 'invalid'}`, file, line, col);
+    throw new UserError(`not a charter/v1 profile${where}: ${message}`, file, pos?.line, pos?.col);
+  };
+  data = resolveSourceIds(data, fail);
+  const parsed = CharterSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  return fail(keyPath(issue?.path ?? []), issue?.message ?? 'invalid');
+}
+
+const keyPath = (path: readonly PropertyKey[]): (string | number)[] => path.map((k) => (typeof k === 'number' ? k : String(k)));
+
+/** Replaces the ids cited in `sources` arrays by the sources of the top-level table (absent in older profiles). */
+function resolveSourceIds(data: unknown, fail: (path: (string | number)[], message: string) => never): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || !('sources' in data)) return data;
+  const { sources: rawTable, ...rest } = data as Record<string, unknown>;
+  const table = SourceTableSchema.safeParse(rawTable);
+  if (!table.success) {
+    const issue = table.error.issues[0];
+    return fail(['sources', ...keyPath(issue?.path ?? [])], issue?.message ?? 'invalid');
   }
-  return parsed.data;
+  const byId = new Map(Object.entries(table.data));
+  return mapSources(rest, (s, path) => {
+    if (typeof s !== 'string') return s;
+    const found = byId.get(s);
+    return found ?? fail([...path], `source "${s}" is not defined in the top-level sources table`);
+  });
+}
+
+/** Line and column of the deepest node on `path` that exists, to point at the offending line. */
+function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): { line: number; col: number } | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
+  }
+  return undefined;
 }
