@@ -114,6 +114,16 @@ describe('seccomp emitter', () => {
     expect(emitSeccomp(charterOf(c), {}).files[0]?.name).toBe('shop-web.seccomp.json');
   });
 
+  it('allows the syscalls of the charter-level groups a container references', () => {
+    const c = emptyContainer('grouped');
+    c.syscalls.groups = [{ group: 'network-server', sources: [] }];
+    c.syscalls.application = named(['getpid'], 'direct');
+    const ch: Charter = { ...charterOf(c), syscallGroups: [{ id: 'network-server', layer: 'application', syscalls: ['accept4', 'bind', 'io_uring_setup'], sources: named(['x'], 'group')[0]?.sources ?? [] }] };
+    expect(seccompAllowedSyscalls(ch, c)).toEqual(['accept4', 'bind', 'getpid']);
+    const profile = SeccompProfileSchema.parse(JSON.parse(emitSeccomp(ch, {}).files[0]?.content ?? ''));
+    expect(allowedBy(profile)).toEqual(['accept4', 'bind', 'getpid']);
+  });
+
   it('allows far fewer syscalls than the podman default', () => {
     const podman = SeccompProfileSchema.parse(JSON.parse(readFileSync(corpus('containers-common-podman-default.json'), 'utf8')));
     const podmanAllowed = new Set(allowedBy(podman));
