@@ -5,14 +5,14 @@
  *   · 2 bad input · 3 internal error
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import { PROFILE_FORMATS, charterToJson, charterToYaml, parseCharter, toJson, type ProfileFormat } from '../profile/serialize.js';
+import { MAX_PROFILE_BYTES, PROFILE_FORMATS, charterToJson, charterToYaml, parseCharter, toJson, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
@@ -39,6 +39,14 @@ const defaultIo: Io = {
 
 async function readProfile(path: string): Promise<Charter> {
   let text: string;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (err) {
+    throw new UserError(`cannot read profile: ${errorMessage(err)}`, path, undefined, undefined, { cause: err });
+  }
+  // Refused before reading: a huge file would fill memory before the parser could refuse it.
+  if (size > MAX_PROFILE_BYTES) throw new UserError(`a profile larger than ${MAX_PROFILE_BYTES} bytes is not read`, path);
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {

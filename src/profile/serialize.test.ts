@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { charterToJson, charterToYaml, compactCharter, parseCharter, toJson } from './serialize.js';
+import { MAX_PROFILE_BYTES, MAX_YAML_PROFILE_BYTES, charterToJson, charterToYaml, compactCharter, parseCharter, toJson } from './serialize.js';
 import { CharterSchema, containerSyscalls, emptyContainer, type Charter, type ContainerCharter, type Source } from './model.js';
 import { UserError } from '../errors.js';
 import { profileTargets } from '../test-support/profile.js';
@@ -89,6 +89,34 @@ describe('the file form of a profile', () => {
     expect(() => parseCharter(JSON.stringify(table), 'p.json')).toThrow(/at \/sources\/role:redis#1\/artifact/);
     const noGroup = charterToJson(charter([redis('a', 1)], groups.slice(0, 1)));
     expect(() => parseCharter(noGroup, 'p.json')).toThrow(/at \/containers\/0\/syscalls\/groups\/1\/group: syscall group "network-server" is not defined/);
+  });
+});
+
+describe('large profiles', () => {
+  // Padding that keeps the profile valid: the metadata name is free text.
+  const padded = (bytes: number): Charter => ({ ...charter([redis('a', 1)], groups), metadata: { name: 'x'.repeat(bytes), generator: 'test' } });
+
+  it(`reads a JSON profile above ${MAX_YAML_PROFILE_BYTES} bytes without the YAML tree, and names the pointer of an error`, () => {
+    const text = charterToJson(padded(MAX_YAML_PROFILE_BYTES));
+    expect(parseCharter(text, 'big.json').containers).toHaveLength(1);
+    expect(() => parseCharter(text.replace('"apiVersion": "charter/v1"', '"apiVersion": "charter/v0"'), 'big.json')).toThrow(/at \/apiVersion/);
+    const broken = `${text.slice(0, -3)}\n  ]x`;
+    const err = (() => {
+      try {
+        parseCharter(broken, 'big.json');
+      } catch (e) {
+        return e as UserError;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect(err?.message).toMatch(/not a valid profile/);
+    expect(err?.line).toBe(broken.split('\n').length);
+  });
+
+  it(`refuses a YAML profile above ${MAX_YAML_PROFILE_BYTES} bytes and any profile above ${MAX_PROFILE_BYTES}, naming the file`, () => {
+    expect(() => parseCharter(charterToYaml(padded(MAX_YAML_PROFILE_BYTES)), 'big.yaml')).toThrow(/YAML profile larger than .* write it as JSON/);
+    expect(() => parseCharter(' '.repeat(MAX_PROFILE_BYTES + 1), 'huge.json')).toThrow(UserError);
   });
 });
 

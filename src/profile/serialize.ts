@@ -112,8 +112,45 @@ export function compactCharter(charter: Charter): Record<string, Json> {
 
 const SourceTableSchema = z.record(z.string(), SourceSchema);
 
+/**
+ * The YAML parser keeps a tree of about 60 bytes per byte of text: above this size a YAML profile
+ * would pass 1 GiB, so it is refused (JSON profiles of any size up to the CLI's limit are read
+ * with JSON.parse), and errors in larger JSON profiles name the JSON pointer without a line.
+ */
+export const MAX_YAML_PROFILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Largest profile read: a JSON profile needs about 9 bytes of memory per byte of text once parsed
+ * and validated (an 18 MB profile of 5,000 containers peaks at 170 MB), so 64 MiB stays under
+ * 1 GiB; that is about 17,000 containers.
+ */
+export const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
+
+type Position = { line: number; col: number };
+
 /** Parses a profile from JSON or YAML text; every error names the file and position. */
 export function parseCharter(text: string, file: string): Charter {
+  if (text.length > MAX_PROFILE_BYTES) throw new UserError(`a profile larger than ${MAX_PROFILE_BYTES} bytes is not read`, file);
+  if (/^\s*\{/.test(text)) {
+    // JSON (what `charter profile` writes): JSON.parse is fast and small; the YAML tree is built
+    // only to point at an error, and only in a file small enough for it.
+    let data: unknown;
+    let parsed = true;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      if (text.length > MAX_YAML_PROFILE_BYTES) {
+        const at = /position (\d+)/.exec(errorMessage(e));
+        const pos = at ? offsetPosition(text, Number(at[1])) : undefined;
+        throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos?.line, pos?.col, { cause: e });
+      }
+      parsed = false;
+    }
+    if (parsed) return validate(data, file, (path) => (text.length <= MAX_YAML_PROFILE_BYTES ? yamlPosition(text, path) : undefined));
+  }
+  if (text.length > MAX_YAML_PROFILE_BYTES) {
+    throw new UserError(`a YAML profile larger than ${MAX_YAML_PROFILE_BYTES} bytes is not read (its parse tree would need more than 1 GiB): write it as JSON (--format json)`, file);
+  }
   const lc = new LineCounter();
   // JSON is YAML 1.2; one parser gives positions for both. Aliases are capped against bombs.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
@@ -128,19 +165,41 @@ export function parseCharter(text: string, file: string): Charter {
   } catch (e) {
     throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
   }
+  return validate(data, file, (path) => positionOf(doc, lc, path));
+}
+
+/** Resolves the source ids and checks the schema; `locate` finds the line of an error's path. */
+function validate(data: unknown, file: string, locate: (path: readonly (string | number)[]) => Position | undefined): Charter {
   const fail = (path: (string | number)[], message: string): never => {
-    const pos = positionOf(doc, lc, path);
+    const pos = locate(path);
     const where = path.length > 0 ? ` at /${path.join('/')}` : '';
     throw new UserError(`not a charter/v1 profile${where}: ${message}`, file, pos?.line, pos?.col);
   };
-  data = resolveSourceIds(data, fail);
-  const parsed = CharterSchema.safeParse(data);
+  const resolved = resolveSourceIds(data, fail);
+  const parsed = CharterSchema.safeParse(resolved);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   return fail(keyPath(issue?.path ?? []), issue?.message ?? 'invalid');
 }
 
 const keyPath = (path: readonly PropertyKey[]): (string | number)[] => path.map((k) => (typeof k === 'number' ? k : String(k)));
+
+function yamlPosition(text: string, path: readonly (string | number)[]): Position | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  return positionOf(doc, lc, path);
+}
+
+/** 1-based line and column of a character offset. */
+function offsetPosition(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, col: offset - lineStart + 1 };
+}
 
 /** Replaces the ids cited in `sources` arrays by the sources of the top-level table (absent in older profiles). */
 function resolveSourceIds(data: unknown, fail: (path: (string | number)[], message: string) => never): unknown {
@@ -160,7 +219,7 @@ function resolveSourceIds(data: unknown, fail: (path: (string | number)[], messa
 }
 
 /** Line and column of the deepest node on `path` that exists, to point at the offending line. */
-function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): { line: number; col: number } | undefined {
+function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Position | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
