@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { profileTargets, repoRoot } from '../src/test-support/profile.js';
 import { EMITTERS } from '../src/emit/index.js';
 import { charterToJson, parseCharter } from '../src/profile/serialize.js';
-import { CharterSchema, containerSyscalls } from '../src/profile/model.js';
+import { CharterSchema } from '../src/profile/model.js';
+import { containerSyscalls } from '../src/profile/syscalls.js';
 
 const goldenDir = join(repoRoot, 'test/golden/shop');
 

@@ -1,6 +1,6 @@
 /** Human-readable renderings of profiles, explanations and diffs (plain text, stable order). */
 import type { Charter, Diagnostic, Source } from '../profile/model.js';
-import { containerSyscalls } from '../profile/model.js';
+import { containerSyscalls } from '../profile/syscalls.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
 

@@ -4,7 +4,8 @@
  * answer ENOSYS to the syscalls whose absence libraries handle by falling back.
  */
 import type { Charter, ContainerCharter, Diagnostic } from '../profile/model.js';
-import { SYSCALL_LAYERS, containerSyscalls } from '../profile/model.js';
+import { SYSCALL_LAYERS } from '../profile/model.js';
+import { containerSyscalls } from '../profile/syscalls.js';
 import { SyscallNameSchema, type SeccompProfile } from './seccomp-schema.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { compareStrings, fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';

@@ -179,7 +179,7 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
 /**
  * The container's syscalls: a code analysis's exact rules one by one, placed in the lowest layer that
  * needs them, and a reference to each knowledge-base group the intent needs (defined once per charter
- * by `syscallGroupDefs`). `containerSyscalls` (model.ts) expands both into one rule per syscall.
+ * by `syscallGroupDefs`). `containerSyscalls` (syscalls.ts) expands both into one rule per syscall.
  */
 export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[], kb: KnowledgeBase): void {
   const c = draft.charter;

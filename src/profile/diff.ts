@@ -3,7 +3,7 @@
  * (widening: a CI gate fails on it) and what it no longer needs (narrowing).
  */
 import type { Charter, ContainerCharter, Peer, Source } from './model.js';
-import { containerSyscalls } from './model.js';
+import { containerSyscalls } from './syscalls.js';
 import { compareStrings } from '../util/sort.js';
 
 export const CHANGE_KINDS = [

@@ -5,7 +5,8 @@
  * or a bare word matched against everything.
  */
 import type { Charter, ContainerCharter, Source } from './model.js';
-import { SYSCALL_LAYERS, containerSyscalls } from './model.js';
+import { SYSCALL_LAYERS } from './model.js';
+import { containerSyscalls } from './syscalls.js';
 import { peerText } from './diff.js';
 import { normaliseCapability } from './assemble.js';
 

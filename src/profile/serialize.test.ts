@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_PROFILE_BYTES, MAX_YAML_PROFILE_BYTES, charterToJson, charterToYaml, compactCharter, parseCharter, toJson } from './serialize.js';
-import { CharterSchema, containerSyscalls, emptyContainer, type Charter, type ContainerCharter, type Source } from './model.js';
+import { containerSyscalls } from './syscalls.js';
+import { CharterSchema, emptyContainer, type Charter, type ContainerCharter, type Source } from './model.js';
 import { UserError } from '../errors.js';
 import { profileTargets } from '../test-support/profile.js';
 
@@ -117,20 +118,6 @@ describe('large profiles', () => {
   it(`refuses a YAML profile above ${MAX_YAML_PROFILE_BYTES} bytes and any profile above ${MAX_PROFILE_BYTES}, naming the file`, () => {
     expect(() => parseCharter(charterToYaml(padded(MAX_YAML_PROFILE_BYTES)), 'big.yaml')).toThrow(/YAML profile larger than .* write it as JSON/);
     expect(() => parseCharter(' '.repeat(MAX_PROFILE_BYTES + 1), 'huge.json')).toThrow(UserError);
-  });
-});
-
-describe('containerSyscalls', () => {
-  it('places a syscall in the lowest layer that needs it, with every source, and keeps direct rules in their layer', () => {
-    const c = redis('a', 1);
-    c.syscalls.application = [{ name: 'mmap', sources: [at(7, 'analysis')] }, { name: 'listen', sources: [at(8, 'analysis')] }];
-    const s = containerSyscalls({ syscallGroups: groups }, c);
-    expect(s['language-runtime'].map((r) => r.name)).toEqual(['brk', 'read']);
-    expect(s.application.map((r) => r.name)).toEqual(['accept4', 'bind', 'listen', 'mmap']);
-    const read = s['language-runtime'].find((r) => r.name === 'read');
-    expect(read?.sources.map((x) => x.kb ?? x.line)).toEqual([1, 'role:redis', 'syscall-group:libc-floor', 'syscall-group:network-server']);
-    // The analysis placed mmap in the application layer; the floor group adds its source, not a second rule.
-    expect(s.application.find((r) => r.name === 'mmap')?.sources.map((x) => x.kb ?? x.line)).toEqual([7, 'syscall-group:libc-floor']);
   });
 });
 

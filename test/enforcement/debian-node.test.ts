@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Charter, ContainerCharter } from '../../src/profile/model.js';
-import { containerSyscalls } from '../../src/profile/model.js';
+import { containerSyscalls } from '../../src/profile/syscalls.js';
 import { debianNodeRootfs } from '../../src/test-support/images.js';
 import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../src/test-support/podman.js';
 import {

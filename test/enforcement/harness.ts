@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMITTERS } from '../../src/emit/index.js';
 import type { Charter, ContainerCharter } from '../../src/profile/model.js';
-import { containerSyscalls } from '../../src/profile/model.js';
+import { containerSyscalls } from '../../src/profile/syscalls.js';
 import { podman, podmanOk } from '../../src/test-support/podman.js';
 import { profileTargets } from '../../src/test-support/profile.js';
 
