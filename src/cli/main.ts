@@ -16,7 +16,7 @@ import { MAX_PROFILE_BYTES, PROFILE_FORMATS, charterToJson, charterToYaml, parse
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
-import { explain } from '../profile/explain.js';
+import { explain, explainContainer } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
@@ -111,9 +111,22 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
       }
-      const result = explain(charter, query, opts.container);
-      io.stdout(opts.format === 'json' ? toJson(result) : renderExplain(result));
-      if (result.matches.length === 0) exitCode = 1;
+      let found = 0;
+      if (opts.format === 'json') {
+        const result = explain(charter, query, opts.container);
+        io.stdout(toJson(result));
+        found = result.matches.length;
+      } else {
+        // Container by container: every rule of a 5,000-container charter is hundreds of MB of text.
+        for (const c of charter.containers) {
+          if (opts.container !== undefined && c.name !== opts.container) continue;
+          const part = explainContainer(charter, c, query);
+          if (part.matches.length > 0) io.stdout(renderExplain(part));
+          found += part.matches.length;
+        }
+        if (found === 0) io.stdout(renderExplain({ query: query ?? '', matches: [] }));
+      }
+      if (found === 0) exitCode = 1;
     });
 
   program

@@ -82,9 +82,18 @@ function matcher(query: string): (e: Explanation) => boolean {
 
 export function explain(charter: Charter, query: string | undefined, container?: string): ExplainResult {
   const containers = charter.containers.filter((c) => container === undefined || c.name === container);
-  const all = containers.flatMap((c) => rulesOf(charter, c));
-  const matches = query === undefined ? all : all.filter(matcher(query));
+  const match = query === undefined ? undefined : matcher(query);
+  const matches = containers.flatMap((c) => {
+    const all = rulesOf(charter, c);
+    return match ? all.filter(match) : all;
+  });
   return { query: query ?? '', matches };
+}
+
+/** `explain` for one container of the charter: a caller can write the answer container by container. */
+export function explainContainer(charter: Charter, container: ContainerCharter, query: string | undefined): ExplainResult {
+  const all = rulesOf(charter, container);
+  return { query: query ?? '', matches: query === undefined ? all : all.filter(matcher(query)) };
 }
 
 export function formatSource(s: Source): string {
