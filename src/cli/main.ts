@@ -12,7 +12,7 @@ import { GENERATOR, VERSION } from '../version.js';
 import { loadTargets } from '../io/targets.js';
 import { buildCharter } from '../profile/build.js';
 import { loadKnowledge } from '../knowledge/index.js';
-import { MAX_PROFILE_BYTES, PROFILE_FORMATS, charterToJson, charterToYaml, parseCharter, toJson, type ProfileFormat } from '../profile/serialize.js';
+import { MAX_PROFILE_BYTES, MAX_YAML_PROFILE_BYTES, PROFILE_FORMATS, charterToJson, charterToYaml, parseCharter, toJson, type ProfileFormat } from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
@@ -91,7 +91,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       const first = targets[0] ?? opts.file?.[0] ?? 'app';
       const name = opts.name ?? basename(resolve(first.replace(/^[a-z-]+:/, ''))).replace(/\.(tar|json|ya?ml)$/, '');
       const charter = buildCharter({ name, generator: GENERATOR, ...loaded }, loadKnowledge());
-      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
+      const text = render(charter, opts.format);
+      await emitOutput(text, opts.output, io.stdout);
+      if (opts.format === 'yaml' && text.length > MAX_YAML_PROFILE_BYTES) {
+        io.stderr(`warning: this YAML profile is larger than ${MAX_YAML_PROFILE_BYTES} bytes, which charter does not read back (its parse tree would need more than 1 GiB): write it with --format json\n`);
+      }
       const errors = charter.diagnostics.filter((d) => d.severity === 'error');
       if (errors.length > 0) {
         io.stderr(`${renderDiagnostics(errors)}\n`);
