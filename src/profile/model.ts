@@ -268,7 +268,11 @@ export const CharterSchema = z
   .strict()
   .superRefine((charter, ctx) => {
     // A reference that resolves to nothing would silently allow less (or, edited, more) than it says.
-    const defined = new Set((charter.syscallGroups ?? []).map((g) => g.id));
+    const defined = new Set<string>();
+    (charter.syscallGroups ?? []).forEach((g, i) => {
+      if (defined.has(g.id)) ctx.addIssue({ code: 'custom', path: ['syscallGroups', i, 'id'], message: `syscall group "${g.id}" is defined twice` });
+      defined.add(g.id);
+    });
     charter.containers.forEach((c, i) => {
       (c.syscalls.groups ?? []).forEach((ref, j) => {
         if (!defined.has(ref.group)) {

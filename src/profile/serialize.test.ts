@@ -89,6 +89,8 @@ describe('the file form of a profile', () => {
     table.sources['role:redis#1'] = { kind: 'knowledge' };
     expect(() => parseCharter(JSON.stringify(table), 'p.json')).toThrow(/at \/sources\/role:redis#1\/artifact/);
     const noGroup = charterToJson(charter([redis('a', 1)], groups.slice(0, 1)));
+    const twice = charterToJson({ ...two, syscallGroups: [...groups, ...groups.slice(0, 1)] });
+    expect(() => parseCharter(twice, 'p.json')).toThrow(/at \/syscallGroups\/2\/id: syscall group "libc-floor" is defined twice/);
     expect(() => parseCharter(noGroup, 'p.json')).toThrow(/at \/containers\/0\/syscalls\/groups\/1\/group: syscall group "network-server" is not defined/);
   });
 });
