@@ -5,7 +5,7 @@
 //   image-profile   profile a Debian bookworm + Node.js image (oci-archive)  vs  `tar -xf` of the same archive
 //   manifests-200   profile a 200-service Kubernetes manifest set            vs  parsing its YAML alone
 //
-// The other benchmarks: bench/node-analyze.js, bench/vulns.js, bench/scan.js (`npm run bench` runs all).
+// The other benchmarks: bench/profile-list.js, bench/node-analyze.js, bench/vulns.js, bench/scan.js (`npm run bench` runs all).
 //
 // Usage: npm run bench [-- --only image-profile] [-- --runs 5]
 import { execFileSync, spawnSync } from 'node:child_process';

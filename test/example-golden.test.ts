@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { profileTargets, repoRoot } from '../src/test-support/profile.js';
 import { EMITTERS } from '../src/emit/index.js';
-import { toJson } from '../src/profile/serialize.js';
 import { CharterSchema } from '../src/model/charter.js';
 import { expectGolden } from '../src/test-support/golden.js';
+import { charterToJson, parseCharter } from '../src/profile/serialize.js';
+import { containerSyscalls } from '../src/profile/syscalls.js';
 
 const goldenDir = join(repoRoot, 'test/golden/shop');
 
@@ -20,7 +21,11 @@ describe('the bundled example', async () => {
   it('profile matches its golden file and validates', () => {
     expect(CharterSchema.safeParse(charter).success).toBe(true);
     expect(charter.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    golden('shop.charter.json', toJson(charter));
+    golden('shop.charter.json', charterToJson(charter));
+  });
+
+  it('the golden file reads back to the same profile', () => {
+    expect(parseCharter(charterToJson(charter), 'shop.charter.json')).toEqual(charter);
   });
 
   it.each(EMITTERS.map((e) => e.id))('emit --as %s matches its golden files', (id) => {
@@ -30,7 +35,9 @@ describe('the bundled example', async () => {
   });
 
   it('every allow-rule carries a source', () => {
+    for (const g of charter.syscallGroups ?? []) expect(g.sources.length, `syscall group ${g.id}`).toBeGreaterThan(0);
     for (const c of charter.containers) {
+      const syscalls = containerSyscalls(charter, c);
       const rules = [
         ...c.processes,
         ...c.network.listen,
@@ -38,9 +45,9 @@ describe('the bundled example', async () => {
         ...c.network.egress,
         ...c.filesystem.writable,
         ...c.capabilities,
-        ...c.syscalls['container-runtime'],
-        ...c.syscalls['language-runtime'],
-        ...c.syscalls.application,
+        ...syscalls['container-runtime'],
+        ...syscalls['language-runtime'],
+        ...syscalls.application,
       ];
       for (const r of rules) expect(r.sources.length, `${c.name} ${JSON.stringify(r).slice(0, 80)}`).toBeGreaterThan(0);
     }

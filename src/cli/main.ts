@@ -9,13 +9,22 @@ import { join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../model/errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { profileTargets } from '../pipeline/profile.js';
-import { MAX_PROFILE_BYTES, readInputText } from '../io/read-input.js';
-import { PROFILE_FORMATS, parseCharter, toJson, toYaml, type ProfileFormat } from '../profile/serialize.js';
+import { readInputText } from '../io/read-input.js';
+import {
+  MAX_PROFILE_BYTES,
+  MAX_YAML_PROFILE_BYTES,
+  PROFILE_FORMATS,
+  charterToJson,
+  charterToYaml,
+  parseCharter,
+  toJson,
+  type ProfileFormat,
+} from '../profile/serialize.js';
 import { renderCharterText, renderDiagnostics, renderDiff, renderExplain } from './render.js';
 import { emitOutput, ensureOutputDirectory, writeAtomic } from './output.js';
 import { createProgress } from './progress.js';
 import { escapeTerminal } from '../util/terminal-text.js';
-import { explain, queryProblem } from '../profile/explain.js';
+import { explain, explainContainer, queryProblem } from '../profile/explain.js';
 import { diffCharters, summarise } from '../profile/diff.js';
 import { EMITTERS } from '../emit/index.js';
 import { fileSafeName } from '../emit/internal.js';
@@ -41,9 +50,9 @@ async function readProfile(path: string): Promise<Charter> {
 }
 
 function render(ch: Charter, format: ProfileFormat): string {
-  if (format === 'yaml') return toYaml(ch);
+  if (format === 'yaml') return charterToYaml(ch);
   if (format === 'text') return renderCharterText(ch);
-  return toJson(ch);
+  return charterToJson(ch);
 }
 
 export async function main(argv: readonly string[], rawIo: Io = defaultIo): Promise<number> {
@@ -85,7 +94,11 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
         io.stderr(`${renderDiagnostics(errors)}\n`);
         exitCode = 2;
       }
-      await emitOutput(render(charter, opts.format), opts.output, io.stdout);
+      const text = render(charter, opts.format);
+      await emitOutput(text, opts.output, io.stdout);
+      if (opts.format === 'yaml' && text.length > MAX_YAML_PROFILE_BYTES) {
+        io.stderr(`warning: this YAML profile is larger than ${MAX_YAML_PROFILE_BYTES} bytes, which charter does not read back (its parse tree would need more than 1 GiB): write it with --format json\n`);
+      }
     });
 
   program
@@ -102,9 +115,22 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
       }
-      const result = explain(charter, query, opts.container);
-      io.stdout(opts.format === 'json' ? toJson(result) : renderExplain(result));
-      if (result.matches.length === 0) exitCode = 1;
+      let found = 0;
+      if (opts.format === 'json') {
+        const result = explain(charter, query, opts.container);
+        io.stdout(toJson(result));
+        found = result.matches.length;
+      } else {
+        // Container by container: every rule of a 5,000-container charter is hundreds of MB of text.
+        for (const c of charter.containers) {
+          if (opts.container !== undefined && c.name !== opts.container) continue;
+          const part = explainContainer(charter, c, query);
+          if (part.matches.length > 0) io.stdout(renderExplain(part));
+          found += part.matches.length;
+        }
+        if (found === 0) io.stdout(renderExplain({ query: query ?? '', matches: [] }));
+      }
+      if (found === 0) exitCode = 1;
     });
 
   program

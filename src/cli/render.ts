@@ -4,6 +4,7 @@
  */
 import { escapeTerminal, terminalLines } from '../util/terminal-text.js';
 import type { Charter, Diagnostic, Source } from '../model/charter.js';
+import { containerSyscalls } from '../profile/syscalls.js';
 import { peerText, type CharterDiff } from '../profile/diff.js';
 import { formatSource, type ExplainResult } from '../profile/explain.js';
 
@@ -42,7 +43,7 @@ export function renderCharterText(ch: Charter): string {
     lines.push(`  filesystem: root ${c.filesystem.readOnlyRoot.value ? 'read-only' : 'WRITABLE'}`);
     for (const w of c.filesystem.writable) lines.push(`    ${w.readOnly ? 'mount (read-only)' : 'writable'} ${w.path} [${w.kind}${w.hostPath ? ` from host ${w.hostPath}` : ''}]${where(w.sources)}`);
     lines.push(`  capabilities: ${c.capabilities.length === 0 ? 'none' : c.capabilities.map((x) => x.name).join(', ')}`);
-    const s = c.syscalls;
+    const s = containerSyscalls(ch, c);
     lines.push(
       `  syscalls: ${s['container-runtime'].length + s['language-runtime'].length + s.application.length} (container runtime ${s['container-runtime'].length}, language runtime ${s['language-runtime'].length}, application ${s.application.length})`,
     );

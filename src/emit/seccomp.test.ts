@@ -57,7 +57,7 @@ describe('seccomp emitter', () => {
     const expected = [...new Set([...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((r) => r.name))]
       .filter((n) => !(ENOSYS_SYSCALLS as readonly string[]).includes(n))
       .sort();
-    expect(seccompAllowedSyscalls(c)).toEqual(expected);
+    expect(seccompAllowedSyscalls(charterOf(c), c)).toEqual(expected);
     expect(allowedBy(profileOf(c))).toEqual(expected);
     // One name from each layer is really there.
     for (const n of ['execve', 'epoll_pwait', 'socket']) expect(allowedBy(profileOf(c))).toContain(n);
@@ -114,12 +114,23 @@ describe('seccomp emitter', () => {
     expect(emitSeccomp(charterOf(c), {}).files[0]?.name).toBe('shop-web.seccomp.json');
   });
 
+  it('allows the syscalls of the charter-level groups a container references', () => {
+    const c = emptyContainer('grouped');
+    c.syscalls.groups = [{ group: 'network-server', sources: [] }];
+    c.syscalls.application = named(['getpid'], 'direct');
+    const ch: Charter = { ...charterOf(c), syscallGroups: [{ id: 'network-server', layer: 'application', syscalls: ['accept4', 'bind', 'io_uring_setup'], sources: named(['x'], 'group')[0]?.sources ?? [] }] };
+    expect(seccompAllowedSyscalls(ch, c)).toEqual(['accept4', 'bind', 'getpid']);
+    const profile = SeccompProfileSchema.parse(JSON.parse(emitSeccomp(ch, {}).files[0]?.content ?? ''));
+    expect(allowedBy(profile)).toEqual(['accept4', 'bind', 'getpid']);
+  });
+
   it('allows far fewer syscalls than the podman default', () => {
     const podman = SeccompProfileSchema.parse(JSON.parse(readFileSync(corpus('containers-common-podman-default.json'), 'utf8')));
     const podmanAllowed = new Set(allowedBy(podman));
     expect(podmanAllowed.size).toBeGreaterThan(300);
-    for (const c of sampleCharter().containers) {
-      const ours = seccompAllowedSyscalls(c);
+    const sample = sampleCharter();
+    for (const c of sample.containers) {
+      const ours = seccompAllowedSyscalls(sample, c);
       expect(ours.length).toBeLessThan(podmanAllowed.size / 5);
     }
   });

@@ -5,6 +5,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
 import { SYSCALL_LAYERS } from '../model/charter.js';
+import { containerSyscalls } from '../profile/syscalls.js';
 import { SyscallNameSchema, type SeccompProfile } from './seccomp-schema.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { fileSafeName, selectContainers, sortDiagnostics, sortedUnique, warning } from './internal.js';
@@ -36,10 +37,11 @@ const ARCH_MAP = [
  * The syscalls a container's profile allows: the sorted union of its three layers, without the
  * ENOSYS set and without names that are not syscall identifiers.
  */
-export function seccompAllowedSyscalls(container: ContainerCharter): string[] {
+export function seccompAllowedSyscalls(charter: Pick<Charter, 'syscallGroups'>, container: ContainerCharter): string[] {
+  const syscalls = containerSyscalls(charter, container);
   const names: string[] = [];
   for (const layer of SYSCALL_LAYERS) {
-    for (const rule of container.syscalls[layer]) {
+    for (const rule of syscalls[layer]) {
       if (!enosys.has(rule.name) && SyscallNameSchema.safeParse(rule.name).success) names.push(rule.name);
     }
   }
@@ -47,8 +49,8 @@ export function seccompAllowedSyscalls(container: ContainerCharter): string[] {
 }
 
 /** The seccomp profile object for one container (what `emitSeccomp` serialises). */
-function seccompProfile(container: ContainerCharter): SeccompProfile {
-  const allowed = seccompAllowedSyscalls(container);
+function seccompProfile(charter: Charter, container: ContainerCharter): SeccompProfile {
+  const allowed = seccompAllowedSyscalls(charter, container);
   const rules: NonNullable<SeccompProfile['syscalls']> = [];
   // An empty `names` list is invalid; a container with no syscalls gets only the deny rules.
   if (allowed.length > 0) rules.push({ names: allowed, action: 'SCMP_ACT_ALLOW' });
@@ -61,16 +63,17 @@ function seccompProfile(container: ContainerCharter): SeccompProfile {
   };
 }
 
-function containerWarnings(container: ContainerCharter, file: string): Diagnostic[] {
+function containerWarnings(charter: Charter, container: ContainerCharter, file: string): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const syscalls = containerSyscalls(charter, container);
   for (const layer of SYSCALL_LAYERS) {
-    for (const rule of container.syscalls[layer]) {
+    for (const rule of syscalls[layer]) {
       if (!SyscallNameSchema.safeParse(rule.name).success) {
         out.push(warning('emit.seccomp.bad-name', file, `container ${container.name}: "${rule.name}" (${layer} layer) is not a syscall name; left out`));
       }
     }
   }
-  if (seccompAllowedSyscalls(container).length === 0) {
+  if (seccompAllowedSyscalls(charter, container).length === 0) {
     out.push(warning('emit.seccomp.empty', file, `container ${container.name}: no syscalls are allowed, so no process can start under this profile`));
   }
   return out;
@@ -81,8 +84,8 @@ export function emitSeccomp(charter: Charter, opts: EmitOptions): EmitResult {
   const warnings: Diagnostic[] = [];
   for (const container of selectContainers(charter, opts)) {
     const name = `${fileSafeName(container.name)}.seccomp.json`;
-    files.push({ name, content: `${JSON.stringify(seccompProfile(container), null, 2)}\n` });
-    warnings.push(...containerWarnings(container, name));
+    files.push({ name, content: `${JSON.stringify(seccompProfile(charter, container), null, 2)}\n` });
+    warnings.push(...containerWarnings(charter, container, name));
   }
   return { files, warnings: sortDiagnostics(warnings) };
 }

@@ -16,14 +16,6 @@ import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { InputError, UserError } from '../model/errors.js';
 
-/**
- * Profiles: one container with its sources is ~200 KiB of JSON, so 16 MiB holds ~80 containers.
- * Valid JSON is read with JSON.parse (cheap), but YAML and invalid documents go through the
- * positional YAML parser, which costs ~40× the size in memory: 16 MiB keeps that under the
- * 1 GiB bound (measured: 20 MB → 960 MB resident).
- */
-export const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
-
 export interface ReadInputOptions {
   /** Most bytes accepted; one more is refused. */
   maxBytes: number;

@@ -163,10 +163,21 @@ export function normaliseImageRef(ref: string): string {
   return parseImageRef(ref).repository;
 }
 
-/** True when the normalised repository path is the catalogue name or ends with `/name`. */
-function imageMatches(path: string, name: string): boolean {
-  const n = normaliseImageRef(name);
-  return n !== '' && (path === n || path.endsWith(`/${n}`));
+/** Image names of a role or catalogue entry, normalised once per entry: a 5,000-container profile asks for each of them per container. */
+const normalisedImages = new WeakMap<RoleEntry | ImageCatalogueEntry, string[]>();
+
+function entryImages(entry: RoleEntry | ImageCatalogueEntry): string[] {
+  let names = normalisedImages.get(entry);
+  if (!names) {
+    names = entry.match.images.map(normaliseImageRef).filter((n) => n !== '');
+    normalisedImages.set(entry, names);
+  }
+  return names;
+}
+
+/** True when the normalised repository path is the (normalised) catalogue name or ends with `/name`. */
+function imageMatches(path: string, n: string): boolean {
+  return path === n || path.endsWith(`/${n}`);
 }
 
 export interface RoleQuery {
@@ -192,7 +203,7 @@ export function matchRoles(kb: KnowledgeBase, query: RoleQuery): RoleMatch[] {
   const executables = new Set((query.executables ?? []).map((e) => e.slice(e.lastIndexOf('/') + 1)));
   const out: RoleMatch[] = [];
   for (const role of kb.roles) {
-    if (path !== '' && role.match.images.some((name) => imageMatches(path, name))) out.push({ role, via: 'image', value: path });
+    if (path !== '' && entryImages(role).some((name) => imageMatches(path, name))) out.push({ role, via: 'image', value: path });
     for (const p of role.match.packages) if (packages.has(p)) out.push({ role, via: 'package', value: p });
     for (const e of role.match.executables) if (executables.has(e)) out.push({ role, via: 'executable', value: e });
   }
@@ -203,5 +214,5 @@ export function matchRoles(kb: KnowledgeBase, query: RoleQuery): RoleMatch[] {
 export function matchImageCatalogue(kb: KnowledgeBase, imageRef: string): ImageCatalogueEntry[] {
   const path = normaliseImageRef(imageRef);
   if (path === '') return [];
-  return kb.images.filter((entry) => entry.match.images.some((name) => imageMatches(path, name)));
+  return kb.images.filter((entry) => entryImages(entry).some((name) => imageMatches(path, name)));
 }

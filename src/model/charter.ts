@@ -127,6 +127,25 @@ export type NamedRule = z.infer<typeof NamedRuleSchema>;
 export const SYSCALL_LAYERS = ['container-runtime', 'language-runtime', 'application'] as const;
 export type SyscallLayer = (typeof SYSCALL_LAYERS)[number];
 
+/**
+ * A knowledge-base syscall group, defined once per charter and referenced by the containers that
+ * need it (a 5,000-container application would otherwise repeat ~200 rules per container).
+ * `sources` names the knowledge entry; a container's reference names the intent that needs it.
+ */
+export const SyscallGroupDefSchema = z
+  .object({
+    id: z.string(),
+    layer: z.enum(SYSCALL_LAYERS),
+    syscalls: z.array(z.string()).min(1),
+    sources,
+  })
+  .strict();
+export type SyscallGroupDef = z.infer<typeof SyscallGroupDefSchema>;
+
+/** A container's use of a charter-level syscall group; `sources` are the declarations that need it (may be empty for the floor layers). */
+export const SyscallGroupRefSchema = z.object({ group: z.string(), sources: z.array(SourceSchema) }).strict();
+export type SyscallGroupRef = z.infer<typeof SyscallGroupRefSchema>;
+
 export const RoleSchema = z
   .object({
     id: z.string(),
@@ -189,6 +208,9 @@ export const ContainerCharterSchema = z
     capabilities: z.array(NamedRuleSchema),
     syscalls: z
       .object({
+        /** Charter-level groups this container needs; absent in profiles written before groups existed. */
+        groups: z.array(SyscallGroupRefSchema).optional(),
+        /** Syscalls allowed one by one (a code analysis's exact set), each in the lowest layer that needs it. */
         'container-runtime': z.array(NamedRuleSchema),
         'language-runtime': z.array(NamedRuleSchema),
         application: z.array(NamedRuleSchema),
@@ -240,11 +262,28 @@ export const CharterSchema = z
     kind: z.literal('Charter'),
     metadata: z.object({ name: z.string(), generator: z.string() }).strict(),
     inputs: z.array(InputSchema),
+    /** The syscall groups the containers reference, sorted by id; absent in profiles written before groups existed. */
+    syscallGroups: z.array(SyscallGroupDefSchema).optional(),
     containers: z.array(ContainerCharterSchema),
     graph: z.object({ edges: z.array(EdgeSchema) }).strict(),
     diagnostics: z.array(DiagnosticSchema),
   })
-  .strict();
+  .strict()
+  .superRefine((charter, ctx) => {
+    // A reference that resolves to nothing would silently allow less (or, edited, more) than it says.
+    const defined = new Set<string>();
+    (charter.syscallGroups ?? []).forEach((g, i) => {
+      if (defined.has(g.id)) ctx.addIssue({ code: 'custom', path: ['syscallGroups', i, 'id'], message: `syscall group "${g.id}" is defined twice` });
+      defined.add(g.id);
+    });
+    charter.containers.forEach((c, i) => {
+      (c.syscalls.groups ?? []).forEach((ref, j) => {
+        if (!defined.has(ref.group)) {
+          ctx.addIssue({ code: 'custom', path: ['containers', i, 'syscalls', 'groups', j, 'group'], message: `syscall group "${ref.group}" is not defined in syscallGroups` });
+        }
+      });
+    });
+  });
 export type Charter = z.infer<typeof CharterSchema>;
 
 /** A container with nothing allowed yet: the starting point of the merger. */

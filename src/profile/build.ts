@@ -11,6 +11,7 @@ import { assemble, type ContainerDraft } from './assemble.js';
 import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
 import { applyGraph, buildGraph, sortEdges } from './graph/build.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
+import { syscallGroupDefs } from './derive.js';
 import { compareStrings } from '../util/sort.js';
 
 export interface ImageInput {
@@ -65,12 +66,14 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
     deriveSyscalls(d, roles, kb);
   }
 
+  const containers = drafts.map((d) => d.charter).sort((a, b) => compareStrings(a.name, b.name));
   const charter: Charter = {
     apiVersion: API_VERSION,
     kind: 'Charter',
     metadata: { name: input.name, generator: input.generator },
     inputs: [...input.inputs].sort((a, b) => compareStrings(a.artifact, b.artifact)),
-    containers: drafts.map((d) => d.charter).sort((a, b) => compareStrings(a.name, b.name)),
+    syscallGroups: syscallGroupDefs(containers, kb),
+    containers,
     graph: { edges: sortEdges(graph.edges) },
     diagnostics: sortDiagnostics(diagnostics),
   };

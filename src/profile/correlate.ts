@@ -73,12 +73,30 @@ export function correlate(fragments: readonly ContainerFragment[], images: reado
   const imagesOf = (g: ContainerGroup): string[] =>
     g.deployment.flatMap((f) => (f.image ? [f.image.ref] : f.key.image ? [f.key.image] : []));
 
+  // Groups by build context and by name (their own, or their image's basename), built once: with
+  // thousands of services, scanning every group for every Dockerfile was quadratic.
+  const byContext = new Map<string, ContainerGroup[]>();
+  const byName = new Map<string, ContainerGroup[]>();
+  const index = (m: Map<string, ContainerGroup[]>, key: string, g: ContainerGroup): void => {
+    const list = m.get(key);
+    if (!list) m.set(key, [g]);
+    else if (list.at(-1) !== g) list.push(g);
+  };
+  for (const g of groups.values()) {
+    for (const f of g.deployment) {
+      const ctx = normContext(f.key.buildContext);
+      if (ctx !== undefined) index(byContext, ctx, g);
+    }
+    index(byName, g.name, g);
+    for (const ref of imagesOf(g)) index(byName, imageBasename(ref), g);
+  }
+
   for (const d of dockerfiles) {
     const ctx = normContext(d.key.buildContext);
     // A compose service builds this file when its context is the file's directory and it names
     // this file, or names none and the file has a default name.
     const defaultName = /^(Dockerfile|Containerfile)$/.test(posix.basename(d.key.dockerfile ?? 'Dockerfile'));
-    let targets = [...groups.values()].filter((g) =>
+    let targets = (ctx === undefined ? [] : byContext.get(ctx) ?? []).filter((g) =>
       g.deployment.some(
         (f) =>
           f.key.buildContext !== undefined &&
@@ -87,12 +105,14 @@ export function correlate(fragments: readonly ContainerFragment[], images: reado
       ),
     );
     if (targets.length === 0) {
-      const byName = [...groups.values()].filter(
-        (g) => g.name === d.key.name || imagesOf(g).some((ref) => imageBasename(ref) === d.key.name),
-      );
-      if (byName.length > 0) targets = byName;
+      const byNameHits = uniqueGroups(byName.get(d.key.name) ?? []);
+      if (byNameHits.length > 0) targets = byNameHits;
     }
-    if (targets.length === 0) targets = [group(uniqueName(groups, d.key.name))];
+    if (targets.length === 0) {
+      const created = group(uniqueName(groups, d.key.name));
+      index(byName, created.name, created);
+      targets = [created];
+    }
     for (const t of targets) t.dockerfiles.push(d);
   }
 
@@ -115,6 +135,11 @@ export function correlate(fragments: readonly ContainerFragment[], images: reado
   }
 
   return [...groups.values()].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+/** The groups of a list without repeats, in list order (a group is listed under a name once per way it answers to it). */
+function uniqueGroups(list: readonly ContainerGroup[]): ContainerGroup[] {
+  return [...new Set(list)];
 }
 
 function uniqueName(groups: ReadonlyMap<string, ContainerGroup>, base: string): string {

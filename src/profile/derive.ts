@@ -4,6 +4,7 @@
  * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
  */
 import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from '../model/charter.js';
+import type { SyscallGroupDef } from '../model/charter.js';
 import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
 import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
@@ -177,6 +178,11 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
   return needs;
 }
 
+/**
+ * The container's syscalls: a code analysis's exact rules one by one, placed in the lowest layer that
+ * needs them, and a reference to each knowledge-base group the intent needs (defined once per charter
+ * by `syscallGroupDefs`). `containerSyscalls` (syscalls.ts) expands both into one rule per syscall.
+ */
 export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[], kb: KnowledgeBase): void {
   const c = draft.charter;
   const groups = new Map<string, SyscallGroup>(kb.syscallGroups.map((g) => [g.id, g]));
@@ -185,12 +191,6 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     'language-runtime': new RuleSet<NamedRule>((n) => n.name),
     application: new RuleSet<NamedRule>((n) => n.name),
   };
-  // A syscall lives in the lowest layer that needs it: the user sees who needs what.
-  const order: SyscallLayer[] = ['container-runtime', 'language-runtime', 'application'];
-  const needs = neededGroups(draft, roles)
-    .map((n) => ({ ...n, def: groups.get(n.group) }))
-    .filter((n): n is GroupNeed & { def: SyscallGroup } => n.def !== undefined)
-    .sort((a, b) => order.indexOf(a.def.layer) - order.indexOf(b.def.layer));
   const placed = new Map<string, SyscallLayer>();
   // A Node.js analysis knows the runtime's and the application's syscalls exactly: it replaces the
   // generic groups of those layers; groups for other programs in the container (shells, launchers) stay.
@@ -200,23 +200,35 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     placed.set(rule.name, placed.get(rule.name) ?? layer);
     layers[placed.get(rule.name) as SyscallLayer].add(rule);
   }
-  for (const n of needs) {
-    if (analysed && GENERIC_WHEN_ANALYSED.has(n.def.id)) continue;
+  const refs = new Map<string, Source[]>();
+  for (const n of neededGroups(draft, roles)) {
+    const def = groups.get(n.group);
+    if (!def || (analysed && GENERIC_WHEN_ANALYSED.has(def.id))) continue;
     // The floor layers need no further reason; application groups name up to two declarations that need them.
-    const why = n.def.layer === 'application' ? n.because.slice(0, 2).map((s) => ({ ...s, reason: `${n.def.id}: ${s.reason}` })) : [];
-    // The group's full description lives in the knowledge base; each syscall carries its first sentence.
-    const groupSource = kbSource(`syscall-group:${n.def.id}`, firstSentence(n.def.description));
-    for (const name of n.def.syscalls) {
-      const layer = placed.get(name) ?? n.def.layer;
-      placed.set(name, layer);
-      layers[layer].add({ name, sources: [groupSource, ...why] });
-    }
+    const why = def.layer === 'application' ? n.because.slice(0, 2).map((s) => ({ ...s, reason: `${def.id}: ${s.reason}` })) : [];
+    refs.set(def.id, [...(refs.get(def.id) ?? []), ...why]);
   }
   c.syscalls = {
+    groups: [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, sources]) => ({ group, sources: sortSources(sources) })),
     'container-runtime': layers['container-runtime'].values(),
     'language-runtime': layers['language-runtime'].values(),
     application: layers.application.values(),
   };
+}
+
+/** The charter-level definitions of the groups its containers reference, sorted by id. */
+export function syscallGroupDefs(containers: readonly ContainerCharter[], kb: KnowledgeBase): SyscallGroupDef[] {
+  const used = new Set(containers.flatMap((c) => (c.syscalls.groups ?? []).map((r) => r.group)));
+  return kb.syscallGroups
+    .filter((g) => used.has(g.id))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((g) => ({
+      id: g.id,
+      layer: g.layer,
+      syscalls: [...new Set(g.syscalls)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      // The group's full description lives in the knowledge base; the profile carries its first sentence.
+      sources: [kbSource(`syscall-group:${g.id}`, firstSentence(g.description))],
+    }));
 }
 
 function firstSentence(text: string): string {

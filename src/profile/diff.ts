@@ -3,6 +3,7 @@
  * (widening: a CI gate fails on it) and what it no longer needs (narrowing).
  */
 import type { Charter, ContainerCharter, Peer, Source } from '../model/charter.js';
+import { containerSyscalls } from './syscalls.js';
 import { compareStrings } from '../util/sort.js';
 
 export const CHANGE_KINDS = [
@@ -74,8 +75,10 @@ function compareSets(
   for (const [key, k] of old) if (!now.has(key)) out.push({ container, kind, op: 'removed', subject: k.subject, widens: false, sources: k.sources });
 }
 
-function allSyscalls(c: ContainerCharter): Keyed[] {
-  return [...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((s) => ({ key: s.name, subject: s.name, sources: s.sources }));
+/** Every syscall the container may make, groups expanded: a syscall a group newly brings in is a widening like any other. */
+function allSyscalls(charter: Charter, c: ContainerCharter): Keyed[] {
+  const s = containerSyscalls(charter, c);
+  return [...s['container-runtime'], ...s['language-runtime'], ...s.application].map((s) => ({ key: s.name, subject: s.name, sources: s.sources }));
 }
 
 function isRoot(user: string | undefined): boolean {
@@ -85,7 +88,7 @@ function isRoot(user: string | undefined): boolean {
 
 const PRIVILEGES = ['privileged', 'hostNetwork', 'hostPID', 'hostIPC', 'allowPrivilegeEscalation'] as const;
 
-function diffContainer(a: ContainerCharter, b: ContainerCharter, out: Change[]): void {
+function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter, b: ContainerCharter, out: Change[]): void {
   const n = b.name;
   // Every name a file is executed by is a program of its own: `/bin/sh` newly run from busybox is new.
   const programs = (c: ContainerCharter): Map<string, { sha?: string; path: string; sources: Source[] }> => {
@@ -111,7 +114,7 @@ function diffContainer(a: ContainerCharter, b: ContainerCharter, out: Change[]):
   compareSets(n, 'egress', peers(a.network.egress), peers(b.network.egress), out);
   compareSets(n, 'ingress', peers(a.network.ingress), peers(b.network.ingress), out);
   compareSets(n, 'capability', a.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), b.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), out);
-  compareSets(n, 'syscall', allSyscalls(a), allSyscalls(b), out);
+  compareSets(n, 'syscall', allSyscalls(charterA, a), allSyscalls(charterB, b), out);
   const writable = (c: ContainerCharter): Keyed[] => c.filesystem.writable.filter((w) => !w.readOnly).map((w) => ({ key: w.path, subject: w.hostPath ? `${w.path} (host ${w.hostPath})` : w.path, sources: w.sources }));
   compareSets(n, 'writable', writable(a), writable(b), out);
   if (a.filesystem.readOnlyRoot.value !== b.filesystem.readOnlyRoot.value) {
@@ -138,7 +141,7 @@ export function diffCharters(before: Charter, after: Charter): CharterDiff {
   const now = new Map(after.containers.map((c) => [c.name, c]));
   for (const [name, c] of now) {
     const prev = old.get(name);
-    if (prev) diffContainer(prev, c, changes);
+    if (prev) diffContainer(before, prev, after, c, changes);
     else changes.push({ container: name, kind: 'container', op: 'added', subject: name, widens: true, sources: c.identity.sources });
   }
   for (const [name, c] of old) if (!now.has(name)) changes.push({ container: name, kind: 'container', op: 'removed', subject: name, widens: false, sources: c.identity.sources });

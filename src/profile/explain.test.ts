@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { explain, formatSource } from './explain.js';
+import { explain, explainContainer, formatSource } from './explain.js';
 import { profileTargets, repoRoot } from '../test-support/profile.js';
 
 const shop = await profileTargets([join(repoRoot, 'examples/shop')], {}, 'shop');
@@ -45,5 +45,12 @@ describe('explain', () => {
     const all = explain(shop, undefined, 'worker').matches;
     expect(new Set(all.map((m) => m.kind))).toEqual(new Set(['image', 'user', 'role', 'exec', 'egress', 'writable', 'read-only-root', 'syscall']));
     for (const m of all) expect(m.sources.length).toBeGreaterThan(0);
+  });
+
+  it('answers container by container exactly as for the whole charter', () => {
+    for (const q of ['syscall:bind', undefined]) {
+      const parts = shop.containers.flatMap((c) => explainContainer(shop, c, q).matches);
+      expect(parts).toEqual(explain(shop, q).matches);
+    }
   });
 });

@@ -5,6 +5,8 @@
  * or a bare word matched against everything.
  */
 import type { Charter, ContainerCharter, Source } from '../model/charter.js';
+import { SYSCALL_LAYERS } from '../model/charter.js';
+import { containerSyscalls } from './syscalls.js';
 import { peerText } from './diff.js';
 import { prefixedCapability } from '../util/capabilities.js';
 
@@ -22,7 +24,7 @@ export interface ExplainResult {
 
 const KINDS = ['syscall', 'cap', 'capability', 'port', 'listen', 'exec', 'process', 'egress', 'ingress', 'path', 'writable', 'role', 'privilege', 'user', 'image'] as const;
 
-function rulesOf(c: ContainerCharter): Explanation[] {
+function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   const out: Explanation[] = [];
   const push = (kind: string, subject: string, sources: Source[]): void => {
     out.push({ container: c.name, kind, subject, sources });
@@ -37,8 +39,9 @@ function rulesOf(c: ContainerCharter): Explanation[] {
   for (const w of c.filesystem.writable) push('writable', `${w.path}${w.readOnly ? ' (read-only mount)' : ''} [${w.kind}]`, w.sources);
   push('read-only-root', String(c.filesystem.readOnlyRoot.value), c.filesystem.readOnlyRoot.sources);
   for (const cap of c.capabilities) push('capability', cap.name, cap.sources);
-  for (const layer of ['container-runtime', 'language-runtime', 'application'] as const) {
-    for (const s of c.syscalls[layer]) push('syscall', `${s.name} (${layer})`, s.sources);
+  const syscalls = containerSyscalls(charter, c);
+  for (const layer of SYSCALL_LAYERS) {
+    for (const s of syscalls[layer]) push('syscall', `${s.name} (${layer})`, s.sources);
   }
   for (const [name, flag] of Object.entries(c.privileges)) if (flag) push('privilege', `${name}=${flag.value}`, flag.sources);
   return out;
@@ -97,9 +100,18 @@ function matcher(query: string): (e: Explanation) => boolean {
 
 export function explain(charter: Charter, query: string | undefined, container?: string): ExplainResult {
   const containers = charter.containers.filter((c) => container === undefined || c.name === container);
-  const all = containers.flatMap(rulesOf);
-  const matches = query === undefined ? all : all.filter(matcher(query));
+  const match = query === undefined ? undefined : matcher(query);
+  const matches = containers.flatMap((c) => {
+    const all = rulesOf(charter, c);
+    return match ? all.filter(match) : all;
+  });
   return { query: query ?? '', matches };
+}
+
+/** `explain` for one container of the charter: a caller can write the answer container by container. */
+export function explainContainer(charter: Charter, container: ContainerCharter, query: string | undefined): ExplainResult {
+  const all = rulesOf(charter, container);
+  return { query: query ?? '', matches: query === undefined ? all : all.filter(matcher(query)) };
 }
 
 export function formatSource(s: Source): string {

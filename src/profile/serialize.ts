@@ -1,6 +1,11 @@
 /**
  * Profiles as files: stable JSON (keys in schema order, arrays already sorted) or YAML out, and a
  * validating parser in, so a hand-edited or hostile profile fails with its file and position.
+ *
+ * On disk a source used more than once (a knowledge-base entry every Redis container cites, the
+ * manifest position of a container cited by several of its rules) is written once, in the
+ * charter-level `sources` table, and cited by its id everywhere else; the parser resolves the ids
+ * back. The in-memory model always carries the sources themselves (shared objects, not copies).
  */
 import { parseDocument, stringify, LineCounter } from 'yaml';
 import { CharterSchema, type Charter } from '../model/charter.js';
@@ -8,6 +13,10 @@ import { InputError, UserError } from '../model/errors.js';
 import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../util/nesting.js';
 import { hasDuplicateKeys } from '../util/json-duplicate-keys.js';
 import { errorMessage } from '../model/errors.js';
+import { type Document } from 'yaml';
+import { z } from 'zod';
+import { SourceSchema, type Source } from '../model/charter.js';
+import { sourceKey, sortSources } from '../util/rule-set.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -20,13 +29,116 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
+/** A profile as written to a file: repeated sources hoisted into the `sources` table. */
+export function charterToJson(charter: Charter): string {
+  return toJson(compactCharter(charter));
+}
+
+export function charterToYaml(charter: Charter): string {
+  return toYaml(compactCharter(charter));
+}
+
+type Json = unknown;
+
+/**
+ * Applies `f` to every element of every `sources` array below `value`, keeping key order. `path` is
+ * the position of the element, one shared stack (copy it to keep it).
+ */
+function mapSources(value: Json, f: (s: Json, path: readonly (string | number)[]) => Json, path: (string | number)[] = []): Json {
+  if (Array.isArray(value)) {
+    return value.map((v, i) => {
+      path.push(i);
+      const out = mapSources(v, f, path);
+      path.pop();
+      return out;
+    });
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(value)) {
+    path.push(k);
+    if (k === 'sources' && Array.isArray(v)) {
+      out[k] = v.map((s, i) => {
+        path.push(i);
+        const r = f(s, path);
+        path.pop();
+        return r;
+      });
+    } else {
+      out[k] = mapSources(v, f, path);
+    }
+    path.pop();
+  }
+  return out;
+}
+
+/** Visits every element of every `sources` array below `value` (no copies: the writer's first pass). */
+function forEachSource(value: Json, f: (s: Source) => void): void {
+  if (Array.isArray(value)) {
+    for (const v of value) forEachSource(v, f);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'sources' && Array.isArray(v)) for (const s of v as Source[]) f(s);
+    else forEachSource(v, f);
+  }
+}
+
+/**
+ * The file form of a charter: every source that occurs more than once is defined once in the
+ * top-level `sources` table under an id (`role:redis#2`: the knowledge entry, or the artifact kind,
+ * and a number in source order) and cited by that id. Deterministic: same charter, same bytes.
+ */
+export function compactCharter(charter: Charter): Record<string, Json> {
+  const { apiVersion, kind, metadata, inputs, ...rest } = charter;
+  const counts = new Map<string, { source: Source; n: number }>();
+  forEachSource(rest, (s) => {
+    const key = sourceKey(s);
+    const e = counts.get(key);
+    if (e) e.n++;
+    else counts.set(key, { source: s, n: 1 });
+  });
+  const shared = sortSources([...counts.values()].filter((e) => e.n > 1).map((e) => e.source));
+  const table: Record<string, Source> = {};
+  const idOf = new Map<string, string>();
+  const perPrefix = new Map<string, number>();
+  for (const s of shared) {
+    const prefix = s.kb ?? s.kind;
+    const n = (perPrefix.get(prefix) ?? 0) + 1;
+    perPrefix.set(prefix, n);
+    const id = `${prefix}#${n}`;
+    table[id] = s;
+    idOf.set(sourceKey(s), id);
+  }
+  const body = mapSources(rest, (s) => idOf.get(sourceKey(s as Source)) ?? s) as Record<string, Json>;
+  return { apiVersion, kind, metadata, inputs, ...(shared.length > 0 ? { sources: table } : {}), ...body };
+}
+
+const SourceTableSchema = z.record(z.string(), SourceSchema);
+
+/**
+ * The YAML parser keeps a tree of about 60 bytes per byte of text: above this size a YAML profile
+ * would pass 1 GiB, so it is refused (JSON profiles of any size up to the CLI's limit are read
+ * with JSON.parse), and errors in larger JSON profiles name the JSON pointer without a line.
+ */
+export const MAX_YAML_PROFILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Largest profile read: a JSON profile needs about 9 bytes of memory per byte of text once parsed
+ * and validated (an 18 MB profile of 5,000 containers peaks at 170 MB), so 64 MiB stays under
+ * 1 GiB; that is about 17,000 containers.
+ */
+export const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
+
+type Position = { line: number; col: number };
+
 /** Parses a profile from JSON or YAML text; every error names the file and position. */
 export function parseCharter(text: string, file: string): Charter {
-  // The parser and the validator recurse per level: refuse absurd nesting before either runs.
+  if (text.length > MAX_PROFILE_BYTES) throw new UserError(`a profile larger than ${MAX_PROFILE_BYTES} bytes is not read`, file);
+  // The parsers and the validator recurse per level: refuse absurd nesting before any runs.
   const deep = findExcessiveNesting(text);
   if (deep) throw new InputError(`not a valid profile: nested more than ${MAX_NESTING_DEPTH} levels deep`, file, deep.line, deep.column);
-  const fast = parseValidJson(text);
-  if (fast) return fast;
   try {
     return parseCharterText(text, file);
   } catch (err) {
@@ -36,26 +148,29 @@ export function parseCharter(text: string, file: string): Charter {
   }
 }
 
-/**
- * The common case, fast: a valid JSON profile (what `charter profile` writes). The YAML parser
- * costs ~1 s and ~40 bytes of memory per byte of a large profile; JSON.parse a hundredth of that.
- * Anything else (YAML, a syntax error, a duplicate key, a schema violation) goes to the
- * positional parser, which reports where.
- */
-function parseValidJson(text: string): Charter | undefined {
-  if (!/^\s*\{/.test(text)) return undefined;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (hasDuplicateKeys(text)) return undefined;
-  const parsed = CharterSchema.safeParse(data);
-  return parsed.success ? parsed.data : undefined;
-}
-
 function parseCharterText(text: string, file: string): Charter {
+  if (/^\s*\{/.test(text)) {
+    // JSON (what `charter profile` writes): JSON.parse is fast and small; the YAML tree is built
+    // only to point at an error, and only in a file small enough for it.
+    let data: unknown;
+    let parsed = true;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      if (text.length > MAX_YAML_PROFILE_BYTES) {
+        const at = /position (\d+)/.exec(errorMessage(e));
+        const pos = at ? offsetPosition(text, Number(at[1])) : undefined;
+        throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos?.line, pos?.col, { cause: e });
+      }
+      parsed = false;
+    }
+    // A repeated key is an error JSON.parse hides (the last one wins): the YAML parser names it.
+    if (parsed && hasDuplicateKeys(text)) parsed = false;
+    if (parsed) return validate(data, file, (path) => (text.length <= MAX_YAML_PROFILE_BYTES ? yamlPosition(text, path) : undefined));
+  }
+  if (text.length > MAX_YAML_PROFILE_BYTES) {
+    throw new UserError(`a YAML profile larger than ${MAX_YAML_PROFILE_BYTES} bytes is not read (its parse tree would need more than 1 GiB): write it as JSON (--format json)`, file);
+  }
   const lc = new LineCounter();
   // JSON is YAML 1.2; one parser gives positions for both. Aliases are capped against bombs.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
@@ -70,24 +185,64 @@ function parseCharterText(text: string, file: string): Charter {
   } catch (e) {
     throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
   }
-  const parsed = CharterSchema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path ?? [];
-    let line: number | undefined;
-    let col: number | undefined;
-    // Walk to the deepest node that exists to point at the offending line.
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) {
-        const p = lc.linePos(node.range[0]);
-        line = p.line;
-        col = p.col;
-        break;
-      }
-    }
+  return validate(data, file, (path) => positionOf(doc, lc, path));
+}
+
+/** Resolves the source ids and checks the schema; `locate` finds the line of an error's path. */
+function validate(data: unknown, file: string, locate: (path: readonly (string | number)[]) => Position | undefined): Charter {
+  const fail = (path: (string | number)[], message: string): never => {
+    const pos = locate(path);
     const where = path.length > 0 ? ` at /${path.join('/')}` : '';
-    throw new UserError(`not a charter/v1 profile${where}: ${issue?.message ?? 'invalid'}`, file, line, col);
+    throw new UserError(`not a charter/v1 profile${where}: ${message}`, file, pos?.line, pos?.col);
+  };
+  const resolved = resolveSourceIds(data, fail);
+  const parsed = CharterSchema.safeParse(resolved);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  return fail(keyPath(issue?.path ?? []), issue?.message ?? 'invalid');
+}
+
+const keyPath = (path: readonly PropertyKey[]): (string | number)[] => path.map((k) => (typeof k === 'number' ? k : String(k)));
+
+function yamlPosition(text: string, path: readonly (string | number)[]): Position | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  return positionOf(doc, lc, path);
+}
+
+/** 1-based line and column of a character offset. */
+function offsetPosition(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
   }
-  return parsed.data;
+  return { line, col: offset - lineStart + 1 };
+}
+
+/** Replaces the ids cited in `sources` arrays by the sources of the top-level table (absent in older profiles). */
+function resolveSourceIds(data: unknown, fail: (path: (string | number)[], message: string) => never): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || !('sources' in data)) return data;
+  const { sources: rawTable, ...rest } = data as Record<string, unknown>;
+  const table = SourceTableSchema.safeParse(rawTable);
+  if (!table.success) {
+    const issue = table.error.issues[0];
+    return fail(['sources', ...keyPath(issue?.path ?? [])], issue?.message ?? 'invalid');
+  }
+  const byId = new Map(Object.entries(table.data));
+  return mapSources(rest, (s, path) => {
+    if (typeof s !== 'string') return s;
+    const found = byId.get(s);
+    return found ?? fail([...path], `source "${s}" is not defined in the top-level sources table`);
+  });
+}
+
+/** Line and column of the deepest node on `path` that exists, to point at the offending line. */
+function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Position | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
+  }
+  return undefined;
 }

@@ -82,7 +82,7 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
 
   describe('batch (declares no network)', () => {
     it('derives one container from image + Dockerfile: user 1000, no network, no capabilities, read-only root', () => {
-      const { c } = batch;
+      const { charter, c } = batch;
       expect(c.user?.name).toBe('1000');
       expect(c.network.none).toBe(true);
       expect(c.capabilities).toEqual([]);
@@ -92,7 +92,7 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
       const bb = c.processes.find((p) => p.path === '/bin/busybox');
       expect(bb?.purpose).toBe('entrypoint');
       expect(bb?.sha256).toBe(createHash('sha256').update(readFileSync('/bin/busybox')).digest('hex'));
-      for (const s of ['socket', 'connect', 'bind', 'listen', 'mount', 'ptrace', 'bpf']) expect(syscallNames(c)).not.toContain(s);
+      for (const s of ['socket', 'connect', 'bind', 'listen', 'mount', 'ptrace', 'bpf']) expect(syscallNames(charter, c)).not.toContain(s);
     });
 
     it('emits the flags that carry the intent', () => {
@@ -172,14 +172,14 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
     });
 
     it('derives listen 8080/tcp, network, user 1000, the httpd process', () => {
-      const { c } = web;
+      const { charter, c } = web;
       expect(c.network.none).toBe(false);
       expect(c.network.listen.map((l) => `${l.port}/${l.protocol}`)).toEqual(['8080/tcp']);
       expect(c.network.egress).toEqual([]);
       expect(c.user?.name).toBe('1000');
       expect(c.capabilities).toEqual([]);
       expect(c.processes.find((p) => p.purpose === 'entrypoint')?.path).toBe('/bin/busybox');
-      for (const s of ['socket', 'bind', 'listen', 'accept4']) expect(syscallNames(c)).toContain(s);
+      for (const s of ['socket', 'bind', 'listen', 'accept4']) expect(syscallNames(charter, c)).toContain(s);
       expect(web.enf.flags).not.toContain('--network');
     });
 

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EMITTERS } from '../../src/emit/index.js';
 import type { Charter, ContainerCharter } from '../../src/model/charter.js';
+import { containerSyscalls } from '../../src/profile/syscalls.js';
 import { podman, podmanOk } from '../../src/test-support/podman.js';
 import { profileTargets } from '../../src/test-support/profile.js';
 
@@ -93,8 +94,10 @@ export function allowedSyscalls(e: Enforcement): Set<string> {
   return new Set(e.seccomp.syscalls.filter((s) => s.action === 'SCMP_ACT_ALLOW').flatMap((s) => s.names));
 }
 
-export function syscallNames(c: ContainerCharter): string[] {
-  return [...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((s) => s.name);
+/** Every syscall the container may make, its charter's shared groups expanded. */
+export function syscallNames(charter: Charter, c: ContainerCharter): string[] {
+  const s = containerSyscalls(charter, c);
+  return [...s['container-runtime'], ...s['language-runtime'], ...s.application].map((r) => r.name);
 }
 
 /** A port nothing listens on right now (bound to 0 and released). */
