@@ -15,6 +15,7 @@ import type {
   Flag,
   SyscallLayer,
 } from '../profile/model.js';
+import { decodeUtf8, type InvalidUtf8 } from './shared/text.js';
 
 /** How a fragment is matched to fragments of the same container from other artifacts. */
 export interface FragmentKey {
@@ -139,6 +140,17 @@ export interface ReaderInput {
   /** Display path, relative to the target root (never opened by the reader). */
   path: string;
   text: string;
+  /**
+   * Where the file's bytes were not UTF-8 (from `decodeUtf8` in shared/text.ts): each is one
+   * U+FFFD in `text`, reported at its position rather than read as if it were written.
+   */
+  invalidUtf8?: readonly InvalidUtf8[];
+}
+
+/** The input for a file read as bytes: decoded, with any invalid UTF-8 kept for the reader to report. */
+export function readerInput(path: string, bytes: Uint8Array): ReaderInput {
+  const { text, invalidUtf8 } = decodeUtf8(bytes);
+  return invalidUtf8.length > 0 ? { path, text, invalidUtf8 } : { path, text };
 }
 
 /** A reader of one text artifact type (Dockerfile, Kubernetes YAML, compose, Marathon JSON). */

@@ -7,6 +7,7 @@ import { parseYaml } from '../../readers/compose/yaml-source.js';
 import { finding, location, type FindingDetail } from '../catalogue.js';
 import type { Finding } from '../types.js';
 import { checkData, classifyHostPath, normaliseCapability } from './data.js';
+import { limitPosition, type InvalidUtf8 } from '../../readers/shared/text.js';
 
 export const COMPOSE_CHECK_IDS = [
   'CHARTER-CMP-001',
@@ -51,13 +52,13 @@ function volumeEnds(v: unknown): { source?: string; target?: string } {
   return {};
 }
 
-export function checkCompose(path: string, text: string): { findings: Finding[]; diagnostics: Diagnostic[] } {
+export function checkCompose(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): { findings: Finding[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   if (text.length > MAX_COMPOSE_LENGTH) {
-    diagnostics.push({ code: 'compose/too-large', severity: 'error', message: `file is ${text.length} characters; not checked`, file: path });
+    diagnostics.push({ code: 'compose/too-large', severity: 'error', message: `file is ${text.length} characters; not checked`, file: path, ...limitPosition(text, MAX_COMPOSE_LENGTH) });
     return { findings: [], diagnostics };
   }
-  const parsed = parseYaml(text);
+  const parsed = parseYaml(text, invalidUtf8);
   for (const p of parsed.problems) {
     if (p.severity !== 'error') continue;
     diagnostics.push({ code: `compose/${p.code}`, severity: 'error', message: p.message, file: path, ...(p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : {}) });

@@ -13,7 +13,8 @@ import { packagesIn } from './packages.js';
 import { parseDockerfile, type Instruction } from './parse.js';
 import { parseJsonArray } from './schema.js';
 import { programs, shellScriptIndex, simpleCommands } from './shell.js';
-import { expandWord, tokenize, type Expanded, type Lookup, type Token } from './words.js';
+import type { InvalidUtf8 } from '../shared/text.js';
+import { MAX_EXPANDED_LENGTH, expandWord, tokenize, type Expanded, type Lookup, type Token } from './words.js';
 
 /** EXPOSE ranges are expanded port by port; more than this many is almost certainly a mistake. */
 export const MAX_PORTS = 1024;
@@ -71,9 +72,22 @@ interface Stage {
   copyFrom: Source[];
 }
 
+/**
+ * Build stages read. Real Dockerfiles have a handful; each stage built `FROM` an earlier one copies
+ * its whole image configuration, so thousands of chained stages cost memory quadratically.
+ */
+export const MAX_STAGES = 128;
+/** Provenance kept per exposed port: the same port exposed again and again adds nothing after a few. */
+export const MAX_SOURCES_PER_PORT = 32;
+/** Entries (ENV, ports, volumes, packages, …) copied from parent stages in all, the same cost bounded directly. */
+export const MAX_INHERITED_ENTRIES = 1_000_000;
+
 class Walker {
   readonly diagnostics: Diagnostic[] = [];
   readonly stages: Stage[] = [];
+  /** Set when a limit stopped the walk: the final stage is then not known, so no fragment is made. */
+  stopped = false;
+  private inherited = 0;
   readonly globalArgs = new Map<string, string | undefined>();
   escape = '\\';
 
@@ -99,7 +113,9 @@ class Walker {
 
   expand(raw: string, lookup: Lookup, ins: Instruction, at?: { line: number; column: number }): Expanded {
     const e = expandWord(raw, lookup, this.escape);
-    if (e.unresolved.length > 0) {
+    if (e.tooLong) {
+      this.expansionTooLong(ins, at);
+    } else if (e.unresolved.length > 0) {
       this.diag(
         'dockerfile/unresolved-variable',
         // `ENV PATH=$PATH:/app/bin` extends the base image's value: routine, not a problem.
@@ -110,6 +126,11 @@ class Walker {
       );
     }
     return e;
+  }
+
+  expansionTooLong(ins: Instruction, at?: { line: number; column: number }): void {
+    const message = `${ins.keyword}: a variable expands to more than ${MAX_EXPANDED_LENGTH} characters (does it refer to itself?); kept as written, value unknown`;
+    this.diag('dockerfile/expansion-too-long', 'warning', message, at ?? ins);
   }
 
   walk(instructions: readonly Instruction[]): void {
@@ -125,7 +146,12 @@ class Walker {
         if (ins.keyword !== 'FROM') continue;
       }
       if (ins.keyword === 'FROM') {
+        if (this.stages.length >= MAX_STAGES) {
+          this.stop(`more than ${MAX_STAGES} build stages`, ins);
+          return;
+        }
         stage = this.from(ins);
+        if (this.stopped) return;
         this.stages.push(stage);
         continue;
       }
@@ -136,6 +162,11 @@ class Walker {
       }
       this.dispatch(stage, ins);
     }
+  }
+
+  stop(why: string, ins: Instruction): void {
+    this.stopped = true;
+    this.diag('dockerfile/too-many-stages', 'error', `${why}; the file is not read from here on, and no final stage is recorded`, ins);
   }
 
   dispatch(stage: Stage, ins: Instruction): void {
@@ -232,9 +263,18 @@ class Walker {
     const e = expandWord(image.raw, (n) => this.globalArgs.get(n), this.escape);
     const parent = this.stages.findLast((s) => s.name !== undefined && s.name === e.value.toLowerCase());
     if (parent) {
+      this.inherited += parent.env.size + parent.listen.size + parent.volumes.size + parent.packages.length + parent.copyFrom.length;
+      if (this.inherited > MAX_INHERITED_ENTRIES) {
+        this.stop(`stages inherit more than ${MAX_INHERITED_ENTRIES} settings from their parents in all`, ins);
+        return stage;
+      }
       // Everything in the image config carries over; ARGs and "CMD set here" do not.
       const inherited = structuredClone(parent);
       return { ...inherited, name: stage.name, from: stage.from, args: new Map(), cmdSet: false } satisfies Stage;
+    }
+    if (e.tooLong) {
+      this.expansionTooLong(ins, image);
+      return stage;
     }
     if (e.unresolved.length > 0) {
       this.diag(
@@ -271,6 +311,7 @@ class Walker {
         continue;
       }
       const e = expandWord(w.raw.slice(eq + 1), lookup, this.escape);
+      if (e.tooLong) this.expansionTooLong(ins, w);
       into.set(name, e.unresolved.length > 0 ? undefined : e.value);
     }
   }
@@ -322,7 +363,7 @@ class Walker {
           const key = `${port}/${protocol}`;
           const existing = stage.listen.get(key);
           if (existing) {
-            existing.sources.push(source);
+            if (existing.sources.length < MAX_SOURCES_PER_PORT) existing.sources.push(source);
             continue;
           }
           if (stage.listen.size >= MAX_PORTS) {
@@ -589,10 +630,10 @@ function toFragment(w: Walker, final: Stage): ContainerFragment {
 }
 
 /** Reads one Dockerfile. Never throws: every problem is a diagnostic. */
-export function extract(path: string, text: string): ReaderResult {
+export function extract(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): ReaderResult {
   const result = emptyResult();
   const w = new Walker(path);
-  const parsed = parseDockerfile(path, text, w.diagnostics);
+  const parsed = parseDockerfile(path, text, w.diagnostics, invalidUtf8);
   if (parsed) {
     w.escape = parsed.escape;
     if (parsed.instructions.length === 0) {
@@ -603,7 +644,7 @@ export function extract(path: string, text: string): ReaderResult {
     } else {
       try {
         w.walk(parsed.instructions);
-        const final = w.stages.at(-1);
+        const final = w.stopped ? undefined : w.stages.at(-1);
         if (final) result.containers.push(toFragment(w, final));
       } catch (err) {
         // A bug here must cost one file, not the whole run (the registry reads many files).

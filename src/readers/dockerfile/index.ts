@@ -25,6 +25,6 @@ export const dockerfileReader = {
     return (NAMES.test(base) || PREFIXED.test(base)) && !NOT_DOCKERFILES.test(base);
   },
   read(input) {
-    return extract(input.path, input.text);
+    return extract(input.path, input.text, input.invalidUtf8);
   },
 } as const satisfies FileReader;

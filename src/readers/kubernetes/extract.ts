@@ -38,6 +38,7 @@ import {
   type Volume,
 } from './schema.js';
 import { isRecord, parseLenient } from './validate.js';
+import { limitPosition, type InvalidUtf8 } from '../shared/text.js';
 import { parseYamlStream, type NodePath, type StreamDocument } from './yaml-stream.js';
 
 /**
@@ -91,7 +92,7 @@ interface Workload {
 }
 
 export function readManifests(input: ReaderInput): ReaderResult {
-  return new ManifestReader(input.path).read(input.text);
+  return new ManifestReader(input.path).read(input.text, input.invalidUtf8);
 }
 
 class ManifestReader {
@@ -100,18 +101,19 @@ class ManifestReader {
 
   constructor(private readonly file: string) {}
 
-  read(text: string): ReaderResult {
+  read(text: string, invalidUtf8: readonly InvalidUtf8[] = []): ReaderResult {
     if (text.length > MAX_TEXT_LENGTH) {
       this.result.diagnostics.push({
         code: 'kubernetes/too-large',
         severity: 'error',
         message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not read`,
         file: this.file,
+        ...limitPosition(text, MAX_TEXT_LENGTH),
       });
       return this.result;
     }
     const objects: KubeObject[] = [];
-    for (const doc of parseYamlStream(text)) {
+    for (const doc of parseYamlStream(text, invalidUtf8)) {
       try {
         this.reportProblems(doc);
         if (doc.value === undefined || doc.value === null) continue;
@@ -142,8 +144,7 @@ class ManifestReader {
 
   private reportProblems(doc: StreamDocument): void {
     for (const p of doc.problems) {
-      const code =
-        p.kind === 'syntax' ? 'kubernetes/yaml-syntax' : p.kind === 'aliases' ? 'kubernetes/yaml-aliases' : 'kubernetes/yaml-warning';
+      const code = `kubernetes/yaml-${p.kind}`;
       const message =
         p.kind === 'warning'
           ? `document ${doc.index}: ${p.message}`
