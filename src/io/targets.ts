@@ -8,7 +8,7 @@ import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { entriesFromCommands, nodeFragment, nodeImageFragment } from '../nodejs/profile.js';
 import type { Diagnostic, Input } from '../profile/model.js';
-import type { ReaderResult } from '../readers/types.js';
+import { readerInput, type ReaderResult } from '../readers/types.js';
 import { readerFor } from '../readers/registry.js';
 import { readImage, type ImageFacts } from '../readers/oci-image/index.js';
 import type { ImageInput } from '../profile/build.js';
@@ -106,10 +106,11 @@ async function readManifest(path: string, shown: string, explicit: boolean, out:
     out.diagnostics.push({ code: 'target/too-large', severity: 'error', message: `${info.size} bytes is over the ${MAX_MANIFEST_BYTES}-byte limit for a manifest`, file: shown });
     return;
   }
-  const text = await readFile(path, 'utf8');
-  out.inputs.push({ artifact: shown, kind: reader.type, digest: sha256(text) });
+  // Bytes, not a string: the reader reports invalid UTF-8 where it is instead of reading U+FFFD.
+  const input = readerInput(shown, await readFile(path));
+  out.inputs.push({ artifact: shown, kind: reader.type, digest: sha256(input.text) });
   try {
-    out.results.push(reader.read({ path: shown, text }));
+    out.results.push(reader.read(input));
   } catch (err) {
     // A reader must not throw on bad input; if one does, the rest of the run goes on.
     out.diagnostics.push({ code: `${reader.type}/internal`, severity: 'error', message: errorMessage(err), file: shown });

@@ -11,6 +11,7 @@ import type { FileAnalyzer } from '../inventory/analyzer.js';
 import { preferInstalled } from '../inventory/lang/index.js';
 import type { Component } from '../inventory/types.js';
 import type { Diagnostic } from '../profile/model.js';
+import { decodeUtf8 } from '../readers/shared/text.js';
 import { checkManifest } from './manifests.js';
 
 /** Directories never holding deployment intent; node_modules is still walked for the analyzers. */
@@ -85,9 +86,10 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
   for (const f of files) {
     // Manifests: the same recognition as `charter profile`.
     if (!f.underSkipped && f.size <= MAX_MANIFEST_BYTES && /(^|\/)(Dockerfile|Containerfile)([.-][^/]*)?$|\.(dockerfile|ya?ml|json)$/i.test(f.rel) && !/(^|\/)(package(-lock)?|tsconfig|npm-shrinkwrap)\.json$/.test(f.rel)) {
-      const text = await readFile(f.abs, 'utf8').catch(() => undefined);
-      if (text !== undefined) {
-        const r = checkManifest(f.rel, text);
+      const bytes = await readFile(f.abs).catch(() => undefined);
+      if (bytes !== undefined) {
+        const { text, invalidUtf8 } = decodeUtf8(bytes);
+        const r = checkManifest(f.rel, text, invalidUtf8);
         if (r.type) manifests.push(f.rel);
         findings.push(...r.findings);
         diagnostics.push(...r.diagnostics);

@@ -57,7 +57,7 @@ export function parseYaml(text: string, invalidUtf8: readonly InvalidUtf8[] = []
   }
   for (const { doc, refused } of stream.documents) {
     if (refused) {
-      problems.push({ severity: 'error', code: `yaml-${refused.code}`, message: refused.message, ...at(refused.offset) });
+      problems.push({ severity: 'error', code: `yaml-${refused.code}`, message: `document not read: ${refused.message}`, ...at(refused.offset) });
       continue;
     }
     for (const e of doc.errors) {

@@ -664,11 +664,15 @@ function capDiagnostics(path: string, diagnostics: Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
   if (sorted.length <= MAX_DIAGNOSTICS) return sorted;
   const kept = sorted.slice(0, MAX_DIAGNOSTICS);
+  // Placed where the first problem not shown is, so a user knows where to look next.
+  const next = sorted[MAX_DIAGNOSTICS];
   kept.push({
     code: 'dockerfile/too-many-diagnostics',
     severity: 'error',
     message: `${sorted.length - MAX_DIAGNOSTICS} more problems not shown`,
     file: path,
+    line: next?.line ?? 1,
+    column: next?.column ?? 1,
   });
   return kept;
 }

@@ -124,12 +124,12 @@ export function parseDockerfile(
     });
   }
   const escape = dockerfile.getEscapeCharacter();
-  checkEnd(path, instructions.at(-1), escape, diagnostics);
+  checkEnd(path, shortened, instructions.at(-1), escape, diagnostics);
   return { escape, instructions };
 }
 
 /** What only the last instruction can do wrong: open a here-document it never closes, or end on a continuation. */
-function checkEnd(path: string, last: Instruction | undefined, escape: string, diagnostics: Diagnostic[]): void {
+function checkEnd(path: string, text: string, last: Instruction | undefined, escape: string, diagnostics: Diagnostic[]): void {
   if (last === undefined) return;
   const unclosed = HEREDOC_KEYWORDS.has(last.keyword) ? unclosedHeredoc(last.raw, escape) : undefined;
   if (unclosed !== undefined) {
@@ -143,16 +143,18 @@ function checkEnd(path: string, last: Instruction | undefined, escape: string, d
     });
     return;
   }
-  const lines = last.raw.split('\n');
-  const end = (lines.at(-1) ?? '').replace(/\r$/, '');
-  if (!last.raw.includes('<<') && end.endsWith(escape) && !end.endsWith(escape + escape)) {
+  // The parser drops a trailing escape at the end of the file; the text still has it.
+  if (last.raw.includes('<<')) return;
+  const lines = text.replace(/\s+$/, '').split('\n');
+  const end = (lines.at(-1) ?? '').replace(/[ \t]+$/, '');
+  if (end.endsWith(escape) && !end.trimStart().startsWith('#')) {
     diagnostics.push({
       code: 'dockerfile/continuation-at-end',
       severity: 'warning',
       message: `${last.keyword}: the file ends on a line continued with "${escape}"; is it cut short?`,
       file: path,
-      line: last.rawLine + lines.length - 1,
-      column: (lines.length === 1 ? last.rawColumn : 1) + end.length - 1,
+      line: lines.length,
+      column: end.length,
     });
   }
 }

@@ -94,14 +94,14 @@ export function composeYaml(
 
 function refusalOf(token: CST.Document, text: string, from: number, to: number, invalidUtf8: readonly InvalidUtf8[]): Refusal | undefined {
   const bad = invalidUtf8.find((b) => b.offset >= from && b.offset < to);
-  if (bad !== undefined) return { code: 'invalid-utf8', message: `${describeInvalidUtf8(bad)}; document not read`, offset: bad.offset };
+  if (bad !== undefined) return { code: 'invalid-utf8', message: describeInvalidUtf8(bad), offset: bad.offset };
   const forbidden = findYamlForbidden(text, from, to);
   if (forbidden !== -1) {
     const char = describeCharacter(text.charAt(forbidden));
-    return { code: 'control-character', message: `control character ${char} is not allowed in YAML (escape it in a double-quoted string); document not read`, offset: forbidden };
+    return { code: 'control-character', message: `control character ${char} is not allowed in YAML (escape it in a double-quoted string)`, offset: forbidden };
   }
   const deep = tooDeepAt(token);
-  if (deep !== undefined) return { code: 'too-deep', message: `nesting deeper than ${MAX_YAML_DEPTH} levels; document not read`, offset: deep };
+  if (deep !== undefined) return { code: 'too-deep', message: `nesting deeper than ${MAX_YAML_DEPTH} levels`, offset: deep };
   return undefined;
 }
 
