@@ -4,7 +4,7 @@
  * Each document stands alone, so one broken document never hides the others.
  */
 import { LineCounter, isNode } from 'yaml';
-import type { InvalidUtf8 } from '../shared/text.js';
+import { invalidUtf8In, type InvalidUtf8 } from '../shared/text.js';
 import { MAX_YAML_DOCUMENTS, composeYaml, type Refusal } from '../shared/yaml.js';
 
 /** A path inside one document: map keys and sequence indices, as in a JSON pointer. */
@@ -54,7 +54,10 @@ export function parseYamlStream(text: string, invalidUtf8: readonly InvalidUtf8[
   for (const chunk of splitAtDocumentMarkers(text)) {
     const start = chunk.offset;
     const end = start + chunk.text.length;
-    const badBytes = invalidUtf8.filter((b) => b.offset >= start && b.offset < end).map((b) => ({ ...b, offset: b.offset - start }));
+    const first = invalidUtf8In(invalidUtf8, start, end);
+    // The chunk's parse needs only its first bad sequence (that refuses its document) and, to find
+    // the others' documents, those after it within the chunk, moved to chunk offsets.
+    const badBytes = first === undefined ? [] : [first, ...invalidUtf8.filter((b) => b.offset > first.offset && b.offset < end)].map((b) => ({ ...b, offset: b.offset - start }));
     const { docs, truncatedAt } = parseChunk(chunk.text, chunk.firstLine, badBytes, MAX_YAML_DOCUMENTS - out.length);
     for (const doc of docs) out.push({ ...doc, index: out.length });
     if (truncatedAt !== undefined) {
@@ -77,8 +80,7 @@ export function parseYamlStream(text: string, invalidUtf8: readonly InvalidUtf8[
  * inside any scalar, so the cut never changes the meaning of a valid stream; it does stop one
  * unclosed quote or bracket from swallowing every document after it.
  */
-function splitAtDocumentMarkers(text: string): { text: string; firstLine: number; offset: number }[] {
-  const chunks: { text: string; firstLine: number; offset: number }[] = [];
+function* splitAtDocumentMarkers(text: string): Generator<{ text: string; firstLine: number; offset: number }> {
   const marker = /^---(?=[ \t\r\n]|$)/gm;
   let start = 0;
   let firstLine = 1;
@@ -86,12 +88,11 @@ function splitAtDocumentMarkers(text: string): { text: string; firstLine: number
     const chunk = text.slice(start, match.index);
     // Comments and directives before a marker belong to the document it opens.
     if (!HAS_CONTENT.test(chunk)) continue;
-    chunks.push({ text: chunk, firstLine, offset: start });
+    yield { text: chunk, firstLine, offset: start };
     firstLine += countLines(chunk);
     start = match.index;
   }
-  chunks.push({ text: text.slice(start), firstLine, offset: start });
-  return chunks;
+  yield { text: text.slice(start), firstLine, offset: start };
 }
 
 /** A line that is not blank, a comment or a directive. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, findYamlForbidden, limitPosition, positionAt } from './text.js';
+import { MAX_INVALID_UTF8, decodeUtf8, findYamlForbidden, invalidUtf8In, limitPosition, positionAt } from './text.js';
 
 const bytes = (...parts: (string | number[])[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));
@@ -27,6 +27,16 @@ describe('decodeUtf8', () => {
 
   it('lists every bad sequence, not only the first', () => {
     expect(decodeUtf8(bytes([0xff], 'a', [0xfe])).invalidUtf8.map((b) => b.offset)).toEqual([0, 2]);
+  });
+});
+
+describe('a binary file', () => {
+  it(`lists ${MAX_INVALID_UTF8} bad sequences and marks everything after the last as bad`, () => {
+    const decoded = decodeUtf8(new Uint8Array(MAX_INVALID_UTF8 * 5).fill(0xff));
+    expect(decoded.invalidUtf8).toHaveLength(MAX_INVALID_UTF8);
+    expect(decoded.invalidUtf8.at(-1)?.andAfter).toBe(true);
+    expect(invalidUtf8In(decoded.invalidUtf8, MAX_INVALID_UTF8 * 3, MAX_INVALID_UTF8 * 3 + 1)?.offset).toBe(MAX_INVALID_UTF8 * 3);
+    expect(invalidUtf8In(decodeUtf8(Uint8Array.from([0x61, 0xff, 0x61])).invalidUtf8, 2, 3)).toBeUndefined();
   });
 });
 

@@ -12,7 +12,18 @@ export interface InvalidUtf8 {
   byte: number;
   /** Its first byte's value. */
   value: number;
+  /**
+   * Set on the last one listed when a file holds more than MAX_INVALID_UTF8: the text from here
+   * on is to be taken as not UTF-8 at all (readers refuse it rather than list a million bytes).
+   */
+  andAfter?: true;
 }
+
+/**
+ * Bad sequences listed per file. A binary file holds millions; each listed costs memory, and past
+ * a few the answer ("this is not text") does not change.
+ */
+export const MAX_INVALID_UTF8 = 1000;
 
 export interface DecodedText {
   text: string;
@@ -56,7 +67,8 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
       continue;
     }
     flushValid(i);
-    invalidUtf8.push({ offset: textLength, byte: i, value: bytes[i] ?? 0 });
+    if (invalidUtf8.length < MAX_INVALID_UTF8) invalidUtf8.push({ offset: textLength, byte: i, value: bytes[i] ?? 0 });
+    else (invalidUtf8.at(-1) as InvalidUtf8).andAfter = true;
     parts.push('\uFFFD');
     textLength += 1;
     i += Math.max(1, validPrefixLength(bytes, i));
@@ -109,9 +121,29 @@ function validPrefixLength(bytes: Uint8Array, i: number): number {
   return n;
 }
 
+/**
+ * The first bad sequence in `text[from, to)`, found by binary search; past a list cut at
+ * MAX_INVALID_UTF8 (`andAfter`), any range after the last one listed counts as bad from its start.
+ */
+export function invalidUtf8In(invalid: readonly InvalidUtf8[], from: number, to: number): InvalidUtf8 | undefined {
+  let lo = 0;
+  let hi = invalid.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((invalid[mid] as InvalidUtf8).offset < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const found = invalid[lo];
+  if (found !== undefined && found.offset < to) return found;
+  const last = invalid.at(-1);
+  if (last?.andAfter && last.offset < from) return { ...last, offset: from };
+  return undefined;
+}
+
 /** `invalid UTF-8 (byte 0xC3 at byte offset 17)`, the same wording from every reader. */
 export function describeInvalidUtf8(bad: InvalidUtf8): string {
-  return `invalid UTF-8 (byte 0x${bad.value.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${bad.byte})`;
+  const more = bad.andAfter ? `, and more than ${MAX_INVALID_UTF8} bad sequences in the file` : '';
+  return `invalid UTF-8 (byte 0x${bad.value.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${bad.byte}${more})`;
 }
 
 /** 1-based line and column (in UTF-16 code units, as editors count) of an offset in `text`. */

@@ -6,7 +6,7 @@
  * documents of the stream are read as usual.
  */
 import { Composer, LineCounter, Parser, YAMLParseError, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
-import { describeCharacter, describeInvalidUtf8, findYamlForbidden, type InvalidUtf8 } from './text.js';
+import { describeCharacter, describeInvalidUtf8, findYamlForbidden, invalidUtf8In, type InvalidUtf8 } from './text.js';
 
 /**
  * Deepest nesting of collections (block or flow) in one document. The `yaml` composer recurses
@@ -93,7 +93,7 @@ export function composeYaml(
 }
 
 function refusalOf(token: CST.Document, text: string, from: number, to: number, invalidUtf8: readonly InvalidUtf8[]): Refusal | undefined {
-  const bad = invalidUtf8.find((b) => b.offset >= from && b.offset < to);
+  const bad = invalidUtf8In(invalidUtf8, from, to);
   if (bad !== undefined) return { code: 'invalid-utf8', message: describeInvalidUtf8(bad), offset: bad.offset };
   const forbidden = findYamlForbidden(text, from, to);
   if (forbidden !== -1) {
