@@ -7,13 +7,15 @@
  * Reference: https://docs.docker.com/reference/dockerfile/
  */
 import { posix } from 'node:path';
-import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../profile/model.js';
-import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../types.js';
+import type { Diagnostic, Protocol, Source } from '../../profile/model.js';
+import type { InvalidUtf8 } from '../shared/text.js';
+import { emptyResult, type ReaderResult } from '../types.js';
+import { toFragment } from './fragment.js';
 import { packagesIn } from './packages.js';
 import { parseDockerfile, type Instruction } from './parse.js';
 import { parseJsonArray } from './schema.js';
-import { programs, shellScriptIndex, simpleCommands } from './shell.js';
-import type { InvalidUtf8 } from '../shared/text.js';
+import { shellScriptIndex, simpleCommands } from './shell.js';
+import { buildLookup, type CommandSpec, type Position, type Stage } from './stage.js';
 import { MAX_EXPANDED_LENGTH, expandWord, tokenize, type Expanded, type Lookup, type Token } from './words.js';
 
 /** EXPOSE ranges are expanded port by port; more than this many is almost certainly a mistake. */
@@ -28,49 +30,6 @@ const INSTRUCTIONS = new Set([
 /** Docker's default for shell-form commands on Linux. */
 const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 const REASON_MAX = 200;
-
-/** A CMD, ENTRYPOINT or HEALTHCHECK command as Docker stores it in the image config. */
-interface CommandSpec {
-  /** Exec form as written; shell form wrapped in the SHELL in effect at that line. */
-  argv: string[];
-  form: 'exec' | 'shell';
-  /** Shell form: the script's tokens with their positions. */
-  tokens?: Token[];
-  source: Source;
-}
-
-/** 1-based; optional because a Source's position is. */
-type Position = { line?: number | undefined; column?: number | undefined };
-
-interface EnvEntry {
-  value: string;
-  unresolved: string[];
-  source: Source;
-}
-
-/** The image configuration after one stage, plus what the reader learned along the way. */
-interface Stage {
-  /** Lower-cased `AS` name. */
-  name?: string | undefined;
-  from: Source;
-  /** The external image at the root of this stage's `FROM` chain. */
-  base?: { ref: string; digest?: string; source: Source };
-  env: Map<string, EnvEntry>;
-  /** ARGs are per stage: never inherited from a parent stage. */
-  args: Map<string, string | undefined>;
-  user?: { name: string; source: Source };
-  workingDir?: { name: string; source: Source };
-  shell: string[];
-  listen: Map<string, PortRule>;
-  volumes: Map<string, WritablePath>;
-  entrypoint?: CommandSpec | undefined;
-  cmd?: CommandSpec | undefined;
-  /** Whether CMD was set in this stage: ENTRYPOINT clears only an inherited CMD. */
-  cmdSet: boolean;
-  healthcheck?: CommandSpec | 'none';
-  packages: ContainerFragment['packages'];
-  copyFrom: Source[];
-}
 
 /**
  * Build stages read. Real Dockerfiles have a handful; each stage built `FROM` an earlier one copies
@@ -479,23 +438,6 @@ class Walker {
   }
 }
 
-/** ENV then ARG, as Docker resolves them (ENV wins); undefined when unknown. */
-function buildLookup(stage: Stage): Lookup {
-  return (name) => {
-    const env = stage.env.get(name);
-    if (env) return env.unresolved.length > 0 ? undefined : env.value;
-    return stage.args.get(name);
-  };
-}
-
-/** At run time only ENV exists; ARGs are gone. */
-function runtimeLookup(stage: Stage): Lookup {
-  return (name) => {
-    const env = stage.env.get(name);
-    return env && env.unresolved.length === 0 ? env.value : undefined;
-  };
-}
-
 /** A JSON string's value as a word for `expandWord`: quotes and escapes kept literal, `$` still expands. */
 function jsonValueAsWord(value: string, escape: string): string {
   return value.replace(/["'\\`]/g, (c) => (c === escape || c === '"' || c === "'" ? `${escape}${c}` : c));
@@ -532,101 +474,6 @@ function describe(ins: Instruction): string {
 function expandedReason(ins: Instruction, value: string): string {
   const written = describe(ins);
   return collapse(ins.text) === value ? written : `${written} (= ${truncate(value, REASON_MAX)})`;
-}
-
-/**
- * The fragment key. The directory names the container (`services/api/Dockerfile` → `api`); at the
- * root, where the directory says nothing, the final stage's name or the file name does.
- */
-export function fragmentKey(path: string, stageName: string | undefined): FragmentKey {
-  const normal = posix.normalize(path.replaceAll('\\', '/'));
-  const dir = posix.dirname(normal);
-  const file = posix.basename(normal);
-  const fromFile = /^(.+)\.(?:dockerfile|containerfile)$/i.exec(file)?.[1];
-  // `svc/Dockerfile.worker` and `svc/worker.Dockerfile` name the worker, not the directory.
-  const suffix = /^(?:dockerfile|containerfile)\.(.+)$/i.exec(file)?.[1];
-  if (dir !== '.' && dir !== '/' && dir !== '') return { name: fromFile ?? suffix ?? posix.basename(dir), buildContext: dir, dockerfile: normal };
-  return { name: stageName ?? fromFile ?? suffix ?? 'app', buildContext: '.', dockerfile: normal };
-}
-
-function shellForm(spec: CommandSpec): { tokens: Token[] | undefined } | undefined {
-  return spec.form === 'shell' ? { tokens: spec.tokens } : undefined;
-}
-
-/** Processes and the command entry for one command (entrypoint or healthcheck). */
-function emitCommand(
-  fragment: ContainerFragment,
-  argv: string[],
-  sources: Source[],
-  shellForm: { tokens: Token[] | undefined } | undefined,
-  purpose: 'entrypoint' | 'healthcheck',
-  stage: Stage,
-): void {
-  const head = argv[0];
-  const first = sources[0];
-  if (head === undefined || first === undefined) return;
-  const user = stage.user ? { user: stage.user.name } : {};
-  const scriptAt = shellForm ? argv.length - 1 : shellScriptIndex(argv);
-  fragment.commands.push({ argv, shell: scriptAt !== undefined, purpose, source: first });
-  if (scriptAt === undefined) {
-    fragment.processes.push({ path: head, ...user, args: argv.slice(1), purpose, sources });
-    return;
-  }
-  const script = argv[scriptAt] ?? '';
-  const tokens =
-    shellForm?.tokens ?? tokenize(script, first.line ?? 1, first.column ?? 1, { escape: '\\', operators: true });
-  programs(tokens, runtimeLookup(stage)).forEach((p, i) => {
-    const rule: ProcessRule = {
-      path: p.path,
-      ...user,
-      parent: head,
-      args: p.args,
-      purpose: purpose === 'entrypoint' && i > 0 ? 'spawned' : purpose,
-      sources,
-    };
-    fragment.processes.push(rule);
-  });
-  fragment.processes.push({ path: head, ...user, args: argv.slice(1), purpose: 'interpreter', sources });
-}
-
-function toFragment(w: Walker, final: Stage): ContainerFragment {
-  const fragment = emptyFragment(fragmentKey(w.path, final.name), final.from);
-  if (final.base) fragment.image = final.base;
-  if (final.user) fragment.user = final.user;
-  if (final.workingDir) fragment.workingDir = final.workingDir;
-  for (const [name, e] of final.env) fragment.env.push({ name, value: e.value, source: e.source });
-  fragment.listen = [...final.listen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
-  fragment.writable = [...final.volumes.values()].sort((a, b) => a.path.localeCompare(b.path));
-  const seen = new Set<string>();
-  for (const p of final.packages) {
-    const id = `${p.name}=${p.version ?? ''}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    fragment.packages.push(p);
-  }
-
-  // Docker's rule: exec-form ENTRYPOINT gets CMD as arguments; shell-form ENTRYPOINT ignores CMD.
-  const { entrypoint: ep, cmd } = final;
-  if (ep || cmd) {
-    const launchSource = (ep ?? cmd)?.source as Source;
-    // Overrides in manifests replace these parts; a shell-form ENTRYPOINT never takes a CMD.
-    fragment.launch = { entrypoint: ep?.argv ?? [], cmd: ep?.form === 'shell' ? [] : (cmd?.argv ?? []), source: launchSource };
-  }
-  if (ep?.form === 'exec' && cmd) {
-    emitCommand(fragment, [...ep.argv, ...cmd.argv], [ep.source, cmd.source], undefined, 'entrypoint', final);
-  } else {
-    const only = ep ?? cmd;
-    if (only) emitCommand(fragment, only.argv, [only.source], shellForm(only), 'entrypoint', final);
-  }
-  const hc = final.healthcheck;
-  if (hc !== undefined && hc !== 'none') {
-    emitCommand(fragment, hc.argv, [hc.source], shellForm(hc), 'healthcheck', final);
-  }
-
-  for (const s of final.copyFrom) {
-    w.diag('dockerfile/copy-from', 'info', `${s.reason}: files copied from another stage or image are not read`, s);
-  }
-  return fragment;
 }
 
 /** Reads one Dockerfile. Never throws: every problem is a diagnostic. */
