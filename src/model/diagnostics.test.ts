@@ -28,8 +28,8 @@ describe('diagnostic code catalogue', () => {
       .join('\n');
     const unused = DIAGNOSTIC_CODES.filter((code) => {
       if (BUILT.has(code) || text.includes(`'${code}'`)) return false;
-      // `compose/${problem.code}`, `nodejs/${uncertainty.kind}`: the suffix is the literal in code.
-      const suffix = /^(compose|nodejs)\/(.+)$/.exec(code)?.[2];
+      // `compose/${problem.code}`, `nodejs/${uncertainty.kind}`, `kubernetes/yaml-${p.kind}`: the suffix is the literal in code.
+      const suffix = /^(compose|nodejs|kubernetes)\/(?:yaml-)?(.+)$/.exec(code)?.[2];
       return suffix === undefined || !text.includes(`'${suffix}'`);
     });
     expect(unused).toEqual([]);

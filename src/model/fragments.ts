@@ -135,11 +135,32 @@ export interface ReaderResult {
   diagnostics: Diagnostic[];
 }
 
+/** One byte sequence (readers/shared/text.ts decodeUtf8) that is not UTF-8, kept in the decoded text as one U+FFFD. */
+export interface InvalidUtf8 {
+  /** Offset (UTF-16 code units) of its U+FFFD in the decoded text. */
+  offset: number;
+  /** Offset of its first byte in the file. */
+  byte: number;
+  /** Its first byte's value. */
+  value: number;
+  /**
+   * Set on the last one listed when a file holds more than MAX_INVALID_UTF8: the text from here
+   * on is to be taken as not UTF-8 at all (readers refuse it rather than list a million bytes).
+   */
+  andAfter?: true;
+}
+
 export interface ReaderInput {
   /** Display path, relative to the target root (never opened by the reader). */
   path: string;
   text: string;
+  /**
+   * Where the file's bytes were not UTF-8 (from `decodeUtf8` in readers/shared/text.ts): each is one
+   * U+FFFD in `text`, reported at its position rather than read as if it were written.
+   */
+  invalidUtf8?: readonly InvalidUtf8[];
 }
+
 
 /** What every reader in the registry has: an id, a version and a cheap two-step recognition. */
 export interface ReaderCommon {

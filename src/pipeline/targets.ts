@@ -19,7 +19,8 @@ import type { Diagnostic, Input } from '../model/charter.js';
 import { nodeAppReader } from '../readers/node-app/index.js';
 import { readOpenedImage } from '../readers/oci-image/index.js';
 import type { RegisteredReader } from '../readers/registry.js';
-import type { ReaderResult } from '../model/fragments.js';
+import type { ReaderInput, ReaderResult } from '../model/fragments.js';
+import { readerInput } from '../readers/shared/text.js';
 import { isImageSpec, readOpenedImageNodeApp, withImage } from './image.js';
 import { WALK_LIMITS, type WalkLimits } from './limits.js';
 import { readRegularFile } from './read-file.js';
@@ -76,16 +77,17 @@ async function readTextManifest(abs: string, shown: string, size: number, reader
     out.diagnostics.push({ code: 'target/too-large', severity: 'error', message: `${size} bytes is over the ${max}-byte limit for a manifest`, file: shown });
     return;
   }
-  let text: string;
+  let input: ReaderInput;
   try {
-    text = (await readRegularFile(abs, shown, max)).toString('utf8');
+    // Bytes, not a string: the reader reports invalid UTF-8 where it is instead of reading U+FFFD.
+    input = readerInput(shown, await readRegularFile(abs, shown, max));
   } catch (err) {
     out.diagnostics.push({ ...unreadable(err, shown), severity: 'error' });
     return;
   }
-  out.inputs.push({ artifact: shown, kind: reader.type, digest: sha256(text) });
+  out.inputs.push({ artifact: shown, kind: reader.type, digest: sha256(input.text) });
   try {
-    out.results.push(reader.read({ path: shown, text }));
+    out.results.push(reader.read(input));
   } catch (err) {
     // A reader must not throw on bad input; if one does, the rest of the run goes on.
     out.diagnostics.push({ code: `${reader.type}/internal`, severity: 'error', message: errorMessage(err), file: shown });

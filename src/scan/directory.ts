@@ -18,6 +18,7 @@ import { readRegularFile } from '../pipeline/read-file.js';
 import { recogniseFile, recogniseFiles, unreadable, type Recognised } from '../pipeline/recognise.js';
 import { walkTree, type WalkedFile } from '../pipeline/walk.js';
 import type { Diagnostic } from '../model/charter.js';
+import { decodeUtf8 } from '../readers/shared/text.js';
 import { checkManifest } from './manifests.js';
 
 export interface DirectoryScan {
@@ -72,15 +73,17 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
       diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${f.size} bytes is over the ${limits.maxManifestBytes}-byte limit for a manifest; not checked`, file: f.rel });
       continue;
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = (await readRegularFile(f.abs, f.rel, limits.maxManifestBytes)).toString('utf8');
+      bytes = await readRegularFile(f.abs, f.rel, limits.maxManifestBytes);
     } catch (err) {
       diagnostics.push(unreadable(err, f.rel));
       unread.add(f.rel);
       continue;
     }
-    const r = checkManifest(reader.type, f.rel, text);
+    // Bytes, not a string: the checks report invalid UTF-8 where it is instead of reading U+FFFD.
+    const { text, invalidUtf8 } = decodeUtf8(bytes);
+    const r = checkManifest(reader.type, f.rel, text, invalidUtf8);
     findings.push(...r.findings);
     diagnostics.push(...r.diagnostics);
   }

@@ -9,6 +9,8 @@ import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath } from './data.js';
 import { isRecord } from '../../util/records.js';
 import { bareCapability } from '../../util/capabilities.js';
+import { limitPosition } from '../../readers/shared/text.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
 
 export const COMPOSE_CHECK_IDS = [
   'CHARTER-CMP-001',
@@ -51,13 +53,13 @@ function volumeEnds(v: unknown): { source?: string; target?: string } {
   return {};
 }
 
-export function checkCompose(path: string, text: string): { findings: Finding[]; diagnostics: Diagnostic[] } {
+export function checkCompose(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): { findings: Finding[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   if (text.length > MAX_COMPOSE_LENGTH) {
-    diagnostics.push({ code: 'compose/too-large', severity: 'error', message: `file is ${text.length} characters; not checked`, file: path });
+    diagnostics.push({ code: 'compose/too-large', severity: 'error', message: `file is ${text.length} characters; not checked`, file: path, ...limitPosition(text, MAX_COMPOSE_LENGTH) });
     return { findings: [], diagnostics };
   }
-  const parsed = parseYaml(text);
+  const parsed = parseYaml(text, invalidUtf8);
   for (const p of parsed.problems) {
     if (p.severity !== 'error') continue;
     diagnostics.push({ code: `compose/${p.code}`, severity: 'error', message: p.message, file: path, ...(p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : {}) });

@@ -4,6 +4,7 @@
  * so positions match what `charter profile` reports.
  */
 import type { Diagnostic } from '../../model/charter.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
 import { parseDockerfile, type Instruction } from '../../readers/dockerfile/parse.js';
 import { parseJsonArray } from '../../readers/dockerfile/schema.js';
 import { expandWord, tokenize, type Token } from '../../readers/dockerfile/words.js';
@@ -53,9 +54,9 @@ interface Cmd {
 
 const unknown = (): undefined => undefined;
 
-export function checkDockerfile(path: string, text: string): CheckResult {
+export function checkDockerfile(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): CheckResult {
   const diagnostics: Diagnostic[] = [];
-  const parsed = parseDockerfile(path, text, diagnostics);
+  const parsed = parseDockerfile(path, text, diagnostics, invalidUtf8);
   if (!parsed) return { findings: [], diagnostics };
   const findings: Finding[] = [];
   const at = (line: number, column: number) => location({ artifact: path, line, column });

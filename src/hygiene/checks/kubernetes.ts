@@ -6,6 +6,8 @@
  */
 import type { Diagnostic } from '../../model/charter.js';
 import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
+import { limitPosition } from '../../readers/shared/text.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';
 import { toPointer } from '../../util/json-pointer.js';
@@ -251,18 +253,18 @@ export interface ManifestCheckResult {
 }
 
 /** Checks every object of a manifest file (YAML stream or JSON); broken documents are reported and skipped. */
-export function checkKubernetesManifest(path: string, text: string): ManifestCheckResult {
+export function checkKubernetesManifest(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): ManifestCheckResult {
   const diagnostics: Diagnostic[] = [];
   if (text.length > MAX_TEXT_LENGTH) {
-    diagnostics.push({ code: 'kubernetes/too-large', severity: 'error', message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not checked`, file: path });
+    diagnostics.push({ code: 'kubernetes/too-large', severity: 'error', message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not checked`, file: path, ...limitPosition(text, MAX_TEXT_LENGTH) });
     return { findings: [], diagnostics };
   }
   const findings: Finding[] = [];
-  for (const doc of parseYamlStream(text)) {
+  for (const doc of parseYamlStream(text, invalidUtf8)) {
     for (const p of doc.problems) {
       if (p.kind === 'warning') continue;
       diagnostics.push({
-        code: p.kind === 'aliases' ? 'kubernetes/yaml-aliases' : 'kubernetes/yaml-syntax',
+        code: `kubernetes/yaml-${p.kind}`,
         severity: 'error',
         message: p.message,
         file: path,

@@ -18,6 +18,7 @@ import type { ComposeFile, ComposeService } from './schema.js';
 import { parseYaml, type YamlDocument } from './yaml-source.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
+import { limitPosition } from '../shared/text.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];
@@ -45,10 +46,11 @@ export function extractCompose(input: ReaderInput): ReaderResult {
       severity: 'error',
       message: `compose file not read: larger than ${MAX_COMPOSE_BYTES} bytes`,
       file,
+      ...limitPosition(input.text, MAX_COMPOSE_BYTES),
     });
     return result;
   }
-  const parsed = parseYaml(input.text);
+  const parsed = parseYaml(input.text, input.invalidUtf8);
   for (const p of parsed.problems) {
     result.diagnostics.push({
       code: `compose/${p.code}`,
@@ -67,6 +69,7 @@ export function extractCompose(input: ReaderInput): ReaderResult {
       severity: 'warning',
       message: 'compose file has more than one YAML document; only the first is read',
       file,
+      ...(extra[0]?.locate([]) ?? { line: 1, column: 1 }),
     });
   }
   const dir = posix.dirname(normalisePath(file));

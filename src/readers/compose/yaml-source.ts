@@ -2,7 +2,9 @@
  * The compose reader's only contact with the `yaml` package: parse one file into plain values
  * plus a way to find where any JSON pointer sits in the text (1-based line and column).
  */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node, type Pair } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import type { InvalidUtf8 } from '../../model/fragments.js';
+import { MAX_YAML_DOCUMENTS, composeYaml } from '../shared/yaml.js';
 
 export interface Position {
   line: number;
@@ -11,7 +13,7 @@ export interface Position {
 
 export interface YamlProblem {
   severity: 'error' | 'warning';
-  code: 'yaml-syntax' | 'yaml-warning' | 'yaml-aliases';
+  code: 'yaml-syntax' | 'yaml-warning' | 'yaml-aliases' | 'yaml-too-deep' | 'yaml-control-character' | 'yaml-invalid-utf8' | 'yaml-too-many-documents';
   message: string;
   line?: number;
   column?: number;
@@ -38,34 +40,31 @@ export interface ParsedYaml {
  */
 export const MAX_ALIAS_COUNT = 100;
 
-export function parseYaml(text: string): ParsedYaml {
+/** `invalidUtf8`: see ReaderInput. Refused documents (shared/yaml.ts) are problems `yaml-<reason>`. */
+export function parseYaml(text: string, invalidUtf8: readonly InvalidUtf8[] = []): ParsedYaml {
   const lineCounter = new LineCounter();
   const problems: YamlProblem[] = [];
   const documents: YamlDocument[] = [];
   // Merge keys (`<<: *defaults`) are common in compose files; Compose itself supports them.
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: true, uniqueKeys: true });
+  const stream = composeYaml(text, { merge: true, uniqueKeys: true }, lineCounter, invalidUtf8);
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-  for (const doc of docs) {
+  if (stream.truncatedAt !== undefined) {
+    const message = `the file has more than ${MAX_YAML_DOCUMENTS} YAML documents; the rest are not read`;
+    problems.push({ severity: 'error', code: 'yaml-too-many-documents', message, ...at(stream.truncatedAt) });
+  }
+  for (const { doc, refused } of stream.documents) {
+    if (refused) {
+      problems.push({ severity: 'error', code: `yaml-${refused.code}`, message: `document not read: ${refused.message}`, ...at(refused.offset) });
+      continue;
+    }
     for (const e of doc.errors) {
-      const pos = e.linePos?.[0];
-      problems.push({
-        severity: 'error',
-        code: 'yaml-syntax',
-        message: firstLine(e.message),
-        ...(pos ? { line: pos.line, column: pos.col } : {}),
-      });
+      problems.push({ severity: 'error', code: 'yaml-syntax', message: firstLine(e.message), ...at(e.pos[0]) });
     }
     for (const w of doc.warnings) {
-      const pos = w.linePos?.[0];
-      problems.push({
-        severity: 'warning',
-        code: 'yaml-warning',
-        message: firstLine(w.message),
-        ...(pos ? { line: pos.line, column: pos.col } : {}),
-      });
+      problems.push({ severity: 'warning', code: 'yaml-warning', message: firstLine(w.message), ...at(w.pos[0]) });
     }
     if (doc.errors.length > 0) continue;
     let value: unknown;

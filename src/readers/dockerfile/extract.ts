@@ -7,15 +7,19 @@
  * Reference: https://docs.docker.com/reference/dockerfile/
  */
 import { posix } from 'node:path';
-import type { Diagnostic, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../../model/charter.js';
-import { emptyFragment, emptyResult, type ContainerFragment, type FragmentKey, type ReaderResult } from '../../model/fragments.js';
+import type { Diagnostic, Protocol, Source } from '../../model/charter.js';
+import { emptyResult, type ReaderResult } from '../../model/fragments.js';
 import { packagesIn } from './packages.js';
 import { parseDockerfile, type Instruction } from './parse.js';
 import { parseJsonArray } from './schema.js';
-import { programs, shellScriptIndex, simpleCommands } from './shell.js';
+import { shellScriptIndex, simpleCommands } from './shell.js';
 import { expandWord, tokenize, type Expanded, type Lookup, type Token } from './words.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { errorMessage } from '../../model/errors.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
+import { toFragment } from './fragment.js';
+import { buildLookup, type CommandSpec, type Position, type Stage } from './stage.js';
+import { MAX_EXPANDED_LENGTH } from './words.js';
 
 /** EXPOSE ranges are expanded port by port; more than this many is almost certainly a mistake. */
 export const MAX_PORTS = 1024;
@@ -30,52 +34,22 @@ const INSTRUCTIONS = new Set([
 const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 const REASON_MAX = 200;
 
-/** A CMD, ENTRYPOINT or HEALTHCHECK command as Docker stores it in the image config. */
-interface CommandSpec {
-  /** Exec form as written; shell form wrapped in the SHELL in effect at that line. */
-  argv: string[];
-  form: 'exec' | 'shell';
-  /** Shell form: the script's tokens with their positions. */
-  tokens?: Token[];
-  source: Source;
-}
-
-/** 1-based; optional because a Source's position is. */
-type Position = { line?: number | undefined; column?: number | undefined };
-
-interface EnvEntry {
-  value: string;
-  unresolved: string[];
-  source: Source;
-}
-
-/** The image configuration after one stage, plus what the reader learned along the way. */
-interface Stage {
-  /** Lower-cased `AS` name. */
-  name?: string | undefined;
-  from: Source;
-  /** The external image at the root of this stage's `FROM` chain. */
-  base?: { ref: string; digest?: string; source: Source };
-  env: Map<string, EnvEntry>;
-  /** ARGs are per stage: never inherited from a parent stage. */
-  args: Map<string, string | undefined>;
-  user?: { name: string; source: Source };
-  workingDir?: { name: string; source: Source };
-  shell: string[];
-  listen: Map<string, PortRule>;
-  volumes: Map<string, WritablePath>;
-  entrypoint?: CommandSpec | undefined;
-  cmd?: CommandSpec | undefined;
-  /** Whether CMD was set in this stage: ENTRYPOINT clears only an inherited CMD. */
-  cmdSet: boolean;
-  healthcheck?: CommandSpec | 'none';
-  packages: ContainerFragment['packages'];
-  copyFrom: Source[];
-}
+/**
+ * Build stages read. Real Dockerfiles have a handful; each stage built `FROM` an earlier one copies
+ * its whole image configuration, so thousands of chained stages cost memory quadratically.
+ */
+export const MAX_STAGES = 128;
+/** Provenance kept per exposed port: the same port exposed again and again adds nothing after a few. */
+export const MAX_SOURCES_PER_PORT = 32;
+/** Entries (ENV, ports, volumes, packages, …) copied from parent stages in all, the same cost bounded directly. */
+export const MAX_INHERITED_ENTRIES = 1_000_000;
 
 class Walker {
   readonly diagnostics: Diagnostic[] = [];
   readonly stages: Stage[] = [];
+  /** Set when a limit stopped the walk: the final stage is then not known, so no fragment is made. */
+  stopped = false;
+  private inherited = 0;
   readonly globalArgs = new Map<string, string | undefined>();
   escape = '\\';
 
@@ -101,7 +75,9 @@ class Walker {
 
   expand(raw: string, lookup: Lookup, ins: Instruction, at?: { line: number; column: number }): Expanded {
     const e = expandWord(raw, lookup, this.escape);
-    if (e.unresolved.length > 0) {
+    if (e.tooLong) {
+      this.expansionTooLong(ins, at);
+    } else if (e.unresolved.length > 0) {
       this.diag(
         'dockerfile/unresolved-variable',
         // `ENV PATH=$PATH:/app/bin` extends the base image's value: routine, not a problem.
@@ -112,6 +88,11 @@ class Walker {
       );
     }
     return e;
+  }
+
+  expansionTooLong(ins: Instruction, at?: { line: number; column: number }): void {
+    const message = `${ins.keyword}: a variable expands to more than ${MAX_EXPANDED_LENGTH} characters (does it refer to itself?); kept as written, value unknown`;
+    this.diag('dockerfile/expansion-too-long', 'warning', message, at ?? ins);
   }
 
   walk(instructions: readonly Instruction[]): void {
@@ -127,7 +108,12 @@ class Walker {
         if (ins.keyword !== 'FROM') continue;
       }
       if (ins.keyword === 'FROM') {
+        if (this.stages.length >= MAX_STAGES) {
+          this.stop(`more than ${MAX_STAGES} build stages`, ins);
+          return;
+        }
         stage = this.from(ins);
+        if (this.stopped) return;
         this.stages.push(stage);
         continue;
       }
@@ -138,6 +124,11 @@ class Walker {
       }
       this.dispatch(stage, ins);
     }
+  }
+
+  stop(why: string, ins: Instruction): void {
+    this.stopped = true;
+    this.diag('dockerfile/too-many-stages', 'error', `${why}; the file is not read from here on, and no final stage is recorded`, ins);
   }
 
   dispatch(stage: Stage, ins: Instruction): void {
@@ -234,9 +225,18 @@ class Walker {
     const e = expandWord(image.raw, (n) => this.globalArgs.get(n), this.escape);
     const parent = this.stages.findLast((s) => s.name !== undefined && s.name === e.value.toLowerCase());
     if (parent) {
+      this.inherited += parent.env.size + parent.listen.size + parent.volumes.size + parent.packages.length + parent.copyFrom.length;
+      if (this.inherited > MAX_INHERITED_ENTRIES) {
+        this.stop(`stages inherit more than ${MAX_INHERITED_ENTRIES} settings from their parents in all`, ins);
+        return stage;
+      }
       // Everything in the image config carries over; ARGs and "CMD set here" do not.
       const inherited = structuredClone(parent);
       return { ...inherited, name: stage.name, from: stage.from, args: new Map(), cmdSet: false } satisfies Stage;
+    }
+    if (e.tooLong) {
+      this.expansionTooLong(ins, image);
+      return stage;
     }
     if (e.unresolved.length > 0) {
       this.diag(
@@ -273,6 +273,7 @@ class Walker {
         continue;
       }
       const e = expandWord(w.raw.slice(eq + 1), lookup, this.escape);
+      if (e.tooLong) this.expansionTooLong(ins, w);
       into.set(name, e.unresolved.length > 0 ? undefined : e.value);
     }
   }
@@ -324,7 +325,7 @@ class Walker {
           const key = `${port}/${protocol}`;
           const existing = stage.listen.get(key);
           if (existing) {
-            existing.sources.push(source);
+            if (existing.sources.length < MAX_SOURCES_PER_PORT) existing.sources.push(source);
             continue;
           }
           if (stage.listen.size >= MAX_PORTS) {
@@ -440,23 +441,6 @@ class Walker {
   }
 }
 
-/** ENV then ARG, as Docker resolves them (ENV wins); undefined when unknown. */
-function buildLookup(stage: Stage): Lookup {
-  return (name) => {
-    const env = stage.env.get(name);
-    if (env) return env.unresolved.length > 0 ? undefined : env.value;
-    return stage.args.get(name);
-  };
-}
-
-/** At run time only ENV exists; ARGs are gone. */
-function runtimeLookup(stage: Stage): Lookup {
-  return (name) => {
-    const env = stage.env.get(name);
-    return env && env.unresolved.length === 0 ? env.value : undefined;
-  };
-}
-
 /** A JSON string's value as a word for `expandWord`: quotes and escapes kept literal, `$` still expands. */
 function jsonValueAsWord(value: string, escape: string): string {
   return value.replace(/["'\\`]/g, (c) => (c === escape || c === '"' || c === "'" ? `${escape}${c}` : c));
@@ -495,106 +479,11 @@ function expandedReason(ins: Instruction, value: string): string {
   return collapse(ins.text) === value ? written : `${written} (= ${truncate(value, REASON_MAX)})`;
 }
 
-/**
- * The fragment key. The directory names the container (`services/api/Dockerfile` → `api`); at the
- * root, where the directory says nothing, the final stage's name or the file name does.
- */
-export function fragmentKey(path: string, stageName: string | undefined): FragmentKey {
-  const normal = posix.normalize(path.replaceAll('\\', '/'));
-  const dir = posix.dirname(normal);
-  const file = posix.basename(normal);
-  const fromFile = /^(.+)\.(?:dockerfile|containerfile)$/i.exec(file)?.[1];
-  // `svc/Dockerfile.worker` and `svc/worker.Dockerfile` name the worker, not the directory.
-  const suffix = /^(?:dockerfile|containerfile)\.(.+)$/i.exec(file)?.[1];
-  if (dir !== '.' && dir !== '/' && dir !== '') return { name: fromFile ?? suffix ?? posix.basename(dir), buildContext: dir, dockerfile: normal };
-  return { name: stageName ?? fromFile ?? suffix ?? 'app', buildContext: '.', dockerfile: normal };
-}
-
-function shellForm(spec: CommandSpec): { tokens: Token[] | undefined } | undefined {
-  return spec.form === 'shell' ? { tokens: spec.tokens } : undefined;
-}
-
-/** Processes and the command entry for one command (entrypoint or healthcheck). */
-function emitCommand(
-  fragment: ContainerFragment,
-  argv: string[],
-  sources: Source[],
-  shellForm: { tokens: Token[] | undefined } | undefined,
-  purpose: 'entrypoint' | 'healthcheck',
-  stage: Stage,
-): void {
-  const head = argv[0];
-  const first = sources[0];
-  if (head === undefined || first === undefined) return;
-  const user = stage.user ? { user: stage.user.name } : {};
-  const scriptAt = shellForm ? argv.length - 1 : shellScriptIndex(argv);
-  fragment.commands.push({ argv, shell: scriptAt !== undefined, purpose, source: first });
-  if (scriptAt === undefined) {
-    fragment.processes.push({ path: head, ...user, args: argv.slice(1), purpose, sources });
-    return;
-  }
-  const script = argv[scriptAt] ?? '';
-  const tokens =
-    shellForm?.tokens ?? tokenize(script, first.line ?? 1, first.column ?? 1, { escape: '\\', operators: true });
-  programs(tokens, runtimeLookup(stage)).forEach((p, i) => {
-    const rule: ProcessRule = {
-      path: p.path,
-      ...user,
-      parent: head,
-      args: p.args,
-      purpose: purpose === 'entrypoint' && i > 0 ? 'spawned' : purpose,
-      sources,
-    };
-    fragment.processes.push(rule);
-  });
-  fragment.processes.push({ path: head, ...user, args: argv.slice(1), purpose: 'interpreter', sources });
-}
-
-function toFragment(w: Walker, final: Stage): ContainerFragment {
-  const fragment = emptyFragment(fragmentKey(w.path, final.name), final.from);
-  if (final.base) fragment.image = final.base;
-  if (final.user) fragment.user = final.user;
-  if (final.workingDir) fragment.workingDir = final.workingDir;
-  for (const [name, e] of final.env) fragment.env.push({ name, value: e.value, source: e.source });
-  fragment.listen = [...final.listen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
-  fragment.writable = [...final.volumes.values()].sort((a, b) => a.path.localeCompare(b.path));
-  const seen = new Set<string>();
-  for (const p of final.packages) {
-    const id = `${p.name}=${p.version ?? ''}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    fragment.packages.push(p);
-  }
-
-  // Docker's rule: exec-form ENTRYPOINT gets CMD as arguments; shell-form ENTRYPOINT ignores CMD.
-  const { entrypoint: ep, cmd } = final;
-  if (ep || cmd) {
-    const launchSource = (ep ?? cmd)?.source as Source;
-    // Overrides in manifests replace these parts; a shell-form ENTRYPOINT never takes a CMD.
-    fragment.launch = { entrypoint: ep?.argv ?? [], cmd: ep?.form === 'shell' ? [] : (cmd?.argv ?? []), source: launchSource };
-  }
-  if (ep?.form === 'exec' && cmd) {
-    emitCommand(fragment, [...ep.argv, ...cmd.argv], [ep.source, cmd.source], undefined, 'entrypoint', final);
-  } else {
-    const only = ep ?? cmd;
-    if (only) emitCommand(fragment, only.argv, [only.source], shellForm(only), 'entrypoint', final);
-  }
-  const hc = final.healthcheck;
-  if (hc !== undefined && hc !== 'none') {
-    emitCommand(fragment, hc.argv, [hc.source], shellForm(hc), 'healthcheck', final);
-  }
-
-  for (const s of final.copyFrom) {
-    w.diag('dockerfile/copy-from', 'info', `${s.reason}: files copied from another stage or image are not read`, s);
-  }
-  return fragment;
-}
-
 /** Reads one Dockerfile. Never throws: every problem is a diagnostic. */
-export function extract(path: string, text: string): ReaderResult {
+export function extract(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): ReaderResult {
   const result = emptyResult();
   const w = new Walker(path);
-  const parsed = parseDockerfile(path, text, w.diagnostics);
+  const parsed = parseDockerfile(path, text, w.diagnostics, invalidUtf8);
   if (parsed) {
     w.escape = parsed.escape;
     if (parsed.instructions.length === 0) {
@@ -605,7 +494,7 @@ export function extract(path: string, text: string): ReaderResult {
     } else {
       try {
         w.walk(parsed.instructions);
-        const final = w.stages.at(-1);
+        const final = w.stopped ? undefined : w.stages.at(-1);
         if (final) result.containers.push(toFragment(w, final));
       } catch (err) {
         // A bug here must cost one file, not the whole run (the registry reads many files).
@@ -625,11 +514,15 @@ function capDiagnostics(path: string, diagnostics: Diagnostic[]): Diagnostic[] {
     .map((x) => x.d);
   if (sorted.length <= MAX_DIAGNOSTICS) return sorted;
   const kept = sorted.slice(0, MAX_DIAGNOSTICS);
+  // Placed where the first problem not shown is, so a user knows where to look next.
+  const next = sorted[MAX_DIAGNOSTICS];
   kept.push({
     code: 'dockerfile/too-many-diagnostics',
     severity: 'error',
     message: `${sorted.length - MAX_DIAGNOSTICS} more problems not shown`,
     file: path,
+    line: next?.line ?? 1,
+    column: next?.column ?? 1,
   });
   return kept;
 }

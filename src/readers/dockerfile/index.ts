@@ -29,6 +29,6 @@ export const dockerfileReader = {
     return dockerfileReader.named(path);
   },
   read(input) {
-    return extract(input.path, input.text);
+    return extract(input.path, input.text, input.invalidUtf8);
   },
 } as const satisfies FileReader;

@@ -180,7 +180,18 @@ export interface Expanded {
   value: string;
   /** Names of variables whose value is unknown; they are kept as written in `value`. */
   unresolved: string[];
+  /**
+   * The expansion went past MAX_EXPANDED_LENGTH (`ARG A=$A$A` repeated doubles it each time):
+   * `value` is the word as written and `unresolved` names it, so callers treat it as unknown.
+   */
+  tooLong?: true;
 }
+
+/**
+ * Longest expanded word. No real value is longer than a line the reader accepts (MAX_LINE_LENGTH);
+ * longer ones only come from variables expanded into themselves, which would double without end.
+ */
+export const MAX_EXPANDED_LENGTH = 64 * 1024;
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -191,7 +202,8 @@ const SPECIAL = /[@*#?$!0-9-]/;
  * expansion; inside double quotes the escape character only escapes `"`, `$` and itself.
  */
 export function expandWord(raw: string, lookup: Lookup, escape = '\\'): Expanded {
-  return expandAt(raw, lookup, escape, 0);
+  const e = expandAt(raw, lookup, escape, 0);
+  return e.tooLong ? { value: raw, unresolved: [raw], tooLong: true } : e;
 }
 
 /** Deeper `${a:-${b:-…}}` nesting is left unexpanded: real files never go past two or three. */
@@ -233,6 +245,8 @@ function expandAt(raw: string, lookup: Lookup, escape: string, depth: number): E
     }
     if (c === '$') {
       const r = expandVariable(raw, i, lookup, escape, depth);
+      // Checked before the string grows: past the limit, stop (expandWord reports it).
+      if (r.tooLong || out.length + r.value.length > MAX_EXPANDED_LENGTH) return { value: '', unresolved: [], tooLong: true };
       out += r.value;
       unresolved.push(...r.unresolved);
       i = r.end;
@@ -313,7 +327,8 @@ function expandBraced(
   const name = m[1] as string;
   const modifier = m[2];
   const value = lookup(name);
-  const done = (v: string, unresolved: string[]): Expanded & { end: number } => ({ value: v, unresolved, end: close + 1 });
+  const done = (v: string, unresolved: string[], tooLong?: true): Expanded & { end: number } =>
+    tooLong ? { value: '', unresolved, end: close + 1, tooLong } : { value: v, unresolved, end: close + 1 };
   if (modifier === undefined) return value === undefined ? done(asWritten, [name]) : done(value, []);
 
   const word = (): Expanded => expandAt(m[3] ?? '', lookup, escape, depth + 1);
@@ -324,13 +339,13 @@ function expandBraced(
       // An unknown value counts as unset: the default is what the author intends.
       if (set) return done(value, []);
       const w = word();
-      return done(w.value, w.unresolved);
+      return done(w.value, w.unresolved, w.tooLong);
     }
     case '+': {
       if (value === undefined) return done(asWritten, [name]);
       if (!set) return done('', []);
       const w = word();
-      return done(w.value, w.unresolved);
+      return done(w.value, w.unresolved, w.tooLong);
     }
     default:
       // `?`: an error when unset; the value when known.

@@ -38,6 +38,8 @@ import {
   type Volume,
 } from './schema.js';
 import { parseLenient } from './validate.js';
+import { limitPosition } from '../shared/text.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
 import { parseYamlStream, type NodePath, type StreamDocument } from './yaml-stream.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { errorMessage } from '../../model/errors.js';
@@ -95,7 +97,7 @@ interface Workload {
 }
 
 export function readManifests(input: ReaderInput): ReaderResult {
-  return new ManifestReader(input.path).read(input.text);
+  return new ManifestReader(input.path).read(input.text, input.invalidUtf8);
 }
 
 class ManifestReader {
@@ -104,18 +106,19 @@ class ManifestReader {
 
   constructor(private readonly file: string) {}
 
-  read(text: string): ReaderResult {
+  read(text: string, invalidUtf8: readonly InvalidUtf8[] = []): ReaderResult {
     if (text.length > MAX_TEXT_LENGTH) {
       this.result.diagnostics.push({
         code: 'kubernetes/too-large',
         severity: 'error',
         message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not read`,
         file: this.file,
+        ...limitPosition(text, MAX_TEXT_LENGTH),
       });
       return this.result;
     }
     const objects: KubeObject[] = [];
-    for (const doc of parseYamlStream(text)) {
+    for (const doc of parseYamlStream(text, invalidUtf8)) {
       try {
         this.reportProblems(doc);
         if (doc.value === undefined || doc.value === null) continue;
@@ -146,8 +149,7 @@ class ManifestReader {
 
   private reportProblems(doc: StreamDocument): void {
     for (const p of doc.problems) {
-      const code =
-        p.kind === 'syntax' ? 'kubernetes/yaml-syntax' : p.kind === 'aliases' ? 'kubernetes/yaml-aliases' : 'kubernetes/yaml-warning';
+      const code: DiagnosticCode = `kubernetes/yaml-${p.kind}`;
       const message =
         p.kind === 'warning'
           ? `document ${doc.index}: ${p.message}`

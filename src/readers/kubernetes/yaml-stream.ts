@@ -3,8 +3,11 @@
  * values plus a locator that maps a path inside a document back to a 1-based line and column.
  * Each document stands alone, so one broken document never hides the others.
  */
-import { LineCounter, isNode, parseAllDocuments } from 'yaml';
+import { LineCounter, isNode } from 'yaml';
 import { errorMessage } from '../../model/errors.js';
+import { invalidUtf8In } from '../shared/text.js';
+import type { InvalidUtf8 } from '../../model/fragments.js';
+import { MAX_YAML_DOCUMENTS, composeYaml, type Refusal } from '../shared/yaml.js';
 
 /** A path inside one document: map keys and sequence indices, as in a JSON pointer. */
 export type NodePath = readonly (string | number)[];
@@ -15,8 +18,13 @@ export interface Position {
 }
 
 export interface StreamProblem {
-  /** `syntax`: the YAML is malformed; `aliases`: alias expansion went past the limit; `warning`: parsed, but the parser complained. */
-  kind: 'syntax' | 'aliases' | 'warning';
+  /**
+   * `syntax`: the YAML is malformed; `aliases`: alias expansion went past the limit; `too-deep`,
+   * `control-character`, `invalid-utf8`: refused before parsing (shared/yaml.ts);
+   * `too-many-documents`: the stream was cut; `warning`: parsed, but the parser complained.
+   * Each kind is its own diagnostic code, `kubernetes/yaml-<kind>`.
+   */
+  kind: 'syntax' | 'aliases' | 'warning' | 'too-many-documents' | Refusal['code'];
   message: string;
   position?: Position;
 }
@@ -39,10 +47,32 @@ export interface StreamDocument {
  */
 export const MAX_ALIAS_COUNT = 100;
 
-export function parseYamlStream(text: string): StreamDocument[] {
+/**
+ * The documents of a stream, at most MAX_YAML_DOCUMENTS (one more, with a `too-many-documents`
+ * problem and no value, says where the stream was cut). `invalidUtf8`: see ReaderInput.
+ */
+export function parseYamlStream(text: string, invalidUtf8: readonly InvalidUtf8[] = []): StreamDocument[] {
   const out: StreamDocument[] = [];
   for (const chunk of splitAtDocumentMarkers(text)) {
-    for (const doc of parseChunk(chunk.text, chunk.firstLine)) out.push({ ...doc, index: out.length });
+    const start = chunk.offset;
+    const end = start + chunk.text.length;
+    const first = invalidUtf8In(invalidUtf8, start, end);
+    // The chunk's parse needs only its first bad sequence (that refuses its document) and, to find
+    // the others' documents, those after it within the chunk, moved to chunk offsets.
+    const badBytes = first === undefined ? [] : [first, ...invalidUtf8.filter((b) => b.offset > first.offset && b.offset < end)].map((b) => ({ ...b, offset: b.offset - start }));
+    const { docs, truncatedAt } = parseChunk(chunk.text, chunk.firstLine, badBytes, MAX_YAML_DOCUMENTS - out.length);
+    for (const doc of docs) out.push({ ...doc, index: out.length });
+    if (truncatedAt !== undefined) {
+      const position = truncatedAt;
+      out.push({
+        index: out.length,
+        value: undefined,
+        empty: false,
+        problems: [{ kind: 'too-many-documents', message: `the stream has more than ${MAX_YAML_DOCUMENTS} documents; this one and the rest are not read`, position }],
+        locate: () => position,
+      });
+      break;
+    }
   }
   return out;
 }
@@ -52,8 +82,7 @@ export function parseYamlStream(text: string): StreamDocument[] {
  * inside any scalar, so the cut never changes the meaning of a valid stream; it does stop one
  * unclosed quote or bracket from swallowing every document after it.
  */
-function splitAtDocumentMarkers(text: string): { text: string; firstLine: number }[] {
-  const chunks: { text: string; firstLine: number }[] = [];
+function* splitAtDocumentMarkers(text: string): Generator<{ text: string; firstLine: number; offset: number }> {
   const marker = /^---(?=[ \t\r\n]|$)/gm;
   let start = 0;
   let firstLine = 1;
@@ -61,12 +90,11 @@ function splitAtDocumentMarkers(text: string): { text: string; firstLine: number
     const chunk = text.slice(start, match.index);
     // Comments and directives before a marker belong to the document it opens.
     if (!HAS_CONTENT.test(chunk)) continue;
-    chunks.push({ text: chunk, firstLine });
+    yield { text: chunk, firstLine, offset: start };
     firstLine += countLines(chunk);
     start = match.index;
   }
-  chunks.push({ text: text.slice(start), firstLine });
-  return chunks;
+  yield { text: text.slice(start), firstLine, offset: start };
 }
 
 /** A line that is not blank, a comment or a directive. */
@@ -78,19 +106,23 @@ function countLines(text: string): number {
   return n;
 }
 
-function parseChunk(text: string, firstLine: number): Omit<StreamDocument, 'index'>[] {
+function parseChunk(
+  text: string,
+  firstLine: number,
+  invalidUtf8: readonly InvalidUtf8[],
+  maxDocuments: number,
+): { docs: Omit<StreamDocument, 'index'>[]; truncatedAt?: Position } {
   const lineCounter = new LineCounter();
   // merge: Kubernetes' YAML decoder honours `<<` merge keys (YAML 1.1), so we do too.
-  const docs = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
-  // parseAllDocuments returns an EmptyStream (an empty array) for a chunk with no documents.
-  const list = Array.isArray(docs) ? docs : [];
+  const stream = composeYaml(text, { merge: true }, lineCounter, invalidUtf8, maxDocuments);
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: line + firstLine - 1, column: col };
   };
 
-  return list.map((doc): Omit<StreamDocument, 'index'> => {
+  const docs = stream.documents.map(({ doc, refused }): Omit<StreamDocument, 'index'> => {
     const problems: StreamProblem[] = [];
+    if (refused) problems.push({ kind: refused.code, message: refused.message, position: position(refused.offset) });
     for (const err of doc.errors) {
       problems.push({ kind: 'syntax', message: firstLineOf(err.message), position: position(err.pos[0]) });
     }
@@ -101,7 +133,7 @@ function parseChunk(text: string, firstLine: number): Omit<StreamDocument, 'inde
       }
       return undefined;
     };
-    const empty = doc.contents === null;
+    const empty = doc.contents === null && refused === undefined;
     if (problems.length > 0 || empty) return { value: undefined, empty, problems, locate };
 
     for (const warning of doc.warnings) {
@@ -123,6 +155,7 @@ function parseChunk(text: string, firstLine: number): Omit<StreamDocument, 'inde
       return { value: undefined, empty, problems, locate };
     }
   });
+  return stream.truncatedAt === undefined ? { docs } : { docs, truncatedAt: position(stream.truncatedAt) };
 }
 
 function firstLineOf(message: string): string {

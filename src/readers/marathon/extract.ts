@@ -14,11 +14,19 @@ import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
+import { describeInvalidUtf8, limitPosition, positionAt } from '../shared/text.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];
 
 export const MAX_MARATHON_BYTES = 16 * 1024 * 1024;
+/**
+ * Dependencies kept per app, after a dependency on a group is expanded to the apps under it. A
+ * few dozen is a lot; without a cap, N apps depending on "/" would hold N² entries.
+ */
+export const MAX_DEPENDENCIES_PER_APP = 1000;
+/** Dependencies kept for the whole file: the same N² concern across apps (each costs a source record). */
+export const MAX_DEPENDENCIES_PER_FILE = 100_000;
 /** Docker bind-mounts the Mesos sandbox here; relative container paths live under it. */
 const SANDBOX = '/mnt/mesos/sandbox';
 
@@ -34,6 +42,18 @@ export function canonicalId(id: string, base: string): string {
   return '/' + out.join('/');
 }
 
+/** First index in sorted `ids` whose value is not below `prefix`. */
+function lowerBound(ids: readonly string[], prefix: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] as string) < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function parentId(id: string): string {
   const i = id.lastIndexOf('/');
   return i <= 0 ? '/' : id.slice(0, i);
@@ -43,6 +63,8 @@ interface Ctx {
   path: string;
   root: JsonNode;
   diagnostics: Diagnostic[];
+  /** Dependencies kept so far in the file (MAX_DEPENDENCIES_PER_FILE). */
+  dependencies: number;
 }
 
 interface Dep {
@@ -62,7 +84,14 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   const result = emptyResult();
   const file = input.path;
   if (input.text.length > MAX_MARATHON_BYTES) {
-    result.diagnostics.push({ code: 'marathon/too-large', severity: 'error', message: `Marathon file not read: larger than ${MAX_MARATHON_BYTES} bytes`, file });
+    result.diagnostics.push({ code: 'marathon/too-large', severity: 'error', message: `Marathon file not read: larger than ${MAX_MARATHON_BYTES} bytes`, file, ...limitPosition(input.text, MAX_MARATHON_BYTES) });
+    return result;
+  }
+  const badByte = input.invalidUtf8?.[0];
+  if (badByte !== undefined) {
+    // RFC 8259 §8.1: JSON between systems is UTF-8; a file that is not is refused, not guessed at.
+    const message = `Marathon file not read: ${describeInvalidUtf8(badByte)}`;
+    result.diagnostics.push({ code: 'marathon/invalid-utf8', severity: 'error', message, file, ...positionAt(input.text, badByte.offset) });
     return result;
   }
   const parsed = parseJson(input.text);
@@ -71,7 +100,7 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
     result.diagnostics.push({ code: 'marathon/json-syntax', severity: 'error', message, file, line, column });
     return result;
   }
-  const ctx: Ctx = { path: file, root: parsed.root, diagnostics: result.diagnostics };
+  const ctx: Ctx = { path: file, root: parsed.root, diagnostics: result.diagnostics, dependencies: 0 };
   for (const d of parsed.duplicates) {
     result.diagnostics.push({ code: 'marathon/duplicate-key', severity: 'warning', message: `duplicate key "${d.key}": the last one is used`, file, line: d.line, column: d.column });
   }
@@ -105,10 +134,17 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
     read.push({ app, entry, id: canonicalId(app.id, entry.group) });
   }
   const appIds = new Set(read.map((r) => r.id));
+  const sortedIds = [...appIds].sort();
+  // A dependency on a group means every app under it: found by binary search, at most one more than the cap.
   const expand = (target: string): string[] => {
     if (appIds.has(target)) return [target];
     const prefix = target === '/' ? '/' : target + '/';
-    const under = [...appIds].filter((id) => id.startsWith(prefix));
+    const under: string[] = [];
+    for (let i = lowerBound(sortedIds, prefix); i < sortedIds.length && under.length <= MAX_DEPENDENCIES_PER_APP; i++) {
+      const candidate = sortedIds[i] as string;
+      if (!candidate.startsWith(prefix)) break;
+      under.push(candidate);
+    }
     return under.length > 0 ? under : [target];
   };
 
@@ -199,9 +235,30 @@ function readApp(ctx: Ctx, app: MarathonApp, entry: AppEntry, id: string, expand
   }
 
   const seen = new Set<string>();
+  let considered = 0;
+  let capped = false;
   const addDep = (target: string, at: Path, reason: string): void => {
+    if (capped) return;
+    if (++considered > MAX_DEPENDENCIES_PER_APP) {
+      capped = true;
+      diag(ctx, 'marathon/too-many-dependencies', 'warning', `${who}: more than ${MAX_DEPENDENCIES_PER_APP} dependencies (its own and its groups'); the rest are ignored`, at);
+      return;
+    }
     for (const name of expand(target)) {
       if (name === id || seen.has(name)) continue;
+      if (seen.size >= MAX_DEPENDENCIES_PER_APP) {
+        capped = true;
+        diag(ctx, 'marathon/too-many-dependencies', 'warning', `${who}: dependencies expand to more than ${MAX_DEPENDENCIES_PER_APP} apps; the rest are ignored`, at);
+        return;
+      }
+      if (ctx.dependencies >= MAX_DEPENDENCIES_PER_FILE) {
+        capped = true;
+        if (ctx.dependencies++ === MAX_DEPENDENCIES_PER_FILE) {
+          diag(ctx, 'marathon/too-many-dependencies', 'warning', `the file's apps have more than ${MAX_DEPENDENCIES_PER_FILE} dependencies in all; from ${who} on, the rest are ignored`, at);
+        }
+        return;
+      }
+      ctx.dependencies++;
       seen.add(name);
       f.dependsOn.push({ name, source: source(ctx, at, name === target ? reason : `${reason} (app ${name} of group ${target})`) });
     }
