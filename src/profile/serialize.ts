@@ -2,7 +2,7 @@
  * Profiles as files: stable JSON (keys in schema order, arrays already sorted) or YAML out, and a
  * validating parser in, so a hand-edited or hostile profile fails with its file and position.
  */
-import { parseDocument, stringify, LineCounter } from 'yaml';
+import { parseDocument, stringify, visit, LineCounter, type Document } from 'yaml';
 import { CharterSchema, type Charter } from './model.js';
 import { UserError } from '../errors.js';
 
@@ -31,14 +31,17 @@ export function parseCharter(text: string, file: string): Charter {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new UserError(`not a valid profile: ${e instanceof Error ? e.message : String(e)}`, file, undefined, undefined, { cause: e });
+    // Only aliases make toJS fail (too many, or one that cannot resolve): point at the first.
+    const pos = firstAliasPosition(doc, lc);
+    throw new UserError(`not a valid profile: ${e instanceof Error ? e.message : String(e)}`, file, pos.line, pos.col, { cause: e });
   }
   const parsed = CharterSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path ?? [];
-    let line: number | undefined;
-    let col: number | undefined;
+    // An empty document has no node at all: the fault is then at its start.
+    let line = 1;
+    let col = 1;
     // Walk to the deepest node that exists to point at the offending line.
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
@@ -53,4 +56,16 @@ export function parseCharter(text: string, file: string): Charter {
     throw new UserError(`not a charter/v1 profile${where}: ${issue?.message ?? 'invalid'}`, file, line, col);
   }
   return parsed.data;
+}
+
+/** Line and column of the document's first alias (`*name`), else of its start. */
+function firstAliasPosition(doc: Document, lc: LineCounter): { line: number; col: number } {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return lc.linePos(offset);
 }

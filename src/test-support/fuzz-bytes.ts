@@ -91,8 +91,18 @@ export function applyByteMutations(input: Uint8Array, ms: readonly ByteMutation[
 /** Marker a mutation leaves in the value; {@link serializeMutated} turns it into deep nesting. */
 const DEEP_MARK = '\u0000charter-fuzz-deep:';
 
+export interface JsonMutationOptions {
+  /**
+   * Nest arrays thousands of levels deep (default true). Off only where a fix for deep nesting is
+   * known to be pending, with a skipped test that keeps it on.
+   */
+  deepNesting?: boolean;
+}
+
 /** Values that break assumptions: wrong types, edge numbers, huge and path-like strings, deep nesting. */
-export function hostileJsonValue(): fc.Arbitrary<unknown> {
+export function hostileJsonValue(opts: JsonMutationOptions = {}): fc.Arbitrary<unknown> {
+  const deep = fc.integer({ min: 2, max: 50_000 }).map((depth) => `${DEEP_MARK}${depth}`);
+  const shallow = fc.integer({ min: 2, max: 20 }).map((depth) => `${DEEP_MARK}${depth}`);
   return fc.oneof(
     fc.constantFrom<unknown>(
       null,
@@ -118,7 +128,7 @@ export function hostileJsonValue(): fc.Arbitrary<unknown> {
       [null],
       JSON.parse('{"__proto__": {"polluted": true}}') as unknown,
     ),
-    fc.integer({ min: 2, max: 50_000 }).map((depth) => `${DEEP_MARK}${depth}`),
+    opts.deepNesting === false ? shallow : deep,
     fc.jsonValue({ maxDepth: 3 }),
     fc.string({ maxLength: 20 }),
   );
@@ -131,24 +141,25 @@ export type JsonMutation =
   | { kind: 'wrap'; path: number[] }
   | { kind: 'add-key'; path: number[]; key: string; value: unknown };
 
-export function jsonMutation(): fc.Arbitrary<JsonMutation> {
+export function jsonMutation(opts: JsonMutationOptions = {}): fc.Arbitrary<JsonMutation> {
   const path = fc.array(fc.nat(), { maxLength: 6 });
+  const hostile = hostileJsonValue(opts);
   return fc.oneof(
     fc.record({ kind: fc.constant('delete' as const), path }),
-    fc.record({ kind: fc.constant('replace' as const), path, value: hostileJsonValue() }),
+    fc.record({ kind: fc.constant('replace' as const), path, value: hostile }),
     fc.record({ kind: fc.constant('duplicate' as const), path }),
     fc.record({ kind: fc.constant('wrap' as const), path }),
     fc.record({
       kind: fc.constant('add-key' as const),
       path,
       key: fc.oneof(fc.constantFrom('__proto__', 'constructor', '', '0', '$ref'), fc.string({ maxLength: 8 })),
-      value: hostileJsonValue(),
+      value: hostile,
     }),
   );
 }
 
-export function jsonMutations(max = 3): fc.Arbitrary<JsonMutation[]> {
-  return fc.array(jsonMutation(), { minLength: 1, maxLength: max });
+export function jsonMutations(max = 3, opts: JsonMutationOptions = {}): fc.Arbitrary<JsonMutation[]> {
+  return fc.array(jsonMutation(opts), { minLength: 1, maxLength: max });
 }
 
 type Container = unknown[] | Record<string, unknown>;

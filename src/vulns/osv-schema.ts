@@ -5,8 +5,7 @@
  * packages, ranges and events.
  */
 import { z } from 'zod';
-import { MAX_DEPTH, parseJson } from '../readers/marathon/json-positions.js';
-import { nestingExceeds } from '../util/json-depth.js';
+import { parseJson } from '../readers/marathon/json-positions.js';
 
 /** Longest id accepted; real ids are under 40 characters. Bounds the store's keys. */
 export const MAX_ID_LENGTH = 256;
@@ -133,30 +132,12 @@ export function parseOsvRecord(text: string): OsvParse {
     if (!located.ok) return { ok: false, reason: `invalid JSON: ${located.error.message}`, line: located.error.line, column: located.error.column };
     return { ok: false, reason: `invalid JSON: ${base}` };
   }
-  const r = validateOsvRecord(value);
-  if (!r.ok && r.reason === TOO_DEEP) {
-    // The positional parser stops at the same depth and says where.
-    const located = parseJson(text);
-    if (!located.ok) return { ...r, line: located.error.line, column: located.error.column };
-  }
-  return r;
+  return validateOsvRecord(value);
 }
-
-/*
- * Records are stored re-serialised, and JSON.stringify recurses: a record nested thousands of
- * levels deep (in a field the schema passes through, such as database_specific) would overflow
- * the stack. Real records nest about five levels; the positional parser's bound is far above that.
- */
-const TOO_DEEP = `record nested deeper than ${MAX_DEPTH} levels`;
-/** Levels of arrays and objects: the positional parser's depths 0 to MAX_DEPTH. */
-const RECORD_MAX_NESTING = MAX_DEPTH + 1;
 
 export function validateOsvRecord(value: unknown): OsvParse {
   const r = OsvRecordSchema.safeParse(value);
-  if (r.success) {
-    // Checked on a record only: the schema itself stops at the first wrong type, without recursing.
-    return nestingExceeds(r.data, RECORD_MAX_NESTING) ? { ok: false, reason: TOO_DEEP } : { ok: true, record: r.data };
-  }
+  if (r.success) return { ok: true, record: r.data };
   const issue = r.error.issues[0];
   const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(record)';
   return { ok: false, reason: `not an OSV record: ${where}: ${issue?.message ?? 'invalid'}` };
