@@ -104,13 +104,13 @@ describe('profile parser fuzz', () => {
     expect(parseCharter(SMALL_YAML, FILE)).toEqual(parseCharter(SMALL_JSON, FILE));
   });
 
-  it('mutated profile values (deleted, retyped, duplicated, deeply nested fields)', async () => {
+  it('mutated profile values (deleted, retyped, duplicated, wrapped fields)', async () => {
     await fc.assert(
       fc.asyncProperty(jsonMutations(3, { deepNesting: false }), fc.boolean(), async (ms, yaml) => {
         const value = applyJsonMutations(SMALL, ms);
         await parseTwiceAndCheck(yaml && value !== undefined && !serializeMutated(value).includes('[[[') ? toYaml(value) : serializeMutated(value, 2));
       }),
-      fuzzParameters(200),
+      fuzzParameters(150),
     );
   }, PROPERTY_TIMEOUT);
 
@@ -119,12 +119,12 @@ describe('profile parser fuzz', () => {
       fc.asyncProperty(fc.boolean(), byteMutations(4), async (yaml, ms) => {
         await parseTwiceAndCheck(applyByteMutations(Buffer.from(yaml ? SMALL_YAML : SMALL_JSON), ms).toString('utf8'));
       }),
-      fuzzParameters(200),
+      fuzzParameters(100),
     );
   }, PROPERTY_TIMEOUT);
 
   it('hostile YAML spliced in at a line start', async () => {
-    await fc.assert(spliceProperty(HOSTILE_YAML), fuzzParameters(150));
+    await fc.assert(spliceProperty(HOSTILE_YAML), fuzzParameters(100));
   }, PROPERTY_TIMEOUT);
 });
 
