@@ -370,6 +370,33 @@ describe('image reader fuzz', () => {
     );
   }, PROPERTY_TIMEOUT);
 
+  it('oci-archive: deep paths, long link targets and links through links', async () => {
+    const deepLayer = fc.record({
+      depth: fc.integer({ min: 1, max: 3000 }),
+      ups: fc.integer({ min: 0, max: 3000 }),
+      fan: fc.integer({ min: 1, max: 12 }),
+      entry: fc.constantFrom('/deep', '/up', '/fan/l0', '/x/x/x/x', '/bin/app'),
+    });
+    await fc.assert(
+      fc.asyncProperty(deepLayer, async ({ depth, ups, fan, entry }) => {
+        const deepDir = Array.from({ length: depth }, () => 'd').join('/');
+        const entries: Entry[] = [
+          ...BASE_FILES.slice(0, 3),
+          { name: `${deepDir}/f`, mode: 0o755, content: ELF },
+          { name: 'deep', type: 'symlink', linkname: `${deepDir}/f` },
+          { name: 'up', type: 'symlink', linkname: `${'../'.repeat(ups)}bin/app` },
+          // Each link names the next twice over: resolving by expansion doubles per level.
+          ...Array.from({ length: fan }, (_, i): Entry => ({ name: `fan/l${i}`, type: 'symlink', linkname: i + 1 < fan ? `l${i + 1}/../l${i + 1}` : '../bin/app' })),
+          { name: 'x', type: 'symlink', linkname: 'x/x' },
+        ];
+        const mutate: Partial<Record<Doc, JsonMutation[]>> = { config: [{ kind: 'replace', path: [2, 0], value: [entry] }] };
+        const { file, bytes } = await writeArchive(ociMembers({ layers: [await packTar(entries)], mutate }));
+        await readTwiceAndCheck(`oci-archive:${file}`, bytes.length);
+      }),
+      fuzzParameters(40),
+    );
+  }, PROPERTY_TIMEOUT);
+
   it('oci-archive and docker-archive: members dropped, duplicated, renamed or made links', async () => {
     const edit = fc.record({
       kind: fc.constantFrom('drop', 'duplicate', 'rename', 'symlink', 'hardlink', 'self-link', 'empty'),
@@ -426,5 +453,19 @@ describe('image reader fuzz', () => {
       }),
       fuzzParameters(100),
     );
+  }, PROPERTY_TIMEOUT);
+});
+
+// KNOWN: a symlink target of 400,000 components overflows the stack while the link is resolved
+// (RangeError, exit 3). Fixed on another branch (image symlink depth, PATH_MAX); re-enable after merging.
+describe.skip('image reader fuzz: huge link targets', () => {
+  it.each([
+    ['a relative target', 'a/'.repeat(400_000)],
+    ['a climbing target', '../'.repeat(400_000)],
+  ])('%s of 400,000 components ends in a diagnostic or an InputError', async (_what, target) => {
+    const layer = await packTar([...BASE_FILES.slice(0, 3), { name: 'bin/far', type: 'symlink', linkname: `${target}bin/app` }]);
+    const mutate: Partial<Record<Doc, JsonMutation[]>> = { config: [{ kind: 'replace', path: [2, 0], value: ['/bin/far'] }] };
+    const { file, bytes } = await writeArchive(ociMembers({ layers: [layer], mutate }));
+    await readTwiceAndCheck(`oci-archive:${file}`, bytes.length);
   }, PROPERTY_TIMEOUT);
 });
