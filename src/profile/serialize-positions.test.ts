@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.js';
 import { parseCharter } from './serialize.js';
 
-describe('parseCharter', () => {
+describe('parseCharter positions (alias bombs, empty documents)', () => {
   it('refuses an alias bomb at the line and column of its first alias (found by the fuzz test)', () => {
     const bomb = [
       'apiVersion: charter/v1',
