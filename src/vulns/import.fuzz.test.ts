@@ -312,8 +312,11 @@ function applyZipEdits(zip: BuiltZip, edits: readonly ZipFieldEdit[]): Buffer {
   return b;
 }
 
-/** Small limits, so the bounds are reached by small archives. */
-const ZIP_TEST_LIMITS = { maxEntrySize: 64 * 1024, maxEntries: 64 };
+/**
+ * Small limits, so the bounds are reached by small archives (`maxTotalSize` is for readers that
+ * also bound an archive's inflated bytes in all; others ignore it).
+ */
+const ZIP_TEST_LIMITS = { maxEntrySize: 64 * 1024, maxEntries: 64, maxTotalSize: 4 * 1024 * 1024 };
 
 describe('OSV zip archive fuzz', () => {
   let zip: BuiltZip;
@@ -442,7 +445,7 @@ describe.skip('OSV zip archive: overlapping entries', () => {
     const o = await outcome(async () => {
       for await (const item of osvSourceReader(ZIP_TEST_LIMITS)([file])) yielded += item.text?.length ?? 0;
     });
-    if (!o.ok) expect(o.error.file).toBe(file);
+    if (!o.ok) expect(o.error.file === file || o.error.file?.startsWith(`${file}!`), o.error.file).toBe(true);
     expect(yielded).toBeLessThanOrEqual(1100 * bytes.length);
   });
 });
