@@ -7,15 +7,12 @@
  * charter-level `sources` table, and cited by its id everywhere else; the parser resolves the ids
  * back. The in-memory model always carries the sources themselves (shared objects, not copies).
  */
-import { parseDocument, stringify, LineCounter } from 'yaml';
-import { CharterSchema, type Charter } from '../model/charter.js';
-import { InputError, UserError } from '../model/errors.js';
-import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../util/nesting.js';
-import { hasDuplicateKeys } from '../util/json-duplicate-keys.js';
-import { errorMessage } from '../model/errors.js';
-import { type Document } from 'yaml';
+import { LineCounter, parseDocument, stringify, visit, type Document } from 'yaml';
 import { z } from 'zod';
-import { SourceSchema, type Source } from '../model/charter.js';
+import { CharterSchema, SourceSchema, type Charter, type Source } from '../model/charter.js';
+import { InputError, UserError, errorMessage } from '../model/errors.js';
+import { hasDuplicateKeys } from '../util/json-duplicate-keys.js';
+import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../util/nesting.js';
 import { sourceKey, sortSources } from '../util/rule-set.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
@@ -183,7 +180,9 @@ function parseCharterText(text: string, file: string): Charter {
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, undefined, undefined, { cause: e });
+    // Only aliases make toJS fail (too many, or one that cannot resolve): point at the first.
+    const pos = firstAliasPosition(doc, lc);
+    throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos.line, pos.col, { cause: e });
   }
   return validate(data, file, (path) => positionOf(doc, lc, path));
 }
@@ -239,10 +238,23 @@ function resolveSourceIds(data: unknown, fail: (path: (string | number)[], messa
 }
 
 /** Line and column of the deepest node on `path` that exists, to point at the offending line. */
-function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Position | undefined {
+function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Position {
   for (let n = path.length; n >= 0; n--) {
     const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
   }
-  return undefined;
+  // An empty document has no node at all: the fault is then at its start.
+  return { line: 1, col: 1 };
+}
+
+/** Line and column of the document's first alias (`*name`), else of its start. */
+function firstAliasPosition(doc: Document, lc: LineCounter): { line: number; col: number } {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return lc.linePos(offset);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../model/findings.js';
 import { DEFAULT_POLICY, evaluatePolicy, isExpired } from './evaluate.js';
+import { globMatches } from './evaluate.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './schema.js';
 
@@ -146,5 +147,39 @@ describe('checks, onlyWithFix and maxFindings', () => {
     expect(r.pass).toBe(false);
     expect(r.failing).toEqual([]);
     expect(r.reasons).toEqual(['2 findings, more than maxFindings 1']);
+  });
+});
+
+describe('globMatches', () => {
+  const ids = { segmentAware: false, ignoreCase: true };
+  const paths = { segmentAware: true, ignoreCase: false };
+  it.each([
+    ['CHARTER-DF-*', 'charter-df-001', ids, true],
+    ['CHARTER-DF-*', 'CHARTER-K8S-001', ids, false],
+    ['*', '', ids, true],
+    ['*-*-1', 'DSA-5000-1', ids, true],
+    ['GHSA-*', 'GHSA-35jh-r3h4-6jhm', ids, true],
+    ['app/*.js', 'app/server.js', paths, true],
+    ['app/*.js', 'app/lib/server.js', paths, false],
+    ['app/**.js', 'app/lib/server.js', paths, true],
+    ['app/**/x', 'app/a/b/x', paths, true],
+    ['App/*', 'app/x', paths, false],
+    ['a.b', 'aXb', paths, false],
+    ['[x]', '[x]', paths, true],
+  ])('%s against %s', (glob, text, opts, expected) => {
+    expect(globMatches(glob, text, opts)).toBe(expected);
+  });
+
+  it('stays linear on a pattern a regular expression backtracks on (found by the policy fuzz test)', () => {
+    const started = Date.now();
+    expect(globMatches(`*-${'*a'.repeat(12)}*b`, `X-${'a'.repeat(40)}`, ids)).toBe(false);
+    expect(globMatches(`${'**a'.repeat(12)}**b`, 'a/'.repeat(200), paths)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('an ignore rule with such a pattern does not hang the gate', () => {
+    const policy: Policy = { ...DEFAULT_POLICY, ignore: [{ id: `*-${'*a'.repeat(12)}*b`, reason: 'x' }] };
+    const r = evaluatePolicy(policy, [finding('vulnerability', `X-${'a'.repeat(40)}`, 'critical')], { now: NOW });
+    expect(r.ignored).toEqual([]);
   });
 });

@@ -36,30 +36,42 @@ export interface EvaluateOptions {
   now: Date;
 }
 
-/** `*` matches any run of characters (ids and names), so `CHARTER-DF-*` takes a family. */
-function globToRegExp(glob: string, segmentAware: boolean): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
+/**
+ * Glob matching: `*` matches any run of characters (ids and names), so `CHARTER-DF-*` takes a
+ * family; in a path (`segmentAware`) `*` stays within one segment and `**` crosses segments.
+ *
+ * Not a regular expression: `*a*a*a…b` compiled to `.*a.*a.*…b` backtracks exponentially on a
+ * long near-miss, so one line of a policy could hang the gate. This matcher fills one row per
+ * pattern token over the text, O(pattern × text) time whatever the pattern.
+ */
+export function globMatches(glob: string, text: string, opts: { segmentAware: boolean; ignoreCase: boolean }): boolean {
+  const fold = (s: string): string => (opts.ignoreCase ? s.toLowerCase() : s);
+  const t = fold(text);
+  const g = fold(glob);
+  // row[j]: the pattern read so far matches the first j characters of the text.
+  let row: boolean[] = Array.from({ length: t.length + 1 }, (_, j) => j === 0);
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i] as string;
+    const next: boolean[] = new Array<boolean>(t.length + 1).fill(false);
     if (c === '*') {
-      if (segmentAware && glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-      } else {
-        re += segmentAware ? '[^/]*' : '.*';
+      const crossesSegments = !opts.segmentAware || g[i + 1] === '*';
+      if (opts.segmentAware && crossesSegments) i++;
+      for (let j = 0; j <= t.length; j++) {
+        next[j] = (row[j] ?? false) || (j > 0 && (next[j - 1] ?? false) && (crossesSegments || t[j - 1] !== '/'));
       }
     } else {
-      re += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+      for (let j = 1; j <= t.length; j++) next[j] = (row[j - 1] ?? false) && t[j - 1] === c;
     }
+    row = next;
+    if (!row.includes(true)) return false;
   }
-  return new RegExp(`^${re}$`, segmentAware ? '' : 'i');
+  return row[t.length] ?? false;
 }
 
 function idMatches(pattern: string, f: Finding): boolean {
   const ids = [f.id, ...f.aliases];
   if (!pattern.includes('*')) return ids.some((id) => id.toLowerCase() === pattern.toLowerCase());
-  const re = globToRegExp(pattern, false);
-  return ids.some((id) => re.test(id));
+  return ids.some((id) => globMatches(pattern, id, { segmentAware: false, ignoreCase: true }));
 }
 
 /** `pkg:npm/lodash@4.17.15?x=y` → `pkg:npm/lodash`. */
@@ -83,8 +95,8 @@ function componentMatches(want: string, f: Finding): boolean {
 }
 
 function pathMatches(glob: string, f: Finding): boolean {
-  const re = globToRegExp(glob.replace(/^\/+/, ''), true);
-  return f.locations.some((l) => [l.path, l.artifact].some((p) => p !== undefined && re.test(p.replace(/^\/+/, ''))));
+  const pattern = glob.replace(/^\/+/, '');
+  return f.locations.some((l) => [l.path, l.artifact].some((p) => p !== undefined && globMatches(pattern, p.replace(/^\/+/, ''), { segmentAware: true, ignoreCase: false })));
 }
 
 function ruleMatches(rule: IgnoreRule, f: Finding): boolean {
