@@ -36,7 +36,7 @@ describe('charter CLI', () => {
     ['not json or yaml', '{"apiVersion": "charter/v1", "kind":', /profile\.json:1:\d+: not a valid profile/],
     ['a wrong field type', '{"apiVersion":"charter/v1","kind":"Charter","metadata":{"name":"x","generator":"g"},"inputs":[],"containers":[{"name":5}],"graph":{"edges":[]},"diagnostics":[]}', /profile\.json:1:\d+: not a charter\/v1 profile at \/containers\/0\/name/],
     ['another apiVersion', 'apiVersion: charter/v0\nkind: Charter\n', /profile\.json:1:\d+: not a charter\/v1 profile at \/apiVersion/],
-    ['an alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', /profile\.json: not a valid profile/],
+    ['an alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', /profile\.json:\d+:\d+: not a valid profile/],
   ])('explain rejects a profile with %s, naming file and position, exit 2', async (_what, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
     const file = join(dir, 'profile.json');
