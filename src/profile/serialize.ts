@@ -14,6 +14,7 @@ import { InputError, UserError, errorMessage } from '../model/errors.js';
 import { hasDuplicateKeys } from '../util/json-duplicate-keys.js';
 import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../util/nesting.js';
 import { sourceKey, sortSources } from '../util/rule-set.js';
+import { positionAt } from '../util/text-position.js';
 
 export const PROFILE_FORMATS = ['json', 'yaml', 'text'] as const;
 export type ProfileFormat = (typeof PROFILE_FORMATS)[number];
@@ -156,8 +157,8 @@ function parseCharterText(text: string, file: string): Charter {
     } catch (e) {
       if (text.length > MAX_YAML_PROFILE_BYTES) {
         const at = /position (\d+)/.exec(errorMessage(e));
-        const pos = at ? offsetPosition(text, Number(at[1])) : undefined;
-        throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos?.line, pos?.col, { cause: e });
+        const pos = at ? positionAt(text, Number(at[1])) : undefined;
+        throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos?.line, pos?.column, { cause: e });
       }
       parsed = false;
     }
@@ -207,17 +208,6 @@ function yamlPosition(text: string, path: readonly (string | number)[]): Positio
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   return positionOf(doc, lc, path);
-}
-
-/** 1-based line and column of a character offset. */
-function offsetPosition(text: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: offset - lineStart + 1 };
 }
 
 /** Replaces the ids cited in `sources` arrays by the sources of the top-level table (absent in older profiles). */

@@ -6,6 +6,7 @@
 import type { AnalyzerOutput } from '../../model/analyzer.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { errorMessage } from '../../model/errors.js';
+import { positionAt } from '../../util/text-position.js';
 
 export type Diagnostic = NonNullable<AnalyzerOutput['diagnostics']>[number];
 
@@ -13,18 +14,6 @@ export type Diagnostic = NonNullable<AnalyzerOutput['diagnostics']>[number];
 export function textOf(bytes: Uint8Array): string {
   const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-}
-
-/** 1-based line and column of a character offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  const end = Math.min(offset, text.length);
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, column: end - start + 1 };
 }
 
 export type JsonResult = { ok: true; value: unknown } | { ok: false; diagnostic: Diagnostic };
@@ -41,7 +30,7 @@ export function parseJson(path: string, text: string, code: DiagnosticCode): Jso
     const msg = errorMessage(err);
     const pos = /position (\d+)/.exec(msg);
     const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
-    const where = offset === undefined ? undefined : lineColumn(text, offset);
+    const where = offset === undefined ? undefined : positionAt(text, offset);
     return {
       ok: false,
       diagnostic: {

@@ -14,7 +14,8 @@ import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
-import { describeInvalidUtf8, limitPosition, positionAt } from '../shared/text.js';
+import { describeInvalidUtf8, limitPosition } from '../shared/text.js';
+import { positionAt } from '../../util/text-position.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];

@@ -14,6 +14,7 @@ import { CountingLayerCache } from '../../test-support/layer-cache.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.js';
 import { readImage } from '../../pipeline/image.js';
 import { sha256 } from './fixtures/build.js';
+import { UserError } from '../../model/errors.js';
 
 const canRun = canRunPodmanTests('src/readers/oci-image/podman.test.ts', { untested: 'reading podman-built images' });
 
@@ -121,9 +122,11 @@ describe.runIf(canRun)('podman-built images', () => {
     expect(r.image.files.has('/bin/removed.txt')).toBe(true);
   });
 
-  it('a missing podman image is a tool error, and no temporary archive is left behind', async () => {
+  it('a missing podman image is the user\'s to fix (named, exit 2), and no temporary archive is left behind', async () => {
     const before = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
-    await expect(readImage('podman:localhost/charter-test/does-not-exist:0', { cache: false })).rejects.toThrow(/podman save .* failed/);
+    const err = await readImage('podman:localhost/charter-test/does-not-exist:0', { cache: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).message).toMatch(/no local podman image named localhost\/charter-test\/does-not-exist:0/);
     const after = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
     expect(after).toBe(before);
   });

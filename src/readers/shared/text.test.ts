@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INVALID_UTF8, decodeUtf8, findYamlForbidden, invalidUtf8In, limitPosition, positionAt } from './text.js';
+import { MAX_INVALID_UTF8, decodeUtf8, findYamlForbidden, invalidUtf8In, limitPosition } from './text.js';
+import { positionAt } from '../../util/text-position.js';
 
 const bytes = (...parts: (string | number[])[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));

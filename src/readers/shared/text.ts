@@ -4,6 +4,7 @@
  * turning an offset into the 1-based line and column every diagnostic carries.
  */
 import type { InvalidUtf8, ReaderInput } from '../../model/fragments.js';
+import { positionAt, type TextPosition } from '../../util/text-position.js';
 
 
 /**
@@ -16,11 +17,6 @@ export interface DecodedText {
   text: string;
   /** Every bad sequence, in order; empty for valid UTF-8 (the common case costs one decode). */
   invalidUtf8: InvalidUtf8[];
-}
-
-export interface TextPosition {
-  line: number;
-  column: number;
 }
 
 const STRICT = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -131,17 +127,6 @@ export function invalidUtf8In(invalid: readonly InvalidUtf8[], from: number, to:
 export function describeInvalidUtf8(bad: InvalidUtf8): string {
   const more = bad.andAfter ? `, and more than ${MAX_INVALID_UTF8} bad sequences in the file` : '';
   return `invalid UTF-8 (byte 0x${bad.value.toString(16).toUpperCase().padStart(2, '0')} at byte offset ${bad.byte}${more})`;
-}
-
-/** 1-based line and column (in UTF-16 code units, as editors count) of an offset in `text`. */
-export function positionAt(text: string, offset: number): TextPosition {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
 }
 
 /**
