@@ -14,7 +14,9 @@ function layeringZones() {
   for (const target of UNITS) {
     for (const from of UNITS) {
       if (from.rank <= target.rank) continue;
-      const except = UNITS.filter((u) => u.rank <= target.rank && u.unit.startsWith(`${from.unit}/`)).map((u) => `./${u.unit.slice(from.unit.length + 1)}`);
+      const except = UNITS.filter((u) => u.rank <= target.rank && u.unit.startsWith(`${from.unit}/`)).map(
+        (u) => `./${u.unit.slice(from.unit.length + 1)}`,
+      );
       // A unit nested inside its target (the target's own sub-unit) is the target itself: skip.
       if (target.unit.startsWith(`${from.unit}/`) && except.length === 0) continue;
       zones.push({
@@ -36,7 +38,26 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     plugins: { 'import-x': importX },
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setImmediate: 'readonly', performance: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', AbortController: 'readonly', fetch: 'readonly', queueMicrotask: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setImmediate: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+        AbortController: 'readonly',
+        fetch: 'readonly',
+        queueMicrotask: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
     settings: {
       // Dependencies are parsed as TypeScript too; without this no-cycle cannot read them and sees no cycle.
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
@@ -47,7 +68,16 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       // `_name` marks a value left unused on purpose (a tuple slot, a parameter an interface requires).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrors: 'none',
+          ignoreRestSiblings: true,
+        },
+      ],
       // The rule guards `const self = this` closures; here `this` only starts walks up a scope chain (`let s = this`).
       '@typescript-eslint/no-this-alias': 'off',
     },

@@ -27,7 +27,12 @@ export async function time(fn) {
  *   warmUp     one untimed run of each first, for page cache and JIT (default true)
  *   width      column for the name (default 16)
  */
-export async function compare(name, baseline, subject, { runs, target, targetMs, prepare = async () => undefined, warmUp = true, width = 16 }) {
+export async function compare(
+  name,
+  baseline,
+  subject,
+  { runs, target, targetMs, prepare = async () => undefined, warmUp = true, width = 16 },
+) {
   const b = [];
   const s = [];
   if (warmUp) {
@@ -45,8 +50,14 @@ export async function compare(name, baseline, subject, { runs, target, targetMs,
   const ratio = subjectMs / baselineMs;
   const absolute = targetMs !== undefined;
   const ok = absolute ? subjectMs <= targetMs : target === undefined || ratio <= target;
-  const goal = absolute ? `  (target < ${targetMs} ms) ${ok ? 'ok' : 'MISSED'}` : target !== undefined ? `  (target ≤ ${target}) ${ok ? 'ok' : 'MISSED'}` : '';
-  console.log(`${name.padEnd(width)} subject ${subjectMs.toFixed(0).padStart(6)} ms  baseline ${baselineMs.toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}${goal}`);
+  const goal = absolute
+    ? `  (target < ${targetMs} ms) ${ok ? 'ok' : 'MISSED'}`
+    : target !== undefined
+      ? `  (target ≤ ${target}) ${ok ? 'ok' : 'MISSED'}`
+      : '';
+  console.log(
+    `${name.padEnd(width)} subject ${subjectMs.toFixed(0).padStart(6)} ms  baseline ${baselineMs.toFixed(0).padStart(6)} ms  ratio ${ratio.toFixed(2)}${goal}`,
+  );
   return absolute ? { name, subjectMs, baselineMs, ratio, targetMs, ok } : { name, subjectMs, baselineMs, ratio, target, ok };
 }
 

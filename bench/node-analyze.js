@@ -47,7 +47,10 @@ function benchApp() {
   writeFileSync(join(partial, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, main: 'app.js' }));
   writeFileSync(join(partial, 'app.js'), APP);
   console.error(`installing ${PACKAGES.join(' ')} into .cache/bench/node-app (once)…`);
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...PACKAGES], { cwd: partial, stdio: ['ignore', 'ignore', 'inherit'] });
+  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...PACKAGES], {
+    cwd: partial,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (npm.status !== 0) throw new Error('npm install of the benchmark app failed');
   rmSync(dir, { recursive: true, force: true });
   renameSync(partial, dir);
@@ -60,18 +63,49 @@ const dir = benchApp();
 // real build: the bundle then succeeds, so the baseline does all of esbuild's work (a failed build
 // stops before linking).
 const external = [
-  '@babel/preset-typescript', '@babel/preset-typescript/*', 'jiti', 'jiti/*', 'sharp', '@napi-rs/image', '@swc/*', 'esbuild', 'uglify-js',
-  'lightningcss', 'svgo', 'csso', 'clean-css', 'cssnano', 'html-minifier-terser', '@minify-html/node', '@swc/html', 'jest-resolve/build/default_resolver',
+  '@babel/preset-typescript',
+  '@babel/preset-typescript/*',
+  'jiti',
+  'jiti/*',
+  'sharp',
+  '@napi-rs/image',
+  '@swc/*',
+  'esbuild',
+  'uglify-js',
+  'lightningcss',
+  'svgo',
+  'csso',
+  'clean-css',
+  'cssnano',
+  'html-minifier-terser',
+  '@minify-html/node',
+  '@swc/html',
+  'jest-resolve/build/default_resolver',
 ];
 let esbuildInputs = 0;
 const esbuild = async () => {
-  const r = await build({ entryPoints: [join(dir, 'app.js')], bundle: true, platform: 'node', write: false, logLevel: 'silent', metafile: true, external, loader: { '.node': 'empty' } });
+  const r = await build({
+    entryPoints: [join(dir, 'app.js')],
+    bundle: true,
+    platform: 'node',
+    write: false,
+    logLevel: 'silent',
+    metafile: true,
+    external,
+    loader: { '.node': 'empty' },
+  });
   esbuildInputs = Object.keys(r.metafile.inputs).length;
 };
 
 const analyze = (cache) => analyzeNodeApp({ root: dir, fs: diskAppFs(dir) }, cache ? { cache } : {});
 /** What must not change between cold and warm analyses (or before and after an optimisation). */
-const outcome = (r) => JSON.stringify({ apis: r.apis, uncertainties: r.uncertainties, listenCandidates: r.listenCandidates, reachedPackages: r.reachedPackages });
+const outcome = (r) =>
+  JSON.stringify({
+    apis: r.apis,
+    uncertainties: r.uncertainties,
+    listenCandidates: r.listenCandidates,
+    reachedPackages: r.reachedPackages,
+  });
 
 const results = [];
 const cold = await analyze();
@@ -92,7 +126,10 @@ console.log(
   `${''.padEnd(22)} ${cold.reachedPackages.length} packages reached (${cold.unreachedPackages.length} unreached), ${cold.reachedFiles} modules ` +
     `(esbuild: ${esbuildInputs} inputs), ${cold.apis.length} API uses, ${cold.uncertainties.length} uncertainties`,
 );
-for (const [name, warm] of [['warm-mem', warmMem], ['warm-disk', warmDisk]]) {
+for (const [name, warm] of [
+  ['warm-mem', warmMem],
+  ['warm-disk', warmDisk],
+]) {
   if (outcome(warm) !== outcome(cold)) {
     console.log(`node-analyze-${name} FAILED: results differ from the cold analysis`);
     process.exitCode = 1;

@@ -64,8 +64,18 @@ const text = readFileSync(file, 'utf8');
 const name = `profile-list-${pods}`;
 const results = [];
 try {
-  results.push(await compare(name, async () => JSON.parse(text), () => profile(file), { runs, width: 20 }));
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file], { encoding: 'utf8', maxBuffer: 1024 * 1024 });
+  results.push(
+    await compare(
+      name,
+      async () => JSON.parse(text),
+      () => profile(file),
+      { runs, width: 20 },
+    ),
+  );
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', file], {
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024,
+  });
   if (child.status !== 0) throw new Error(`child run failed: ${child.stderr}`);
   const one = JSON.parse(child.stdout);
   const perContainer = one.bytes / pods;

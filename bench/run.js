@@ -38,7 +38,9 @@ function debianNodeArchive() {
     execFileSync('mmdebstrap', ['--quiet', '--variant=minbase', '--include=nodejs', 'bookworm', rootfs], { stdio: 'inherit' });
   }
   execFileSync('podman', ['import', '--change', 'CMD ["node"]', rootfs, 'localhost/charter-bench/bookworm-nodejs:1'], { stdio: 'ignore' });
-  execFileSync('podman', ['save', '--format', 'oci-archive', '-o', archive, 'localhost/charter-bench/bookworm-nodejs:1'], { stdio: 'ignore' });
+  execFileSync('podman', ['save', '--format', 'oci-archive', '-o', archive, 'localhost/charter-bench/bookworm-nodejs:1'], {
+    stdio: 'ignore',
+  });
   return archive;
 }
 
@@ -85,7 +87,17 @@ const { FsLayerCache } = await import(join(root, 'dist/readers/oci-image/cache/f
 async function profileImage(archive, options) {
   const res = await readImage(`oci-archive:${archive}`, options);
   const fragment = res.containers[0];
-  return buildCharter({ name: 'bench', generator: 'bench', inputs: [], results: [{ ...res, containers: [] }], images: [{ fragment, files: res.image.files }], diagnostics: [] }, kb);
+  return buildCharter(
+    {
+      name: 'bench',
+      generator: 'bench',
+      inputs: [],
+      results: [{ ...res, containers: [] }],
+      images: [{ fragment, files: res.image.files }],
+      diagnostics: [],
+    },
+    kb,
+  );
 }
 
 if (!only || only === 'manifests-200') {
@@ -119,14 +131,7 @@ if (!only || only === 'image-profile') {
       execFileSync('tar', ['-xf', archive, '-C', out]);
     };
     console.log(`image-profile    archive ${(statSync(archive).size / 1e6).toFixed(0)} MB`);
-    results.push(
-      await compare(
-        'image-profile-cold',
-        untar,
-        () => profileImage(archive, { cache: false }),
-        { runs },
-      ),
-    );
+    results.push(await compare('image-profile-cold', untar, () => profileImage(archive, { cache: false }), { runs }));
     // The same cold profile against what extraction-based scanners do: unpack the archive and
     // every layer into a root filesystem (informational: the issue's baseline is the line above).
     results.push(
@@ -146,14 +151,7 @@ if (!only || only === 'image-profile') {
     const cacheDir = mkdtempSync(join(tmpdir(), 'charter-bench-cache-'));
     const cache = new FsLayerCache(cacheDir);
     await profileImage(archive, { cache });
-    results.push(
-      await compare(
-        'image-profile-warm',
-        untar,
-        () => profileImage(archive, { cache }),
-        { runs, target: 1.0 },
-      ),
-    );
+    results.push(await compare('image-profile-warm', untar, () => profileImage(archive, { cache }), { runs, target: 1.0 }));
     rmSync(cacheDir, { recursive: true, force: true });
     for (const d of extracted) rmSync(d, { recursive: true, force: true });
   }

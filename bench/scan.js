@@ -58,7 +58,21 @@ function images() {
   const app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true }));
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', 'lodash@4.17.15', 'minimist@1.2.5', 'qs@6.5.2', 'ws@7.4.5', 'express@4.17.1'], { cwd: app, stdio: 'ignore' });
+  const npm = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      'lodash@4.17.15',
+      'minimist@1.2.5',
+      'qs@6.5.2',
+      'ws@7.4.5',
+      'express@4.17.1',
+    ],
+    { cwd: app, stdio: 'ignore' },
+  );
   if (npm.status !== 0) throw new Error('npm install failed');
   for (const [name, archive, extra] of [
     ['a', a, 'COPY app/ /app/'],
@@ -94,7 +108,9 @@ if (existsSync(corpus)) {
   await importOsv(store, [corpus]);
   await store.close();
 }
-console.log(`scan           image A ${(statSync(a).size / 1e6).toFixed(0)} MB, image B ${(statSync(b).size / 1e6).toFixed(0)} MB, database ${existsSync(corpus) ? 'corpus' : 'none'}`);
+console.log(
+  `scan           image A ${(statSync(a).size / 1e6).toFixed(0)} MB, image B ${(statSync(b).size / 1e6).toFixed(0)} MB, database ${existsSync(corpus) ? 'corpus' : 'none'}`,
+);
 
 const extracted = [];
 const untar = (archive) => async () => {
@@ -103,7 +119,13 @@ const untar = (archive) => async () => {
   execFileSync('tar', ['-xf', archive, '-C', out]);
 };
 // Offline: registry look-ups are not what is measured (they are cached per package anyway).
-const scan = (archive, layerCache) => () => scanTarget(`oci-archive:${archive}`, { dbPath, offline: true, cacheDir: join(tmp, 'npm'), ...(layerCache ? { layerCache } : { noCache: true }) });
+const scan = (archive, layerCache) => () =>
+  scanTarget(`oci-archive:${archive}`, {
+    dbPath,
+    offline: true,
+    cacheDir: join(tmp, 'npm'),
+    ...(layerCache ? { layerCache } : { noCache: true }),
+  });
 
 const results = [];
 const timing = { runs, width: 20 };

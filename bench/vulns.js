@@ -163,7 +163,10 @@ export async function runVulnBench({ runs = 3 } = {}) {
       else if (i % 4 === 1) components.push(debComponent(`bin-${i}`, '1.1.0l-1~deb9u1', `openssl-${k}`));
       else components.push(npmComponent(`unrelated-${i}`, '1.0.0'));
     }
-    const queries = components.map(matchTarget).filter(Boolean).map((t) => ({ ecosystem: t.ecosystem, name: t.name }));
+    const queries = components
+      .map(matchTarget)
+      .filter(Boolean)
+      .map((t) => ({ ecosystem: t.ecosystem, name: t.name }));
     let findings = 0;
     results.push(
       await compare(
@@ -190,7 +193,14 @@ function npmComponent(name, version) {
 }
 
 function debComponent(name, version, source) {
-  return { ecosystem: 'deb', name, version, sourceName: source, distro: 'debian-9', purl: `pkg:deb/debian/${name}@${version}?distro=debian-9` };
+  return {
+    ecosystem: 'deb',
+    name,
+    version,
+    sourceName: source,
+    distro: 'debian-9',
+    purl: `pkg:deb/debian/${name}@${version}?distro=debian-9`,
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

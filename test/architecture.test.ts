@@ -30,7 +30,18 @@ for (const f of files) {
 }
 
 /** Folders whose modules must stay pure: data in, data out. */
-const PURE = ['model', 'profile', 'emit', 'output', 'knowledge', 'util', 'readers/dockerfile', 'readers/kubernetes', 'readers/compose', 'readers/marathon'];
+const PURE = [
+  'model',
+  'profile',
+  'emit',
+  'output',
+  'knowledge',
+  'util',
+  'readers/dockerfile',
+  'readers/kubernetes',
+  'readers/compose',
+  'readers/marathon',
+];
 
 const rel = (f: string): string => relative(src, f).split('\\').join('/');
 
@@ -48,7 +59,16 @@ function unitEdges(): Map<string, { from: string; to: string; example: string }>
   }
   return edges;
 }
-const IO_MODULES = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'node:worker_threads', 'fs', 'child_process'];
+const IO_MODULES = [
+  'node:fs',
+  'node:fs/promises',
+  'node:child_process',
+  'node:net',
+  'node:http',
+  'node:worker_threads',
+  'fs',
+  'child_process',
+];
 
 describe('architecture', () => {
   it('puts every source file in a unit of the layering table', () => {

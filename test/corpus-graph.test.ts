@@ -27,7 +27,8 @@ describe('service graphs of real manifests', () => {
       'productpage-v1 → reviews-v3:9080/tcp',
       'reviews-v2 → ratings-v1:9080/tcp',
       'reviews-v3 → ratings-v1:9080/tcp',
-    ]) expect(edges).toContain(e);
+    ])
+      expect(edges).toContain(e);
     expect(edges.filter((e) => e.startsWith('reviews-v1') || e.startsWith('details') || e.startsWith('ratings'))).toEqual([]);
     // Nothing but these sources and targets.
     expect(new Set(edges.map((e) => e.split(' → ')[0]))).toEqual(new Set(['productpage-v1', 'reviews-v2', 'reviews-v3']));
@@ -54,7 +55,7 @@ describe('service graphs of real manifests', () => {
     ]);
   });
 
-  it('react-express-mysql: frontend → backend, backend → db (DATABASE_HOST=db) on MariaDB\'s port', async () => {
+  it("react-express-mysql: frontend → backend, backend → db (DATABASE_HOST=db) on MariaDB's port", async () => {
     const ch = await profileTargets([compose('awesome-compose-react-express-mysql')]);
     const edges = containerEdges(ch);
     expect(edges.filter((e) => e.startsWith('backend'))).toEqual(['backend → db:3306/tcp']);

@@ -35,7 +35,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 
 function parseArgs(argv) {
-  const o = { node: process.execPath, check: false, only: undefined, ioUring: false, floor: false, runs: 1, concurrency: 2, snippets: true };
+  const o = {
+    node: process.execPath,
+    check: false,
+    only: undefined,
+    ioUring: false,
+    floor: false,
+    runs: 1,
+    concurrency: 2,
+    snippets: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--node') o.node = argv[++i];
@@ -86,7 +95,9 @@ async function pool(items, n, fn) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  const version = execFileSync(o.node, ['-p', 'process.versions.node + " " + process.arch + " uv " + process.versions.uv'], { encoding: 'utf8' }).trim();
+  const version = execFileSync(o.node, ['-p', 'process.versions.node + " " + process.arch + " uv " + process.versions.uv'], {
+    encoding: 'utf8',
+  }).trim();
   const major = Number(version.split('.')[0]);
   const mapFile = join(repo, 'src', 'knowledge', 'node-syscalls', `node${major}.json`);
   const map = JSON.parse(readFileSync(mapFile, 'utf8'));
@@ -97,8 +108,12 @@ async function main() {
   const floor = new Set(floorIds.flatMap(group));
   const runc = new Set(group('runc-bootstrap'));
   const snippets = JSON.parse(readFileSync(join(here, 'snippets.json'), 'utf8')).snippets;
-  const ids = o.snippets ? Object.keys(snippets).filter((k) => o.only === undefined || o.only.includes(k) || o.only.includes(k.split('~')[0])) : [];
-  console.error(`node ${version}; map ${map.version} (${entries.size} entries, floor ${floorIds.join(' ∪ ')}: ${floor.size}); ${ids.length} snippets`);
+  const ids = o.snippets
+    ? Object.keys(snippets).filter((k) => o.only === undefined || o.only.includes(k) || o.only.includes(k.split('~')[0]))
+    : [];
+  console.error(
+    `node ${version}; map ${map.version} (${entries.size} entries, floor ${floorIds.join(' ∪ ')}: ${floor.size}); ${ids.length} snippets`,
+  );
 
   const peers = await startPeers();
   try {
@@ -116,24 +131,49 @@ async function main() {
     const floorMisses = [...measured].filter((n) => !floor.has(n) && !ENOSYS_INJECTED.includes(n)).sort();
 
     if (o.floor) {
-      const server = await observe({ code: "const s = require('http').createServer((q, r) => { r.end('ok'); s.close(); }).listen(+process.env.SERVE_PORT, '127.0.0.1')", client: 'http' }, o, { env: peers.env });
+      const server = await observe(
+        {
+          code: "const s = require('http').createServer((q, r) => { r.end('ok'); s.close(); }).listen(+process.env.SERVE_PORT, '127.0.0.1')",
+          client: 'http',
+        },
+        o,
+        { env: peers.env },
+      );
       const show = (label, set) => console.log(`${label}: ${set.size} syscalls: ${[...set].sort().join(' ')}`);
       const base = baseline.names;
       for (const { name, seen } of perProgram) {
         const plus = [...seen.names].filter((n) => !base.has(n)).sort();
         const minus = [...base].filter((n) => !seen.names.has(n)).sort();
         const notes = seen.notes.length > 0 ? ` [${[...new Set(seen.notes)].join('; ')}]` : '';
-        console.log(`${name}: ${seen.names.size}${plus.length > 0 ? ` +${plus.join(' +')}` : ''}${minus.length > 0 ? ` -${minus.join(' -')}` : ''} (vs the empty program)${notes}`);
+        console.log(
+          `${name}: ${seen.names.size}${plus.length > 0 ? ` +${plus.join(' +')}` : ''}${minus.length > 0 ? ` -${minus.join(' -')}` : ''} (vs the empty program)${notes}`,
+        );
       }
       show('floor programs, union', measured);
       console.log(`  not in ${floorIds.join(' ∪ ')}: ${floorMisses.join(' ') || '(none)'}`);
-      console.log(`  in ${floorIds.join(' ∪ ')}, not seen: ${[...floor].filter((n) => !measured.has(n)).sort().join(' ') || '(none)'}`);
+      console.log(
+        `  in ${floorIds.join(' ∪ ')}, not seen: ${
+          [...floor]
+            .filter((n) => !measured.has(n))
+            .sort()
+            .join(' ') || '(none)'
+        }`,
+      );
       show('http server, one request from outside (observed)', server.names);
       const staticFloor = new Set([...runc, ...floor]);
       const http = new Set(staticFloor);
       for (const id of ['http.createServer', 'http.Server#listen', 'net.Server#listen']) for (const n of entries.get(id) ?? []) http.add(n);
-      console.log(`static: |runc-bootstrap ∪ ${floorIds.join(' ∪ ')}| = ${staticFloor.size}; ∪ map(http.createServer, http.Server#listen, net.Server#listen) = ${http.size}`);
-      console.log(`  http server observed, not in the static set: ${[...server.names].filter((n) => !http.has(n) && !ENOSYS_INJECTED.includes(n)).sort().join(' ') || '(none)'}`);
+      console.log(
+        `static: |runc-bootstrap ∪ ${floorIds.join(' ∪ ')}| = ${staticFloor.size}; ∪ map(http.createServer, http.Server#listen, net.Server#listen) = ${http.size}`,
+      );
+      console.log(
+        `  http server observed, not in the static set: ${
+          [...server.names]
+            .filter((n) => !http.has(n) && !ENOSYS_INJECTED.includes(n))
+            .sort()
+            .join(' ') || '(none)'
+        }`,
+      );
     }
 
     if (!o.snippets) return floorMisses.length > 0 ? 1 : 0;
@@ -143,7 +183,15 @@ async function main() {
       const spec = typeof raw === 'string' ? { code: raw } : raw;
       const api = key.split('~')[0];
       const seen = await observe(spec, o, { env: peers.env });
-      const check = checkTrace({ api, observed: seen.names, baseline: baseline.names, floor, entries, also: runc, ignore: ENOSYS_INJECTED });
+      const check = checkTrace({
+        api,
+        observed: seen.names,
+        baseline: baseline.names,
+        floor,
+        entries,
+        also: runc,
+        ignore: ENOSYS_INJECTED,
+      });
       let uring;
       if (o.ioUring) {
         const u = await observe(spec, o, { env: peers.env, ioUring: 'on' });
@@ -161,12 +209,19 @@ async function main() {
         const onlyRunc = r.lacking.filter((n) => !r.misses.includes(n));
         if (r.misses.length > 0) console.log(`${r.key} (entry ${r.entry ?? 'none'}): missing ${r.misses.join(' ')}${note}`);
         else if (note !== '') console.log(`${r.key}: ok${note}`);
-        if (onlyRunc.length > 0) console.log(`${r.key} (entry ${r.entry ?? 'none'}): allowed only by runc-bootstrap: ${onlyRunc.join(' ')}`);
+        if (onlyRunc.length > 0)
+          console.log(`${r.key} (entry ${r.entry ?? 'none'}): allowed only by runc-bootstrap: ${onlyRunc.join(' ')}`);
       }
       if (r.uring !== undefined && r.uring.length > 0) console.log(`${r.key} with io_uring adds: ${r.uring.join(' ')}`);
     }
     if (!o.check) {
-      const patch = results.map((r) => ({ api: r.key, entry: r.entry ?? null, observed: r.beyondFloor, missing: r.lacking, ...(r.notes.length > 0 ? { notes: [...new Set(r.notes)] } : {}) }));
+      const patch = results.map((r) => ({
+        api: r.key,
+        entry: r.entry ?? null,
+        observed: r.beyondFloor,
+        missing: r.lacking,
+        ...(r.notes.length > 0 ? { notes: [...new Set(r.notes)] } : {}),
+      }));
       // The proposal: for each answering entry that lacks names, the entry with them added (ids
       // without an entry get a new one); sources are for a person to write.
       const proposed = new Map();
@@ -176,7 +231,11 @@ async function main() {
         const prev = proposed.get(id) ?? entries.get(id) ?? [];
         proposed.set(id, [...new Set([...prev, ...r.lacking])].sort());
       }
-      const entriesPatch = [...proposed].map(([api, syscalls]) => ({ api, syscalls, source: map.entries.find((e) => e.api === api)?.source ?? 'TODO' }));
+      const entriesPatch = [...proposed].map(([api, syscalls]) => ({
+        api,
+        syscalls,
+        source: map.entries.find((e) => e.api === api)?.source ?? 'TODO',
+      }));
       console.log(JSON.stringify({ node: version, floorMisses, entries: entriesPatch, results: patch }, null, 2));
     }
     console.error(`${results.length} snippets checked, ${misses} misses`);

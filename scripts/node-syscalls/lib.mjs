@@ -198,9 +198,11 @@ export async function traceSnippet(opts) {
     const strace = opts.strace ?? 'strace';
     // A terminal: script(1) gives the traced program a pseudo-terminal as its stdio, as
     // `docker run -t` does.
-    const [cmd, cmdArgs] = stdoutMode === 'tty' ? ['script', ['-qec', [strace, ...args].map(shellQuote).join(' '), '/dev/null']] : [strace, args];
+    const [cmd, cmdArgs] =
+      stdoutMode === 'tty' ? ['script', ['-qec', [strace, ...args].map(shellQuote).join(' '), '/dev/null']] : [strace, args];
     const running = run(cmd, cmdArgs, { cwd: work, env, timeoutMs, stdout, signal: opts.signal });
-    const served = port !== undefined && opts.client !== undefined ? await playClient(opts.client, port, Date.now() + timeoutMs / 2) : undefined;
+    const served =
+      port !== undefined && opts.client !== undefined ? await playClient(opts.client, port, Date.now() + timeoutMs / 2) : undefined;
     const { code, stderr, timedOut } = await running;
     let text = '';
     try {
@@ -278,7 +280,9 @@ function run(cmd, args, o) {
  * @returns {string[]}
  */
 export function candidateIds(apiId) {
-  let id = String(apiId).trim().replace(/^node:/, '');
+  let id = String(apiId)
+    .trim()
+    .replace(/^node:/, '');
   if (id.startsWith('fs.promises.')) id = `fs/promises.${id.slice('fs.promises.'.length)}`;
   else if (id === 'fs.promises') id = 'fs/promises.*';
   const dot = id.indexOf('.');
@@ -338,7 +342,8 @@ export const FLOOR_PROGRAMS = [
     args: ['app/main.js'],
     stdout: 'pipe',
     files: {
-      'app/main.js': "'use strict';\nconst lib = require('./lib');\nconst data = require('./data.json');\nconst pkg = require('pkg');\nconsole.log(lib.twice(data.n), pkg.name);\nprocess.stdout.write('done\\n');\n",
+      'app/main.js':
+        "'use strict';\nconst lib = require('./lib');\nconst data = require('./data.json');\nconst pkg = require('pkg');\nconsole.log(lib.twice(data.n), pkg.name);\nprocess.stdout.write('done\\n');\n",
       'app/lib.js': 'exports.twice = (n) => n * 2;\n',
       'app/data.json': '{ "n": 21 }\n',
       'app/node_modules/pkg/package.json': '{ "name": "pkg", "main": "./src/index.js" }\n',
@@ -350,7 +355,8 @@ export const FLOOR_PROGRAMS = [
     args: ['app/main.mjs'],
     stdout: 'file',
     files: {
-      'app/main.mjs': "import { twice } from './lib.mjs';\nimport data from './data.json' with { type: 'json' };\nimport { name } from 'epkg';\nconst more = await import('./more.js');\nconsole.log(twice(data.n), name, more.default);\nprocess.stdout.write('done\\n');\n",
+      'app/main.mjs':
+        "import { twice } from './lib.mjs';\nimport data from './data.json' with { type: 'json' };\nimport { name } from 'epkg';\nconst more = await import('./more.js');\nconsole.log(twice(data.n), name, more.default);\nprocess.stdout.write('done\\n');\n",
       'app/lib.mjs': 'export const twice = (n) => n * 2;\n',
       'app/more.js': 'module.exports = 42;\n',
       'app/data.json': '{ "n": 21 }\n',
@@ -358,9 +364,23 @@ export const FLOOR_PROGRAMS = [
       'app/node_modules/epkg/index.js': "export const name = 'epkg';\n",
     },
   },
-  { name: 'console.log and console.error to a terminal', code: "console.log('out'); console.error('err'); setTimeout(() => {}, 10)", stdout: 'tty' },
-  { name: 'a file as the main module, type: module package', args: ['m/index.js'], files: { 'm/package.json': '{ "type": "module" }\n', 'm/index.js': "import './x.js';\nconsole.log('m');\n", 'm/x.js': 'export {};\n' }, stdout: 'pipe' },
-  { name: 'uncaught exception', args: ['boom.js'], files: { 'boom.js': "function f() {\n  throw new Error('boom');\n}\nsetTimeout(f, 1);\n" }, stdout: 'pipe' },
+  {
+    name: 'console.log and console.error to a terminal',
+    code: "console.log('out'); console.error('err'); setTimeout(() => {}, 10)",
+    stdout: 'tty',
+  },
+  {
+    name: 'a file as the main module, type: module package',
+    args: ['m/index.js'],
+    files: { 'm/package.json': '{ "type": "module" }\n', 'm/index.js': "import './x.js';\nconsole.log('m');\n", 'm/x.js': 'export {};\n' },
+    stdout: 'pipe',
+  },
+  {
+    name: 'uncaught exception',
+    args: ['boom.js'],
+    files: { 'boom.js': "function f() {\n  throw new Error('boom');\n}\nsetTimeout(f, 1);\n" },
+    stdout: 'pipe',
+  },
   { name: 'unhandled rejection', code: "Promise.reject(new Error('no'))" },
   { name: 'process.exit(1)', code: "process.stdout.write('bye\\n'); process.exit(1)", stdout: 'pipe' },
   {
@@ -368,5 +388,9 @@ export const FLOOR_PROGRAMS = [
     code: "process.on('SIGTERM', () => { console.log('term'); process.exit(0); }); setInterval(() => {}, 1000); console.log(process.pid)",
     signal: 'SIGTERM',
   },
-  { name: 'SIGTERM without a handler, signal from outside', code: 'setInterval(() => {}, 1000); console.log(process.pid)', signal: 'SIGTERM' },
+  {
+    name: 'SIGTERM without a handler, signal from outside',
+    code: 'setInterval(() => {}, 1000); console.log(process.pid)',
+    signal: 'SIGTERM',
+  },
 ];

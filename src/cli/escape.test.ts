@@ -34,7 +34,10 @@ describe('text output escapes control characters from inputs', () => {
   it('image metadata: User, Entrypoint, labels', async () => {
     const file = path.join(root, 'image.tar');
     const layer = await packTar([{ name: 'bin/app', mode: 0o755, content: 'x' }]);
-    await writeOciArchive(file, { layers: [layer], config: { User: `evil${HOSTILE}`, Entrypoint: [`/bin/app${HOSTILE}`], Labels: { note: HOSTILE } } });
+    await writeOciArchive(file, {
+      layers: [layer],
+      config: { User: `evil${HOSTILE}`, Entrypoint: [`/bin/app${HOSTILE}`], Labels: { note: HOSTILE } },
+    });
     const r = await run(['profile', `oci-archive:${file}`, '--format', 'text', '--no-cache']);
     expect(r.code, r.err).toBe(0);
     expectInert(r.out);
@@ -66,7 +69,10 @@ describe('text output escapes control characters from inputs', () => {
     const dir = path.join(root, 'app');
     mkdirSync(dir);
     const yamlHostile = '\\e[2J\\e]0;owned\\a\\x9b31m\\u202eexe\\x7f';
-    writeFileSync(path.join(dir, 'compose.yaml'), `services:\n  web:\n    image: nginx:1.27\n    user: "www${yamlHostile}"\n    ports: ["8080:80"]\n`);
+    writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      `services:\n  web:\n    image: nginx:1.27\n    user: "www${yamlHostile}"\n    ports: ["8080:80"]\n`,
+    );
     const profile = path.join(root, 'p.json');
     const made = await run(['profile', dir, '-o', profile]);
     expect(made.code, made.err).toBe(0);

@@ -34,9 +34,17 @@ describe('charter CLI', () => {
 
   it.each([
     ['not json or yaml', '{"apiVersion": "charter/v1", "kind":', /profile\.json:1:\d+: not a valid profile/],
-    ['a wrong field type', '{"apiVersion":"charter/v1","kind":"Charter","metadata":{"name":"x","generator":"g"},"inputs":[],"containers":[{"name":5}],"graph":{"edges":[]},"diagnostics":[]}', /profile\.json:1:\d+: not a charter\/v1 profile at \/containers\/0\/name/],
+    [
+      'a wrong field type',
+      '{"apiVersion":"charter/v1","kind":"Charter","metadata":{"name":"x","generator":"g"},"inputs":[],"containers":[{"name":5}],"graph":{"edges":[]},"diagnostics":[]}',
+      /profile\.json:1:\d+: not a charter\/v1 profile at \/containers\/0\/name/,
+    ],
     ['another apiVersion', 'apiVersion: charter/v0\nkind: Charter\n', /profile\.json:1:\d+: not a charter\/v1 profile at \/apiVersion/],
-    ['an alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n', /profile\.json:\d+:\d+: not a valid profile/],
+    [
+      'an alias bomb',
+      'a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n',
+      /profile\.json:\d+:\d+: not a valid profile/,
+    ],
   ])('explain rejects a profile with %s, naming file and position, exit 2', async (_what, text, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
     const file = join(dir, 'profile.json');
@@ -96,7 +104,10 @@ describe('charter CLI', () => {
     mkdirSync(join(dir, 'app'));
     writeFileSync(join(dir, 'app', 'compose.yaml'), 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n');
     const io = capture();
-    const code = await main(['profile', `oci-archive:${join(dir, 'garbage.tar')}`, `oci-archive:${join(dir, 'truncated.tar')}`, join(dir, 'app')], io);
+    const code = await main(
+      ['profile', `oci-archive:${join(dir, 'garbage.tar')}`, `oci-archive:${join(dir, 'truncated.tar')}`, join(dir, 'app')],
+      io,
+    );
     expect(code).toBe(2);
     expect(io.err).toMatch(/garbage\.tar/);
     expect(io.err).toMatch(/truncated\.tar/);
@@ -104,29 +115,32 @@ describe('charter CLI', () => {
     expect(charter.containers.map((c) => c.name)).toEqual(['web']);
   });
 
-  it.each(['scan', 'profile'])('%s: image targets that cannot be read are bad input (exit 2, a plain message, never an internal error)', async (command) => {
-    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
-    mkdirSync(join(dir, 'layout'));
-    writeFileSync(join(dir, 'file.tar'), 'x');
-    const fifo = join(dir, 'fifo');
-    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    const cases: [string, RegExp][] = [
-      [`oci-archive:${join(dir, 'missing.tar')}`, /cannot read the image archive .*missing\.tar: no such file or directory/],
-      [`docker-archive:${join(dir, 'layout')}`, /is a directory, not an image archive/],
-      [`oci:${join(dir, 'file.tar')}`, /is a file, not an OCI layout directory/],
-      [`oci-archive:${fifo}`, /is a FIFO, not an image archive/],
-      [`oci:${join(dir, 'missing')}`, /cannot read the OCI layout directory/],
-      ['podman:-x', /"-x" is not an image reference/],
-      ['podman:--output=/tmp/x', /is not an image reference/],
-    ];
-    for (const [target, message] of cases) {
-      const io = capture();
-      const args = command === 'scan' ? ['scan', target, '--offline', '--db', join(dir, 'no.db')] : ['profile', target];
-      expect({ target, code: await main(args, io) }).toEqual({ target, code: 2 });
-      expect(io.err).toMatch(message);
-      expect(io.err).not.toMatch(/internal error|ENOENT|EISDIR/);
-    }
-  });
+  it.each(['scan', 'profile'])(
+    '%s: image targets that cannot be read are bad input (exit 2, a plain message, never an internal error)',
+    async (command) => {
+      const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+      mkdirSync(join(dir, 'layout'));
+      writeFileSync(join(dir, 'file.tar'), 'x');
+      const fifo = join(dir, 'fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const cases: [string, RegExp][] = [
+        [`oci-archive:${join(dir, 'missing.tar')}`, /cannot read the image archive .*missing\.tar: no such file or directory/],
+        [`docker-archive:${join(dir, 'layout')}`, /is a directory, not an image archive/],
+        [`oci:${join(dir, 'file.tar')}`, /is a file, not an OCI layout directory/],
+        [`oci-archive:${fifo}`, /is a FIFO, not an image archive/],
+        [`oci:${join(dir, 'missing')}`, /cannot read the OCI layout directory/],
+        ['podman:-x', /"-x" is not an image reference/],
+        ['podman:--output=/tmp/x', /is not an image reference/],
+      ];
+      for (const [target, message] of cases) {
+        const io = capture();
+        const args = command === 'scan' ? ['scan', target, '--offline', '--db', join(dir, 'no.db')] : ['profile', target];
+        expect({ target, code: await main(args, io) }).toEqual({ target, code: 2 });
+        expect(io.err).toMatch(message);
+        expect(io.err).not.toMatch(/internal error|ENOENT|EISDIR/);
+      }
+    },
+  );
 
   it('an image with a symlink target of 400,000 components: scan and profile finish, the link is a diagnostic (was exit 3)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
@@ -137,7 +151,10 @@ describe('charter CLI', () => {
     const file = join(dir, 'deep.tar');
     await writeOciArchive(file, { layers: [layer], config: { Entrypoint: ['/bin/deep'] } });
     const scan = capture();
-    const code = await main(['scan', `oci-archive:${file}`, '--format', 'json', '--offline', '--no-cache', '--db', join(dir, 'no.db')], scan);
+    const code = await main(
+      ['scan', `oci-archive:${file}`, '--format', 'json', '--offline', '--no-cache', '--db', join(dir, 'no.db')],
+      scan,
+    );
     expect([0, 1]).toContain(code);
     expect(scan.err).toMatch(/image-link-target-too-long/);
     const profile = capture();
@@ -158,7 +175,13 @@ describe('charter CLI', () => {
     expect(await main(['profile', join(repo, 'examples/shop'), '-o', profile], capture())).toBe(0);
     const io = capture();
     expect(await main(['emit', profile, '--as', 'seccomp', '-o', join(dir, 'seccomp')], io)).toBe(0);
-    expect(readdirSync(join(dir, 'seccomp')).sort()).toEqual(['api.seccomp.json', 'cache.seccomp.json', 'db.seccomp.json', 'web.seccomp.json', 'worker.seccomp.json']);
+    expect(readdirSync(join(dir, 'seccomp')).sort()).toEqual([
+      'api.seccomp.json',
+      'cache.seccomp.json',
+      'db.seccomp.json',
+      'web.seccomp.json',
+      'worker.seccomp.json',
+    ]);
     expect(existsSync(join(dir, 'seccomp', 'api.seccomp.json'))).toBe(true);
   });
 });

@@ -63,7 +63,9 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   let exitCode = 0;
   let debug = argv.includes('--debug');
   const program = new Command('charter')
-    .description('Derive a container\'s security profile (its charter) from the artifacts that declare it, explain it, diff it and compile it to enforcement.')
+    .description(
+      "Derive a container's security profile (its charter) from the artifacts that declare it, explain it, diff it and compile it to enforcement.",
+    )
     .version(VERSION)
     .option('--debug', 'print stack traces of internal errors')
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -71,15 +73,18 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
 
   program
     .command('profile')
-    .description('derive a charter from a directory, manifest files and images (oci-archive:PATH, docker-archive:PATH, oci:DIR, podman:NAME)')
+    .description(
+      'derive a charter from a directory, manifest files and images (oci-archive:PATH, docker-archive:PATH, oci:DIR, podman:NAME)',
+    )
     .argument('[targets...]', 'directories, files and image references')
     .option('-f, --file <manifest...>', 'manifest files to read (Kubernetes, compose, Marathon, Dockerfile)')
     .addOption(new Option('--format <format>', 'output format').choices(PROFILE_FORMATS).default('json'))
     .option('-o, --output <file>', 'write the profile to a file instead of stdout')
-    .option('--name <name>', 'application name (default: the first target\'s name)')
+    .option('--name <name>', "application name (default: the first target's name)")
     .option('--no-cache', 'read every image layer instead of reusing per-layer results (cache: $CHARTER_CACHE_DIR or ~/.cache/charter)')
     .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string; cache: boolean }) => {
-      if (targets.length === 0 && !opts.file?.length) throw new UserError('nothing to profile: give a directory, a file or an image reference');
+      if (targets.length === 0 && !opts.file?.length)
+        throw new UserError('nothing to profile: give a directory, a file or an image reference');
       const progress = createProgress(io.isTTY);
       const charter = await profileTargets(targets, {
         generator: GENERATOR,
@@ -97,13 +102,17 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       const text = render(charter, opts.format);
       await emitOutput(text, opts.output, io.stdout);
       if (opts.format === 'yaml' && text.length > MAX_YAML_PROFILE_BYTES) {
-        io.stderr(`warning: this YAML profile is larger than ${MAX_YAML_PROFILE_BYTES} bytes, which charter does not read back (its parse tree would need more than 1 GiB): write it with --format json\n`);
+        io.stderr(
+          `warning: this YAML profile is larger than ${MAX_YAML_PROFILE_BYTES} bytes, which charter does not read back (its parse tree would need more than 1 GiB): write it with --format json\n`,
+        );
       }
     });
 
   program
     .command('explain')
-    .description('why is something allowed? e.g. `syscall:bind`, `exec:/bin/sh`, `egress:db:5432`, `cap:NET_BIND_SERVICE`, `port:8080`, `path:/data`')
+    .description(
+      'why is something allowed? e.g. `syscall:bind`, `exec:/bin/sh`, `egress:db:5432`, `cap:NET_BIND_SERVICE`, `port:8080`, `path:/data`',
+    )
     .argument('<profile>', 'a charter/v1 profile (JSON or YAML)')
     .argument('[query]', 'what to explain; all rules when absent')
     .option('-c, --container <name>', 'only this container')
@@ -172,7 +181,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       for (const w of out.warnings) io.stderr(`warning: ${w.file}: ${w.message} [${w.code}]\n`);
       if (opts.output) {
         for (const f of out.files) {
-          if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.')) throw new Error(`emitter produced an unsafe file name ${f.name}`);
+          if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))
+            throw new Error(`emitter produced an unsafe file name ${f.name}`);
           await writeAtomic(resolve(opts.output, f.name), f.content);
           io.stderr(`wrote ${resolve(opts.output, f.name)}\n`);
         }

@@ -76,17 +76,45 @@ const cases: [string, () => string[], () => string][] = [
   ['db import of a FIFO', () => ['db', 'import', fifo, '--db', at('v.db')], () => fifo],
   ['db import of /dev/zero', () => ['db', 'import', '/dev/zero', '--db', at('v.db')], () => '/dev/zero'],
   ['db import of a .zip that is a FIFO', () => ['db', 'import', at('pipe.zip'), '--db', at('v.db')], () => at('pipe.zip')],
-  ['db import --db below a file', () => ['db', 'import', app, '--db', path.join(at('a-file'), 'v.db')], () => path.join(at('a-file'), 'v.db')],
+  [
+    'db import --db below a file',
+    () => ['db', 'import', app, '--db', path.join(at('a-file'), 'v.db')],
+    () => path.join(at('a-file'), 'v.db'),
+  ],
   ['db status --db naming a directory', () => ['db', 'status', '--db', at('existing-dir')], () => at('existing-dir')],
-  ['a policy file that is a directory', () => ['scan', app, '--policy', at('policy-dir'), '--offline', '--db', at('v.db')], () => at('policy-dir')],
+  [
+    'a policy file that is a directory',
+    () => ['scan', app, '--policy', at('policy-dir'), '--offline', '--db', at('v.db')],
+    () => at('policy-dir'),
+  ],
   ['a policy file that is a FIFO', () => ['scan', app, '--policy', fifo, '--offline', '--db', at('v.db')], () => fifo],
-  ['a policy nested 50,000 deep', () => ['scan', app, '--policy', at('deep-policy.yaml'), '--offline', '--db', at('v.db')], () => `${at('deep-policy.yaml')}:3:`],
+  [
+    'a policy nested 50,000 deep',
+    () => ['scan', app, '--policy', at('deep-policy.yaml'), '--offline', '--db', at('v.db')],
+    () => `${at('deep-policy.yaml')}:3:`,
+  ],
   ['profile -o naming an existing directory', () => ['profile', app, '-o', at('existing-dir')], () => at('existing-dir')],
-  ['profile -o into a read-only directory', () => ['profile', app, '-o', path.join(readOnlyDir, 'p.json')], () => path.join(readOnlyDir, 'p.json')],
-  ['profile -o below a file', () => ['profile', app, '-o', path.join(at('a-file'), 'p.json')], () => `${path.join(at('a-file'), 'p.json')}: cannot write output: a component of the path is not a directory`],
-  ['scan -o naming an existing directory', () => ['scan', app, '-o', at('existing-dir'), '--offline', '--db', at('v.db')], () => at('existing-dir')],
+  [
+    'profile -o into a read-only directory',
+    () => ['profile', app, '-o', path.join(readOnlyDir, 'p.json')],
+    () => path.join(readOnlyDir, 'p.json'),
+  ],
+  [
+    'profile -o below a file',
+    () => ['profile', app, '-o', path.join(at('a-file'), 'p.json')],
+    () => `${path.join(at('a-file'), 'p.json')}: cannot write output: a component of the path is not a directory`,
+  ],
+  [
+    'scan -o naming an existing directory',
+    () => ['scan', app, '-o', at('existing-dir'), '--offline', '--db', at('v.db')],
+    () => at('existing-dir'),
+  ],
   ['emit -o naming an existing file', () => ['emit', profile, '--as', 'seccomp', '-o', at('a-file')], () => at('a-file')],
-  ['emit -o into a read-only directory', () => ['emit', profile, '--as', 'seccomp', '-o', path.join(readOnlyDir, 'out')], () => path.join(readOnlyDir, 'out')],
+  [
+    'emit -o into a read-only directory',
+    () => ['emit', profile, '--as', 'seccomp', '-o', path.join(readOnlyDir, 'out')],
+    () => path.join(readOnlyDir, 'out'),
+  ],
   ['node of a directory without package.json', () => ['node', at('no-app')], () => at('no-app')],
 ];
 

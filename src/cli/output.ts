@@ -54,7 +54,8 @@ async function kindAt(path: string): Promise<'missing' | 'directory' | 'other'> 
  */
 export async function ensureOutputDirectory(dir: string): Promise<void> {
   const target = resolve(dir);
-  if ((await kindAt(target)) === 'other') throw new UserError('cannot write output: exists and is not a directory (a directory is written here)', dir);
+  if ((await kindAt(target)) === 'other')
+    throw new UserError('cannot write output: exists and is not a directory (a directory is written here)', dir);
   try {
     await mkdir(target, { recursive: true });
   } catch (err) {
@@ -74,7 +75,8 @@ export async function writeAtomic(path: string, content: string): Promise<void> 
   } catch (err) {
     // EEXIST here: a file stands where a parent directory should be.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UserError('cannot write output: a component of the path is not a directory', path, undefined, undefined, { cause: err });
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new UserError('cannot write output: a component of the path is not a directory', path, undefined, undefined, { cause: err });
     throw cannotWrite(path, err);
   }
   const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);

@@ -18,7 +18,9 @@ function where(sources: readonly Source[]): string {
 }
 
 function diagnosticLine(d: Diagnostic): string {
-  return escapeTerminal(`${d.severity}: ${[d.file, d.line, d.column].filter((x) => x !== undefined && x !== '').join(':')}: ${d.message} [${d.code}]`);
+  return escapeTerminal(
+    `${d.severity}: ${[d.file, d.line, d.column].filter((x) => x !== undefined && x !== '').join(':')}: ${d.message} [${d.code}]`,
+  );
 }
 
 /** One line per diagnostic (no trailing newline). */
@@ -27,21 +29,35 @@ export function renderDiagnostics(ds: readonly Diagnostic[]): string {
 }
 
 export function renderCharterText(ch: Charter): string {
-  const lines: string[] = [`charter ${ch.metadata.name} (${ch.apiVersion}) — ${ch.containers.length} container(s), ${ch.graph.edges.length} intended connection(s)`];
+  const lines: string[] = [
+    `charter ${ch.metadata.name} (${ch.apiVersion}) — ${ch.containers.length} container(s), ${ch.graph.edges.length} intended connection(s)`,
+  ];
   for (const c of ch.containers) {
-    lines.push('', `■ ${c.name}${c.identity.image ? `  image ${c.identity.image}` : ''}${c.identity.digest ? ` @${c.identity.digest.slice(0, 19)}` : ''}`);
+    lines.push(
+      '',
+      `■ ${c.name}${c.identity.image ? `  image ${c.identity.image}` : ''}${c.identity.digest ? ` @${c.identity.digest.slice(0, 19)}` : ''}`,
+    );
     if (c.identity.aliases.length > 0) lines.push(`  also known as: ${c.identity.aliases.join(', ')}`);
-    if (c.roles.length > 0) lines.push(`  roles: ${c.roles.map((r) => `${r.id}${r.suspicious ? ' (suspicious in a service)' : ''}`).join(', ')}`);
+    if (c.roles.length > 0)
+      lines.push(`  roles: ${c.roles.map((r) => `${r.id}${r.suspicious ? ' (suspicious in a service)' : ''}`).join(', ')}`);
     lines.push(`  user: ${c.user?.name ?? 'root (nothing declares a user)'}`);
     lines.push('  processes:');
-    for (const p of c.processes) lines.push(`    ${p.path}${p.sha256 ? ` sha256:${p.sha256.slice(0, 16)}…` : ''} [${p.purpose}]${where(p.sources)}`);
+    for (const p of c.processes)
+      lines.push(`    ${p.path}${p.sha256 ? ` sha256:${p.sha256.slice(0, 16)}…` : ''} [${p.purpose}]${where(p.sources)}`);
     if (c.processes.length === 0) lines.push('    (none declared)');
-    lines.push(`  network: ${c.network.none ? 'none' : c.privileges.hostNetwork?.value ? 'HOST (shares the host\'s network namespace)' : ''}`);
+    lines.push(
+      `  network: ${c.network.none ? 'none' : c.privileges.hostNetwork?.value ? "HOST (shares the host's network namespace)" : ''}`,
+    );
     for (const p of c.network.listen) lines.push(`    listen ${p.port}/${p.protocol}${where(p.sources)}`);
-    for (const e of c.network.ingress) lines.push(`    ingress from ${peerText(e.peer)}${e.port !== undefined ? ` to ${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
-    for (const e of c.network.egress) lines.push(`    egress to ${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
+    for (const e of c.network.ingress)
+      lines.push(`    ingress from ${peerText(e.peer)}${e.port !== undefined ? ` to ${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
+    for (const e of c.network.egress)
+      lines.push(`    egress to ${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
     lines.push(`  filesystem: root ${c.filesystem.readOnlyRoot.value ? 'read-only' : 'WRITABLE'}`);
-    for (const w of c.filesystem.writable) lines.push(`    ${w.readOnly ? 'mount (read-only)' : 'writable'} ${w.path} [${w.kind}${w.hostPath ? ` from host ${w.hostPath}` : ''}]${where(w.sources)}`);
+    for (const w of c.filesystem.writable)
+      lines.push(
+        `    ${w.readOnly ? 'mount (read-only)' : 'writable'} ${w.path} [${w.kind}${w.hostPath ? ` from host ${w.hostPath}` : ''}]${where(w.sources)}`,
+      );
     lines.push(`  capabilities: ${c.capabilities.length === 0 ? 'none' : c.capabilities.map((x) => x.name).join(', ')}`);
     const s = containerSyscalls(ch, c);
     lines.push(
@@ -52,7 +68,8 @@ export function renderCharterText(ch: Charter): string {
   }
   if (ch.graph.edges.length > 0) {
     lines.push('', 'intended connections:');
-    for (const e of ch.graph.edges) lines.push(`  ${e.from} → ${peerText(e.to)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
+    for (const e of ch.graph.edges)
+      lines.push(`  ${e.from} → ${peerText(e.to)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}${where(e.sources)}`);
   }
   if (ch.diagnostics.length > 0) lines.push('', ...ch.diagnostics.map(diagnosticLine));
   return terminalLines(lines);

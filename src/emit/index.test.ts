@@ -45,12 +45,20 @@ describe('emitter registry', () => {
     });
 
     it('emits one container on request and refuses an unknown one', () => {
-      const all = emitter.emit(sampleCharter(), {}).files.map((f) => `${f.name}\n${f.content}`).join('\n');
-      const one = emitter.emit(sampleCharter(), { container: 'db' }).files.map((f) => `${f.name}\n${f.content}`).join('\n');
+      const all = emitter
+        .emit(sampleCharter(), {})
+        .files.map((f) => `${f.name}\n${f.content}`)
+        .join('\n');
+      const one = emitter
+        .emit(sampleCharter(), { container: 'db' })
+        .files.map((f) => `${f.name}\n${f.content}`)
+        .join('\n');
       expect(all).toContain('batch');
       expect(one).not.toContain('batch');
       expect(() => emitter.emit(sampleCharter(), { container: 'nope' })).toThrow(UserError);
-      expect(() => emitter.emit(sampleCharter(), { container: 'nope' })).toThrow(/no container "nope" in profile shop; containers: batch, db, web/);
+      expect(() => emitter.emit(sampleCharter(), { container: 'nope' })).toThrow(
+        /no container "nope" in profile shop; containers: batch, db, web/,
+      );
     });
 
     it('refuses two containers that would share a file name', () => {

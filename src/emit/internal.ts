@@ -110,7 +110,11 @@ export function parseUser(spec: string): ParsedUser {
  */
 export function yamlDocument(value: unknown, comment?: string): string {
   const doc = new Document(value);
-  if (comment !== undefined && comment !== '') doc.commentBefore = comment.split('\n').map((l) => ` ${l}`).join('\n');
+  if (comment !== undefined && comment !== '')
+    doc.commentBefore = comment
+      .split('\n')
+      .map((l) => ` ${l}`)
+      .join('\n');
   return doc.toString({ lineWidth: 0, minContentWidth: 0 });
 }
 

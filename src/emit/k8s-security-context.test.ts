@@ -117,7 +117,10 @@ describe('k8s-security-context emitter', () => {
   });
 
   it('emits only the chosen container', () => {
-    const docs = parseYamlStream(emitK8sSecurityContext(sampleCharter(), { container: 'db' }).files[0]?.content ?? '') as Record<string, any>[];
+    const docs = parseYamlStream(emitK8sSecurityContext(sampleCharter(), { container: 'db' }).files[0]?.content ?? '') as Record<
+      string,
+      any
+    >[];
     expect(docs.map((d) => d['kind'])).toEqual(['StatefulSet']);
   });
 

@@ -6,17 +6,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import {
-  
-  fileSafeName,
-  parseUser,
-  selectContainers,
-  sortDiagnostics,
-  sortedUnique,
-  warning,
-  yamlDocument,
-  yamlStream,
-} from './internal.js';
+import { fileSafeName, parseUser, selectContainers, sortDiagnostics, sortedUnique, warning, yamlDocument, yamlStream } from './internal.js';
 import { bareCapability } from '../util/capabilities.js';
 import { compareStrings } from '../util/sort.js';
 
@@ -103,14 +93,25 @@ export function emitK8sSecurityContext(charter: Charter, opts: EmitOptions): Emi
     const workloads = c.identity.workloads.filter((w) => isWorkloadKind(w.kind));
     for (const w of c.identity.workloads) {
       if (!isWorkloadKind(w.kind)) {
-        warnings.push(warning('emit.k8s.unknown-kind', FILE, `container ${c.name}: workload kind ${w.kind} is not a Kubernetes workload kind; no patch for ${w.name}`));
+        warnings.push(
+          warning(
+            'emit.k8s.unknown-kind',
+            FILE,
+            `container ${c.name}: workload kind ${w.kind} is not a Kubernetes workload kind; no patch for ${w.name}`,
+          ),
+        );
       }
     }
     if (workloads.length === 0) bare.push(built);
     for (const w of workloads) {
       if (!isWorkloadKind(w.kind)) continue;
       const key = JSON.stringify([w.kind, w.namespace ?? '', w.name]);
-      const group = groups.get(key) ?? { kind: w.kind, name: w.name, ...(w.namespace !== undefined ? { namespace: w.namespace } : {}), built: [] };
+      const group = groups.get(key) ?? {
+        kind: w.kind,
+        name: w.name,
+        ...(w.namespace !== undefined ? { namespace: w.namespace } : {}),
+        built: [],
+      };
       group.built.push(built);
       groups.set(key, group);
     }
@@ -141,7 +142,10 @@ export function emitK8sSecurityContext(charter: Charter, opts: EmitOptions): Emi
     );
   }
   for (const b of bare.sort((x, y) => compareStrings(String(x.entry['name']), String(y.entry['name'])))) {
-    const comment = [`container ${String(b.entry['name'])}: no workload names it; merge this entry into its pod spec's containers`, ...b.notes].join('\n');
+    const comment = [
+      `container ${String(b.entry['name'])}: no workload names it; merge this entry into its pod spec's containers`,
+      ...b.notes,
+    ].join('\n');
     docs.push(yamlDocument(b.entry, comment));
   }
   return { files: [{ name: FILE, content: yamlStream(docs) }], warnings: sortDiagnostics(warnings) };

@@ -5,7 +5,10 @@ import { parseYamlStream } from './internal.js';
 import { expectGolden } from './fixtures/golden.js';
 import { batchContainer, dbContainer, sampleCharter, shuffled, src, webContainer } from './fixtures/sample-charter.js';
 
-type Policy = { metadata: { name: string; namespace?: string }; spec: { podSelector: unknown; policyTypes: string[]; ingress: any[]; egress: any[] } };
+type Policy = {
+  metadata: { name: string; namespace?: string };
+  spec: { podSelector: unknown; policyTypes: string[]; ingress: any[]; egress: any[] };
+};
 
 function policies(charter: Charter, container?: string): Policy[] {
   const out = emitNetworkPolicy(charter, container !== undefined ? { container } : {});
@@ -24,7 +27,12 @@ function charterOf(containers: ContainerCharter[], edges: Edge[] = []): Charter 
 }
 
 const KUBE_DNS_RULE = {
-  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  to: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    },
+  ],
   ports: [
     { port: 53, protocol: 'TCP' },
     { port: 53, protocol: 'UDP' },
@@ -56,14 +64,19 @@ describe('network-policy emitter', () => {
 
   it('lets only the callers in, on the listened port, and lets the database call nobody', () => {
     const p = policyOf(sampleCharter(), 'db');
-    expect(p.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
+    expect(p.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } }], ports: [{ port: 5432, protocol: 'TCP' }] },
+    ]);
     expect(p.spec.egress).toEqual([]);
   });
 
   it('opens a listened port no container calls, and lets the web API reach db and DNS', () => {
     const p = policyOf(sampleCharter(), 'web');
     expect(p.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
-    expect(p.spec.egress).toEqual([{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } }], ports: [{ port: 5432, protocol: 'TCP' }] }, KUBE_DNS_RULE]);
+    expect(p.spec.egress).toEqual([
+      { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } }], ports: [{ port: 5432, protocol: 'TCP' }] },
+      KUBE_DNS_RULE,
+    ]);
   });
 
   it('cannot express a DNS-name peer: a comment and a warning instead', () => {
@@ -100,7 +113,10 @@ describe('network-policy emitter', () => {
     web.network.egress = [];
     const edges: Edge[] = [{ from: 'web', to: { kind: 'container', name: 'db' }, protocol: 'tcp', sources: src('depends_on') }];
     const charter = charterOf([web, dbContainer()], edges);
-    expect(policyOf(charter, 'web').spec.egress[0]).toEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } }], ports: [{ port: 5432, protocol: 'TCP' }] });
+    expect(policyOf(charter, 'web').spec.egress[0]).toEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } }],
+      ports: [{ port: 5432, protocol: 'TCP' }],
+    });
   });
 
   it('selects a peer in another namespace by namespace too', () => {
@@ -108,7 +124,10 @@ describe('network-policy emitter', () => {
     db.identity.workloads = [{ kind: 'StatefulSet', name: 'db', namespace: 'data' }];
     const p = policyOf(charterOf([webContainer(), db], sampleCharter().graph.edges), 'web');
     expect(p.spec.egress[0]?.to).toEqual([
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'db' } },
+      },
     ]);
   });
 

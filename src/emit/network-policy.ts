@@ -9,16 +9,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import {
-  canonicalJson,
-  compareJson,
-  
-  selectContainers,
-  sortDiagnostics,
-  warning,
-  yamlDocument,
-  yamlStream,
-} from './internal.js';
+import { canonicalJson, compareJson, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
 import type { DiagnosticCode } from '../model/diagnostics.js';
 import { compareStrings } from '../util/sort.js';
 
@@ -46,13 +37,20 @@ function k8sProtocol(p: Protocol): string {
 
 /** Label values: at most 63 characters of `[A-Za-z0-9_.-]`, alphanumeric at both ends. */
 function labelValue(s: string): string {
-  const v = s.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const v = s
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return v === '' ? 'unnamed' : v;
 }
 
 /** Object names: DNS-1123 subdomain, lower case. */
 function objectName(s: string): string {
-  const v = `charter-${s}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').slice(0, 253).replace(/[^a-z0-9]+$/, '');
+  const v = `charter-${s}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .slice(0, 253)
+    .replace(/[^a-z0-9]+$/, '');
   return v;
 }
 
@@ -75,7 +73,13 @@ interface Context {
 function containerPeer(name: string, ownNamespace: string | undefined, ctx: Context, from: string): K8sPeer {
   const c = ctx.byName.get(name);
   if (c === undefined) {
-    ctx.warnings.push(warning('emit.netpol.unknown-peer', FILE, `container ${from}: peer container ${name} is not in the profile; selected by app: ${labelValue(name)}`));
+    ctx.warnings.push(
+      warning(
+        'emit.netpol.unknown-peer',
+        FILE,
+        `container ${from}: peer container ${name} is not in the profile; selected by app: ${labelValue(name)}`,
+      ),
+    );
   }
   const peer: K8sPeer = { podSelector: { matchLabels: podLabels(name, c) } };
   const ns = firstWorkload(c)?.namespace;
@@ -144,7 +148,12 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
     if (hasEdges) warn('emit.netpol.none-with-edges', 'network.none is set although the graph has edges for it; all traffic is denied');
     const comment = [`container ${c.name}: no network use declared, all traffic denied`, ...notes].join('\n');
     return yamlDocument(
-      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata,
+        spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+      },
       comment,
     );
   }
@@ -153,7 +162,11 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
   const inbound: Directed[] = [
     ...charter.graph.edges
       .filter((e) => e.to.kind === 'container' && e.to.name === c.name)
-      .map((e): Directed => ({ peer: { kind: 'container', name: e.from }, protocol: e.protocol, ...(e.port !== undefined ? { port: e.port } : {}) })),
+      .map((e): Directed => ({
+        peer: { kind: 'container', name: e.from },
+        protocol: e.protocol,
+        ...(e.port !== undefined ? { port: e.port } : {}),
+      })),
     ...c.network.ingress.map((r): Directed => ({ peer: r.peer, protocol: r.protocol, ...(r.port !== undefined ? { port: r.port } : {}) })),
   ];
   const ingressFlows: Flow[] = [];
@@ -166,11 +179,18 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
     if (ports.length === 0) ports.push({ protocol: k8sProtocol(i.protocol) });
     for (const p of ports) calledPorts.add(canonicalJson(p));
     if (i.peer.kind === 'dns') {
-      warn('emit.netpol.dns-peer', `ingress from ${i.peer.name} on ${portText(i.port, i.protocol)} cannot be expressed (NetworkPolicy selects addresses, not names); not allowed`);
+      warn(
+        'emit.netpol.dns-peer',
+        `ingress from ${i.peer.name} on ${portText(i.port, i.protocol)} cannot be expressed (NetworkPolicy selects addresses, not names); not allowed`,
+      );
       continue;
     }
     const peer: K8sPeer | undefined =
-      i.peer.kind === 'container' ? containerPeer(i.peer.name, namespace, ctx, c.name) : i.peer.kind === 'cidr' ? { ipBlock: { cidr: i.peer.cidr } } : undefined;
+      i.peer.kind === 'container'
+        ? containerPeer(i.peer.name, namespace, ctx, c.name)
+        : i.peer.kind === 'cidr'
+          ? { ipBlock: { cidr: i.peer.cidr } }
+          : undefined;
     ingressFlows.push({ ...(peer !== undefined ? { peer } : {}), ports });
   }
   // A listened port no container of the application calls serves clients from outside it
@@ -207,18 +227,27 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
     else if (o.peer.kind === 'container') {
       // No port named: the peer's listened ports of that protocol.
       const target = ctx.byName.get(o.peer.name);
-      ports = (target?.network.listen ?? []).filter((l) => l.protocol === o.protocol).map((l) => ({ port: l.port, protocol: k8sProtocol(l.protocol) }));
+      ports = (target?.network.listen ?? [])
+        .filter((l) => l.protocol === o.protocol)
+        .map((l) => ({ port: l.port, protocol: k8sProtocol(l.protocol) }));
     } else ports = [];
     if (ports.length === 0) ports = [{ protocol: k8sProtocol(o.protocol) }];
     const peer: K8sPeer | undefined =
-      o.peer.kind === 'container' ? containerPeer(o.peer.name, namespace, ctx, c.name) : o.peer.kind === 'cidr' ? { ipBlock: { cidr: o.peer.cidr } } : undefined;
+      o.peer.kind === 'container'
+        ? containerPeer(o.peer.name, namespace, ctx, c.name)
+        : o.peer.kind === 'cidr'
+          ? { ipBlock: { cidr: o.peer.cidr } }
+          : undefined;
     egressFlows.push({ ...(peer !== undefined ? { peer } : {}), ports });
   }
   const egress = rules(egressFlows, 'to');
   // Any egress needs names resolved first, DNS-name peers most of all.
   if (outbound.length > 0) egress.push({ to: [KUBE_DNS_PEER], ports: DNS_PORTS });
 
-  const comment = [`container ${c.name}: allows only the connections its charter declares`, ...[...new Set(notes)].sort(compareStrings)].join('\n');
+  const comment = [
+    `container ${c.name}: allows only the connections its charter declares`,
+    ...[...new Set(notes)].sort(compareStrings),
+  ].join('\n');
   return yamlDocument(
     {
       apiVersion: 'networking.k8s.io/v1',

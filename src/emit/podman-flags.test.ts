@@ -27,7 +27,14 @@ function pairs(argv: string[], flag: string): string[] {
 describe('podman-flags emitter', () => {
   it('matches the golden files', () => {
     const out = emitPodmanFlags(sampleCharter(), {});
-    expect(out.files.map((f) => f.name)).toEqual(['batch.podman.sh', 'batch.podman.json', 'db.podman.sh', 'db.podman.json', 'web.podman.sh', 'web.podman.json']);
+    expect(out.files.map((f) => f.name)).toEqual([
+      'batch.podman.sh',
+      'batch.podman.json',
+      'db.podman.sh',
+      'db.podman.json',
+      'web.podman.sh',
+      'web.podman.json',
+    ]);
     expectGolden('podman-flags', out.files);
   });
 
@@ -128,7 +135,12 @@ describe('podman-flags emitter', () => {
     expect(out.warnings.map((w) => w.code)).toEqual(['emit.podman.privileged']);
     const sh = out.files[0]?.content ?? '';
     expect(sh).toMatch(/^# WARNING: the profile declares privileged mode/m);
-    expect(sh.split('\n').filter((l) => !l.startsWith('#')).join('\n')).not.toContain('--privileged');
+    expect(
+      sh
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    ).not.toContain('--privileged');
   });
 
   it('takes the seccomp path from the options', () => {

@@ -4,16 +4,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic, WritablePath } from '../model/charter.js';
 import type { EmitOptions, EmitResult, EmittedFile } from './types.js';
-import {
-  
-  defaultSeccompPath,
-  fileSafeName,
-  selectContainers,
-  shellQuote,
-  sortDiagnostics,
-  sortedUnique,
-  warning,
-} from './internal.js';
+import { defaultSeccompPath, fileSafeName, selectContainers, shellQuote, sortDiagnostics, sortedUnique, warning } from './internal.js';
 import { bareCapability } from '../util/capabilities.js';
 import { compareStrings } from '../util/sort.js';
 
@@ -60,7 +51,13 @@ function flagsFor(container: ContainerCharter, opts: EmitOptions, file: string):
     } else if (w.hostPath !== undefined) {
       mounts.push(`${w.hostPath}:${w.path}${ro}`);
     } else {
-      warnings.push(warning('emit.podman.no-host-path', file, `container ${container.name}: ${w.kind} mount at ${w.path} names no host path; add --volume yourself`));
+      warnings.push(
+        warning(
+          'emit.podman.no-host-path',
+          file,
+          `container ${container.name}: ${w.kind} mount at ${w.path} names no host path; add --volume yourself`,
+        ),
+      );
       notes.push(`${w.kind} mount at ${w.path} names no host path: add --volume HOST:${w.path} yourself`);
     }
   }
@@ -75,7 +72,13 @@ function flagsFor(container: ContainerCharter, opts: EmitOptions, file: string):
   argv.push('--cap-drop', 'ALL');
   for (const cap of sortedUnique(container.capabilities.map((c) => bareCapability(c.name)))) {
     if (cap === 'ALL') {
-      warnings.push(warning('emit.podman.cap-all', file, `container ${container.name}: capability ALL is not added back; list the capabilities it needs`));
+      warnings.push(
+        warning(
+          'emit.podman.cap-all',
+          file,
+          `container ${container.name}: capability ALL is not added back; list the capabilities it needs`,
+        ),
+      );
       continue;
     }
     argv.push('--cap-add', cap);
@@ -92,7 +95,13 @@ function flagsFor(container: ContainerCharter, opts: EmitOptions, file: string):
 
   // Privileged mode would switch off everything above; it is never emitted, only reported.
   if (container.privileges.privileged?.value === true) {
-    warnings.push(warning('emit.podman.privileged', file, `container ${container.name}: the profile declares privileged mode; --privileged is not emitted`));
+    warnings.push(
+      warning(
+        'emit.podman.privileged',
+        file,
+        `container ${container.name}: the profile declares privileged mode; --privileged is not emitted`,
+      ),
+    );
     notes.push('WARNING: the profile declares privileged mode; --privileged is not emitted (it would disable these flags)');
   }
   return { argv, warnings, notes };

@@ -21,10 +21,18 @@ describe('seccomp schema', () => {
     { what: 'an unknown action', value: { ...minimal, defaultAction: 'SCMP_ACT_MAYBE' }, ok: false },
     { what: 'an unknown architecture', value: { ...minimal, architectures: ['SCMP_ARCH_Z80'] }, ok: false },
     { what: 'an empty names list', value: { ...minimal, syscalls: [{ names: [], action: 'SCMP_ACT_ALLOW' }] }, ok: false },
-    { what: 'a name that is no identifier', value: { ...minimal, syscalls: [{ names: ['read write'], action: 'SCMP_ACT_ALLOW' }] }, ok: false },
+    {
+      what: 'a name that is no identifier',
+      value: { ...minimal, syscalls: [{ names: ['read write'], action: 'SCMP_ACT_ALLOW' }] },
+      ok: false,
+    },
     { what: 'a negative errnoRet', value: { ...minimal, defaultErrnoRet: -1 }, ok: false },
     { what: 'an unknown top-level key', value: { ...minimal, '//': 'comment' }, ok: false },
-    { what: 'an argument index past 5', value: { ...minimal, syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] }] }, ok: false },
+    {
+      what: 'an argument index past 5',
+      value: { ...minimal, syscalls: [{ names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] }] },
+      ok: false,
+    },
   ];
   it.each(CASES)('profile file: $what → ok=$ok', ({ value, ok }) => {
     expect(SeccompProfileSchema.safeParse(value).success).toBe(ok);

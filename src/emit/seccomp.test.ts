@@ -54,7 +54,9 @@ describe('seccomp emitter', () => {
 
   it('allows the sorted union of the three layers', () => {
     const c = webContainer();
-    const expected = [...new Set([...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((r) => r.name))]
+    const expected = [
+      ...new Set([...c.syscalls['container-runtime'], ...c.syscalls['language-runtime'], ...c.syscalls.application].map((r) => r.name)),
+    ]
       .filter((n) => !(ENOSYS_SYSCALLS as readonly string[]).includes(n))
       .sort();
     expect(seccompAllowedSyscalls(charterOf(c), c)).toEqual(expected);
@@ -71,7 +73,9 @@ describe('seccomp emitter', () => {
   it.each(ENOSYS_CASES)('answers clone3 and io_uring_* with ENOSYS when $what', ({ listed }) => {
     const p = profileOf(withApplication(['socket', ...listed]));
     const errnoRules = (p.syscalls ?? []).filter((r) => r.action === 'SCMP_ACT_ERRNO');
-    expect(errnoRules).toEqual([{ names: ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
+    expect(errnoRules).toEqual([
+      { names: ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    ]);
     for (const n of ENOSYS_SYSCALLS) expect(allowedBy(p)).not.toContain(n);
     expect((p.syscalls ?? []).some((r) => r.action.startsWith('SCMP_ACT_KILL'))).toBe(false);
   });
@@ -118,7 +122,17 @@ describe('seccomp emitter', () => {
     const c = emptyContainer('grouped');
     c.syscalls.groups = [{ group: 'network-server', sources: [] }];
     c.syscalls.application = named(['getpid'], 'direct');
-    const ch: Charter = { ...charterOf(c), syscallGroups: [{ id: 'network-server', layer: 'application', syscalls: ['accept4', 'bind', 'io_uring_setup'], sources: named(['x'], 'group')[0]?.sources ?? [] }] };
+    const ch: Charter = {
+      ...charterOf(c),
+      syscallGroups: [
+        {
+          id: 'network-server',
+          layer: 'application',
+          syscalls: ['accept4', 'bind', 'io_uring_setup'],
+          sources: named(['x'], 'group')[0]?.sources ?? [],
+        },
+      ],
+    };
     expect(seccompAllowedSyscalls(ch, c)).toEqual(['accept4', 'bind', 'getpid']);
     const profile = SeccompProfileSchema.parse(JSON.parse(emitSeccomp(ch, {}).files[0]?.content ?? ''));
     expect(allowedBy(profile)).toEqual(['accept4', 'bind', 'getpid']);

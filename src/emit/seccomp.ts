@@ -69,12 +69,24 @@ function containerWarnings(charter: Charter, container: ContainerCharter, file: 
   for (const layer of SYSCALL_LAYERS) {
     for (const rule of syscalls[layer]) {
       if (!SyscallNameSchema.safeParse(rule.name).success) {
-        out.push(warning('emit.seccomp.bad-name', file, `container ${container.name}: "${rule.name}" (${layer} layer) is not a syscall name; left out`));
+        out.push(
+          warning(
+            'emit.seccomp.bad-name',
+            file,
+            `container ${container.name}: "${rule.name}" (${layer} layer) is not a syscall name; left out`,
+          ),
+        );
       }
     }
   }
   if (seccompAllowedSyscalls(charter, container).length === 0) {
-    out.push(warning('emit.seccomp.empty', file, `container ${container.name}: no syscalls are allowed, so no process can start under this profile`));
+    out.push(
+      warning(
+        'emit.seccomp.empty',
+        file,
+        `container ${container.name}: no syscalls are allowed, so no process can start under this profile`,
+      ),
+    );
   }
   return out;
 }

@@ -38,7 +38,11 @@ describe('check catalogue', () => {
   it.each([
     ['a duplicate id', (c: typeof catalogueFile) => c.checks.push({ ...c.checks[0]! }), /duplicate id/],
     ['a wrong prefix', (c: typeof catalogueFile) => (c.checks[0]!.family = 'compose'), /wants prefix CHARTER-CMP-/],
-    ['a CIS control without title', (c: typeof catalogueFile) => delete (c.checks[0]!.controls[0] as { title?: string }).title, /needs its title/],
+    [
+      'a CIS control without title',
+      (c: typeof catalogueFile) => delete (c.checks[0]!.controls[0] as { title?: string }).title,
+      /needs its title/,
+    ],
     ['an http reference', (c: typeof catalogueFile) => (c.checks[0]!.references = ['http://x.example']), /references/],
     ['an unknown severity', (c: typeof catalogueFile) => ((c.checks[0] as { severity: string }).severity = 'urgent'), /severity/],
   ])('rejects %s', (_n, mutate, message) => {

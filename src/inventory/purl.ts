@@ -35,7 +35,12 @@ export function buildPurl(p: PurlParts): string {
     .map(([k, v]) => [k.toLowerCase(), v] as const)
     .sort((a, b) => compareStrings(a[0], b[0]));
   if (q.length > 0) out += `?${q.map(([k, v]) => `${k}=${purlEncode(v)}`).join('&')}`;
-  if (p.subpath) out += `#${p.subpath.split('/').filter((s) => s !== '' && s !== '.' && s !== '..').map(purlEncode).join('/')}`;
+  if (p.subpath)
+    out += `#${p.subpath
+      .split('/')
+      .filter((s) => s !== '' && s !== '.' && s !== '..')
+      .map(purlEncode)
+      .join('/')}`;
   return out;
 }
 

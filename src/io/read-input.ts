@@ -106,7 +106,10 @@ export async function readInputFile(path: string, opts: ReadInputOptions): Promi
   try {
     const tooLarge = (bytes: number): InputError =>
       // Past the declared size only limit + 1 bytes were read: the real size is unknown.
-      new InputError(`${opts.what} is ${bytes > size ? `more than ${opts.maxBytes}` : bytes} bytes, over the limit of ${opts.maxBytes} bytes`, shown);
+      new InputError(
+        `${opts.what} is ${bytes > size ? `more than ${opts.maxBytes}` : bytes} bytes, over the limit of ${opts.maxBytes} bytes`,
+        shown,
+      );
     if (size > opts.maxBytes) throw tooLarge(size);
     // Read to end of file, never past limit + 1 bytes: the declared size may lie.
     const cap = opts.maxBytes + 1;

@@ -100,7 +100,13 @@ export function checkRules(): ReadonlyMap<string, RuleInfo> {
   return new Map(
     loadCatalogue().catalogue.checks.map((c) => [
       c.id,
-      { title: c.title, description: c.rationale, remediation: c.remediation, ...(c.references[0] ? { helpUri: c.references[0] } : {}), ...(c.tags ? { tags: [...c.tags] } : {}) },
+      {
+        title: c.title,
+        description: c.rationale,
+        remediation: c.remediation,
+        ...(c.references[0] ? { helpUri: c.references[0] } : {}),
+        ...(c.tags ? { tags: [...c.tags] } : {}),
+      },
     ]),
   );
 }
@@ -186,7 +192,9 @@ export function catalogueMarkdown(catalogue: Catalogue = loadCatalogue().catalog
     out.push(`### ${titles[family]}`, '', '| id | severity | check | controls |', '| --- | --- | --- | --- |');
     for (const c of catalogue.checks.filter((x) => x.family === family)) {
       const controls = c.controls
-        .map((k) => (k.framework === 'cis-docker' ? `CIS ${k.id}` : `PSS ${k.framework === 'pss-baseline' ? 'baseline' : 'restricted'}: ${k.id}`))
+        .map((k) =>
+          k.framework === 'cis-docker' ? `CIS ${k.id}` : `PSS ${k.framework === 'pss-baseline' ? 'baseline' : 'restricted'}: ${k.id}`,
+        )
         .join('; ');
       out.push(`| ${c.id} | ${c.severity} | ${cell(c.title)} | ${cell(controls) || '—'} |`);
     }

@@ -32,7 +32,19 @@ describe('knowledge base data', () => {
     expect(kb.roles.length).toBeGreaterThanOrEqual(30);
     expect(kb.roles.filter((r) => !r.suspicious).length).toBeGreaterThanOrEqual(20);
     const categories = new Set(kb.roles.map((r) => r.category));
-    for (const c of ['database', 'cache', 'broker', 'web-server', 'proxy', 'language-runtime', 'init', 'shell', 'network-tool', 'package-manager', 'debugger'] as const) {
+    for (const c of [
+      'database',
+      'cache',
+      'broker',
+      'web-server',
+      'proxy',
+      'language-runtime',
+      'init',
+      'shell',
+      'network-tool',
+      'package-manager',
+      'debugger',
+    ] as const) {
       expect(categories, c).toContain(c);
     }
   });
@@ -49,7 +61,35 @@ describe('knowledge base data', () => {
 
   it('never puts an escape syscall in any group', () => {
     const all = new Set(kb.syscallGroups.flatMap((g) => g.syscalls));
-    for (const s of ['mount', 'umount2', 'pivot_root', 'ptrace', 'process_vm_readv', 'process_vm_writev', 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module', 'bpf', 'perf_event_open', 'add_key', 'keyctl', 'request_key', 'unshare', 'setns', 'swapon', 'swapoff', 'reboot', 'syslog', 'acct', 'settimeofday', 'clock_settime', 'open_by_handle_at', 'userfaultfd']) {
+    for (const s of [
+      'mount',
+      'umount2',
+      'pivot_root',
+      'ptrace',
+      'process_vm_readv',
+      'process_vm_writev',
+      'kexec_load',
+      'kexec_file_load',
+      'init_module',
+      'finit_module',
+      'delete_module',
+      'bpf',
+      'perf_event_open',
+      'add_key',
+      'keyctl',
+      'request_key',
+      'unshare',
+      'setns',
+      'swapon',
+      'swapoff',
+      'reboot',
+      'syslog',
+      'acct',
+      'settimeofday',
+      'clock_settime',
+      'open_by_handle_at',
+      'userfaultfd',
+    ]) {
       expect(all.has(s), s).toBe(false);
       expect(FORBIDDEN_SYSCALLS).toContain(s);
     }
@@ -57,7 +97,22 @@ describe('knowledge base data', () => {
 
   it('has the groups the profile builder asks for', () => {
     const ids = kb.syscallGroups.map((g) => g.id);
-    for (const id of ['runc-bootstrap', 'libc-floor', 'node-runtime', 'io-uring', 'file-write', 'file-metadata', 'network-client', 'network-server', 'dns', 'process', 'threads', 'ipc-shm', 'privilege-drop', 'timers']) {
+    for (const id of [
+      'runc-bootstrap',
+      'libc-floor',
+      'node-runtime',
+      'io-uring',
+      'file-write',
+      'file-metadata',
+      'network-client',
+      'network-server',
+      'dns',
+      'process',
+      'threads',
+      'ipc-shm',
+      'privilege-drop',
+      'timers',
+    ]) {
       expect(ids).toContain(id);
     }
     expect(group('network-server')).toEqual(expect.arrayContaining([...group('network-client'), 'bind', 'listen', 'accept4']));
@@ -87,11 +142,41 @@ describe('parseKnowledge', () => {
   const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
   it.each([
-    ['an unknown syscall group', (f: typeof files) => { f.roles.roles[0]!.syscallGroups.push('no-such-group'); }, 'unknown syscall group no-such-group'],
-    ['a duplicate role id', (f: typeof files) => { f.roles.roles[1]!.id = f.roles.roles[0]!.id; }, 'is not unique'],
-    ['a forbidden syscall', (f: typeof files) => { f.syscallGroups.syscallGroups[0]!.syscalls.push('ptrace'); }, 'ptrace is forbidden'],
-    ['a non-https source', (f: typeof files) => { f.images.images[0]!.source = 'http://example.com/x'; }, 'not an https URL'],
-    ['a schema violation', (f: typeof files) => { (f.roles.roles[0] as { egress: string }).egress = 'sometimes'; }, 'roles: /roles/0/egress'],
+    [
+      'an unknown syscall group',
+      (f: typeof files) => {
+        f.roles.roles[0]!.syscallGroups.push('no-such-group');
+      },
+      'unknown syscall group no-such-group',
+    ],
+    [
+      'a duplicate role id',
+      (f: typeof files) => {
+        f.roles.roles[1]!.id = f.roles.roles[0]!.id;
+      },
+      'is not unique',
+    ],
+    [
+      'a forbidden syscall',
+      (f: typeof files) => {
+        f.syscallGroups.syscallGroups[0]!.syscalls.push('ptrace');
+      },
+      'ptrace is forbidden',
+    ],
+    [
+      'a non-https source',
+      (f: typeof files) => {
+        f.images.images[0]!.source = 'http://example.com/x';
+      },
+      'not an https URL',
+    ],
+    [
+      'a schema violation',
+      (f: typeof files) => {
+        (f.roles.roles[0] as { egress: string }).egress = 'sometimes';
+      },
+      'roles: /roles/0/egress',
+    ],
   ])('rejects %s', (_name, mutate, message) => {
     const f = clone(files);
     mutate(f);
@@ -165,13 +250,17 @@ describe('matchImageCatalogue', () => {
   });
 
   it('knows the reviews-v1 image (no peers) rather than not knowing it', () => {
-    expect(matchImageCatalogue(kb, 'registry.istio.io/release/examples-bookinfo-reviews-v1:1.20.3').map((e) => e.id)).toEqual(['bookinfo-reviews-v1']);
+    expect(matchImageCatalogue(kb, 'registry.istio.io/release/examples-bookinfo-reviews-v1:1.20.3').map((e) => e.id)).toEqual([
+      'bookinfo-reviews-v1',
+    ]);
   });
 
   it('covers every application image of the Kubernetes corpus manifests', () => {
     const corpus = path.resolve(repoRoot, 'test/corpus/k8s');
     const files = readdirSync(corpus, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'));
-    const refs = files.flatMap((f) => [...readFileSync(path.join(corpus, f), 'utf8').matchAll(/image:\s*"?([^\s"#]+)/g)].map((m) => m[1] ?? ''));
+    const refs = files.flatMap((f) =>
+      [...readFileSync(path.join(corpus, f), 'utf8').matchAll(/image:\s*"?([^\s"#]+)/g)].map((m) => m[1] ?? ''),
+    );
     const apps = refs.filter((r) => /gb-|bookinfo|examplevotingapp|selenium\/node/.test(r));
     expect(apps.length).toBeGreaterThanOrEqual(10);
     for (const ref of apps) expect(matchImageCatalogue(kb, ref).length, ref).toBe(1);

@@ -121,9 +121,18 @@ export function checkKnowledge(kb: KnowledgeBase): string[] {
       seen.add(id);
     }
   };
-  duplicates('role', kb.roles.map((r) => r.id));
-  duplicates('image', kb.images.map((i) => i.id));
-  duplicates('syscall group', kb.syscallGroups.map((g) => g.id));
+  duplicates(
+    'role',
+    kb.roles.map((r) => r.id),
+  );
+  duplicates(
+    'image',
+    kb.images.map((i) => i.id),
+  );
+  duplicates(
+    'syscall group',
+    kb.syscallGroups.map((g) => g.id),
+  );
 
   const groupIds = new Set(kb.syscallGroups.map((g) => g.id));
   const forbidden = new Set(FORBIDDEN_SYSCALLS);

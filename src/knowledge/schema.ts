@@ -55,7 +55,10 @@ export const RoleEntrySchema = z
      * For launchers (tini, gosu …): it execs the command in its arguments, after skipping options,
      * an optional `--`, and this many leading positional arguments (gosu's user).
      */
-    wraps: z.object({ skipPositional: z.number().int().min(0).max(4) }).strict().optional(),
+    wraps: z
+      .object({ skipPositional: z.number().int().min(0).max(4) })
+      .strict()
+      .optional(),
     /** Syscall groups (syscall-groups.json) its behaviour needs beyond the runtime floor. */
     syscallGroups: z.array(z.string()).default([]),
     source: z.string().url(),

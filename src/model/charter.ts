@@ -11,16 +11,7 @@ import type { DiagnosticCode } from './diagnostics.js';
 
 export const API_VERSION = 'charter/v1';
 
-export const ARTIFACT_KINDS = [
-  'dockerfile',
-  'kubernetes',
-  'compose',
-  'marathon',
-  'image',
-  'knowledge',
-  'nodejs',
-  'inferred',
-] as const;
+export const ARTIFACT_KINDS = ['dockerfile', 'kubernetes', 'compose', 'marathon', 'image', 'knowledge', 'nodejs', 'inferred'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 /**
@@ -95,7 +86,10 @@ export const ProcessRuleSchema = z
      */
     invokedAs: z.array(z.string()).optional(),
     /** sha256 of the file in the image; absent when only a Dockerfile or manifest was read. */
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     user: z.string().optional(),
     /** Path of the process expected to start this one; absent for the container's first process. */
     parent: z.string().optional(),
@@ -273,13 +267,18 @@ export const CharterSchema = z
     // A reference that resolves to nothing would silently allow less (or, edited, more) than it says.
     const defined = new Set<string>();
     (charter.syscallGroups ?? []).forEach((g, i) => {
-      if (defined.has(g.id)) ctx.addIssue({ code: 'custom', path: ['syscallGroups', i, 'id'], message: `syscall group "${g.id}" is defined twice` });
+      if (defined.has(g.id))
+        ctx.addIssue({ code: 'custom', path: ['syscallGroups', i, 'id'], message: `syscall group "${g.id}" is defined twice` });
       defined.add(g.id);
     });
     charter.containers.forEach((c, i) => {
       (c.syscalls.groups ?? []).forEach((ref, j) => {
         if (!defined.has(ref.group)) {
-          ctx.addIssue({ code: 'custom', path: ['containers', i, 'syscalls', 'groups', j, 'group'], message: `syscall group "${ref.group}" is not defined in syscallGroups` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['containers', i, 'syscalls', 'groups', j, 'group'],
+            message: `syscall group "${ref.group}" is not defined in syscallGroups`,
+          });
         }
       });
     });

@@ -228,7 +228,15 @@ const SCAN_CODES = [
 /** The directory walk shared by profile and scan (src/pipeline). */
 const WALK_CODES = ['walk/not-regular', 'walk/timeout', 'walk/too-deep', 'walk/too-many-files', 'walk/unreadable'] as const;
 
-export const DIAGNOSTIC_CODES = [...WALK_CODES, ...READER_CODES, ...IMAGE_CODES, ...ANALYZER_CODES, ...NODEJS_CODES, ...PROFILE_CODES, ...SCAN_CODES] as const;
+export const DIAGNOSTIC_CODES = [
+  ...WALK_CODES,
+  ...READER_CODES,
+  ...IMAGE_CODES,
+  ...ANALYZER_CODES,
+  ...NODEJS_CODES,
+  ...PROFILE_CODES,
+  ...SCAN_CODES,
+] as const;
 
 /**
  * A plug-in (reader, file analyzer, check family) that threw: `<its type>/internal` or

@@ -161,7 +161,6 @@ export interface ReaderInput {
   invalidUtf8?: readonly InvalidUtf8[];
 }
 
-
 /** What every reader in the registry has: an id, a version and a cheap two-step recognition. */
 export interface ReaderCommon {
   /** The reader's id in the registry (and its folder under src/readers). */

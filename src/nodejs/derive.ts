@@ -14,15 +14,39 @@ import { RuleSet } from '../util/rule-set.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
-const SETUP_ONLY: ReadonlySet<string> = new Set(['bind', 'listen', 'chdir', 'fchdir', 'umask', 'setsid', 'setpgid', 'setuid', 'setgid', 'setgroups', 'setresuid', 'setresgid', 'chroot', 'prctl']);
+const SETUP_ONLY: ReadonlySet<string> = new Set([
+  'bind',
+  'listen',
+  'chdir',
+  'fchdir',
+  'umask',
+  'setsid',
+  'setpgid',
+  'setuid',
+  'setgid',
+  'setgroups',
+  'setresuid',
+  'setresgid',
+  'chroot',
+  'prctl',
+]);
 
 /** APIs that start another program (its own syscalls run under the application's filter). */
-const SPAWNING = /^child_process\.(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork|\*)$|^child_process\.ChildProcess#(constructor|spawn)$/;
+const SPAWNING =
+  /^child_process\.(spawn|spawnSync|exec|execSync|execFile|execFileSync|fork|\*)$|^child_process\.ChildProcess#(constructor|spawn)$/;
 
 /** Sources kept per syscall: the first few call sites say enough; the count is in the reason. */
 const MAX_SITES = 3;
 /** Uncertainties that may load code the analysis never saw: any module may be used. */
-const WIDENING: ReadonlySet<Uncertainty['kind']> = new Set(['dynamic-require', 'dynamic-import', 'eval', 'new-function', 'vm', 'native-addon', 'process-binding']);
+const WIDENING: ReadonlySet<Uncertainty['kind']> = new Set([
+  'dynamic-require',
+  'dynamic-import',
+  'eval',
+  'new-function',
+  'vm',
+  'native-addon',
+  'process-binding',
+]);
 
 export interface NodeRules {
   syscalls: { layer: SyscallLayer; rule: NamedRule }[];
@@ -44,7 +68,12 @@ export interface DeriveOptions {
 
 const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
 
-export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[] }, map: NodeSyscallMap, knowledge: KnowledgeBase, opts: DeriveOptions): NodeRules {
+export function deriveNodeRules(
+  analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[] },
+  map: NodeSyscallMap,
+  knowledge: KnowledgeBase,
+  opts: DeriveOptions,
+): NodeRules {
   const at = (u: { at: { file: string; line: number; column: number } }, reason: string): Source => ({
     kind: 'nodejs',
     artifact: opts.base ? `${opts.base}/${u.at.file}` : u.at.file,
@@ -67,16 +96,27 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
   };
 
   // The map's entries list what each API adds beyond its floor groups (the measured Node.js floor).
-  const floors: [string, SyscallLayer][] = [['runc-bootstrap', 'container-runtime'], ...map.floorGroups.map((g): [string, SyscallLayer] => [g, 'language-runtime'])];
+  const floors: [string, SyscallLayer][] = [
+    ['runc-bootstrap', 'container-runtime'],
+    ...map.floorGroups.map((g): [string, SyscallLayer] => [g, 'language-runtime']),
+  ];
   for (const [id, layer] of floors) {
     const g = groups.get(id);
-    for (const s of g?.syscalls ?? []) if (!rules.has(s)) add(s, layer, kb(`syscall-group:${id}`, `${id}: the ${layer === 'container-runtime' ? 'container runtime' : 'Node.js runtime'} floor`));
+    for (const s of g?.syscalls ?? [])
+      if (!rules.has(s))
+        add(
+          s,
+          layer,
+          kb(`syscall-group:${id}`, `${id}: the ${layer === 'container-runtime' ? 'container runtime' : 'Node.js runtime'} floor`),
+        );
   }
 
   const unknown = new Set<string>();
   const servingNeeds = new Set<string>();
   const startupNeeds = new Set<string>();
-  const apis = [...analysis.apis].sort((a, b) => (a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.line - b.at.line || a.at.column - b.at.column));
+  const apis = [...analysis.apis].sort((a, b) =>
+    a.at.file < b.at.file ? -1 : a.at.file > b.at.file ? 1 : a.at.line - b.at.line || a.at.column - b.at.column,
+  );
   for (const use of apis) {
     const hit = syscallsFor(map, use.api);
     if (!hit) {
@@ -94,7 +134,12 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
   const spawner = apis.find((u) => SPAWNING.test(u.api));
   if (spawner) {
     for (const s of groups.get('spawned-program')?.syscalls ?? []) {
-      if (!rules.has(s)) add(s, 'application', at(spawner, `${spawner.api} starts a program, which needs ${s} (spawned-program: what common programs call from exec to exit)`));
+      if (!rules.has(s))
+        add(
+          s,
+          'application',
+          at(spawner, `${spawner.api} starts a program, which needs ${s} (spawned-program: what common programs call from exec to exit)`),
+        );
     }
   }
 
@@ -103,13 +148,18 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
   const wideners = analysis.uncertainties.filter((u) => WIDENING.has(u.kind));
   if (wideners.length > 0 || analysis.nativeAddons.length > 0) {
     const first = wideners[0];
-    const why = first ? at(first, `${first.kind}: ${first.message} — ${first.assumption}`) : kb('nodejs:native-addon', 'a native addon is reached');
+    const why = first
+      ? at(first, `${first.kind}: ${first.message} — ${first.assumption}`)
+      : kb('nodejs:native-addon', 'a native addon is reached');
     for (const [id, entry] of map.entries) {
       if (!id.endsWith('.*')) continue;
       for (const s of entry.syscalls) if (!rules.has(s)) add(s, 'application', { ...why, reason: `${why.reason} (assumed: ${id})` });
     }
     widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.message} — ${u.assumption}`));
-    if (analysis.nativeAddons.length > 0) widened.push(`${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`);
+    if (analysis.nativeAddons.length > 0)
+      widened.push(
+        `${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`,
+      );
   }
 
   const syscalls = [...rules.entries()]
@@ -118,7 +168,8 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
       layer: r.layer,
       rule: {
         name,
-        sources: r.sites > r.sources.length ? [...r.sources, kb('nodejs:call-sites', `${r.sites} call sites in all need ${name}`)] : r.sources,
+        sources:
+          r.sites > r.sources.length ? [...r.sources, kb('nodejs:call-sites', `${r.sites} call sites in all need ${name}`)] : r.sources,
       },
     }));
 
@@ -128,7 +179,12 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
     const cmd = use.literals?.command;
     if (!cmd || !use.api.startsWith('child_process.')) continue;
     const argv0 = use.api.endsWith('.exec') || use.api.endsWith('.execSync') ? (cmd.trim().split(/\s+/)[0] ?? cmd) : cmd;
-    processes.add({ path: argv0, purpose: 'spawned', ...(use.literals?.args ? { args: use.literals.args } : {}), sources: [at(use, `${use.api}(${JSON.stringify(cmd)})`)] });
+    processes.add({
+      path: argv0,
+      purpose: 'spawned',
+      ...(use.literals?.args ? { args: use.literals.args } : {}),
+      sources: [at(use, `${use.api}(${JSON.stringify(cmd)})`)],
+    });
   }
 
   // Ports the code listens on, when literal (or an environment variable's literal default).
@@ -151,13 +207,28 @@ export function deriveNodeRules(analysis: NodeAnalysis & { listenCandidates?: Li
     const h = host.toLowerCase();
     if (h === 'localhost' || h.startsWith('127.') || h === '::1') continue;
     const peer: PeerRule['peer'] = /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? { kind: 'cidr', cidr: `${h}/32` } : { kind: 'dns', name: h };
-    egress.add({ peer, ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}), protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp', sources: [at(use, `${use.api} to ${host}`)] });
+    egress.add({
+      peer,
+      ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}),
+      protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp',
+      sources: [at(use, `${use.api} to ${host}`)],
+    });
   }
 
   // Only one-shot setup calls can leave with the startup phase: a server created at startup still
   // accepts, reads and writes while serving, so those stay whatever phase created it.
-  const startupOnly = uniqueSorted([...startupNeeds].filter((s) => SETUP_ONLY.has(s) && !servingNeeds.has(s) && layerOf.get(s) === 'application'));
-  return { syscalls, startupOnly, processes: processes.values(), listen: listen.values(), egress: egress.values(), widened, unknownApis: uniqueSorted(unknown) };
+  const startupOnly = uniqueSorted(
+    [...startupNeeds].filter((s) => SETUP_ONLY.has(s) && !servingNeeds.has(s) && layerOf.get(s) === 'application'),
+  );
+  return {
+    syscalls,
+    startupOnly,
+    processes: processes.values(),
+    listen: listen.values(),
+    egress: egress.values(),
+    widened,
+    unknownApis: uniqueSorted(unknown),
+  };
 }
 
 export type { ApiUse };

@@ -20,28 +20,53 @@ import { imageNodeEntry, imageNodeMajor } from './launch.js';
 
 describe('imageNodeEntry', () => {
   it.each([
-    [{ WorkingDir: '/app', Cmd: ['node', 'server.js'] }, { root: '/app', entry: ['server.js'], command: 'node' }],
-    [{ WorkingDir: '/app/', Entrypoint: ['/usr/local/bin/node'], Cmd: ['--enable-source-maps', './dist/main.js'] }, { root: '/app', entry: ['dist/main.js'], command: '/usr/local/bin/node' }],
-    [{ Entrypoint: ['docker-entrypoint.sh'], Cmd: ['node', '-r', 'dotenv/config', '/srv/api/index.mjs'] }, { root: '/srv/api', entry: ['index.mjs'], command: 'node' }],
-    [{ WorkingDir: '/app', Cmd: ['node', '/opt/tool/cli.js'] }, { root: '/opt/tool', entry: ['cli.js'], command: 'node' }],
-    [{ WorkingDir: '/app', Cmd: ['/bin/sh', '-c', 'node  server.js'] }, { root: '/app', entry: ['server.js'], command: 'node' }],
-    [{ WorkingDir: '/app', Cmd: ['node'] }, { root: '/app', entry: [], command: 'node' }],
+    [
+      { WorkingDir: '/app', Cmd: ['node', 'server.js'] },
+      { root: '/app', entry: ['server.js'], command: 'node' },
+    ],
+    [
+      { WorkingDir: '/app/', Entrypoint: ['/usr/local/bin/node'], Cmd: ['--enable-source-maps', './dist/main.js'] },
+      { root: '/app', entry: ['dist/main.js'], command: '/usr/local/bin/node' },
+    ],
+    [
+      { Entrypoint: ['docker-entrypoint.sh'], Cmd: ['node', '-r', 'dotenv/config', '/srv/api/index.mjs'] },
+      { root: '/srv/api', entry: ['index.mjs'], command: 'node' },
+    ],
+    [
+      { WorkingDir: '/app', Cmd: ['node', '/opt/tool/cli.js'] },
+      { root: '/opt/tool', entry: ['cli.js'], command: 'node' },
+    ],
+    [
+      { WorkingDir: '/app', Cmd: ['/bin/sh', '-c', 'node  server.js'] },
+      { root: '/app', entry: ['server.js'], command: 'node' },
+    ],
+    [
+      { WorkingDir: '/app', Cmd: ['node'] },
+      { root: '/app', entry: [], command: 'node' },
+    ],
     [{ Cmd: ['node', 'server.js'] }, { root: '/', entry: ['server.js'], command: 'node' }],
   ])('%j → %j', (config, want) => {
     expect(imageNodeEntry(config)).toEqual(want);
   });
 
-  it.each([[{ Cmd: ['nginx', '-g', 'daemon off;'] }], [{ WorkingDir: '/app', Cmd: ['node', '-e', 'console.log(1)'], Entrypoint: [] }], [{ Cmd: ['node', '--eval', 'x'] }], [{}]])(
-    'not a node app with files to read: %j',
-    (config) => {
-      const got = imageNodeEntry(config);
-      // Inline code with a working directory still lets package.json decide; without one there is nothing to read.
-      if (got) expect(got.entry).toEqual([]);
-    },
-  );
+  it.each([
+    [{ Cmd: ['nginx', '-g', 'daemon off;'] }],
+    [{ WorkingDir: '/app', Cmd: ['node', '-e', 'console.log(1)'], Entrypoint: [] }],
+    [{ Cmd: ['node', '--eval', 'x'] }],
+    [{}],
+  ])('not a node app with files to read: %j', (config) => {
+    const got = imageNodeEntry(config);
+    // Inline code with a working directory still lets package.json decide; without one there is nothing to read.
+    if (got) expect(got.entry).toEqual([]);
+  });
 });
 
-const component = (ecosystem: Component['ecosystem'], name: string, version: string): Component => ({ ecosystem, name, version, purl: `pkg:generic/${name}@${version}` });
+const component = (ecosystem: Component['ecosystem'], name: string, version: string): Component => ({
+  ecosystem,
+  name,
+  version,
+  purl: `pkg:generic/${name}@${version}`,
+});
 const NODE20 = component('node-runtime', 'node', '20.11.1');
 
 describe('imageNodeMajor', () => {
@@ -53,8 +78,22 @@ describe('imageNodeMajor', () => {
     [[component('deb', 'nodejs', '18.19.0'), NODE20], 20],
     [[NODE20, component('node-runtime', 'node', 'v18.1.0')], undefined],
     // The binary the command runs decides over a libnode elsewhere in the image.
-    [[{ ...NODE20, path: '/usr/local/bin/node' }, { ...component('node-runtime', 'node', '18.19.0'), path: '/usr/lib/libnode.so.108' }], 20, '/usr/local/bin/node'],
-    [[{ ...NODE20, path: '/usr/local/bin/node' }, { ...component('node-runtime', 'node', '18.19.0'), path: '/usr/lib/libnode.so.108' }], undefined, '/usr/bin/node'],
+    [
+      [
+        { ...NODE20, path: '/usr/local/bin/node' },
+        { ...component('node-runtime', 'node', '18.19.0'), path: '/usr/lib/libnode.so.108' },
+      ],
+      20,
+      '/usr/local/bin/node',
+    ],
+    [
+      [
+        { ...NODE20, path: '/usr/local/bin/node' },
+        { ...component('node-runtime', 'node', '18.19.0'), path: '/usr/lib/libnode.so.108' },
+      ],
+      undefined,
+      '/usr/bin/node',
+    ],
     [[component('npm', 'nodejs', '20.0.0')], undefined],
     [[], undefined],
   ])('%#', (components: Component[], want: number | undefined, nodePath?: string) => {

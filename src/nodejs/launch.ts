@@ -32,7 +32,17 @@ export interface ImageNodeEntry {
 
 const NODE_BINARY = /^(node|nodejs)$/;
 /** node options followed by a value (so the value is not taken for the script). */
-const NODE_VALUE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file', '--title', '--conditions', '-C']);
+const NODE_VALUE_OPTIONS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--env-file',
+  '--title',
+  '--conditions',
+  '-C',
+]);
 /** node options after which no script file follows (code given inline). */
 const NODE_INLINE_OPTIONS = new Set(['-e', '--eval', '-p', '--print']);
 
@@ -42,7 +52,8 @@ const NODE_INLINE_OPTIONS = new Set(['-e', '--eval', '-p', '--print']);
  */
 export function imageNodeEntry(config: ImageFacts['config']): ImageNodeEntry | undefined {
   let argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  if (argv.length >= 3 && /(^|\/)(ba|da)?sh$/.test(argv[0] ?? '') && argv[1] === '-c') argv = (argv[2] ?? '').split(/\s+/).filter((w) => w !== '');
+  if (argv.length >= 3 && /(^|\/)(ba|da)?sh$/.test(argv[0] ?? '') && argv[1] === '-c')
+    argv = (argv[2] ?? '').split(/\s+/).filter((w) => w !== '');
   const at = argv.findIndex((w) => NODE_BINARY.test(posix.basename(w)));
   if (at < 0) return undefined;
   let script: string | undefined;

@@ -21,7 +21,12 @@ export interface NodeSyscallSet {
 }
 
 /** Analyse an app and derive its rules; `base` prefixes source file names. */
-export async function syscallSetOf(input: AnalyzeInput, base: string, cache: PackageCache, map = loadNodeSyscallMap()): Promise<NodeSyscallSet> {
+export async function syscallSetOf(
+  input: AnalyzeInput,
+  base: string,
+  cache: PackageCache,
+  map = loadNodeSyscallMap(),
+): Promise<NodeSyscallSet> {
   const analysis = await analyzeNodeApp(input, { cache, builtinModules });
   const rules = deriveNodeRules(analysis, map, loadKnowledge(), { base });
   const layers: Record<SyscallLayer, string[]> = { 'container-runtime': [], 'language-runtime': [], application: [] };

@@ -21,7 +21,13 @@ export function toScanJson(result: ScanResult, policy?: PolicyResult): string {
             ignored: policy.ignored.map(({ finding, rule }) => ({
               finding: result.findings.indexOf(finding),
               id: finding.id,
-              rule: { id: rule.id, reason: rule.reason, ...(rule.expires ? { expires: rule.expires } : {}), ...(rule.component ? { component: rule.component } : {}), ...(rule.path ? { path: rule.path } : {}) },
+              rule: {
+                id: rule.id,
+                reason: rule.reason,
+                ...(rule.expires ? { expires: rule.expires } : {}),
+                ...(rule.component ? { component: rule.component } : {}),
+                ...(rule.path ? { path: rule.path } : {}),
+              },
             })),
             warnings: policy.warnings,
           },

@@ -26,10 +26,24 @@ export interface SarifOptions {
 
 type Level = 'error' | 'warning' | 'note';
 
-const LEVEL: Record<Severity, Level> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note', unknown: 'warning' };
+const LEVEL: Record<Severity, Level> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+  unknown: 'warning',
+};
 
 /** Midpoints of GitHub's bands, used when no CVSS score is known. */
-const SECURITY_SEVERITY: Record<Severity, number | undefined> = { critical: 9.5, high: 8.0, medium: 5.5, low: 2.0, info: undefined, unknown: undefined };
+const SECURITY_SEVERITY: Record<Severity, number | undefined> = {
+  critical: 9.5,
+  high: 8.0,
+  medium: 5.5,
+  low: 2.0,
+  info: undefined,
+  unknown: undefined,
+};
 
 interface SarifRule {
   id: string;
@@ -69,12 +83,19 @@ function buildRule(id: string, fs: readonly Finding[], info: RuleInfo | undefine
   const score = scores.length > 0 ? Math.max(...scores) : SECURITY_SEVERITY[severity];
   const title = info?.title ?? first.title;
   const description = info?.description ?? first.description ?? title;
-  const remediation = info?.remediation ?? first.remediation ?? (first.fixedVersion ? `Upgrade to ${first.fixedVersion} or later.` : undefined);
+  const remediation =
+    info?.remediation ?? first.remediation ?? (first.fixedVersion ? `Upgrade to ${first.fixedVersion} or later.` : undefined);
   const refs = [...new Set(fs.flatMap((f) => f.references ?? []))].sort(compareStrings);
   const helpUri = info?.helpUri ?? refs.find((r) => /^https?:\/\//.test(r));
   const controls = [...new Set(fs.flatMap((f) => (f.controls ?? []).map((c) => `${c.framework} ${c.id}`)))].sort(compareStrings);
   const tags = [...new Set(['security', first.kind, ...(info?.tags ?? []), ...controls])].sort(compareStrings);
-  const helpText = [oneLine(description, 4000), remediation ? `Remediation: ${remediation}` : '', refs.length > 0 ? `References: ${refs.join(' ')}` : ''].filter(Boolean).join('\n\n');
+  const helpText = [
+    oneLine(description, 4000),
+    remediation ? `Remediation: ${remediation}` : '',
+    refs.length > 0 ? `References: ${refs.join(' ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   const helpMarkdown = [
     `**${oneLine(title)}**`,
     oneLine(description, 4000),
@@ -152,7 +173,9 @@ export function toSarifLog(result: ScanResult, opts: SarifOptions): Record<strin
   const ids = [...byRule.keys()].sort(compareStrings);
   const index = new Map(ids.map((id, i) => [id, i]));
   const rules = ids.map((id) => buildRule(id, byRule.get(id) ?? [], opts.rules?.get(id)));
-  const images = new Set([result.target, ...(result.image ? [result.image.ref] : [])].filter((t) => isImageArtifact(t) || t === result.image?.ref));
+  const images = new Set(
+    [result.target, ...(result.image ? [result.image.ref] : [])].filter((t) => isImageArtifact(t) || t === result.image?.ref),
+  );
   const results = result.findings.map((f) => {
     const locs = f.locations.map((l) => location(l, images)).filter((l) => Object.keys(l).length > 0);
     return {

@@ -21,7 +21,12 @@ function columns(raw: string[][]): string[] {
   // Escaped before measuring, so the padding fits what the terminal shows.
   const rows = raw.map((r) => r.map((c) => escapeTerminal(c)));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function where(l: FindingLocation | undefined): string {
@@ -66,7 +71,10 @@ function rowsFor(kind: FindingKind, fs: readonly Finding[]): string[][] {
     ];
   }
   if (kind === 'unsafe-component') {
-    return [['SEVERITY', 'ID', 'COMPONENT', 'TITLE'], ...fs.map((f) => [f.severity, f.id, f.component ? `${f.component.name}@${f.component.version}` : '', clip(f.title, 80)])];
+    return [
+      ['SEVERITY', 'ID', 'COMPONENT', 'TITLE'],
+      ...fs.map((f) => [f.severity, f.id, f.component ? `${f.component.name}@${f.component.version}` : '', clip(f.title, 80)]),
+    ];
   }
   return [['SEVERITY', 'ID', 'WHERE', 'TITLE'], ...fs.map((f) => [f.severity, f.id, clip(where(f.locations[0]), 60), clip(f.title, 70)])];
 }
@@ -80,7 +88,10 @@ export function toTable(result: ScanResult, policy?: PolicyResult): string {
   const out: string[] = [];
   const img = result.image;
   out.push(`Target: ${result.target}`);
-  if (img) out.push(`Image:  ${img.ref} ${img.digest} (${img.os}/${img.architecture}, ${img.layers.length} layer${img.layers.length === 1 ? '' : 's'})`);
+  if (img)
+    out.push(
+      `Image:  ${img.ref} ${img.digest} (${img.os}/${img.architecture}, ${img.layers.length} layer${img.layers.length === 1 ? '' : 's'})`,
+    );
   if (result.os) out.push(`OS:     ${result.os.prettyName ?? `${result.os.id} ${result.os.versionId ?? ''}`.trim()}`);
   const perEco = new Map<string, number>();
   for (const c of result.components) perEco.set(c.ecosystem, (perEco.get(c.ecosystem) ?? 0) + 1);
@@ -106,11 +117,17 @@ export function toTable(result: ScanResult, policy?: PolicyResult): string {
     if (policy.ignored.length > 0) {
       out.push(`Ignored by policy (${policy.ignored.length}):`);
       for (const { finding, rule } of policy.ignored) {
-        out.push(`  ${finding.id}${finding.component ? ` ${finding.component.name}@${finding.component.version}` : ''}: ${rule.reason}${rule.expires ? ` (until ${rule.expires})` : ''}`);
+        out.push(
+          `  ${finding.id}${finding.component ? ` ${finding.component.name}@${finding.component.version}` : ''}: ${rule.reason}${rule.expires ? ` (until ${rule.expires})` : ''}`,
+        );
       }
     }
     for (const w of policy.warnings) out.push(diagLine(w));
-    out.push(policy.pass ? 'Policy: PASSED' : `Policy: FAILED — ${policy.reasons.length} reason(s), marked ✗ above${policy.failing.length < policy.reasons.length ? `; ${policy.reasons.slice(policy.failing.length).join('; ')}` : ''}`);
+    out.push(
+      policy.pass
+        ? 'Policy: PASSED'
+        : `Policy: FAILED — ${policy.reasons.length} reason(s), marked ✗ above${policy.failing.length < policy.reasons.length ? `; ${policy.reasons.slice(policy.failing.length).join('; ')}` : ''}`,
+    );
   }
   if (result.diagnostics.length > 0) {
     out.push('', 'Diagnostics:');

@@ -15,7 +15,13 @@ import type { PackageCache } from '../nodejs/analyze/package-cache.js';
 import { imageNodeEntry } from '../nodejs/launch.js';
 import { nodeAppReader, type NodeAppResult } from '../readers/node-app/index.js';
 import { collectImageAppFiles, type AppFiles, type AppFilesOptions } from '../readers/oci-image/app-files.js';
-import { DEFAULT_LIMITS, readOpenedImage, type ImageLimits, type ImageReadResult, type ReadImageOptions } from '../readers/oci-image/index.js';
+import {
+  DEFAULT_LIMITS,
+  readOpenedImage,
+  type ImageLimits,
+  type ImageReadResult,
+  type ReadImageOptions,
+} from '../readers/oci-image/index.js';
 import type { ImageFacts } from '../model/image.js';
 
 export const IMAGE_TRANSPORTS = ['oci-archive:', 'docker-archive:', 'oci:', 'podman:'] as const;
@@ -25,7 +31,11 @@ export function isImageSpec(target: string): boolean {
 }
 
 /** Opens the image named by `spec`, runs `use` on it and closes it (also when `use` fails). */
-export async function withImage<T>(spec: string, limits: Partial<ImageLimits> | undefined, use: (opened: OpenedImage) => Promise<T>): Promise<T> {
+export async function withImage<T>(
+  spec: string,
+  limits: Partial<ImageLimits> | undefined,
+  use: (opened: OpenedImage) => Promise<T>,
+): Promise<T> {
   const opened = await openImage(parseImageSpec(spec), spec, { ...DEFAULT_LIMITS, ...limits });
   try {
     return await use(opened);
@@ -53,17 +63,32 @@ export interface ImageNodeOptions extends AppFilesOptions {
  * The Node.js app an opened image runs, through the `node-app` reader: undefined when the image's
  * command does not run node.
  */
-export async function readOpenedImageNodeApp(opened: OpenedImage, spec: string, facts: ImageFacts, opts: ImageNodeOptions = {}): Promise<NodeAppResult | undefined> {
+export async function readOpenedImageNodeApp(
+  opened: OpenedImage,
+  spec: string,
+  facts: ImageFacts,
+  opts: ImageNodeOptions = {},
+): Promise<NodeAppResult | undefined> {
   const where = imageNodeEntry(facts.config);
   if (!where) return undefined;
-  const collected = await collectImageAppFiles(opened, spec, where.root, { ...opts, extraPaths: [...where.entry, ...(opts.extraPaths ?? [])] });
+  const collected = await collectImageAppFiles(opened, spec, where.root, {
+    ...opts,
+    extraPaths: [...where.entry, ...(opts.extraPaths ?? [])],
+  });
   const root = `${facts.ref}:${where.root}`;
   return nodeAppReader.read({
     path: root,
     root,
     fs: memoryAppFs(collected.files, collected.links),
     cache: opts.cache ?? new FsPackageCache(defaultCacheDir()),
-    origin: { kind: 'image', spec, facts, where, missing: collected.missing, ...(collected.truncated !== undefined ? { truncated: collected.truncated } : {}) },
+    origin: {
+      kind: 'image',
+      spec,
+      facts,
+      where,
+      missing: collected.missing,
+      ...(collected.truncated !== undefined ? { truncated: collected.truncated } : {}),
+    },
   });
 }
 

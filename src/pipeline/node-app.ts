@@ -36,5 +36,13 @@ export function nodeAppCharter(set: NodeSyscallSet, opts: { serving?: boolean } 
   const c = emptyContainer('app');
   const startup = new Set(opts.serving ? set.rules.startupOnly : []);
   for (const { layer, rule } of set.rules.syscalls) if (!startup.has(rule.name)) c.syscalls[layer].push(rule);
-  return { apiVersion: API_VERSION, kind: 'Charter', metadata: { name: 'app', generator: GENERATOR }, inputs: [], containers: [c], graph: { edges: [] }, diagnostics: [] };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Charter',
+    metadata: { name: 'app', generator: GENERATOR },
+    inputs: [],
+    containers: [c],
+    graph: { edges: [] },
+    diagnostics: [],
+  };
 }

@@ -40,13 +40,17 @@ describe('profile and scan see the same manifests', () => {
   it.each([
     ['examples/shop', path.join(repoRoot, 'examples/shop')],
     ['test/corpus', corpusRoot],
-  ])('%s, with a hidden dir, node_modules, symlink loops and FIFOs added', async (_name, src) => {
-    const root = copyWithHostileExtras(src);
-    const { profile, scan } = await bothFind(root);
-    expect(profile.length).toBeGreaterThan(3);
-    expect(scan).toEqual(profile);
-    expect(profile.filter((m) => HOSTILE.test(m))).toEqual([]);
-  }, 120_000);
+  ])(
+    '%s, with a hidden dir, node_modules, symlink loops and FIFOs added',
+    async (_name, src) => {
+      const root = copyWithHostileExtras(src);
+      const { profile, scan } = await bothFind(root);
+      expect(profile.length).toBeGreaterThan(3);
+      expect(scan).toEqual(profile);
+      expect(profile.filter((m) => HOSTILE.test(m))).toEqual([]);
+    },
+    120_000,
+  );
 
   it('examples/shop: the manifests are the ones its README names', async () => {
     const { profile } = await bothFind(copyWithHostileExtras(path.join(repoRoot, 'examples/shop')));
@@ -78,7 +82,14 @@ describe('profile and scan see the same manifests', () => {
     const diagnostics: Diagnostic[] = [];
     const found = await recogniseFiles(walk.files, diagnostics);
     expect(found.map((m) => `${m.file.rel}:${m.reader.type}`)).toEqual(['Dockerfile:dockerfile', 'compose.yaml:compose']);
-    expect(diagnostics).toEqual([{ code: 'walk/unreadable', severity: 'warning', message: 'cannot read file: a named pipe (FIFO), not a regular file', file: 'pod.yaml' }]);
+    expect(diagnostics).toEqual([
+      {
+        code: 'walk/unreadable',
+        severity: 'warning',
+        message: 'cannot read file: a named pipe (FIFO), not a regular file',
+        file: 'pod.yaml',
+      },
+    ]);
   }, 10_000);
 
   it('a FIFO named as the target is refused by both commands, without blocking', async () => {
@@ -88,21 +99,28 @@ describe('profile and scan see the same manifests', () => {
     mkfifo(fifo);
     await expect(scanDirectory(fifo, FILE_ANALYZERS)).rejects.toThrow(/not a regular file/);
     const loaded = await loadTargets([fifo]);
-    expect(loaded.diagnostics).toEqual([expect.objectContaining({ code: 'target/error', severity: 'error', message: 'not a regular file', file: 'Dockerfile' })]);
+    expect(loaded.diagnostics).toEqual([
+      expect.objectContaining({ code: 'target/error', severity: 'error', message: 'not a regular file', file: 'Dockerfile' }),
+    ]);
   }, 10_000);
 
-  it.skipIf(process.getuid?.() === 0)('an unreadable manifest is a diagnostic with its path in both commands; the other files are still read', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'charter-pipeline-'));
-    made.push(dir);
-    writeFileSync(path.join(dir, 'Dockerfile'), 'FROM alpine\nUSER 1000\n');
-    writeFileSync(path.join(dir, 'pod.yaml'), POD_YAML);
-    chmodSync(path.join(dir, 'pod.yaml'), 0);
-    const loaded = await loadTargets([dir]);
-    expect(loaded.inputs.map((i) => i.artifact)).toEqual(['Dockerfile']);
-    expect(loaded.diagnostics).toContainEqual(expect.objectContaining({ code: 'walk/unreadable', file: 'pod.yaml' }));
-    const scanned = await scanDirectory(dir, FILE_ANALYZERS);
-    expect(scanned.manifests).toEqual(['Dockerfile']);
-    // Named once, though the secrets analyzer wants the file too.
-    expect(scanned.diagnostics.filter((d) => d.code === 'walk/unreadable')).toEqual([expect.objectContaining({ file: 'pod.yaml', message: expect.stringMatching(/^cannot read file: permission denied/) })]);
-  });
+  it.skipIf(process.getuid?.() === 0)(
+    'an unreadable manifest is a diagnostic with its path in both commands; the other files are still read',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'charter-pipeline-'));
+      made.push(dir);
+      writeFileSync(path.join(dir, 'Dockerfile'), 'FROM alpine\nUSER 1000\n');
+      writeFileSync(path.join(dir, 'pod.yaml'), POD_YAML);
+      chmodSync(path.join(dir, 'pod.yaml'), 0);
+      const loaded = await loadTargets([dir]);
+      expect(loaded.inputs.map((i) => i.artifact)).toEqual(['Dockerfile']);
+      expect(loaded.diagnostics).toContainEqual(expect.objectContaining({ code: 'walk/unreadable', file: 'pod.yaml' }));
+      const scanned = await scanDirectory(dir, FILE_ANALYZERS);
+      expect(scanned.manifests).toEqual(['Dockerfile']);
+      // Named once, though the secrets analyzer wants the file too.
+      expect(scanned.diagnostics.filter((d) => d.code === 'walk/unreadable')).toEqual([
+        expect.objectContaining({ file: 'pod.yaml', message: expect.stringMatching(/^cannot read file: permission denied/) }),
+      ]);
+    },
+  );
 });

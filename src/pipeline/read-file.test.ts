@@ -30,7 +30,10 @@ describe('readRegularFile / readHead', () => {
   });
 
   it('refuses a FIFO without blocking (a file swapped for one after the walk)', async () => {
-    for (const read of [() => readRegularFile(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 100), () => readHead(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 10)]) {
+    for (const read of [
+      () => readRegularFile(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 100),
+      () => readHead(path.join(dir, 'fifo.yaml'), 'fifo.yaml', 10),
+    ]) {
       const err = await read().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InputError);
       expect((err as InputError).describe()).toBe('fifo.yaml: cannot read file: a named pipe (FIFO), not a regular file');

@@ -74,7 +74,12 @@ async function readTextManifest(abs: string, shown: string, size: number, reader
   if (reader.input !== 'text') return;
   const max = run.limits.maxManifestBytes;
   if (size > max) {
-    out.diagnostics.push({ code: 'target/too-large', severity: 'error', message: `${size} bytes is over the ${max}-byte limit for a manifest`, file: shown });
+    out.diagnostics.push({
+      code: 'target/too-large',
+      severity: 'error',
+      message: `${size} bytes is over the ${max}-byte limit for a manifest`,
+      file: shown,
+    });
     return;
   }
   let input: ReaderInput;
@@ -103,10 +108,18 @@ const BUILD_FILE = /^(Dockerfile|Containerfile)$/;
  * a Dockerfile (an app that is built into a container), or at the target's root. The app's files
  * are given to the reader as an AppFs on its directory; entry points come from the Dockerfile.
  */
-async function readNodeApps(root: string, prefix: string, manifests: readonly Recognised[], results: readonly ReaderResult[], run: Run): Promise<void> {
+async function readNodeApps(
+  root: string,
+  prefix: string,
+  manifests: readonly Recognised[],
+  results: readonly ReaderResult[],
+  run: Run,
+): Promise<void> {
   const { out, opts } = run;
   const dockerfiles = results.flatMap((r) => r.containers).filter((c) => c.declared.kind === 'dockerfile');
-  const built = new Set(manifests.filter((m) => m.reader.type === 'dockerfile' && BUILD_FILE.test(basename(m.file.rel))).map((m) => dirOf(m.file.rel)));
+  const built = new Set(
+    manifests.filter((m) => m.reader.type === 'dockerfile' && BUILD_FILE.test(basename(m.file.rel))).map((m) => dirOf(m.file.rel)),
+  );
   for (const m of manifests) {
     if (m.reader.type !== nodeAppReader.type) continue;
     const dir = dirOf(m.file.rel);
@@ -115,12 +128,23 @@ async function readNodeApps(root: string, prefix: string, manifests: readonly Re
     const rel = dir === '' ? (prefix ? prefix.slice(0, -1) : '.') : `${prefix}${dir}`;
     const shown = rel === '.' ? 'package.json' : `${rel}/package.json`;
     const df = dockerfiles.find((d) => d.key.buildContext === rel);
-    const entry = df ? entriesFromCommands(df.commands.map((c) => c.argv), df.workingDir?.name) : [];
+    const entry = df
+      ? entriesFromCommands(
+          df.commands.map((c) => c.argv),
+          df.workingDir?.name,
+        )
+      : [];
     opts.onProgress?.(`analysing Node.js app ${rel}`, 0, 1);
     try {
       const pkg = await readRegularFile(m.file.abs, shown, run.limits.maxManifestBytes);
       const abs = resolve(root, dir);
-      const res = await nodeAppReader.read({ path: shown, root: abs, fs: diskAppFs(abs), cache: run.packageCache, origin: { kind: 'directory', buildContext: rel, entry } });
+      const res = await nodeAppReader.read({
+        path: shown,
+        root: abs,
+        fs: diskAppFs(abs),
+        cache: run.packageCache,
+        origin: { kind: 'directory', buildContext: rel, entry },
+      });
       out.inputs.push({ artifact: shown, kind: nodeAppReader.kind, digest: sha256(pkg.toString('utf8')) });
       const { set: _set, ...result } = res;
       out.results.push(result);
@@ -147,12 +171,22 @@ async function readNamedFile(path: string, shown: string, run: Run): Promise<voi
   const info = await lstat(path);
   if (!info.isFile()) throw new UserError('not a regular file', shown);
   const reader = await recogniseFile(path, shown, basename(path));
-  if (!reader) throw new UserError('no reader recognises this file (expected a Dockerfile, Kubernetes, compose or Marathon manifest, or a package.json)', shown);
+  if (!reader)
+    throw new UserError(
+      'no reader recognises this file (expected a Dockerfile, Kubernetes, compose or Marathon manifest, or a package.json)',
+      shown,
+    );
   if (reader.input === 'text') return readTextManifest(path, shown, info.size, reader, run);
   // A package.json named on its own: the app in its directory.
   run.out.manifests.push(shown);
   const dir = resolve(path, '..');
-  const res = await nodeAppReader.read({ path: shown, root: dir, fs: diskAppFs(dir), cache: run.packageCache, origin: { kind: 'directory', buildContext: '.', entry: [] } });
+  const res = await nodeAppReader.read({
+    path: shown,
+    root: dir,
+    fs: diskAppFs(dir),
+    cache: run.packageCache,
+    origin: { kind: 'directory', buildContext: '.', entry: [] },
+  });
   const pkg = await readRegularFile(path, shown, run.limits.maxManifestBytes);
   run.out.inputs.push({ artifact: shown, kind: nodeAppReader.kind, digest: sha256(pkg.toString('utf8')) });
   const { set: _set, ...result } = res;

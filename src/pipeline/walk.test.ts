@@ -44,7 +44,9 @@ describe('walkTree', () => {
     const r = await walkTree(root);
     expect(r.files.map((f) => f.rel)).toEqual(['d/d/Dockerfile']);
     const pruned = `${Array.from({ length: MAX_WALK_DEPTH + 1 }, () => 'd').join('/')}`;
-    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'walk/too-deep', severity: 'warning', message: expect.stringContaining(`(first: ${pruned})`) })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ code: 'walk/too-deep', severity: 'warning', message: expect.stringContaining(`(first: ${pruned})`) }),
+    ]);
   }, 60_000);
 
   it('does not follow symlinks: loops end, a link to a file outside is not listed', async () => {
@@ -117,10 +119,22 @@ describe('walkTree', () => {
     let t = 0;
     const r = await walkTree(root, { now: () => (t += 1000), limits: { maxWalkMs: 2500 } });
     expect(r.files.map((f) => f.rel)).toEqual(['a/f.yaml']);
-    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'walk/timeout', severity: 'warning', message: expect.stringContaining('b and what was still to list') })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'walk/timeout',
+        severity: 'warning',
+        message: expect.stringContaining('b and what was still to list'),
+      }),
+    ]);
   });
 
   it('has one set of named limits', () => {
-    expect(WALK_LIMITS).toEqual({ maxEntries: 500_000, maxDepth: 100, maxFileBytes: 128 * 1024 ** 2, maxManifestBytes: 16 * 1024 ** 2, maxWalkMs: 60_000 });
+    expect(WALK_LIMITS).toEqual({
+      maxEntries: 500_000,
+      maxDepth: 100,
+      maxFileBytes: 128 * 1024 ** 2,
+      maxManifestBytes: 16 * 1024 ** 2,
+      maxWalkMs: 60_000,
+    });
   });
 });

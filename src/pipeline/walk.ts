@@ -89,14 +89,24 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
   walk: while (stack.length > 0 || deferred.length > 0) {
     const next = stack.pop() ?? (deferred.shift() as Pending);
     if (now() - started > limits.maxWalkMs) {
-      diagnostics.push({ code: 'walk/timeout', severity: 'warning', message: `listing took over ${limits.maxWalkMs} ms; ${relOf(next.dir)} and what was still to list were not read`, file: relOf(root) });
+      diagnostics.push({
+        code: 'walk/timeout',
+        severity: 'warning',
+        message: `listing took over ${limits.maxWalkMs} ms; ${relOf(next.dir)} and what was still to list were not read`,
+        file: relOf(root),
+      });
       break;
     }
     let listed: Dirent[];
     try {
       listed = await list(next.dir, limits.maxEntries - entries + 1);
     } catch (err) {
-      diagnostics.push({ code: 'walk/unreadable', severity: 'warning', message: `directory not read: ${errorMessage(err)}`, file: relOf(next.dir) });
+      diagnostics.push({
+        code: 'walk/unreadable',
+        severity: 'warning',
+        message: `directory not read: ${errorMessage(err)}`,
+        file: relOf(next.dir),
+      });
       continue;
     }
     // Reverse order on the stack, so directories are taken in name order.
@@ -105,7 +115,12 @@ export async function walkTree(root: string, opts: WalkOptions = {}): Promise<Wa
     const subdirs: Pending[] = [];
     for (const e of listed) {
       if (++entries > limits.maxEntries) {
-        diagnostics.push({ code: 'walk/too-many-files', severity: 'warning', message: `more than ${limits.maxEntries} entries; the rest were not read`, file: relOf(root) });
+        diagnostics.push({
+          code: 'walk/too-many-files',
+          severity: 'warning',
+          message: `more than ${limits.maxEntries} entries; the rest were not read`,
+          file: relOf(root),
+        });
         await addFiles(regular, next.dependency);
         break walk;
       }

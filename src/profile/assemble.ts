@@ -3,7 +3,17 @@
  * enrichment and the service graph). Declared rules are merged with their sources; commands are
  * resolved to the image's files so every process rule carries the exact sha256.
  */
-import type { ContainerCharter, Diagnostic, NamedRule, ProcessRule, Source, WritablePath, PortRule, PeerRule, Flag } from '../model/charter.js';
+import type {
+  ContainerCharter,
+  Diagnostic,
+  NamedRule,
+  ProcessRule,
+  Source,
+  WritablePath,
+  PortRule,
+  PeerRule,
+  Flag,
+} from '../model/charter.js';
 import { emptyContainer } from '../model/charter.js';
 import type { ContainerFragment, EnvVar, ImageFileIndex } from '../model/fragments.js';
 import type { ContainerGroup } from './correlate.js';
@@ -119,7 +129,13 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
     const dashC = rest.indexOf('-c');
     if (SHELLS.has(base) && dashC >= 0 && rest[dashC + 1] !== undefined) {
       programsOfScript(rest[dashC + 1] as string).forEach((prog, n) => {
-        addResolved(prog, n === 0 ? purpose : 'spawned', { ...source, reason: `${source.reason} (the shell runs ${prog})` }, undefined, path);
+        addResolved(
+          prog,
+          n === 0 ? purpose : 'spawned',
+          { ...source, reason: `${source.reason} (the shell runs ${prog})` },
+          undefined,
+          path,
+        );
       });
       return;
     }
@@ -142,7 +158,13 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
   if (!full && argsOnly) {
     const base = imageFrag?.launch ?? group.dockerfiles.find((d) => d.launch)?.launch;
     const argv = [...(base?.entrypoint ?? []), ...argsOnly.argv];
-    addArgv(argv, 'entrypoint', base && base.entrypoint.length > 0 ? { ...argsOnly.source, reason: `${argsOnly.source.reason}; ENTRYPOINT ${base.entrypoint.join(' ')} from ${base.source.artifact}` } : argsOnly.source);
+    addArgv(
+      argv,
+      'entrypoint',
+      base && base.entrypoint.length > 0
+        ? { ...argsOnly.source, reason: `${argsOnly.source.reason}; ENTRYPOINT ${base.entrypoint.join(' ')} from ${base.source.artifact}` }
+        : argsOnly.source,
+    );
   }
   for (const f of ordered) {
     const isDeployment = group.deployment.includes(f);
@@ -236,7 +258,10 @@ function addProcess(
     purpose,
     sources: [
       resolved
-        ? { ...source, reason: `${source.reason}${resolved.requested !== resolved.path ? ` (${resolved.requested} → ${resolved.path})` : ''}` }
+        ? {
+            ...source,
+            reason: `${source.reason}${resolved.requested !== resolved.path ? ` (${resolved.requested} → ${resolved.path})` : ''}`,
+          }
         : source,
     ],
   };
@@ -252,7 +277,15 @@ function addProcess(
       path: i.path,
       purpose: 'interpreter',
       parent: rule.path,
-      sources: [{ kind: 'image', artifact: imageName, path: resolved.path, layer: resolved.file.layer, reason: `interpreter on the #! line of ${resolved.path}` }],
+      sources: [
+        {
+          kind: 'image',
+          artifact: imageName,
+          path: resolved.path,
+          layer: resolved.file.layer,
+          reason: `interpreter on the #! line of ${resolved.path}`,
+        },
+      ],
     };
     if (i.requested !== i.path) irule.invokedAs = [i.requested];
     if (i.file.sha256) irule.sha256 = i.file.sha256;

@@ -59,10 +59,14 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
     addHostNetwork(d);
     const roles = rolesByDraft.get(d)?.entries ?? [];
     const weak = rolesByDraft.get(d)?.weak ?? new Set<string>();
-    addResolverEgress(d, roles.some((r) => !r.suspicious && !weak.has(r.id) && r.egress === 'dns'));
+    addResolverEgress(
+      d,
+      roles.some((r) => !r.suspicious && !weak.has(r.id) && r.egress === 'dns'),
+    );
     deriveCapabilities(d);
     const c = d.charter;
-    c.network.none = c.network.listen.length === 0 && c.network.egress.length === 0 && c.network.ingress.length === 0 && !c.privileges.hostNetwork?.value;
+    c.network.none =
+      c.network.listen.length === 0 && c.network.egress.length === 0 && c.network.ingress.length === 0 && !c.privileges.hostNetwork?.value;
     deriveSyscalls(d, roles, kb);
   }
 
@@ -88,7 +92,14 @@ function addTmp(d: ContainerDraft): void {
   w.push({
     path: '/tmp',
     kind: 'tmpfs',
-    sources: [{ kind: 'knowledge', artifact: 'charter-knowledge', kb: 'principle:tmp', reason: 'POSIX programs may write scratch files in /tmp; it is a private in-memory tmpfs' }],
+    sources: [
+      {
+        kind: 'knowledge',
+        artifact: 'charter-knowledge',
+        kb: 'principle:tmp',
+        reason: 'POSIX programs may write scratch files in /tmp; it is a private in-memory tmpfs',
+      },
+    ],
   });
   w.sort((a, b) => compareStrings(a.path, b.path));
 }
@@ -101,7 +112,11 @@ function addHostNetwork(d: ContainerDraft): void {
   const set = new RuleSet<PeerRule>((r) => [r.peer, r.port ?? -1, r.protocol]);
   set.addAll(c.network.egress);
   for (const protocol of ['tcp', 'udp'] as const) {
-    set.add({ peer: { kind: 'any' }, protocol, sources: flag.sources.map((s) => ({ ...s, reason: `${s.reason} (host network: any peer)` })) });
+    set.add({
+      peer: { kind: 'any' },
+      protocol,
+      sources: flag.sources.map((s) => ({ ...s, reason: `${s.reason} (host network: any peer)` })),
+    });
   }
   c.network.egress = set.values();
 }
@@ -110,9 +125,17 @@ function addHostNetwork(d: ContainerDraft): void {
 function addResolverEgress(d: ContainerDraft, roleNeedsDns: boolean): void {
   const c = d.charter;
   const named = c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container');
-  const because: Source[] = named.flatMap((e) => e.sources).slice(0, 4).map((s) => ({ ...s, reason: `resolve the peer's name: ${s.reason}` }));
+  const because: Source[] = named
+    .flatMap((e) => e.sources)
+    .slice(0, 4)
+    .map((s) => ({ ...s, reason: `resolve the peer's name: ${s.reason}` }));
   if (roleNeedsDns && c.network.listen.length > 0) {
-    because.push(...c.roles.filter((r) => !r.suspicious).flatMap((r) => r.sources.filter((s) => s.kind === 'knowledge')).map((s) => ({ ...s, reason: `${s.reason}: resolves client names only` })));
+    because.push(
+      ...c.roles
+        .filter((r) => !r.suspicious)
+        .flatMap((r) => r.sources.filter((s) => s.kind === 'knowledge'))
+        .map((s) => ({ ...s, reason: `${s.reason}: resolves client names only` })),
+    );
   }
   if (because.length === 0) return;
   const set = new RuleSet<PeerRule>((r) => [r.peer, r.port ?? -1, r.protocol]);
@@ -130,5 +153,12 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
       seen.add(k);
       return true;
     })
-    .sort((a, b) => compareStrings(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || compareStrings(a.code, b.code) || compareStrings(a.message, b.message));
+    .sort(
+      (a, b) =>
+        compareStrings(a.file, b.file) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.column ?? 0) - (b.column ?? 0) ||
+        compareStrings(a.code, b.code) ||
+        compareStrings(a.message, b.message),
+    );
 }

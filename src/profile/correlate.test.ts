@@ -78,12 +78,14 @@ spec:
     const base = 'FROM alpine\nENTRYPOINT ["/usr/bin/tini", "--"]\nCMD ["server"]\n';
     const full = charter({
       'api/Dockerfile': base,
-      'k.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: { name: api }\nspec:\n  containers:\n    - { name: api, image: x/api:1, command: ["/bin/other"] }\n',
+      'k.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: { name: api }\nspec:\n  containers:\n    - { name: api, image: x/api:1, command: ["/bin/other"] }\n',
     });
     expect(full.containers[0]?.processes.map((p) => p.path)).toEqual(['/bin/other']);
     const args = charter({
       'api/Dockerfile': base,
-      'k.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: { name: api }\nspec:\n  containers:\n    - { name: api, image: x/api:1, args: ["worker", "--fast"] }\n',
+      'k.yaml':
+        'apiVersion: v1\nkind: Pod\nmetadata: { name: api }\nspec:\n  containers:\n    - { name: api, image: x/api:1, args: ["worker", "--fast"] }\n',
     });
     expect(args.containers[0]?.processes.map((p) => [p.path, p.purpose])).toEqual([
       ['/usr/bin/tini', 'entrypoint'],

@@ -96,7 +96,7 @@ export function correlate(fragments: readonly ContainerFragment[], images: reado
     // A compose service builds this file when its context is the file's directory and it names
     // this file, or names none and the file has a default name.
     const defaultName = /^(Dockerfile|Containerfile)$/.test(posix.basename(d.key.dockerfile ?? 'Dockerfile'));
-    let targets = (ctx === undefined ? [] : byContext.get(ctx) ?? []).filter((g) =>
+    let targets = (ctx === undefined ? [] : (byContext.get(ctx) ?? [])).filter((g) =>
       g.deployment.some(
         (f) =>
           f.key.buildContext !== undefined &&

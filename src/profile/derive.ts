@@ -13,7 +13,18 @@ import { RuleSet, sortSources } from '../util/rule-set.js';
 import { compareStrings } from '../util/sort.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
-const GENERIC_WHEN_ANALYSED = new Set(['libc-floor', 'node-runtime', 'node-floor', 'network-server', 'network-client', 'dns', 'file-write', 'file-metadata', 'threads', 'timers']);
+const GENERIC_WHEN_ANALYSED = new Set([
+  'libc-floor',
+  'node-runtime',
+  'node-floor',
+  'network-server',
+  'network-client',
+  'dns',
+  'file-write',
+  'file-metadata',
+  'threads',
+  'timers',
+]);
 
 const SHELL_NAMES = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'busybox']);
 
@@ -43,7 +54,9 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRo
     executables: [...realNames, ...bareNames],
   });
   // "Debian + MySQL + thin config" is a database: the base image of a Dockerfile says what it is.
-  const bases = draft.fragments.filter((f) => f.declared.kind === 'dockerfile' && f.image).map((f) => f.image as NonNullable<typeof f.image>);
+  const bases = draft.fragments
+    .filter((f) => f.declared.kind === 'dockerfile' && f.image)
+    .map((f) => f.image as NonNullable<typeof f.image>);
   type Match = RoleMatch & { base?: { ref: string; source: Source } };
   const baseMatches: Match[] = bases.flatMap((b) => matchRoles(kb, { imageRef: b.ref }).map((m) => ({ ...m, base: b })));
   const roles = new Map<string, { entry: RoleEntry; sources: Source[]; strong: boolean }>();
@@ -54,9 +67,16 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRo
     if (m.base) {
       sources.push({ ...m.base.source, reason: `built FROM ${m.base.ref}, which is ${m.role.name}` });
     } else if (m.via === 'image' && c.identity.image) {
-      sources.push(...c.identity.sources.filter((s) => s.kind !== 'dockerfile').slice(0, 1).map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}` })));
+      sources.push(
+        ...c.identity.sources
+          .filter((s) => s.kind !== 'dockerfile')
+          .slice(0, 1)
+          .map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}` })),
+      );
     } else if (m.via === 'package') {
-      sources.push(...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })));
+      sources.push(
+        ...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })),
+      );
     } else {
       sources.push(
         ...c.processes
@@ -71,7 +91,13 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRo
   }
   c.roles = [...roles.values()]
     .sort((a, b) => (a.entry.id < b.entry.id ? -1 : 1))
-    .map(({ entry, sources }): Role => ({ id: entry.id, name: entry.name, category: entry.category, suspicious: entry.suspicious, sources: sortSources(sources) }));
+    .map(({ entry, sources }): Role => ({
+      id: entry.id,
+      name: entry.name,
+      category: entry.category,
+      suspicious: entry.suspicious,
+      sources: sortSources(sources),
+    }));
   return {
     entries: [...roles.values()].map((r) => r.entry),
     weak: new Set([...roles.values()].filter((r) => !r.strong).map((r) => r.entry.id)),
@@ -87,7 +113,9 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   // The component's own ports, only where nothing declares ports: declarations are more precise.
   if (c.network.listen.length === 0) {
     const listen = new RuleSet<ContainerCharter['network']['listen'][number]>((p) => [p.port, p.protocol]);
-    for (const r of active) for (const p of r.listen) listen.add({ port: p.port, protocol: p.protocol, sources: [roleSrc(r, `listens on ${p.port}/${p.protocol}`)] });
+    for (const r of active)
+      for (const p of r.listen)
+        listen.add({ port: p.port, protocol: p.protocol, sources: [roleSrc(r, `listens on ${p.port}/${p.protocol}`)] });
     c.network.listen = listen.values();
   }
 
@@ -100,7 +128,9 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   const caps = new RuleSet<NamedRule>((n) => n.name);
   caps.addAll(c.capabilities);
   if (runsAsRoot(c)) {
-    for (const r of active) for (const cap of r.capabilities) if (!draft.dropped.has(cap)) caps.add({ name: cap, sources: [roleSrc(r, `needs ${cap} when started as root`)] });
+    for (const r of active)
+      for (const cap of r.capabilities)
+        if (!draft.dropped.has(cap)) caps.add({ name: cap, sources: [roleSrc(r, `needs ${cap} when started as root`)] });
   }
   c.capabilities = caps.values();
 
@@ -118,7 +148,9 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   if (draft.files) {
     for (const r of active) {
       for (const name of r.processes) {
-        const hit = [...draft.files.values()].find((f) => f.executable !== 'none' && f.linkTarget === undefined && f.path.endsWith(`/${name}`));
+        const hit = [...draft.files.values()].find(
+          (f) => f.executable !== 'none' && f.linkTarget === undefined && f.path.endsWith(`/${name}`),
+        );
         if (!hit) continue;
         const rule: ContainerCharter['processes'][number] = { path: hit.path, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] };
         if (hit.sha256) rule.sha256 = hit.sha256;
@@ -138,7 +170,10 @@ export function deriveCapabilities(draft: ContainerDraft): void {
   caps.addAll(c.capabilities);
   caps.add({
     name: 'CAP_NET_BIND_SERVICE',
-    sources: sortSources([...low.flatMap((p) => p.sources), kbSource('capability:net-bind-service', `binding ports below ${PRIVILEGED_PORT_LIMIT} needs CAP_NET_BIND_SERVICE`)]),
+    sources: sortSources([
+      ...low.flatMap((p) => p.sources),
+      kbSource('capability:net-bind-service', `binding ports below ${PRIVILEGED_PORT_LIMIT} needs CAP_NET_BIND_SERVICE`),
+    ]),
   });
   c.capabilities = caps.values();
 }
@@ -159,18 +194,38 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
   add('libc-floor', [kbSource('runtime:libc', 'every process needs these to start, run and exit')]);
   const roleIds = new Set(roles.filter((r) => !r.suspicious).map((r) => r.id));
   const isNode = roleIds.has('node') || c.processes.some((p) => /\/node(js)?$/.test(p.path));
-  if (isNode) add('node-runtime', c.processes.filter((p) => /\/node(js)?$/.test(p.path)).flatMap((p) => p.sources).slice(0, 3).concat(roleIds.has('node') ? [kbSource('role:node', 'Node.js runtime')] : []));
-  add('network-server', c.network.listen.flatMap((p) => p.sources));
+  if (isNode)
+    add(
+      'node-runtime',
+      c.processes
+        .filter((p) => /\/node(js)?$/.test(p.path))
+        .flatMap((p) => p.sources)
+        .slice(0, 3)
+        .concat(roleIds.has('node') ? [kbSource('role:node', 'Node.js runtime')] : []),
+    );
+  add(
+    'network-server',
+    c.network.listen.flatMap((p) => p.sources),
+  );
   add('network-client', [...c.network.egress.flatMap((e) => e.sources)]);
-  add('dns', c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container').flatMap((e) => e.sources));
-  add('file-write', c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources));
+  add(
+    'dns',
+    c.network.egress.filter((e) => e.peer.kind === 'dns' || e.peer.kind === 'container').flatMap((e) => e.sources),
+  );
+  add(
+    'file-write',
+    c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources),
+  );
   // Shells and multi-call binaries fork for every command they run, and a process started by
   // another (a launcher's child, a script's command) means fork + exec. Health checks and probes are
   // started by the container runtime, not forked by the workload: they alone need no fork.
   const forking = c.processes.filter((p) => [p.path, ...(p.invokedAs ?? [])].some((x) => SHELL_NAMES.has(basename(x))));
   const spawned = c.processes.filter((p) => p.parent !== undefined || p.purpose === 'spawned');
   add('process', forking.length > 0 || spawned.length > 0 ? [...forking, ...spawned].flatMap((p) => p.sources).slice(0, 4) : []);
-  add('privilege-drop', c.capabilities.filter((cap) => ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN'].includes(cap.name)).flatMap((cap) => cap.sources));
+  add(
+    'privilege-drop',
+    c.capabilities.filter((cap) => ['CAP_SETUID', 'CAP_SETGID', 'CAP_CHOWN'].includes(cap.name)).flatMap((cap) => cap.sources),
+  );
   for (const r of roles) {
     if (r.suspicious) continue;
     for (const g of r.syscallGroups) add(g, c.roles.find((x) => x.id === r.id)?.sources ?? [kbSource(`role:${r.id}`, r.name)]);
@@ -209,7 +264,9 @@ export function deriveSyscalls(draft: ContainerDraft, roles: readonly RoleEntry[
     refs.set(def.id, [...(refs.get(def.id) ?? []), ...why]);
   }
   c.syscalls = {
-    groups: [...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, sources]) => ({ group, sources: sortSources(sources) })),
+    groups: [...refs.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([group, sources]) => ({ group, sources: sortSources(sources) })),
     'container-runtime': layers['container-runtime'].values(),
     'language-runtime': layers['language-runtime'].values(),
     application: layers.application.values(),

@@ -5,7 +5,15 @@ import { emptyContainer, type Charter, type ContainerCharter, type Source } from
 const src = (line: number): Source => ({ kind: 'dockerfile', artifact: 'Dockerfile', line, reason: 'test' });
 
 function charter(...containers: ContainerCharter[]): Charter {
-  return { apiVersion: 'charter/v1', kind: 'Charter', metadata: { name: 't', generator: 'test' }, inputs: [], containers, graph: { edges: [] }, diagnostics: [] };
+  return {
+    apiVersion: 'charter/v1',
+    kind: 'Charter',
+    metadata: { name: 't', generator: 'test' },
+    inputs: [],
+    containers,
+    graph: { edges: [] },
+    diagnostics: [],
+  };
 }
 
 function api(mut?: (c: ContainerCharter) => void): ContainerCharter {
@@ -88,7 +96,12 @@ describe('diffCharters', () => {
 
   describe('across shared syscall groups', () => {
     const kbSrc = (id: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason: 'test group' });
-    const server = (syscalls: string[]): NonNullable<Charter['syscallGroups']>[number] => ({ id: 'network-server', layer: 'application', syscalls, sources: [kbSrc('syscall-group:network-server')] });
+    const server = (syscalls: string[]): NonNullable<Charter['syscallGroups']>[number] => ({
+      id: 'network-server',
+      layer: 'application',
+      syscalls,
+      sources: [kbSrc('syscall-group:network-server')],
+    });
     const grouped = (syscalls: string[], ref = true): Charter => ({
       ...charter(
         api((c) => {

@@ -62,23 +62,23 @@ interface Keyed {
   sources: Source[];
 }
 
-function compareSets(
-  container: string,
-  kind: ChangeKind,
-  before: Keyed[],
-  after: Keyed[],
-  out: Change[],
-): void {
+function compareSets(container: string, kind: ChangeKind, before: Keyed[], after: Keyed[], out: Change[]): void {
   const old = new Map(before.map((k) => [k.key, k]));
   const now = new Map(after.map((k) => [k.key, k]));
-  for (const [key, k] of now) if (!old.has(key)) out.push({ container, kind, op: 'added', subject: k.subject, widens: true, sources: k.sources });
-  for (const [key, k] of old) if (!now.has(key)) out.push({ container, kind, op: 'removed', subject: k.subject, widens: false, sources: k.sources });
+  for (const [key, k] of now)
+    if (!old.has(key)) out.push({ container, kind, op: 'added', subject: k.subject, widens: true, sources: k.sources });
+  for (const [key, k] of old)
+    if (!now.has(key)) out.push({ container, kind, op: 'removed', subject: k.subject, widens: false, sources: k.sources });
 }
 
 /** Every syscall the container may make, groups expanded: a syscall a group newly brings in is a widening like any other. */
 function allSyscalls(charter: Charter, c: ContainerCharter): Keyed[] {
   const s = containerSyscalls(charter, c);
-  return [...s['container-runtime'], ...s['language-runtime'], ...s.application].map((s) => ({ key: s.name, subject: s.name, sources: s.sources }));
+  return [...s['container-runtime'], ...s['language-runtime'], ...s.application].map((s) => ({
+    key: s.name,
+    subject: s.name,
+    sources: s.sources,
+  }));
 }
 
 function isRoot(user: string | undefined): boolean {
@@ -94,7 +94,8 @@ function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter
   const programs = (c: ContainerCharter): Map<string, { sha?: string; path: string; sources: Source[] }> => {
     const m = new Map<string, { sha?: string; path: string; sources: Source[] }>();
     for (const p of c.processes) {
-      for (const name of [p.path, ...(p.invokedAs ?? [])]) m.set(name, { ...(p.sha256 ? { sha: p.sha256 } : {}), path: p.path, sources: p.sources });
+      for (const name of [p.path, ...(p.invokedAs ?? [])])
+        m.set(name, { ...(p.sha256 ? { sha: p.sha256 } : {}), path: p.path, sources: p.sources });
     }
     return m;
   };
@@ -105,33 +106,86 @@ function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter
   for (const [name, p] of after) {
     const old = before.get(name);
     if (!old) out.push({ container: n, kind: 'exec', op: 'added', subject: label(name, p), widens: true, sources: p.sources });
-    else if ((old.sha ?? '') !== (p.sha ?? '') || old.path !== p.path) out.push({ container: n, kind: 'exec', op: 'changed', subject: `${label(name, p)}: binary changed`, widens: true, sources: p.sources });
+    else if ((old.sha ?? '') !== (p.sha ?? '') || old.path !== p.path)
+      out.push({
+        container: n,
+        kind: 'exec',
+        op: 'changed',
+        subject: `${label(name, p)}: binary changed`,
+        widens: true,
+        sources: p.sources,
+      });
   }
-  for (const [name, p] of before) if (!after.has(name)) out.push({ container: n, kind: 'exec', op: 'removed', subject: label(name, p), widens: false, sources: p.sources });
-  compareSets(n, 'listen', a.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), b.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })), out);
+  for (const [name, p] of before)
+    if (!after.has(name))
+      out.push({ container: n, kind: 'exec', op: 'removed', subject: label(name, p), widens: false, sources: p.sources });
+  compareSets(
+    n,
+    'listen',
+    a.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })),
+    b.network.listen.map((p) => ({ key: `${p.port}/${p.protocol}`, subject: `${p.port}/${p.protocol}`, sources: p.sources })),
+    out,
+  );
   const peers = (rules: ContainerCharter['network']['egress']): Keyed[] =>
-    rules.map((r) => ({ key: JSON.stringify([r.peer, r.port ?? null, r.protocol]), subject: `${peerText(r.peer)}:${portText(r.port, r.protocol)}`, sources: r.sources }));
+    rules.map((r) => ({
+      key: JSON.stringify([r.peer, r.port ?? null, r.protocol]),
+      subject: `${peerText(r.peer)}:${portText(r.port, r.protocol)}`,
+      sources: r.sources,
+    }));
   compareSets(n, 'egress', peers(a.network.egress), peers(b.network.egress), out);
   compareSets(n, 'ingress', peers(a.network.ingress), peers(b.network.ingress), out);
-  compareSets(n, 'capability', a.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), b.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })), out);
+  compareSets(
+    n,
+    'capability',
+    a.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })),
+    b.capabilities.map((c) => ({ key: c.name, subject: c.name, sources: c.sources })),
+    out,
+  );
   compareSets(n, 'syscall', allSyscalls(charterA, a), allSyscalls(charterB, b), out);
-  const writable = (c: ContainerCharter): Keyed[] => c.filesystem.writable.filter((w) => !w.readOnly).map((w) => ({ key: w.path, subject: w.hostPath ? `${w.path} (host ${w.hostPath})` : w.path, sources: w.sources }));
+  const writable = (c: ContainerCharter): Keyed[] =>
+    c.filesystem.writable
+      .filter((w) => !w.readOnly)
+      .map((w) => ({ key: w.path, subject: w.hostPath ? `${w.path} (host ${w.hostPath})` : w.path, sources: w.sources }));
   compareSets(n, 'writable', writable(a), writable(b), out);
   if (a.filesystem.readOnlyRoot.value !== b.filesystem.readOnlyRoot.value) {
     const widens = !b.filesystem.readOnlyRoot.value;
-    out.push({ container: n, kind: 'read-only-root', op: 'changed', subject: widens ? 'root filesystem becomes writable' : 'root filesystem becomes read-only', widens, sources: b.filesystem.readOnlyRoot.sources });
+    out.push({
+      container: n,
+      kind: 'read-only-root',
+      op: 'changed',
+      subject: widens ? 'root filesystem becomes writable' : 'root filesystem becomes read-only',
+      widens,
+      sources: b.filesystem.readOnlyRoot.sources,
+    });
   }
   for (const p of PRIVILEGES) {
     const was = a.privileges[p]?.value ?? false;
     const is = b.privileges[p]?.value ?? false;
-    if (was !== is) out.push({ container: n, kind: 'privilege', op: is ? 'added' : 'removed', subject: p, widens: is, sources: (is ? b.privileges[p]?.sources : a.privileges[p]?.sources) ?? [] });
+    if (was !== is)
+      out.push({
+        container: n,
+        kind: 'privilege',
+        op: is ? 'added' : 'removed',
+        subject: p,
+        widens: is,
+        sources: (is ? b.privileges[p]?.sources : a.privileges[p]?.sources) ?? [],
+      });
   }
-  if (a.network.none && !b.network.none) out.push({ container: n, kind: 'network', op: 'added', subject: 'network access (was none)', widens: true, sources: [] });
-  if (!a.network.none && b.network.none) out.push({ container: n, kind: 'network', op: 'removed', subject: 'network access (now none)', widens: false, sources: [] });
+  if (a.network.none && !b.network.none)
+    out.push({ container: n, kind: 'network', op: 'added', subject: 'network access (was none)', widens: true, sources: [] });
+  if (!a.network.none && b.network.none)
+    out.push({ container: n, kind: 'network', op: 'removed', subject: 'network access (now none)', widens: false, sources: [] });
   const ua = a.user?.name;
   const ub = b.user?.name;
   if ((ua ?? '') !== (ub ?? '')) {
-    out.push({ container: n, kind: 'user', op: 'changed', subject: `user ${ua ?? '(image default: root)'} → ${ub ?? '(image default: root)'}`, widens: !isRoot(ua) && isRoot(ub), sources: b.user?.sources ?? [] });
+    out.push({
+      container: n,
+      kind: 'user',
+      op: 'changed',
+      subject: `user ${ua ?? '(image default: root)'} → ${ub ?? '(image default: root)'}`,
+      widens: !isRoot(ua) && isRoot(ub),
+      sources: b.user?.sources ?? [],
+    });
   }
 }
 
@@ -144,7 +198,9 @@ export function diffCharters(before: Charter, after: Charter): CharterDiff {
     if (prev) diffContainer(before, prev, after, c, changes);
     else changes.push({ container: name, kind: 'container', op: 'added', subject: name, widens: true, sources: c.identity.sources });
   }
-  for (const [name, c] of old) if (!now.has(name)) changes.push({ container: name, kind: 'container', op: 'removed', subject: name, widens: false, sources: c.identity.sources });
+  for (const [name, c] of old)
+    if (!now.has(name))
+      changes.push({ container: name, kind: 'container', op: 'removed', subject: name, widens: false, sources: c.identity.sources });
   changes.sort(
     (x, y) =>
       compareStrings(x.container, y.container) ||
@@ -183,7 +239,13 @@ export function summarise(diff: CharterDiff): string {
     .map(([name, items]) => {
       const syscalls = items.filter((i) => i.startsWith('syscall '));
       const rest = items.filter((i) => !i.startsWith('syscall '));
-      if (syscalls.length > 3) rest.push(`${syscalls.length} syscalls (${syscalls.slice(0, 3).map((s) => s.slice(8)).join(', ')}, …)`);
+      if (syscalls.length > 3)
+        rest.push(
+          `${syscalls.length} syscalls (${syscalls
+            .slice(0, 3)
+            .map((s) => s.slice(8))
+            .join(', ')}, …)`,
+        );
       else rest.push(...syscalls);
       return `${name} adds ${rest.join(', ')}`;
     })

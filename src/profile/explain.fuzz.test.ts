@@ -26,12 +26,54 @@ const rulesOf = (container: string | undefined): Set<string> => {
   return set;
 };
 
-const KINDS = ['syscall', 'cap', 'capability', 'port', 'listen', 'exec', 'process', 'egress', 'ingress', 'path', 'writable', 'role', 'privilege', 'user', 'image', 'SYSCALL', 'nonsense', ''];
+const KINDS = [
+  'syscall',
+  'cap',
+  'capability',
+  'port',
+  'listen',
+  'exec',
+  'process',
+  'egress',
+  'ingress',
+  'path',
+  'writable',
+  'role',
+  'privilege',
+  'user',
+  'image',
+  'SYSCALL',
+  'nonsense',
+  '',
+];
 
 /** Values: real subjects of the profile, their near misses, metacharacters, edge sizes. */
 const value = fc.oneof(
   fc.constantFrom(...ALL.matches.map((m) => m.subject.split(' ')[0] ?? '')),
-  fc.constantFrom('', ':', '/', '//', '*', '.*', '(a+)+$', '[', '\\', '%s', '__proto__', 'constructor', '8080/', '/tcp', '65536/udp', 'db:', ':5432', '../', 'x'.repeat(100_000), '\u0000', 'é', 'CAP_'),
+  fc.constantFrom(
+    '',
+    ':',
+    '/',
+    '//',
+    '*',
+    '.*',
+    '(a+)+$',
+    '[',
+    '\\',
+    '%s',
+    '__proto__',
+    'constructor',
+    '8080/',
+    '/tcp',
+    '65536/udp',
+    'db:',
+    ':5432',
+    '../',
+    'x'.repeat(100_000),
+    '\u0000',
+    'é',
+    'CAP_',
+  ),
   fc.string({ maxLength: 16 }),
 );
 const query = fc.oneof(
@@ -43,16 +85,20 @@ const query = fc.oneof(
 describe('explain fuzz', () => {
   it('any query returns a subset of the rules, twice the same, and every match formats', () => {
     fc.assert(
-      fc.property(query, fc.option(fc.oneof(fc.constantFrom(...CONTAINERS), fc.string({ maxLength: 6 })), { nil: undefined }), (q, container) => {
-        const r = explain(SHOP, q, container);
-        expect(stableText(explain(SHOP, q, container))).toBe(stableText(r));
-        expect(r.query).toBe(q ?? '');
-        const all = rulesOf(container);
-        for (const m of r.matches) {
-          expect(all.has(stableText(m))).toBe(true);
-          for (const s of m.sources) expect(formatSource(s)).toContain(s.artifact);
-        }
-      }),
+      fc.property(
+        query,
+        fc.option(fc.oneof(fc.constantFrom(...CONTAINERS), fc.string({ maxLength: 6 })), { nil: undefined }),
+        (q, container) => {
+          const r = explain(SHOP, q, container);
+          expect(stableText(explain(SHOP, q, container))).toBe(stableText(r));
+          expect(r.query).toBe(q ?? '');
+          const all = rulesOf(container);
+          for (const m of r.matches) {
+            expect(all.has(stableText(m))).toBe(true);
+            for (const s of m.sources) expect(formatSource(s)).toContain(s.artifact);
+          }
+        },
+      ),
       fuzzParameters(300),
     );
   });

@@ -10,7 +10,11 @@ describe('explain', () => {
     const r = explain(shop, 'egress:db', 'api');
     expect(r.matches.map((m) => m.subject)).toEqual(['db:5432/tcp']);
     const where = r.matches[0]?.sources.map(formatSource) ?? [];
-    expect(where.some((w) => /^compose\.yaml:\d+:\d+ \/services\/api\/environment\/DATABASE_URL — DATABASE_URL=postgres:\/\/shop:\*\*\*@db:5432\/shop/.test(w))).toBe(true);
+    expect(
+      where.some((w) =>
+        /^compose\.yaml:\d+:\d+ \/services\/api\/environment\/DATABASE_URL — DATABASE_URL=postgres:\/\/shop:\*\*\*@db:5432\/shop/.test(w),
+      ),
+    ).toBe(true);
     expect(where.some((w) => w.startsWith('k8s/shop.yaml:'))).toBe(true);
   });
 
@@ -43,7 +47,9 @@ describe('explain', () => {
 
   it('lists every rule of a container when no query is given', () => {
     const all = explain(shop, undefined, 'worker').matches;
-    expect(new Set(all.map((m) => m.kind))).toEqual(new Set(['image', 'user', 'role', 'exec', 'egress', 'writable', 'read-only-root', 'syscall']));
+    expect(new Set(all.map((m) => m.kind))).toEqual(
+      new Set(['image', 'user', 'role', 'exec', 'egress', 'writable', 'read-only-root', 'syscall']),
+    );
     for (const m of all) expect(m.sources.length).toBeGreaterThan(0);
   });
 

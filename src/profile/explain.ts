@@ -22,7 +22,23 @@ export interface ExplainResult {
   matches: Explanation[];
 }
 
-const KINDS = ['syscall', 'cap', 'capability', 'port', 'listen', 'exec', 'process', 'egress', 'ingress', 'path', 'writable', 'role', 'privilege', 'user', 'image'] as const;
+const KINDS = [
+  'syscall',
+  'cap',
+  'capability',
+  'port',
+  'listen',
+  'exec',
+  'process',
+  'egress',
+  'ingress',
+  'path',
+  'writable',
+  'role',
+  'privilege',
+  'user',
+  'image',
+] as const;
 
 function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   const out: Explanation[] = [];
@@ -34,8 +50,10 @@ function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   for (const r of c.roles) push('role', r.id, r.sources);
   for (const p of c.processes) push('exec', p.sha256 ? `${p.path} sha256:${p.sha256}` : p.path, p.sources);
   for (const p of c.network.listen) push('listen', `${p.port}/${p.protocol}`, p.sources);
-  for (const e of c.network.egress) push('egress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
-  for (const e of c.network.ingress) push('ingress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
+  for (const e of c.network.egress)
+    push('egress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
+  for (const e of c.network.ingress)
+    push('ingress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
   for (const w of c.filesystem.writable) push('writable', `${w.path}${w.readOnly ? ' (read-only mount)' : ''} [${w.kind}]`, w.sources);
   push('read-only-root', String(c.filesystem.readOnlyRoot.value), c.filesystem.readOnlyRoot.sources);
   for (const cap of c.capabilities) push('capability', cap.name, cap.sources);
@@ -52,7 +70,8 @@ function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
  * are numbers (with an optional protocol). Free text without a known kind is a substring search.
  */
 export function queryProblem(query: string): string | undefined {
-  if (query.trim() === '') return 'empty query: give e.g. syscall:bind, exec:/bin/sh, egress:db:5432, cap:NET_BIND_SERVICE, port:8080, path:/data';
+  if (query.trim() === '')
+    return 'empty query: give e.g. syscall:bind, exec:/bin/sh, egress:db:5432, cap:NET_BIND_SERVICE, port:8080, path:/data';
   const colon = query.indexOf(':');
   const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';
   if (!(KINDS as readonly string[]).includes(prefix)) return undefined;

@@ -63,7 +63,7 @@ export function resolveExec(
     const path = realPath(files, requested);
     if (!path) continue;
     const file = files.get(path);
-    if (!file || file.linkTarget !== undefined || file.executable === 'none' && (file.mode & 0o111) === 0) continue;
+    if (!file || file.linkTarget !== undefined || (file.executable === 'none' && (file.mode & 0o111) === 0)) continue;
     const out: ResolvedExec = { path, file, requested: posix.normalize(requested) };
     if (file.executable === 'script' && file.interpreter) {
       const interp = resolveExec(files, file.interpreter, env, '/', depth + 1);
@@ -74,9 +74,54 @@ export function resolveExec(
   return undefined;
 }
 
-const SHELL_KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'in', '!', '{', '}', 'exec', 'time', 'nohup']);
+const SHELL_KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'for',
+  'while',
+  'until',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'in',
+  '!',
+  '{',
+  '}',
+  'exec',
+  'time',
+  'nohup',
+]);
 /** Shell builtins: they run inside the shell, no exec happens. */
-const SHELL_BUILTINS = new Set(['cd', 'export', 'set', 'unset', 'test', '[', '[[', 'echo', 'printf', 'true', 'false', 'exit', 'source', '.', 'trap', 'wait', 'read', 'shift', 'eval', 'return', 'local', 'ulimit', 'umask', ':']);
+const SHELL_BUILTINS = new Set([
+  'cd',
+  'export',
+  'set',
+  'unset',
+  'test',
+  '[',
+  '[[',
+  'echo',
+  'printf',
+  'true',
+  'false',
+  'exit',
+  'source',
+  '.',
+  'trap',
+  'wait',
+  'read',
+  'shift',
+  'eval',
+  'return',
+  'local',
+  'ulimit',
+  'umask',
+  ':',
+]);
 
 /**
  * Programs a shell script execs: the first word of every simple command, past assignments,
@@ -85,7 +130,10 @@ const SHELL_BUILTINS = new Set(['cd', 'export', 'set', 'unset', 'test', '[', '[[
 export function programsOfScript(script: string): string[] {
   const out: string[] = [];
   for (const segment of script.split(/&&|\|\||[;|&\n()]/)) {
-    const words = segment.trim().split(/\s+/).map((w) => w.replace(/^['"]|['"]$/g, ''));
+    const words = segment
+      .trim()
+      .split(/\s+/)
+      .map((w) => w.replace(/^['"]|['"]$/g, ''));
     for (const w of words) {
       if (!w || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w) || SHELL_KEYWORDS.has(w)) continue;
       if (SHELL_BUILTINS.has(w) || /[$`*?<>]/.test(w) || !/^[A-Za-z0-9_./+-]+$/.test(w)) break;

@@ -44,7 +44,13 @@ describe('parseCharter', () => {
   });
 
   it('reads a large JSON profile (80 containers) back to the same value', () => {
-    const big: Charter = { ...shop, containers: Array.from({ length: 80 }, (_, i) => ({ ...(shop.containers[i % shop.containers.length] as Charter['containers'][number]), name: `c${String(i).padStart(2, '0')}` })) };
+    const big: Charter = {
+      ...shop,
+      containers: Array.from({ length: 80 }, (_, i) => ({
+        ...(shop.containers[i % shop.containers.length] as Charter['containers'][number]),
+        name: `c${String(i).padStart(2, '0')}`,
+      })),
+    };
     const text = toJson(big);
     expect(parseCharter(text, 'big.json')).toEqual(big);
   });

@@ -18,7 +18,12 @@ describe('parseCharter positions (alias bombs, empty documents)', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect(err).toMatchObject({ file: 'bomb.yaml', line: 3, column: 8, message: expect.stringMatching(/^not a valid profile: .*alias/i) as unknown });
+    expect(err).toMatchObject({
+      file: 'bomb.yaml',
+      line: 3,
+      column: 8,
+      message: expect.stringMatching(/^not a valid profile: .*alias/i) as unknown,
+    });
   });
 
   it.each(['', '# only a comment\n'])('refuses the empty document %j at line 1, column 1', (text) => {

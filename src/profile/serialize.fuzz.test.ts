@@ -47,7 +47,11 @@ const SMALL_JSON = toJson(SMALL);
 const SMALL_YAML = toYaml(SMALL);
 
 /** Nesting deep enough to overflow the YAML parser's stack, were it not refused first with a position. */
-const DEEP_YAML = [`x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, `x: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}\n`, `${'- '.repeat(3000)}x\n`];
+const DEEP_YAML = [
+  `x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+  `x: ${'{a: '.repeat(2000)}1${'}'.repeat(2000)}\n`,
+  `${'- '.repeat(3000)}x\n`,
+];
 
 /** YAML that parsers have got wrong: alias bombs, unknown tags, merge keys, deep flow nesting, directives. */
 const HOSTILE_YAML = [
@@ -96,7 +100,9 @@ function spliceProperty(fragments: readonly string[]): fc.IAsyncProperty<[number
   const lines = SMALL_YAML.split('\n');
   return fc.asyncProperty(fc.nat(), fc.constantFrom(...fragments), fc.nat({ max: 8 }), async (at, fragment, indent) => {
     const i = at % lines.length;
-    await parseTwiceAndCheck([...lines.slice(0, i), ...fragment.split('\n').map((l) => ' '.repeat(indent) + l), ...lines.slice(i)].join('\n'));
+    await parseTwiceAndCheck(
+      [...lines.slice(0, i), ...fragment.split('\n').map((l) => ' '.repeat(indent) + l), ...lines.slice(i)].join('\n'),
+    );
   });
 }
 
@@ -106,45 +112,69 @@ describe('profile parser fuzz', () => {
     expect(parseCharter(SMALL_YAML, FILE)).toEqual(parseCharter(SMALL_JSON, FILE));
   });
 
-  it('mutated profile values (deleted, retyped, duplicated, wrapped fields)', async () => {
-    await fc.assert(
-      fc.asyncProperty(jsonMutations(3), fc.boolean(), async (ms, yaml) => {
-        const value = applyJsonMutations(SMALL, ms);
-        await parseTwiceAndCheck(yaml && value !== undefined && !serializeMutated(value).includes('[[[') ? toYaml(value) : serializeMutated(value, 2));
-      }),
-      fuzzParameters(150),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated profile values (deleted, retyped, duplicated, wrapped fields)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(jsonMutations(3), fc.boolean(), async (ms, yaml) => {
+          const value = applyJsonMutations(SMALL, ms);
+          await parseTwiceAndCheck(
+            yaml && value !== undefined && !serializeMutated(value).includes('[[[') ? toYaml(value) : serializeMutated(value, 2),
+          );
+        }),
+        fuzzParameters(150),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('mutated JSON and YAML text', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.boolean(), byteMutations(4), async (yaml, ms) => {
-        await parseTwiceAndCheck(applyByteMutations(Buffer.from(yaml ? SMALL_YAML : SMALL_JSON), ms).toString('utf8'));
-      }),
-      fuzzParameters(100),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated JSON and YAML text',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.boolean(), byteMutations(4), async (yaml, ms) => {
+          await parseTwiceAndCheck(applyByteMutations(Buffer.from(yaml ? SMALL_YAML : SMALL_JSON), ms).toString('utf8'));
+        }),
+        fuzzParameters(100),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('hostile YAML spliced in at a line start', async () => {
-    await fc.assert(spliceProperty(HOSTILE_YAML), fuzzParameters(100));
-  }, PROPERTY_TIMEOUT);
+  it(
+    'hostile YAML spliced in at a line start',
+    async () => {
+      await fc.assert(spliceProperty(HOSTILE_YAML), fuzzParameters(100));
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 describe('profile parser fuzz: deep nesting', () => {
   it('a profile with a key nested 1619 arrays deep (the seed that found it)', async () => {
-    await parseTwiceAndCheck(serializeMutated(applyJsonMutations(SMALL, [{ kind: 'add-key', path: [], key: '', value: '\u0000charter-fuzz-deep:1619' }]), 2));
+    await parseTwiceAndCheck(
+      serializeMutated(applyJsonMutations(SMALL, [{ kind: 'add-key', path: [], key: '', value: '\u0000charter-fuzz-deep:1619' }]), 2),
+    );
   });
 
-  it('deeply nested YAML spliced in', async () => {
-    await fc.assert(spliceProperty(DEEP_YAML), fuzzParameters(30));
-  }, PROPERTY_TIMEOUT);
+  it(
+    'deeply nested YAML spliced in',
+    async () => {
+      await fc.assert(spliceProperty(DEEP_YAML), fuzzParameters(30));
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('mutated profile values, deep nesting included', async () => {
-    await fc.assert(
-      fc.asyncProperty(jsonMutations(3), async (ms) => {
-        await parseTwiceAndCheck(serializeMutated(applyJsonMutations(SMALL, ms), 2));
-      }),
-      fuzzParameters(100),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated profile values, deep nesting included',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(jsonMutations(3), async (ms) => {
+          await parseTwiceAndCheck(serializeMutated(applyJsonMutations(SMALL, ms), 2));
+        }),
+        fuzzParameters(100),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });

@@ -2,7 +2,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_PROFILE_BYTES, MAX_YAML_PROFILE_BYTES, charterToJson, charterToYaml, compactCharter, parseCharter, toJson } from './serialize.js';
+import {
+  MAX_PROFILE_BYTES,
+  MAX_YAML_PROFILE_BYTES,
+  charterToJson,
+  charterToYaml,
+  compactCharter,
+  parseCharter,
+  toJson,
+} from './serialize.js';
 import { containerSyscalls } from './syscalls.js';
 import { CharterSchema, emptyContainer, type Charter, type ContainerCharter, type Source } from '../model/charter.js';
 import { UserError } from '../model/errors.js';
@@ -15,15 +23,40 @@ import { profileTargets } from '../test-support/profile.js';
 const MAX_BYTES_PER_PLAIN_CONTAINER = 10 * 1024;
 
 const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
-const at = (line: number, reason: string): Source => ({ kind: 'kubernetes', artifact: 'app.yaml', line, pointer: `/items/${line}`, reason });
+const at = (line: number, reason: string): Source => ({
+  kind: 'kubernetes',
+  artifact: 'app.yaml',
+  line,
+  pointer: `/items/${line}`,
+  reason,
+});
 
 function charter(containers: ContainerCharter[], groups: Charter['syscallGroups'] = []): Charter {
-  return { apiVersion: 'charter/v1', kind: 'Charter', metadata: { name: 't', generator: 'test' }, inputs: [], syscallGroups: groups, containers, graph: { edges: [] }, diagnostics: [] };
+  return {
+    apiVersion: 'charter/v1',
+    kind: 'Charter',
+    metadata: { name: 't', generator: 'test' },
+    inputs: [],
+    syscallGroups: groups,
+    containers,
+    graph: { edges: [] },
+    diagnostics: [],
+  };
 }
 
 const groups: Charter['syscallGroups'] = [
-  { id: 'libc-floor', layer: 'language-runtime', syscalls: ['brk', 'mmap', 'read'], sources: [kb('syscall-group:libc-floor', 'every process needs these')] },
-  { id: 'network-server', layer: 'application', syscalls: ['accept4', 'bind', 'read'], sources: [kb('syscall-group:network-server', 'bind and accept')] },
+  {
+    id: 'libc-floor',
+    layer: 'language-runtime',
+    syscalls: ['brk', 'mmap', 'read'],
+    sources: [kb('syscall-group:libc-floor', 'every process needs these')],
+  },
+  {
+    id: 'network-server',
+    layer: 'application',
+    syscalls: ['accept4', 'bind', 'read'],
+    sources: [kb('syscall-group:network-server', 'bind and accept')],
+  },
 ];
 
 function redis(name: string, line: number): ContainerCharter {
@@ -33,7 +66,10 @@ function redis(name: string, line: number): ContainerCharter {
   c.processes = [{ path: 'redis-server', purpose: 'role', sources: [kb('role:redis', 'Redis runs redis-server')] }];
   c.syscalls.groups = [
     { group: 'libc-floor', sources: [] },
-    { group: 'network-server', sources: [{ ...role, reason: `network-server: ${role.reason}` }, at(line, 'network-server: image redis:7 is Redis')] },
+    {
+      group: 'network-server',
+      sources: [{ ...role, reason: `network-server: ${role.reason}` }, at(line, 'network-server: image redis:7 is Redis')],
+    },
   ];
   return c;
 }
@@ -43,7 +79,10 @@ describe('the file form of a profile', () => {
   const two = CharterSchema.parse(charter([redis('a', 1), redis('b', 2)], groups));
 
   it('writes a source used more than once in the top-level table and cites it by id', () => {
-    const file = compactCharter(two) as { sources: Record<string, Source>; containers: { network: { listen: { sources: unknown[] }[] } }[] };
+    const file = compactCharter(two) as {
+      sources: Record<string, Source>;
+      containers: { network: { listen: { sources: unknown[] }[] } }[];
+    };
     expect(Object.keys(file).slice(0, 6)).toEqual(['apiVersion', 'kind', 'metadata', 'inputs', 'sources', 'syscallGroups']);
     expect(file.sources['role:redis#1']).toEqual(kb('role:redis', 'Redis listens on 6379/tcp'));
     expect(file.containers[0]?.network.listen[0]?.sources).toEqual(['role:redis#1']);
@@ -91,18 +130,25 @@ describe('the file form of a profile', () => {
     const noGroup = charterToJson(charter([redis('a', 1)], groups.slice(0, 1)));
     const twice = charterToJson({ ...two, syscallGroups: [...groups, ...groups.slice(0, 1)] });
     expect(() => parseCharter(twice, 'p.json')).toThrow(/at \/syscallGroups\/2\/id: syscall group "libc-floor" is defined twice/);
-    expect(() => parseCharter(noGroup, 'p.json')).toThrow(/at \/containers\/0\/syscalls\/groups\/1\/group: syscall group "network-server" is not defined/);
+    expect(() => parseCharter(noGroup, 'p.json')).toThrow(
+      /at \/containers\/0\/syscalls\/groups\/1\/group: syscall group "network-server" is not defined/,
+    );
   });
 });
 
 describe('large profiles', () => {
   // Padding that keeps the profile valid: the metadata name is free text.
-  const padded = (bytes: number): Charter => ({ ...charter([redis('a', 1)], groups), metadata: { name: 'x'.repeat(bytes), generator: 'test' } });
+  const padded = (bytes: number): Charter => ({
+    ...charter([redis('a', 1)], groups),
+    metadata: { name: 'x'.repeat(bytes), generator: 'test' },
+  });
 
   it(`reads a JSON profile above ${MAX_YAML_PROFILE_BYTES} bytes without the YAML tree, and names the pointer of an error`, () => {
     const text = charterToJson(padded(MAX_YAML_PROFILE_BYTES));
     expect(parseCharter(text, 'big.json').containers).toHaveLength(1);
-    expect(() => parseCharter(text.replace('"apiVersion": "charter/v1"', '"apiVersion": "charter/v0"'), 'big.json')).toThrow(/at \/apiVersion/);
+    expect(() => parseCharter(text.replace('"apiVersion": "charter/v1"', '"apiVersion": "charter/v0"'), 'big.json')).toThrow(
+      /at \/apiVersion/,
+    );
     const broken = `${text.slice(0, -3)}\n  ]x`;
     const err = (() => {
       try {
@@ -118,7 +164,9 @@ describe('large profiles', () => {
   });
 
   it(`refuses a YAML profile above ${MAX_YAML_PROFILE_BYTES} bytes and any profile above ${MAX_PROFILE_BYTES}, naming the file`, () => {
-    expect(() => parseCharter(charterToYaml(padded(MAX_YAML_PROFILE_BYTES)), 'big.yaml')).toThrow(/YAML profile larger than .* write it as JSON/);
+    expect(() => parseCharter(charterToYaml(padded(MAX_YAML_PROFILE_BYTES)), 'big.yaml')).toThrow(
+      /YAML profile larger than .* write it as JSON/,
+    );
     expect(() => parseCharter(' '.repeat(MAX_PROFILE_BYTES + 1), 'huge.json')).toThrow(UserError);
   });
 });

@@ -141,7 +141,8 @@ export function parseCharter(text: string, file: string): Charter {
     return parseCharterText(text, file);
   } catch (err) {
     // The check above is an estimate; a stack overflow that slips past it is still bad input.
-    if (err instanceof RangeError) throw new InputError('not a valid profile: nested too deeply to read', file, undefined, undefined, { cause: err });
+    if (err instanceof RangeError)
+      throw new InputError('not a valid profile: nested too deeply to read', file, undefined, undefined, { cause: err });
     throw err;
   }
 }
@@ -167,7 +168,10 @@ function parseCharterText(text: string, file: string): Charter {
     if (parsed) return validate(data, file, (path) => (text.length <= MAX_YAML_PROFILE_BYTES ? yamlPosition(text, path) : undefined));
   }
   if (text.length > MAX_YAML_PROFILE_BYTES) {
-    throw new UserError(`a YAML profile larger than ${MAX_YAML_PROFILE_BYTES} bytes is not read (its parse tree would need more than 1 GiB): write it as JSON (--format json)`, file);
+    throw new UserError(
+      `a YAML profile larger than ${MAX_YAML_PROFILE_BYTES} bytes is not read (its parse tree would need more than 1 GiB): write it as JSON (--format json)`,
+      file,
+    );
   }
   const lc = new LineCounter();
   // JSON is YAML 1.2; one parser gives positions for both. Aliases are capped against bombs.

@@ -6,15 +6,28 @@ const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifac
 const at = (line: number, reason: string): Source => ({ kind: 'kubernetes', artifact: 'app.yaml', line, reason });
 
 const groups: Charter['syscallGroups'] = [
-  { id: 'libc-floor', layer: 'language-runtime', syscalls: ['brk', 'mmap', 'read'], sources: [kb('syscall-group:libc-floor', 'every process needs these')] },
-  { id: 'network-server', layer: 'application', syscalls: ['accept4', 'bind', 'read'], sources: [kb('syscall-group:network-server', 'bind and accept')] },
+  {
+    id: 'libc-floor',
+    layer: 'language-runtime',
+    syscalls: ['brk', 'mmap', 'read'],
+    sources: [kb('syscall-group:libc-floor', 'every process needs these')],
+  },
+  {
+    id: 'network-server',
+    layer: 'application',
+    syscalls: ['accept4', 'bind', 'read'],
+    sources: [kb('syscall-group:network-server', 'bind and accept')],
+  },
 ];
 
 function redis() {
   const c = emptyContainer('a');
   c.syscalls.groups = [
     { group: 'libc-floor', sources: [] },
-    { group: 'network-server', sources: [kb('role:redis', 'network-server: Redis listens on 6379/tcp'), at(1, 'network-server: image redis:7 is Redis')] },
+    {
+      group: 'network-server',
+      sources: [kb('role:redis', 'network-server: Redis listens on 6379/tcp'), at(1, 'network-server: image redis:7 is Redis')],
+    },
   ];
   return c;
 }
@@ -22,7 +35,10 @@ function redis() {
 describe('containerSyscalls', () => {
   it('places a syscall in the lowest layer that needs it, with every source, and keeps direct rules in their layer', () => {
     const c = redis();
-    c.syscalls.application = [{ name: 'mmap', sources: [at(7, 'analysis')] }, { name: 'listen', sources: [at(8, 'analysis')] }];
+    c.syscalls.application = [
+      { name: 'mmap', sources: [at(7, 'analysis')] },
+      { name: 'listen', sources: [at(8, 'analysis')] },
+    ];
     const s = containerSyscalls({ syscallGroups: groups }, c);
     expect(s['language-runtime'].map((r) => r.name)).toEqual(['brk', 'read']);
     expect(s.application.map((r) => r.name)).toEqual(['accept4', 'bind', 'listen', 'mmap']);

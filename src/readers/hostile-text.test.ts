@@ -19,7 +19,8 @@ const enc = (...parts: (string | number[])[]): Uint8Array =>
 const readBytes = (reader: FileReader, path: string, bytes: Uint8Array): ReaderResult => reader.read(readerInput(path, bytes));
 const codes = (r: ReaderResult): string[] => r.diagnostics.map((d) => `${d.code}@${d.line}:${d.column}`);
 
-const pod = (name: string, extra = ''): string => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c${extra}\n    image: busybox\n`;
+const pod = (name: string, extra = ''): string =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n  - name: c${extra}\n    image: busybox\n`;
 
 describe('kubernetes: refused documents, the rest read', () => {
   it.each([
@@ -35,7 +36,9 @@ describe('kubernetes: refused documents, the rest read', () => {
   it('invalid UTF-8 refuses its document, at the line and column of the first bad byte', () => {
     const r = readBytes(kubernetesReader, 'a.yaml', enc(pod('one'), '---\n', pod('two').replace('busybox', 'busy'), [0xe2, 0x28], '\n'));
     expect(r.containers.map((c) => c.key.workload?.name)).toEqual(['one']);
-    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'kubernetes/yaml-invalid-utf8', severity: 'error', line: 18, column: 1 })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ code: 'kubernetes/yaml-invalid-utf8', severity: 'error', line: 18, column: 1 }),
+    ]);
     expect(r.diagnostics[0]?.message).toContain('byte 0xE2 at byte offset');
   });
 
@@ -69,7 +72,10 @@ describe('compose', () => {
   });
 
   it('deep nesting is refused with a position', () => {
-    const r = composeReader.read({ path: 'compose.yaml', text: `services:\n  web:\n    image: x\n    x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n` });
+    const r = composeReader.read({
+      path: 'compose.yaml',
+      text: `services:\n  web:\n    image: x\n    x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
+    });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['compose/yaml-too-deep']);
     expect(r.diagnostics[0]).toMatchObject({ line: 4 });
   });
@@ -107,7 +113,9 @@ describe('dockerfile', () => {
   });
 
   it('a continuation at the end of the file is a warning', () => {
-    expect(codes(dockerfileReader.read({ path: 'Dockerfile', text: 'FROM debian\nRUN echo a \\\n  b \\' }))).toEqual(['dockerfile/continuation-at-end@3:5']);
+    expect(codes(dockerfileReader.read({ path: 'Dockerfile', text: 'FROM debian\nRUN echo a \\\n  b \\' }))).toEqual([
+      'dockerfile/continuation-at-end@3:5',
+    ]);
   });
 
   it(`variables that double themselves stop at ${MAX_EXPANDED_LENGTH} characters with a warning`, () => {
@@ -120,7 +128,9 @@ describe('dockerfile', () => {
   });
 
   it(`more than ${MAX_STAGES} stages are refused at the first stage over`, () => {
-    const stages = Array.from({ length: MAX_STAGES + 10 }, (_, i) => `FROM ${i === 0 ? 'debian' : `s${i - 1}`} AS s${i}\nENV A${i}=1`).join('\n');
+    const stages = Array.from({ length: MAX_STAGES + 10 }, (_, i) => `FROM ${i === 0 ? 'debian' : `s${i - 1}`} AS s${i}\nENV A${i}=1`).join(
+      '\n',
+    );
     const r = dockerfileReader.read({ path: 'Dockerfile', text: stages });
     expect(r.containers).toEqual([]);
     expect(codes(r)).toContain(`dockerfile/too-many-stages@${2 * MAX_STAGES + 1}:1`);

@@ -35,7 +35,11 @@ export interface DirectoryScanOptions {
 }
 
 /** The target's files and manifests: the whole tree for a directory, the file itself otherwise. */
-async function filesOf(target: string, limits: WalkLimits, diagnostics: Diagnostic[]): Promise<{ files: WalkedFile[]; manifests: Recognised[] }> {
+async function filesOf(
+  target: string,
+  limits: WalkLimits,
+  diagnostics: Diagnostic[],
+): Promise<{ files: WalkedFile[]; manifests: Recognised[] }> {
   const info = await lstat(target);
   if (info.isDirectory()) {
     const walk = await walkTree(target, { dependencies: true, limits });
@@ -58,7 +62,11 @@ async function filesOf(target: string, limits: WalkLimits, diagnostics: Diagnost
  * Scans a directory (or one file). Paths in results are relative to the directory, so findings
  * point at `deploy/app.yaml:12` and components at `/node_modules/lodash/package.json`.
  */
-export async function scanDirectory(target: string, analyzers: readonly FileAnalyzer[], opts: DirectoryScanOptions = {}): Promise<DirectoryScan> {
+export async function scanDirectory(
+  target: string,
+  analyzers: readonly FileAnalyzer[],
+  opts: DirectoryScanOptions = {},
+): Promise<DirectoryScan> {
   const limits = { ...WALK_LIMITS, ...opts.limits };
   const diagnostics: Diagnostic[] = [];
   const { files, manifests } = await filesOf(target, limits, diagnostics);
@@ -70,7 +78,12 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
     // Only the types with hygiene checks are read here (a package.json is for the analyzers).
     if (reader.input !== 'text') continue;
     if (f.size > limits.maxManifestBytes) {
-      diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${f.size} bytes is over the ${limits.maxManifestBytes}-byte limit for a manifest; not checked`, file: f.rel });
+      diagnostics.push({
+        code: 'scan/file-too-large',
+        severity: 'info',
+        message: `${f.size} bytes is over the ${limits.maxManifestBytes}-byte limit for a manifest; not checked`,
+        file: f.rel,
+      });
       continue;
     }
     let bytes: Buffer;
@@ -94,7 +107,12 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
     if (wanted.length === 0) continue;
     const fits = wanted.filter((a) => {
       if (f.size <= a.maxBytes) return true;
-      diagnostics.push({ code: 'scan/file-too-large', severity: 'info', message: `${a.type}: ${f.size} bytes is over its ${a.maxBytes}-byte limit; not analysed`, file: f.rel });
+      diagnostics.push({
+        code: 'scan/file-too-large',
+        severity: 'info',
+        message: `${a.type}: ${f.size} bytes is over its ${a.maxBytes}-byte limit; not analysed`,
+        file: f.rel,
+      });
       return false;
     });
     if (fits.length === 0) continue;
@@ -113,7 +131,8 @@ export async function scanDirectory(target: string, analyzers: readonly FileAnal
           const { layer: _layer, ...rest } = c;
           components.push(rest);
         }
-        for (const x of out.findings ?? []) findings.push({ ...x, locations: x.locations.map(({ layer: _l, ...l }) => ({ ...l, artifact: f.rel })) });
+        for (const x of out.findings ?? [])
+          findings.push({ ...x, locations: x.locations.map(({ layer: _l, ...l }) => ({ ...l, artifact: f.rel })) });
         for (const d of out.diagnostics ?? []) diagnostics.push({ ...d, file: f.rel });
       } catch (err) {
         diagnostics.push({ code: `${a.type}/internal`, severity: 'error', message: errorMessage(err), file: f.rel });

@@ -45,7 +45,13 @@ beforeAll(async () => {
   await store.close();
 });
 
-const opts = (extra: Record<string, unknown> = {}) => ({ dbPath: db, cacheDir: mkdtempSync(path.join(tmpdir(), 'charter-scan-cache-')), npmRegistry: 'http://registry.invalid/', fetchImpl: fakeFetch, ...extra });
+const opts = (extra: Record<string, unknown> = {}) => ({
+  dbPath: db,
+  cacheDir: mkdtempSync(path.join(tmpdir(), 'charter-scan-cache-')),
+  npmRegistry: 'http://registry.invalid/',
+  fetchImpl: fakeFetch,
+  ...extra,
+});
 
 describe('scanTarget on a directory', () => {
   it('checks manifests, inventories node_modules, matches vulnerabilities and flags unsafe packages', async () => {
@@ -77,7 +83,9 @@ describe('scanTarget on a directory', () => {
     const before = fetched.length;
     const off = await scanTarget(app, opts({ offline: true, cacheDir }));
     expect(fetched.length).toBe(before);
-    expect(off.diagnostics.find((d) => d.code === 'unsafe/deprecation-not-checked')?.message).toContain('lodash@4.17.15, ua-parser-js@0.7.29');
+    expect(off.diagnostics.find((d) => d.code === 'unsafe/deprecation-not-checked')?.message).toContain(
+      'lodash@4.17.15, ua-parser-js@0.7.29',
+    );
     await scanTarget(app, opts({ cacheDir }));
     const again = await scanTarget(app, opts({ offline: true, cacheDir }));
     expect(again.diagnostics.find((d) => d.code === 'unsafe/deprecation-not-checked')).toBeUndefined();

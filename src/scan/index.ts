@@ -105,7 +105,11 @@ async function collectDirectory(target: string, opts: ScanOptions): Promise<Coll
 }
 
 /** Unsafe components: malicious versions (data file), deprecations (registry, cached), install scripts. */
-async function unsafeFindings(components: readonly Component[], artifact: string, opts: ScanOptions): Promise<{ findings: Finding[]; diagnostics: Diagnostic[] }> {
+async function unsafeFindings(
+  components: readonly Component[],
+  artifact: string,
+  opts: ScanOptions,
+): Promise<{ findings: Finding[]; diagnostics: Diagnostic[] }> {
   const npm = components.filter((c) => c.ecosystem === 'npm');
   const findings = [...maliciousFindings(npm, artifact), ...installScriptFindings(npm, artifact)];
   if (npm.length === 0) return { findings, diagnostics: [] };

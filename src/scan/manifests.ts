@@ -17,7 +17,10 @@ export interface ManifestChecks {
   diagnostics: Diagnostic[];
 }
 
-const CHECKS: Record<string, (path: string, text: string, invalidUtf8: readonly InvalidUtf8[]) => { findings: Finding[]; diagnostics: Diagnostic[] }> = {
+const CHECKS: Record<
+  string,
+  (path: string, text: string, invalidUtf8: readonly InvalidUtf8[]) => { findings: Finding[]; diagnostics: Diagnostic[] }
+> = {
   dockerfile: checkDockerfile,
   compose: checkCompose,
   kubernetes: checkKubernetesManifest,

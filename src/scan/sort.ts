@@ -40,7 +40,13 @@ export function compareComponents(a: Component, b: Component): number {
 }
 
 export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  return compareStrings(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || compareStrings(a.code, b.code) || compareStrings(a.message, b.message);
+  return (
+    compareStrings(a.file, b.file) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0) ||
+    compareStrings(a.code, b.code) ||
+    compareStrings(a.message, b.message)
+  );
 }
 
 /** Locations inside a finding sorted, findings sorted, exact duplicates dropped. */

@@ -20,13 +20,35 @@ export interface VulnScan {
 
 export async function matchVulnerabilities(dbPath: string, components: readonly Component[], artifact: string): Promise<VulnScan> {
   if (!existsSync(dbPath)) {
-    return { findings: [], advisories: 0, diagnostics: [{ code: 'scan/no-vuln-db', severity: 'warning', message: `${NO_DB_MESSAGE} (${dbPath} does not exist); vulnerabilities were not checked`, file: dbPath }] };
+    return {
+      findings: [],
+      advisories: 0,
+      diagnostics: [
+        {
+          code: 'scan/no-vuln-db',
+          severity: 'warning',
+          message: `${NO_DB_MESSAGE} (${dbPath} does not exist); vulnerabilities were not checked`,
+          file: dbPath,
+        },
+      ],
+    };
   }
   const store = openSqliteVulnStore(dbPath, { mustExist: true });
   try {
     const status = await store.status();
     if (status.advisories === 0) {
-      return { findings: [], advisories: 0, diagnostics: [{ code: 'scan/no-vuln-db', severity: 'warning', message: `${NO_DB_MESSAGE} (${dbPath} is empty); vulnerabilities were not checked`, file: dbPath }] };
+      return {
+        findings: [],
+        advisories: 0,
+        diagnostics: [
+          {
+            code: 'scan/no-vuln-db',
+            severity: 'warning',
+            message: `${NO_DB_MESSAGE} (${dbPath} is empty); vulnerabilities were not checked`,
+            file: dbPath,
+          },
+        ],
+      };
     }
     const r = await matchComponents(store, components, { artifact });
     return { findings: r.findings, diagnostics: r.diagnostics, advisories: status.advisories };

@@ -43,7 +43,11 @@ export function byteMutation(): fc.Arbitrary<ByteMutation> {
   const at = fc.nat();
   return fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
-    fc.record({ kind: fc.constant('set' as const), at, value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })) }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      at,
+      value: fc.oneof(fc.constantFrom(...INTERESTING_BYTES), fc.integer({ min: 0, max: 255 })),
+    }),
     fc.record({ kind: fc.constant('insert' as const), at, bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
     fc.record({ kind: fc.constant('delete' as const), at, length: fc.integer({ min: 1, max: 1024 }) }),
     fc.record({ kind: fc.constant('duplicate' as const), at, length: fc.integer({ min: 1, max: 2048 }), to: fc.nat() }),
@@ -200,7 +204,8 @@ export function applyJsonMutation(value: unknown, m: JsonMutation): unknown {
       slot[key] = [target];
       break;
     case 'add-key':
-      if (isContainer(target) && !Array.isArray(target)) Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+      if (isContainer(target) && !Array.isArray(target))
+        Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
       else slot[key] = { [m.key]: m.value };
       break;
   }

@@ -44,15 +44,60 @@ const encoder = new TextEncoder();
 
 /** Fragments that break parsers: nesting openers, anchors and aliases, document markers, escapes, heredocs. */
 const HOSTILE_TEXT = [
-  '[', '{', ']', '}', '[[[[[[[[', '{{{{{{{{', '&a ', '*a', '<<: *a\n', '---\n', '...\n', '"', "'", '\\', '\\\n', ':', '- ', '  ', '\t',
-  '${A}', '${A:-${B}}', '$A$A$A', '<<EOF\n', 'FROM x AS y\n', 'ARG A=$A$A\n', '"id":', '"groups":[{', '"apps":[', 'null', '1e999',
-  '-1', '__proto__', 'constructor', '\u00a0', '\u0085', '\ufeff', '\ud83d\ude00', '\ufffd',
+  '[',
+  '{',
+  ']',
+  '}',
+  '[[[[[[[[',
+  '{{{{{{{{',
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '---\n',
+  '...\n',
+  '"',
+  "'",
+  '\\',
+  '\\\n',
+  ':',
+  '- ',
+  '  ',
+  '\t',
+  '${A}',
+  '${A:-${B}}',
+  '$A$A$A',
+  '<<EOF\n',
+  'FROM x AS y\n',
+  'ARG A=$A$A\n',
+  '"id":',
+  '"groups":[{',
+  '"apps":[',
+  'null',
+  '1e999',
+  '-1',
+  '__proto__',
+  'constructor',
+  '\u00a0',
+  '\u0085',
+  '\ufeff',
+  '\ud83d\ude00',
+  '\ufffd',
 ].map((s) => encoder.encode(s));
 
 /** Bytes no valid text holds, or that YAML and JSON forbid: NUL, ESC, DEL, lone UTF-8 bytes, overlongs. */
-const HOSTILE_BYTES = [[0x00], [0x1b], [0x07], [0x7f], [0x80], [0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xfe, 0xff]].map((b) =>
-  Uint8Array.from(b),
-);
+const HOSTILE_BYTES = [
+  [0x00],
+  [0x1b],
+  [0x07],
+  [0x7f],
+  [0x80],
+  [0xc3],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xff],
+  [0xfe, 0xff],
+].map((b) => Uint8Array.from(b));
 
 type Mutation = (bytes: Uint8Array) => Uint8Array;
 
@@ -84,16 +129,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         splice(b, Math.floor(f * b.length), insert.length, insert),
   ),
   // A slice repeated: deep nesting, long lines, many documents, many keys.
-  fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2, max: 400 })).map(
-    ([f, length, times]): Mutation =>
-      (b) => {
-        const at = Math.floor(f * b.length);
-        const piece = b.subarray(at, at + length);
-        const repeated = new Uint8Array(piece.length * times);
-        for (let i = 0; i < times; i++) repeated.set(piece, i * piece.length);
-        return splice(b, at, 0, repeated);
-      },
-  ),
+  fc
+    .tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2, max: 400 }))
+    .map(([f, length, times]): Mutation => (b) => {
+      const at = Math.floor(f * b.length);
+      const piece = b.subarray(at, at + length);
+      const repeated = new Uint8Array(piece.length * times);
+      for (let i = 0; i < times; i++) repeated.set(piece, i * piece.length);
+      return splice(b, at, 0, repeated);
+    }),
   fc.double({ min: 0, max: 1, noNaN: true }).map(
     (f): Mutation =>
       (b) =>
@@ -130,7 +174,9 @@ export function assertReaderContract(file: string, read: () => Checked): void {
     expect(d.file, JSON.stringify(d)).toBe(file);
     expect(d.line, JSON.stringify(d)).toBeGreaterThanOrEqual(1);
     expect(d.column, JSON.stringify(d)).toBeGreaterThanOrEqual(1);
-    expect(d.message, JSON.stringify(d)).not.toMatch(/Maximum call stack|Invalid string length|out of memory|is not a function|Cannot read propert/i);
+    expect(d.message, JSON.stringify(d)).not.toMatch(
+      /Maximum call stack|Invalid string length|out of memory|is not a function|Cannot read propert/i,
+    );
   }
   expect(JSON.stringify(read())).toBe(JSON.stringify(first));
 }

@@ -42,7 +42,12 @@ describe('golden files', () => {
     expectGoldenDir(sub, [{ name: 'a', content: '1' }]);
     vi.stubEnv(UPDATE_GOLDEN_FLAG, '');
     expectGoldenDir(sub, [{ name: 'a', content: '1' }]);
-    expect(() => expectGoldenDir(sub, [{ name: 'a', content: '1' }, { name: 'b', content: '2' }])).toThrow();
+    expect(() =>
+      expectGoldenDir(sub, [
+        { name: 'a', content: '1' },
+        { name: 'b', content: '2' },
+      ]),
+    ).toThrow();
   });
 
   it('checks and rewrites a generated section between markers', () => {

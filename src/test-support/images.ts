@@ -26,7 +26,11 @@ export function debianNodeRootfs(): string {
   if (existsSync(DEBIAN_NODE_ROOTFS)) return DEBIAN_NODE_ROOTFS;
   mkdirSync(TEST_IMAGE_CACHE, { recursive: true });
   const partial = `${DEBIAN_NODE_ROOTFS}.partial-${process.pid}`;
-  const r = spawnSync('mmdebstrap', ['--quiet', '--format=tar', '--variant=minbase', `--include=${DEBIAN_NODE_PACKAGES.join(',')}`, 'bookworm', partial], { encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync(
+    'mmdebstrap',
+    ['--quiet', '--format=tar', '--variant=minbase', `--include=${DEBIAN_NODE_PACKAGES.join(',')}`, 'bookworm', partial],
+    { encoding: 'utf8', timeout: 900_000 },
+  );
   if (r.status !== 0) {
     rmSync(partial, { force: true });
     throw new Error(`mmdebstrap failed (${String(r.status ?? r.signal)}): ${r.stderr}`);

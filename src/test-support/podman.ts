@@ -28,7 +28,9 @@ export function canRunPodmanTests(what: string, needs: PodmanTestNeeds = {}): bo
   if (!ok) {
     const extra = [...(needs.commands ?? []), ...(needs.files ?? [])];
     const untested = needs.untested === undefined ? '' : `; ${needs.untested} was NOT tested`;
-    console.warn(`\n!!! SKIPPED ${what}: it needs root on Linux with podman${extra.length > 0 ? ` and ${extra.join(', ')}` : ''}${untested} !!!\n`);
+    console.warn(
+      `\n!!! SKIPPED ${what}: it needs root on Linux with podman${extra.length > 0 ? ` and ${extra.join(', ')}` : ''}${untested} !!!\n`,
+    );
   }
   return ok;
 }
@@ -61,7 +63,11 @@ export function podman(args: string[], opts: PodmanOptions = {}): RunResult {
   });
   if (r.error !== undefined && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
   const timedOut = r.error !== undefined || r.signal !== null;
-  return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${timedOut ? `\n[podman ${args[0]} timed out or was killed: ${String(r.signal)}]` : ''}` };
+  return {
+    status: r.status,
+    stdout: r.stdout ?? '',
+    stderr: `${r.stderr ?? ''}${timedOut ? `\n[podman ${args[0]} timed out or was killed: ${String(r.signal)}]` : ''}`,
+  };
 }
 
 /** A podman call that must succeed; returns its stdout. */

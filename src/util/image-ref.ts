@@ -22,7 +22,10 @@ export function parseImageRef(ref: string): ImageRef {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
   }
-  const parts = rest.toLowerCase().split('/').filter((p) => p !== '');
+  const parts = rest
+    .toLowerCase()
+    .split('/')
+    .filter((p) => p !== '');
   if (parts.length > 1 && isRegistryHost(parts[0] ?? '')) parts.shift();
   let last = parts.pop() ?? '';
   let tag: string | undefined;

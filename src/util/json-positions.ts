@@ -21,8 +21,7 @@ export type JsonNode = Position &
   );
 
 export type JsonParse =
-  | { ok: true; root: JsonNode; duplicates: (Position & { key: string })[] }
-  | { ok: false; error: Position & { message: string } };
+  { ok: true; root: JsonNode; duplicates: (Position & { key: string })[] } | { ok: false; error: Position & { message: string } };
 
 export const MAX_DEPTH = 256;
 

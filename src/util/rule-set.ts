@@ -7,7 +7,18 @@ import { compareStrings, stableKey } from './sort.js';
 
 /** Identity of a source: every field, in a fixed order (cheaper than canonical JSON on a hot path). */
 export function sourceKey(s: Source): string {
-  return [s.kind, s.artifact, s.document ?? '', s.line ?? '', s.column ?? '', s.pointer ?? '', s.layer ?? '', s.path ?? '', s.kb ?? '', s.reason].join('\u0000');
+  return [
+    s.kind,
+    s.artifact,
+    s.document ?? '',
+    s.line ?? '',
+    s.column ?? '',
+    s.pointer ?? '',
+    s.layer ?? '',
+    s.path ?? '',
+    s.kb ?? '',
+    s.reason,
+  ].join('\u0000');
 }
 
 function compareSources(a: Source, b: Source): number {

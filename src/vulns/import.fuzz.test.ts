@@ -59,8 +59,7 @@ afterAll(async () => {
 });
 
 /** A reader over texts held in memory (the file-system edge is fuzzed with the zip archives). */
-const memoryReader =
-  (items: SourceItem[]): SourceReader =>
+const memoryReader = (items: SourceItem[]): SourceReader =>
   async function* () {
     yield* items;
   };
@@ -98,7 +97,9 @@ function componentsFor(values: unknown[], versions: string[]): Component[] {
           name: pkg.name,
           version,
           purl: `pkg:${ecosystem}/${pkg.name}@${version}`,
-          ...(release && ecosystem !== 'npm' ? { distro: ecosystem === 'apk' ? `alpine-${release.replace(/^v/, '')}` : `debian-${release}` } : {}),
+          ...(release && ecosystem !== 'npm'
+            ? { distro: ecosystem === 'apk' ? `alpine-${release.replace(/^v/, '')}` : `debian-${release}` }
+            : {}),
           path: `/fuzz/${ecosystem}`,
         });
       }
@@ -108,7 +109,23 @@ function componentsFor(values: unknown[], versions: string[]): Component[] {
 }
 
 const version = fc.oneof(
-  fc.constantFrom('0', '1.0.0', '0.0.1-alpha', '1:2.3-4', '1.2.3-r4', '9999999999999999999999.0', '', ' ', '1..2', '~1', '^1.2', 'v1', '1.2.3-r4_p1', '*', 'x'.repeat(300)),
+  fc.constantFrom(
+    '0',
+    '1.0.0',
+    '0.0.1-alpha',
+    '1:2.3-4',
+    '1.2.3-r4',
+    '9999999999999999999999.0',
+    '',
+    ' ',
+    '1..2',
+    '~1',
+    '^1.2',
+    'v1',
+    '1.2.3-r4_p1',
+    '*',
+    'x'.repeat(300),
+  ),
   fc.string({ maxLength: 12 }),
 );
 
@@ -117,7 +134,10 @@ const version = fc.oneof(
  * packages at `versions`: per-record problems are reported with their place, matching returns,
  * and both rounds agree.
  */
-async function importAndMatchTwice(edits: { record: number; json?: JsonMutation[] | undefined; text?: ByteMutation[] | undefined }[], versions: string[]): Promise<void> {
+async function importAndMatchTwice(
+  edits: { record: number; json?: JsonMutation[] | undefined; text?: ByteMutation[] | undefined }[],
+  versions: string[],
+): Promise<void> {
   const values: unknown[] = [];
   const items: SourceItem[] = edits.map((e, i) => {
     const base = RECORDS[e.record % RECORDS.length] as (typeof RECORDS)[number];
@@ -154,53 +174,72 @@ async function importAndMatchTwice(edits: { record: number; json?: JsonMutation[
 }
 
 describe('OSV record fuzz', () => {
-  it('mutated records (JSON edits and text edits) import, or are reported where they fail; matching never breaks', async () => {
-    const recordEdit = fc.record({
-      record: fc.nat(),
-      json: fc.option(jsonMutations(3), { nil: undefined }),
-      text: fc.option(byteMutations(3), { nil: undefined }),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(recordEdit, { minLength: 1, maxLength: 4 }), fc.array(version, { minLength: 1, maxLength: 3 }), importAndMatchTwice),
-      fuzzParameters(120),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated records (JSON edits and text edits) import, or are reported where they fail; matching never breaks',
+    async () => {
+      const recordEdit = fc.record({
+        record: fc.nat(),
+        json: fc.option(jsonMutations(3), { nil: undefined }),
+        text: fc.option(byteMutations(3), { nil: undefined }),
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(recordEdit, { minLength: 1, maxLength: 4 }),
+          fc.array(version, { minLength: 1, maxLength: 3 }),
+          importAndMatchTwice,
+        ),
+        fuzzParameters(120),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('mutated record files in a directory (bytes on disk: BOMs, bad UTF-8, empty files, non-JSON names)', async () => {
-    const file = fc.record({ record: fc.nat(), edits: fc.option(byteMutations(3), { nil: undefined }), bom: fc.boolean(), name: fc.constantFrom('a.json', 'b.JSON', 'sub/c.json', 'd.txt', 'e.json.bak') });
-    await fc.assert(
-      fc.asyncProperty(fc.array(file, { minLength: 1, maxLength: 4 }), async (files) => {
-        const root = path.join(dir, `records-${n++}`);
-        for (const [i, f] of files.entries()) {
-          const base = RECORDS[f.record % RECORDS.length] as (typeof RECORDS)[number];
-          let bytes: Buffer = Buffer.from(base.text);
-          if (f.edits) bytes = applyByteMutations(bytes, f.edits);
-          if (f.bom) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
-          const target = path.join(root, `${i}`, f.name);
-          await mkdir(path.dirname(target), { recursive: true });
-          await writeFile(target, bytes);
-        }
-        const runs: string[] = [];
-        for (let round = 0; round < 2; round++) {
-          const store = openSqliteVulnStore(':memory:');
-          try {
-            const o = await outcome(() => importOsv(store, [root], { now: NOW, read: osvSourceReader(ZIP_TEST_LIMITS) }));
-            expect(o.ok, o.ok ? '' : o.error.message).toBe(true);
-            if (o.ok) {
-              checkInvalid(o.value, (f) => f.startsWith(`${root}/`));
-              // Only .json files are records.
-              expect(o.value.imported + o.value.skipped + o.value.invalid.length).toBe(files.filter((f) => /\.json$/i.test(f.name)).length);
-            }
-            runs.push(outcomeText(o));
-          } finally {
-            await store.close();
+  it(
+    'mutated record files in a directory (bytes on disk: BOMs, bad UTF-8, empty files, non-JSON names)',
+    async () => {
+      const file = fc.record({
+        record: fc.nat(),
+        edits: fc.option(byteMutations(3), { nil: undefined }),
+        bom: fc.boolean(),
+        name: fc.constantFrom('a.json', 'b.JSON', 'sub/c.json', 'd.txt', 'e.json.bak'),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(file, { minLength: 1, maxLength: 4 }), async (files) => {
+          const root = path.join(dir, `records-${n++}`);
+          for (const [i, f] of files.entries()) {
+            const base = RECORDS[f.record % RECORDS.length] as (typeof RECORDS)[number];
+            let bytes: Buffer = Buffer.from(base.text);
+            if (f.edits) bytes = applyByteMutations(bytes, f.edits);
+            if (f.bom) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
+            const target = path.join(root, `${i}`, f.name);
+            await mkdir(path.dirname(target), { recursive: true });
+            await writeFile(target, bytes);
           }
-        }
-        expect(runs[1]).toBe(runs[0]);
-      }),
-      fuzzParameters(80),
-    );
-  }, PROPERTY_TIMEOUT);
+          const runs: string[] = [];
+          for (let round = 0; round < 2; round++) {
+            const store = openSqliteVulnStore(':memory:');
+            try {
+              const o = await outcome(() => importOsv(store, [root], { now: NOW, read: osvSourceReader(ZIP_TEST_LIMITS) }));
+              expect(o.ok, o.ok ? '' : o.error.message).toBe(true);
+              if (o.ok) {
+                checkInvalid(o.value, (f) => f.startsWith(`${root}/`));
+                // Only .json files are records.
+                expect(o.value.imported + o.value.skipped + o.value.invalid.length).toBe(
+                  files.filter((f) => /\.json$/i.test(f.name)).length,
+                );
+              }
+              runs.push(outcomeText(o));
+            } finally {
+              await store.close();
+            }
+          }
+          expect(runs[1]).toBe(runs[0]);
+        }),
+        fuzzParameters(80),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
   it('a syntax error always has a line and column, on any text', async () => {
     await fc.assert(
@@ -286,8 +325,24 @@ function makeZip(entries: { name: string; data: Buffer; stored?: boolean }[]): B
 }
 
 /** Fields of a central directory entry (offset in the entry, width) and of the end record. */
-const CENTRAL_FIELDS = { flags: [8, 2], method: [10, 2], compressed: [20, 4], size: [24, 4], nameLength: [28, 2], extraLength: [30, 2], commentLength: [32, 2], offset: [42, 4] } as const;
-const EOCD_FIELDS = { disk: [4, 2], entriesOnDisk: [8, 2], entries: [10, 2], cdSize: [12, 4], cdOffset: [16, 4], commentLength: [20, 2] } as const;
+const CENTRAL_FIELDS = {
+  flags: [8, 2],
+  method: [10, 2],
+  compressed: [20, 4],
+  size: [24, 4],
+  nameLength: [28, 2],
+  extraLength: [30, 2],
+  commentLength: [32, 2],
+  offset: [42, 4],
+} as const;
+const EOCD_FIELDS = {
+  disk: [4, 2],
+  entriesOnDisk: [8, 2],
+  entries: [10, 2],
+  cdSize: [12, 4],
+  cdOffset: [16, 4],
+  commentLength: [20, 2],
+} as const;
 
 interface ZipFieldEdit {
   /** An entry index (modulo the count), or the end record. */
@@ -369,57 +424,76 @@ describe('OSV zip archive fuzz', () => {
     expect(r).toMatchObject({ imported: 4, invalid: [] });
   });
 
-  it('mutated archive bytes', async () => {
-    await fc.assert(
-      fc.asyncProperty(byteMutations(4), async (ms) => {
-        const bytes = applyByteMutations(zip.bytes, ms);
-        const file = path.join(dir, `bytes-${n++}.zip`);
-        await writeFile(file, bytes);
-        await importArchiveTwice(file, bytes.length);
-      }),
-      fuzzParameters(200),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated archive bytes',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(byteMutations(4), async (ms) => {
+          const bytes = applyByteMutations(zip.bytes, ms);
+          const file = path.join(dir, `bytes-${n++}.zip`);
+          await writeFile(file, bytes);
+          await importArchiveTwice(file, bytes.length);
+        }),
+        fuzzParameters(200),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('mutated header fields (sizes, offsets, counts, lengths, methods, flags)', async () => {
-    const value = fc.oneof(fc.constantFrom(0, 1, 8, 12, 46, 0xffff, 0xffffffff, 0x7fffffff, 0x10000), fc.nat({ max: 0xffffffff }));
-    const edit: fc.Arbitrary<ZipFieldEdit> = fc.oneof(
-      fc.record({ where: fc.nat(), field: fc.constantFrom(...Object.keys(CENTRAL_FIELDS)), value }),
-      fc.record({ where: fc.constant('eocd' as const), field: fc.constantFrom(...Object.keys(EOCD_FIELDS)), value }),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
-        const bytes = applyZipEdits(zip, edits);
-        const file = path.join(dir, `fields-${n++}.zip`);
-        await writeFile(file, bytes);
-        await importArchiveTwice(file, bytes.length);
-      }),
-      fuzzParameters(200),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated header fields (sizes, offsets, counts, lengths, methods, flags)',
+    async () => {
+      const value = fc.oneof(fc.constantFrom(0, 1, 8, 12, 46, 0xffff, 0xffffffff, 0x7fffffff, 0x10000), fc.nat({ max: 0xffffffff }));
+      const edit: fc.Arbitrary<ZipFieldEdit> = fc.oneof(
+        fc.record({ where: fc.nat(), field: fc.constantFrom(...Object.keys(CENTRAL_FIELDS)), value }),
+        fc.record({ where: fc.constant('eocd' as const), field: fc.constantFrom(...Object.keys(EOCD_FIELDS)), value }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
+          const bytes = applyZipEdits(zip, edits);
+          const file = path.join(dir, `fields-${n++}.zip`);
+          await writeFile(file, bytes);
+          await importArchiveTwice(file, bytes.length);
+        }),
+        fuzzParameters(200),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('entries made of mutated records, stored or deflated, with hostile names', async () => {
-    const entry = fc.record({
-      record: fc.nat(),
-      edits: fc.option(byteMutations(2), { nil: undefined }),
-      name: fc.oneof(fc.constantFrom('a.json', '../../x.json', '/abs.json', 'dir/b.JSON', 'c.json/', '\u0000.json', `${'n'.repeat(300)}.json`), fc.string({ maxLength: 10 }).map((s) => `${s}.json`)),
-      stored: fc.boolean(),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 6 }), async (entries) => {
-        const built = makeZip(
-          entries.map((e) => {
-            const base = RECORDS[e.record % RECORDS.length] as (typeof RECORDS)[number];
-            return { name: e.name, data: e.edits ? applyByteMutations(Buffer.from(base.text), e.edits) : Buffer.from(base.text), stored: e.stored };
-          }),
-        );
-        const file = path.join(dir, `entries-${n++}.zip`);
-        await writeFile(file, built.bytes);
-        await importArchiveTwice(file, built.bytes.length);
-      }),
-      fuzzParameters(100),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'entries made of mutated records, stored or deflated, with hostile names',
+    async () => {
+      const entry = fc.record({
+        record: fc.nat(),
+        edits: fc.option(byteMutations(2), { nil: undefined }),
+        name: fc.oneof(
+          fc.constantFrom('a.json', '../../x.json', '/abs.json', 'dir/b.JSON', 'c.json/', '\u0000.json', `${'n'.repeat(300)}.json`),
+          fc.string({ maxLength: 10 }).map((s) => `${s}.json`),
+        ),
+        stored: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 6 }), async (entries) => {
+          const built = makeZip(
+            entries.map((e) => {
+              const base = RECORDS[e.record % RECORDS.length] as (typeof RECORDS)[number];
+              return {
+                name: e.name,
+                data: e.edits ? applyByteMutations(Buffer.from(base.text), e.edits) : Buffer.from(base.text),
+                stored: e.stored,
+              };
+            }),
+          );
+          const file = path.join(dir, `entries-${n++}.zip`);
+          await writeFile(file, built.bytes);
+          await importArchiveTwice(file, built.bytes.length);
+        }),
+        fuzzParameters(100),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 // Central directory entries that all point at one local entry would make a small archive yield
@@ -452,11 +526,25 @@ describe('OSV zip archive: overlapping entries', () => {
 // unknown key) is valid to the schema; storing it (JSON.stringify) would overflow the stack.
 describe('OSV record fuzz: deep nesting', () => {
   it('a record with a field nested 4118 levels deep is reported, not thrown (the seed that found it)', async () => {
-    await importAndMatchTwice([{ record: 0, json: [{ kind: 'add-key', path: [], key: '0', value: '\u0000charter-fuzz-deep:4118' }] }], ['']);
+    await importAndMatchTwice(
+      [{ record: 0, json: [{ kind: 'add-key', path: [], key: '0', value: '\u0000charter-fuzz-deep:4118' }] }],
+      [''],
+    );
   });
 
-  it('mutated records, deep nesting included', async () => {
-    const recordEdit = fc.record({ record: fc.nat(), json: fc.option(jsonMutations(3), { nil: undefined }) });
-    await fc.assert(fc.asyncProperty(fc.array(recordEdit, { minLength: 1, maxLength: 4 }), fc.array(version, { minLength: 1, maxLength: 3 }), importAndMatchTwice), fuzzParameters(120));
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated records, deep nesting included',
+    async () => {
+      const recordEdit = fc.record({ record: fc.nat(), json: fc.option(jsonMutations(3), { nil: undefined }) });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(recordEdit, { minLength: 1, maxLength: 4 }),
+          fc.array(version, { minLength: 1, maxLength: 3 }),
+          importAndMatchTwice,
+        ),
+        fuzzParameters(120),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });

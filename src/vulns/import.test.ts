@@ -102,7 +102,11 @@ describe('importOsv on the real corpus', () => {
       { file: 'b.json', text: JSON.stringify({ ...rec, modified: '2030-01-01T00:00:00Z', summary: 'second' }) },
       { file: 'c.json', text: JSON.stringify({ ...rec, summary: 'stale' }) },
     ];
-    const r = await importOsv(store, ['x'], { read: async function* () { yield* items; } });
+    const r = await importOsv(store, ['x'], {
+      read: async function* () {
+        yield* items;
+      },
+    });
     expect(r).toMatchObject({ imported: 1, updated: 1, skipped: 1 });
     expect((await store.getAdvisories([rec['id'] as string]))[0]?.summary).toBe('second');
     await store.close();
@@ -118,14 +122,26 @@ describe('importOsv with corrupt and hostile records', () => {
     ['no-modified.json', '{"id":"X-3"}', /not an OSV record: modified/],
     ['bad-time.json', '{"id":"X-4","modified":"yesterday"}', /modified: not an RFC 3339 timestamp/],
     ['bad-month.json', '{"id":"X-5","modified":"2024-13-45T00:00:00Z"}', /modified: not an RFC 3339 timestamp/],
-    ['two-kinds.json', '{"id":"X-6","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0","fixed":"1.0.0"}]}]}]}', /affected\.0\.ranges\.0\.events\.0: event has more than one of introduced, fixed/],
-    ['empty-event.json', '{"id":"X-7","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{}]}]}]}', /event has none of/],
+    [
+      'two-kinds.json',
+      '{"id":"X-6","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0","fixed":"1.0.0"}]}]}]}',
+      /affected\.0\.ranges\.0\.events\.0: event has more than one of introduced, fixed/,
+    ],
+    [
+      'empty-event.json',
+      '{"id":"X-7","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{}]}]}]}',
+      /event has none of/,
+    ],
     ['aliases-type.json', '{"id":"X-8","modified":"2024-01-01T00:00:00Z","aliases":"CVE-1"}', /aliases/],
     ['empty.json', '', /invalid JSON/],
     ['huge-id.json', JSON.stringify({ id: 'X'.repeat(5000), modified: '2024-01-01T00:00:00Z' }), /id/],
     ['deep.json', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, /nested more than 256 levels deep/, { line: 1, column: 257 }],
     // Valid JSON and a valid record, but storing it would serialise 100,000 levels recursively.
-    ['deep-field.json', `{"id":"X-9","modified":"2024-01-01T00:00:00Z","database_specific":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, /nested more than 256 levels deep/],
+    [
+      'deep-field.json',
+      `{"id":"X-9","modified":"2024-01-01T00:00:00Z","database_specific":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`,
+      /nested more than 256 levels deep/,
+    ],
   ];
 
   it.each(cases)('%s is reported with its reason and position, the rest is imported', async (name, text, reason, pos) => {
@@ -135,7 +151,11 @@ describe('importOsv with corrupt and hostile records', () => {
       { file: name, text },
       { file: 'good-2.json', text: JSON.stringify({ ...JSON.parse(good), id: 'GHSA-other' }) },
     ];
-    const r = await importOsv(store, ['mem'], { read: async function* () { yield* items; } });
+    const r = await importOsv(store, ['mem'], {
+      read: async function* () {
+        yield* items;
+      },
+    });
     expect(r.imported).toBe(2);
     expect(r.invalid).toHaveLength(1);
     expect(r.invalid[0]?.file).toBe(name);

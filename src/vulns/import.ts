@@ -48,7 +48,11 @@ export interface ImportOptions {
 }
 
 /** Import OSV records from directories, `.json` files and `.zip` archives. */
-export async function importOsv(store: VulnStore, sources: readonly string[], opts: ImportOptions = {}): Promise<ImportResult & { invalidCount: number }> {
+export async function importOsv(
+  store: VulnStore,
+  sources: readonly string[],
+  opts: ImportOptions = {},
+): Promise<ImportResult & { invalidCount: number }> {
   const read = opts.read ?? osvSourceReader();
   const now = opts.now ?? (() => new Date());
   const every = opts.progressEvery ?? 1000;
@@ -58,7 +62,13 @@ export async function importOsv(store: VulnStore, sources: readonly string[], op
   let seen = 0;
   let lastFile = '';
   const progress = (): void => {
-    opts.onProgress?.({ imported: result.imported, updated: result.updated, skipped: result.skipped, invalid: invalidCount, file: lastFile });
+    opts.onProgress?.({
+      imported: result.imported,
+      updated: result.updated,
+      skipped: result.skipped,
+      invalid: invalidCount,
+      file: lastFile,
+    });
   };
   const reject = (entry: InvalidRecord): void => {
     invalidCount++;
@@ -99,7 +109,13 @@ export async function importOsv(store: VulnStore, sources: readonly string[], op
     await writer.setMeta('imported_at', now().toISOString());
     await writer.setMeta(
       'last_import',
-      JSON.stringify({ sources: sources.length, imported: result.imported, updated: result.updated, skipped: result.skipped, invalid: invalidCount }),
+      JSON.stringify({
+        sources: sources.length,
+        imported: result.imported,
+        updated: result.updated,
+        skipped: result.skipped,
+        invalid: invalidCount,
+      }),
     );
     await writer.commit();
   } catch (err) {

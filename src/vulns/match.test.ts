@@ -44,7 +44,10 @@ function apk(name: string, version: string, distro: string, origin?: string): Co
 let store: VulnStore;
 beforeAll(async () => {
   store = openSqliteVulnStore(':memory:');
-  const r = await importOsv(store, ['npm', 'debian', 'alpine'].map((e) => path.join(corpus, e)));
+  const r = await importOsv(
+    store,
+    ['npm', 'debian', 'alpine'].map((e) => path.join(corpus, e)),
+  );
   expect(r.invalidCount).toBe(0);
 });
 afterAll(async () => {
@@ -62,21 +65,71 @@ const summary = (fs: Finding[]): [string, string, string | undefined][] => fs.ma
 describe('matchComponents on the real corpus', () => {
   // [component, expected [id, fixed version] pairs] — read off the records' ranges.
   const cases: [string, Component, [string, string | undefined][]][] = [
-    ['lodash 4.17.15', npm('lodash', '4.17.15'), [['GHSA-35jh-r3h4-6jhm', '4.17.21'], ['GHSA-p6mc-m468-83gw', '4.17.19']]],
-    ['lodash 4.17.11 (all three)', npm('lodash', '4.17.11'), [['GHSA-35jh-r3h4-6jhm', '4.17.21'], ['GHSA-jf85-cpcp-j695', '4.17.12'], ['GHSA-p6mc-m468-83gw', '4.17.19']]],
+    [
+      'lodash 4.17.15',
+      npm('lodash', '4.17.15'),
+      [
+        ['GHSA-35jh-r3h4-6jhm', '4.17.21'],
+        ['GHSA-p6mc-m468-83gw', '4.17.19'],
+      ],
+    ],
+    [
+      'lodash 4.17.11 (all three)',
+      npm('lodash', '4.17.11'),
+      [
+        ['GHSA-35jh-r3h4-6jhm', '4.17.21'],
+        ['GHSA-jf85-cpcp-j695', '4.17.12'],
+        ['GHSA-p6mc-m468-83gw', '4.17.19'],
+      ],
+    ],
     ['lodash 4.17.19', npm('lodash', '4.17.19'), [['GHSA-35jh-r3h4-6jhm', '4.17.21']]],
     ['lodash 4.17.21 (fixed)', npm('lodash', '4.17.21'), []],
-    ['lodash 3.6.0 (before p6mc was introduced)', npm('lodash', '3.6.0'), [['GHSA-35jh-r3h4-6jhm', '4.17.21'], ['GHSA-jf85-cpcp-j695', '4.17.12']]],
+    [
+      'lodash 3.6.0 (before p6mc was introduced)',
+      npm('lodash', '3.6.0'),
+      [
+        ['GHSA-35jh-r3h4-6jhm', '4.17.21'],
+        ['GHSA-jf85-cpcp-j695', '4.17.12'],
+      ],
+    ],
     ['lodash.template 4.5.0 (last_affected, inclusive)', npm('lodash.template', '4.5.0'), [['GHSA-35jh-r3h4-6jhm', undefined]]],
     ['lodash.template 4.5.1 (above last_affected)', npm('lodash.template', '4.5.1'), []],
     ['minimist 1.2.5', npm('minimist', '1.2.5'), [['GHSA-xvch-5gv4-984h', '1.2.6']]],
     ['minimist 1.2.6', npm('minimist', '1.2.6'), []],
-    ['minimist 1.2.0', npm('minimist', '1.2.0'), [['GHSA-vh95-rmgr-6w4m', '1.2.3'], ['GHSA-xvch-5gv4-984h', '1.2.6']]],
-    ['minimist 0.0.8', npm('minimist', '0.0.8'), [['GHSA-vh95-rmgr-6w4m', '0.2.1'], ['GHSA-xvch-5gv4-984h', '0.2.4']]],
-    ['express 4.17.1', npm('express', '4.17.1'), [['GHSA-qw6h-vgh9-j6wx', '4.20.0'], ['GHSA-rv95-896h-c2vc', '4.19.2']]],
+    [
+      'minimist 1.2.0',
+      npm('minimist', '1.2.0'),
+      [
+        ['GHSA-vh95-rmgr-6w4m', '1.2.3'],
+        ['GHSA-xvch-5gv4-984h', '1.2.6'],
+      ],
+    ],
+    [
+      'minimist 0.0.8',
+      npm('minimist', '0.0.8'),
+      [
+        ['GHSA-vh95-rmgr-6w4m', '0.2.1'],
+        ['GHSA-xvch-5gv4-984h', '0.2.4'],
+      ],
+    ],
+    [
+      'express 4.17.1',
+      npm('express', '4.17.1'),
+      [
+        ['GHSA-qw6h-vgh9-j6wx', '4.20.0'],
+        ['GHSA-rv95-896h-c2vc', '4.19.2'],
+      ],
+    ],
     ['express 4.19.2', npm('express', '4.19.2'), [['GHSA-qw6h-vgh9-j6wx', '4.20.0']]],
     ['express 4.20.0', npm('express', '4.20.0'), []],
-    ['express 5.0.0-beta.1', npm('express', '5.0.0-beta.1'), [['GHSA-qw6h-vgh9-j6wx', '5.0.0'], ['GHSA-rv95-896h-c2vc', '5.0.0-beta.3']]],
+    [
+      'express 5.0.0-beta.1',
+      npm('express', '5.0.0-beta.1'),
+      [
+        ['GHSA-qw6h-vgh9-j6wx', '5.0.0'],
+        ['GHSA-rv95-896h-c2vc', '5.0.0-beta.3'],
+      ],
+    ],
     ['express 5.0.0', npm('express', '5.0.0'), []],
     ['qs 6.7.0', npm('qs', '6.7.0'), [['GHSA-hrpp-h998-j3pp', '6.7.3']]],
     ['qs 6.7.3', npm('qs', '6.7.3'), []],
@@ -84,11 +137,25 @@ describe('matchComponents on the real corpus', () => {
     ['qs 6.11.0', npm('qs', '6.11.0'), []],
     ['jsonwebtoken 8.5.1 (withdrawn GHSA-27h2 never reported)', npm('jsonwebtoken', '8.5.1'), [['GHSA-8cf7-32gw-wr33', '9.0.0']]],
     ['jsonwebtoken 9.0.0', npm('jsonwebtoken', '9.0.0'), []],
-    ['ws 7.4.5', npm('ws', '7.4.5'), [['GHSA-3h5v-q93c-6h6q', '7.5.10'], ['GHSA-6fc8-4gx4-v693', '7.4.6']]],
+    [
+      'ws 7.4.5',
+      npm('ws', '7.4.5'),
+      [
+        ['GHSA-3h5v-q93c-6h6q', '7.5.10'],
+        ['GHSA-6fc8-4gx4-v693', '7.4.6'],
+      ],
+    ],
     ['ws 6.2.2', npm('ws', '6.2.2'), [['GHSA-3h5v-q93c-6h6q', '6.2.3']]],
     ['ws 8.17.1', npm('ws', '8.17.1'), []],
     ['ws 2.0.0 (before any range)', npm('ws', '2.0.0'), []],
-    ['axios 0.21.1', npm('axios', '0.21.1'), [['GHSA-cph5-m8f7-6c5x', '0.21.2'], ['GHSA-wf5p-g6vw-rhxx', '0.28.0']]],
+    [
+      'axios 0.21.1',
+      npm('axios', '0.21.1'),
+      [
+        ['GHSA-cph5-m8f7-6c5x', '0.21.2'],
+        ['GHSA-wf5p-g6vw-rhxx', '0.28.0'],
+      ],
+    ],
     ['axios 1.5.0', npm('axios', '1.5.0'), [['GHSA-wf5p-g6vw-rhxx', '1.6.0']]],
     ['axios 1.6.0', npm('axios', '1.6.0'), []],
     ['ansi-html 0.0.7 (SEMVER range)', npm('ansi-html', '0.0.7'), [['GHSA-whgm-jr23-g3j9', '0.0.8']]],
@@ -99,7 +166,11 @@ describe('matchComponents on the real corpus', () => {
       [['DLA-3008-1', '1.1.0l-1~deb9u6']],
     ],
     ['openssl at the fixed version', deb('openssl', '1.1.0l-1~deb9u6', 'debian-9'), []],
-    ['openssl listed only in versions[] with an odd suffix', deb('openssl', '1.1.0g-2+riscv64', 'debian-9'), [['DLA-3008-1', '1.1.0l-1~deb9u6']]],
+    [
+      'openssl listed only in versions[] with an odd suffix',
+      deb('openssl', '1.1.0g-2+riscv64', 'debian-9'),
+      [['DLA-3008-1', '1.1.0l-1~deb9u6']],
+    ],
     ['libssl1.1 on Debian 12 (other release)', deb('libssl1.1', '1.1.0l-1~deb9u5', 'debian-12', { name: 'openssl' }), []],
     ['libssl1.1 without its source name', deb('libssl1.1', '1.1.0l-1~deb9u5', 'debian-9'), []],
     [
@@ -114,7 +185,11 @@ describe('matchComponents on the real corpus', () => {
     ['tzdata 2024a-0+deb9u1', deb('tzdata', '2024a-0+deb9u1', 'debian-9'), []],
     ['nginx on Debian 7', deb('nginx', '1.2.1-2.2+wheezy2', 'debian-7'), [['DSA-3029-1', '1.2.1-2.2+wheezy3']]],
     ['musl on Alpine 3.19', apk('musl', '1.2.4_git20230717-r4', 'alpine-3.19'), [['ALPINE-CVE-2025-26519', '1.2.4_git20230717-r5']]],
-    ['musl-utils (origin musl) on Alpine 3.19.1', apk('musl-utils', '1.2.4_git20230717-r4', 'alpine-3.19.1', 'musl'), [['ALPINE-CVE-2025-26519', '1.2.4_git20230717-r5']]],
+    [
+      'musl-utils (origin musl) on Alpine 3.19.1',
+      apk('musl-utils', '1.2.4_git20230717-r4', 'alpine-3.19.1', 'musl'),
+      [['ALPINE-CVE-2025-26519', '1.2.4_git20230717-r5']],
+    ],
     ['musl fixed on Alpine 3.19', apk('musl', '1.2.4_git20230717-r5', 'alpine-3.19'), []],
     ['musl on Alpine 3.20', apk('musl', '1.2.5-r0', 'alpine-3.20'), [['ALPINE-CVE-2025-26519', '1.2.5-r1']]],
     ['musl before introduced', apk('musl', '0.9.12-r0', 'alpine-3.19'), []],
@@ -127,7 +202,12 @@ describe('matchComponents on the real corpus', () => {
     expect(got.map((f) => [f.id, f.fixedVersion]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual(want);
     for (const f of got) {
       expect(f.kind).toBe('vulnerability');
-      expect(f.component).toEqual({ ecosystem: component.ecosystem, name: component.name, version: component.version, purl: component.purl });
+      expect(f.component).toEqual({
+        ecosystem: component.ecosystem,
+        name: component.name,
+        version: component.version,
+        purl: component.purl,
+      });
       expect(f.title.length).toBeGreaterThan(0);
     }
   });
@@ -140,7 +220,10 @@ describe('matchComponents on the real corpus', () => {
           ? { ...component, version: f.fixedVersion, sourceVersion: f.fixedVersion }
           : { ...component, version: f.fixedVersion };
         const again = await findings([upgraded]);
-        expect(again.map((g) => g.id), `${component.name} ${f.fixedVersion}`).not.toContain(f.id);
+        expect(
+          again.map((g) => g.id),
+          `${component.name} ${f.fixedVersion}`,
+        ).not.toContain(f.id);
       }
     }
   });
@@ -161,7 +244,9 @@ describe('matchComponents on the real corpus', () => {
     expect(got[0]?.aliases).toEqual(['CVE-2022-1292', 'DEBIAN-CVE-2022-1292']);
     expect(got[2]).toMatchObject({ aliases: ['CVE-2021-23337'], title: 'Command Injection in lodash' });
     expect(got[2]?.references).toContain('https://nvd.nist.gov/vuln/detail/CVE-2021-23337');
-    expect(got[2]?.locations).toEqual([{ artifact: '/app/node_modules/lodash/package.json', path: '/app/node_modules/lodash/package.json' }]);
+    expect(got[2]?.locations).toEqual([
+      { artifact: '/app/node_modules/lodash/package.json', path: '/app/node_modules/lodash/package.json' },
+    ]);
   });
 
   it('takes severity from the records', async () => {
@@ -179,10 +264,22 @@ describe('matchComponents on the real corpus', () => {
   });
 
   it('turns a version invalid in its scheme into a diagnostic, never a crash', async () => {
-    const bad = [npm('lodash', 'not a version!'), npm('lodash', ''), npm('lodash', `1.${'9'.repeat(5000)}`), apk('musl', '💥', 'alpine-3.19'), deb('dpkg', ':', 'debian-9')];
+    const bad = [
+      npm('lodash', 'not a version!'),
+      npm('lodash', ''),
+      npm('lodash', `1.${'9'.repeat(5000)}`),
+      apk('musl', '💥', 'alpine-3.19'),
+      deb('dpkg', ':', 'debian-9'),
+    ];
     const r = await matchComponents(store, bad);
     expect(r.findings).toEqual([]);
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['VULN_BAD_VERSION', 'VULN_BAD_VERSION', 'VULN_BAD_VERSION', 'VULN_BAD_VERSION', 'VULN_BAD_VERSION']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual([
+      'VULN_BAD_VERSION',
+      'VULN_BAD_VERSION',
+      'VULN_BAD_VERSION',
+      'VULN_BAD_VERSION',
+      'VULN_BAD_VERSION',
+    ]);
     expect(r.diagnostics[0]?.message).toMatch(/lodash "not a version!" is not a valid npm version/);
   });
 
@@ -202,7 +299,9 @@ describe('alias de-duplication', () => {
     text: JSON.stringify({
       id,
       modified: '2024-01-01T00:00:00Z',
-      affected: [{ package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }] }],
+      affected: [
+        { package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }] },
+      ],
       ...over,
     }),
   });
@@ -215,9 +314,14 @@ describe('alias de-duplication', () => {
     const items: SourceItem[] = [
       // One problem under three ids, linked transitively (GHSA ↔ CVE ↔ OSV), fixes differ.
       rec('GHSA-aaaa-bbbb-cccc', { aliases: ['CVE-2099-0001'], database_specific: { severity: 'HIGH' }, summary: 'the GHSA' }),
-      rec('CVE-2099-0001', { aliases: ['OSV-2099-1'], severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }] }),
+      rec('CVE-2099-0001', {
+        aliases: ['OSV-2099-1'],
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+      }),
       rec('OSV-2099-1', {
-        affected: [{ package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.1.0' }] }] }],
+        affected: [
+          { package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.1.0' }] }] },
+        ],
       }),
       // Another problem on the same package: stays separate.
       rec('GHSA-dddd-eeee-ffff', { aliases: ['CVE-2099-0002'], database_specific: { severity: 'LOW' } }),
@@ -233,7 +337,9 @@ describe('alias de-duplication', () => {
         ],
       }),
       // Range types that are not evaluated.
-      rec('OSV-GIT-1', { affected: [{ package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'GIT', repo: 'x', events: [{ introduced: '0' }] }] }] }),
+      rec('OSV-GIT-1', {
+        affected: [{ package: { ecosystem: 'npm', name: 'pkg' }, ranges: [{ type: 'GIT', repo: 'x', events: [{ introduced: '0' }] }] }],
+      }),
       // Severity given per package only (the spec's affected[].severity), plus fields nobody defined and nulls.
       rec('OSV-PKGSEV-1', {
         x_vendor: { anything: [1, 2] },
@@ -249,10 +355,19 @@ describe('alias de-duplication', () => {
       }),
       // limit events.
       rec('OSV-LIMIT-1', {
-        affected: [{ package: { ecosystem: 'npm', name: 'lim' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { limit: '1.5.0' }] }] }],
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'lim' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { limit: '1.5.0' }] }],
+          },
+        ],
       }),
     ];
-    const r = await importOsv(s, ['mem'], { read: async function* () { yield* items; } });
+    const r = await importOsv(s, ['mem'], {
+      read: async function* () {
+        yield* items;
+      },
+    });
     expect(r.invalidCount).toBe(0);
   });
   afterAll(async () => {
@@ -267,7 +382,12 @@ describe('alias de-duplication', () => {
     ]);
     expect(r.findings[0]?.title).toBe('the GHSA');
     expect(r.diagnostics).toEqual([
-      { code: 'VULN_BAD_RANGE', severity: 'warning', message: 'GHSA-bad0-bad0-bad0: range skipped: fixed "banana" is not a valid semver version', file: 'GHSA-bad0-bad0-bad0' },
+      {
+        code: 'VULN_BAD_RANGE',
+        severity: 'warning',
+        message: 'GHSA-bad0-bad0-bad0: range skipped: fixed "banana" is not a valid semver version',
+        file: 'GHSA-bad0-bad0-bad0',
+      },
     ]);
   });
 
@@ -317,7 +437,9 @@ describe('inRange (the specification’s evaluation)', () => {
   });
 
   it('refuses a range whose event version is not valid', () => {
-    expect(inRange(semver, '1.0.0', ev(['introduced', '0'], ['fixed', 'x.y']))).toEqual({ error: 'fixed "x.y" is not a valid semver version' });
+    expect(inRange(semver, '1.0.0', ev(['introduced', '0'], ['fixed', 'x.y']))).toEqual({
+      error: 'fixed "x.y" is not a valid semver version',
+    });
   });
 });
 

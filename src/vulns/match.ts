@@ -73,7 +73,12 @@ export async function matchComponents(store: VulnStore, components: readonly Com
       const r = evaluate(row, target.version, component, diagnostics);
       if (!r.affected) continue;
       const prev = hits.get(row.advisoryId);
-      if (!prev) hits.set(row.advisoryId, { advisoryId: row.advisoryId, affectedIndex: row.index, ...(r.fixed !== undefined ? { fixed: r.fixed, scheme: r.scheme } : {}) });
+      if (!prev)
+        hits.set(row.advisoryId, {
+          advisoryId: row.advisoryId,
+          affectedIndex: row.index,
+          ...(r.fixed !== undefined ? { fixed: r.fixed, scheme: r.scheme } : {}),
+        });
       else if (r.fixed !== undefined && r.scheme && (prev.fixed === undefined || safeCompare(r.scheme, r.fixed, prev.fixed) < 0)) {
         prev.fixed = r.fixed;
         prev.scheme = r.scheme;
@@ -135,13 +140,20 @@ function evaluate(row: AffectedMatch, version: string, component: Component, dia
     }
     const r = inRange(scheme, version, Array.isArray(range.events) ? (range.events as Record<string, unknown>[]) : []);
     if ('error' in r) {
-      diagnostics.add({ code: 'VULN_BAD_RANGE', severity: 'warning', message: `${row.advisoryId}: range skipped: ${r.error}`, file: row.advisoryId });
+      diagnostics.add({
+        code: 'VULN_BAD_RANGE',
+        severity: 'warning',
+        message: `${row.advisoryId}: range skipped: ${r.error}`,
+        file: row.advisoryId,
+      });
       continue;
     }
-    if (r.fixedAbove !== undefined && (!anyFixed || safeCompare(scheme, r.fixedAbove, anyFixed.fixed) < 0)) anyFixed = { fixed: r.fixedAbove, scheme };
+    if (r.fixedAbove !== undefined && (!anyFixed || safeCompare(scheme, r.fixedAbove, anyFixed.fixed) < 0))
+      anyFixed = { fixed: r.fixedAbove, scheme };
     if (r.vulnerable) {
       affected = true;
-      if (r.fixedAbove !== undefined && (!rangeFixed || safeCompare(scheme, r.fixedAbove, rangeFixed.fixed) < 0)) rangeFixed = { fixed: r.fixedAbove, scheme };
+      if (r.fixedAbove !== undefined && (!rangeFixed || safeCompare(scheme, r.fixedAbove, rangeFixed.fixed) < 0))
+        rangeFixed = { fixed: r.fixedAbove, scheme };
     }
   }
   if (!affected) return { affected: false };
@@ -167,7 +179,8 @@ export function inRange(scheme: VersionScheme, v: string, rawEvents: readonly Re
     if (!kind) continue;
     const version = e[kind] as string;
     const special = (kind === 'introduced' && version === '0') || (kind === 'limit' && version === '*');
-    if (!special && !scheme.isValid(version)) return { error: `${kind} ${JSON.stringify(version.slice(0, 80))} is not a valid ${scheme.name} version` };
+    if (!special && !scheme.isValid(version))
+      return { error: `${kind} ${JSON.stringify(version.slice(0, 80))} is not a valid ${scheme.name} version` };
     events.push({ kind, version });
   }
   const cmp = (a: Ev, b: Ev): number => rank(a) - rank(b) || (rank(a) === 0 ? scheme.compare(a.version, b.version) : 0);

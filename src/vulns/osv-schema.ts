@@ -51,21 +51,26 @@ export type EventKind = (typeof EVENT_KEYS)[number];
  */
 
 /** Exactly one of the four kinds per event object (spec: "Only a single type … is allowed"). */
-const Event = z.looseObject({
-  introduced: z.string().nullish(),
-  fixed: z.string().nullish(),
-  last_affected: z.string().nullish(),
-  limit: z.string().nullish(),
-}).check((ctx) => {
-  const present = EVENT_KEYS.filter((k) => ctx.value[k] != null);
-  if (present.length !== 1) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: present.length === 0 ? 'event has none of introduced, fixed, last_affected, limit' : `event has more than one of ${present.join(', ')}`,
-    });
-  }
-});
+const Event = z
+  .looseObject({
+    introduced: z.string().nullish(),
+    fixed: z.string().nullish(),
+    last_affected: z.string().nullish(),
+    limit: z.string().nullish(),
+  })
+  .check((ctx) => {
+    const present = EVENT_KEYS.filter((k) => ctx.value[k] != null);
+    if (present.length !== 1) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message:
+          present.length === 0
+            ? 'event has none of introduced, fixed, last_affected, limit'
+            : `event has more than one of ${present.join(', ')}`,
+      });
+    }
+  });
 
 const Range = z.looseObject({
   type: z.string().min(1),
@@ -115,9 +120,7 @@ export type OsvRange = z.infer<typeof Range>;
 export type OsvEvent = z.infer<typeof Event>;
 export type OsvSeverity = z.infer<typeof Severity>;
 
-export type OsvParse =
-  | { ok: true; record: OsvRecord }
-  | { ok: false; reason: string; line?: number; column?: number };
+export type OsvParse = { ok: true; record: OsvRecord } | { ok: false; reason: string; line?: number; column?: number };
 
 /**
  * Parse and validate one OSV record. Never throws: a syntax error names its line and column, a
@@ -134,7 +137,8 @@ export function parseOsvRecord(text: string): OsvParse {
     // V8's message carries a position only sometimes; the positional parser always does.
     const located = parseJson(text);
     const base = errorMessage(err);
-    if (!located.ok) return { ok: false, reason: `invalid JSON: ${located.error.message}`, line: located.error.line, column: located.error.column };
+    if (!located.ok)
+      return { ok: false, reason: `invalid JSON: ${located.error.message}`, line: located.error.line, column: located.error.column };
     return { ok: false, reason: `invalid JSON: ${base}` };
   }
   return validateOsvRecord(value);

@@ -30,7 +30,9 @@ async function* readSources(sources: readonly string[], limits: ZipLimits): Asyn
     try {
       info = await stat(source);
     } catch (err) {
-      throw new UserError(`cannot read OSV source: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, source, undefined, undefined, { cause: err });
+      throw new UserError(`cannot read OSV source: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, source, undefined, undefined, {
+        cause: err,
+      });
     }
     if (info.isDirectory()) yield* walk(source, limits);
     // A FIFO, socket or device named on the command line is refused, not waited on.

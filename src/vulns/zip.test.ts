@@ -152,12 +152,19 @@ function overlappingZip(count: number, inflated: number, offsetOf: (i: number) =
 
 describe('zip import', () => {
   it('imports an all.zip built from the corpus exactly like the directories', async () => {
-    const zip = writeZip('all.zip', [...corpusEntries(), { name: 'README.txt', data: Buffer.from('not json') }, { name: 'dir/', data: Buffer.alloc(0), stored: true }]);
+    const zip = writeZip('all.zip', [
+      ...corpusEntries(),
+      { name: 'README.txt', data: Buffer.from('not json') },
+      { name: 'dir/', data: Buffer.alloc(0), stored: true },
+    ]);
     const fromZip = openSqliteVulnStore(':memory:');
     const fromDirs = openSqliteVulnStore(':memory:');
     const r = await importOsv(fromZip, [zip]);
     expect(r).toMatchObject({ imported: 25, updated: 0, skipped: 0, invalidCount: 0 });
-    await importOsv(fromDirs, ['npm', 'debian', 'alpine'].map((e) => path.join(corpus, e)));
+    await importOsv(
+      fromDirs,
+      ['npm', 'debian', 'alpine'].map((e) => path.join(corpus, e)),
+    );
     const { lastImport: _a, ...a } = await fromZip.status();
     const { lastImport: _b, ...b } = await fromDirs.status();
     expect(a).toEqual(b);
@@ -213,7 +220,10 @@ describe('zip import', () => {
   });
 
   it('bounds the number of entries and the entry size by the limits given', async () => {
-    const zip = writeZip('many.zip', [1, 2, 3].map((i) => ({ name: `${i}.json`, data: Buffer.from('{}') })));
+    const zip = writeZip(
+      'many.zip',
+      [1, 2, 3].map((i) => ({ name: `${i}.json`, data: Buffer.from('{}') })),
+    );
     expect(await collect(zip)).toEqual(['1.json:2', '2.json:2', '3.json:2']);
     expect((await rejection(collect(zip, { maxEntries: 2, maxEntrySize: 100 }))).message).toMatch(/3 entries, more than the limit of 2/);
     expect((await rejection(collect(zip, { maxEntries: 10, maxEntrySize: 1 }))).message).toMatch(/declares 2 bytes/);
@@ -271,7 +281,10 @@ describe('zip import', () => {
   it('refuses entries whose data runs into the next entry or into the central directory', async () => {
     // Offsets 0 and 10: distinct, but the second starts inside the first one's local header.
     const inside = path.join(tmp, 'inside.zip');
-    writeFileSync(inside, overlappingZip(2, 1000, (i) => i * 10));
+    writeFileSync(
+      inside,
+      overlappingZip(2, 1000, (i) => i * 10),
+    );
     expect((await rejection(collect(inside))).message).toMatch(/overlaps entry/);
     // One entry whose declared compressed size reaches into the central directory.
     const honest = makeZip([{ name: 'a.json', data: Buffer.from('{"a":1}'), stored: true }]);
@@ -285,7 +298,10 @@ describe('zip import', () => {
   });
 
   it('bounds the total inflated size and names the entry that crosses it', async () => {
-    const zip = writeZip('total.zip', [1, 2, 3].map((i) => ({ name: `${i}.json`, data: Buffer.alloc(100, 0x20) })));
+    const zip = writeZip(
+      'total.zip',
+      [1, 2, 3].map((i) => ({ name: `${i}.json`, data: Buffer.alloc(100, 0x20) })),
+    );
     expect(await collect(zip, { maxTotalSize: 300 })).toHaveLength(3);
     const err = await rejection(collect(zip, { maxTotalSize: 250 }));
     expect(err.file).toBe(`${zip}!3.json`);

@@ -110,13 +110,21 @@ function refuseOverlaps(sorted: readonly CentralEntry[], cdOffset: number, file:
     const next = sorted[i + 1];
     const end = e.offset + 30 + e.compressedSize;
     if (next && end > next.offset) {
-      throw new InputError(`zip entry overlaps entry ${JSON.stringify(next.name)} (both point at the same bytes: zip bomb?)`, `${file}!${e.name}`);
+      throw new InputError(
+        `zip entry overlaps entry ${JSON.stringify(next.name)} (both point at the same bytes: zip bomb?)`,
+        `${file}!${e.name}`,
+      );
     }
     if (!next && end > cdOffset) throw new InputError('zip entry overlaps the central directory', `${file}!${e.name}`);
   }
 }
 
-async function readCentralDirectory(reader: WindowReader, size: number, file: string, limits: ZipLimits): Promise<{ entries: CentralEntry[]; cdOffset: number }> {
+async function readCentralDirectory(
+  reader: WindowReader,
+  size: number,
+  file: string,
+  limits: ZipLimits,
+): Promise<{ entries: CentralEntry[]; cdOffset: number }> {
   // The end record sits in the last 22 bytes plus a comment of at most 65,535 bytes.
   const tailStart = Math.max(0, size - 22 - 0xffff);
   const tail = await reader.readAt(tailStart, size - tailStart);
@@ -131,7 +139,8 @@ async function readCentralDirectory(reader: WindowReader, size: number, file: st
   let count: number = tail.readUInt16LE(at + 10);
   let cdSize: number = tail.readUInt32LE(at + 12);
   let cdOffset: number = tail.readUInt32LE(at + 16);
-  if (tail.readUInt16LE(at + 4) !== 0 || tail.readUInt16LE(at + 6) !== 0) throw new InputError('multi-disk zip archives are not supported', file);
+  if (tail.readUInt16LE(at + 4) !== 0 || tail.readUInt16LE(at + 6) !== 0)
+    throw new InputError('multi-disk zip archives are not supported', file);
   if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
     const locAt = tailStart + at - 20;
     if (locAt < 0) throw new InputError('corrupt zip64 archive: no zip64 locator', file);
@@ -145,15 +154,18 @@ async function readCentralDirectory(reader: WindowReader, size: number, file: st
     cdSize = toSafe(rec.readBigUInt64LE(40), file);
     cdOffset = toSafe(rec.readBigUInt64LE(48), file);
   }
-  if (count > limits.maxEntries) throw new InputError(`zip archive has ${count} entries, more than the limit of ${limits.maxEntries}`, file);
-  if (cdSize > MAX_CENTRAL_DIRECTORY) throw new InputError(`zip central directory is ${cdSize} bytes, more than the limit of ${MAX_CENTRAL_DIRECTORY}`, file);
+  if (count > limits.maxEntries)
+    throw new InputError(`zip archive has ${count} entries, more than the limit of ${limits.maxEntries}`, file);
+  if (cdSize > MAX_CENTRAL_DIRECTORY)
+    throw new InputError(`zip central directory is ${cdSize} bytes, more than the limit of ${MAX_CENTRAL_DIRECTORY}`, file);
   if (cdOffset + cdSize > size) throw new InputError('truncated zip archive: the central directory lies past the end of the file', file);
 
   const cd = await reader.readAt(cdOffset, cdSize);
   const entries: CentralEntry[] = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) throw new InputError(`corrupt zip central directory at entry ${i + 1}`, file);
+    if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL)
+      throw new InputError(`corrupt zip central directory at entry ${i + 1}`, file);
     const nameLen = cd.readUInt16LE(p + 28);
     const extraLen = cd.readUInt16LE(p + 30);
     const commentLen = cd.readUInt16LE(p + 32);
@@ -200,13 +212,16 @@ async function readEntry(reader: WindowReader, e: CentralEntry, where: string, m
   if (e.flags & 0x1) throw new InputError('zip entry is encrypted', where);
   if (e.method !== 0 && e.method !== 8) throw new InputError(`zip entry uses unsupported compression method ${e.method}`, where);
   // Deflate never expands by more than a few bytes per 16 KiB block.
-  if (e.compressedSize > max + (max >> 8) + 1024) throw new InputError(`zip entry is ${e.compressedSize} bytes compressed, more than the limit`, where);
+  if (e.compressedSize > max + (max >> 8) + 1024)
+    throw new InputError(`zip entry is ${e.compressedSize} bytes compressed, more than the limit`, where);
   if (e.offset + 30 > reader.size) throw new InputError('truncated zip archive: entry lies past the end of the file', where);
   const local = await reader.readAt(e.offset, 30);
   if (local.readUInt32LE(0) !== SIG_LOCAL) throw new InputError('corrupt zip entry: bad local header signature', where);
   const dataAt = e.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-  if (dataAt + e.compressedSize > reader.size) throw new InputError('truncated zip archive: entry data lies past the end of the file', where);
-  if (dataAt + e.compressedSize > nextStart) throw new InputError('zip entry overlaps the next entry or the central directory (zip bomb?)', where);
+  if (dataAt + e.compressedSize > reader.size)
+    throw new InputError('truncated zip archive: entry data lies past the end of the file', where);
+  if (dataAt + e.compressedSize > nextStart)
+    throw new InputError('zip entry overlaps the next entry or the central directory (zip bomb?)', where);
   const compressed = await reader.readAt(dataAt, e.compressedSize);
   let data: Buffer;
   if (e.method === 0) {

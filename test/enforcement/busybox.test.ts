@@ -57,7 +57,14 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
     batch = { charter: bch, c: onlyContainer(bch), enf: emitEnforcement(bch, onlyContainer(bch).name, dir) };
 
     const webDockerfile = writeContext(path.join(dir, 'web'), {
-      Dockerfile: [`FROM ${BASE}`, 'COPY index.html /var/www/index.html', 'USER 1000', 'EXPOSE 8080', 'CMD ["httpd","-f","-p","8080","-h","/var/www"]', ''].join('\n'),
+      Dockerfile: [
+        `FROM ${BASE}`,
+        'COPY index.html /var/www/index.html',
+        'USER 1000',
+        'EXPOSE 8080',
+        'CMD ["httpd","-f","-p","8080","-h","/var/www"]',
+        '',
+      ].join('\n'),
       'index.html': INDEX,
     });
     buildAndSave(path.join(dir, 'web'), WEB, path.join(dir, 'web.tar'));
@@ -65,7 +72,13 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
     web = { charter: wch, c: onlyContainer(wch), enf: emitEnforcement(wch, onlyContainer(wch).name, dir) };
     // The batch script with one more step: now the shell must fork for `cat` (it execs only the last command).
     const pipeDockerfile = writeContext(path.join(dir, 'pipeline'), {
-      Dockerfile: [`FROM ${BASE}`, 'USER 1000', 'WORKDIR /tmp', 'CMD ["/bin/sh","-c","echo ok > /tmp/out && cat /tmp/out && echo done"]', ''].join('\n'),
+      Dockerfile: [
+        `FROM ${BASE}`,
+        'USER 1000',
+        'WORKDIR /tmp',
+        'CMD ["/bin/sh","-c","echo ok > /tmp/out && cat /tmp/out && echo done"]',
+        '',
+      ].join('\n'),
     });
     buildAndSave(path.join(dir, 'pipeline'), PIPE, path.join(dir, 'pipeline.tar'));
     const pch = await profileImage(path.join(dir, 'pipeline.tar'), pipeDockerfile, 'pipeline');
@@ -146,7 +159,7 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
   });
 
   describe('pipeline (a shell script of several programs)', () => {
-    it('names the script\'s programs: sh and cat, both /bin/busybox', () => {
+    it("names the script's programs: sh and cat, both /bin/busybox", () => {
       expect(pipeline.c.processes.map((p) => p.path)).toEqual(['/bin/busybox']);
       expect(pipeline.c.network.none).toBe(true);
     });
@@ -205,7 +218,7 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
       expect(alone.processes.filter((p) => p.purpose === 'role')).toEqual([]);
     });
 
-    it('keeps exec\'d processes on the read-only root', () => {
+    it("keeps exec'd processes on the read-only root", () => {
       const r = podman(['exec', WEB_CTR, 'sh', '-c', 'echo x > /etc/x'], { timeoutMs: 30_000 });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/Read-only file system/);
@@ -219,7 +232,7 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
       expect(r.stdout).toMatch(/^CapEff:\s+0{16}$/m);
     });
 
-    it('LIMIT: an exec\'d client gets past seccomp (socket/connect serve the server); only a network policy or sensor stops egress', () => {
+    it("LIMIT: an exec'd client gets past seccomp (socket/connect serve the server); only a network policy or sensor stops egress", () => {
       const r = podman(['exec', WEB_CTR, 'wget', '-O', '-', 'http://127.0.0.1:1/'], { timeoutMs: 30_000 });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(/Connection refused/);

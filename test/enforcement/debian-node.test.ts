@@ -49,7 +49,16 @@ http
 `;
 
 const DOCKERFILE = (base: string): string =>
-  [`FROM ${base}`, 'WORKDIR /app', 'COPY server.js /app/', 'USER 1000', 'EXPOSE 8080', 'ENV PORT=8080', 'CMD ["node","server.js"]', ''].join('\n');
+  [
+    `FROM ${base}`,
+    'WORKDIR /app',
+    'COPY server.js /app/',
+    'USER 1000',
+    'EXPOSE 8080',
+    'ENV PORT=8080',
+    'CMD ["node","server.js"]',
+    '',
+  ].join('\n');
 
 /** sha256 of a file inside the rootfs tar, read straight from the archive. */
 function sha256InTar(tar: string, member: string): string {
@@ -113,7 +122,8 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
 
   it('derives all three syscall layers, without ptrace, mount or bpf', () => {
     const layers = containerSyscalls(charter, c);
-    for (const layer of ['container-runtime', 'language-runtime', 'application'] as const) expect(layers[layer].length, layer).toBeGreaterThan(0);
+    for (const layer of ['container-runtime', 'language-runtime', 'application'] as const)
+      expect(layers[layer].length, layer).toBeGreaterThan(0);
     const names = syscallNames(charter, c);
     for (const s of ['ptrace', 'mount', 'umount2', 'bpf', 'unshare', 'setns', 'init_module', 'kexec_load']) expect(names).not.toContain(s);
     for (const s of ['socket', 'bind', 'listen', 'accept4', 'epoll_wait']) expect(names).toContain(s);
@@ -146,14 +156,16 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
 
   it('runs under seccomp mode 2 with no effective capabilities and no-new-privileges', () => {
     // node is the only process here: read its status with node itself, as exec'd processes share the filter.
-    const r = podman(['exec', CTR, 'node', '-e', 'process.stdout.write(require("fs").readFileSync("/proc/1/status","utf8"))'], { timeoutMs: 30_000 });
+    const r = podman(['exec', CTR, 'node', '-e', 'process.stdout.write(require("fs").readFileSync("/proc/1/status","utf8"))'], {
+      timeoutMs: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
     expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(r.stdout).toMatch(/^CapEff:\s+0{16}$/m);
   });
 
-  it('refuses writes outside the declared paths, also for exec\'d processes', () => {
+  it("refuses writes outside the declared paths, also for exec'd processes", () => {
     const r = podman(['exec', CTR, 'node', '-e', 'require("fs").writeFileSync("/app/x", "x")'], { timeoutMs: 30_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/EROFS|read-only file system/i);
@@ -161,7 +173,7 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
     expect(ok.status, ok.stderr).toBe(0);
   });
 
-  it('contains an undeclared shell exec\'d into the container: it starts, but cannot fork (vfork/wait4 are not in the profile)', () => {
+  it("contains an undeclared shell exec'd into the container: it starts, but cannot fork (vfork/wait4 are not in the profile)", () => {
     expect(c.processes.map((p) => p.path)).not.toContain('/usr/bin/dash');
     const names = syscallNames(charter, c);
     expect(names).not.toContain('vfork');
@@ -179,10 +191,14 @@ describe.skipIf(!canRun)('Debian + Node.js HTTP service under its derived profil
     // With the app's code analysed (Node 18 map for Debian's node), clone/fork/vfork are not in the
     // profile: node's spawn fails with EPERM before any child exists.
     expect(c.processes.map((p) => p.path)).not.toContain('/usr/bin/touch');
-    const spawn = podman(['exec', CTR, 'node', '-e', 'require("child_process").execFileSync("/usr/bin/touch", ["/tmp/spawned-by-node"])'], { timeoutMs: 30_000 });
+    const spawn = podman(['exec', CTR, 'node', '-e', 'require("child_process").execFileSync("/usr/bin/touch", ["/tmp/spawned-by-node"])'], {
+      timeoutMs: 30_000,
+    });
     expect(spawn.status).not.toBe(0);
     expect(spawn.stderr).toMatch(/spawnSync \/usr\/bin\/touch EPERM/);
-    const ran = podman(['exec', CTR, 'node', '-e', 'process.exit(require("fs").existsSync("/tmp/spawned-by-node") ? 0 : 1)'], { timeoutMs: 30_000 });
+    const ran = podman(['exec', CTR, 'node', '-e', 'process.exit(require("fs").existsSync("/tmp/spawned-by-node") ? 0 : 1)'], {
+      timeoutMs: 30_000,
+    });
     expect(ran.status, 'the undeclared child ran').toBe(1);
   });
 

@@ -24,7 +24,13 @@ const BASE = `localhost/charter-e2e/diff-base:${RUN_ID}`;
 const V1 = `localhost/charter-e2e/web:diff-v1-${RUN_ID}`;
 const V2 = `localhost/charter-e2e/web:diff-v2-${RUN_ID}`;
 
-const V1_LINES = (base: string): string[] => [`FROM ${base}`, 'COPY index.html /var/www/index.html', 'USER 1000', 'EXPOSE 8080', 'CMD ["httpd","-f","-p","8080","-h","/var/www"]'];
+const V1_LINES = (base: string): string[] => [
+  `FROM ${base}`,
+  'COPY index.html /var/www/index.html',
+  'USER 1000',
+  'EXPOSE 8080',
+  'CMD ["httpd","-f","-p","8080","-h","/var/www"]',
+];
 const V2_LINES = (base: string): string[] => [
   ...V1_LINES(base),
   'ENV DATABASE_URL=postgres://db:5432/app',
@@ -61,7 +67,12 @@ function ensureBuilt(): void {
 }
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('node', [path.join(repoRoot, 'bin/charter.js'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync('node', [path.join(repoRoot, 'bin/charter.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 << 20,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -79,7 +90,10 @@ describe.skipIf(!canRun)('diff gate on two versions of a real image', () => {
   beforeAll(async () => {
     dir = tempDir('charter-e2e-diff-');
     podmanOk(['import', busyboxRootfsTar(dir, BUSYBOX_SERVICE), BASE], { timeoutMs: 60_000 });
-    for (const [version, image, lines] of [['v1', V1, V1_LINES(BASE)], ['v2', V2, V2_LINES(BASE)]] as const) {
+    for (const [version, image, lines] of [
+      ['v1', V1, V1_LINES(BASE)],
+      ['v2', V2, V2_LINES(BASE)],
+    ] as const) {
       // `<version>/web/Dockerfile`: the directory names the container, as in a repository.
       const context = path.join(dir, version, 'web');
       const dockerfile = writeContext(context, { Dockerfile: `${lines.join('\n')}\n`, 'index.html': 'hello\n' });
@@ -104,7 +118,9 @@ describe.skipIf(!canRun)('diff gate on two versions of a real image', () => {
   });
 
   it('v2 declares the database egress (and the resolver to find db)', () => {
-    const egress = onlyContainer(v2).network.egress.map((e) => `${e.peer.kind === 'dns' || e.peer.kind === 'container' ? e.peer.name : e.peer.kind}:${e.port ?? '*'}/${e.protocol}`);
+    const egress = onlyContainer(v2).network.egress.map(
+      (e) => `${e.peer.kind === 'dns' || e.peer.kind === 'container' ? e.peer.name : e.peer.kind}:${e.port ?? '*'}/${e.protocol}`,
+    );
     expect(egress).toEqual(['@resolver:53/tcp', '@resolver:53/udp', 'db:5432/tcp']);
     expect(onlyContainer(v1).network.egress).toEqual([]);
   });

@@ -47,7 +47,9 @@ export async function profileImage(archive: string, dockerfile: string, name: st
   // A profile that silently fell back to the Dockerfile alone would test the wrong thing.
   const errors = ch.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !ch.inputs.some((i) => i.kind === 'image') || !ch.inputs.some((i) => i.kind === 'dockerfile')) {
-    throw new Error(`profiling ${archive} + ${dockerfile} failed: inputs ${JSON.stringify(ch.inputs.map((i) => i.kind))}, errors ${JSON.stringify(errors)}`);
+    throw new Error(
+      `profiling ${archive} + ${dockerfile} failed: inputs ${JSON.stringify(ch.inputs.map((i) => i.kind))}, errors ${JSON.stringify(errors)}`,
+    );
   }
   return ch;
 }
@@ -55,7 +57,9 @@ export async function profileImage(archive: string, dockerfile: string, name: st
 /** The one container of a profile (fails loudly when correlation split image and Dockerfile). */
 export function onlyContainer(ch: Charter): ContainerCharter {
   if (ch.containers.length !== 1) {
-    throw new Error(`expected one container, got ${ch.containers.length}: ${ch.containers.map((c) => `${c.name} (aliases ${c.identity.aliases.join(',')})`).join('; ')}`);
+    throw new Error(
+      `expected one container, got ${ch.containers.length}: ${ch.containers.map((c) => `${c.name} (aliases ${c.identity.aliases.join(',')})`).join('; ')}`,
+    );
   }
   return ch.containers[0] as ContainerCharter;
 }
@@ -87,7 +91,12 @@ export function emitEnforcement(ch: Charter, container: string, dir: string): En
   const json = flagsOut.files.find((f) => f.name.endsWith('.podman.json'));
   if (!json) throw new Error('podman-flags emitter wrote no .podman.json');
   for (const f of [...sec.files, ...flagsOut.files]) writeFileSync(path.join(dir, f.name), f.content);
-  return { flags: JSON.parse(json.content) as string[], seccompPath, seccomp: JSON.parse(secFile.content) as Enforcement['seccomp'], warnings };
+  return {
+    flags: JSON.parse(json.content) as string[],
+    seccompPath,
+    seccomp: JSON.parse(secFile.content) as Enforcement['seccomp'],
+    warnings,
+  };
 }
 
 export function allowedSyscalls(e: Enforcement): Set<string> {
@@ -151,6 +160,8 @@ export async function waitForHttp(port: number, deadlineMs = 20_000): Promise<Ht
 /** Container logs and state, for assertion messages when a run under the emitted flags fails. */
 export function describeContainer(name: string): string {
   const logs = podman(['logs', name], { timeoutMs: 30_000 });
-  const state = podman(['inspect', '--format', '{{.State.Status}} exit={{.State.ExitCode}} err={{.State.Error}}', name], { timeoutMs: 30_000 });
+  const state = podman(['inspect', '--format', '{{.State.Status}} exit={{.State.ExitCode}} err={{.State.Error}}', name], {
+    timeoutMs: 30_000,
+  });
   return `state: ${state.stdout.trim()} ${state.stderr.trim()}\nlogs:\n${logs.stdout}${logs.stderr}`;
 }

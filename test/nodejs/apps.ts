@@ -59,7 +59,12 @@ process.on('SIGTERM', () => {
 const HTML = '<!doctype html><title>charter</title><h1>hello from a static file</h1>\n';
 
 /** GETs JSON n times on `path(i)` and checks each body. */
-async function jsonRounds(at: Endpoint, n: number, pathOf: (i: number) => string, check: (body: unknown, i: number) => void): Promise<number> {
+async function jsonRounds(
+  at: Endpoint,
+  n: number,
+  pathOf: (i: number) => string,
+  check: (body: unknown, i: number) => void,
+): Promise<number> {
   for (let i = 0; i < n; i++) {
     const r = await httpRequest(at, { path: pathOf(i) });
     expectEqual(r.status, 200, `GET ${pathOf(i)} status`);
@@ -98,7 +103,13 @@ ${LISTEN_TAIL}`,
     entry: ['app.js'],
     workload: {
       kind: 'server',
-      run: (at) => jsonRounds(at, 30, (i) => `/r/${i}`, (b, i) => expectEqual((b as { url: string }).url, `/r/${i}`, 'url')),
+      run: (at) =>
+        jsonRounds(
+          at,
+          30,
+          (i) => `/r/${i}`,
+          (b, i) => expectEqual((b as { url: string }).url, `/r/${i}`, 'url'),
+        ),
     },
     podman: true,
   },
@@ -122,7 +133,12 @@ ${LISTEN_TAIL}`,
     workload: {
       kind: 'server',
       run: async (at) => {
-        let n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i, name: `item ${i}` }, 'item'));
+        let n = await jsonRounds(
+          at,
+          10,
+          (i) => `/items/${i}`,
+          (b, i) => expectEqual(b, { id: i, name: `item ${i}` }, 'item'),
+        );
         for (let i = 0; i < 10; i++) {
           const payload = { i, tags: ['a', 'b'], nested: { ok: true } };
           const r = await httpRequest(at, { method: 'POST', path: '/echo', json: payload });
@@ -159,7 +175,12 @@ process.on('SIGTERM', () => {
     workload: {
       kind: 'server',
       run: async (at) => {
-        let n = await jsonRounds(at, 10, () => '/health', (b) => expectEqual(b, { status: 'ok' }, 'health'));
+        let n = await jsonRounds(
+          at,
+          10,
+          () => '/health',
+          (b) => expectEqual(b, { status: 'ok' }, 'health'),
+        );
         for (let i = 0; i < 10; i++) {
           const r = await httpRequest(at, { method: 'POST', path: '/sum', json: { a: i, b: 2 * i } });
           expectEqual([r.status, JSON.parse(r.body)], [200, { sum: 3 * i }], 'POST /sum');
@@ -258,8 +279,21 @@ ${LISTEN_TAIL}`,
     workload: {
       kind: 'server',
       run: async (at) => {
-        const n = await jsonRounds(at, 5, () => '/ls', (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls'));
-        return n + (await jsonRounds(at, 5, () => '/ls-plain', (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls-plain')));
+        const n = await jsonRounds(
+          at,
+          5,
+          () => '/ls',
+          (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls'),
+        );
+        return (
+          n +
+          (await jsonRounds(
+            at,
+            5,
+            () => '/ls-plain',
+            (b) => expectEqual(b, { files: ['a.txt', 'b.txt'] }, 'GET /ls-plain'),
+          ))
+        );
       },
     },
     podman: true,
@@ -296,7 +330,13 @@ module.exports = ({ input, rounds }) => {
     entry: ['app.js', 'worker.js'],
     workload: {
       kind: 'server',
-      run: (at) => jsonRounds(at, 10, (i) => `/hash?s=w${i}`, (b, i) => expectEqual(b, { input: `w${i}`, hash: sha256Rounds(`w${i}`, 1000) }, 'hash')),
+      run: (at) =>
+        jsonRounds(
+          at,
+          10,
+          (i) => `/hash?s=w${i}`,
+          (b, i) => expectEqual(b, { input: `w${i}`, hash: sha256Rounds(`w${i}`, 1000) }, 'hash'),
+        ),
     },
     podman: true,
   },
@@ -333,13 +373,41 @@ process.on('SIGTERM', () => {
       run: async (at) => {
         let n = 0;
         for (let i = 0; i < 5; i++) {
-          await jsonRounds(at, 1, () => `/set?k=s${i}&v=value${i}`, (b) => expectEqual(b, { out: 'OK' }, 'SET'));
-          await jsonRounds(at, 1, () => `/get?k=s${i}`, (b) => expectEqual(b, { out: `value${i}` }, 'GET'));
-          await jsonRounds(at, 1, () => `/del?k=s${i}`, (b) => expectEqual(b, { out: 1 }, 'DEL'));
+          await jsonRounds(
+            at,
+            1,
+            () => `/set?k=s${i}&v=value${i}`,
+            (b) => expectEqual(b, { out: 'OK' }, 'SET'),
+          );
+          await jsonRounds(
+            at,
+            1,
+            () => `/get?k=s${i}`,
+            (b) => expectEqual(b, { out: `value${i}` }, 'GET'),
+          );
+          await jsonRounds(
+            at,
+            1,
+            () => `/del?k=s${i}`,
+            (b) => expectEqual(b, { out: 1 }, 'DEL'),
+          );
           n += 3;
         }
-        n += await jsonRounds(at, 5, () => '/incr?k=c', (b, i) => expectEqual(b, { out: i + 1 }, 'INCR'));
-        return n + (await jsonRounds(at, 1, () => '/del?k=c', (b) => expectEqual(b, { out: 1 }, 'DEL counter')));
+        n += await jsonRounds(
+          at,
+          5,
+          () => '/incr?k=c',
+          (b, i) => expectEqual(b, { out: i + 1 }, 'INCR'),
+        );
+        return (
+          n +
+          (await jsonRounds(
+            at,
+            1,
+            () => '/del?k=c',
+            (b) => expectEqual(b, { out: 1 }, 'DEL counter'),
+          ))
+        );
       },
     },
     podman: false,
@@ -390,8 +458,21 @@ process.on('SIGTERM', () => {
     workload: {
       kind: 'server',
       run: async (at) => {
-        const n = await jsonRounds(at, 10, (i) => `/add?a=${i}&b=40`, (b, i) => expectEqual(b, { out: i + 40 }, 'SELECT $1 + $2'));
-        return n + (await jsonRounds(at, 3, () => '/tx', (b) => expectEqual(b, { out: 'x,y' }, 'transaction')));
+        const n = await jsonRounds(
+          at,
+          10,
+          (i) => `/add?a=${i}&b=40`,
+          (b, i) => expectEqual(b, { out: i + 40 }, 'SELECT $1 + $2'),
+        );
+        return (
+          n +
+          (await jsonRounds(
+            at,
+            3,
+            () => '/tx',
+            (b) => expectEqual(b, { out: 'x,y' }, 'transaction'),
+          ))
+        );
       },
     },
     podman: false,
@@ -417,7 +498,12 @@ ${LISTEN_TAIL}`,
     workload: {
       kind: 'server',
       run: async (at) => {
-        const n = await jsonRounds(at, 10, (i) => `/items/${i}`, (b, i) => expectEqual(b, { id: i }, 'item'));
+        const n = await jsonRounds(
+          at,
+          10,
+          (i) => `/items/${i}`,
+          (b, i) => expectEqual(b, { id: i }, 'item'),
+        );
         return n + (await echoAndMissing(at, 5));
       },
     },
@@ -446,7 +532,12 @@ process.on('SIGTERM', () => {
     workload: {
       kind: 'server',
       run: async (at) => {
-        const n = await jsonRounds(at, 10, (i) => `/hello/n${i}`, (b, i) => expectEqual(b, { hello: `n${i}` }, 'hello'));
+        const n = await jsonRounds(
+          at,
+          10,
+          (i) => `/hello/n${i}`,
+          (b, i) => expectEqual(b, { hello: `n${i}` }, 'hello'),
+        );
         return n + (await echoAndMissing(at, 5));
       },
     },
@@ -520,7 +611,8 @@ ${LISTEN_TAIL}`,
     workload: {
       kind: 'cli',
       args: ['node_modules/prettier/bin/prettier.cjs', 'messy.js'],
-      check: (out) => expectEqual(out, 'const a = { b: 1, c: [1, 2, 3] };\nfunction f(x) {\n  return x * 2;\n}\nconsole.log(f(a.b));\n', 'formatted'),
+      check: (out) =>
+        expectEqual(out, 'const a = { b: 1, c: [1, 2, 3] };\nfunction f(x) {\n  return x * 2;\n}\nconsole.log(f(a.b));\n', 'formatted'),
     },
     podman: true,
   },

@@ -32,7 +32,10 @@ describe.skipIf(!canRun)('observe on broken apps', () => {
   });
 
   it('reports a crash at startup with the app output, quickly', async () => {
-    const { app, dir } = fakeApp('crash', "console.error('boom at startup'); process.exit(3);\n", { kind: 'server', run: () => Promise.resolve(0) });
+    const { app, dir } = fakeApp('crash', "console.error('boom at startup'); process.exit(3);\n", {
+      kind: 'server',
+      run: () => Promise.resolve(0),
+    });
     dirs.push(dir);
     const t0 = Date.now();
     await expect(observe(app, dir, await freePort(), { ioUring: 'off' })).rejects.toThrow(/did not print READY[\s\S]*boom at startup/);
@@ -40,10 +43,13 @@ describe.skipIf(!canRun)('observe on broken apps', () => {
   });
 
   it('kills an app whose workload hangs, at the deadline', async () => {
-    const source = "const fs = require('node:fs');\nfs.writeFileSync('pid', String(process.pid));\nconsole.log('READY');\nsetInterval(() => {}, 1000);\n";
+    const source =
+      "const fs = require('node:fs');\nfs.writeFileSync('pid', String(process.pid));\nconsole.log('READY');\nsetInterval(() => {}, 1000);\n";
     const { app, dir } = fakeApp('hang', source, { kind: 'server', run: () => new Promise<number>(() => undefined) });
     dirs.push(dir);
-    await expect(observe(app, dir, await freePort(), { ioUring: 'off', workloadMs: 1_500 })).rejects.toThrow(/did not finish within 1500 ms/);
+    await expect(observe(app, dir, await freePort(), { ioUring: 'off', workloadMs: 1_500 })).rejects.toThrow(
+      /did not finish within 1500 ms/,
+    );
     const pid = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
     expect(pid).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300));

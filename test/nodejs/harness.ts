@@ -163,7 +163,11 @@ async function untilReady(run: Running, ms: number): Promise<boolean> {
  * variable unset (the runtime decides); `on` forces it (UV_USE_IO_URING=1).
  */
 export type IoUringMode = 'off' | 'default' | 'on';
-const IO_URING_ENV: Record<IoUringMode, Record<string, string>> = { off: { UV_USE_IO_URING: '0' }, default: {}, on: { UV_USE_IO_URING: '1' } };
+const IO_URING_ENV: Record<IoUringMode, Record<string, string>> = {
+  off: { UV_USE_IO_URING: '0' },
+  default: {},
+  on: { UV_USE_IO_URING: '1' },
+};
 
 /**
  * The syscalls the emitted seccomp profile answers with ENOSYS, which strace answers the same way
@@ -181,12 +185,32 @@ const INJECT_ENOSYS: Record<IoUringMode, string[]> = {
  * Runs the app under `strace -f`, drives its workload (servers) or lets it finish (CLIs), stops
  * it with SIGTERM and parses the trace.
  */
-export async function observe(app: RealApp, dir: string, port: number, opts: { ioUring: IoUringMode; injectEnosys?: boolean; readyMs?: number; workloadMs?: number }): Promise<Observation> {
+export async function observe(
+  app: RealApp,
+  dir: string,
+  port: number,
+  opts: { ioUring: IoUringMode; injectEnosys?: boolean; readyMs?: number; workloadMs?: number },
+): Promise<Observation> {
   const traceFile = path.join(tmpdir(), `charter-strace-${app.name}-${process.pid}-${Date.now()}.txt`);
   const env = appEnvironment({ HOST: '127.0.0.1', PORT: String(port), ...IO_URING_ENV[opts.ioUring] });
   const nodeArgs = app.workload.kind === 'cli' ? app.workload.args : app.entry.slice(0, 1);
   const t0 = Date.now();
-  const run = start(['strace', '-f', '-qq', '-o', traceFile, '-e', 'trace=all', ...(opts.injectEnosys === false ? [] : ['-e', `inject=${INJECT_ENOSYS[opts.ioUring].join(',')}:error=ENOSYS`]), process.execPath, ...nodeArgs], dir, env);
+  const run = start(
+    [
+      'strace',
+      '-f',
+      '-qq',
+      '-o',
+      traceFile,
+      '-e',
+      'trace=all',
+      ...(opts.injectEnosys === false ? [] : ['-e', `inject=${INJECT_ENOSYS[opts.ioUring].join(',')}:error=ENOSYS`]),
+      process.execPath,
+      ...nodeArgs,
+    ],
+    dir,
+    env,
+  );
   const describe = (): string => `\nstdout: ${run.stdout.slice(-2000)}\nstderr: ${run.stderr.slice(-2000)}`;
   let exchanges = 1;
   try {

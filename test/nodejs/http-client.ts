@@ -12,8 +12,12 @@ export interface HttpAnswer {
   body: string;
 }
 
-export function httpRequest(at: Endpoint, opts: { method?: string; path: string; json?: unknown; text?: string; timeoutMs?: number }): Promise<HttpAnswer> {
-  const body = opts.json !== undefined ? Buffer.from(JSON.stringify(opts.json)) : opts.text !== undefined ? Buffer.from(opts.text) : undefined;
+export function httpRequest(
+  at: Endpoint,
+  opts: { method?: string; path: string; json?: unknown; text?: string; timeoutMs?: number },
+): Promise<HttpAnswer> {
+  const body =
+    opts.json !== undefined ? Buffer.from(JSON.stringify(opts.json)) : opts.text !== undefined ? Buffer.from(opts.text) : undefined;
   const type = opts.json !== undefined ? 'application/json' : 'text/plain;charset=UTF-8';
   return new Promise((resolve, reject) => {
     const req = request(

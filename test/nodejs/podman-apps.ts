@@ -32,7 +32,10 @@ export function buildAppsImage(apps: { app: RealApp; dir: string }[], workDir: s
   mkdirSync(path.join(context, 'apps'), { recursive: true });
   cpSync(process.execPath, path.join(context, 'node'));
   for (const { app, dir } of apps) cpSync(dir, path.join(context, 'apps', app.name), { recursive: true, dereference: false });
-  writeFileSync(path.join(context, 'Dockerfile'), [`FROM ${base}`, 'COPY node /usr/local/bin/node', 'COPY apps/ /apps/', 'USER 1000:1000', ''].join('\n'));
+  writeFileSync(
+    path.join(context, 'Dockerfile'),
+    [`FROM ${base}`, 'COPY node /usr/local/bin/node', 'COPY apps/ /apps/', 'USER 1000:1000', ''].join('\n'),
+  );
   podmanOk(['build', '--quiet', '--pull=never', '--network', 'none', '-t', image, context], { timeoutMs: 300_000 });
   return { base, image };
 }
@@ -49,8 +52,20 @@ export function writeSeccompProfile(name: string, layers: LayeredSet, reason: st
   const c = emptyContainer(name);
   const source: Source = { kind: 'inferred', artifact: name, reason };
   const rules = (names: string[]): NamedRule[] => [...new Set(names)].sort().map((n) => ({ name: n, sources: [source] }));
-  c.syscalls = { 'container-runtime': rules(layers['container-runtime']), 'language-runtime': rules(layers['language-runtime']), application: rules(layers.application) };
-  const charter: Charter = { apiVersion: 'charter/v1', kind: 'Charter', metadata: { name, generator: 'charter test' }, inputs: [], containers: [c], graph: { edges: [] }, diagnostics: [] };
+  c.syscalls = {
+    'container-runtime': rules(layers['container-runtime']),
+    'language-runtime': rules(layers['language-runtime']),
+    application: rules(layers.application),
+  };
+  const charter: Charter = {
+    apiVersion: 'charter/v1',
+    kind: 'Charter',
+    metadata: { name, generator: 'charter test' },
+    inputs: [],
+    containers: [c],
+    graph: { edges: [] },
+    diagnostics: [],
+  };
   const out = emitSeccomp(charter, {});
   const file = out.files[0];
   if (!file) throw new Error('the seccomp emitter wrote no file');
@@ -89,14 +104,33 @@ export async function runEnforced(img: AppImage, app: RealApp, appDir: string, s
   const common = [...HARDENING, '--security-opt', `seccomp=${seccomp}`, '--workdir', `/apps/${app.name}`];
   const env = Object.entries(appEnvironment({ HOST: '0.0.0.0', PORT: String(APP_PORT) })).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   if (app.workload.kind === 'cli') {
-    const r = podman(['run', '--rm', '--name', ctr, '--network', 'none', ...common, ...env, img.image, '/usr/local/bin/node', ...app.workload.args], { timeoutMs: 120_000 });
+    const r = podman(
+      ['run', '--rm', '--name', ctr, '--network', 'none', ...common, ...env, img.image, '/usr/local/bin/node', ...app.workload.args],
+      { timeoutMs: 120_000 },
+    );
     if (r.status !== 0) throw new Error(`${app.name} exited ${String(r.status)} under the profile:\n${r.stderr}${r.stdout.slice(-2000)}`);
     app.workload.check(r.stdout);
     return { exchanges: 1, exitCode: r.status, logs: r.stderr };
   }
   const port = await freePort();
-  podmanOk(['run', '-d', '--name', ctr, ...common, ...env, '-p', `127.0.0.1:${port}:${APP_PORT}`, img.image, '/usr/local/bin/node', ...app.entry.slice(0, 1)], { timeoutMs: 60_000 });
-  if (!(await untilLogged(ctr, /^READY/m, 30_000))) throw new Error(`${app.name} never became ready under the profile:\n${describeContainer(ctr)}`);
+  podmanOk(
+    [
+      'run',
+      '-d',
+      '--name',
+      ctr,
+      ...common,
+      ...env,
+      '-p',
+      `127.0.0.1:${port}:${APP_PORT}`,
+      img.image,
+      '/usr/local/bin/node',
+      ...app.entry.slice(0, 1),
+    ],
+    { timeoutMs: 60_000 },
+  );
+  if (!(await untilLogged(ctr, /^READY/m, 30_000)))
+    throw new Error(`${app.name} never became ready under the profile:\n${describeContainer(ctr)}`);
   let exchanges: number;
   try {
     const done = await Promise.race([

@@ -28,11 +28,16 @@ import { LAUNCHER } from './strace-parse.js';
 const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
 const canRun = isRoot && canTrace;
 if (!canRun) {
-  console.warn('\n!!! SKIPPED test/nodejs/real-apps.test.ts: it needs root on Linux with strace; the real-app proof of Node.js intent was NOT run !!!\n');
+  console.warn(
+    '\n!!! SKIPPED test/nodejs/real-apps.test.ts: it needs root on Linux with strace; the real-app proof of Node.js intent was NOT run !!!\n',
+  );
 }
 
 /** The static set, when the profile builder exists in this checkout (looked up at test time). */
-type NodeSyscallSet = (appDir: string, opts?: { entry?: string[] }) => Promise<{ layers: LayeredSet; all: string[]; serving?: string[]; analysis: NodeAnalysis }>;
+type NodeSyscallSet = (
+  appDir: string,
+  opts?: { entry?: string[] },
+) => Promise<{ layers: LayeredSet; all: string[]; serving?: string[]; analysis: NodeAnalysis }>;
 const STATIC_MODULE = path.join(repoRoot, 'src/nodejs/profile.ts');
 const nodeSyscallSet: NodeSyscallSet | undefined = existsSync(STATIC_MODULE)
   ? ((await import(/* @vite-ignore */ pathToFileURL(STATIC_MODULE).href)) as { nodeSyscallSet: NodeSyscallSet }).nodeSyscallSet
@@ -41,7 +46,9 @@ const NO_STATIC = 'src/nodejs/profile.ts (nodeSyscallSet) does not exist yet: st
 
 const enosys: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
 const runcBootstrap = loadKnowledge().syscallGroups.find((g) => g.id === 'runc-bootstrap')?.syscalls ?? [];
-const podmanDefault = defaultProfileSize(JSON.parse(readFileSync(path.resolve(repoRoot, 'test/corpus/seccomp/containers-common-podman-default.json'), 'utf8')));
+const podmanDefault = defaultProfileSize(
+  JSON.parse(readFileSync(path.resolve(repoRoot, 'test/corpus/seccomp/containers-common-podman-default.json'), 'utf8')),
+);
 
 /** Apps whose io_uring use is measured too (a server doing file I/O and the baseline). */
 const IO_URING_APPS = ['plain-http', 'static'];
@@ -75,20 +82,25 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
   };
 
   describe('observation under strace -f (UV_USE_IO_URING=0, clone3 and io_uring_* answered ENOSYS, as enforcement does)', () => {
-    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))('%s: the workload succeeds and the trace parses', { timeout: 120_000 }, async ([, app], ctx) => {
-      if (unavailable.has(app.name)) ctx.skip();
-      const obs = await observe(app, dirOf(app), await freePort(), { ioUring: 'off' });
-      observed.set(app.name, obs);
-      rows.set(app.name, { app: app.name, what: app.what, observed: obs.trace.syscalls.length });
-      expect(obs.exitCode, obs.output).toBe(0);
-      expect(obs.exchanges).toBeGreaterThan(0);
-      expect(obs.trace.malformed, 'lines the parser could not read').toBe(0);
-      expect(obs.trace.programs[0]).toBe(process.execPath);
-      for (const s of ['execve', 'mmap', 'exit_group']) expect(obs.trace.syscalls).toContain(s);
-      if (app.workload.kind === 'server') for (const s of ['socket', 'bind', 'listen', 'accept4']) expect(obs.trace.syscalls).toContain(s);
-      // UV_USE_IO_URING=0 really keeps libuv off io_uring: no ring is ever set up.
-      expect(obs.trace.syscalls).not.toContain('io_uring_enter');
-    });
+    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))(
+      '%s: the workload succeeds and the trace parses',
+      { timeout: 120_000 },
+      async ([, app], ctx) => {
+        if (unavailable.has(app.name)) ctx.skip();
+        const obs = await observe(app, dirOf(app), await freePort(), { ioUring: 'off' });
+        observed.set(app.name, obs);
+        rows.set(app.name, { app: app.name, what: app.what, observed: obs.trace.syscalls.length });
+        expect(obs.exitCode, obs.output).toBe(0);
+        expect(obs.exchanges).toBeGreaterThan(0);
+        expect(obs.trace.malformed, 'lines the parser could not read').toBe(0);
+        expect(obs.trace.programs[0]).toBe(process.execPath);
+        for (const s of ['execve', 'mmap', 'exit_group']) expect(obs.trace.syscalls).toContain(s);
+        if (app.workload.kind === 'server')
+          for (const s of ['socket', 'bind', 'listen', 'accept4']) expect(obs.trace.syscalls).toContain(s);
+        // UV_USE_IO_URING=0 really keeps libuv off io_uring: no ring is ever set up.
+        expect(obs.trace.syscalls).not.toContain('io_uring_enter');
+      },
+    );
 
     it('child-process: the spawned /bin/ls is traced as its own program', () => {
       const obs = observed.get('child-process');
@@ -130,8 +142,14 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
         const without = new Set(base.trace.syscalls);
         const adds = obs.trace.syscalls.filter((s) => !without.has(s));
         const gone = base.trace.syscalls.filter((s) => !obs.trace.syscalls.includes(s));
-        ioUringAdds.set(`${name} (${mode === 'on' ? 'UV_USE_IO_URING=1' : 'variable unset'})`, { size: obs.trace.syscalls.length, adds, gone });
-        console.log(`${name}, io_uring ${mode}: ${obs.trace.syscalls.length} syscalls; adds [${adds.join(', ')}]; no longer made [${gone.join(', ')}]`);
+        ioUringAdds.set(`${name} (${mode === 'on' ? 'UV_USE_IO_URING=1' : 'variable unset'})`, {
+          size: obs.trace.syscalls.length,
+          adds,
+          gone,
+        });
+        console.log(
+          `${name}, io_uring ${mode}: ${obs.trace.syscalls.length} syscalls; adds [${adds.join(', ')}]; no longer made [${gone.join(', ')}]`,
+        );
         // Whatever io_uring adds must be answered ENOSYS by the emitted profile (io_uring_*), not allowed.
         for (const s of adds.filter((x) => x.startsWith('io_uring'))) expect(enosys.has(s), s).toBe(true);
       },
@@ -144,21 +162,31 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
       return;
     }
     const derive = nodeSyscallSet;
-    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))('%s: every observed syscall is in the static set', { timeout: 120_000 }, async ([, app], ctx) => {
-      const obs = observed.get(app.name);
-      if (unavailable.has(app.name)) ctx.skip();
-      if (!obs) throw new Error(`${app.name} was not observed`);
-      const set = await derive(dirOf(app), { entry: app.entry });
-      statics.set(app.name, set);
-      const all = new Set(set.all);
-      // ENOSYS answers are the emitter's on purpose (clone3, io_uring_*): not misses.
-      const misses = obs.trace.syscalls.filter((s) => !all.has(s) && !enosys.has(s));
-      const blame = misses.map((s) => `${s} (${Object.entries(obs.trace.byProgram).filter(([, names]) => names.includes(s)).map(([p]) => path.basename(p)).join('+')})`);
-      const row = rows.get(app.name);
-      if (row) Object.assign(row, { static: set.all.length, misses: blame });
-      if (misses.length > 0) console.log(`MISS ${app.name}: ${blame.join(', ')}`);
-      expect(blame, `${app.name}: observed but not derived`).toEqual([]);
-    });
+    it.for(APPS.map((a): [string, RealApp] => [a.name, a]))(
+      '%s: every observed syscall is in the static set',
+      { timeout: 120_000 },
+      async ([, app], ctx) => {
+        const obs = observed.get(app.name);
+        if (unavailable.has(app.name)) ctx.skip();
+        if (!obs) throw new Error(`${app.name} was not observed`);
+        const set = await derive(dirOf(app), { entry: app.entry });
+        statics.set(app.name, set);
+        const all = new Set(set.all);
+        // ENOSYS answers are the emitter's on purpose (clone3, io_uring_*): not misses.
+        const misses = obs.trace.syscalls.filter((s) => !all.has(s) && !enosys.has(s));
+        const blame = misses.map(
+          (s) =>
+            `${s} (${Object.entries(obs.trace.byProgram)
+              .filter(([, names]) => names.includes(s))
+              .map(([p]) => path.basename(p))
+              .join('+')})`,
+        );
+        const row = rows.get(app.name);
+        if (row) Object.assign(row, { static: set.all.length, misses: blame });
+        if (misses.length > 0) console.log(`MISS ${app.name}: ${blame.join(', ')}`);
+        expect(blame, `${app.name}: observed but not derived`).toEqual([]);
+      },
+    );
 
     // The issue's size targets (the measured figures are printed and in RESULTS.md).
     it('plain-http: the static set has at most 90 syscalls', () => {
@@ -175,8 +203,23 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
     it('typical apps: the static set is at most a third of the podman default', () => {
       const typical = [...statics].filter(([, s]) => widenedBy(s).length === 0);
       const sizes = typical.map(([n, s]) => `${n}: ${s.all.length}`);
-      console.log(`not widened (${typical.length}): ${sizes.join(', ')}; a third of the podman default: ${(podmanDefault.allowedAmd64NoCaps / 3).toFixed(1)}`);
-      expect(typical.map(([n]) => n)).toEqual(expect.arrayContaining(['plain-http', 'express', 'fastify', 'static', 'websocket', 'child-process', 'workers', 'koa', 'hapi', 'socketio']));
+      console.log(
+        `not widened (${typical.length}): ${sizes.join(', ')}; a third of the podman default: ${(podmanDefault.allowedAmd64NoCaps / 3).toFixed(1)}`,
+      );
+      expect(typical.map(([n]) => n)).toEqual(
+        expect.arrayContaining([
+          'plain-http',
+          'express',
+          'fastify',
+          'static',
+          'websocket',
+          'child-process',
+          'workers',
+          'koa',
+          'hapi',
+          'socketio',
+        ]),
+      );
       expect(typical.filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n]) => n)).toEqual([]);
     });
 
@@ -184,7 +227,10 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
       const widened = [...statics].filter(([, s]) => widenedBy(s).length > 0);
       for (const [name, s] of widened) {
         console.log(`${name} widened to ${s.all.length}: ${widenedBy(s)[0]}`);
-        expect(widenedBy(s).every((w) => /comes from|passed on|native addon/.test(w)), `${name}: ${widenedBy(s).join(' | ')}`).toBe(true);
+        expect(
+          widenedBy(s).every((w) => /comes from|passed on|native addon/.test(w)),
+          `${name}: ${widenedBy(s).join(' | ')}`,
+        ).toBe(true);
       }
       expect(widened.map(([n]) => n).sort()).toEqual(['cli-marked', 'cli-prettier']);
     });
@@ -199,7 +245,11 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
 
     beforeAll(() => {
       work = tempDir('charter-nodeapps-');
-      img = buildAppsImage(podmanApps.map((app) => ({ app, dir: dirOf(app) })), work, tag);
+      img = buildAppsImage(
+        podmanApps.map((app) => ({ app, dir: dirOf(app) })),
+        work,
+        tag,
+      );
     }, 900_000);
 
     afterAll(() => {
@@ -280,16 +330,35 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
         `Podman run: ${nodeSyscallSet ? 'the emitted static profile' : 'a profile of the observed set + runc-bootstrap'}, with the host's node binary in a Debian bookworm image.`,
       '',
       resultsTable(ordered, podmanDefault.allowedAmd64NoCaps),
-      ...(io.length > 0 ? ['## io_uring', '', 'The same workload with UV_USE_IO_URING unset (the runtime\'s default) and forced on, against the run with it off:', '', ...io, ''] : []),
+      ...(io.length > 0
+        ? [
+            '## io_uring',
+            '',
+            "The same workload with UV_USE_IO_URING unset (the runtime's default) and forced on, against the run with it off:",
+            '',
+            ...io,
+            '',
+          ]
+        : []),
       '## Observed names',
       '',
       'clone3 is attempted and answered ENOSYS (as the emitted profile answers it), so glibc falls back to clone; both are listed.',
       '',
       ...names,
       '',
-      ...(extra.length > 0 ? ['## Static but not observed', '', 'What the static set allows beyond what the workload made (a workload covers less than the code can do; this is where the set can still shrink):', '', ...extra, ''] : []),
+      ...(extra.length > 0
+        ? [
+            '## Static but not observed',
+            '',
+            'What the static set allows beyond what the workload made (a workload covers less than the code can do; this is where the set can still shrink):',
+            '',
+            ...extra,
+            '',
+          ]
+        : []),
     ].join('\n');
     console.log(`\n${text}`);
-    if (process.env['UPDATE_RESULTS'] === '1' && ordered.length === APPS.length) writeFileSync(path.join(repoRoot, 'test/nodejs/RESULTS.md'), text);
+    if (process.env['UPDATE_RESULTS'] === '1' && ordered.length === APPS.length)
+      writeFileSync(path.join(repoRoot, 'test/nodejs/RESULTS.md'), text);
   });
 });

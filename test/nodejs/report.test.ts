@@ -26,10 +26,13 @@ describe('defaultProfileSize', () => {
     expect(defaultProfileSize(profile)).toEqual({ named: 7, allowedSomehow: 6, allowedAmd64NoCaps: 4 });
   });
 
-  it.each([null, 1, 'x', {}, { syscalls: 'no' }, { syscalls: [null, 3, { names: [1, 'ok'], action: 'SCMP_ACT_ALLOW' }] }])('never throws on %j', (input) => {
-    const s = defaultProfileSize(input);
-    expect(s.allowedAmd64NoCaps).toBeLessThanOrEqual(1);
-  });
+  it.each([null, 1, 'x', {}, { syscalls: 'no' }, { syscalls: [null, 3, { names: [1, 'ok'], action: 'SCMP_ACT_ALLOW' }] }])(
+    'never throws on %j',
+    (input) => {
+      const s = defaultProfileSize(input);
+      expect(s.allowedAmd64NoCaps).toBeLessThanOrEqual(1);
+    },
+  );
 });
 
 describe('resultsTable', () => {

@@ -23,7 +23,11 @@ export interface DefaultProfileSize {
 }
 
 export function defaultProfileSize(profile: unknown): DefaultProfileSize {
-  const rules = (typeof profile === 'object' && profile !== null && Array.isArray((profile as { syscalls?: unknown }).syscalls) ? (profile as { syscalls: unknown[] }).syscalls : []) as SeccompRule[];
+  const rules = (
+    typeof profile === 'object' && profile !== null && Array.isArray((profile as { syscalls?: unknown }).syscalls)
+      ? (profile as { syscalls: unknown[] }).syscalls
+      : []
+  ) as SeccompRule[];
   const named = new Set<string>();
   const somehow = new Set<string>();
   const effective = new Set<string>();
@@ -54,7 +58,8 @@ function cell(v: string | number | undefined): string {
 }
 
 export function resultsTable(rows: ResultRow[], podmanDefault: number): string {
-  const head = '| app | what | observed | static | podman default | static / default | misses | podman run |\n|---|---|---:|---:|---:|---:|---|---|';
+  const head =
+    '| app | what | observed | static | podman default | static / default | misses | podman run |\n|---|---|---:|---:|---:|---:|---|---|';
   const lines = rows.map((r) =>
     [
       r.app,

@@ -53,7 +53,19 @@ describe('parseStrace', () => {
     expect(t.programs).toEqual(['/usr/bin/node', '/bin/ls']);
     expect(t.byProgram[LAUNCHER]).toEqual(['execve']);
     // 101 is a thread whose first line comes before its parent's clone returns.
-    expect(t.byProgram['/usr/bin/node']).toEqual(['brk', 'clone', 'clone3', 'execve', 'exit_group', 'futex', 'restart_syscall', 'rt_sigreturn', 'set_robust_list', 'syscall_0x1c0', 'wait4']);
+    expect(t.byProgram['/usr/bin/node']).toEqual([
+      'brk',
+      'clone',
+      'clone3',
+      'execve',
+      'exit_group',
+      'futex',
+      'restart_syscall',
+      'rt_sigreturn',
+      'set_robust_list',
+      'syscall_0x1c0',
+      'wait4',
+    ]);
     expect(t.byProgram['/bin/ls']).toEqual(['exit_group', 'getdents64']);
   });
 

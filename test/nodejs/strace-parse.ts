@@ -53,7 +53,13 @@ interface Call {
 }
 
 /** Splits the text into syscall calls (unfinished + resumed joined), signals and exits. */
-function scan(text: string): { calls: Call[]; signals: string[]; exits: { pid: number; how: string }[]; malformed: number; pids: Set<number> } {
+function scan(text: string): {
+  calls: Call[];
+  signals: string[];
+  exits: { pid: number; how: string }[];
+  malformed: number;
+  pids: Set<number>;
+} {
   const calls: Call[] = [];
   const signals: string[] = [];
   const exits: { pid: number; how: string }[] = [];
@@ -171,5 +177,14 @@ export function parseStrace(text: string): StraceTrace {
   }
   const out: Record<string, string[]> = {};
   for (const [prog, names] of [...byProgram].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[prog] = sortedUnique(names);
-  return { syscalls: sortedUnique(all), byProgram: out, unnamed: sortedUnique(unnamed), programs, pids: pids.size, signals: sortedUnique(signals), exits, malformed };
+  return {
+    syscalls: sortedUnique(all),
+    byProgram: out,
+    unnamed: sortedUnique(unnamed),
+    programs,
+    pids: pids.size,
+    signals: sortedUnique(signals),
+    exits,
+    malformed,
+  };
 }

@@ -64,7 +64,13 @@ interface ScanDoc {
   image: { digest: string; layers: { digest: string }[] };
   os?: { id: string; versionId?: string };
   components: { ecosystem: string; name: string; version: string; path?: string }[];
-  findings: { kind: string; id: string; fixedVersion?: string; component?: { name: string; version: string }; locations: { layer?: string; path?: string }[] }[];
+  findings: {
+    kind: string;
+    id: string;
+    fixedVersion?: string;
+    component?: { name: string; version: string };
+    locations: { layer?: string; path?: string }[];
+  }[];
   policy: { pass: boolean; warnings: { code: string; line?: number }[] };
 }
 
@@ -83,14 +89,20 @@ describe.skipIf(!canRun)('charter scan on real images', () => {
     const app = path.join(dir, 'app');
     mkdirSync(app, { recursive: true });
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'scan-e2e-app', version: '1.0.0', private: true }));
-    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES], { cwd: app, encoding: 'utf8', timeout: 300_000 });
+    const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...PACKAGES], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     if (npm.status !== 0) throw new Error(`npm install failed: ${npm.stderr}`);
     writeFileSync(path.join(app, 'server.js'), "require('ws'); require('lodash'); console.log('ok');\n");
 
     podmanOk(['import', debianNodeRootfs(), BASE], { timeoutMs: 300_000 });
     images.push(BASE);
     const ctx = path.join(dir, 'ctx');
-    writeContext(ctx, { Dockerfile: [`FROM ${BASE}`, 'WORKDIR /app', 'COPY app/ /app/', 'USER 1000', 'CMD ["node","server.js"]', ''].join('\n') });
+    writeContext(ctx, {
+      Dockerfile: [`FROM ${BASE}`, 'WORKDIR /app', 'COPY app/ /app/', 'USER 1000', 'CMD ["node","server.js"]', ''].join('\n'),
+    });
     cpSync(app, path.join(ctx, 'app'), { recursive: true });
     appArchive = path.join(dir, 'app.tar');
     buildAndSave(ctx, APP, appArchive);
@@ -99,9 +111,16 @@ describe.skipIf(!canRun)('charter scan on real images', () => {
     // Layer 1 busybox, layer 2 adds a private key, layer 3 deletes it.
     podmanOk(['import', busyboxRootfsTar(dir, BUSYBOX_SERVICE), BB], { timeoutMs: 60_000 });
     images.push(BB);
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const kctx = path.join(dir, 'kctx');
-    writeContext(kctx, { Dockerfile: [`FROM ${BB}`, 'COPY id_rsa /root/.ssh/id_rsa', 'RUN rm /root/.ssh/id_rsa', ''].join('\n'), id_rsa: privateKey });
+    writeContext(kctx, {
+      Dockerfile: [`FROM ${BB}`, 'COPY id_rsa /root/.ssh/id_rsa', 'RUN rm /root/.ssh/id_rsa', ''].join('\n'),
+      id_rsa: privateKey,
+    });
     keyArchive = path.join(dir, 'key.tar');
     buildAndSave(kctx, KEYIMG, keyArchive);
     images.push(KEYIMG);
@@ -134,10 +153,14 @@ describe.skipIf(!canRun)('charter scan on real images', () => {
     expect(r.code, r.stderr).toBe(1);
     const doc = JSON.parse(r.stdout) as ScanDoc;
     expect(doc.os).toMatchObject({ id: 'debian', versionId: '12' });
-    const npm = doc.components.filter((c) => c.ecosystem === 'npm' && c.path?.startsWith('/app/node_modules/')).map((c) => `${c.name}@${c.version}`);
+    const npm = doc.components
+      .filter((c) => c.ecosystem === 'npm' && c.path?.startsWith('/app/node_modules/'))
+      .map((c) => `${c.name}@${c.version}`);
     expect(npm.sort()).toEqual(PACKAGES);
     expect(doc.components.some((c) => c.ecosystem === 'deb' && c.name === 'nodejs')).toBe(true);
-    const npmVulns = doc.findings.filter((f) => f.kind === 'vulnerability' && PACKAGES.includes(`${f.component?.name}@${f.component?.version}`));
+    const npmVulns = doc.findings.filter(
+      (f) => f.kind === 'vulnerability' && PACKAGES.includes(`${f.component?.name}@${f.component?.version}`),
+    );
     expect([...new Set(npmVulns.map((f) => f.id))].sort()).toEqual(EXPECTED);
     for (const id of FIXED_ALREADY) expect(doc.findings.map((f) => f.id)).not.toContain(id);
     // Every reported fix is above what is installed.
@@ -150,7 +173,9 @@ describe.skipIf(!canRun)('charter scan on real images', () => {
     const sarifFile = path.join(dir, 'out.sarif');
     const s = await charter(['scan', `oci-archive:${appArchive}`, '--db', db, '--format', 'sarif', '-o', sarifFile, '--offline']);
     expect(s.code).toBe(1);
-    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as { runs: { results: { ruleId: string }[]; tool: { driver: { rules: { id: string }[] } } }[] };
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8')) as {
+      runs: { results: { ruleId: string }[]; tool: { driver: { rules: { id: string }[] } } }[];
+    };
     expect(sarifErrors(sarif)).toEqual([]);
     for (const id of EXPECTED) expect(sarif.runs[0]?.results.map((x) => x.ruleId)).toContain(id);
 
@@ -168,7 +193,10 @@ describe.skipIf(!canRun)('charter scan on real images', () => {
   it('passes with a policy ignoring those ids (reason, future expiry) and reports an expired ignore', async () => {
     const policy = path.join(dir, 'policy.yaml');
     const rules = EXPECTED.map((id) => `  - id: ${id}\n    reason: accepted for this test\n    expires: 2099-12-31\n`).join('');
-    writeFileSync(policy, `apiVersion: charter/v1\nkind: Policy\nfailOn:\n  kinds: { vulnerability: high, secret: any, misconfiguration: critical }\nonlyWithFix: true\nignore:\n${rules}  - id: CVE-2000-0001\n    reason: an old exception\n    expires: 2020-01-31\n`);
+    writeFileSync(
+      policy,
+      `apiVersion: charter/v1\nkind: Policy\nfailOn:\n  kinds: { vulnerability: high, secret: any, misconfiguration: critical }\nonlyWithFix: true\nignore:\n${rules}  - id: CVE-2000-0001\n    reason: an old exception\n    expires: 2020-01-31\n`,
+    );
     const r = await charter(['scan', `oci-archive:${appArchive}`, '--db', db, '--format', 'json', '--policy', policy, '--offline']);
     const doc = JSON.parse(r.stdout) as ScanDoc;
     const failing = doc.findings.filter((_f, i) => (doc.policy as unknown as { failing: number[] }).failing.includes(i)).map((f) => f.id);

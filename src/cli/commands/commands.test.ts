@@ -19,7 +19,10 @@ const bad = path.join(root, 'bad');
 mkdirSync(clean);
 mkdirSync(bad);
 writeFileSync(path.join(clean, 'notes.txt'), 'nothing to see\n');
-writeFileSync(path.join(bad, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      securityContext: {privileged: true}\n');
+writeFileSync(
+  path.join(bad, 'pod.yaml'),
+  'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      image: c:1\n      securityContext: {privileged: true}\n',
+);
 const common = ['--db', db, '--offline'];
 
 describe('charter scan / db (exit codes chosen in main)', () => {
@@ -58,7 +61,10 @@ describe('charter scan / db (exit codes chosen in main)', () => {
     writeFileSync(ok, 'apiVersion: charter/v1\nkind: Policy\nfailOn: { severity: critical }\nchecks:\n  allow: [CHARTER-K8S-*]\n');
     expect((await run(['scan', bad, '--policy', ok, ...common])).code).toBe(0);
     const broken = path.join(root, 'broken.yaml');
-    writeFileSync(broken, 'apiVersion: charter/v1\nkind: Policy\nfailOn: { severity: severe }\nignore:\n  - id: CVE-2021-1\n    expires: 2021-02-30\n');
+    writeFileSync(
+      broken,
+      'apiVersion: charter/v1\nkind: Policy\nfailOn: { severity: severe }\nignore:\n  - id: CVE-2021-1\n    expires: 2021-02-30\n',
+    );
     const r = await run(['scan', bad, '--policy', broken, ...common]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${broken}:3:21: bad severity "severe"`);

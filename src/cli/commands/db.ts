@@ -42,7 +42,10 @@ export function registerDbCommand(program: Command, ctx: CommandContext): void {
             progress.update(`${n} records, ${p.file}`, n, n + 1);
           },
         }).finally(() => progress.stop());
-        for (const bad of r.invalid.slice(0, 50)) io.stderr(`warning: ${[bad.file, bad.line, bad.column].filter((x) => x !== undefined).join(':')}: ${bad.reason} [db/invalid-record]\n`);
+        for (const bad of r.invalid.slice(0, 50))
+          io.stderr(
+            `warning: ${[bad.file, bad.line, bad.column].filter((x) => x !== undefined).join(':')}: ${bad.reason} [db/invalid-record]\n`,
+          );
         if (r.invalidCount > 50) io.stderr(`warning: … and ${r.invalidCount - 50} more invalid records\n`);
         io.stdout(`imported ${r.imported}, updated ${r.updated}, unchanged ${r.skipped}, invalid ${r.invalidCount} → ${file}\n`);
       } finally {

@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { PolicyFailure, UserError } from '../../model/errors.js';
 import { readInputText } from '../../io/read-input.js';
-import { DEFAULT_POLICY, MAX_POLICY_BYTES, evaluatePolicy, parsePolicy, type Policy, type PolicyResult } from '../../hygiene/policy/index.js';
+import {
+  DEFAULT_POLICY,
+  MAX_POLICY_BYTES,
+  evaluatePolicy,
+  parsePolicy,
+  type Policy,
+  type PolicyResult,
+} from '../../hygiene/policy/index.js';
 import { toCycloneDx, toSpdx } from '../../output/sbom/index.js';
 import type { Diagnostic } from '../../model/charter.js';
 import { checkRules } from '../../knowledge/hygiene-catalogue.js';
@@ -36,17 +43,21 @@ interface ScanFlags {
 async function loadPolicy(file: string): Promise<Policy> {
   const text = await readInputText(file, { maxBytes: MAX_POLICY_BYTES, what: 'policy' });
   const { policy, diagnostics } = parsePolicy(text, file);
-  if (!policy) throw new UserError(`invalid policy (${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}):\n${renderDiagnostics(diagnostics)}`);
+  if (!policy)
+    throw new UserError(
+      `invalid policy (${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'}):\n${renderDiagnostics(diagnostics)}`,
+    );
   return policy;
 }
-
 
 /**
  * SBOM identity: a UUID derived from what was scanned (so the same image gives the same
  * document) and the time from SOURCE_DATE_EPOCH when set (reproducible builds), else now.
  */
 function sbomIdentity(result: ScanResult, env: NodeJS.ProcessEnv): { serialNumber: string; timestamp: string } {
-  const h = createHash('sha256').update(`${result.image?.digest ?? ''}\u0000${result.target}\u0000${result.components.map((c) => c.purl).join('\n')}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${result.image?.digest ?? ''}\u0000${result.target}\u0000${result.components.map((c) => c.purl).join('\n')}`)
+    .digest('hex');
   const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
   const epoch = Number(env['SOURCE_DATE_EPOCH']);
   const date = Number.isFinite(epoch) && env['SOURCE_DATE_EPOCH'] ? new Date(epoch * 1000) : new Date();
@@ -63,7 +74,12 @@ export function render(format: ScanFormat, result: ScanResult, verdict: PolicyRe
       return toSarif(result, { toolName: 'charter', toolVersion: VERSION, rules: checkRules() });
     case 'cyclonedx':
     case 'spdx': {
-      const input = { target: result.target, ...(result.image ? { image: { ref: result.image.ref, digest: result.image.digest } } : {}), components: result.components, findings: result.findings };
+      const input = {
+        target: result.target,
+        ...(result.image ? { image: { ref: result.image.ref, digest: result.image.digest } } : {}),
+        components: result.components,
+        findings: result.findings,
+      };
       const doc = (format === 'cyclonedx' ? toCycloneDx : toSpdx)(input, { ...sbomIdentity(result, env), toolVersion: VERSION });
       return `${JSON.stringify(doc, null, 2)}\n`;
     }
@@ -77,9 +93,14 @@ function diagLine(d: Diagnostic): string {
 export function registerScanCommand(program: Command, ctx: CommandContext): void {
   program
     .command('scan')
-    .description('scan an image, a directory or a manifest: inventory, vulnerabilities, secrets, misconfigurations, unsafe packages; exits 1 when the policy fails')
+    .description(
+      'scan an image, a directory or a manifest: inventory, vulnerabilities, secrets, misconfigurations, unsafe packages; exits 1 when the policy fails',
+    )
     .argument('<target>', 'oci-archive:PATH, docker-archive:PATH, oci:DIR, podman:NAME, a directory or a manifest file')
-    .option('--policy <file>', 'policy file (apiVersion: charter/v1, kind: Policy); default: fail on fixable critical/high vulnerabilities, any secret, critical misconfigurations, malicious packages')
+    .option(
+      '--policy <file>',
+      'policy file (apiVersion: charter/v1, kind: Policy); default: fail on fixable critical/high vulnerabilities, any secret, critical misconfigurations, malicious packages',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(SCAN_FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--db <path>', 'vulnerability database (default: $CHARTER_DATA_DIR/vulns.db, else $XDG_DATA_HOME/charter/vulns.db)')

@@ -53,16 +53,32 @@ function volumeEnds(v: unknown): { source?: string; target?: string } {
   return {};
 }
 
-export function checkCompose(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): { findings: Finding[]; diagnostics: Diagnostic[] } {
+export function checkCompose(
+  path: string,
+  text: string,
+  invalidUtf8: readonly InvalidUtf8[] = [],
+): { findings: Finding[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   if (text.length > MAX_COMPOSE_LENGTH) {
-    diagnostics.push({ code: 'compose/too-large', severity: 'error', message: `file is ${text.length} characters; not checked`, file: path, ...limitPosition(text, MAX_COMPOSE_LENGTH) });
+    diagnostics.push({
+      code: 'compose/too-large',
+      severity: 'error',
+      message: `file is ${text.length} characters; not checked`,
+      file: path,
+      ...limitPosition(text, MAX_COMPOSE_LENGTH),
+    });
     return { findings: [], diagnostics };
   }
   const parsed = parseYaml(text, invalidUtf8);
   for (const p of parsed.problems) {
     if (p.severity !== 'error') continue;
-    diagnostics.push({ code: `compose/${p.code}`, severity: 'error', message: p.message, file: path, ...(p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : {}) });
+    diagnostics.push({
+      code: `compose/${p.code}`,
+      severity: 'error',
+      message: p.message,
+      file: path,
+      ...(p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : {}),
+    });
   }
   const findings: Finding[] = [];
   const d = checkData();
@@ -74,7 +90,12 @@ export function checkCompose(path: string, text: string, invalidUtf8: readonly I
         const full = ['services', name, ...p];
         const pos = doc.locate(full, key);
         const pointer = full.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-        findings.push(finding(id, [location({ artifact: path, pointer, line: pos?.line, column: pos?.column })], { title: `${detail.title ?? finding(id, []).title} (service ${name})`, ...(detail.severity ? { severity: detail.severity } : {}) }));
+        findings.push(
+          finding(id, [location({ artifact: path, pointer, line: pos?.line, column: pos?.column })], {
+            title: `${detail.title ?? finding(id, []).title} (service ${name})`,
+            ...(detail.severity ? { severity: detail.severity } : {}),
+          }),
+        );
       };
 
       if (svc['privileged'] === true) emit('CHARTER-CMP-001', ['privileged']);
@@ -96,16 +117,21 @@ export function checkCompose(path: string, text: string, invalidUtf8: readonly I
         if (typeof c !== 'string') continue;
         const cap = bareCapability(c);
         if (d.dockerDefaultCapabilities.has(cap)) continue;
-        emit('CHARTER-CMP-007', ['cap_add', i], { title: `Capability ${cap} added`, severity: d.dangerousCapabilities.has(cap) ? 'high' : 'medium' });
+        emit('CHARTER-CMP-007', ['cap_add', i], {
+          title: `Capability ${cap} added`,
+          severity: d.dangerousCapabilities.has(cap) ? 'high' : 'medium',
+        });
       }
-      if (svc['read_only'] !== true) emit('CHARTER-CMP-008', svc['read_only'] !== undefined ? ['read_only'] : [], {}, svc['read_only'] === undefined);
+      if (svc['read_only'] !== true)
+        emit('CHARTER-CMP-008', svc['read_only'] !== undefined ? ['read_only'] : [], {}, svc['read_only'] === undefined);
       const opts = arr(svc['security_opt']).filter((o): o is string => typeof o === 'string');
       for (const [i, o] of arr(svc['security_opt']).entries()) {
         if (typeof o !== 'string') continue;
         const m = /^(seccomp|apparmor)[:=]unconfined$|^label[:=]disable$/i.exec(o.trim());
         if (m) emit('CHARTER-CMP-009', ['security_opt', i], { title: `Security profile disabled: ${o.trim()}` });
       }
-      if (!opts.some((o) => /^no-new-privileges(?:[:=]true)?$/i.test(o.trim()))) emit('CHARTER-CMP-010', opts.length > 0 ? ['security_opt'] : [], {}, opts.length === 0);
+      if (!opts.some((o) => /^no-new-privileges(?:[:=]true)?$/i.test(o.trim())))
+        emit('CHARTER-CMP-010', opts.length > 0 ? ['security_opt'] : [], {}, opts.length === 0);
     }
   }
   return { findings, diagnostics };

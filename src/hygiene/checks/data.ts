@@ -59,7 +59,6 @@ export function checkData(): CheckData {
   return cached;
 }
 
-
 /** Normalises a host path for comparison: no trailing slash, no `//`, no `/./`. */
 export function normaliseHostPath(p: string): string {
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');

@@ -15,7 +15,12 @@ describe('Dockerfile checks', () => {
     ['USER root', 'FROM alpine:3.19@sha256:abc\nUSER root\n', 'CHARTER-DF-002', ['2:1']],
     ['USER 0:0', 'FROM alpine:3.19@sha256:abc\nUSER 1000\nUSER 0:0\n', 'CHARTER-DF-002', ['3:1']],
     ['curl | sh', 'FROM alpine:3.19@sha256:abc\nRUN curl -fsSL https://x.example/i.sh | sh\n', 'CHARTER-DF-003', ['2:5']],
-    ['wget -O- | bash over a continuation', 'FROM alpine:3.19@sha256:abc\nRUN set -e && \\\n    wget -O- https://x.example/i | sudo bash -\n', 'CHARTER-DF-003', ['3:5']],
+    [
+      'wget -O- | bash over a continuation',
+      'FROM alpine:3.19@sha256:abc\nRUN set -e && \\\n    wget -O- https://x.example/i | sudo bash -\n',
+      'CHARTER-DF-003',
+      ['3:5'],
+    ],
     ['ADD url', 'FROM alpine:3.19@sha256:abc\nADD https://x.example/a.tgz /a\n', 'CHARTER-DF-004', ['2:5']],
     ['ADD local archive', 'FROM alpine:3.19@sha256:abc\nADD rootfs.tar.gz /\n', 'CHARTER-DF-005', ['2:5']],
     ['untagged base', 'FROM ubuntu\n', 'CHARTER-DF-006', ['1:6']],
@@ -27,7 +32,12 @@ describe('Dockerfile checks', () => {
     ['apk add cache', 'FROM alpine:3.19\nRUN apk add curl\n', 'CHARTER-DF-010', ['2:5']],
     ['pip cache', 'FROM python:3.12\nRUN pip install flask\n', 'CHARTER-DF-011', ['2:5']],
     ['python -m pip cache', 'FROM python:3.12\nRUN python3 -m pip install flask\n', 'CHARTER-DF-011', ['2:5']],
-    ['apt-get update alone', 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n', 'CHARTER-DF-012', ['2:5']],
+    [
+      'apt-get update alone',
+      'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n',
+      'CHARTER-DF-012',
+      ['2:5'],
+    ],
     ['apk update alone', 'FROM alpine:3.19\nRUN apk update\n', 'CHARTER-DF-012', ['2:5']],
     ['dist-upgrade', 'FROM debian:12\nRUN apt-get update && apt-get -y dist-upgrade\n', 'CHARTER-DF-013', ['2:23']],
     ['ENV password', 'FROM debian:12\nENV MYSQL_ROOT_PASSWORD=hunter2hunter2 PORT=80\n', 'CHARTER-DF-014', ['2:5']],
@@ -39,16 +49,34 @@ describe('Dockerfile checks', () => {
   });
 
   it.each([
-    ['a hardened multi-stage Dockerfile', `FROM node:20.11@sha256:abc AS build\nRUN npm ci\nFROM node:20.11-slim@sha256:def\nCOPY --from=build /app /app\n${GOOD_TAIL}`],
-    ['apt with lists removed', `FROM debian:12@sha256:a\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n && rm -rf /var/lib/apt/lists/*\n${GOOD_TAIL}`],
-    ['apt with a cache mount', `FROM debian:12@sha256:a\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n${GOOD_TAIL}`],
+    [
+      'a hardened multi-stage Dockerfile',
+      `FROM node:20.11@sha256:abc AS build\nRUN npm ci\nFROM node:20.11-slim@sha256:def\nCOPY --from=build /app /app\n${GOOD_TAIL}`,
+    ],
+    [
+      'apt with lists removed',
+      `FROM debian:12@sha256:a\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n && rm -rf /var/lib/apt/lists/*\n${GOOD_TAIL}`,
+    ],
+    [
+      'apt with a cache mount',
+      `FROM debian:12@sha256:a\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n${GOOD_TAIL}`,
+    ],
     ['apk --no-cache', `FROM alpine:3.19@sha256:a\nRUN apk add --no-cache curl\n${GOOD_TAIL}`],
     ['pip --no-cache-dir', `FROM python:3.12@sha256:a\nRUN pip install --no-cache-dir flask\n${GOOD_TAIL}`],
     ['PIP_NO_CACHE_DIR', `FROM python:3.12@sha256:a\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask\n${GOOD_TAIL}`],
-    ['caches in a builder stage only', `FROM debian:12@sha256:a AS b\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12@sha256:a\n${GOOD_TAIL}`],
-    ['curl to a file', `FROM debian:12@sha256:a\nRUN curl -fsSLo /tmp/i.sh https://x.example/i.sh && sha256sum -c sums && sh /tmp/i.sh\n${GOOD_TAIL}`],
+    [
+      'caches in a builder stage only',
+      `FROM debian:12@sha256:a AS b\nRUN apt-get update && apt-get install -y gcc\nFROM debian:12@sha256:a\n${GOOD_TAIL}`,
+    ],
+    [
+      'curl to a file',
+      `FROM debian:12@sha256:a\nRUN curl -fsSLo /tmp/i.sh https://x.example/i.sh && sha256sum -c sums && sh /tmp/i.sh\n${GOOD_TAIL}`,
+    ],
     ['ADD with checksum', `FROM debian:12@sha256:a\nADD --checksum=sha256:abc https://x.example/a /a\n${GOOD_TAIL}`],
-    ['secret names pointing at files or variables', `FROM debian:12@sha256:a\nENV POSTGRES_PASSWORD_FILE=/run/secrets/pw DB_PASSWORD=$DB_PASSWORD TOKEN=\n${GOOD_TAIL}`],
+    [
+      'secret names pointing at files or variables',
+      `FROM debian:12@sha256:a\nENV POSTGRES_PASSWORD_FILE=/run/secrets/pw DB_PASSWORD=$DB_PASSWORD TOKEN=\n${GOOD_TAIL}`,
+    ],
     ['scratch and stage references', `FROM golang:1.22@sha256:a AS b\nFROM scratch\nCOPY --from=b /x /x\n${GOOD_TAIL}`],
     ['USER inherited from the base stage', `FROM debian:12@sha256:a AS base\nUSER 10001\nHEALTHCHECK CMD ["/h"]\nFROM base\nCOPY . /app\n`],
     ['FROM with an ARG default', `ARG V=1.2\nFROM node:\${V}@sha256:a\n${GOOD_TAIL}`],

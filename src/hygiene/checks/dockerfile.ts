@@ -109,7 +109,9 @@ export function checkDockerfile(path: string, text: string, invalidUtf8: readonl
         }),
       );
     } else {
-      findings.push(finding('CHARTER-DF-007', [at(imageTok.line, imageTok.column)], { title: `Base image ${ref} is not pinned by digest` }));
+      findings.push(
+        finding('CHARTER-DF-007', [at(imageTok.line, imageTok.column)], { title: `Base image ${ref} is not pinned by digest` }),
+      );
     }
   }
 
@@ -128,7 +130,9 @@ export function checkDockerfile(path: string, text: string, invalidUtf8: readonl
     const value = expandWord(user.text.trim(), unknown, parsed.escape);
     const name = value.value.split(':')[0] ?? '';
     if (value.unresolved.length === 0 && (name === 'root' || /^0+$/.test(name))) {
-      findings.push(finding('CHARTER-DF-002', [at(user.line, user.column)], { title: `The final stage runs as root (USER ${value.value})` }));
+      findings.push(
+        finding('CHARTER-DF-002', [at(user.line, user.column)], { title: `The final stage runs as root (USER ${value.value})` }),
+      );
     }
   }
   if (!health || /^none\b/i.test(health.text.trim())) {
@@ -302,7 +306,7 @@ function checkRun(ins: Instruction, escape: string, inFinal: boolean, pipNoCache
     // curl … | sh: a fetcher on the left of a pipe whose right side is a shell.
     if (FETCHERS.has(p.name) && cmds[i]!.op === '|') {
       const next = progs[i + 1];
-      const runsShell = next && (SHELLS.has(next.name) || (next.name === 'python' || next.name === 'python3' || next.name === 'perl'));
+      const runsShell = next && (SHELLS.has(next.name) || next.name === 'python' || next.name === 'python3' || next.name === 'perl');
       if (runsShell) {
         out.push(finding('CHARTER-DF-003', where(p.head), { title: `Remote script piped into ${next.name}` }));
       }
@@ -316,8 +320,12 @@ function checkRun(ins: Instruction, escape: string, inFinal: boolean, pipNoCache
       out.push(finding('CHARTER-DF-013', where(p.head), { title: `Distribution upgrade in the build (${p.name} ${sub})` }));
     }
     if (p.name === 'apk' && sub === 'update') apkUpdate ??= p;
-    if (p.name === 'apk' && sub === 'upgrade') out.push(finding('CHARTER-DF-013', where(p.head), { title: 'Distribution upgrade in the build (apk upgrade)' }));
-    if ((p.name === 'yum' || p.name === 'dnf' || p.name === 'microdnf') && (sub === 'upgrade' || (sub === 'update' && p.args.filter((a) => !a.startsWith('-')).length === 1))) {
+    if (p.name === 'apk' && sub === 'upgrade')
+      out.push(finding('CHARTER-DF-013', where(p.head), { title: 'Distribution upgrade in the build (apk upgrade)' }));
+    if (
+      (p.name === 'yum' || p.name === 'dnf' || p.name === 'microdnf') &&
+      (sub === 'upgrade' || (sub === 'update' && p.args.filter((a) => !a.startsWith('-')).length === 1))
+    ) {
       out.push(finding('CHARTER-DF-013', where(p.head), { title: `Distribution upgrade in the build (${p.name} ${sub})` }));
     }
     if (p.name === 'apk' && sub === 'add') {
@@ -325,7 +333,8 @@ function checkRun(ins: Instruction, escape: string, inFinal: boolean, pipNoCache
       const clean = p.args.includes('--no-cache') || hasCacheMount(ins, /\/var\/cache\/apk/) || removes(/^\/var\/cache\/apk/);
       if (inFinal && !clean) out.push(finding('CHARTER-DF-010', where(p.head)));
     }
-    const isPip = /^pip[0-9.]*$/.test(p.name) || (/^python[0-9.]*$/.test(p.name) && p.args[0] === '-m' && /^pip[0-9.]*$/.test(p.args[1] ?? ''));
+    const isPip =
+      /^pip[0-9.]*$/.test(p.name) || (/^python[0-9.]*$/.test(p.name) && p.args[0] === '-m' && /^pip[0-9.]*$/.test(p.args[1] ?? ''));
     if (isPip && p.args.includes('install')) {
       const clean =
         pipNoCacheEnv ||

@@ -11,19 +11,28 @@ import { checkKubernetesManifest } from './kubernetes.js';
 type Check = (path: string, text: string, invalidUtf8: readonly InvalidUtf8[]) => Checked;
 
 const CHECKS: [string, string, Check, Seed[]][] = [
-  ['kubernetes', 'fuzz.yaml', checkKubernetesManifest, seedFiles(['test/corpus/k8s', 'src/readers/kubernetes/fixtures'], /\.(ya?ml|json)$/)],
+  [
+    'kubernetes',
+    'fuzz.yaml',
+    checkKubernetesManifest,
+    seedFiles(['test/corpus/k8s', 'src/readers/kubernetes/fixtures'], /\.(ya?ml|json)$/),
+  ],
   ['compose', 'compose.yaml', checkCompose, seedFiles(['test/corpus/compose', 'src/readers/compose/fixtures'], /\.ya?ml$/)],
   ['dockerfile', 'Dockerfile', checkDockerfile, seedFiles(['src/readers/dockerfile/fixtures'], /(^Dockerfile|\.Dockerfile)$/)],
 ];
 
 describe('manifest checks fuzz', () => {
-  it.each(CHECKS)('%s checks return, with positioned diagnostics, the same output twice', (_name, file, check, seeds) => {
-    fc.assert(
-      fc.property(mutatedSeed(seeds), ({ bytes }) => {
-        const { text, invalidUtf8 } = decodeUtf8(bytes);
-        assertReaderContract(file, () => check(file, text, invalidUtf8));
-      }),
-      { ...FUZZ_PARAMETERS, numRuns: 60 },
-    );
-  }, 60_000);
+  it.each(CHECKS)(
+    '%s checks return, with positioned diagnostics, the same output twice',
+    (_name, file, check, seeds) => {
+      fc.assert(
+        fc.property(mutatedSeed(seeds), ({ bytes }) => {
+          const { text, invalidUtf8 } = decodeUtf8(bytes);
+          assertReaderContract(file, () => check(file, text, invalidUtf8));
+        }),
+        { ...FUZZ_PARAMETERS, numRuns: 60 },
+      );
+    },
+    60_000,
+  );
 });

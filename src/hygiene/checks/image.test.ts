@@ -52,8 +52,18 @@ describe('image checks', () => {
       ]),
     );
     expect(f.map((x) => [x.id, x.severity, x.title, x.locations[0]])).toEqual([
-      ['CHARTER-IMG-002', 'low', 'setuid file /usr/bin/passwd', { artifact: 'localhost/app:1', layer: 'sha256:base', path: '/usr/bin/passwd' }],
-      ['CHARTER-IMG-002', 'high', 'setuid+setgid file /usr/local/bin/helper', { artifact: 'localhost/app:1', layer: 'sha256:app', path: '/usr/local/bin/helper' }],
+      [
+        'CHARTER-IMG-002',
+        'low',
+        'setuid file /usr/bin/passwd',
+        { artifact: 'localhost/app:1', layer: 'sha256:base', path: '/usr/bin/passwd' },
+      ],
+      [
+        'CHARTER-IMG-002',
+        'high',
+        'setuid+setgid file /usr/local/bin/helper',
+        { artifact: 'localhost/app:1', layer: 'sha256:app', path: '/usr/local/bin/helper' },
+      ],
     ]);
     expect(f[1]?.controls?.[0]).toMatchObject({ id: '4.8' });
   });
@@ -71,7 +81,11 @@ describe('image checks', () => {
       ]),
     );
     expect(f.map((x) => [x.title, x.description, x.locations.length])).toEqual([
-      ['Package-manager cache in the image: apt package archives', '7 files, 700 bytes of apt package archives remain in the final file system (the first 5 are listed).', 5],
+      [
+        'Package-manager cache in the image: apt package archives',
+        '7 files, 700 bytes of apt package archives remain in the final file system (the first 5 are listed).',
+        5,
+      ],
       ['Package-manager cache in the image: apt package lists', '1 file, 5 bytes of apt package lists remain in the final file system.', 1],
       ['Package-manager cache in the image: npm cache', '1 file, 2 bytes of npm cache remain in the final file system.', 1],
       ['Package-manager cache in the image: pip cache', '1 file, 1 bytes of pip cache remain in the final file system.', 1],
@@ -80,8 +94,18 @@ describe('image checks', () => {
 
   it('secrets in the image environment are named, never shown', () => {
     const secret = ['p4ss', 'w0rd', '!x'].join('');
-    const f = checkImage(image({ config: { User: '1', Healthcheck: { Test: ['CMD', 'x'] }, Env: ['PATH=/usr/bin', `DB_PASSWORD=${secret}`, 'API_KEY=', 'JWT_SECRET=$FROM_ENV', 'BROKEN'] } }));
-    expect(f.map((x) => [x.id, x.title, x.locations[0]?.pointer])).toEqual([['CHARTER-IMG-005', 'Secret in the image environment: DB_PASSWORD', '/config/Env/1']]);
+    const f = checkImage(
+      image({
+        config: {
+          User: '1',
+          Healthcheck: { Test: ['CMD', 'x'] },
+          Env: ['PATH=/usr/bin', `DB_PASSWORD=${secret}`, 'API_KEY=', 'JWT_SECRET=$FROM_ENV', 'BROKEN'],
+        },
+      }),
+    );
+    expect(f.map((x) => [x.id, x.title, x.locations[0]?.pointer])).toEqual([
+      ['CHARTER-IMG-005', 'Secret in the image environment: DB_PASSWORD', '/config/Env/1'],
+    ]);
     expect(JSON.stringify(f)).not.toContain(secret);
   });
 });

@@ -112,7 +112,11 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
     seen.add(key);
     const pos = where.locate?.(full);
     findings.push(
-      finding(id, [location({ artifact: where.artifact, document: where.document, pointer, line: pos?.line, column: pos?.column })], detail),
+      finding(
+        id,
+        [location({ artifact: where.artifact, document: where.document, pointer, line: pos?.line, column: pos?.column })],
+        detail,
+      ),
     );
   };
   const P = (...rest: NodePath): NodePath => [...paths.spec, ...rest];
@@ -131,19 +135,24 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       const p = typeof hostPath === 'string' ? hostPath : '';
       const cls = classifyHostPath(p);
       const id = cls === 'socket' ? 'CHARTER-K8S-004' : cls === 'sensitive' ? 'CHARTER-K8S-003' : 'CHARTER-K8S-002';
-      emit(id, P('volumes', i, 'hostPath', 'path'), { title: `${cls === 'socket' ? 'Container runtime socket' : cls === 'sensitive' ? 'Sensitive host directory' : 'hostPath volume'} ${p} mounted (volume ${String(vol['name'] ?? i)})` });
+      emit(id, P('volumes', i, 'hostPath', 'path'), {
+        title: `${cls === 'socket' ? 'Container runtime socket' : cls === 'sensitive' ? 'Sensitive host directory' : 'hostPath volume'} ${p} mounted (volume ${String(vol['name'] ?? i)})`,
+      });
       continue;
     }
     const type = Object.keys(vol).find((k) => k !== 'name');
     if (type !== undefined && !d.pssRestrictedVolumeTypes.has(type)) {
-      emit('CHARTER-K8S-025', P('volumes', i, type), { title: `Volume type ${type} outside the restricted set (volume ${String(vol['name'] ?? i)})` });
+      emit('CHARTER-K8S-025', P('volumes', i, type), {
+        title: `Volume type ${type} outside the restricted set (volume ${String(vol['name'] ?? i)})`,
+      });
     }
   }
 
   // Pod-level security context.
   for (const [i, s] of arr(psc['sysctls']).entries()) {
     const name = rec(s)['name'];
-    if (typeof name === 'string' && !d.pssSafeSysctls.has(name)) emit('CHARTER-K8S-021', P('securityContext', 'sysctls', i, 'name'), { title: `Unsafe sysctl ${name}` });
+    if (typeof name === 'string' && !d.pssSafeSysctls.has(name))
+      emit('CHARTER-K8S-021', P('securityContext', 'sysctls', i, 'name'), { title: `Unsafe sysctl ${name}` });
   }
   checkSelinux(psc, P('securityContext'), emit);
   if (rec(psc['windowsOptions'])['hostProcess'] === true) emit('CHARTER-K8S-024', P('securityContext', 'windowsOptions', 'hostProcess'));
@@ -152,7 +161,8 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
   // Annotations (older clusters): seccomp and AppArmor per pod or per container.
   const annotations = rec(meta['annotations']);
   const podSeccompAnnotation = annotations['seccomp.security.alpha.kubernetes.io/pod'];
-  if (podSeccompAnnotation === 'unconfined') emit('CHARTER-K8S-016', [...paths.meta, 'annotations', 'seccomp.security.alpha.kubernetes.io/pod']);
+  if (podSeccompAnnotation === 'unconfined')
+    emit('CHARTER-K8S-016', [...paths.meta, 'annotations', 'seccomp.security.alpha.kubernetes.io/pod']);
 
   for (const group of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
     for (const [ci, c] of arr(pod[group]).entries()) {
@@ -184,25 +194,47 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       const dropsAll = arr(caps['drop']).some((x) => typeof x === 'string' && bareCapability(x) === 'ALL');
       const addsBeyondNbs = added.some((x) => bareCapability(x) !== 'NET_BIND_SERVICE');
       if (!dropsAll || addsBeyondNbs) {
-        emit('CHARTER-K8S-010', isRecord(sc['capabilities']) ? S('capabilities') : hasSc ? S() : C(), named(dropsAll ? 'Capabilities added beyond NET_BIND_SERVICE' : 'Capabilities not dropped'));
+        emit(
+          'CHARTER-K8S-010',
+          isRecord(sc['capabilities']) ? S('capabilities') : hasSc ? S() : C(),
+          named(dropsAll ? 'Capabilities added beyond NET_BIND_SERVICE' : 'Capabilities not dropped'),
+        );
       }
 
-      if (sc['allowPrivilegeEscalation'] === true) emit('CHARTER-K8S-011', S('allowPrivilegeEscalation'), named('allowPrivilegeEscalation: true'));
-      else if (sc['allowPrivilegeEscalation'] !== false) emit('CHARTER-K8S-012', hasSc ? S() : C(), named('allowPrivilegeEscalation not set to false'));
+      if (sc['allowPrivilegeEscalation'] === true)
+        emit('CHARTER-K8S-011', S('allowPrivilegeEscalation'), named('allowPrivilegeEscalation: true'));
+      else if (sc['allowPrivilegeEscalation'] !== false)
+        emit('CHARTER-K8S-012', hasSc ? S() : C(), named('allowPrivilegeEscalation not set to false'));
 
       // Users: the container's field wins over the pod's, field by field.
-      const runAsUser = sc['runAsUser'] !== undefined ? { v: sc['runAsUser'], at: S('runAsUser') } : psc['runAsUser'] !== undefined ? { v: psc['runAsUser'], at: P('securityContext', 'runAsUser') } : undefined;
+      const runAsUser =
+        sc['runAsUser'] !== undefined
+          ? { v: sc['runAsUser'], at: S('runAsUser') }
+          : psc['runAsUser'] !== undefined
+            ? { v: psc['runAsUser'], at: P('securityContext', 'runAsUser') }
+            : undefined;
       if (runAsUser?.v === 0) emit('CHARTER-K8S-013', runAsUser.at, { title: 'Runs as uid 0' });
       const nonRoot = sc['runAsNonRoot'] !== undefined ? sc['runAsNonRoot'] : psc['runAsNonRoot'];
       if (nonRoot !== true) {
         const explicitUser = typeof runAsUser?.v === 'number' && runAsUser.v > 0;
         emit('CHARTER-K8S-014', sc['runAsNonRoot'] !== undefined ? S('runAsNonRoot') : hasSc ? S() : C(), {
           ...named('runAsNonRoot is not true'),
-          ...(explicitUser ? { severity: 'low' as const, description: 'runAsNonRoot is not true, but runAsUser sets a non-zero uid; the restricted policy still requires runAsNonRoot: true.' } : {}),
+          ...(explicitUser
+            ? {
+                severity: 'low' as const,
+                description:
+                  'runAsNonRoot is not true, but runAsUser sets a non-zero uid; the restricted policy still requires runAsNonRoot: true.',
+              }
+            : {}),
         });
       }
 
-      if (sc['readOnlyRootFilesystem'] !== true) emit('CHARTER-K8S-015', sc['readOnlyRootFilesystem'] !== undefined ? S('readOnlyRootFilesystem') : hasSc ? S() : C(), named('Root file system is writable'));
+      if (sc['readOnlyRootFilesystem'] !== true)
+        emit(
+          'CHARTER-K8S-015',
+          sc['readOnlyRootFilesystem'] !== undefined ? S('readOnlyRootFilesystem') : hasSc ? S() : C(),
+          named('Root file system is writable'),
+        );
 
       // Seccomp: container field, else pod field, else the (deprecated) annotations.
       const cType = rec(sc['seccompProfile'])['type'];
@@ -211,7 +243,11 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       if (cType === 'Unconfined') emit('CHARTER-K8S-016', S('seccompProfile', 'type'), named('Seccomp explicitly Unconfined'));
       else if (cType === undefined && pType === 'Unconfined') emit('CHARTER-K8S-016', P('securityContext', 'seccompProfile', 'type'));
       else if (cType === undefined && pType === undefined && cAnnotation === 'unconfined') {
-        emit('CHARTER-K8S-016', [...paths.meta, 'annotations', `container.seccomp.security.alpha.kubernetes.io/${name}`], named('Seccomp explicitly unconfined'));
+        emit(
+          'CHARTER-K8S-016',
+          [...paths.meta, 'annotations', `container.seccomp.security.alpha.kubernetes.io/${name}`],
+          named('Seccomp explicitly unconfined'),
+        );
       } else if (cType === undefined && pType === undefined && cAnnotation === undefined && podSeccompAnnotation === undefined) {
         emit('CHARTER-K8S-017', hasSc ? S() : C(), named('No seccomp profile'));
       }
@@ -225,15 +261,18 @@ export function checkKubernetesObject(obj: unknown, where: ObjectLocation): Find
       const image = c['image'];
       if (typeof image === 'string' && image !== '') {
         const ref = parseImageRef(image);
-        if (!ref.digest && (!ref.tag || ref.tag === 'latest')) emit('CHARTER-K8S-019', C('image'), named(`Image ${image} ${ref.tag ? 'uses the latest tag' : 'has no tag'}`));
+        if (!ref.digest && (!ref.tag || ref.tag === 'latest'))
+          emit('CHARTER-K8S-019', C('image'), named(`Image ${image} ${ref.tag ? 'uses the latest tag' : 'has no tag'}`));
       }
 
       if (sc['procMount'] === 'Unmasked') emit('CHARTER-K8S-020', S('procMount'), named('procMount Unmasked'));
       checkSelinux(sc, S(), emit, name);
-      if (rec(sc['appArmorProfile'])['type'] === 'Unconfined') emit('CHARTER-K8S-022', S('appArmorProfile', 'type'), named('AppArmor unconfined'));
+      if (rec(sc['appArmorProfile'])['type'] === 'Unconfined')
+        emit('CHARTER-K8S-022', S('appArmorProfile', 'type'), named('AppArmor unconfined'));
       const aaKey = `container.apparmor.security.beta.kubernetes.io/${name}`;
       if (annotations[aaKey] === 'unconfined') emit('CHARTER-K8S-022', [...paths.meta, 'annotations', aaKey], named('AppArmor unconfined'));
-      if (rec(sc['windowsOptions'])['hostProcess'] === true) emit('CHARTER-K8S-024', S('windowsOptions', 'hostProcess'), named('Windows HostProcess container'));
+      if (rec(sc['windowsOptions'])['hostProcess'] === true)
+        emit('CHARTER-K8S-024', S('windowsOptions', 'hostProcess'), named('Windows HostProcess container'));
     }
   }
   return findings;
@@ -243,8 +282,12 @@ function checkSelinux(sc: Rec, at: NodePath, emit: (id: string, path: NodePath, 
   const se = sc['seLinuxOptions'];
   if (!isRecord(se)) return;
   const type = se['type'];
-  const bad = (typeof type === 'string' && type !== '' && !checkData().pssSelinuxTypes.has(type)) || (typeof se['user'] === 'string' && se['user'] !== '') || (typeof se['role'] === 'string' && se['role'] !== '');
-  if (bad) emit('CHARTER-K8S-023', [...at, 'seLinuxOptions'], container ? { title: `Custom SELinux options (container ${container})` } : {});
+  const bad =
+    (typeof type === 'string' && type !== '' && !checkData().pssSelinuxTypes.has(type)) ||
+    (typeof se['user'] === 'string' && se['user'] !== '') ||
+    (typeof se['role'] === 'string' && se['role'] !== '');
+  if (bad)
+    emit('CHARTER-K8S-023', [...at, 'seLinuxOptions'], container ? { title: `Custom SELinux options (container ${container})` } : {});
 }
 
 export interface ManifestCheckResult {
@@ -256,7 +299,13 @@ export interface ManifestCheckResult {
 export function checkKubernetesManifest(path: string, text: string, invalidUtf8: readonly InvalidUtf8[] = []): ManifestCheckResult {
   const diagnostics: Diagnostic[] = [];
   if (text.length > MAX_TEXT_LENGTH) {
-    diagnostics.push({ code: 'kubernetes/too-large', severity: 'error', message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not checked`, file: path, ...limitPosition(text, MAX_TEXT_LENGTH) });
+    diagnostics.push({
+      code: 'kubernetes/too-large',
+      severity: 'error',
+      message: `file is ${text.length} characters; manifests larger than ${MAX_TEXT_LENGTH} are not checked`,
+      file: path,
+      ...limitPosition(text, MAX_TEXT_LENGTH),
+    });
     return { findings: [], diagnostics };
   }
   const findings: Finding[] = [];

@@ -21,7 +21,12 @@ function vuln(id: string, severity: Finding['severity'], fixedVersion?: string, 
   };
 }
 
-function finding(kind: Finding['kind'], id: string, severity: Finding['severity'], locations: Finding['locations'] = [{ artifact: 'Dockerfile', line: 3 }]): Finding {
+function finding(
+  kind: Finding['kind'],
+  id: string,
+  severity: Finding['severity'],
+  locations: Finding['locations'] = [{ artifact: 'Dockerfile', line: 3 }],
+): Finding {
   return { kind, id, aliases: [], severity, title: id, locations };
 }
 
@@ -83,7 +88,9 @@ describe('ignore rules', () => {
   });
 
   it('reports an expired ignore with its file and line, and it no longer applies', () => {
-    const p = policy('failOn: { kinds: [vulnerability] }\nignore:\n  - id: GHSA-35jh-r3h4-6jhm\n    reason: waiting for upstream\n    expires: 2026-01-31');
+    const p = policy(
+      'failOn: { kinds: [vulnerability] }\nignore:\n  - id: GHSA-35jh-r3h4-6jhm\n    reason: waiting for upstream\n    expires: 2026-01-31',
+    );
     const r = evaluatePolicy(p, [f], { now: NOW });
     expect(r.pass).toBe(false);
     expect(r.warnings).toEqual([
@@ -116,7 +123,11 @@ describe('checks, onlyWithFix and maxFindings', () => {
   const df1 = finding('misconfiguration', 'CHARTER-DF-001', 'low');
   const df2 = finding('misconfiguration', 'CHARTER-DF-002', 'critical');
   it.each([
-    ['deny beats a threshold the finding is under', 'failOn: { kinds: { misconfiguration: high } }\nchecks: { deny: [CHARTER-DF-001] }', ['CHARTER-DF-001', 'CHARTER-DF-002']],
+    [
+      'deny beats a threshold the finding is under',
+      'failOn: { kinds: { misconfiguration: high } }\nchecks: { deny: [CHARTER-DF-001] }',
+      ['CHARTER-DF-001', 'CHARTER-DF-002'],
+    ],
     ['allow beats a threshold the finding meets', 'failOn: { kinds: { misconfiguration: high } }\nchecks: { allow: [CHARTER-DF-002] }', []],
     ['wildcard deny with no thresholds at all', 'checks: { deny: [CHARTER-DF-*] }', ['CHARTER-DF-001', 'CHARTER-DF-002']],
     ['threshold only', 'failOn: { kinds: { misconfiguration: high } }', ['CHARTER-DF-002']],
@@ -126,7 +137,9 @@ describe('checks, onlyWithFix and maxFindings', () => {
   });
 
   it('deny does not override an explicit, unexpired ignore', () => {
-    const p = policy('checks: { deny: [CHARTER-DF-001] }\nignore:\n  - id: CHARTER-DF-001\n    path: Dockerfile\n    reason: base image is ours');
+    const p = policy(
+      'checks: { deny: [CHARTER-DF-001] }\nignore:\n  - id: CHARTER-DF-001\n    path: Dockerfile\n    reason: base image is ours',
+    );
     const r = evaluatePolicy(p, [df1], { now: NOW });
     expect(r.pass).toBe(true);
     expect(r.ignored).toHaveLength(1);
@@ -137,7 +150,9 @@ describe('checks, onlyWithFix and maxFindings', () => {
     [false, ['GHSA-fix', 'GHSA-nofix']],
   ])('onlyWithFix %s', (only, failing) => {
     const p = policy(`failOn: { kinds: [vulnerability] }\nonlyWithFix: ${only}`);
-    expect(ids(evaluatePolicy(p, [vuln('GHSA-fix', 'high', '2.0.0'), vuln('GHSA-nofix', 'critical')], { now: NOW }).failing)).toEqual(failing);
+    expect(ids(evaluatePolicy(p, [vuln('GHSA-fix', 'high', '2.0.0'), vuln('GHSA-nofix', 'critical')], { now: NOW }).failing)).toEqual(
+      failing,
+    );
   });
 
   it('maxFindings fails on the count after ignores, whatever the severities', () => {

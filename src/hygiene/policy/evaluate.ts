@@ -96,11 +96,19 @@ function componentMatches(want: string, f: Finding): boolean {
 
 function pathMatches(glob: string, f: Finding): boolean {
   const pattern = glob.replace(/^\/+/, '');
-  return f.locations.some((l) => [l.path, l.artifact].some((p) => p !== undefined && globMatches(pattern, p.replace(/^\/+/, ''), { segmentAware: true, ignoreCase: false })));
+  return f.locations.some((l) =>
+    [l.path, l.artifact].some(
+      (p) => p !== undefined && globMatches(pattern, p.replace(/^\/+/, ''), { segmentAware: true, ignoreCase: false }),
+    ),
+  );
 }
 
 function ruleMatches(rule: IgnoreRule, f: Finding): boolean {
-  return idMatches(rule.id, f) && (rule.component === undefined || componentMatches(rule.component, f)) && (rule.path === undefined || pathMatches(rule.path, f));
+  return (
+    idMatches(rule.id, f) &&
+    (rule.component === undefined || componentMatches(rule.component, f)) &&
+    (rule.path === undefined || pathMatches(rule.path, f))
+  );
 }
 
 /** An ignore written `expires: 2027-01-31` holds through that day, UTC. */
@@ -143,7 +151,15 @@ export function evaluatePolicy(policy: Policy, findings: readonly Finding[], opt
   const active: IgnoreRule[] = [];
   for (const rule of policy.ignore) {
     if (isExpired(rule, opts.now)) {
-      warnings.push(ruleDiag('policy/ignore-expired', 'warning', `ignore of ${rule.id} expired on ${rule.expires ?? ''}; it no longer applies (reason was: ${rule.reason})`, rule, policy));
+      warnings.push(
+        ruleDiag(
+          'policy/ignore-expired',
+          'warning',
+          `ignore of ${rule.id} expired on ${rule.expires ?? ''}; it no longer applies (reason was: ${rule.reason})`,
+          rule,
+          policy,
+        ),
+      );
     } else {
       active.push(rule);
     }

@@ -72,7 +72,14 @@ function findings(ids: readonly string[]): Finding[] {
   }));
 }
 
-const FINDING_IDS = ['GHSA-35jh-r3h4-6jhm', 'CHARTER-DF-002', 'CHARTER-K8S-001', `X-${'a'.repeat(40)}`, `CHARTER-${'0'.repeat(30)}1`, 'CVE-2021-23337'];
+const FINDING_IDS = [
+  'GHSA-35jh-r3h4-6jhm',
+  'CHARTER-DF-002',
+  'CHARTER-K8S-001',
+  `X-${'a'.repeat(40)}`,
+  `CHARTER-${'0'.repeat(30)}1`,
+  'CVE-2021-23337',
+];
 
 /** Parses twice and checks the diagnostics; evaluates what parses. */
 function parseAndCheck(text: string): void {
@@ -125,35 +132,47 @@ describe('policy fuzz', () => {
     for (const text of BASES) expect(parsePolicy(text, FILE).diagnostics).toEqual([]);
   });
 
-  it('mutated policy text', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), byteMutations(4), async (i, ms) => {
-        const text = applyByteMutations(Buffer.from(BASES[i % BASES.length] as string), ms).toString('utf8');
-        const o = await outcome(() => parseAndCheck(text));
-        expect(o.ok).toBe(true);
-      }),
-      fuzzParameters(300),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated policy text',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), byteMutations(4), async (i, ms) => {
+          const text = applyByteMutations(Buffer.from(BASES[i % BASES.length] as string), ms).toString('utf8');
+          const o = await outcome(() => parseAndCheck(text));
+          expect(o.ok).toBe(true);
+        }),
+        fuzzParameters(300),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('mutated policy documents, written as YAML or JSON', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), jsonMutations(3), fc.boolean(), (i, ms, yaml) => {
-        const value = applyJsonMutations(BASE_DOCS[i % BASE_DOCS.length], ms);
-        parseAndCheck(yaml && value !== undefined ? toYaml(value) : serializeMutated(value, 2));
-      }),
-      fuzzParameters(300),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'mutated policy documents, written as YAML or JSON',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), jsonMutations(3), fc.boolean(), (i, ms, yaml) => {
+          const value = applyJsonMutations(BASE_DOCS[i % BASE_DOCS.length], ms);
+          parseAndCheck(yaml && value !== undefined ? toYaml(value) : serializeMutated(value, 2));
+        }),
+        fuzzParameters(300),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('hostile YAML spliced in at a line start', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), fc.constantFrom(...HOSTILE_YAML), fc.nat({ max: 4 }), (b, at, fragment, indent) => {
-        const lines = (BASES[b % BASES.length] as string).split('\n');
-        const i = at % lines.length;
-        parseAndCheck([...lines.slice(0, i), ...fragment.split('\n').map((l) => ' '.repeat(indent) + l), ...lines.slice(i)].join('\n'));
-      }),
-      fuzzParameters(300),
-    );
-  }, PROPERTY_TIMEOUT);
+  it(
+    'hostile YAML spliced in at a line start',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), fc.constantFrom(...HOSTILE_YAML), fc.nat({ max: 4 }), (b, at, fragment, indent) => {
+          const lines = (BASES[b % BASES.length] as string).split('\n');
+          const i = at % lines.length;
+          parseAndCheck([...lines.slice(0, i), ...fragment.split('\n').map((l) => ' '.repeat(indent) + l), ...lines.slice(i)].join('\n'));
+        }),
+        fuzzParameters(300),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });

@@ -44,9 +44,17 @@ describe('parsePolicy', () => {
   });
 
   it.each([
-    ['list of kinds takes the shared severity', 'failOn: { severity: medium, kinds: [secret, vulnerability] }', { secret: 'medium', vulnerability: 'medium' }],
+    [
+      'list of kinds takes the shared severity',
+      'failOn: { severity: medium, kinds: [secret, vulnerability] }',
+      { secret: 'medium', vulnerability: 'medium' },
+    ],
     ['list of kinds without severity defaults to high', 'failOn: { kinds: [secret] }', { secret: 'high' }],
-    ['severity alone applies to every kind', 'failOn: { severity: low }', { vulnerability: 'low', 'unsafe-component': 'low', secret: 'low', misconfiguration: 'low' }],
+    [
+      'severity alone applies to every kind',
+      'failOn: { severity: low }',
+      { vulnerability: 'low', 'unsafe-component': 'low', secret: 'low', misconfiguration: 'low' },
+    ],
     ['no failOn: nothing fails on severity', '', {}],
   ])('failOn: %s', (_name, yaml, expected) => {
     const { policy, diagnostics } = parsePolicy(`apiVersion: charter/v1\nkind: Policy\n${yaml}\n`, FILE);
@@ -104,8 +112,16 @@ describe('parsePolicy', () => {
     ['not a map', '- 1\n- 2\n', 'policy/invalid'],
     ['kinds neither list nor map', 'apiVersion: charter/v1\nkind: Policy\nfailOn: { kinds: 3 }\n', 'policy/invalid'],
     ['negative maxFindings', 'apiVersion: charter/v1\nkind: Policy\nmaxFindings: -1\n', 'policy/invalid'],
-    ['allowed and denied', 'apiVersion: charter/v1\nkind: Policy\nchecks: { allow: [CHARTER-DF-001], deny: [CHARTER-DF-001] }\n', 'policy/allow-and-deny'],
-    ['alias bomb', 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n', 'policy/syntax'],
+    [
+      'allowed and denied',
+      'apiVersion: charter/v1\nkind: Policy\nchecks: { allow: [CHARTER-DF-001], deny: [CHARTER-DF-001] }\n',
+      'policy/allow-and-deny',
+    ],
+    [
+      'alias bomb',
+      'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n',
+      'policy/syntax',
+    ],
   ])('hostile or wrong input: %s → %s with a position, never a throw', (_name, text, code) => {
     const { policy, diagnostics } = parsePolicy(text, FILE);
     expect(policy).toBeUndefined();
@@ -125,6 +141,8 @@ describe('parsePolicy', () => {
   it('accepts JSON (YAML 1.2) with the same positions', () => {
     const { policy, diagnostics } = parsePolicy('{"apiVersion":"charter/v1","kind":"Policy","onlyWithFix":false,\n "bogus":1}', FILE);
     expect(policy).toBeUndefined();
-    expect(diagnostics).toEqual([{ code: 'policy/unknown-key', severity: 'error', message: 'unknown key "bogus"', file: FILE, line: 2, column: 2 }]);
+    expect(diagnostics).toEqual([
+      { code: 'policy/unknown-key', severity: 'error', message: 'unknown key "bogus"', file: FILE, line: 2, column: 2 },
+    ]);
   });
 });

@@ -60,7 +60,7 @@ function positionOf(node: Node | undefined, lc: LineCounter): Position {
 /** Deepest existing node on `path`: a missing field points at its parent. */
 function positionNear(doc: Document, path: Path, lc: LineCounter): Position {
   for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? (doc.contents as Node | null) ?? undefined : nodeAt(doc, path.slice(0, n));
+    const node = n === 0 ? ((doc.contents as Node | null) ?? undefined) : nodeAt(doc, path.slice(0, n));
     const pos = positionOf(node, lc);
     if (pos.line !== undefined) return pos;
   }
@@ -68,7 +68,14 @@ function positionNear(doc: Document, path: Path, lc: LineCounter): Position {
 }
 
 function diag(code: DiagnosticCode, severity: Diagnostic['severity'], message: string, file: string, pos: Position): Diagnostic {
-  return { code, severity, message, file, ...(pos.line !== undefined ? { line: pos.line } : {}), ...(pos.column !== undefined ? { column: pos.column } : {}) };
+  return {
+    code,
+    severity,
+    message,
+    file,
+    ...(pos.line !== undefined ? { line: pos.line } : {}),
+    ...(pos.column !== undefined ? { column: pos.column } : {}),
+  };
 }
 
 function pointer(path: Path): string {
@@ -128,19 +135,30 @@ function toPolicy(file: string, data: PolicyFile, doc: Document, lc: LineCounter
  */
 export function parsePolicy(text: string, file: string): ParsedPolicy {
   if (text.length > MAX_POLICY_BYTES) {
-    return { diagnostics: [diag('policy/too-large', 'error', `policy file larger than ${MAX_POLICY_BYTES} bytes`, file, { line: 1, column: 1 })] };
+    return {
+      diagnostics: [diag('policy/too-large', 'error', `policy file larger than ${MAX_POLICY_BYTES} bytes`, file, { line: 1, column: 1 })],
+    };
   }
   // The YAML parser recurses per level: absurd nesting is refused before it runs.
   const deep = findExcessiveNesting(text);
   if (deep) {
-    return { diagnostics: [diag('policy/too-deep', 'error', `nested more than ${MAX_NESTING_DEPTH} levels deep`, file, { line: deep.line, column: deep.column })] };
+    return {
+      diagnostics: [
+        diag('policy/too-deep', 'error', `nested more than ${MAX_NESTING_DEPTH} levels deep`, file, {
+          line: deep.line,
+          column: deep.column,
+        }),
+      ],
+    };
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const diagnostics: Diagnostic[] = [];
   for (const err of doc.errors) {
     const p = lc.linePos(err.pos[0]);
-    diagnostics.push(diag('policy/syntax', 'error', err.message.split('\n')[0] ?? 'YAML syntax error', file, { line: p.line, column: p.col }));
+    diagnostics.push(
+      diag('policy/syntax', 'error', err.message.split('\n')[0] ?? 'YAML syntax error', file, { line: p.line, column: p.col }),
+    );
   }
   if (diagnostics.length > 0) return { diagnostics };
   let data: unknown;
@@ -151,7 +169,11 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
     return { diagnostics: [diag('policy/syntax', 'error', errorMessage(e), file, { line: 1, column: 1 })] };
   }
   if (data === null || data === undefined) {
-    return { diagnostics: [diag('policy/empty', 'error', 'empty policy file: expected apiVersion: charter/v1 and kind: Policy', file, { line: 1, column: 1 })] };
+    return {
+      diagnostics: [
+        diag('policy/empty', 'error', 'empty policy file: expected apiVersion: charter/v1 and kind: Policy', file, { line: 1, column: 1 }),
+      ],
+    };
   }
   const parsed = PolicyFileSchema.safeParse(data);
   if (!parsed.success) {
@@ -159,7 +181,15 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
           const pos = positionOf(keyNodeAt(doc, issue.path, key), lc);
-          diagnostics.push(diag('policy/unknown-key', 'error', `unknown key ${JSON.stringify(key)}${pointer(issue.path)}`, file, pos.line ? pos : positionNear(doc, issue.path, lc)));
+          diagnostics.push(
+            diag(
+              'policy/unknown-key',
+              'error',
+              `unknown key ${JSON.stringify(key)}${pointer(issue.path)}`,
+              file,
+              pos.line ? pos : positionNear(doc, issue.path, lc),
+            ),
+          );
         }
         continue;
       }
@@ -184,7 +214,10 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
     // Contradictions the schema cannot see.
     const allow = new Set(parsed.data.checks?.allow ?? []);
     (parsed.data.checks?.deny ?? []).forEach((id, i) => {
-      if (allow.has(id)) diagnostics.push(diag('policy/allow-and-deny', 'error', `${id} is both allowed and denied`, file, positionNear(doc, ['checks', 'deny', i], lc)));
+      if (allow.has(id))
+        diagnostics.push(
+          diag('policy/allow-and-deny', 'error', `${id} is both allowed and denied`, file, positionNear(doc, ['checks', 'deny', i], lc)),
+        );
     });
   }
   diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));

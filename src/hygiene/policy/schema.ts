@@ -12,8 +12,13 @@ export type Threshold = (typeof THRESHOLDS)[number];
 
 const lower = (v: unknown): unknown => (typeof v === 'string' ? v.toLowerCase() : v);
 
-const ThresholdSchema = z.preprocess(lower, z.enum(THRESHOLDS, { error: (iss) => `bad severity ${JSON.stringify(iss.input)}: expected one of ${THRESHOLDS.join(', ')}` }));
-const KindSchema = z.enum(FINDING_KINDS, { error: (iss) => `unknown finding kind ${JSON.stringify(iss.input)}: expected one of ${FINDING_KINDS.join(', ')}` });
+const ThresholdSchema = z.preprocess(
+  lower,
+  z.enum(THRESHOLDS, { error: (iss) => `bad severity ${JSON.stringify(iss.input)}: expected one of ${THRESHOLDS.join(', ')}` }),
+);
+const KindSchema = z.enum(FINDING_KINDS, {
+  error: (iss) => `unknown finding kind ${JSON.stringify(iss.input)}: expected one of ${FINDING_KINDS.join(', ')}`,
+});
 
 /** Advisory or check ids: CVE-2021-23337, GHSA-35jh-r3h4-6jhm, DSA-5000-1, MAL-2024-1, CHARTER-DF-001; `*` as a wildcard. */
 const ID_PATTERN = /^[A-Za-z*][A-Za-z0-9*]*(-[A-Za-z0-9._:*]+)+$|^\*$/;
@@ -27,7 +32,9 @@ export function isRealDate(s: string): boolean {
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
-const DateSchema = z.string({ error: 'expires must be a date written YYYY-MM-DD' }).refine(isRealDate, { message: 'bad date: expected YYYY-MM-DD, a real calendar day' });
+const DateSchema = z
+  .string({ error: 'expires must be a date written YYYY-MM-DD' })
+  .refine(isRealDate, { message: 'bad date: expected YYYY-MM-DD, a real calendar day' });
 
 export const IgnoreRuleSchema = z
   .object({

@@ -19,9 +19,20 @@ const ids = (path: string, text: string) => (run(path, text).findings ?? []).map
 const pem = (type: string, body: string) => `-----BEGIN ${type}-----\n${body}\n-----END ${type}-----\n`;
 
 describe('secrets analyzer', () => {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'sec1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const ed = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const rsa = generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const ec = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'sec1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const ed = generateKeyPairSync('ed25519', {
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const body = () => rand(64, B64) + '\n' + rand(64, B64);
   const PRIV = ['PRIVATE', 'KEY'].join(' ');
 
@@ -32,25 +43,55 @@ describe('secrets analyzer', () => {
     ['OpenSSH key', '/home/u/.ssh/id_ed25519', pem(`OPENSSH ${PRIV}`, body()), 'CHARTER-SEC-001'],
     ['PGP key block', '/app/secring.asc', pem(`PGP ${PRIV} BLOCK`, `Version: x\n\n${body()}`), 'CHARTER-SEC-001'],
     ['AWS access key id', '/app/config.yaml', `key_id: ${'AKIA'}${rand(16, UPPER32)}\n`, 'CHARTER-SEC-002'],
-    ['AWS credentials file', '/root/.aws/credentials', `[default]\naws_access_key_id = ${'ASIA'}${rand(16, UPPER32)}\naws_secret_access_key = ${rand(40, B64)}\n`, 'CHARTER-SEC-002,CHARTER-SEC-003'],
-    ['GCP service account', '/app/sa.json', JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: rand(40), private_key: pem(PRIV, body()) }, null, 2), 'CHARTER-SEC-001,CHARTER-SEC-004'],
+    [
+      'AWS credentials file',
+      '/root/.aws/credentials',
+      `[default]\naws_access_key_id = ${'ASIA'}${rand(16, UPPER32)}\naws_secret_access_key = ${rand(40, B64)}\n`,
+      'CHARTER-SEC-002,CHARTER-SEC-003',
+    ],
+    [
+      'GCP service account',
+      '/app/sa.json',
+      JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: rand(40), private_key: pem(PRIV, body()) }, null, 2),
+      'CHARTER-SEC-001,CHARTER-SEC-004',
+    ],
     ['GitHub classic token', '/app/.github-token', `${'gh'}p_${rand(36)}`, 'CHARTER-SEC-005'],
     ['GitHub fine-grained token', '/app/t.txt', `token=${'github'}_pat_${rand(82, ALNUM + '_')}`, 'CHARTER-SEC-005'],
     ['GitLab token', '/app/ci.sh', `export T=${'glpat'}-${rand(20)}\n`, 'CHARTER-SEC-006'],
     ['Slack bot token', '/app/slack.cfg', `${'xoxb'}-${rand(11, '0123456789')}-${rand(12, '0123456789')}-${rand(24)}`, 'CHARTER-SEC-007'],
-    ['Slack webhook', '/app/notify.py', `URL = "https://${'hooks.slack'}.com/services/T${rand(8)}/B${rand(10)}/${rand(24)}"`, 'CHARTER-SEC-008'],
+    [
+      'Slack webhook',
+      '/app/notify.py',
+      `URL = "https://${'hooks.slack'}.com/services/T${rand(8)}/B${rand(10)}/${rand(24)}"`,
+      'CHARTER-SEC-008',
+    ],
     ['Stripe live key', '/app/pay.js', `const k = '${'sk'}_live_${rand(24)}';`, 'CHARTER-SEC-009'],
     ['npm token', '/app/publish.sh', `NPM=${'npm'}_${rand(36)}`, 'CHARTER-SEC-010'],
     ['.npmrc authToken', '/root/.npmrc', `//registry.example/:_authToken=${rand(30)}\n`, 'CHARTER-SEC-010'],
-    ['Docker config auths', '/root/.docker/config.json', JSON.stringify({ auths: { 'reg.example': { auth: Buffer.from(`u:${rand(12)}`).toString('base64') } } }), 'CHARTER-SEC-011'],
+    [
+      'Docker config auths',
+      '/root/.docker/config.json',
+      JSON.stringify({ auths: { 'reg.example': { auth: Buffer.from(`u:${rand(12)}`).toString('base64') } } }),
+      'CHARTER-SEC-011',
+    ],
     ['.env password', '/app/.env', `PORT=3000\nDB_PASSWORD=${rand(14)}\n# API_KEY=commented\n`, 'CHARTER-SEC-012'],
     ['.env.production token', '/srv/.env.production', `export STRIPE_TOKEN="${rand(20)}"\n`, 'CHARTER-SEC-012'],
-    ['JWT', '/app/token.txt', `Bearer ${'eyJ'}${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url').slice(3)}.${Buffer.from(JSON.stringify({ sub: rand(10) })).toString('base64url')}.${rand(43, ALNUM + '_-')}`, 'CHARTER-SEC-013'],
+    [
+      'JWT',
+      '/app/token.txt',
+      `Bearer ${'eyJ'}${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url').slice(3)}.${Buffer.from(JSON.stringify({ sub: rand(10) })).toString('base64url')}.${rand(43, ALNUM + '_-')}`,
+      'CHARTER-SEC-013',
+    ],
   ];
 
   it.each(cases)('%s', (_name, path, text, expected) => {
     const r = run(path, text);
-    expect((r.findings ?? []).map((f) => f.id).sort().join(',')).toBe(expected);
+    expect(
+      (r.findings ?? [])
+        .map((f) => f.id)
+        .sort()
+        .join(','),
+    ).toBe(expected);
     for (const f of r.findings ?? []) {
       expect(f.kind).toBe('secret');
       expect(f.locations[0]).toMatchObject({ artifact: path, path, layer: LAYER });
@@ -79,7 +120,9 @@ describe('secrets analyzer', () => {
   });
 
   it('reports line and column of the secret, not of the match start', () => {
-    const f = run('/root/.aws/credentials', `[default]\n\naws_secret_access_key = ${rand(40, B64)}\n`).findings?.find((x) => x.id === 'CHARTER-SEC-003');
+    const f = run('/root/.aws/credentials', `[default]\n\naws_secret_access_key = ${rand(40, B64)}\n`).findings?.find(
+      (x) => x.id === 'CHARTER-SEC-003',
+    );
     expect(f?.locations[0]).toMatchObject({ line: 3, column: 25 });
   });
 
@@ -126,7 +169,18 @@ describe('secrets analyzer', () => {
   });
 
   it('credential file names are recognised', () => {
-    expect(['/a/.env', '/a/.env.local', '/r/.npmrc', '/r/.aws/credentials', '/r/.docker/config.json', '/r/.ssh/id_rsa', '/x/server.key', '/x/a.pem'].every((p) => isCredentialFile(p))).toBe(true);
+    expect(
+      [
+        '/a/.env',
+        '/a/.env.local',
+        '/r/.npmrc',
+        '/r/.aws/credentials',
+        '/r/.docker/config.json',
+        '/r/.ssh/id_rsa',
+        '/x/server.key',
+        '/x/a.pem',
+      ].every((p) => isCredentialFile(p)),
+    ).toBe(true);
     expect(isCredentialFile('/app/index.js')).toBe(false);
     expect(wantsPath('app/.env')).toBe(true);
   });

@@ -52,7 +52,11 @@ async function fileInLayer(blob: Buffer, wanted: string): Promise<Buffer | undef
 describe.runIf(canRun)('secrets in a podman-built image', () => {
   let dir: string;
   let archive: string;
-  const key = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const key = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-secrets-'));
@@ -102,7 +106,9 @@ describe.runIf(canRun)('secrets in a podman-built image', () => {
     expect(r.image.layers).toHaveLength(3);
     expect(r.image.files.has(KEY_PATH)).toBe(false);
     const secrets = r.image.findings.filter((f) => f.kind === 'secret');
-    expect(secrets.map((f) => [f.id, f.locations[0]?.path, f.locations[0]?.layer])).toEqual([['CHARTER-SEC-001', KEY_PATH, r.image.layers[1]!.digest]]);
+    expect(secrets.map((f) => [f.id, f.locations[0]?.path, f.locations[0]?.layer])).toEqual([
+      ['CHARTER-SEC-001', KEY_PATH, r.image.layers[1]!.digest],
+    ]);
     expect(JSON.stringify(r.image.findings)).not.toContain(key.split('\n')[1]);
   }, 60_000);
 });

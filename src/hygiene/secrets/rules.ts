@@ -18,9 +18,19 @@ const RuleSchema = z.strictObject({
   severity: z.enum(SEVERITIES).optional(),
   regex: z.string().min(1),
   /** JavaScript regex flags besides `g` and `d` (which are always added): `i`, `m`. */
-  flags: z.string().regex(/^[im]*$/).optional(),
+  flags: z
+    .string()
+    .regex(/^[im]*$/)
+    .optional(),
   /** Lower-case strings; the rule runs only when the lower-cased file contains one of them. */
-  keywords: z.array(z.string().min(2).refine((k) => k === k.toLowerCase(), 'keywords are lower-case')).min(1),
+  keywords: z
+    .array(
+      z
+        .string()
+        .min(2)
+        .refine((k) => k === k.toLowerCase(), 'keywords are lower-case'),
+    )
+    .min(1),
   /** Capture group holding the secret (0: the whole match). */
   secretGroup: z.number().int().min(0).default(0),
   /** Capture group naming what was found (key type, variable name): shown in the title. */
@@ -90,7 +100,8 @@ export function compileRules(input: unknown): CompiledRules {
     if (!re) continue;
     const groups = new RegExp(`${r.regex}|`, r.flags ?? '').exec('')?.length ?? 1;
     if (r.secretGroup >= groups) problems.push(`${r.id}: secretGroup ${r.secretGroup} but the regex has ${groups - 1} groups`);
-    if (r.labelGroup !== undefined && r.labelGroup >= groups) problems.push(`${r.id}: labelGroup ${r.labelGroup} but the regex has ${groups - 1} groups`);
+    if (r.labelGroup !== undefined && r.labelGroup >= groups)
+      problems.push(`${r.id}: labelGroup ${r.labelGroup} but the regex has ${groups - 1} groups`);
     const rule: Rule = { ...r, re };
     const pathRe = r.paths !== undefined ? compile(`${r.id}.paths`, r.paths, '') : undefined;
     if (pathRe) rule.pathRe = pathRe;

@@ -69,7 +69,11 @@ export function scanText(path: string, text: string, rules: CompiledRules, layer
     let count = 0;
     for (const m of matches(rule, text)) {
       if (count >= MAX_MATCHES_PER_RULE) {
-        diagnostics.push({ code: 'secrets/too-many-matches', severity: 'warning', message: `${path}: more than ${MAX_MATCHES_PER_RULE} matches of rule ${rule.id}; the rest are not listed` });
+        diagnostics.push({
+          code: 'secrets/too-many-matches',
+          severity: 'warning',
+          message: `${path}: more than ${MAX_MATCHES_PER_RULE} matches of rule ${rule.id}; the rest are not listed`,
+        });
         break;
       }
       const secret = m[rule.secretGroup] ?? m[0];

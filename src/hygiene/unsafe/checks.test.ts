@@ -3,7 +3,15 @@ import type { Finding } from '../../model/findings.js';
 import type { Component } from '../../model/components.js';
 import { MALICIOUS_NPM, deprecatedFindings, installScriptFindings, maliciousFindings, reclassifyMalicious } from './checks.js';
 
-const npm = (name: string, version: string, extra: Partial<Component> = {}): Component => ({ ecosystem: 'npm', name, version, purl: `pkg:npm/${name}@${version}`, path: `/app/node_modules/${name}/package.json`, layer: 'sha256:l2', ...extra });
+const npm = (name: string, version: string, extra: Partial<Component> = {}): Component => ({
+  ecosystem: 'npm',
+  name,
+  version,
+  purl: `pkg:npm/${name}@${version}`,
+  path: `/app/node_modules/${name}/package.json`,
+  layer: 'sha256:l2',
+  ...extra,
+});
 
 describe('malicious packages (cited data)', () => {
   it.each([
@@ -17,12 +25,18 @@ describe('malicious packages (cited data)', () => {
     const fs = maliciousFindings([npm(name, version)], 'img');
     expect(fs.map((f) => f.id)).toEqual(ids);
     for (const f of fs) {
-      expect(f).toMatchObject({ kind: 'unsafe-component', severity: 'critical', locations: [{ artifact: 'img', layer: 'sha256:l2', path: `/app/node_modules/${name}/package.json` }] });
+      expect(f).toMatchObject({
+        kind: 'unsafe-component',
+        severity: 'critical',
+        locations: [{ artifact: 'img', layer: 'sha256:l2', path: `/app/node_modules/${name}/package.json` }],
+      });
     }
   });
 
   it('only npm components are matched (a deb named like an npm package is not)', () => {
-    expect(maliciousFindings([{ ...npm('event-stream', '3.3.6'), ecosystem: 'deb', purl: 'pkg:deb/debian/event-stream@3.3.6' }], 'img')).toEqual([]);
+    expect(
+      maliciousFindings([{ ...npm('event-stream', '3.3.6'), ecosystem: 'deb', purl: 'pkg:deb/debian/event-stream@3.3.6' }], 'img'),
+    ).toEqual([]);
   });
 
   it('every entry cites a reviewed advisory at a commit', () => {
@@ -37,13 +51,24 @@ describe('malicious packages (cited data)', () => {
 
 describe('deprecated and install scripts', () => {
   it('reports deprecated versions with the registry message, one line', () => {
-    const fs = deprecatedFindings([npm('request', '2.88.2'), npm('lodash', '4.17.21')], new Map([['request@2.88.2', 'request has been deprecated,\n see https://github.com/request/request/issues/3142']]), 'img');
+    const fs = deprecatedFindings(
+      [npm('request', '2.88.2'), npm('lodash', '4.17.21')],
+      new Map([['request@2.88.2', 'request has been deprecated,\n see https://github.com/request/request/issues/3142']]),
+      'img',
+    );
     expect(fs).toHaveLength(1);
-    expect(fs[0]).toMatchObject({ id: 'CHARTER-NPM-DEPRECATED', severity: 'low', title: 'request@2.88.2 is deprecated: request has been deprecated, see https://github.com/request/request/issues/3142' });
+    expect(fs[0]).toMatchObject({
+      id: 'CHARTER-NPM-DEPRECATED',
+      severity: 'low',
+      title: 'request@2.88.2 is deprecated: request has been deprecated, see https://github.com/request/request/issues/3142',
+    });
   });
 
   it('reports install scripts by name', () => {
-    const fs = installScriptFindings([npm('esbuild', '0.19.0', { installScripts: ['postinstall'] }), npm('lodash', '4.17.21', { installScripts: [] })], 'img');
+    const fs = installScriptFindings(
+      [npm('esbuild', '0.19.0', { installScripts: ['postinstall'] }), npm('lodash', '4.17.21', { installScripts: [] })],
+      'img',
+    );
     expect(fs.map((f) => f.title)).toEqual(['esbuild@0.19.0 runs postinstall at install time']);
   });
 });

@@ -47,7 +47,8 @@ export function maliciousFindings(components: readonly Component[], artifact: st
         title: `Malicious package: ${e.summary}`,
         description: `${c.name}@${c.version} is a known-malicious package version (${e.advisory}). Treat any system that installed it as compromised.`,
         component: findingComponent(c),
-        remediation: 'Remove the package, rebuild the image from clean sources and rotate every secret the build or the container could reach.',
+        remediation:
+          'Remove the package, rebuild the image from clean sources and rotate every secret the build or the container could reach.',
         references: [e.source.url],
         locations: locations(c, artifact),
       });
@@ -57,7 +58,11 @@ export function maliciousFindings(components: readonly Component[], artifact: st
 }
 
 /** Deprecated npm versions; `deprecations` maps `name@version` to the registry's message. */
-export function deprecatedFindings(components: readonly Component[], deprecations: ReadonlyMap<string, string>, artifact: string): Finding[] {
+export function deprecatedFindings(
+  components: readonly Component[],
+  deprecations: ReadonlyMap<string, string>,
+  artifact: string,
+): Finding[] {
   const rule = checkEntry(DEPRECATED_ID);
   const out: Finding[] = [];
   for (const c of components) {
@@ -110,7 +115,12 @@ export function reclassifyMalicious(findings: readonly Finding[]): Finding[] {
     if (f.kind === 'vulnerability' && unsafe.has(`${f.id}|${f.component?.purl ?? ''}`)) continue;
     if (f.kind === 'vulnerability' && isMal(f)) {
       const { fixedVersion: _fixed, ...rest } = f;
-      out.push({ ...rest, kind: 'unsafe-component', severity: 'critical', title: f.title.startsWith('Malicious') ? f.title : `Malicious package: ${f.title}` });
+      out.push({
+        ...rest,
+        kind: 'unsafe-component',
+        severity: 'critical',
+        title: f.title.startsWith('Malicious') ? f.title : `Malicious package: ${f.title}`,
+      });
       continue;
     }
     out.push(f);

@@ -83,7 +83,13 @@ describe('lookupDeprecations', () => {
     ['a server error', 'error', /HTTP 500/],
     ['a document over the size limit', 'huge', /exceeds 1024/],
   ])('%s → not checked, with the reason; never a throw', async (_n, name, reason) => {
-    const r = await lookupDeprecations([{ name, version: '1.0.0' }], { offline: false, cacheDir: cache(), registry, timeoutMs: 300, maxBytes: 1024 });
+    const r = await lookupDeprecations([{ name, version: '1.0.0' }], {
+      offline: false,
+      cacheDir: cache(),
+      registry,
+      timeoutMs: 300,
+      maxBytes: 1024,
+    });
     expect(r.notChecked).toEqual([`${name}@1.0.0`]);
     expect(r.diagnostics[0]?.message).toMatch(reason);
   });
@@ -92,13 +98,19 @@ describe('lookupDeprecations', () => {
     const dir = cache();
     const t0 = 1_000_000;
     await lookupDeprecations([{ name: 'request', version: '2.88.0' }], { offline: false, cacheDir: dir, registry, now: () => t0 });
-    const r = await lookupDeprecations([{ name: 'request', version: '2.88.0' }, { name: 'request', version: '2.88.2' }], {
-      offline: false,
-      cacheDir: dir,
-      registry: 'http://127.0.0.1:1/',
-      now: () => t0 + 30 * 24 * 3600 * 1000,
-      timeoutMs: 2_000,
-    });
+    const r = await lookupDeprecations(
+      [
+        { name: 'request', version: '2.88.0' },
+        { name: 'request', version: '2.88.2' },
+      ],
+      {
+        offline: false,
+        cacheDir: dir,
+        registry: 'http://127.0.0.1:1/',
+        now: () => t0 + 30 * 24 * 3600 * 1000,
+        timeoutMs: 2_000,
+      },
+    );
     expect(r.fromCache).toBe(1);
     expect(r.notChecked).toEqual(['request@2.88.2']);
   });

@@ -118,7 +118,11 @@ async function readBounded(res: Response, maxBytes: number): Promise<string> {
 }
 
 /** One package document → deprecation per requested version (null: not deprecated). */
-async function fetchDeprecations(name: string, versions: string[], opts: Required<Pick<DeprecationOptions, 'timeoutMs' | 'maxBytes'>> & { registry: string; fetchImpl: typeof fetch }): Promise<Map<string, string | null>> {
+async function fetchDeprecations(
+  name: string,
+  versions: string[],
+  opts: Required<Pick<DeprecationOptions, 'timeoutMs' | 'maxBytes'>> & { registry: string; fetchImpl: typeof fetch },
+): Promise<Map<string, string | null>> {
   const res = await opts.fetchImpl(packageUrl(opts.registry, name), {
     headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8' },
     signal: AbortSignal.timeout(opts.timeoutMs),
@@ -192,7 +196,8 @@ export async function lookupDeprecations(packages: readonly PackageVersion[], op
             await writeEntry(opts.cacheDir, { key, deprecated: d, fetchedAt: now() });
           }
         } catch (err) {
-          const reason = err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${limits.timeoutMs} ms` : err.message) : String(err);
+          const reason =
+            err instanceof Error ? (err.name === 'TimeoutError' ? `timed out after ${limits.timeoutMs} ms` : err.message) : String(err);
           failures.set(reason, name);
           // A stale cached answer beats none.
           for (const v of versions) {

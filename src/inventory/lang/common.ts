@@ -117,7 +117,6 @@ export function jsonErrorOffset(text: string): number | undefined {
   }
 }
 
-
 /** An own property, so `__proto__`/`constructor` keys in foreign JSON never resolve to built-ins. */
 export function own(obj: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
@@ -141,7 +140,7 @@ export function plausibleVersion(v: string): boolean {
 
 /** Shorten a foreign value for a message. */
 export function quote(v: unknown, max = 80): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 }
 

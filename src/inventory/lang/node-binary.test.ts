@@ -13,7 +13,8 @@ function fakeElf(...strings: string[]): Uint8Array {
 
 // As found in Debian bookworm's libnode.so.108 and the official v20 executable.
 const INSPECTOR = (v: string): string => `/json\0node.js/v${v}\0(delegate_) != nullptr`;
-const RELEASE = (v: string): string => `Hydrogen\0https://nodejs.org/download/release/v${v}/node-v${v}.tar.gz\0https://nodejs.org/download/release/v${v}/node-v${v}-headers.tar.gz`;
+const RELEASE = (v: string): string =>
+  `Hydrogen\0https://nodejs.org/download/release/v${v}/node-v${v}.tar.gz\0https://nodejs.org/download/release/v${v}/node-v${v}-headers.tar.gz`;
 
 describe('node-binary required()', () => {
   const FILE = { size: 100_000, mode: 0o100755 };
@@ -52,7 +53,16 @@ describe('node version from bytes', () => {
 
   it('component shape', () => {
     expect(analyzeNodeBinary('/usr/local/bin/node', fakeElf(INSPECTOR('20.11.1')), 'sha256:l')).toEqual({
-      components: [{ ecosystem: 'node-runtime', name: 'node', version: '20.11.1', purl: 'pkg:generic/node@20.11.1', layer: 'sha256:l', path: '/usr/local/bin/node' }],
+      components: [
+        {
+          ecosystem: 'node-runtime',
+          name: 'node',
+          version: '20.11.1',
+          purl: 'pkg:generic/node@20.11.1',
+          layer: 'sha256:l',
+          path: '/usr/local/bin/node',
+        },
+      ],
     });
   });
 
@@ -82,10 +92,13 @@ describe('node version from bytes', () => {
 
   // The executable this test runs under: an official build, so it must report its own version.
   const self = process.execPath;
-  it.runIf(existsSync(self) && statSync(self).size <= nodeBinaryAnalyzer.maxBytes && /\/bin\/node$/.test(self))('reads the running node executable', () => {
-    const out = analyzeNodeBinary(self, readFileSync(self), 'l');
-    // Distribution builds linked against libnode carry no version in the executable.
-    if (out.components) expect(out.components[0]?.version).toBe(process.version.slice(1));
-    else expect(out.diagnostics?.[0]?.code).toBe('node-binary-no-version');
-  });
+  it.runIf(existsSync(self) && statSync(self).size <= nodeBinaryAnalyzer.maxBytes && /\/bin\/node$/.test(self))(
+    'reads the running node executable',
+    () => {
+      const out = analyzeNodeBinary(self, readFileSync(self), 'l');
+      // Distribution builds linked against libnode carry no version in the executable.
+      if (out.components) expect(out.components[0]?.version).toBe(process.version.slice(1));
+      else expect(out.diagnostics?.[0]?.code).toBe('node-binary-no-version');
+    },
+  );
 });

@@ -57,7 +57,9 @@ export function findNodeVersions(bytes: Uint8Array): string[] {
 export function analyzeNodeBinary(path: string, content: Uint8Array, layer: string): AnalyzerOutput {
   if (content.length < 4 || ELF_MAGIC.some((b, i) => content[i] !== b)) {
     // `bin/node` as a shell wrapper (nvm shims, version managers): not the runtime itself.
-    return { diagnostics: [{ code: 'node-binary-not-elf', severity: 'info', message: `${path}: not an ELF file; no Node.js version read` }] };
+    return {
+      diagnostics: [{ code: 'node-binary-not-elf', severity: 'info', message: `${path}: not an ELF file; no Node.js version read` }],
+    };
   }
   const versions = findNodeVersions(content);
   const version = versions[0];
@@ -82,7 +84,13 @@ export function analyzeNodeBinary(path: string, content: Uint8Array, layer: stri
   };
   const diagnostics: NonNullable<AnalyzerOutput['diagnostics']> =
     versions.length > 1
-      ? [{ code: 'node-binary-several-versions', severity: 'info', message: `${path}: several version strings (${versions.slice(0, 4).join(', ')}); reported ${version}, the most frequent` }]
+      ? [
+          {
+            code: 'node-binary-several-versions',
+            severity: 'info',
+            message: `${path}: several version strings (${versions.slice(0, 4).join(', ')}); reported ${version}, the most frequent`,
+          },
+        ]
       : [];
   return { components: [c], ...(diagnostics.length > 0 ? { diagnostics } : {}) };
 }

@@ -68,7 +68,11 @@ function fromPackages(out: Collected, path: string, layer: string, packages: Rec
   let n = 0;
   for (const [key, entry] of Object.entries(packages)) {
     if (++n > MAX_ENTRIES) {
-      out.diagnostics.push({ code: 'npm-lock-too-many', severity: 'warning', message: `${path}: more than ${MAX_ENTRIES} entries; the rest were skipped` });
+      out.diagnostics.push({
+        code: 'npm-lock-too-many',
+        severity: 'warning',
+        message: `${path}: more than ${MAX_ENTRIES} entries; the rest were skipped`,
+      });
       return;
     }
     if (key === '' || !isRecord(entry)) continue;
@@ -93,7 +97,11 @@ function fromDependencies(out: Collected, path: string, layer: string, deps: Rec
     const [level, depth] = stack.pop() as [Record<string, unknown>, number];
     for (const [name, entry] of Object.entries(level)) {
       if (++n > MAX_ENTRIES) {
-        out.diagnostics.push({ code: 'npm-lock-too-many', severity: 'warning', message: `${path}: more than ${MAX_ENTRIES} entries; the rest were skipped` });
+        out.diagnostics.push({
+          code: 'npm-lock-too-many',
+          severity: 'warning',
+          message: `${path}: more than ${MAX_ENTRIES} entries; the rest were skipped`,
+        });
         return;
       }
       if (!isRecord(entry)) continue;
@@ -111,24 +119,38 @@ function fromDependencies(out: Collected, path: string, layer: string, deps: Rec
       }
     }
   }
-  if (deep) out.diagnostics.push({ code: 'npm-lock-too-deep', severity: 'warning', message: `${path}: dependency tree nested deeper than ${MAX_DEPTH}; deeper levels were skipped` });
+  if (deep)
+    out.diagnostics.push({
+      code: 'npm-lock-too-deep',
+      severity: 'warning',
+      message: `${path}: dependency tree nested deeper than ${MAX_DEPTH}; deeper levels were skipped`,
+    });
 }
 
 export function analyzeNpmLock(path: string, content: Uint8Array, layer: string): AnalyzerOutput {
   const parsed = parseJson(path, textOf(content), 'npm-lock-invalid-json');
   if (!parsed.ok) return { diagnostics: [parsed.diagnostic] };
   const lock = parsed.value;
-  if (!isRecord(lock)) return { diagnostics: [{ code: 'npm-lock-not-an-object', severity: 'warning', message: `${path}: lockfile is not a JSON object` }] };
+  if (!isRecord(lock))
+    return { diagnostics: [{ code: 'npm-lock-not-an-object', severity: 'warning', message: `${path}: lockfile is not a JSON object` }] };
   const out: Collected = { components: new Map(), diagnostics: [], skipped: 0 };
   const packages = own(lock, 'packages');
   const dependencies = own(lock, 'dependencies');
   if (isRecord(packages)) fromPackages(out, path, layer, packages);
   else if (isRecord(dependencies)) fromDependencies(out, path, layer, dependencies);
   else if (packages !== undefined || dependencies !== undefined) {
-    out.diagnostics.push({ code: 'npm-lock-bad-shape', severity: 'warning', message: `${path}: "packages"/"dependencies" is not an object` });
+    out.diagnostics.push({
+      code: 'npm-lock-bad-shape',
+      severity: 'warning',
+      message: `${path}: "packages"/"dependencies" is not an object`,
+    });
   }
   if (out.skipped > 0) {
-    out.diagnostics.push({ code: 'npm-lock-skipped', severity: 'info', message: `${path}: ${out.skipped} entr${out.skipped === 1 ? 'y' : 'ies'} without a registry name and version were skipped` });
+    out.diagnostics.push({
+      code: 'npm-lock-skipped',
+      severity: 'info',
+      message: `${path}: ${out.skipped} entr${out.skipped === 1 ? 'y' : 'ies'} without a registry name and version were skipped`,
+    });
   }
   const components = [...out.components.values()];
   return { ...(components.length > 0 ? { components } : {}), ...(out.diagnostics.length > 0 ? { diagnostics: out.diagnostics } : {}) };

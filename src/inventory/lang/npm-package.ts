@@ -10,17 +10,7 @@
  */
 import { buildPurl } from '../purl.js';
 import type { Component } from '../../model/components.js';
-import {
-  cleanLicense,
-  own,
-  ownString,
-  parseJson,
-  plausibleVersion,
-  quote,
-  textOf,
-  MAX_LICENSES,
-  type Diagnostic,
-} from './common.js';
+import { cleanLicense, own, ownString, parseJson, plausibleVersion, quote, textOf, MAX_LICENSES, type Diagnostic } from './common.js';
 import type { AnalyzerOutput } from '../../model/analyzer.js';
 import { isRecord } from '../../util/records.js';
 
@@ -122,18 +112,31 @@ export function analyzePackageJson(path: string, content: Uint8Array, layer: str
   if (!parsed.ok) return { diagnostics: [parsed.diagnostic] };
   const pkg = parsed.value;
   const diagnostics: Diagnostic[] = [];
-  if (!isRecord(pkg)) return { diagnostics: [{ code: 'npm-not-an-object', severity: 'warning', message: `${path}: package.json is not a JSON object` }] };
+  if (!isRecord(pkg))
+    return { diagnostics: [{ code: 'npm-not-an-object', severity: 'warning', message: `${path}: package.json is not a JSON object` }] };
   const name = own(pkg, 'name');
   const version = own(pkg, 'version');
   if (name === undefined && version === undefined) return {};
   if (typeof name !== 'string' || typeof version !== 'string') {
-    return { diagnostics: [{ code: 'npm-missing-name-version', severity: 'info', message: `${path}: "name" and "version" must both be strings (got ${quote(name)}, ${quote(version)})` }] };
+    return {
+      diagnostics: [
+        {
+          code: 'npm-missing-name-version',
+          severity: 'info',
+          message: `${path}: "name" and "version" must both be strings (got ${quote(name)}, ${quote(version)})`,
+        },
+      ],
+    };
   }
   if (!validNpmName(name)) {
-    return { diagnostics: [{ code: 'npm-invalid-name', severity: 'warning', message: `${path}: ${quote(name)} is not a valid npm package name` }] };
+    return {
+      diagnostics: [{ code: 'npm-invalid-name', severity: 'warning', message: `${path}: ${quote(name)} is not a valid npm package name` }],
+    };
   }
   if (!plausibleVersion(version)) {
-    return { diagnostics: [{ code: 'npm-invalid-version', severity: 'warning', message: `${path}: ${quote(version)} is not a valid version` }] };
+    return {
+      diagnostics: [{ code: 'npm-invalid-version', severity: 'warning', message: `${path}: ${quote(version)} is not a valid version` }],
+    };
   }
   const installScripts = installScriptsOf(pkg);
   const c: Component = { ...npmComponent(name, version, pkg, layer, path), ...(installScripts.length > 0 ? { installScripts } : {}) };

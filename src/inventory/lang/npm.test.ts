@@ -87,7 +87,13 @@ describe('npm package.json', () => {
   it('reads name, version, license, install scripts and the implicit node-gyp install', () => {
     const out = analyze(
       '/app/node_modules/@acme/native/package.json',
-      JSON.stringify({ name: '@acme/native', version: '2.0.1', license: 'MIT', gypfile: true, scripts: { postinstall: 'node x.js', test: 'jest' } }),
+      JSON.stringify({
+        name: '@acme/native',
+        version: '2.0.1',
+        license: 'MIT',
+        gypfile: true,
+        scripts: { postinstall: 'node x.js', test: 'jest' },
+      }),
     );
     expect(out.components).toEqual<Component[]>([
       {
@@ -106,7 +112,13 @@ describe('npm package.json', () => {
 
   it.each([
     ['debian-undici.package.json', '/usr/share/nodejs/undici/package.json', 'undici', '5.15.0', 'pkg:npm/undici@5.15.0'],
-    ['debian-types-node.package.json', '/usr/share/nodejs/@types/node/package.json', '@types/node', '18.18.14', 'pkg:npm/%40types/node@18.18.14'],
+    [
+      'debian-types-node.package.json',
+      '/usr/share/nodejs/@types/node/package.json',
+      '@types/node',
+      '18.18.14',
+      'pkg:npm/%40types/node@18.18.14',
+    ],
   ])('real Debian manifest %s', (fixture, path, name, version, purl) => {
     const out = npmAnalyzer.analyze(path, readFileSync(resolve(here, 'fixtures', fixture)), 'sha256:l');
     expect(out.components).toHaveLength(1);
@@ -135,7 +147,8 @@ describe('npm package.json', () => {
   });
 
   it('__proto__ keys do not pollute and do not become data', () => {
-    const text = '{"__proto__": {"polluted": true, "version": "6.6.6"}, "name": "a", "version": "1.0.0", "scripts": {"__proto__": {"postinstall": "evil"}}, "license": {"__proto__": {"type": "GPL"}}}';
+    const text =
+      '{"__proto__": {"polluted": true, "version": "6.6.6"}, "name": "a", "version": "1.0.0", "scripts": {"__proto__": {"postinstall": "evil"}}, "license": {"__proto__": {"type": "GPL"}}}';
     const out = analyze('/app/node_modules/a/package.json', text);
     expect(out.components?.[0]).toMatchObject({ name: 'a', version: '1.0.0' });
     expect(out.components?.[0]?.installScripts).toBeUndefined();
@@ -144,7 +157,9 @@ describe('npm package.json', () => {
   });
 
   it('binary garbage and a BOM are handled', () => {
-    expect(npmAnalyzer.analyze('/app/node_modules/a/package.json', new Uint8Array([0xff, 0xfe, 0, 1, 2]), 'l').diagnostics?.[0]?.code).toBe('npm-invalid-json');
+    expect(npmAnalyzer.analyze('/app/node_modules/a/package.json', new Uint8Array([0xff, 0xfe, 0, 1, 2]), 'l').diagnostics?.[0]?.code).toBe(
+      'npm-invalid-json',
+    );
     expect(analyze('/app/node_modules/a/package.json', '\ufeff{"name":"a","version":"1.0.0"}').components?.[0]?.name).toBe('a');
   });
 
@@ -195,7 +210,12 @@ describe('npm lockfiles', () => {
       ['real-pkg', '1.2.3', false],
       ['both', '1.0.0', false],
     ]);
-    expect(out.components?.[0]).toMatchObject({ purl: 'pkg:npm/express@4.18.2', licenses: ['MIT'], path: '/app/package-lock.json', layer: 'sha256:layer' });
+    expect(out.components?.[0]).toMatchObject({
+      purl: 'pkg:npm/express@4.18.2',
+      licenses: ['MIT'],
+      path: '/app/package-lock.json',
+      layer: 'sha256:layer',
+    });
     expect(out.diagnostics?.map((d) => d.code)).toEqual(['npm-lock-skipped']);
   });
 
@@ -259,7 +279,11 @@ describe('yarn.lock v1', () => {
 
   it('reads blocks, resolves aliases, skips file: specifiers and hostile names', () => {
     const out = analyze('/app/yarn.lock', YARN);
-    expect((out.components ?? []).map((c) => c.purl)).toEqual(['pkg:npm/%40babel/code-frame@7.12.13', 'pkg:npm/lodash@4.17.21', 'pkg:npm/left-pad@1.3.0']);
+    expect((out.components ?? []).map((c) => c.purl)).toEqual([
+      'pkg:npm/%40babel/code-frame@7.12.13',
+      'pkg:npm/lodash@4.17.21',
+      'pkg:npm/left-pad@1.3.0',
+    ]);
     expect(out.diagnostics?.map((d) => d.code)).toEqual(['yarn-bad-line', 'yarn-skipped']);
     expect(out.diagnostics?.[0]?.message).toMatch(/^\/app\/yarn\.lock:21:/);
   });
@@ -285,7 +309,12 @@ describe('yarn.lock v1', () => {
 describe('preferInstalled', () => {
   const c = (path: string, name = 'a'): Component => ({ ecosystem: 'npm', name, version: '1.0.0', purl: `pkg:npm/${name}@1.0.0`, path });
   it('drops lockfile components of an installed app, keeps those of an uninstalled one', () => {
-    const list = [c('/app/node_modules/a/package.json'), c('/app/package-lock.json'), c('/other/yarn.lock', 'b'), { ...c('/x'), ecosystem: 'deb' as const }];
+    const list = [
+      c('/app/node_modules/a/package.json'),
+      c('/app/package-lock.json'),
+      c('/other/yarn.lock', 'b'),
+      { ...c('/x'), ecosystem: 'deb' as const },
+    ];
     expect(preferInstalled(list).map((x) => x.path)).toEqual(['/app/node_modules/a/package.json', '/other/yarn.lock', '/x']);
   });
 });

@@ -16,8 +16,7 @@ export const npmAnalyzer = {
   version: '1',
   // Lockfiles of large monorepos reach tens of MiB; package.json files are small.
   maxBytes: 64 * 1024 * 1024,
-  required: (path, info) =>
-    isRegularOrUnknown(info.mode) && (isInstalledManifest(path) || isNpmLockfile(path) || isYarnLock(path)),
+  required: (path, info) => isRegularOrUnknown(info.mode) && (isInstalledManifest(path) || isNpmLockfile(path) || isYarnLock(path)),
   analyze(path, content, layer) {
     if (isInstalledManifest(path)) return analyzePackageJson(path, content, layer);
     if (isYarnLock(path)) return analyzeYarnLock(path, content, layer);

@@ -39,8 +39,16 @@ describe('python licenses', () => {
   it.each([
     ['License-Expression wins', 'Name: a\nLicense-Expression: MIT OR Apache-2.0\nLicense: BSD\n', ['MIT OR Apache-2.0']],
     ['License field', 'Name: a\nLicense: BSD-3-Clause\nClassifier: License :: OSI Approved :: MIT License\n', ['BSD-3-Clause']],
-    ['UNKNOWN falls back to classifiers', 'License: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Apache Software License\n', ['MIT', 'Apache Software License']],
-    ['pasted license text falls back', 'License: Copyright (c) 2020\n        Permission is hereby granted\nClassifier: License :: OSI Approved :: ISC License (ISCL)\n', ['ISC']],
+    [
+      'UNKNOWN falls back to classifiers',
+      'License: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\nClassifier: License :: OSI Approved :: Apache Software License\n',
+      ['MIT', 'Apache Software License'],
+    ],
+    [
+      'pasted license text falls back',
+      'License: Copyright (c) 2020\n        Permission is hereby granted\nClassifier: License :: OSI Approved :: ISC License (ISCL)\n',
+      ['ISC'],
+    ],
     ['only "OSI Approved"', 'Classifier: License :: OSI Approved\n', []],
     ['body is not headers', 'Name: a\n\nLicense: MIT\n', []],
   ])('%s', (_label, text, want) => {

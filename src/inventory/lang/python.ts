@@ -105,13 +105,21 @@ export function analyzePythonMetadata(path: string, content: Uint8Array, layer: 
   const name = h.fields.get('name')?.[0];
   const version = h.fields.get('version')?.[0];
   if (!name || !version) {
-    return { diagnostics: [{ code: 'python-missing-name-version', severity: 'warning', message: `${path}: metadata without Name or Version` }] };
+    return {
+      diagnostics: [{ code: 'python-missing-name-version', severity: 'warning', message: `${path}: metadata without Name or Version` }],
+    };
   }
   if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(name) || name.length > 200) {
-    return { diagnostics: [{ code: 'python-invalid-name', severity: 'warning', message: `${path}: ${quote(name)} is not a valid distribution name` }] };
+    return {
+      diagnostics: [
+        { code: 'python-invalid-name', severity: 'warning', message: `${path}: ${quote(name)} is not a valid distribution name` },
+      ],
+    };
   }
   if (!plausibleVersion(version)) {
-    return { diagnostics: [{ code: 'python-invalid-version', severity: 'warning', message: `${path}: ${quote(version)} is not a valid version` }] };
+    return {
+      diagnostics: [{ code: 'python-invalid-version', severity: 'warning', message: `${path}: ${quote(version)} is not a valid version` }],
+    };
   }
   const licenses = pythonLicenses(h);
   const c: Component = {

@@ -30,7 +30,11 @@ export function nameOfSpecifier(spec: string): string | undefined {
 export function analyzeYarnLock(path: string, content: Uint8Array, layer: string): AnalyzerOutput {
   const text = textOf(content);
   if (/^__metadata:/m.test(text)) {
-    return { diagnostics: [{ code: 'yarn-berry-unsupported', severity: 'info', message: `${path}: Yarn 2+ (berry) lockfile; only Yarn 1 lockfiles are read` }] };
+    return {
+      diagnostics: [
+        { code: 'yarn-berry-unsupported', severity: 'info', message: `${path}: Yarn 2+ (berry) lockfile; only Yarn 1 lockfiles are read` },
+      ],
+    };
   }
   const components = new Map<string, LockComponent>();
   const diagnostics: Diagnostic[] = [];
@@ -44,7 +48,8 @@ export function analyzeYarnLock(path: string, content: Uint8Array, layer: string
       // A block header: `spec, spec:`.
       names = [];
       if (!line.endsWith(':')) {
-        if (diagnostics.length < 20) diagnostics.push({ code: 'yarn-bad-line', severity: 'warning', message: `${path}:${i + 1}: not a yarn.lock block header` });
+        if (diagnostics.length < 20)
+          diagnostics.push({ code: 'yarn-bad-line', severity: 'warning', message: `${path}:${i + 1}: not a yarn.lock block header` });
         continue;
       }
       for (const spec of line.slice(0, -1).split(',')) {
@@ -70,7 +75,12 @@ export function analyzeYarnLock(path: string, content: Uint8Array, layer: string
     }
     names = [];
   }
-  if (skipped > 0) diagnostics.push({ code: 'yarn-skipped', severity: 'info', message: `${path}: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} without a registry name and version were skipped` });
+  if (skipped > 0)
+    diagnostics.push({
+      code: 'yarn-skipped',
+      severity: 'info',
+      message: `${path}: ${skipped} entr${skipped === 1 ? 'y' : 'ies'} without a registry name and version were skipped`,
+    });
   const list = [...components.values()];
   return { ...(list.length > 0 ? { components: list } : {}), ...(diagnostics.length > 0 ? { diagnostics } : {}) };
 }

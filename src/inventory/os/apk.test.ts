@@ -22,10 +22,17 @@ describe('apk', () => {
         layer: LAYER,
         path: DB,
       },
-      expect.objectContaining({ name: 'libcrypto3', sourceName: 'openssl', licenses: ['Apache-2.0'], purl: 'pkg:apk/alpine/libcrypto3@3.1.4-r2?arch=x86_64' }),
+      expect.objectContaining({
+        name: 'libcrypto3',
+        sourceName: 'openssl',
+        licenses: ['Apache-2.0'],
+        purl: 'pkg:apk/alpine/libcrypto3@3.1.4-r2?arch=x86_64',
+      }),
       expect.objectContaining({ name: 'busybox-binsh', sourceName: 'busybox', licenses: ['GPL-2.0-only'] }),
     ]);
-    expect(out.diagnostics).toEqual([{ code: 'apk-incomplete-record', severity: 'warning', message: expect.stringMatching(/^line 49: 1 record/) }]);
+    expect(out.diagnostics).toEqual([
+      { code: 'apk-incomplete-record', severity: 'warning', message: expect.stringMatching(/^line 49: 1 record/) },
+    ]);
   });
 
   it.each<[string, string, string[]]>([

@@ -45,7 +45,11 @@ export function parseApk(path: string, text: string, layer: string): AnalyzerOut
   return {
     components,
     diagnostics: [
-      { code: 'apk-incomplete-record', severity: 'warning', message: `line ${firstIncomplete}: ${incomplete} record(s) without P: or V: were skipped` },
+      {
+        code: 'apk-incomplete-record',
+        severity: 'warning',
+        message: `line ${firstIncomplete}: ${incomplete} record(s) without P: or V: were skipped`,
+      },
     ],
   };
 }

@@ -14,11 +14,29 @@ describe('distro', () => {
     expect(distroOf(os)).toBe(want);
   });
 
-  const deb: Component = { ecosystem: 'deb', name: 'libssl3', version: '3.0.11-1~deb12u2', arch: 'amd64', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64' };
+  const deb: Component = {
+    ecosystem: 'deb',
+    name: 'libssl3',
+    version: '3.0.11-1~deb12u2',
+    arch: 'amd64',
+    purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64',
+  };
   it.each<[string, Component, OsRelease, string, string]>([
     ['debian', deb, DEBIAN, 'debian-12', 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12'],
-    ['ubuntu: its own vendor', deb, { id: 'ubuntu', versionId: '22.04' }, 'ubuntu-22.04', 'pkg:deb/ubuntu/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=ubuntu-22.04'],
-    ['an id unusable as a namespace keeps the default', deb, { id: 'Weird OS/1' }, 'Weird OS/1', 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=Weird%20OS%2F1'],
+    [
+      'ubuntu: its own vendor',
+      deb,
+      { id: 'ubuntu', versionId: '22.04' },
+      'ubuntu-22.04',
+      'pkg:deb/ubuntu/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=ubuntu-22.04',
+    ],
+    [
+      'an id unusable as a namespace keeps the default',
+      deb,
+      { id: 'Weird OS/1' },
+      'Weird OS/1',
+      'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=Weird%20OS%2F1',
+    ],
     [
       'alpine',
       { ecosystem: 'apk', name: 'musl', version: '1.2.4-r2', arch: 'x86_64', purl: '' },

@@ -14,14 +14,25 @@ describe('dpkg', () => {
       ['bash', '5.2.15-2+b13', 'amd64', 'bash', '5.2.15-2', 'pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64'],
       ['libc6', '2.36-9+deb12u14', 'amd64', 'glibc', '2.36-9+deb12u14', 'pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64'],
       ['libssl3', '3.0.22-1~deb12u2', 'amd64', 'openssl', '3.0.22-1~deb12u2', 'pkg:deb/debian/libssl3@3.0.22-1~deb12u2?arch=amd64'],
-      ['nodejs', '18.20.4+dfsg-1~deb12u3', 'amd64', 'nodejs', '18.20.4+dfsg-1~deb12u3', 'pkg:deb/debian/nodejs@18.20.4%2Bdfsg-1~deb12u3?arch=amd64'],
+      [
+        'nodejs',
+        '18.20.4+dfsg-1~deb12u3',
+        'amd64',
+        'nodejs',
+        '18.20.4+dfsg-1~deb12u3',
+        'pkg:deb/debian/nodejs@18.20.4%2Bdfsg-1~deb12u3?arch=amd64',
+      ],
       ['tzdata', '2026f-0+deb12u1', 'all', 'tzdata', '2026f-0+deb12u1', 'pkg:deb/debian/tzdata@2026f-0%2Bdeb12u1?arch=all'],
       // The epoch stays in the version (Debian's version string, as advisories quote it).
       ['zlib1g', '1:1.2.13.dfsg-1', 'amd64', 'zlib', '1:1.2.13.dfsg-1', 'pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64'],
     ]);
-    expect(out.components?.every((c) => c.ecosystem === 'deb' && c.layer === LAYER && c.path === STATUS && c.distro === undefined)).toBe(true);
+    expect(out.components?.every((c) => c.ecosystem === 'deb' && c.layer === LAYER && c.path === STATUS && c.distro === undefined)).toBe(
+      true,
+    );
     // oldpkg (config-files) and half-done are not installed; no-version is reported.
-    expect(out.diagnostics).toEqual([{ code: 'dpkg-incomplete-stanza', severity: 'warning', message: expect.stringMatching(/^line 158: 1 installed stanza/) }]);
+    expect(out.diagnostics).toEqual([
+      { code: 'dpkg-incomplete-stanza', severity: 'warning', message: expect.stringMatching(/^line 158: 1 installed stanza/) },
+    ]);
   });
 
   it('reads distroless status.d files (no Status field) and skips their md5sums', () => {

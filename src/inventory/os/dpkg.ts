@@ -46,7 +46,12 @@ export function parseDpkg(path: string, text: string, layer: string): AnalyzerOu
     const arch = fields.get('architecture');
     const src = fields.get('source');
     const source = src ? parseSource(src) : undefined;
-    if (src && !source) diagnostics.push({ code: 'dpkg-bad-source', severity: 'info', message: `line ${line}: Source ${JSON.stringify(src)} is not "name" or "name (version)"` });
+    if (src && !source)
+      diagnostics.push({
+        code: 'dpkg-bad-source',
+        severity: 'info',
+        message: `line ${line}: Source ${JSON.stringify(src)} is not "name" or "name (version)"`,
+      });
     const c: Component = {
       ecosystem: 'deb',
       name,
@@ -71,7 +76,11 @@ export function parseDpkg(path: string, text: string, layer: string): AnalyzerOu
   }
   if (bad.length > 0) {
     const [line, l] = bad[0] as [number, string];
-    diagnostics.push({ code: 'dpkg-bad-line', severity: 'warning', message: `line ${line}: not a "Field: value" line: ${JSON.stringify(l)}` });
+    diagnostics.push({
+      code: 'dpkg-bad-line',
+      severity: 'warning',
+      message: `line ${line}: not a "Field: value" line: ${JSON.stringify(l)}`,
+    });
   }
   return { components, ...(diagnostics.length > 0 ? { diagnostics } : {}) };
 }

@@ -18,9 +18,17 @@ describe('os-release', () => {
   });
 
   it.each([
-    ['quotes and escapes', 'ID="fedora"\nVERSION_ID=39\nPRETTY_NAME="Fedora \\"Linux\\" 39"\n', { id: 'fedora', versionId: '39', prettyName: 'Fedora "Linux" 39' }],
+    [
+      'quotes and escapes',
+      'ID="fedora"\nVERSION_ID=39\nPRETTY_NAME="Fedora \\"Linux\\" 39"\n',
+      { id: 'fedora', versionId: '39', prettyName: 'Fedora "Linux" 39' },
+    ],
     ['single quotes are literal', "ID='rhel'\nVERSION_ID='9.3'\n", { id: 'rhel', versionId: '9.3' }],
-    ['comments, CRLF, blank lines', '# comment\r\n\r\nID=Debian\r\nVERSION_CODENAME=trixie\r\n', { id: 'debian', versionCodename: 'trixie' }],
+    [
+      'comments, CRLF, blank lines',
+      '# comment\r\n\r\nID=Debian\r\nVERSION_CODENAME=trixie\r\n',
+      { id: 'debian', versionCodename: 'trixie' },
+    ],
     ['no ID: os-release(5) says linux', 'NAME=Something\n', { id: 'linux' }],
     ['an empty ID is the default too', 'ID=\nVERSION_ID=1\n', { id: 'linux', versionId: '1' }],
     ['lower-case keys are not fields', 'id=debian\nID=alpine\n', { id: 'alpine' }],

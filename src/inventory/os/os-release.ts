@@ -44,7 +44,7 @@ export const osReleaseAnalyzer = {
   required: (path) => OS_RELEASE_PATHS.includes(path),
   analyze(path, content): AnalyzerOutput {
     const { os } = parseOsRelease(Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8'));
-    if (!os) return { diagnostics: [{ code: 'os-release-empty', severity: 'warning', message: "no KEY=value lines" }] };
+    if (!os) return { diagnostics: [{ code: 'os-release-empty', severity: 'warning', message: 'no KEY=value lines' }] };
     return { os };
   },
 } satisfies FileAnalyzer;

@@ -61,7 +61,8 @@ export function parseRpmHeader(blob: Uint8Array): RpmHeader {
       if (e.type !== RPM_TYPE.STRING && e.type !== RPM_TYPE.STRING_ARRAY && e.type !== RPM_TYPE.I18NSTRING) {
         throw new RpmHeaderError(`tag ${tag} has type ${e.type}, not a string`);
       }
-      if (e.offset < 0 || e.offset >= data.length) throw new RpmHeaderError(`tag ${tag}: offset ${e.offset} is outside the ${data.length}-byte data`);
+      if (e.offset < 0 || e.offset >= data.length)
+        throw new RpmHeaderError(`tag ${tag}: offset ${e.offset} is outside the ${data.length}-byte data`);
       const end = data.indexOf(0, e.offset);
       if (end < 0) throw new RpmHeaderError(`tag ${tag}: string at offset ${e.offset} is not NUL-terminated`);
       return decoder.decode(data.subarray(e.offset, end));
@@ -70,7 +71,8 @@ export function parseRpmHeader(blob: Uint8Array): RpmHeader {
       const e = entries.get(tag);
       if (!e) return undefined;
       if (e.type !== RPM_TYPE.INT32) throw new RpmHeaderError(`tag ${tag} has type ${e.type}, not INT32`);
-      if (e.count < 1 || e.offset < 0 || e.offset + 4 > data.length) throw new RpmHeaderError(`tag ${tag}: offset ${e.offset} is outside the data`);
+      if (e.count < 1 || e.offset < 0 || e.offset + 4 > data.length)
+        throw new RpmHeaderError(`tag ${tag}: offset ${e.offset} is outside the data`);
       return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(e.offset);
     },
   };

@@ -19,13 +19,13 @@ const pkg = (name: string, version: string, release: string, extra: TagValue[] =
 describe('rpm header', () => {
   it('reads strings and int32s', () => {
     const h = parseRpmHeader(pkg('bash', '5.2.15', '5.fc39', [{ tag: RPMTAG.EPOCH, int32: 2 }]));
-    expect([h.string(RPMTAG.NAME), h.string(RPMTAG.VERSION), h.string(RPMTAG.RELEASE), h.int32(RPMTAG.EPOCH), h.string(RPMTAG.ARCH)]).toEqual([
-      'bash',
-      '5.2.15',
-      '5.fc39',
-      2,
-      undefined,
-    ]);
+    expect([
+      h.string(RPMTAG.NAME),
+      h.string(RPMTAG.VERSION),
+      h.string(RPMTAG.RELEASE),
+      h.int32(RPMTAG.EPOCH),
+      h.string(RPMTAG.ARCH),
+    ]).toEqual(['bash', '5.2.15', '5.fc39', 2, undefined]);
   });
 
   const entry = (tag: number, type: number, offset: number, count = 1): Buffer => {
@@ -47,11 +47,36 @@ describe('rpm header', () => {
     ['more entries than rpm allows', blob(0x10000, 0, [], Buffer.alloc(0)), () => 0, /over rpm's limits/],
     ['entries beyond the blob', blob(4, 0, [], Buffer.alloc(0)), () => 0, /the blob has 8 bytes/],
     ['data beyond the blob', blob(0, 1000, [], Buffer.alloc(10)), () => 0, /1000 data bytes but the blob has 18 bytes/],
-    ['a string offset outside the data', blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.STRING, 99)], Buffer.from('abc\0')), (h) => h.string(RPMTAG.NAME), /offset 99 is outside/],
-    ['a negative offset', blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.STRING, -4)], Buffer.from('abc\0')), (h) => h.string(RPMTAG.NAME), /offset -4 is outside/],
-    ['a string without its NUL', blob(1, 3, [entry(RPMTAG.NAME, RPM_TYPE.STRING, 0)], Buffer.from('abc')), (h) => h.string(RPMTAG.NAME), /not NUL-terminated/],
-    ['an int32 past the end', blob(1, 4, [entry(RPMTAG.EPOCH, RPM_TYPE.INT32, 2)], Buffer.alloc(4)), (h) => h.int32(RPMTAG.EPOCH), /outside the data/],
-    ['a name of the wrong type', blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.INT32, 0)], Buffer.alloc(4)), (h) => h.string(RPMTAG.NAME), /not a string/],
+    [
+      'a string offset outside the data',
+      blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.STRING, 99)], Buffer.from('abc\0')),
+      (h) => h.string(RPMTAG.NAME),
+      /offset 99 is outside/,
+    ],
+    [
+      'a negative offset',
+      blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.STRING, -4)], Buffer.from('abc\0')),
+      (h) => h.string(RPMTAG.NAME),
+      /offset -4 is outside/,
+    ],
+    [
+      'a string without its NUL',
+      blob(1, 3, [entry(RPMTAG.NAME, RPM_TYPE.STRING, 0)], Buffer.from('abc')),
+      (h) => h.string(RPMTAG.NAME),
+      /not NUL-terminated/,
+    ],
+    [
+      'an int32 past the end',
+      blob(1, 4, [entry(RPMTAG.EPOCH, RPM_TYPE.INT32, 2)], Buffer.alloc(4)),
+      (h) => h.int32(RPMTAG.EPOCH),
+      /outside the data/,
+    ],
+    [
+      'a name of the wrong type',
+      blob(1, 4, [entry(RPMTAG.NAME, RPM_TYPE.INT32, 0)], Buffer.alloc(4)),
+      (h) => h.string(RPMTAG.NAME),
+      /not a string/,
+    ],
   ])('refuses %s', (_, b, read, message) => {
     const run = (): unknown => read(parseRpmHeader(b));
     expect(run).toThrow(RpmHeaderError);
@@ -128,11 +153,19 @@ describe('rpm analyzer', () => {
 
   it.each<[string, Uint8Array, string]>([
     ['not SQLite', Buffer.from('Packages'.repeat(20)), 'not an SQLite database'],
-    ['SQLite magic then garbage', Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(200, 0xff)]), 'cannot read the Packages table'],
-    ['SQLite without a Packages table', (() => {
-      const b = rpmdbSqlite([]);
-      return Buffer.from(b.toString('latin1').replace('Packages', 'Pockages'), 'latin1');
-    })(), 'cannot read the Packages table'],
+    [
+      'SQLite magic then garbage',
+      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(200, 0xff)]),
+      'cannot read the Packages table',
+    ],
+    [
+      'SQLite without a Packages table',
+      (() => {
+        const b = rpmdbSqlite([]);
+        return Buffer.from(b.toString('latin1').replace('Packages', 'Pockages'), 'latin1');
+      })(),
+      'cannot read the Packages table',
+    ],
   ])('%s: a warning, no crash', (_, bytes, message) => {
     const out = rpmAnalyzer.analyze(DB, bytes, LAYER);
     expect(out.components ?? []).toEqual([]);
@@ -140,12 +173,15 @@ describe('rpm analyzer', () => {
     expect(out.diagnostics?.[0]?.message).toContain(message);
   });
 
-  it.each(['/var/lib/rpm/Packages', '/var/lib/rpm/Packages.db', '/usr/lib/sysimage/rpm/Packages.db'])('legacy %s: info "not supported"', (path) => {
-    expect(rpmAnalyzer.required(path)).toBe(true);
-    expect(rpmAnalyzer.analyze(path, Buffer.alloc(4096), LAYER).diagnostics).toEqual([
-      { code: 'rpm-db-not-supported', severity: 'info', message: expect.stringContaining('not supported') },
-    ]);
-  });
+  it.each(['/var/lib/rpm/Packages', '/var/lib/rpm/Packages.db', '/usr/lib/sysimage/rpm/Packages.db'])(
+    'legacy %s: info "not supported"',
+    (path) => {
+      expect(rpmAnalyzer.required(path)).toBe(true);
+      expect(rpmAnalyzer.analyze(path, Buffer.alloc(4096), LAYER).diagnostics).toEqual([
+        { code: 'rpm-db-not-supported', severity: 'info', message: expect.stringContaining('not supported') },
+      ]);
+    },
+  );
 
   it.each([
     ['/var/lib/rpm/rpmdb.sqlite', true],

@@ -25,16 +25,26 @@ type Diag = NonNullable<AnalyzerOutput['diagnostics']>[number];
 export function parseRpmdb(path: string, content: Uint8Array, layer: string): AnalyzerOutput {
   const file = rpmFile(path);
   if (file !== SQLITE_DB) {
-    return { diagnostics: [{ code: 'rpm-db-not-supported', severity: 'info', message: `BerkeleyDB and NDB rpm databases are not supported (only rpmdb.sqlite); its packages are not listed` }] };
+    return {
+      diagnostics: [
+        {
+          code: 'rpm-db-not-supported',
+          severity: 'info',
+          message: `BerkeleyDB and NDB rpm databases are not supported (only rpmdb.sqlite); its packages are not listed`,
+        },
+      ],
+    };
   }
-  if (!isSqlite(content)) return { diagnostics: [{ code: 'rpm-db-bad', severity: 'warning', message: "not an SQLite database" }] };
+  if (!isSqlite(content)) return { diagnostics: [{ code: 'rpm-db-bad', severity: 'warning', message: 'not an SQLite database' }] };
   const components: Component[] = [];
   const diagnostics: Diag[] = [];
   let rows: unknown[];
   try {
     rows = withSqliteImage(content, (db) => db.all('SELECT hnum, blob FROM Packages ORDER BY hnum'));
   } catch (err) {
-    return { diagnostics: [{ code: 'rpm-db-bad', severity: 'warning', message: `cannot read the Packages table: ${(err as Error).message}` }] };
+    return {
+      diagnostics: [{ code: 'rpm-db-bad', severity: 'warning', message: `cannot read the Packages table: ${(err as Error).message}` }],
+    };
   }
   let bad = 0;
   for (const row of rows) {
@@ -76,7 +86,8 @@ export function parseRpmdb(path: string, content: Uint8Array, layer: string): An
       components.push(c);
     } catch (err) {
       if (!(err instanceof RpmHeaderError)) throw err;
-      if (bad++ === 0) diagnostics.push({ code: 'rpm-bad-header', severity: 'warning', message: `package hnum ${String(hnum)}: ${err.message}` });
+      if (bad++ === 0)
+        diagnostics.push({ code: 'rpm-bad-header', severity: 'warning', message: `package hnum ${String(hnum)}: ${err.message}` });
     }
   }
   if (bad > 1 || (bad === 1 && diagnostics.length === 0)) {

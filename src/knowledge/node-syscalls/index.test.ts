@@ -37,9 +37,38 @@ describe('the Node.js 20 map', () => {
 
   test('covers every built-in module the analysis reports, each with a superset', () => {
     const modules = [
-      'fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'child_process', 'cluster',
-      'worker_threads', 'crypto', 'zlib', 'os', 'process', 'stream', 'timers', 'readline', 'perf_hooks', 'v8', 'vm',
-      'inspector', 'events', 'buffer', 'url', 'path', 'util', 'querystring', 'string_decoder', 'assert', 'async_hooks',
+      'fs',
+      'fs/promises',
+      'net',
+      'http',
+      'https',
+      'http2',
+      'tls',
+      'dgram',
+      'dns',
+      'child_process',
+      'cluster',
+      'worker_threads',
+      'crypto',
+      'zlib',
+      'os',
+      'process',
+      'stream',
+      'timers',
+      'readline',
+      'perf_hooks',
+      'v8',
+      'vm',
+      'inspector',
+      'events',
+      'buffer',
+      'url',
+      'path',
+      'util',
+      'querystring',
+      'string_decoder',
+      'assert',
+      'async_hooks',
       'global',
     ];
     for (const m of modules) expect(map.entries.has(`${m}.*`), `${m}.*`).toBe(true);
@@ -60,16 +89,39 @@ describe('the Node.js 20 map', () => {
   test('no entry contains a forbidden syscall or repeats the floor', () => {
     const forbidden = new Set(FORBIDDEN_SYSCALLS);
     expect(map.floorGroups).toEqual(['node-floor']);
-    const floor = new Set(loadKnowledge().syscallGroups.filter((g) => map.floorGroups.includes(g.id)).flatMap((g) => g.syscalls));
+    const floor = new Set(
+      loadKnowledge()
+        .syscallGroups.filter((g) => map.floorGroups.includes(g.id))
+        .flatMap((g) => g.syscalls),
+    );
     expect(floor.size).toBeGreaterThan(40);
     for (const [id, e] of map.entries) {
-      expect(e.syscalls.filter((s) => forbidden.has(s)), id).toEqual([]);
-      expect(e.syscalls.filter((s) => floor.has(s)), `${id} repeats the floor`).toEqual([]);
+      expect(
+        e.syscalls.filter((s) => forbidden.has(s)),
+        id,
+      ).toEqual([]);
+      expect(
+        e.syscalls.filter((s) => floor.has(s)),
+        `${id} repeats the floor`,
+      ).toEqual([]);
     }
   });
 
   test('pure-JavaScript modules add nothing; the I/O modules add what libuv calls', () => {
-    for (const id of ['events.*', 'buffer.*', 'url.*', 'path.*', 'util.*', 'querystring.*', 'string_decoder.*', 'assert.*', 'async_hooks.*', 'stream.*', 'vm.*', 'timers.*']) {
+    for (const id of [
+      'events.*',
+      'buffer.*',
+      'url.*',
+      'path.*',
+      'util.*',
+      'querystring.*',
+      'string_decoder.*',
+      'assert.*',
+      'async_hooks.*',
+      'stream.*',
+      'vm.*',
+      'timers.*',
+    ]) {
       expect(map.entries.get(id)?.syscalls, id).toEqual([]);
     }
     expect(syscallsFor(map, 'fs.watch')?.syscalls).toEqual(['getdents64', 'inotify_add_watch', 'inotify_init1', 'inotify_rm_watch']);
@@ -109,13 +161,18 @@ describe('the Node.js 20 map', () => {
   test('a plain HTTP server stays within 90 syscalls: runc-bootstrap ∪ node-floor ∪ its three API entries', () => {
     const kb = loadKnowledge();
     const set = new Set(['runc-bootstrap', ...map.floorGroups].flatMap((id) => kb.syscallGroups.find((g) => g.id === id)?.syscalls ?? []));
-    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen']) for (const s of syscallsFor(map, api)?.syscalls ?? []) set.add(s);
+    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen'])
+      for (const s of syscallsFor(map, api)?.syscalls ?? []) set.add(s);
     expect(set.size).toBeLessThanOrEqual(90);
     expect([...set]).toEqual(expect.arrayContaining(['accept4', 'bind', 'epoll_pwait', 'execve', 'listen', 'socket', 'writev']));
   });
 
   test('the io_uring calls are never part of an entry (the emitter answers them ENOSYS; the thread-pool fallback is listed)', () => {
-    for (const [id, e] of map.entries) expect(e.syscalls.filter((s) => s.startsWith('io_uring')), id).toEqual([]);
+    for (const [id, e] of map.entries)
+      expect(
+        e.syscalls.filter((s) => s.startsWith('io_uring')),
+        id,
+      ).toEqual([]);
   });
 
   test('node-floor is the measured Node.js floor: inside libc-floor ∪ node-runtime, without what APIs bring', () => {
@@ -126,8 +183,44 @@ describe('the Node.js 20 map', () => {
     // Switching a Node.js app from libc-floor ∪ node-runtime to node-floor only ever narrows it.
     const wide = new Set([...group('libc-floor'), ...group('node-runtime')]);
     expect(floor.filter((s) => !wide.has(s))).toEqual([]);
-    expect(floor).toEqual(expect.arrayContaining(['clone', 'clone3', 'epoll_pwait', 'eventfd2', 'execve', 'exit_group', 'futex', 'openat', 'pkey_alloc', 'pkey_mprotect', 'read', 'rseq', 'statx', 'tgkill', 'write']));
-    for (const api of ['socket', 'bind', 'listen', 'accept4', 'connect', 'socketpair', 'fork', 'vfork', 'wait4', 'kill', 'getdents64', 'writev', 'sendfile', 'chdir', 'umask', 'mkdir', 'unlink']) {
+    expect(floor).toEqual(
+      expect.arrayContaining([
+        'clone',
+        'clone3',
+        'epoll_pwait',
+        'eventfd2',
+        'execve',
+        'exit_group',
+        'futex',
+        'openat',
+        'pkey_alloc',
+        'pkey_mprotect',
+        'read',
+        'rseq',
+        'statx',
+        'tgkill',
+        'write',
+      ]),
+    );
+    for (const api of [
+      'socket',
+      'bind',
+      'listen',
+      'accept4',
+      'connect',
+      'socketpair',
+      'fork',
+      'vfork',
+      'wait4',
+      'kill',
+      'getdents64',
+      'writev',
+      'sendfile',
+      'chdir',
+      'umask',
+      'mkdir',
+      'unlink',
+    ]) {
       expect(floor, api).not.toContain(api);
     }
     expect(floor.length).toBeLessThan(70);
@@ -138,7 +231,9 @@ describe('the Node.js 20 map', () => {
     const group = (id: string): string[] => kb.syscallGroups.find((g) => g.id === id)?.syscalls ?? [];
     const libc = new Set(group('libc-floor'));
     expect(group('node-runtime').filter((s) => libc.has(s))).toEqual([]);
-    expect(group('node-runtime')).toEqual(expect.arrayContaining(['clone', 'epoll_pwait', 'eventfd2', 'getsockname', 'getsockopt', 'pkey_alloc']));
+    expect(group('node-runtime')).toEqual(
+      expect.arrayContaining(['clone', 'epoll_pwait', 'eventfd2', 'getsockname', 'getsockopt', 'pkey_alloc']),
+    );
   });
 });
 
@@ -163,19 +258,26 @@ describe('the Node.js 18 map (Debian bookworm)', () => {
     const floor = group('node18-floor');
     expect(floor).toEqual(expect.arrayContaining([...group('node-floor'), 'epoll_wait', 'epoll_pwait']));
     expect(floor.filter((s) => !group('node-floor').includes(s))).toEqual(['epoll_wait']);
-    for (const api of ['socket', 'bind', 'listen', 'accept4', 'fork', 'wait4', 'kill', 'getdents64', 'writev', 'lseek']) expect(floor, api).not.toContain(api);
+    for (const api of ['socket', 'bind', 'listen', 'accept4', 'fork', 'wait4', 'kill', 'getdents64', 'writev', 'lseek'])
+      expect(floor, api).not.toContain(api);
   });
 
   test('supersets hold every entry of their module; no forbidden, io_uring or floor names', () => {
     const forbidden = new Set(FORBIDDEN_SYSCALLS);
     const floor = new Set(m18.floorGroups.flatMap(group));
     for (const [id, e] of m18.entries) {
-      expect(e.syscalls.filter((s) => forbidden.has(s) || s.startsWith('io_uring') || floor.has(s)), id).toEqual([]);
+      expect(
+        e.syscalls.filter((s) => forbidden.has(s) || s.startsWith('io_uring') || floor.has(s)),
+        id,
+      ).toEqual([]);
       if (id.endsWith('.*')) continue;
       for (const mod of [moduleOf(id), PARENT[moduleOf(id)]]) {
         if (mod === undefined) continue;
         const superset = new Set(m18.entries.get(`${mod}.*`)?.syscalls ?? []);
-        expect(e.syscalls.filter((s) => !superset.has(s)), `${mod}.* lacks what ${id} needs`).toEqual([]);
+        expect(
+          e.syscalls.filter((s) => !superset.has(s)),
+          `${mod}.* lacks what ${id} needs`,
+        ).toEqual([]);
       }
     }
   });
@@ -187,7 +289,8 @@ describe('the Node.js 18 map (Debian bookworm)', () => {
 
   test('a plain HTTP server stays within 90 syscalls', () => {
     const set = new Set(['runc-bootstrap', ...m18.floorGroups].flatMap(group));
-    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen']) for (const s of syscallsFor(m18, api)?.syscalls ?? []) set.add(s);
+    for (const api of ['http.createServer', 'http.Server#listen', 'net.Server#listen'])
+      for (const s of syscallsFor(m18, api)?.syscalls ?? []) set.add(s);
     expect(set.size).toBeLessThanOrEqual(90);
     expect([...set]).toEqual(expect.arrayContaining(['accept4', 'bind', 'epoll_wait', 'listen', 'socket', 'writev']));
   });
@@ -208,9 +311,12 @@ describe('syscallsFor', () => {
     expect(syscallsFor(map, api)?.entry).toBe(entry);
   });
 
-  test.each(['left-pad.x', 'nothing', '', '.', 'fs.', '.readFile', '__proto__.x', 'constructor.*', 'x'.repeat(100_000)])('unknown or malformed %s is undefined', (api) => {
-    expect(syscallsFor(map, api)).toBeUndefined();
-  });
+  test.each(['left-pad.x', 'nothing', '', '.', 'fs.', '.readFile', '__proto__.x', 'constructor.*', 'x'.repeat(100_000)])(
+    'unknown or malformed %s is undefined',
+    (api) => {
+      expect(syscallsFor(map, api)).toBeUndefined();
+    },
+  );
 
   test('answers copies: a caller cannot change the map', () => {
     syscallsFor(map, 'fs.watch')?.syscalls.push('ptrace');
@@ -218,7 +324,17 @@ describe('syscallsFor', () => {
   });
 
   test('the generator asks for the same ids as the library', () => {
-    for (const api of ['fs.readFile', 'fs.promises.stat', 'node:net.connect', 'fs.promises', 'fs.', 'x', 'global.fetch', 'http.Server#listen', '']) {
+    for (const api of [
+      'fs.readFile',
+      'fs.promises.stat',
+      'node:net.connect',
+      'fs.promises',
+      'fs.',
+      'x',
+      'global.fetch',
+      'http.Server#listen',
+      '',
+    ]) {
       expect(candidateIds(api)).toEqual(candidateApiIds(api));
     }
   });
@@ -307,7 +423,14 @@ describe('strace parsing and checking (the generator’s library)', () => {
   ].join('\n');
 
   test('counts each call once, skipping resumed halves, signals, exits and strace messages', () => {
-    expect(Object.fromEntries(parseStrace(sample))).toEqual({ execve: 1, futex: 1, epoll_pwait: 1, clone3: 1, restart_syscall: 1, wait4: 1 });
+    expect(Object.fromEntries(parseStrace(sample))).toEqual({
+      execve: 1,
+      futex: 1,
+      epoll_pwait: 1,
+      clone3: 1,
+      restart_syscall: 1,
+      wait4: 1,
+    });
   });
 
   test('never throws on hostile input', () => {
@@ -325,12 +448,24 @@ describe('strace parsing and checking (the generator’s library)', () => {
       entries: { 'fs.watch': ['inotify_add_watch', 'inotify_init1'], 'fs.*': ['chmod'] },
       ignore: ['clone3'],
     });
-    expect(r).toEqual({ api: 'fs.watch', entry: 'fs.watch', beyondFloor: ['chmod', 'inotify_add_watch', 'inotify_init1'], lacking: ['chmod'], misses: ['chmod'] });
+    expect(r).toEqual({
+      api: 'fs.watch',
+      entry: 'fs.watch',
+      beyondFloor: ['chmod', 'inotify_add_watch', 'inotify_init1'],
+      lacking: ['chmod'],
+      misses: ['chmod'],
+    });
     expect(checkTrace({ api: 'nope.x', observed: ['bind'], baseline: [], floor: [], entries: {} }).misses).toEqual(['bind']);
   });
 
   test('what runc-bootstrap allows is not a miss, but the entry is still said to lack it', () => {
-    const r = checkTrace({ api: 'fs.readdir', observed: ['openat', 'getdents64', 'fstatfs'], floor: ['openat'], entries: { 'fs.readdir': [] }, also: ['getdents64'] });
+    const r = checkTrace({
+      api: 'fs.readdir',
+      observed: ['openat', 'getdents64', 'fstatfs'],
+      floor: ['openat'],
+      entries: { 'fs.readdir': [] },
+      also: ['getdents64'],
+    });
     expect(r.lacking).toEqual(['fstatfs', 'getdents64']);
     expect(r.misses).toEqual(['fstatfs']);
   });

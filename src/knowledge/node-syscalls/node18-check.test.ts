@@ -22,7 +22,10 @@ const canRun = canRunPodmanTests('src/knowledge/node-syscalls/node18-check.test.
 const IMAGE = `localhost/charter-test/node18-syscalls:${process.pid}`;
 const CTR = `charter-test-node18-syscalls-${process.pid}`;
 
-const snippetCount = Object.keys((JSON.parse(readFileSync(path.join(repoRoot, 'scripts/node-syscalls/snippets.json'), 'utf8')) as { snippets: Record<string, unknown> }).snippets).length;
+const snippetCount = Object.keys(
+  (JSON.parse(readFileSync(path.join(repoRoot, 'scripts/node-syscalls/snippets.json'), 'utf8')) as { snippets: Record<string, unknown> })
+    .snippets,
+).length;
 
 describe.runIf(canRun)("strace check of node18.json with Debian's node 18", () => {
   let run: ReturnType<typeof podman>;
@@ -69,14 +72,19 @@ describe.runIf(canRun)("strace check of node18.json with Debian's node 18", () =
 
   it("runs Debian's node 18 with the system libuv against node18.json", () => {
     // First stderr line: `node 18.20.4 x64 uv 1.44.2; map 1 (… entries, floor node18-floor: …); N snippets`.
-    expect(run.stderr, run.stdout).toMatch(/^node 18\.\d+\.\d+ x64 uv 1\.44\.\d+; map \d+ \(\d+ entries, floor node18-floor: \d+\); \d+ snippets$/m);
+    expect(run.stderr, run.stdout).toMatch(
+      /^node 18\.\d+\.\d+ x64 uv 1\.44\.\d+; map \d+ \(\d+ entries, floor node18-floor: \d+\); \d+ snippets$/m,
+    );
   });
 
   it('checks every snippet and the floor programs with zero misses', () => {
     // --check prints one stdout line per problem: a floor program needing more than node18-floor,
     // a snippet's miss, a name only runc-bootstrap allows, or a snippet that timed out, failed its
     // client exchange or left no trace.
-    expect(run.stdout.split('\n').filter((l) => l !== ''), run.stderr).toEqual([]);
+    expect(
+      run.stdout.split('\n').filter((l) => l !== ''),
+      run.stderr,
+    ).toEqual([]);
     expect(run.stderr).toContain(`${snippetCount} snippets checked, 0 misses`);
     expect(run.status, run.stderr).toBe(0);
   });

@@ -59,7 +59,11 @@ const SUBSET: readonly (readonly [snippet: string, api: string])[] = [
   ['global.fetch', 'global.fetch'],
 ];
 
-const snippets = (JSON.parse(readFileSync(new URL('../../../scripts/node-syscalls/snippets.json', import.meta.url), 'utf8')) as { snippets: Record<string, unknown> }).snippets;
+const snippets = (
+  JSON.parse(readFileSync(new URL('../../../scripts/node-syscalls/snippets.json', import.meta.url), 'utf8')) as {
+    snippets: Record<string, unknown>;
+  }
+).snippets;
 
 type Spec = { code: string; client?: 'http' | 'h2' | 'tcp' | 'udp' };
 function spec(key: string): Spec {
@@ -76,7 +80,10 @@ describe.skipIf(!runnable)('strace check of the Node.js syscall map', () => {
 
   test('the floor programs need nothing outside node-floor', async () => {
     const kb = loadKnowledge();
-    const floor = new Set([...kb.syscallGroups.filter((g) => loadNodeSyscallMap(20).floorGroups.includes(g.id)).flatMap((g) => g.syscalls), ...ENOSYS_INJECTED]);
+    const floor = new Set([
+      ...kb.syscallGroups.filter((g) => loadNodeSyscallMap(20).floorGroups.includes(g.id)).flatMap((g) => g.syscalls),
+      ...ENOSYS_INJECTED,
+    ]);
     const problems: string[] = [];
     for (const { name, ...p } of FLOOR_PROGRAMS) {
       const r = await traceSnippet({ ...p, timeoutMs: 15_000 });
@@ -98,7 +105,10 @@ describe.skipIf(!runnable)('strace check of the Node.js syscall map', () => {
       const baseline = await traceSnippet({ code: '', env: peers.env });
       expect(baseline.names.size).toBeGreaterThan(20);
       const floorSet = new Set([...floor, ...ENOSYS_INJECTED]);
-      expect([...baseline.names.keys()].filter((n) => !floorSet.has(n)), 'the empty program needs only the floor').toEqual([]);
+      expect(
+        [...baseline.names.keys()].filter((n) => !floorSet.has(n)),
+        'the empty program needs only the floor',
+      ).toEqual([]);
 
       const queue = [...SUBSET];
       const problems: string[] = [];
@@ -108,12 +118,22 @@ describe.skipIf(!runnable)('strace check of the Node.js syscall map', () => {
           for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
             const [key, api] = next;
             const r = await traceSnippet({ ...spec(key), env: peers.env, timeoutMs: 15_000 });
-            if (r.timedOut || r.names.size === 0 || r.served === false) problems.push(`${key}: snippet did not run (${r.stderr.slice(0, 200)})`);
-            const c = checkTrace({ api, observed: r.names.keys(), baseline: baseline.names.keys(), floor, entries, also: runc, ignore: ENOSYS_INJECTED });
+            if (r.timedOut || r.names.size === 0 || r.served === false)
+              problems.push(`${key}: snippet did not run (${r.stderr.slice(0, 200)})`);
+            const c = checkTrace({
+              api,
+              observed: r.names.keys(),
+              baseline: baseline.names.keys(),
+              floor,
+              entries,
+              also: runc,
+              ignore: ENOSYS_INJECTED,
+            });
             if (c.entry === undefined) problems.push(`${api}: no entry answers`);
             if (c.misses.length > 0) problems.push(`${api} (entry ${c.entry}): missing ${c.misses.join(' ')}`);
             // Entries are complete on their own: runc-bootstrap is not an API's excuse.
-            else if (c.lacking.length > 0) problems.push(`${api} (entry ${c.entry}): allowed only by runc-bootstrap: ${c.lacking.join(' ')}`);
+            else if (c.lacking.length > 0)
+              problems.push(`${api} (entry ${c.entry}): allowed only by runc-bootstrap: ${c.lacking.join(' ')}`);
           }
         }),
       );

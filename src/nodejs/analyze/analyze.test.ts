@@ -131,7 +131,12 @@ describe('analyzeNodeApp on fixtures', () => {
     ]);
     // The plugin directory bounds the computed require; argv is outside input; the constant eval
     // and Function are analysed in place; the literal binding name is narrowed to fs.
-    expect(doubts(r)).toEqual(['computed-module index.js:2:16', 'dynamic-import index.js:3:1', 'vm index.js:7:4', 'computed-member index.js:10:1']);
+    expect(doubts(r)).toEqual([
+      'computed-module index.js:2:16',
+      'dynamic-import index.js:3:1',
+      'vm index.js:7:4',
+      'computed-member index.js:10:1',
+    ]);
     expect(r.uncertainties[1]!.message).toMatch(/the name comes from process\.argv/);
     for (const u of r.uncertainties) expect(u.assumption.length).toBeGreaterThan(10);
   });
@@ -238,7 +243,12 @@ describe('analyzeNodeApp on hostile or generated input', () => {
     const deep = `${'['.repeat(20000)}${']'.repeat(20000)};require('fs').statSync('/d')`;
     const r = await analyzeNodeApp({
       root: 'junk',
-      fs: memoryAppFs({ 'index.js': "require('./deep');require('./junk');require('./data.json')", 'deep.js': deep, 'junk.js': new Uint8Array([0, 255, 254, 1, 2]), 'data.json': '{}' }),
+      fs: memoryAppFs({
+        'index.js': "require('./deep');require('./junk');require('./data.json')",
+        'deep.js': deep,
+        'junk.js': new Uint8Array([0, 255, 254, 1, 2]),
+        'data.json': '{}',
+      }),
     });
     expect(r.reachedFiles).toBe(4);
     expect(r.apis.map((a) => a.api)).toContain('fs.*');
@@ -281,7 +291,11 @@ describe('analyzeNodeApp on hostile or generated input', () => {
   });
 
   it('fills one cache entry from every installed copy of a package version', async () => {
-    const dup = { 'package.json': '{"name":"dup","version":"1.0.0"}', 'x.js': "require('fs').readFileSync('x')", 'y.js': "require('fs').readFileSync('y')" };
+    const dup = {
+      'package.json': '{"name":"dup","version":"1.0.0"}',
+      'x.js': "require('fs').readFileSync('x')",
+      'y.js': "require('fs').readFileSync('y')",
+    };
     const files: Record<string, string> = {
       'package.json': '{"name":"app","main":"index.js"}',
       'index.js': "require('a'); require('b');",

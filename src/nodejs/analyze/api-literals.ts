@@ -34,7 +34,14 @@ export function listenLiterals(args: readonly ArgLit[] | undefined): { port?: nu
 function urlLiterals(s: string): { host?: string; port?: number } {
   try {
     const u = new URL(s);
-    const port = u.port !== '' ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : u.protocol === 'http:' || u.protocol === 'ws:' ? 80 : undefined;
+    const port =
+      u.port !== ''
+        ? Number(u.port)
+        : u.protocol === 'https:' || u.protocol === 'wss:'
+          ? 443
+          : u.protocol === 'http:' || u.protocol === 'ws:'
+            ? 80
+            : undefined;
     return port === undefined ? { host: u.hostname } : { host: u.hostname, port };
   } catch {
     return {};
@@ -70,7 +77,10 @@ export function literalsFor(api: string, args: readonly ArgLit[] | undefined): A
     const p = S(a0);
     if (p !== undefined) out.path = p;
     const method = api.slice(api.lastIndexOf('.') + 1);
-    const flags = method === 'open' || method === 'openSync' ? S(a1) : S(O(a1)?.get('flags') ?? O(a1)?.get('flag') ?? O(a2)?.get('flags') ?? O(a2)?.get('flag') ?? undefined);
+    const flags =
+      method === 'open' || method === 'openSync'
+        ? S(a1)
+        : S(O(a1)?.get('flags') ?? O(a1)?.get('flag') ?? O(a2)?.get('flags') ?? O(a2)?.get('flag') ?? undefined);
     if (flags !== undefined) out.flags = flags;
   } else if (api.endsWith('#listen') || api === 'dgram.Socket#bind') {
     const l = listenLiterals(args);

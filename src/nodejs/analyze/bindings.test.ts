@@ -18,7 +18,9 @@ describe('process.binding table', () => {
   };
 
   it('lists exactly the names process.binding accepts', () => {
-    const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList.filter((m: string) => m.startsWith('Internal Binding ')).map((m: string) => m.slice('Internal Binding '.length));
+    const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList
+      .filter((m: string) => m.startsWith('Internal Binding '))
+      .map((m: string) => m.slice('Internal Binding '.length));
     const candidates = [...new Set([...loaded, ...PROCESS_BINDINGS.keys()])].sort();
     const accepted = candidates.filter(binding);
     expect(accepted).toEqual([...PROCESS_BINDINGS.keys()].filter((n) => accepted.includes(n)).sort());

@@ -7,7 +7,8 @@ import { packageDirOf } from './package-keys.js';
 import type { Resolver } from './resolve.js';
 
 /** Names that are files in every package seen (skips a stat per entry when listing directories). */
-const NOT_A_DIRECTORY = /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
+const NOT_A_DIRECTORY =
+  /\.(json|md|markdown|txt|map|ts|mts|cts|flow|yml|yaml|html|css|png|svg|node|gz|LICENSE)$|^(LICENSE|README|CHANGELOG|AUTHORS)/i;
 
 export class ComputedModuleCandidates {
   constructor(

@@ -57,9 +57,11 @@ module.exports = (x) => eval(x);
   });
 
   it('still counts a string built inside a function handed to a message sink', async () => {
-    const r = await run({ 'index.js': `console.log(() => 'process.kill(' + 1 + ')');
+    const r = await run({
+      'index.js': `console.log(() => 'process.kill(' + 1 + ')');
 module.exports = (x) => new Function(x);
-` });
+`,
+    });
     expect(doubts(r)).toEqual(['new-function index.js:2']);
   });
 
@@ -83,7 +85,9 @@ module.exports = (x) => new Function(x);
 
   it('keeps the whole runtime for code read from a file, the network or the command line', async () => {
     for (const src of ["fs.readFileSync(p, 'utf8')", 'process.argv[2]', 'await (await fetch(p)).text()']) {
-      const r = await run({ 'index.js': `const fs = require('fs');\nmodule.exports = async (p) => {\n  const code = ${src};\n  return new Function(code);\n};\n` });
+      const r = await run({
+        'index.js': `const fs = require('fs');\nmodule.exports = async (p) => {\n  const code = ${src};\n  return new Function(code);\n};\n`,
+      });
       expect(doubts(r)).toEqual(['new-function index.js:4']);
       expect(r.uncertainties[0]!.message).toMatch(/its text comes from/);
     }
@@ -199,20 +203,26 @@ describe('require/import of a computed name', () => {
   });
 
   it('keeps the whole runtime for a name that is a path', async () => {
-    const r = await run({ 'index.js': `const path = require('path');\nmodule.exports = (n) => require(path.join(__dirname, n));\nmodule.exports.b = (f) => import('file://' + f);\n` });
+    const r = await run({
+      'index.js': `const path = require('path');\nmodule.exports = (n) => require(path.join(__dirname, n));\nmodule.exports.b = (f) => import('file://' + f);\n`,
+    });
     expect(doubts(r)).toEqual(['dynamic-require index.js:2', 'dynamic-import index.js:3']);
   });
 });
 
 describe('process.binding', () => {
   it('narrows a literal binding name to the APIs behind it', async () => {
-    const r = await run({ 'index.js': `const tty = process.binding('tty_wrap');\nconst b = process.binding('buffer').kStringMaxLength;\n` });
+    const r = await run({
+      'index.js': `const tty = process.binding('tty_wrap');\nconst b = process.binding('buffer').kStringMaxLength;\n`,
+    });
     expect(apis(r)).toEqual(['process.binding index.js:1', 'tty.* index.js:1', 'process.binding index.js:2']);
     expect(doubts(r)).toEqual([]);
   });
 
   it('keeps the whole runtime for contextify, unknown or computed names', async () => {
-    const r = await run({ 'index.js': `process.binding('contextify');\nprocess.binding('nope');\nmodule.exports = (n) => process.binding(n);\n` });
+    const r = await run({
+      'index.js': `process.binding('contextify');\nprocess.binding('nope');\nmodule.exports = (n) => process.binding(n);\n`,
+    });
     expect(doubts(r)).toEqual(['process-binding index.js:1', 'process-binding index.js:2', 'process-binding index.js:3']);
   });
 });
@@ -230,9 +240,12 @@ describe('strings that name an API root', () => {
     expect(codeRootIn(text)?.scope).toBe(scope);
   });
 
-  it.each(['process.env.NODE_ENV', 'a child process. Then', 'process.nextTick(f)', 'the require function', 'processing', 'modules'])('%s → none', (text) => {
-    expect(codeRootIn(text)).toBeUndefined();
-  });
+  it.each(['process.env.NODE_ENV', 'a child process. Then', 'process.nextTick(f)', 'the require function', 'processing', 'modules'])(
+    '%s → none',
+    (text) => {
+      expect(codeRootIn(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('the package cache keeps every fact', () => {
@@ -255,7 +268,7 @@ describe('the package cache keeps every fact', () => {
 
 describe('hostile code building', () => {
   it('bounds code that builds code that builds code', async () => {
-    let code = "process.kill(1)";
+    let code = 'process.kill(1)';
     for (let i = 0; i < 12; i++) code = `Function(${JSON.stringify(code)})()`;
     const r = await run({ 'index.js': `${code};\n` });
     // Three levels are analysed in place; the rest is one generated-code site at the same call.

@@ -63,7 +63,12 @@ export function staticConcat<S>(n: AstNode | undefined, scope: S, constOf: Const
  * The source of code whose every piece is constant: for `Function(p1, …, body)` a function
  * expression with those parameters, for `eval(code)` the code itself.
  */
-export function constantCode<S>(kind: 'eval' | 'Function', args: AstNode[], scope: S, constOf: ConstOf<S>): { source: string; params: string[] } | undefined {
+export function constantCode<S>(
+  kind: 'eval' | 'Function',
+  args: AstNode[],
+  scope: S,
+  constOf: ConstOf<S>,
+): { source: string; params: string[] } | undefined {
   const texts: string[] = [];
   for (const a of args) {
     if (a.type === 'SpreadElement') return undefined;
@@ -73,7 +78,12 @@ export function constantCode<S>(kind: 'eval' | 'Function', args: AstNode[], scop
   }
   if (kind === 'eval') return texts[0] === undefined ? undefined : { source: texts[0], params: [] };
   const body = texts.length > 0 ? texts[texts.length - 1]! : '';
-  const params = texts.slice(0, -1).flatMap((p) => p.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+  const params = texts.slice(0, -1).flatMap((p) =>
+    p
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''),
+  );
   return { source: `(function anonymous(${params.join(',')}\n) {\n${body}\n})`, params };
 }
 
@@ -135,7 +145,21 @@ export interface OriginContext<S> {
 }
 
 /** Modules whose calls bring data in from outside the program. */
-const INPUT_MODULES: ReadonlySet<string> = new Set(['fs', 'fs/promises', 'net', 'tls', 'http', 'https', 'http2', 'dgram', 'child_process', 'readline', 'readline/promises', 'worker_threads', 'inspector']);
+const INPUT_MODULES: ReadonlySet<string> = new Set([
+  'fs',
+  'fs/promises',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'http2',
+  'dgram',
+  'child_process',
+  'readline',
+  'readline/promises',
+  'worker_threads',
+  'inspector',
+]);
 /** Modules whose calls make paths (a computed specifier built with them names a file). */
 const PATH_MODULES: ReadonlySet<string> = new Set(['path', 'path/posix', 'path/win32', 'url', 'os', 'module']);
 const INPUT_PROCESS_MEMBERS: ReadonlySet<string> = new Set(['argv', 'env', 'stdin', 'cwd', 'execArgv', 'mainModule']);
@@ -202,23 +226,27 @@ export function classifyOrigin<S>(args: AstNode[], scope: S, ctx: OriginContext<
         if (specifier) return { origin: 'external', why: 'import.meta (a path)' };
         continue;
       case 'Literal':
-        if (specifier && typeof n['value'] === 'string' && /[\\/]/.test(n['value']) && !PACKAGE_NAME.test(n['value'])) return { origin: 'external', why: `a path (${JSON.stringify(n['value'])})` };
+        if (specifier && typeof n['value'] === 'string' && /[\\/]/.test(n['value']) && !PACKAGE_NAME.test(n['value']))
+          return { origin: 'external', why: `a path (${JSON.stringify(n['value'])})` };
         continue;
       case 'TemplateElement': {
         const cooked = (n['value'] as { cooked?: unknown } | undefined)?.cooked;
-        if (specifier && typeof cooked === 'string' && /[\\/]/.test(cooked)) return { origin: 'external', why: `a path (${JSON.stringify(cooked)})` };
+        if (specifier && typeof cooked === 'string' && /[\\/]/.test(cooked))
+          return { origin: 'external', why: `a path (${JSON.stringify(cooked)})` };
         continue;
       }
       case 'Identifier': {
         const name = n['name'];
         if (typeof name !== 'string') continue;
-        if ((name === '__dirname' || name === '__filename') && ctx.isGlobal(name, s)) return { origin: 'external', why: `${name} (a path)` };
+        if ((name === '__dirname' || name === '__filename') && ctx.isGlobal(name, s))
+          return { origin: 'external', why: `${name} (a path)` };
         if (depth < 4) for (const d of ctx.constOf(n, s)) queue.push({ ...d, depth: depth + 1 });
         continue;
       }
       case 'MemberExpression': {
         for (const r of ctx.refs(n, s)) {
-          if (r.k === 'builtin' && r.mod === 'process' && r.path.length >= 1 && INPUT_PROCESS_MEMBERS.has(r.path[0]!)) return { origin: 'external', why: `process.${r.path[0]}` };
+          if (r.k === 'builtin' && r.mod === 'process' && r.path.length >= 1 && INPUT_PROCESS_MEMBERS.has(r.path[0]!))
+            return { origin: 'external', why: `process.${r.path[0]}` };
         }
         // A property name is not a variable: only the object (and a computed key) are followed.
         const obj = node(n['object']);
@@ -240,7 +268,8 @@ export function classifyOrigin<S>(args: AstNode[], scope: S, ctx: OriginContext<
             if (r.k !== 'builtin') continue;
             if (INPUT_MODULES.has(r.mod)) return { origin: 'external', why: `${r.mod}.${r.path.join('.')} (input)` };
             if (r.mod === 'global' && r.path[0] === 'fetch') return { origin: 'external', why: 'fetch (input)' };
-            if (r.mod === 'process' && INPUT_PROCESS_MEMBERS.has(r.path[0] ?? '')) return { origin: 'external', why: `process.${r.path[0]}` };
+            if (r.mod === 'process' && INPUT_PROCESS_MEMBERS.has(r.path[0] ?? ''))
+              return { origin: 'external', why: `process.${r.path[0]}` };
             if (specifier && PATH_MODULES.has(r.mod)) return { origin: 'external', why: `${r.mod}.${r.path.join('.')} (a path)` };
           }
           if (callee.type === 'Identifier' && depth < 4) for (const d of ctx.returnsOf(callee, s)) queue.push({ ...d, depth: depth + 1 });

@@ -16,13 +16,26 @@ export interface EntryCandidate {
 const CONVENTIONAL = ['index.js', 'server.js', 'app.js', 'main.js', 'index.mjs', 'server.mjs', 'app.mjs'];
 const NODE_COMMANDS = new Set(['node', 'nodejs', 'nodemon']);
 const PRELOAD_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader']);
-const FLAGS_WITH_VALUE = new Set([...PRELOAD_FLAGS, '--title', '--env-file', '--inspect-port', '--watch-path', '-C', '--conditions', '--stack-size']);
+const FLAGS_WITH_VALUE = new Set([
+  ...PRELOAD_FLAGS,
+  '--title',
+  '--env-file',
+  '--inspect-port',
+  '--watch-path',
+  '-C',
+  '--conditions',
+  '--stack-size',
+]);
 
 /** Scripts a shell command line runs with node: `PORT=1 node -r dotenv/config server.js && …`. */
 export function nodeScriptsOf(command: string): { script?: string; preloads: string[] }[] {
   const out: { script?: string; preloads: string[] }[] = [];
   for (const part of command.split(/&&|\|\||;|\|/)) {
-    const tokens = part.trim().match(/"[^"]*"|'[^']*'|\S+/g)?.map((t) => t.replace(/^(["'])(.*)\1$/, '$2')) ?? [];
+    const tokens =
+      part
+        .trim()
+        .match(/"[^"]*"|'[^']*'|\S+/g)
+        ?.map((t) => t.replace(/^(["'])(.*)\1$/, '$2')) ?? [];
     let i = 0;
     while (i < tokens.length && !NODE_COMMANDS.has(tokens[i]!.split('/').pop()!)) i++;
     if (i >= tokens.length) continue;

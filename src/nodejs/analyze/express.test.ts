@@ -69,7 +69,9 @@ describe('express@4 application', () => {
     // may be that engine, so the unused lodash is reached too, and the site says why.
     expect(r.unreachedPackages).toEqual([]);
     expect(r.uncertainties.filter((u) => u.kind === 'computed-module').map((u) => u.at.file)).toEqual(['node_modules/express/lib/view.js']);
-    expect(r.uncertainties.some((u) => ['dynamic-require', 'dynamic-import', 'eval', 'new-function', 'process-binding'].includes(u.kind))).toBe(false);
+    expect(
+      r.uncertainties.some((u) => ['dynamic-require', 'dynamic-import', 'eval', 'new-function', 'process-binding'].includes(u.kind)),
+    ).toBe(false);
     expect(r.entryPoints).toEqual([{ file: 'app.js', why: 'package.json main' }]);
     expect(r.reachedFiles).toBeGreaterThan(50);
   });

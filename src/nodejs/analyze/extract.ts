@@ -543,7 +543,8 @@ class Extractor {
         if (op !== '||' && op !== '??') return null;
         const left = this.literal(node(n['left']), scope, depth + 1);
         const right = this.literal(node(n['right']), scope, depth + 1);
-        if (left && 'env' in left && right && ('s' in right || 'n' in right)) return { env: left.env, dflt: 's' in right ? right.s : right.n };
+        if (left && 'env' in left && right && ('s' in right || 'n' in right))
+          return { env: left.env, dflt: 's' in right ? right.s : right.n };
         return left && !('env' in left) ? left : null;
       }
       case 'CallExpression': {
@@ -615,7 +616,14 @@ class Extractor {
   /** A value reaches a place the analyzer does not follow (argument, property, return, store). */
   private escape(n: AstNode | undefined, scope: Scope): void {
     if (!n || this.noEscape.has(n)) return;
-    if (n.type === 'Literal' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ObjectExpression' || n.type === 'ArrayExpression') return;
+    if (
+      n.type === 'Literal' ||
+      n.type === 'FunctionExpression' ||
+      n.type === 'ArrowFunctionExpression' ||
+      n.type === 'ObjectExpression' ||
+      n.type === 'ArrayExpression'
+    )
+      return;
     for (const r of this.eval(n, scope)) this.escapeRef(r, n);
   }
 
@@ -811,7 +819,12 @@ class Extractor {
       if (args[0]) this.exports.stars.push(...this.eval(args[0], scope));
       return;
     }
-    if (name === 'defineProperty' && callee.type === 'MemberExpression' && this.isUnshadowed(node(callee['object']), 'Object', scope) && this.isExportsObject(args[0], scope)) {
+    if (
+      name === 'defineProperty' &&
+      callee.type === 'MemberExpression' &&
+      this.isUnshadowed(node(callee['object']), 'Object', scope) &&
+      this.isExportsObject(args[0], scope)
+    ) {
       const key = staticString(args[1]);
       const desc = args[2];
       if (key !== undefined && desc?.type === 'ObjectExpression') {
@@ -842,7 +855,9 @@ class Extractor {
     // `X.call.call(f, t, a)`, `X.apply.call(f, t, args)`: a call of `f` (not of X).
     if (this.callChain(callee)) {
       const target = args[0];
-      if (target) for (const r of this.eval(target, scope)) if (r.k === 'builtin' || r.k === 'import' || (r.k === 'instance' && r.path.length === 1)) this.use(r, 'call', at);
+      if (target)
+        for (const r of this.eval(target, scope))
+          if (r.k === 'builtin' || r.k === 'import' || (r.k === 'instance' && r.path.length === 1)) this.use(r, 'call', at);
       for (const a of args.slice(1)) this.escape(a.type === 'SpreadElement' ? node(a['argument']) : a, scope);
       return;
     }
@@ -977,8 +992,18 @@ class Extractor {
     const from = classifyOrigin(what === 'eval' ? args.slice(0, 1) : args, scope, this.originCtx, false);
     const u: UncertaintyFact =
       what === 'eval'
-        ? { kind: 'eval', at: this.pos(n.start), message: `eval of code built at run time: ${this.snippet(n)}`, assumption: 'the evaluated code may call any API: the whole runtime assumed' }
-        : { kind: 'new-function', at: this.pos(n.start), message: `Function constructor: ${this.snippet(n)}`, assumption: 'the constructed function may call any API: the whole runtime assumed' };
+        ? {
+            kind: 'eval',
+            at: this.pos(n.start),
+            message: `eval of code built at run time: ${this.snippet(n)}`,
+            assumption: 'the evaluated code may call any API: the whole runtime assumed',
+          }
+        : {
+            kind: 'new-function',
+            at: this.pos(n.start),
+            message: `Function constructor: ${this.snippet(n)}`,
+            assumption: 'the constructed function may call any API: the whole runtime assumed',
+          };
     u.origin = from.origin;
     if (direct) u.direct = true;
     if (from.origin === 'external') u.message += ` (its text comes from ${from.why})`;
@@ -1149,8 +1174,29 @@ class Extractor {
 }
 
 /** Functions whose string arguments are messages for people (errors, logs, deprecations). */
-const MESSAGE_FUNCTIONS: ReadonlySet<string> = new Set(['deprecate', 'warn', 'debug', 'log', 'emitWarning', 'assert', 'invariant', 'createError']);
-const MESSAGE_METHODS: ReadonlySet<string> = new Set(['warn', 'error', 'log', 'info', 'debug', 'trace', 'emitWarning', 'deprecate', 'fail', 'assert', 'throw']);
+const MESSAGE_FUNCTIONS: ReadonlySet<string> = new Set([
+  'deprecate',
+  'warn',
+  'debug',
+  'log',
+  'emitWarning',
+  'assert',
+  'invariant',
+  'createError',
+]);
+const MESSAGE_METHODS: ReadonlySet<string> = new Set([
+  'warn',
+  'error',
+  'log',
+  'info',
+  'debug',
+  'trace',
+  'emitWarning',
+  'deprecate',
+  'fail',
+  'assert',
+  'throw',
+]);
 
 const isFunctionCtor = (r: Ref): boolean => r.k === 'builtin' && r.mod === 'global' && r.path.length === 1 && r.path[0] === 'Function';
 
@@ -1168,4 +1214,3 @@ function toNumber(v: ArgLit): ArgLit {
   }
   return null;
 }
-

@@ -26,12 +26,7 @@ export type Ref =
 
 /** A literal argument as written (first three arguments of a call), or null. */
 export type ArgLit =
-  | null
-  | { s: string }
-  | { n: number }
-  | { arr: string[] }
-  | { env: string; dflt?: string | number }
-  | { obj: [string, ArgLit][] };
+  null | { s: string } | { n: number } | { arr: string[] } | { env: string; dflt?: string | number } | { obj: [string, ArgLit][] };
 
 /**
  * - `call`/`new`: the value was called / constructed.

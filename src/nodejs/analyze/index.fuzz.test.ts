@@ -52,16 +52,16 @@ const STATEMENTS = [
   "import fs2 from 'fs'; fs2.writeFileSync('/tmp/x', 'y');",
   "export default function run() { return require('net').connect(5432, 'db'); }",
   "module.exports = { run() { require('dns').lookup('example.org', () => {}); } };",
-  "exports.x = require(process.env.MOD);",
+  'exports.x = require(process.env.MOD);',
   "const m = 'child_' + 'process'; require(m).exec('id');",
-  "eval('require(\"fs\")');",
+  'eval(\'require("fs")\');',
   "new Function('return process')();",
   "process.binding('fs');",
   "require('vm').runInThisContext('1');",
   "const o = {}; o[Symbol.iterator] = 1; fs[process.argv[2]]('/x');",
   "class A extends require('events') { go() { this.emit('x'); } }",
-  "for (;;) { break; }",
-  "label: { break label; }",
+  'for (;;) { break; }',
+  'label: { break label; }',
   'const s = `${require("os").hostname()}`;',
   '#!/usr/bin/env node',
   "'use strict';",
@@ -75,7 +75,11 @@ const STATEMENTS = [
 
 /** package.json maps that are broken or odd in the ways real packages are. */
 const EXPORTS = [
-  { '.': { import: './esm.mjs', require: './index.js', default: './index.js' }, './feature/*': { browser: './nope.js', node: './features/*.js' }, './private/*': null },
+  {
+    '.': { import: './esm.mjs', require: './index.js', default: './index.js' },
+    './feature/*': { browser: './nope.js', node: './features/*.js' },
+    './private/*': null,
+  },
   './index.js',
   ['./index.js', './fallback.js'],
   { '.': 5 },
@@ -115,9 +119,16 @@ const DEEP_SHAPES: ((d: number) => string)[] = [
 ];
 const deepStatement = fc.tuple(fc.constantFrom(...DEEP_SHAPES), fc.integer({ min: 10, max: 20_000 })).map(([shape, d]) => shape(d));
 
-const statementList = fc.array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...STATEMENTS) }, { weight: 1, arbitrary: deepStatement }), { minLength: 1, maxLength: 8 }).map((s) => s.join('\n'));
+const statementList = fc
+  .array(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...STATEMENTS) }, { weight: 1, arbitrary: deepStatement }), {
+    minLength: 1,
+    maxLength: 8,
+  })
+  .map((s) => s.join('\n'));
 
-const moduleText = fc.record({ text: statementList, edits: fc.option(byteMutations(2), { nil: undefined }) }).map(({ text, edits }) => (edits ? applyByteMutations(Buffer.from(text), edits).toString('utf8') : text));
+const moduleText = fc
+  .record({ text: statementList, edits: fc.option(byteMutations(2), { nil: undefined }) })
+  .map(({ text, edits }) => (edits ? applyByteMutations(Buffer.from(text), edits).toString('utf8') : text));
 
 const packageJson = (base: Record<string, unknown>): fc.Arbitrary<string> =>
   fc
@@ -141,7 +152,10 @@ const app: fc.Arbitrary<AppSpec> = fc
     depFeature: moduleText,
     appPackage: packageJson({ name: 'app', version: '1.0.0', main: 'server.js', imports: { '#internal': './lib/util.js' } }),
     depPackage: packageJson({ name: 'dep', version: '2.1.0', main: 'index.js' }),
-    drop: fc.array(fc.constantFrom('server.js', 'lib/util.js', 'node_modules/dep/index.js', 'node_modules/dep/package.json', 'package.json'), { maxLength: 2 }),
+    drop: fc.array(
+      fc.constantFrom('server.js', 'lib/util.js', 'node_modules/dep/index.js', 'node_modules/dep/package.json', 'package.json'),
+      { maxLength: 2 },
+    ),
     links: fc.array(
       fc.constantFrom<[string, string]>(
         ['lib/loop', 'loop'],
@@ -173,7 +187,11 @@ const app: fc.Arbitrary<AppSpec> = fc
   });
 
 function checkAnalysis(r: NodeAppAnalysis, spec: AppSpec): void {
-  const known = (file: string): boolean => file in spec.files || file in spec.links || Object.keys(spec.links).some((l) => file.startsWith(`${l}/`)) || file.startsWith('node_modules/');
+  const known = (file: string): boolean =>
+    file in spec.files ||
+    file in spec.links ||
+    Object.keys(spec.links).some((l) => file.startsWith(`${l}/`)) ||
+    file.startsWith('node_modules/');
   // An uncertainty may name a file that is not there (a missing entry point), but always one inside the app.
   const insideApp = (file: string): boolean => file !== '' && !file.startsWith('/') && !file.split('/').includes('..');
   for (const u of r.uncertainties) {
@@ -220,9 +238,13 @@ describe('Node.js app analysis fuzz', () => {
     expect(r.apis.map((a) => a.api)).toEqual(expect.arrayContaining(['fs.readFileSync', 'http.createServer']));
   });
 
-  it('generated and mutated apps', async () => {
-    await fc.assert(fc.asyncProperty(app, analyzeTwiceAndCheck), fuzzParameters(150));
-  }, PROPERTY_TIMEOUT);
+  it(
+    'generated and mutated apps',
+    async () => {
+      await fc.assert(fc.asyncProperty(app, analyzeTwiceAndCheck), fuzzParameters(150));
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 describe('Node.js app analysis fuzz: nested template literals', () => {

@@ -38,7 +38,15 @@ import { dedupeUncertainties, sortApis, sortByLocation, sortLocations, sortUncer
 export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 export { literalsFor } from './api-literals.js';
-export { ANALYZER_VERSION, type AnalyzeInput, type AnalyzeLimits, type AnalyzeOptions, DEFAULT_LIMITS, type ListenCandidate, type NodeAppAnalysis } from './options.js';
+export {
+  ANALYZER_VERSION,
+  type AnalyzeInput,
+  type AnalyzeLimits,
+  type AnalyzeOptions,
+  DEFAULT_LIMITS,
+  type ListenCandidate,
+  type NodeAppAnalysis,
+} from './options.js';
 export { packageDirOf } from './package-keys.js';
 
 interface ModuleRecord {
@@ -225,7 +233,8 @@ class Analysis {
         }
         for (const u of rec.facts.uncertainties) {
           if ((u.kind === 'dynamic-require' || u.kind === 'dynamic-import') && u.origin === 'strings') {
-            for (const c of await this.candidates.forSite(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir)) enqueue(c, { file, ...u.at });
+            for (const c of await this.candidates.forSite(file, u.kind === 'dynamic-require' ? 'require' : 'import', u.dir))
+              enqueue(c, { file, ...u.at });
           }
         }
         this.depList.set(file, list);
@@ -285,7 +294,9 @@ class Analysis {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     this.stats.parsed++;
     const tooLarge =
-      bytes.byteLength > this.limits.maxParseBytes ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}` : undefined;
+      bytes.byteLength > this.limits.maxParseBytes
+        ? `${bytes.byteLength} bytes exceed the parse limit of ${this.limits.maxParseBytes}`
+        : undefined;
     return moduleFacts(file, text, kind, tooLarge === undefined ? { builtins: this.builtins } : { builtins: this.builtins, tooLarge });
   }
 
@@ -504,11 +515,12 @@ class Analysis {
           kind: 'generated-code',
           at,
           message: u.message,
-          assumption:
-            `the code is built at run time from the program’s own strings, and no string in any reached file names process, import(), fetch or the global object${u.direct ? ', require or module' : ''}: it can only call what it is handed, which is analysed here (code injected from input would be refused)`,
+          assumption: `the code is built at run time from the program’s own strings, and no string in any reached file names process, import(), fetch or the global object${u.direct ? ', require or module' : ''}: it can only call what it is handed, which is analysed here (code injected from input would be refused)`,
         };
       }
-      const why = root ? `a string at ${root.at.file}:${root.at.line}:${root.at.column} spells ${JSON.stringify(root.text)}` : `${this.strings.textOnly!.file} could only be scanned as text`;
+      const why = root
+        ? `a string at ${root.at.file}:${root.at.line}:${root.at.column} spells ${JSON.stringify(root.text)}`
+        : `${this.strings.textOnly!.file} could only be scanned as text`;
       return { ...base, assumption: `${u.assumption} (${why})` };
     }
     if (u.kind === 'dynamic-require' || u.kind === 'dynamic-import') {
@@ -528,13 +540,20 @@ class Analysis {
 
   /** The API id a terminal reference used in `mode` denotes (undefined: nothing to report). */
   private apiOf(t: Ref, mode: ModuleFacts['uses'][number]['mode'], at: Location, args?: ArgLit[]): string | undefined {
-    if (t.k === 'instance') return mode === 'call' && t.path.length === 1 && !EMITTER_METHODS.has(t.path[0]!) ? `${t.cls}#${t.path[0]}` : undefined;
+    if (t.k === 'instance')
+      return mode === 'call' && t.path.length === 1 && !EMITTER_METHODS.has(t.path[0]!) ? `${t.cls}#${t.path[0]}` : undefined;
     if (t.k !== 'builtin') return undefined;
     if (t.mod === 'global' && t.path.length === 0) return undefined;
     if (t.mod === 'global' && (t.path[0] === 'Function' || t.path[0] === 'eval')) {
       // Calls were reported where they are (facts); a passed-on `eval` may be called anywhere.
       if (t.path[0] === 'eval' && mode === 'escape') {
-        const u: UncertaintyFact = { kind: 'eval', at, message: 'eval is passed on and may be called with code built at run time', assumption: 'the evaluated code may call any API: the whole runtime assumed', origin: 'strings' };
+        const u: UncertaintyFact = {
+          kind: 'eval',
+          at,
+          message: 'eval is passed on and may be called with code built at run time',
+          assumption: 'the evaluated code may call any API: the whole runtime assumed',
+          origin: 'strings',
+        };
         this.uncertainties.push(this.judge(u, at));
       }
       return undefined;
@@ -572,7 +591,12 @@ class Analysis {
   /** APIs that are themselves a reason for doubt. */
   private special(api: string, at: Location, args: ArgLit[] | undefined): void {
     if (api.startsWith('vm.')) {
-      this.uncertainties.push({ kind: 'vm', at, message: `${api} runs code built at run time`, assumption: 'the code run may call any API: the whole runtime assumed' });
+      this.uncertainties.push({
+        kind: 'vm',
+        at,
+        message: `${api} runs code built at run time`,
+        assumption: 'the code run may call any API: the whole runtime assumed',
+      });
     } else if (bindingApis(api, args) !== undefined) {
       // A named binding from the allow-list: its APIs were added where it is used.
     } else if (api === 'process.binding' || api === 'process._linkedBinding') {
@@ -584,7 +608,12 @@ class Analysis {
       });
     } else if (api === 'process.dlopen') {
       this.nativeAddons.push(at);
-      this.uncertainties.push({ kind: 'native-addon', at, message: 'process.dlopen loads a native addon', assumption: 'a native addon may make any system call' });
+      this.uncertainties.push({
+        kind: 'native-addon',
+        at,
+        message: 'process.dlopen loads a native addon',
+        assumption: 'a native addon may make any system call',
+      });
     }
   }
 }
@@ -609,4 +638,3 @@ function isPureMember(api: string): boolean {
   for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;
   return false;
 }
-

@@ -44,7 +44,8 @@ export function textFacts(
     kind: why.kind,
     at: lines.position(why.offset),
     message: why.message,
-    assumption: 'every built-in module named by a string literal in the file is used as a whole; modules required by literal text are followed',
+    assumption:
+      'every built-in module named by a string literal in the file is used as a whole; modules required by literal text are followed',
   };
   facts.uncertainties.push(u);
   const seenMods = new Set<string>();

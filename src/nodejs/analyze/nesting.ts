@@ -128,7 +128,9 @@ export function measureNesting(source: string): Nesting {
   const open = (at: number, kind: Level['kind'], statementHead: boolean, restore?: number): void => {
     const countBefore = levels[levels.length - 1]!.count;
     count(at);
-    levels.push(restore === undefined ? { count: 0, kind, statementHead, countBefore } : { count: 0, kind, statementHead, countBefore, restore });
+    levels.push(
+      restore === undefined ? { count: 0, kind, statementHead, countBefore } : { count: 0, kind, statementHead, countBefore, restore },
+    );
     note(at);
   };
   const close = (): Level | undefined => {
@@ -330,7 +332,8 @@ export function measureNesting(source: string): Nesting {
       }
       case 46: // .
         count(i);
-        if (source.startsWith('...', i)) i += 3; // spread: an expression follows
+        if (source.startsWith('...', i))
+          i += 3; // spread: an expression follows
         else {
           prevDot = true; // a following word is a property name
           i++;

@@ -21,7 +21,11 @@ export const FACTORIES: readonly FactoryEntry[] = [
   { api: 'http.createServer', returns: 'http.Server', source: doc('http', 'http.createServer() returns <http.Server>') },
   { api: 'https.createServer', returns: 'https.Server', source: doc('https', 'https.createServer() returns <https.Server>') },
   { api: 'http2.createServer', returns: 'http2.Http2Server', source: doc('http2', 'http2.createServer() returns <Http2Server>') },
-  { api: 'http2.createSecureServer', returns: 'http2.Http2SecureServer', source: doc('http2', 'http2.createSecureServer() returns <Http2SecureServer>') },
+  {
+    api: 'http2.createSecureServer',
+    returns: 'http2.Http2SecureServer',
+    source: doc('http2', 'http2.createSecureServer() returns <Http2SecureServer>'),
+  },
   { api: 'http2.connect', returns: 'http2.ClientHttp2Session', source: doc('http2', 'http2.connect() returns <ClientHttp2Session>') },
   { api: 'net.createServer', returns: 'net.Server', source: doc('net', 'net.createServer() returns <net.Server>') },
   { api: 'net.createConnection', returns: 'net.Socket', source: doc('net', 'net.createConnection() returns <net.Socket>') },
@@ -33,17 +37,37 @@ export const FACTORIES: readonly FactoryEntry[] = [
   { api: 'http.get', returns: 'http.ClientRequest', source: doc('http', 'http.get() returns <http.ClientRequest>') },
   { api: 'https.request', returns: 'http.ClientRequest', source: doc('https', 'https.request() returns <http.ClientRequest>') },
   { api: 'https.get', returns: 'http.ClientRequest', source: doc('https', 'https.get() returns <http.ClientRequest>') },
-  { api: 'child_process.spawn', returns: 'child_process.ChildProcess', source: doc('child_process', 'child_process.spawn() returns <ChildProcess>') },
-  { api: 'child_process.fork', returns: 'child_process.ChildProcess', source: doc('child_process', 'child_process.fork() returns <ChildProcess>') },
-  { api: 'child_process.exec', returns: 'child_process.ChildProcess', source: doc('child_process', 'child_process.exec() returns <ChildProcess>') },
-  { api: 'child_process.execFile', returns: 'child_process.ChildProcess', source: doc('child_process', 'child_process.execFile() returns <ChildProcess>') },
+  {
+    api: 'child_process.spawn',
+    returns: 'child_process.ChildProcess',
+    source: doc('child_process', 'child_process.spawn() returns <ChildProcess>'),
+  },
+  {
+    api: 'child_process.fork',
+    returns: 'child_process.ChildProcess',
+    source: doc('child_process', 'child_process.fork() returns <ChildProcess>'),
+  },
+  {
+    api: 'child_process.exec',
+    returns: 'child_process.ChildProcess',
+    source: doc('child_process', 'child_process.exec() returns <ChildProcess>'),
+  },
+  {
+    api: 'child_process.execFile',
+    returns: 'child_process.ChildProcess',
+    source: doc('child_process', 'child_process.execFile() returns <ChildProcess>'),
+  },
   { api: 'fs.createReadStream', returns: 'fs.ReadStream', source: doc('fs', 'fs.createReadStream() returns <fs.ReadStream>') },
   { api: 'fs.createWriteStream', returns: 'fs.WriteStream', source: doc('fs', 'fs.createWriteStream() returns <fs.WriteStream>') },
   { api: 'fs.watch', returns: 'fs.FSWatcher', source: doc('fs', 'fs.watch() returns <fs.FSWatcher>') },
   { api: 'fs.opendirSync', returns: 'fs.Dir', source: doc('fs', 'fs.opendirSync() returns <fs.Dir>') },
   { api: 'fs/promises.open', returns: 'fs.FileHandle', source: doc('fs', 'fsPromises.open() fulfills with a <FileHandle>') },
   { api: 'fs/promises.opendir', returns: 'fs.Dir', source: doc('fs', 'fsPromises.opendir() fulfills with an <fs.Dir>') },
-  { api: 'readline.createInterface', returns: 'readline.Interface', source: doc('readline', 'readline.createInterface() returns <readline.Interface>') },
+  {
+    api: 'readline.createInterface',
+    returns: 'readline.Interface',
+    source: doc('readline', 'readline.createInterface() returns <readline.Interface>'),
+  },
   { api: 'cluster.fork', returns: 'cluster.Worker', source: doc('cluster', 'cluster.fork() returns <cluster.Worker>') },
 ];
 
@@ -55,8 +79,21 @@ export const FACTORY_BY_API: ReadonlyMap<string, string> = new Map(FACTORIES.map
  * `socket.setTimeout()`, `socket.setNoDelay()`, `socket.setKeepAlive()`, `socket.ref()`.
  */
 export const CHAINABLE_METHODS: ReadonlySet<string> = new Set([
-  'listen', 'on', 'once', 'addListener', 'prependListener', 'off', 'removeListener',
-  'setTimeout', 'setNoDelay', 'setKeepAlive', 'setEncoding', 'ref', 'unref', 'connect', 'bind',
+  'listen',
+  'on',
+  'once',
+  'addListener',
+  'prependListener',
+  'off',
+  'removeListener',
+  'setTimeout',
+  'setNoDelay',
+  'setKeepAlive',
+  'setEncoding',
+  'ref',
+  'unref',
+  'connect',
+  'bind',
 ]);
 
 /**
@@ -64,8 +101,18 @@ export const CHAINABLE_METHODS: ReadonlySet<string> = new Set([
  * pseudo-module `global`; WHATWG globals are members of it (`global.fetch`).
  */
 export const GLOBAL_FUNCTIONS: ReadonlySet<string> = new Set([
-  'fetch', 'WebSocket', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
-  'clearImmediate', 'queueMicrotask', 'eval', 'Function', 'EventSource',
+  'fetch',
+  'WebSocket',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'clearImmediate',
+  'queueMicrotask',
+  'eval',
+  'Function',
+  'EventSource',
 ]);
 
 /**
@@ -75,18 +122,59 @@ export const GLOBAL_FUNCTIONS: ReadonlySet<string> = new Set([
  * I/O; `process.env` and friends are in-memory snapshots taken at startup).
  */
 export const PURE_MODULES: ReadonlySet<string> = new Set([
-  'path', 'path/posix', 'path/win32', 'url', 'querystring', 'util', 'util/types', 'events', 'assert',
-  'assert/strict', 'buffer', 'string_decoder', 'punycode', 'stream', 'stream/web',
+  'path',
+  'path/posix',
+  'path/win32',
+  'url',
+  'querystring',
+  'util',
+  'util/types',
+  'events',
+  'assert',
+  'assert/strict',
+  'buffer',
+  'string_decoder',
+  'punycode',
+  'stream',
+  'stream/web',
 ]);
 
 export const PURE_MEMBERS: ReadonlySet<string> = new Set([
-  'process.env', 'process.argv', 'process.argv0', 'process.execArgv', 'process.platform', 'process.pid',
-  'process.ppid', 'process.versions', 'process.version', 'process.execPath', 'process.arch',
-  'process.exitCode', 'process.release', 'process.config', 'process.features', 'process.title', 'process.domain',
-  'fs.constants', 'os.EOL', 'os.constants', 'os.devNull', 'crypto.constants', 'zlib.constants',
-  'http.STATUS_CODES', 'http.METHODS', 'process.nextTick', 'process.emitWarning', 'process.hrtime',
-  'process.memoryUsage', 'process.stdout', 'process.stderr', 'global.queueMicrotask',
-  'global.clearTimeout', 'global.clearInterval', 'global.clearImmediate',
+  'process.env',
+  'process.argv',
+  'process.argv0',
+  'process.execArgv',
+  'process.platform',
+  'process.pid',
+  'process.ppid',
+  'process.versions',
+  'process.version',
+  'process.execPath',
+  'process.arch',
+  'process.exitCode',
+  'process.release',
+  'process.config',
+  'process.features',
+  'process.title',
+  'process.domain',
+  'fs.constants',
+  'os.EOL',
+  'os.constants',
+  'os.devNull',
+  'crypto.constants',
+  'zlib.constants',
+  'http.STATUS_CODES',
+  'http.METHODS',
+  'process.nextTick',
+  'process.emitWarning',
+  'process.hrtime',
+  'process.memoryUsage',
+  'process.stdout',
+  'process.stderr',
+  'global.queueMicrotask',
+  'global.clearTimeout',
+  'global.clearInterval',
+  'global.clearImmediate',
 ]);
 
 /** Member names that keep the function they are read from: `fs.readFile.bind(…)`, `.call`, `.apply`. */
@@ -97,8 +185,21 @@ export const PURE_MEMBERS: ReadonlySet<string> = new Set([
  * on `process`, which is a module here, not an instance).
  */
 export const EMITTER_METHODS: ReadonlySet<string> = new Set([
-  'on', 'once', 'off', 'addListener', 'removeListener', 'prependListener', 'prependOnceListener', 'removeAllListeners',
-  'emit', 'listeners', 'rawListeners', 'listenerCount', 'eventNames', 'setMaxListeners', 'getMaxListeners',
+  'on',
+  'once',
+  'off',
+  'addListener',
+  'removeListener',
+  'prependListener',
+  'prependOnceListener',
+  'removeAllListeners',
+  'emit',
+  'listeners',
+  'rawListeners',
+  'listenerCount',
+  'eventNames',
+  'setMaxListeners',
+  'getMaxListeners',
 ]);
 
 export const FUNCTION_PASSTHROUGH_MEMBERS: ReadonlySet<string> = new Set(['bind', 'call', 'apply']);
@@ -108,4 +209,5 @@ export const FUNCTION_PASSTHROUGH_MEMBERS: ReadonlySet<string> = new Set(['bind'
  * shims that compilers emit (TypeScript `__importDefault`/`__importStar`, Babel
  * `_interopRequireDefault`/`_interopRequireWildcard`, esbuild `__toESM`/`__toCommonJS`).
  */
-export const PASSTHROUGH_CALLEE = /^(?:_*(?:interopRequireDefault|interopRequireWildcard|importDefault|importStar|toESM|toCommonJS|interopDefault)|promisify|pify)$/;
+export const PASSTHROUGH_CALLEE =
+  /^(?:_*(?:interopRequireDefault|interopRequireWildcard|importDefault|importStar|toESM|toCommonJS|interopDefault)|promisify|pify)$/;

@@ -62,7 +62,13 @@ const Facts = z.object({
   esm: z.boolean(),
   deps: z.array(z.object({ spec: z.string(), via: z.enum(['require', 'import']), dynamic: z.boolean(), top: z.boolean(), at: Pos })),
   uses: z.array(
-    z.object({ ref: Ref, mode: z.enum(['call', 'new', 'escape', 'computed', 'whole']), at: Pos, top: z.boolean(), args: z.array(ArgLit).optional() }),
+    z.object({
+      ref: Ref,
+      mode: z.enum(['call', 'new', 'escape', 'computed', 'whole']),
+      at: Pos,
+      top: z.boolean(),
+      args: z.array(ArgLit).optional(),
+    }),
   ),
   exports: z.object({ whole: z.array(Ref).optional(), named: z.array(z.tuple([z.string(), z.array(Ref)])), stars: z.array(Ref) }),
   uncertainties: z.array(

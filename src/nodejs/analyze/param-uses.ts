@@ -31,7 +31,11 @@ export function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined
         if (id === 'arguments') ok = false;
         if (id !== name || !parent) return;
         // A property name or an object key is not the variable.
-        if ((parent.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true) || (parent.type === 'Property' && key === 'key' && parent['computed'] !== true)) return;
+        if (
+          (parent.type === 'MemberExpression' && key === 'property' && parent['computed'] !== true) ||
+          (parent.type === 'Property' && key === 'key' && parent['computed'] !== true)
+        )
+          return;
         if (parent.type === 'Property' && parent['shorthand'] === true) return void (ok = false);
         const use = useOf(n, parent, key);
         if (use === undefined) ok = false;
@@ -62,7 +66,8 @@ export function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined
   const useOf = (ref: AstNode, parent: AstNode, key: string): ParamUse | null | undefined => {
     if (parent.type === 'UnaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
     if (parent.type === 'BinaryExpression' && TEST_OPERATORS.has(String(parent['operator']))) return null;
-    if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement') && key === 'test') return null;
+    if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement') && key === 'test')
+      return null;
     if (parent.type === 'CallExpression' && key === 'callee') return { path: [], mode: 'call' };
     if (parent.type !== 'MemberExpression' || key !== 'object') return undefined;
     const prop = node(parent['property']);

@@ -79,7 +79,11 @@ export function parseInChild(filename: string, source: string, kind: string, nes
         windowsHide: true,
       });
     } catch (err) {
-      return { ok: false, message: `${deep}, and the separate parser process could not be started: ${errorMessage(err)}`, offset: nesting.offset };
+      return {
+        ok: false,
+        message: `${deep}, and the separate parser process could not be started: ${errorMessage(err)}`,
+        offset: nesting.offset,
+      };
     }
     const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
     if (!(code === 'EAGAIN' || code === 'ENOMEM') || attempt >= PARSE_CHILD_SPAWN_RETRIES) break;

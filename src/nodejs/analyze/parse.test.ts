@@ -33,7 +33,7 @@ function walkAst(n: unknown, visit: (node: AstNode) => void): void {
 
 describe('parseJs', () => {
   it('converts UTF-16 offsets to 1-based lines and columns (CRLF, CR, astral characters)', () => {
-    const src = "a\r\nb\rc\n😀x";
+    const src = 'a\r\nb\rc\n😀x';
     const idx = new LineIndex(src);
     expect(idx.position(0)).toEqual({ line: 1, column: 1 });
     expect(idx.position(src.indexOf('b'))).toEqual({ line: 2, column: 1 });
@@ -62,19 +62,23 @@ describe('parseJs', () => {
     ['call chain', 'f' + '()'.repeat(360000)],
     ['nesting inside a template substitution', 'x=' + '`${'.repeat(9000) + 'x' + '}`'.repeat(9000)],
     ['nesting after a regular expression with a quote', 'x=/"/; y=' + '('.repeat(12000) + 'x' + ')'.repeat(12000)],
-    ['nesting after a regular expression with a backtick', "x=/`/; y=" + '('.repeat(12000) + 'x' + ')'.repeat(12000)],
+    ['nesting after a regular expression with a backtick', 'x=/`/; y=' + '('.repeat(12000) + 'x' + ')'.repeat(12000)],
     ['negations', 'x=' + '!'.repeat(60000) + 'x'],
     ['unary minus', 'x=' + '- '.repeat(60000) + 'x'],
     ['typeof', 'x=' + 'typeof '.repeat(60000) + 'x'],
     ['void', 'x=' + 'void '.repeat(60000) + 'x'],
     ['await', 'async()=>{' + 'await '.repeat(120000) + 'x}'],
-  ])('contains the parser crash on %s and reports where the nesting is', (_name, src) => {
-    const r = parseJs('a.js', `\n\n${src}`, 'unambiguous');
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.message).toMatch(/^nested \d+ deep, more than the parser survives: it crashed/);
-    expect(new LineIndex(`\n\n${src}`).position(r.offset).line).toBe(3);
-  }, 30_000);
+  ])(
+    'contains the parser crash on %s and reports where the nesting is',
+    (_name, src) => {
+      const r = parseJs('a.js', `\n\n${src}`, 'unambiguous');
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.message).toMatch(/^nested \d+ deep, more than the parser survives: it crashed/);
+      expect(new LineIndex(`\n\n${src}`).position(r.offset).line).toBe(3);
+    },
+    30_000,
+  );
 
   it('parses deep but survivable text in a separate process, with the same tree as in this one', () => {
     const src = `/re/g; x = 10n; y = ${'('.repeat(1000)}a${')'.repeat(1000)} + \`\${${'['.repeat(500)}${']'.repeat(500)}}\`;`;
@@ -146,7 +150,9 @@ describe('parseJs', () => {
     }
     expect(dropped).toEqual([]);
     // The sample reaches every type whose keys are cut.
-    const cut = Object.keys(visitorKeys).filter((t) => !t.startsWith('TS') && !t.startsWith('JSX') && visitorKeys[t]!.length < (oxcVisitorKeys[t]?.length ?? 0));
+    const cut = Object.keys(visitorKeys).filter(
+      (t) => !t.startsWith('TS') && !t.startsWith('JSX') && visitorKeys[t]!.length < (oxcVisitorKeys[t]?.length ?? 0),
+    );
     expect(cut.filter((t) => !seen.has(t))).toEqual([]);
   });
 });

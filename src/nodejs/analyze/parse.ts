@@ -15,7 +15,14 @@ import { errorMessage } from '../../model/errors.js';
  * otherwise look up absent properties (about 6% of a cold analysis). parse.test.ts checks that
  * no node of a JavaScript AST has any of them.
  */
-const TS_ONLY_KEYS: ReadonlySet<string> = new Set(['typeAnnotation', 'typeParameters', 'returnType', 'typeArguments', 'superTypeArguments', 'implements']);
+const TS_ONLY_KEYS: ReadonlySet<string> = new Set([
+  'typeAnnotation',
+  'typeParameters',
+  'returnType',
+  'typeArguments',
+  'superTypeArguments',
+  'implements',
+]);
 const TS_ONLY_DECORATED: ReadonlySet<string> = new Set(['Identifier', 'ArrayPattern', 'ObjectPattern', 'AssignmentPattern', 'RestElement']);
 
 /** Child keys per node type, in source order (JavaScript ASTs: see TS_ONLY_KEYS). */
@@ -61,9 +68,7 @@ export function forEachChild(n: AstNode, visit: (child: AstNode, key: string) =>
 
 export type SourceKind = 'module' | 'commonjs' | 'unambiguous';
 
-export type ParseOutcome =
-  | { ok: true; program: AstNode; hasModuleSyntax: boolean }
-  | { ok: false; message: string; offset: number };
+export type ParseOutcome = { ok: true; program: AstNode; hasModuleSyntax: boolean } | { ok: false; message: string; offset: number };
 
 /**
  * The parser recurses natively, and input nested deeply enough overflows its stack, which kills

@@ -56,7 +56,14 @@ export function returnedExpressions(body: AstNode): AstNode[] {
   if (body.type !== 'BlockStatement') return [body];
   const out: AstNode[] = [];
   const walk = (n: AstNode): void => {
-    if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return;
+    if (
+      n.type === 'FunctionDeclaration' ||
+      n.type === 'FunctionExpression' ||
+      n.type === 'ArrowFunctionExpression' ||
+      n.type === 'ClassDeclaration' ||
+      n.type === 'ClassExpression'
+    )
+      return;
     if (n.type === 'ReturnStatement') {
       const a = node(n['argument']);
       if (a) out.push(a);

@@ -13,10 +13,7 @@ import { builtinName } from './ids.js';
 import { errorMessage } from '../../model/errors.js';
 
 export type Resolved =
-  | { k: 'builtin'; name: string }
-  | { k: 'file'; path: string }
-  | { k: 'missing'; why: string }
-  | { k: 'loop'; path: string };
+  { k: 'builtin'; name: string } | { k: 'file'; path: string } | { k: 'missing'; why: string } | { k: 'loop'; path: string };
 
 export interface PackageJson {
   name?: string;
@@ -91,7 +88,8 @@ export class Resolver {
       if (o['exports'] !== undefined) pj.exports = o['exports'];
       if (o['imports'] !== undefined) pj.imports = o['imports'];
       if (o['bin'] !== undefined) pj.bin = o['bin'];
-      if (o['scripts'] && typeof o['scripts'] === 'object' && !Array.isArray(o['scripts'])) pj.scripts = o['scripts'] as Record<string, unknown>;
+      if (o['scripts'] && typeof o['scripts'] === 'object' && !Array.isArray(o['scripts']))
+        pj.scripts = o['scripts'] as Record<string, unknown>;
       return pj;
     } catch (err) {
       this.badPackageJson.push({ file, message: `not valid JSON: ${errorMessage(err)}` });

@@ -80,7 +80,9 @@ describe('small pieces', () => {
     expect(nodeScriptsOf('NODE_ENV=production node --max-old-space-size=512 -r dotenv/config dist/server.js')).toEqual([
       { script: 'dist/server.js', preloads: ['dotenv/config'] },
     ]);
-    expect(nodeScriptsOf('npm run build && node --import ./otel.mjs "app.js" --port 3')).toEqual([{ script: 'app.js', preloads: ['./otel.mjs'] }]);
+    expect(nodeScriptsOf('npm run build && node --import ./otel.mjs "app.js" --port 3')).toEqual([
+      { script: 'app.js', preloads: ['./otel.mjs'] },
+    ]);
     expect(nodeScriptsOf('node -e "console.log(1)"')).toEqual([{ preloads: [] }]);
     expect(nodeScriptsOf('next start')).toEqual([]);
   });
@@ -95,7 +97,16 @@ describe('small pieces', () => {
   it('keeps the literals that matter per API', () => {
     expect(literalsFor('child_process.exec', [{ s: 'convert a.png b.jpg' }])).toEqual({ command: 'convert', args: ['a.png', 'b.jpg'] });
     expect(literalsFor('global.fetch', [{ s: 'http://svc/x' }])).toEqual({ host: 'svc', port: 80 });
-    expect(literalsFor('net.Server#listen', [{ obj: [['port', { env: 'PORT', dflt: '8080' }], ['host', { s: '::' }]] }])).toEqual({ port: 8080, host: '::' });
+    expect(
+      literalsFor('net.Server#listen', [
+        {
+          obj: [
+            ['port', { env: 'PORT', dflt: '8080' }],
+            ['host', { s: '::' }],
+          ],
+        },
+      ]),
+    ).toEqual({ port: 8080, host: '::' });
     expect(literalsFor('fs.createWriteStream', [{ s: '/log' }, { obj: [['flags', { s: 'a' }]] }])).toEqual({ path: '/log', flags: 'a' });
     expect(literalsFor('fs.readFile', [{ n: 3 }])).toBeUndefined();
   });
@@ -115,7 +126,15 @@ describe('small pieces', () => {
       const facts: ModuleFacts = {
         esm: false,
         deps: [{ spec: './a', via: 'require', dynamic: false, top: true, at: { line: 1, column: 1 } }],
-        uses: [{ ref: { k: 'builtin', mod: 'fs', path: ['readFile'] }, mode: 'call', at: { line: 2, column: 3 }, top: false, args: [{ s: '/x' }, null] }],
+        uses: [
+          {
+            ref: { k: 'builtin', mod: 'fs', path: ['readFile'] },
+            mode: 'call',
+            at: { line: 2, column: 3 },
+            top: false,
+            args: [{ s: '/x' }, null],
+          },
+        ],
         exports: { named: [['x', [{ k: 'import', spec: './a', via: 'require', path: ['y'] }]]], stars: [] },
         uncertainties: [],
         listens: [],

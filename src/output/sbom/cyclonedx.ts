@@ -66,7 +66,8 @@ function properties(c: SbomComponent): Json[] {
   if (c.sourceVersion) p.push([PROPERTY.sourceVersion, c.sourceVersion]);
   if (c.distro) p.push([PROPERTY.distro, c.distro]);
   if (c.arch) p.push([PROPERTY.arch, c.arch]);
-  if (c.installScripts && c.installScripts.length > 0) p.push([PROPERTY.installScripts, [...c.installScripts].sort(compareStrings).join(',')]);
+  if (c.installScripts && c.installScripts.length > 0)
+    p.push([PROPERTY.installScripts, [...c.installScripts].sort(compareStrings).join(',')]);
   if (c.dev) p.push([PROPERTY.dev, 'true']);
   return p.map(([name, value]) => ({ name, value }));
 }

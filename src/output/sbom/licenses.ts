@@ -29,7 +29,8 @@ function tokenize(expr: string): Token[] | undefined {
     i = re.lastIndex;
     const t = m[1] as string;
     if (t === '(' || t === ')') out.push({ kind: t });
-    else if (/^(and|or|with)$/i.test(t) && (t === t.toUpperCase() || t === t.toLowerCase())) out.push({ kind: 'op', text: t.toUpperCase() as 'AND' | 'OR' | 'WITH' });
+    else if (/^(and|or|with)$/i.test(t) && (t === t.toUpperCase() || t === t.toLowerCase()))
+      out.push({ kind: 'op', text: t.toUpperCase() as 'AND' | 'OR' | 'WITH' });
     else out.push({ kind: 'id', text: t });
   }
   return out;

@@ -7,7 +7,16 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../model/findings.js';
 import type { Component } from '../../model/components.js';
-import { cdxLicenses, declaredLicense, normalizeSpdxExpression, spdxIdFor, toCycloneDx, toSpdx, type SbomInput, type SbomOptions } from './index.js';
+import {
+  cdxLicenses,
+  declaredLicense,
+  normalizeSpdxExpression,
+  spdxIdFor,
+  toCycloneDx,
+  toSpdx,
+  type SbomInput,
+  type SbomOptions,
+} from './index.js';
 import { expectGolden } from '../../test-support/golden.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,14 +24,22 @@ const schemaDir = resolve(here, 'schemas');
 const fixtures = resolve(here, 'fixtures');
 const readJson = (p: string): Record<string, unknown> => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 // ajv-formats is CommonJS: its default export arrives as the module object under NodeNext.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 /** CycloneDX 1.5 as published, with its two referenced schemas under the names the bom schema uses. */
 function cycloneDxValidator(): ValidateFunction {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  ajv.addSchema({ ...readJson(resolve(schemaDir, 'spdx.SNAPSHOT.schema.json')), $id: 'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json' });
-  ajv.addSchema({ ...readJson(resolve(schemaDir, 'jsf-0.82.SNAPSHOT.schema.json')), $id: 'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json' });
+  ajv.addSchema({
+    ...readJson(resolve(schemaDir, 'spdx.SNAPSHOT.schema.json')),
+    $id: 'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json',
+  });
+  ajv.addSchema({
+    ...readJson(resolve(schemaDir, 'jsf-0.82.SNAPSHOT.schema.json')),
+    $id: 'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json',
+  });
   return ajv.compile(readJson(resolve(schemaDir, 'bom-1.5.SNAPSHOT.schema.json')));
 }
 
@@ -37,7 +54,11 @@ function spdxValidator(): ValidateFunction {
 const validateCdx = cycloneDxValidator();
 const validateSpdx = spdxValidator();
 
-const OPTS: SbomOptions = { serialNumber: '3E671687-395B-41F5-A30F-A58921A69B79', timestamp: '2024-05-06T07:08:09.123Z', toolVersion: '0.1.0' };
+const OPTS: SbomOptions = {
+  serialNumber: '3E671687-395B-41F5-A30F-A58921A69B79',
+  timestamp: '2024-05-06T07:08:09.123Z',
+  toolVersion: '0.1.0',
+};
 const LAYER1 = 'sha256:1111111111111111111111111111111111111111111111111111111111111111';
 const LAYER2 = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
 
@@ -64,8 +85,24 @@ const COMPONENTS: (Component & { dev?: boolean })[] = [
     path: '/app/node_modules/@babel/core/package.json',
   },
   // The same package twice: bom-refs and SPDX ids must still be unique.
-  { ecosystem: 'npm', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20', licenses: ['MIT'], layer: LAYER2, path: '/app/node_modules/lodash/package.json' },
-  { ecosystem: 'npm', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20', licenses: ['MIT'], layer: LAYER2, path: '/app/node_modules/x/node_modules/lodash/package.json' },
+  {
+    ecosystem: 'npm',
+    name: 'lodash',
+    version: '4.17.20',
+    purl: 'pkg:npm/lodash@4.17.20',
+    licenses: ['MIT'],
+    layer: LAYER2,
+    path: '/app/node_modules/lodash/package.json',
+  },
+  {
+    ecosystem: 'npm',
+    name: 'lodash',
+    version: '4.17.20',
+    purl: 'pkg:npm/lodash@4.17.20',
+    licenses: ['MIT'],
+    layer: LAYER2,
+    path: '/app/node_modules/x/node_modules/lodash/package.json',
+  },
   {
     ecosystem: 'npm',
     name: 'esbuild',
@@ -76,9 +113,33 @@ const COMPONENTS: (Component & { dev?: boolean })[] = [
     path: '/app/node_modules/esbuild/package.json',
     installScripts: ['postinstall'],
   },
-  { ecosystem: 'npm', name: 'left-pad', version: '1.3.0', purl: 'pkg:npm/left-pad@1.3.0', licenses: ['SEE LICENSE IN LICENSE.md'], layer: LAYER2, path: '/app/package-lock.json', dev: true },
-  { ecosystem: 'pypi', name: 'PyYAML', version: '6.0', purl: 'pkg:pypi/pyyaml@6.0', licenses: ['MIT', 'Apache Software License'], layer: LAYER1, path: '/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA' },
-  { ecosystem: 'node-runtime', name: 'node', version: '20.11.1', purl: 'pkg:generic/node@20.11.1', layer: LAYER1, path: '/usr/local/bin/node' },
+  {
+    ecosystem: 'npm',
+    name: 'left-pad',
+    version: '1.3.0',
+    purl: 'pkg:npm/left-pad@1.3.0',
+    licenses: ['SEE LICENSE IN LICENSE.md'],
+    layer: LAYER2,
+    path: '/app/package-lock.json',
+    dev: true,
+  },
+  {
+    ecosystem: 'pypi',
+    name: 'PyYAML',
+    version: '6.0',
+    purl: 'pkg:pypi/pyyaml@6.0',
+    licenses: ['MIT', 'Apache Software License'],
+    layer: LAYER1,
+    path: '/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA',
+  },
+  {
+    ecosystem: 'node-runtime',
+    name: 'node',
+    version: '20.11.1',
+    purl: 'pkg:generic/node@20.11.1',
+    layer: LAYER1,
+    path: '/usr/local/bin/node',
+  },
 ];
 
 const FINDINGS: Finding[] = [
@@ -100,7 +161,12 @@ const FINDINGS: Finding[] = [
     aliases: ['CVE-2023-5363'],
     severity: 'high',
     title: 'openssl security update',
-    component: { ecosystem: 'deb', name: 'openssl', version: '3.0.11-1~deb12u2', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12' },
+    component: {
+      ecosystem: 'deb',
+      name: 'openssl',
+      version: '3.0.11-1~deb12u2',
+      purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12',
+    },
     fixedVersion: '3.0.11-1~deb12u3',
     locations: [{ artifact: 'shop:1' }],
   },
@@ -135,7 +201,9 @@ describe('CycloneDX 1.5', () => {
   it('the validator is not vacuous', () => {
     expect(validateCdx({ ...bom, specVersion: 1.5 })).toBe(false);
     expect(validateCdx({ ...bom, serialNumber: 'not-a-uuid' })).toBe(false);
-    expect(validateCdx({ ...bom, components: [{ type: 'library', name: 'x', licenses: [{ license: { id: 'Not-A-License' } }] }] })).toBe(false);
+    expect(validateCdx({ ...bom, components: [{ type: 'library', name: 'x', licenses: [{ license: { id: 'Not-A-License' } }] }] })).toBe(
+      false,
+    );
   });
 
   it('is deterministic and independent of input order', () => {
@@ -147,7 +215,8 @@ describe('CycloneDX 1.5', () => {
     const comps = bom['components'] as { 'bom-ref': string }[];
     const refs = comps.map((c) => c['bom-ref']);
     expect(new Set(refs).size).toBe(refs.length);
-    for (const v of bom['vulnerabilities'] as { affects?: { ref: string }[] }[]) for (const a of v.affects ?? []) expect(refs).toContain(a.ref);
+    for (const v of bom['vulnerabilities'] as { affects?: { ref: string }[] }[])
+      for (const a of v.affects ?? []) expect(refs).toContain(a.ref);
     // The lodash finding names the nested copy only.
     const lodash = (bom['vulnerabilities'] as { id: string; affects: { ref: string }[] }[]).find((v) => v.id === 'GHSA-29mw-wpgm-hmr9');
     expect(lodash?.affects).toEqual([{ ref: 'pkg:npm/lodash@4.17.20|/app/node_modules/x/node_modules/lodash/package.json' }]);
@@ -170,18 +239,34 @@ describe('CycloneDX 1.5', () => {
     [['mit'], [{ license: { id: 'MIT' } }]],
     [['MIT OR Apache-2.0'], [{ expression: 'MIT OR Apache-2.0' }]],
     [['GPL-2.0-only WITH Classpath-exception-2.0'], [{ expression: 'GPL-2.0-only WITH Classpath-exception-2.0' }]],
-    [['MIT', 'ISC'], [{ license: { id: 'MIT' } }, { license: { id: 'ISC' } }]],
-    [['MIT', 'MIT OR ISC'], [{ license: { id: 'MIT' } }, { license: { name: 'MIT OR ISC' } }]],
+    [
+      ['MIT', 'ISC'],
+      [{ license: { id: 'MIT' } }, { license: { id: 'ISC' } }],
+    ],
+    [
+      ['MIT', 'MIT OR ISC'],
+      [{ license: { id: 'MIT' } }, { license: { name: 'MIT OR ISC' } }],
+    ],
     [['LicenseRef-acme'], [{ expression: 'LicenseRef-acme' }]],
     [['SEE LICENSE IN x'], [{ license: { name: 'SEE LICENSE IN x' } }]],
   ])('licenses %j', (licenses, want) => {
     expect(cdxLicenses(licenses)).toEqual(want);
-    const doc = toCycloneDx({ target: 't', components: [{ ecosystem: 'npm', name: 'a', version: '1', purl: 'pkg:npm/a@1', licenses }] }, OPTS);
+    const doc = toCycloneDx(
+      { target: 't', components: [{ ecosystem: 'npm', name: 'a', version: '1', purl: 'pkg:npm/a@1', licenses }] },
+      OPTS,
+    );
     expect(validateCdx(doc), errorsOf(validateCdx)).toBe(true);
   });
 
   it('hostile component strings still give a valid document', () => {
-    const nasty: Component = { ecosystem: 'npm', name: '__proto__"\u0000<x>', version: '1\n2', purl: 'pkg:npm/%5F%5Fproto%5F%5F@1', licenses: ['(', 'MIT AND', ')))'], path: '/a b/ü' };
+    const nasty: Component = {
+      ecosystem: 'npm',
+      name: '__proto__"\u0000<x>',
+      version: '1\n2',
+      purl: 'pkg:npm/%5F%5Fproto%5F%5F@1',
+      licenses: ['(', 'MIT AND', ')))'],
+      path: '/a b/ü',
+    };
     const doc = toCycloneDx({ target: 't', components: [nasty, nasty] }, OPTS);
     expect(validateCdx(doc), errorsOf(validateCdx)).toBe(true);
     expect((doc['components'] as unknown[]).length).toBe(1);
@@ -216,8 +301,12 @@ describe('SPDX 2.3', () => {
 
   it('created is whole seconds in UTC, the namespace is unique per serial number', () => {
     expect((doc['creationInfo'] as { created: string }).created).toBe('2024-05-06T07:08:09Z');
-    expect(doc['documentNamespace']).toBe('https://spdx.org/spdxdocs/charter-registry.example.com-shop-api-1.2-3e671687-395b-41f5-a30f-a58921a69b79');
-    expect(toSpdx(INPUT, { ...OPTS, serialNumber: '00000000-0000-4000-8000-000000000000' })['documentNamespace']).not.toBe(doc['documentNamespace']);
+    expect(doc['documentNamespace']).toBe(
+      'https://spdx.org/spdxdocs/charter-registry.example.com-shop-api-1.2-3e671687-395b-41f5-a30f-a58921a69b79',
+    );
+    expect(toSpdx(INPUT, { ...OPTS, serialNumber: '00000000-0000-4000-8000-000000000000' })['documentNamespace']).not.toBe(
+      doc['documentNamespace'],
+    );
   });
 
   it.each([

@@ -5,15 +5,7 @@
  * given when they form a valid SPDX expression, else NOASSERTION; nothing is "concluded".
  */
 import { buildPurl } from '../../inventory/purl.js';
-import {
-  assignRefs,
-  checkOptions,
-  sortComponents,
-  TOOL_NAME,
-  type SbomComponent,
-  type SbomInput,
-  type SbomOptions,
-} from './common.js';
+import { assignRefs, checkOptions, sortComponents, TOOL_NAME, type SbomComponent, type SbomInput, type SbomOptions } from './common.js';
 import { normalizeSpdxExpression } from './licenses.js';
 import { parseImageRef } from '../../util/image-ref.js';
 
@@ -74,7 +66,15 @@ function rootPackage(input: SbomInput, id: string): Json {
     filesAnalyzed: false,
     primaryPackagePurpose: 'CONTAINER',
     ...(digest
-      ? { externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: buildPurl({ type: 'oci', name, version: digest }) }] }
+      ? {
+          externalRefs: [
+            {
+              referenceCategory: 'PACKAGE-MANAGER',
+              referenceType: 'purl',
+              referenceLocator: buildPurl({ type: 'oci', name, version: digest }),
+            },
+          ],
+        }
       : {}),
   };
 }
@@ -111,7 +111,11 @@ export function toSpdx(input: SbomInput, opts: SbomOptions): Json {
       comment: `bom-ref: ${refs[i] as string}`,
     };
   });
-  const slug = (input.image?.ref ?? input.target).replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100) || 'target';
+  const slug =
+    (input.image?.ref ?? input.target)
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'target';
   return {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',

@@ -8,14 +8,28 @@ describe('addressesIn', () => {
     ['DATABASE_URL', 'postgres://u:p@db:5432/app', [{ host: 'db', port: 5432, form: 'url' }]],
     ['DATABASE_URL', 'postgresql://db/app', [{ host: 'db', port: 5432, form: 'url' }]],
     ['REDIS_URL', 'redis://cache:6380/0', [{ host: 'cache', port: 6380, form: 'url' }]],
-    ['MONGO_URI', 'mongodb://m1:27017,m2:27018/db?replicaSet=rs', [{ host: 'm1', port: 27017, form: 'url' }, { host: 'm2', port: 27018, form: 'url' }]],
+    [
+      'MONGO_URI',
+      'mongodb://m1:27017,m2:27018/db?replicaSet=rs',
+      [
+        { host: 'm1', port: 27017, form: 'url' },
+        { host: 'm2', port: 27018, form: 'url' },
+      ],
+    ],
     ['JDBC', 'jdbc:mysql://mysql.prod.svc:3306/x', [{ host: 'mysql.prod.svc', port: 3306, form: 'url' }]],
     ['API', 'https://api.example.com/v1', [{ host: 'api.example.com', port: 443, form: 'url' }]],
     ['CONN', 'Host=db;Port=5433;Username=x;Password=y', [{ host: 'db', port: 5433, form: 'connection-string' }]],
     ['PGCONN', 'host=db port=5432 dbname=app', [{ host: 'db', port: 5432, form: 'connection-string' }]],
     ['MSSQL', 'Server=tcp:sql,1433;Database=x', [{ host: 'sql', port: 1433, form: 'connection-string' }]],
     ['QUEUE_ADDR', 'cache:6379', [{ host: 'cache', port: 6379, form: 'host-port' }]],
-    ['KAFKA_BROKERS', 'k0:9092,k1:9092', [{ host: 'k0', port: 9092, form: 'host-port' }, { host: 'k1', port: 9092, form: 'host-port' }]],
+    [
+      'KAFKA_BROKERS',
+      'k0:9092,k1:9092',
+      [
+        { host: 'k0', port: 9092, form: 'host-port' },
+        { host: 'k1', port: 9092, form: 'host-port' },
+      ],
+    ],
     ['DATABASE_HOST', 'db', [{ host: 'db', form: 'host-variable' }]],
     ['MASTER', '$(REDIS_MASTER_SERVICE_HOST)', [{ host: 'redis-master', form: 'service-variable' }]],
     ['SOME_SETTING', 'upstream:8080', [{ host: 'upstream', port: 8080, form: 'host-port' }]],
@@ -38,9 +52,15 @@ describe('addressesIn', () => {
   });
 
   it('takes the port from the sibling *_PORT variable', () => {
-    const env = new Map([['PGHOST', 'db'], ['PGPORT', '5433']]);
+    const env = new Map([
+      ['PGHOST', 'db'],
+      ['PGPORT', '5433'],
+    ]);
     expect(addressesIn('PGHOST', 'db', env)).toEqual([{ host: 'db', port: 5433, form: 'host-variable' }]);
-    const env2 = new Map([['DB_HOST', 'db'], ['DB_PORT', '3306']]);
+    const env2 = new Map([
+      ['DB_HOST', 'db'],
+      ['DB_PORT', '3306'],
+    ]);
     expect(addressesIn('DB_HOST', 'db', env2)).toEqual([{ host: 'db', port: 3306, form: 'host-variable' }]);
   });
 });

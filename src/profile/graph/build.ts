@@ -59,7 +59,8 @@ export class NameIndex {
       const targets: ContainerDraft[] = [];
       if (svc.selector) {
         const lists = Object.entries(svc.selector).map(([k, v]) => byLabel.get(labelKey(k, v)) ?? []);
-        const candidates = lists.reduce<ContainerDraft[] | undefined>((min, l) => (min === undefined || l.length < min.length ? l : min), undefined) ?? [];
+        const candidates =
+          lists.reduce<ContainerDraft[] | undefined>((min, l) => (min === undefined || l.length < min.length ? l : min), undefined) ?? [];
         for (const d of candidates) {
           if ((svc.scope === undefined || d.scopes.includes(svc.scope)) && selectorMatches(svc.selector, d.labels)) targets.push(d);
         }
@@ -69,9 +70,10 @@ export class NameIndex {
         if (d) targets.push(d);
       }
       for (const d of targets) {
-        const ports: Target['ports'] = svc.ports.length > 0
-          ? svc.ports.map((p) => ({ port: p.port, targetPort: resolveTargetPort(p.targetPort, p.port, d), protocol: p.protocol }))
-          : containerPorts(d);
+        const ports: Target['ports'] =
+          svc.ports.length > 0
+            ? svc.ports.map((p) => ({ port: p.port, targetPort: resolveTargetPort(p.targetPort, p.port, d), protocol: p.protocol }))
+            : containerPorts(d);
         for (const n of serviceNames(svc.name.toLowerCase(), svc.scope)) this.add(n, { container: d.charter.name, ports });
       }
     }
@@ -166,7 +168,12 @@ export function buildGraph(drafts: readonly ContainerDraft[], services: readonly
             host: e.name,
             port: e.port,
             protocol: e.protocol,
-            source: { kind: 'knowledge', artifact: 'charter-knowledge', kb: `image:${entry.id}`, reason: `${d.charter.identity.image} connects to ${e.name}:${e.port} (${entry.source})` },
+            source: {
+              kind: 'knowledge',
+              artifact: 'charter-knowledge',
+              kb: `image:${entry.id}`,
+              reason: `${d.charter.identity.image} connects to ${e.name}:${e.port} (${entry.source})`,
+            },
             requireResolution: false,
           });
         }
@@ -180,17 +187,30 @@ export function buildGraph(drafts: readonly ContainerDraft[], services: readonly
     if (targets.length === 0) {
       if (it.requireResolution || index.resolve(it.host).length > 0) continue;
       const to: Peer = IPV4.test(it.host) ? { kind: 'cidr', cidr: `${it.host}/32` } : { kind: 'dns', name: it.host };
-      edges.add({ from: it.from.charter.name, to, ...(it.port !== undefined ? { port: it.port } : {}), protocol: it.protocol, sources: [it.source] });
+      edges.add({
+        from: it.from.charter.name,
+        to,
+        ...(it.port !== undefined ? { port: it.port } : {}),
+        protocol: it.protocol,
+        sources: [it.source],
+      });
       continue;
     }
     for (const t of targets) {
       const to: Peer = { kind: 'container', name: t.container };
       // The connection lands on the container port behind the service port the client dialled.
       const mapped = it.port !== undefined ? t.ports.filter((p) => p.port === it.port || p.targetPort === it.port) : t.ports;
-      const ports = mapped.length > 0 ? mapped : it.port !== undefined ? [{ port: it.port, targetPort: it.port, protocol: it.protocol }] : [];
+      const ports =
+        mapped.length > 0 ? mapped : it.port !== undefined ? [{ port: it.port, targetPort: it.port, protocol: it.protocol }] : [];
       if (ports.length === 0) edges.add({ from: it.from.charter.name, to, protocol: it.protocol, sources: [it.source] });
       for (const p of ports) {
-        edges.add({ from: it.from.charter.name, to, port: p.targetPort, protocol: p.protocol === 'sctp' ? 'tcp' : p.protocol, sources: [it.source] });
+        edges.add({
+          from: it.from.charter.name,
+          to,
+          port: p.targetPort,
+          protocol: p.protocol === 'sctp' ? 'tcp' : p.protocol,
+          sources: [it.source],
+        });
       }
     }
   }
@@ -214,10 +234,21 @@ export function applyGraph(drafts: readonly ContainerDraft[], edges: readonly Ed
   for (const e of edges) {
     const from = byName.get(e.from);
     if (!from) continue;
-    setFor(egress, e.from, from.charter.network.egress).add({ peer: e.to, ...(e.port !== undefined ? { port: e.port } : {}), protocol: e.protocol, sources: e.sources });
+    setFor(egress, e.from, from.charter.network.egress).add({
+      peer: e.to,
+      ...(e.port !== undefined ? { port: e.port } : {}),
+      protocol: e.protocol,
+      sources: e.sources,
+    });
     if (e.to.kind === 'container') {
       const to = byName.get(e.to.name);
-      if (to) setFor(ingress, e.to.name, to.charter.network.ingress).add({ peer: { kind: 'container', name: e.from }, ...(e.port !== undefined ? { port: e.port } : {}), protocol: e.protocol, sources: e.sources });
+      if (to)
+        setFor(ingress, e.to.name, to.charter.network.ingress).add({
+          peer: { kind: 'container', name: e.from },
+          ...(e.port !== undefined ? { port: e.port } : {}),
+          protocol: e.protocol,
+          sources: e.sources,
+        });
     }
   }
   for (const [name, s] of egress) {
@@ -231,5 +262,7 @@ export function applyGraph(drafts: readonly ContainerDraft[], edges: readonly Ed
 }
 
 export function sortEdges(edges: Edge[]): Edge[] {
-  return [...edges].sort((a, b) => compareStrings(a.from, b.from) || compareStrings(JSON.stringify(a.to), JSON.stringify(b.to)) || (a.port ?? 0) - (b.port ?? 0));
+  return [...edges].sort(
+    (a, b) => compareStrings(a.from, b.from) || compareStrings(JSON.stringify(a.to), JSON.stringify(b.to)) || (a.port ?? 0) - (b.port ?? 0),
+  );
 }

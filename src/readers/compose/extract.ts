@@ -124,7 +124,8 @@ function readService(
   if (buildContext !== undefined) {
     key.buildContext = buildContext;
     const file = typeof svc.build === 'object' ? svc.build.dockerfile : undefined;
-    if (typeof file === 'string' && file !== '' && !posix.isAbsolute(file)) key.dockerfile = posix.normalize(posix.join(buildContext, file));
+    if (typeof file === 'string' && file !== '' && !posix.isAbsolute(file))
+      key.dockerfile = posix.normalize(posix.join(buildContext, file));
   }
   if (image === undefined && svc.build === undefined) {
     diag(ctx, 'compose/no-image', 'warning', `${who} has neither image nor build`, base, true);
@@ -208,7 +209,10 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
       continue;
     }
     for (const port of r.ports) {
-      const how = r.published !== undefined ? `publishes container port ${port}/${r.protocol} (host ${r.published})` : `publishes container port ${port}/${r.protocol}`;
+      const how =
+        r.published !== undefined
+          ? `publishes container port ${port}/${r.protocol} (host ${r.published})`
+          : `publishes container port ${port}/${r.protocol}`;
       addListen(f, port, r.protocol, source(ctx, at, `${who} ${how}`));
     }
   }
@@ -223,16 +227,10 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
   }
 }
 
-function readNetworking(
-  ctx: Ctx,
-  svc: ComposeService,
-  base: Path,
-  f: ContainerFragment,
-  who: string,
-  known: ReadonlySet<string>,
-): void {
+function readNetworking(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragment, who: string, known: ReadonlySet<string>): void {
   const dep = (name: string, at: Path, reason: string, alias?: string, atKey = false): void => {
-    if (!known.has(name)) diag(ctx, 'compose/unknown-service', 'warning', `${label(at)}: no service named "${name}" in this file`, at, atKey);
+    if (!known.has(name))
+      diag(ctx, 'compose/unknown-service', 'warning', `${label(at)}: no service named "${name}" in this file`, at, atKey);
     const src = source(ctx, at, reason, atKey);
     const existing = lookup(f.dependsOn, `${name}:${alias ?? ''}`, (d) => `${d.name}:${d.alias ?? ''}`);
     if (existing) return;
@@ -251,14 +249,27 @@ function readNetworking(
   for (const [i, link] of (svc.links ?? []).entries()) {
     const [target = '', alias] = link.split(':', 2);
     const at: Path = [...base, 'links', i];
-    dep(target, at, alias !== undefined ? `${who} links to "${target}" as "${alias}"` : `${who} links to "${target}"`, alias !== undefined && alias !== target ? alias : undefined);
+    dep(
+      target,
+      at,
+      alias !== undefined ? `${who} links to "${target}" as "${alias}"` : `${who} links to "${target}"`,
+      alias !== undefined && alias !== target ? alias : undefined,
+    );
   }
   if (svc.external_links !== undefined) {
-    diag(ctx, 'compose/external-links', 'info', `${who}: external_links name containers outside this file and are not followed`, [...base, 'external_links']);
+    diag(ctx, 'compose/external-links', 'info', `${who}: external_links name containers outside this file and are not followed`, [
+      ...base,
+      'external_links',
+    ]);
   }
 
   const declaredNets = new Set(['default', ...Object.keys(ctx.top.networks ?? {})]);
-  const nets = svc.networks === undefined ? [] : Array.isArray(svc.networks) ? svc.networks.map((n, i) => [n, i] as const) : Object.keys(svc.networks).map((n) => [n, n] as const);
+  const nets =
+    svc.networks === undefined
+      ? []
+      : Array.isArray(svc.networks)
+        ? svc.networks.map((n, i) => [n, i] as const)
+        : Object.keys(svc.networks).map((n) => [n, n] as const);
   for (const [net, seg] of nets) {
     if (!declaredNets.has(net)) {
       const at: Path = [...base, 'networks', seg];
@@ -270,15 +281,30 @@ function readNetworking(
     const at: Path = [...base, 'network_mode'];
     const mode = text(ctx, svc.network_mode, at);
     if (mode === 'host') {
-      f.privileges.hostNetwork = { value: true, sources: [source(ctx, at, `${who} shares the host's network namespace (network_mode: host)`)] };
+      f.privileges.hostNetwork = {
+        value: true,
+        sources: [source(ctx, at, `${who} shares the host's network namespace (network_mode: host)`)],
+      };
     } else if (mode === 'none') {
       diag(ctx, 'compose/network-none', 'info', `${who} has no network (network_mode: none)`, at);
     } else if (mode.startsWith('service:')) {
       const other = mode.slice('service:'.length);
       dep(other, at, `${who} joins the network namespace of service "${other}"`);
-      diag(ctx, 'compose/network-shared', 'info', `${who} shares the network namespace of service "${other}"; its ports and peers are that service's`, at);
+      diag(
+        ctx,
+        'compose/network-shared',
+        'info',
+        `${who} shares the network namespace of service "${other}"; its ports and peers are that service's`,
+        at,
+      );
     } else if (mode.startsWith('container:')) {
-      diag(ctx, 'compose/network-shared', 'info', `${who} shares the network namespace of container "${mode.slice('container:'.length)}", outside this file`, at);
+      diag(
+        ctx,
+        'compose/network-shared',
+        'info',
+        `${who} shares the network namespace of container "${mode.slice('container:'.length)}", outside this file`,
+        at,
+      );
     }
   }
 }
@@ -334,7 +360,10 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
   }
   const privileged = svc.privileged === undefined ? undefined : flag(ctx, svc.privileged, [...base, 'privileged']);
   if (privileged !== undefined) {
-    f.privileges.privileged = { value: privileged, sources: [source(ctx, [...base, 'privileged'], `${who} sets privileged: ${privileged}`)] };
+    f.privileges.privileged = {
+      value: privileged,
+      sources: [source(ctx, [...base, 'privileged'], `${who} sets privileged: ${privileged}`)],
+    };
   }
   const readOnly = svc.read_only === undefined ? undefined : flag(ctx, svc.read_only, [...base, 'read_only']);
   if (readOnly !== undefined) {
@@ -358,7 +387,10 @@ function readPrivileges(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerF
     if (v === undefined || v === null) continue;
     const at: Path = [...base, field];
     if (text(ctx, v, at) === 'host') {
-      f.privileges[flag] = { value: true, sources: [source(ctx, at, `${who} shares the host's ${field.toUpperCase()} namespace (${field}: host)`)] };
+      f.privileges[flag] = {
+        value: true,
+        sources: [source(ctx, at, `${who} shares the host's ${field.toUpperCase()} namespace (${field}: host)`)],
+      };
     }
   }
   for (const [i, opt] of (svc.security_opt ?? []).entries()) {
@@ -390,12 +422,35 @@ function readCommands(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFra
     // An explicit entrypoint also discards the image's CMD, so only this file's command follows it.
     const argv = [...ep, ...(cmd ?? [])];
     const tail = cmd !== undefined && cmd.length > 0 ? ' followed by its command' : '';
-    push({ argv, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'entrypoint'], `${who} runs its entrypoint${tail} (replaces the image's ENTRYPOINT and CMD)`), replaces: 'entrypoint+cmd' });
+    push({
+      argv,
+      shell: false,
+      purpose: 'entrypoint',
+      source: source(ctx, [...base, 'entrypoint'], `${who} runs its entrypoint${tail} (replaces the image's ENTRYPOINT and CMD)`),
+      replaces: 'entrypoint+cmd',
+    });
   } else if (ep !== undefined) {
     // `entrypoint: ""` / `[]` clears the image's entrypoint: the command is the whole argv.
-    if (cmd !== undefined) push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} runs this command with the image's ENTRYPOINT cleared`), replaces: 'entrypoint+cmd' });
+    if (cmd !== undefined)
+      push({
+        argv: cmd,
+        shell: false,
+        purpose: 'entrypoint',
+        source: source(ctx, [...base, 'command'], `${who} runs this command with the image's ENTRYPOINT cleared`),
+        replaces: 'entrypoint+cmd',
+      });
   } else if (cmd !== undefined) {
-    push({ argv: cmd, shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'command'], `${who} command replaces the image's CMD (the image's ENTRYPOINT, if any, still runs first)`), replaces: 'cmd' });
+    push({
+      argv: cmd,
+      shell: false,
+      purpose: 'entrypoint',
+      source: source(
+        ctx,
+        [...base, 'command'],
+        `${who} command replaces the image's CMD (the image's ENTRYPOINT, if any, still runs first)`,
+      ),
+      replaces: 'cmd',
+    });
   }
 
   const hc = svc.healthcheck;
@@ -409,13 +464,23 @@ function readCommands(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFra
       diag(ctx, 'compose/bad-command', 'warning', `${label(p)}: ${r.error}`, p);
       return;
     }
-    push({ argv: r.words, shell: true, purpose: 'healthcheck', source: source(ctx, p, `${who} health check runs this through /bin/sh -c`) });
+    push({
+      argv: r.words,
+      shell: true,
+      purpose: 'healthcheck',
+      source: source(ctx, p, `${who} health check runs this through /bin/sh -c`),
+    });
   };
   if (typeof test === 'string') return shellCmd(test, at);
   const [kind, ...rest] = test;
   if (kind === 'NONE') return;
   if (kind === 'CMD') {
-    push({ argv: rest.map((a, i) => text(ctx, a, [...at, i + 1])), shell: false, purpose: 'healthcheck', source: source(ctx, at, `${who} health check runs this command`) });
+    push({
+      argv: rest.map((a, i) => text(ctx, a, [...at, i + 1])),
+      shell: false,
+      purpose: 'healthcheck',
+      source: source(ctx, at, `${who} health check runs this command`),
+    });
   } else if (kind === 'CMD-SHELL') {
     shellCmd(rest.join(' '), [...at, 1]);
   } else if (kind !== undefined) {
@@ -473,17 +538,36 @@ function readMounts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragm
     for (const [i, ref] of (svc[field] ?? []).entries()) {
       const at: Path = [...base, field, i];
       const name = typeof ref === 'string' ? ref : ref.source;
-      const target = typeof ref === 'string' || ref.target === undefined ? defaultDir + name : ref.target.startsWith('/') ? ref.target : defaultDir + ref.target;
+      const target =
+        typeof ref === 'string' || ref.target === undefined
+          ? defaultDir + name
+          : ref.target.startsWith('/')
+            ? ref.target
+            : defaultDir + ref.target;
       if (!(name in declared)) {
-        diag(ctx, `compose/unknown-${field === 'secrets' ? 'secret' : 'config'}`, 'warning', `${label(at)}: "${name}" is not declared under top-level ${field}`, at);
+        diag(
+          ctx,
+          `compose/unknown-${field === 'secrets' ? 'secret' : 'config'}`,
+          'warning',
+          `${label(at)}: "${name}" is not declared under top-level ${field}`,
+          at,
+        );
       }
       const file = declared[name]?.file;
       const what = field === 'secrets' ? 'secret' : 'config';
       if (file !== undefined) {
         const hostPath = resolveHostPath(ctx, file);
-        addWritable(f, { path: target, kind: 'bind', hostPath, readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" (from ${file}) read-only at ${target}`));
+        addWritable(
+          f,
+          { path: target, kind: 'bind', hostPath, readOnly: true },
+          source(ctx, at, `${who} receives ${what} "${name}" (from ${file}) read-only at ${target}`),
+        );
       } else {
-        addWritable(f, { path: target, kind: 'tmpfs', readOnly: true }, source(ctx, at, `${who} receives ${what} "${name}" read-only at ${target}`));
+        addWritable(
+          f,
+          { path: target, kind: 'tmpfs', readOnly: true },
+          source(ctx, at, `${who} receives ${what} "${name}" read-only at ${target}`),
+        );
       }
     }
   }
@@ -503,14 +587,22 @@ function mount(
   const mode = readOnly ? 'read-only' : 'writable';
   if (kind === 'bind' && src !== undefined && isHostPath(src)) {
     const hostPath = resolveHostPath(ctx, src);
-    addWritable(f, { path: target, kind: 'bind', hostPath, ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts host path ${hostPath}${engineSocketNote(hostPath)} ${mode} at ${target}`));
+    addWritable(
+      f,
+      { path: target, kind: 'bind', hostPath, ...(readOnly ? { readOnly } : {}) },
+      source(ctx, at, `${who} mounts host path ${hostPath}${engineSocketNote(hostPath)} ${mode} at ${target}`),
+    );
     return;
   }
   if (src !== undefined && src !== '' && !topVolumes.has(src)) {
     diag(ctx, 'compose/undeclared-volume', 'warning', `${label(at)}: volume "${src}" is not declared under top-level volumes`, at);
   }
   const what = src === undefined || src === '' ? 'an anonymous volume' : `volume "${src}"`;
-  addWritable(f, { path: target, kind: 'volume', ...(readOnly ? { readOnly } : {}) }, source(ctx, at, `${who} mounts ${what} ${mode} at ${target}`));
+  addWritable(
+    f,
+    { path: target, kind: 'volume', ...(readOnly ? { readOnly } : {}) },
+    source(ctx, at, `${who} mounts ${what} ${mode} at ${target}`),
+  );
 }
 
 function readLabels(svc: ComposeService, f: ContainerFragment): void {
@@ -537,7 +629,13 @@ function text(ctx: Ctx, raw: string, at: Path): string {
     return raw;
   }
   if (!r.complete) {
-    diag(ctx, 'compose/unresolved-variable', 'info', `${label(at)}: depends on ${r.missing.map((m) => '$' + m).join(', ')}, unknown without the environment; kept as written`, at);
+    diag(
+      ctx,
+      'compose/unresolved-variable',
+      'info',
+      `${label(at)}: depends on ${r.missing.map((m) => '$' + m).join(', ')}, unknown without the environment; kept as written`,
+      at,
+    );
     return raw;
   }
   return r.text;

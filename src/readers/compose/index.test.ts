@@ -36,7 +36,12 @@ function expectWellFormed(r: ReaderResult): void {
   for (const s of r.services) sources.push(s.source);
   for (const s of sources) {
     expect(SourceSchema.safeParse(s).success, JSON.stringify(s)).toBe(true);
-    expect(s).toMatchObject({ kind: 'compose', line: expect.any(Number), column: expect.any(Number), pointer: expect.stringMatching(/^\//) });
+    expect(s).toMatchObject({
+      kind: 'compose',
+      line: expect.any(Number),
+      column: expect.any(Number),
+      pointer: expect.stringMatching(/^\//),
+    });
   }
 }
 
@@ -79,7 +84,9 @@ describe('real compose files', () => {
     expect(vote.listen[0]?.sources[0]).toMatchObject({ pointer: '/services/vote/ports/0', line: 22, column: 9 });
     expect(vote.dependsOn).toEqual([expect.objectContaining({ name: 'redis' })]);
     expect(vote.dependsOn[0]?.source).toMatchObject({ pointer: '/services/vote/depends_on/redis', line: 11, column: 7 });
-    expect(vote.commands).toEqual([expect.objectContaining({ argv: ['curl', '-f', 'http://localhost'], shell: false, purpose: 'healthcheck' })]);
+    expect(vote.commands).toEqual([
+      expect.objectContaining({ argv: ['curl', '-f', 'http://localhost'], shell: false, purpose: 'healthcheck' }),
+    ]);
 
     const result = container(r, 'result');
     expect(result.key.buildContext).toBe('example-voting-app/result');
@@ -123,10 +130,20 @@ describe('real compose files', () => {
     expect(backend.dependsOn.map((d) => d.name)).toEqual(['db']);
     expect(backend.listen.map((l) => l.port)).toEqual([80, 9229, 9230]);
     expect(backend.writable).toContainEqual(
-      expect.objectContaining({ path: '/code/src', kind: 'bind', hostPath: 'awesome-compose-react-express-mysql/backend/src', readOnly: true }),
+      expect.objectContaining({
+        path: '/code/src',
+        kind: 'bind',
+        hostPath: 'awesome-compose-react-express-mysql/backend/src',
+        readOnly: true,
+      }),
     );
     expect(backend.writable).toContainEqual(
-      expect.objectContaining({ path: '/run/secrets/db-password', kind: 'bind', hostPath: 'awesome-compose-react-express-mysql/db/password.txt', readOnly: true }),
+      expect.objectContaining({
+        path: '/run/secrets/db-password',
+        kind: 'bind',
+        hostPath: 'awesome-compose-react-express-mysql/db/password.txt',
+        readOnly: true,
+      }),
     );
     expect(backend.commands).toEqual([expect.objectContaining({ argv: ['npm', 'run', 'start-watch'], purpose: 'entrypoint' })]);
     const db = container(r, 'db');
@@ -145,7 +162,9 @@ describe('real compose files', () => {
     expect(container(r, 'backend').listen).toEqual([expect.objectContaining({ port: 3000, protocol: 'tcp' })]);
     expect(container(r, 'backend').key.image).toBeUndefined();
     expect(container(r, 'mongo').listen.map((l) => l.port)).toEqual([27017]);
-    expect(container(r, 'frontend').writable).toContainEqual(expect.objectContaining({ path: '/usr/src/app/node_modules', kind: 'volume' }));
+    expect(container(r, 'frontend').writable).toContainEqual(
+      expect.objectContaining({ path: '/usr/src/app/node_modules', kind: 'volume' }),
+    );
     expect(container(r, 'frontend').dependsOn.map((d) => d.name)).toEqual(['backend']);
   });
 
@@ -159,7 +178,9 @@ describe('real compose files', () => {
     expect(p.writable.find((w) => w.path === '/var/run/docker.sock')?.sources[0]).toMatchObject({ line: 9, column: 9 });
     expect(p.writable.find((w) => w.path === '/var/run/docker.sock')?.readOnly).toBeUndefined();
     expect(p.commands).toEqual([expect.objectContaining({ argv: ['-H', 'unix:///var/run/docker.sock'], purpose: 'entrypoint' })]);
-    expect(r.services).toEqual([expect.objectContaining({ name: 'portainer', targets: ['portainer'], ports: [{ port: 9000, targetPort: 9000, protocol: 'tcp' }] })]);
+    expect(r.services).toEqual([
+      expect.objectContaining({ name: 'portainer', targets: ['portainer'], ports: [{ port: 9000, targetPort: 9000, protocol: 'tcp' }] }),
+    ]);
   });
 });
 
@@ -170,7 +191,13 @@ describe('kitchen-sink fixture', () => {
   it('is well formed', () => expectWellFormed(r));
 
   it('uses the top-level name as scope and resolves image defaults and the build context', () => {
-    expect(api.key).toEqual({ name: 'api', scope: 'shop', image: 'registry.example/shop/api:1.4', buildContext: 'services/api', dockerfile: 'services/api/Dockerfile.prod' });
+    expect(api.key).toEqual({
+      name: 'api',
+      scope: 'shop',
+      image: 'registry.example/shop/api:1.4',
+      buildContext: 'services/api',
+      dockerfile: 'services/api/Dockerfile.prod',
+    });
     expect(api.image?.source).toMatchObject({ pointer: '/services/api/image', line: 12, column: 12 });
   });
 
@@ -239,10 +266,20 @@ describe('kitchen-sink fixture', () => {
 
   it('combines entrypoint and command, and reads every healthcheck form', () => {
     expect(api.commands).toEqual([
-      expect.objectContaining({ argv: ['/usr/bin/tini', '--', 'node', 'server.js', '--port', '8080'], shell: false, purpose: 'entrypoint' }),
-      expect.objectContaining({ argv: ['curl', '-fsS', 'http://localhost:8080/health', '||', 'exit', '1'], shell: true, purpose: 'healthcheck' }),
+      expect.objectContaining({
+        argv: ['/usr/bin/tini', '--', 'node', 'server.js', '--port', '8080'],
+        shell: false,
+        purpose: 'entrypoint',
+      }),
+      expect.objectContaining({
+        argv: ['curl', '-fsS', 'http://localhost:8080/health', '||', 'exit', '1'],
+        shell: true,
+        purpose: 'healthcheck',
+      }),
     ]);
-    expect(container(r, 'db').commands).toEqual([expect.objectContaining({ argv: ['pg_isready', '-U', 'postgres'], shell: false, purpose: 'healthcheck' })]);
+    expect(container(r, 'db').commands).toEqual([
+      expect.objectContaining({ argv: ['pg_isready', '-U', 'postgres'], shell: false, purpose: 'healthcheck' }),
+    ]);
     expect(container(r, 'cache').commands).toEqual([
       expect.objectContaining({ argv: ['redis-server', '--appendonly', 'yes'], purpose: 'entrypoint' }),
       expect.objectContaining({ argv: ['redis-cli', 'ping'], shell: true, purpose: 'healthcheck' }),
@@ -251,7 +288,9 @@ describe('kitchen-sink fixture', () => {
     expect(container(r, 'sidecar').commands).toEqual([
       expect.objectContaining({ argv: ['sh', '-c', 'while true; do sleep 60; done'], purpose: 'entrypoint' }),
     ]);
-    expect(container(r, 'isolated').commands).toEqual([expect.objectContaining({ argv: ['/bin/sh', '-c', 'echo hi'], purpose: 'entrypoint' })]);
+    expect(container(r, 'isolated').commands).toEqual([
+      expect.objectContaining({ argv: ['/bin/sh', '-c', 'echo hi'], purpose: 'entrypoint' }),
+    ]);
   });
 
   it('maps volumes, tmpfs, secrets and configs', () => {
@@ -274,7 +313,9 @@ describe('kitchen-sink fixture', () => {
     const codes = r.diagnostics.map((d) => d.code);
     expect(codes).toContain('compose/network-none');
     expect(codes).toContain('compose/network-shared');
-    expect(r.diagnostics).toContainEqual(expect.objectContaining({ code: 'compose/unresolved-variable', message: expect.stringContaining('$APP_UID') }));
+    expect(r.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'compose/unresolved-variable', message: expect.stringContaining('$APP_UID') }),
+    );
     expect(container(r, 'isolated').user?.name).toBe('${APP_UID}');
     expect(container(r, 'sidecar').dependsOn.map((d) => d.name)).toEqual(['api']);
     expect(container(r, 'isolated').key.buildContext).toBe('shop');
@@ -367,7 +408,13 @@ describe('hostile and malformed input', () => {
     expect(r.containers).toEqual([]);
     expect(r.diagnostics.length).toBeGreaterThan(0);
     for (const d of r.diagnostics) {
-      expect(d).toMatchObject({ code: 'compose/yaml-syntax', severity: 'error', file: 'compose.yaml', line: expect.any(Number), column: expect.any(Number) });
+      expect(d).toMatchObject({
+        code: 'compose/yaml-syntax',
+        severity: 'error',
+        file: 'compose.yaml',
+        line: expect.any(Number),
+        column: expect.any(Number),
+      });
     }
   });
 
@@ -381,7 +428,11 @@ describe('hostile and malformed input', () => {
     for (let i = 1; i < 10; i++) {
       const prev = String.fromCharCode(96 + i);
       const cur = String.fromCharCode(97 + i);
-      lines.push(`${cur}: &${cur} [${Array(9).fill('*' + prev).join(',')}]`);
+      lines.push(
+        `${cur}: &${cur} [${Array(9)
+          .fill('*' + prev)
+          .join(',')}]`,
+      );
     }
     lines.push('services:\n  web:\n    image: x\n    command: *j');
     const t0 = Date.now();
@@ -404,7 +455,12 @@ describe('hostile and malformed input', () => {
       ],
     ],
     ['a service is a number', 'services:\n  web: 3\n  ok:\n    image: x\n', ['ok'], [['compose/schema', 2, 8]]],
-    ['healthcheck test is a number', 'services:\n  web:\n    image: x\n    healthcheck:\n      test: 5\n', ['web'], [['compose/schema', 5, 13]]],
+    [
+      'healthcheck test is a number',
+      'services:\n  web:\n    image: x\n    healthcheck:\n      test: 5\n',
+      ['web'],
+      [['compose/schema', 5, 13]],
+    ],
   ];
   it.each(wrongTypes)('%s', (_name, yaml, names, diags) => {
     const r = read('compose.yaml', yaml);

@@ -5,9 +5,7 @@
  */
 import type { Protocol } from '../../model/charter.js';
 
-export type PortParse =
-  | { ok: true; ports: number[]; protocol: Protocol; published?: string }
-  | { ok: false; error: string };
+export type PortParse = { ok: true; ports: number[]; protocol: Protocol; published?: string } | { ok: false; error: string };
 
 /** A range wider than this is almost certainly a mistake, and would bloat the profile. */
 export const MAX_PORT_RANGE = 1024;

@@ -58,27 +58,14 @@ export const ServiceSchema = z.looseObject({
   ports: z.array(z.union([str, z.number(), PortLongSchema])).optional(),
   expose: z.array(strOrNum).optional(),
   depends_on: z
-    .union([
-      stringList,
-      z.record(
-        z.string(),
-        z.looseObject({ condition: str.optional(), required: Boolish.optional() }).nullable(),
-      ),
-    ])
+    .union([stringList, z.record(z.string(), z.looseObject({ condition: str.optional(), required: Boolish.optional() }).nullable())])
     .optional(),
   links: stringList.optional(),
   external_links: stringList.optional(),
-  networks: z
-    .union([
-      stringList,
-      z.record(z.string(), z.looseObject({ aliases: stringList.optional() }).nullable()),
-    ])
-    .optional(),
+  networks: z.union([stringList, z.record(z.string(), z.looseObject({ aliases: stringList.optional() }).nullable())]).optional(),
   network_mode: str.optional(),
   environment: listOrDict.optional(),
-  env_file: z
-    .union([str, z.array(z.union([str, z.looseObject({ path: str, required: Boolish.optional() })]))])
-    .optional(),
+  env_file: z.union([str, z.array(z.union([str, z.looseObject({ path: str, required: Boolish.optional() })]))]).optional(),
   cap_add: stringList.optional(),
   cap_drop: stringList.optional(),
   privileged: Boolish.optional(),
@@ -116,12 +103,7 @@ const TopFileRef = z
 export const ComposeFileSchema = z.looseObject({
   name: str.optional(),
   services: z.record(z.string(), z.unknown()).optional(),
-  networks: z
-    .record(
-      z.string(),
-      z.looseObject({ internal: Boolish.optional(), external: z.unknown().optional() }).nullable(),
-    )
-    .optional(),
+  networks: z.record(z.string(), z.looseObject({ internal: Boolish.optional(), external: z.unknown().optional() }).nullable()).optional(),
   volumes: z.record(z.string(), z.unknown()).optional(),
   secrets: z.record(z.string(), TopFileRef).optional(),
   configs: z.record(z.string(), TopFileRef).optional(),

@@ -13,7 +13,14 @@ export interface Position {
 
 export interface YamlProblem {
   severity: 'error' | 'warning';
-  code: 'yaml-syntax' | 'yaml-warning' | 'yaml-aliases' | 'yaml-too-deep' | 'yaml-control-character' | 'yaml-invalid-utf8' | 'yaml-too-many-documents';
+  code:
+    | 'yaml-syntax'
+    | 'yaml-warning'
+    | 'yaml-aliases'
+    | 'yaml-too-deep'
+    | 'yaml-control-character'
+    | 'yaml-invalid-utf8'
+    | 'yaml-too-many-documents';
   message: string;
   line?: number;
   column?: number;
@@ -57,7 +64,12 @@ export function parseYaml(text: string, invalidUtf8: readonly InvalidUtf8[] = []
   }
   for (const { doc, refused } of stream.documents) {
     if (refused) {
-      problems.push({ severity: 'error', code: `yaml-${refused.code}`, message: `document not read: ${refused.message}`, ...at(refused.offset) });
+      problems.push({
+        severity: 'error',
+        code: `yaml-${refused.code}`,
+        message: `document not read: ${refused.message}`,
+        ...at(refused.offset),
+      });
       continue;
     }
     for (const e of doc.errors) {

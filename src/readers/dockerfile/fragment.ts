@@ -26,7 +26,8 @@ export function fragmentKey(path: string, stageName: string | undefined): Fragme
   const fromFile = /^(.+)\.(?:dockerfile|containerfile)$/i.exec(file)?.[1];
   // `svc/Dockerfile.worker` and `svc/worker.Dockerfile` name the worker, not the directory.
   const suffix = /^(?:dockerfile|containerfile)\.(.+)$/i.exec(file)?.[1];
-  if (dir !== '.' && dir !== '/' && dir !== '') return { name: fromFile ?? suffix ?? posix.basename(dir), buildContext: dir, dockerfile: normal };
+  if (dir !== '.' && dir !== '/' && dir !== '')
+    return { name: fromFile ?? suffix ?? posix.basename(dir), buildContext: dir, dockerfile: normal };
   return { name: stageName ?? fromFile ?? suffix ?? 'app', buildContext: '.', dockerfile: normal };
 }
 
@@ -54,8 +55,7 @@ function emitCommand(
     return;
   }
   const script = argv[scriptAt] ?? '';
-  const tokens =
-    shellForm?.tokens ?? tokenize(script, first.line ?? 1, first.column ?? 1, { escape: '\\', operators: true });
+  const tokens = shellForm?.tokens ?? tokenize(script, first.line ?? 1, first.column ?? 1, { escape: '\\', operators: true });
   programs(tokens, runtimeLookup(stage)).forEach((p, i) => {
     const rule: ProcessRule = {
       path: p.path,

@@ -21,8 +21,7 @@ function fragment(text: string, path = 'Dockerfile'): ContainerFragment {
 
 const codes = (r: ReaderResult): string[] => r.diagnostics.map((d) => `${d.code}@${d.line ?? 0}:${d.column ?? 0}`);
 const argvOf = (f: ContainerFragment, purpose = 'entrypoint') => f.commands.find((c) => c.purpose === purpose)?.argv;
-const processes = (f: ContainerFragment) =>
-  f.processes.map((p) => ({ path: p.path, purpose: p.purpose, args: p.args, parent: p.parent }));
+const processes = (f: ContainerFragment) => f.processes.map((p) => ({ path: p.path, purpose: p.purpose, args: p.args, parent: p.parent }));
 
 describe('matches', () => {
   test.each([
@@ -100,8 +99,18 @@ describe('realistic fixtures', () => {
       ['psycopg', undefined, 9],
     ]);
     expect(processes(f)).toEqual([
-      { path: 'gunicorn', purpose: 'entrypoint', args: ['--bind', '0.0.0.0:8000', '--workers', '*', 'shop.wsgi:application'], parent: '/bin/sh' },
-      { path: '/bin/sh', purpose: 'interpreter', args: ['-c', 'exec gunicorn --bind 0.0.0.0:8000 --workers $WORKERS shop.wsgi:application'], parent: undefined },
+      {
+        path: 'gunicorn',
+        purpose: 'entrypoint',
+        args: ['--bind', '0.0.0.0:8000', '--workers', '*', 'shop.wsgi:application'],
+        parent: '/bin/sh',
+      },
+      {
+        path: '/bin/sh',
+        purpose: 'interpreter',
+        args: ['-c', 'exec gunicorn --bind 0.0.0.0:8000 --workers $WORKERS shop.wsgi:application'],
+        parent: undefined,
+      },
     ]);
     expect(f.commands[0]).toMatchObject({ shell: true, purpose: 'entrypoint' });
   });
@@ -159,7 +168,9 @@ describe('multi-stage builds', () => {
   });
 
   test('stages the final one does not build on do not count', () => {
-    const f = fragment('FROM node:20 AS build\nUSER root\nEXPOSE 1234\nRUN apk add gcc\nFROM nginx:1.25\nCOPY --from=build /out /usr/share/nginx/html');
+    const f = fragment(
+      'FROM node:20 AS build\nUSER root\nEXPOSE 1234\nRUN apk add gcc\nFROM nginx:1.25\nCOPY --from=build /out /usr/share/nginx/html',
+    );
     expect(f.image?.ref).toBe('nginx:1.25');
     expect(f.user).toBeUndefined();
     expect(f.listen).toEqual([]);
@@ -176,7 +187,11 @@ describe('multi-stage builds', () => {
     expect(fragment('FROM alpine AS worker').key).toEqual({ name: 'worker', buildContext: '.', dockerfile: 'Dockerfile' });
     expect(fragment('FROM alpine').key).toEqual({ name: 'app', buildContext: '.', dockerfile: 'Dockerfile' });
     expect(fragment('FROM alpine', 'api.Dockerfile').key).toEqual({ name: 'api', buildContext: '.', dockerfile: 'api.Dockerfile' });
-    expect(fragment('FROM alpine', 'svc/Dockerfile.worker').key).toEqual({ name: 'worker', buildContext: 'svc', dockerfile: 'svc/Dockerfile.worker' });
+    expect(fragment('FROM alpine', 'svc/Dockerfile.worker').key).toEqual({
+      name: 'worker',
+      buildContext: 'svc',
+      dockerfile: 'svc/Dockerfile.worker',
+    });
     expect(fragment('FROM alpine AS worker', 'apps/billing/Dockerfile').key).toEqual({
       name: 'billing',
       buildContext: 'apps/billing',
@@ -385,7 +400,11 @@ describe('ENTRYPOINT and CMD', () => {
 
   test('SHELL changes the interpreter of shell-form commands after it', () => {
     const f = fragment('FROM debian\nCMD one\nSHELL ["/bin/bash", "-c"]\nHEALTHCHECK CMD two');
-    expect(processes(f).filter((p) => p.purpose === 'interpreter').map((p) => p.path)).toEqual(['/bin/sh', '/bin/bash']);
+    expect(
+      processes(f)
+        .filter((p) => p.purpose === 'interpreter')
+        .map((p) => p.path),
+    ).toEqual(['/bin/sh', '/bin/bash']);
   });
 
   test('exec-form sh -c is read like the shell form', () => {

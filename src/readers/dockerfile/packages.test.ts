@@ -29,11 +29,10 @@ describe('packagesIn', () => {
     ['npm i --global @scope/tool@^2', ['@scope/tool=^2']],
     ['npm install express', []],
     ['npm ci && npm i -g ./local-tool', []],
-    ['pip install --no-cache-dir -r requirements.txt "gunicorn==21.2.0" flask>=2 uvicorn[standard]', [
-      'gunicorn=21.2.0',
-      'flask',
-      'uvicorn',
-    ]],
+    [
+      'pip install --no-cache-dir -r requirements.txt "gunicorn==21.2.0" flask>=2 uvicorn[standard]',
+      ['gunicorn=21.2.0', 'flask', 'uvicorn'],
+    ],
     ['python3 -m pip install --upgrade pip setuptools wheel', ['pip', 'setuptools', 'wheel']],
     ['pip3 install -e . ./dist/app-1.0-py3-none-any.whl requests==2.31.0', ['requests=2.31.0']],
     ['pip install numpy==${PY}', ['numpy=3.11']],
@@ -46,9 +45,7 @@ describe('packagesIn', () => {
 
   test('positions point at the package word', () => {
     const tokens = tokenize('apk add \\\n    curl', 7, 5, { escape: '\\', operators: true });
-    expect(packagesIn(simpleCommands(tokens, lookup))).toEqual([
-      { name: 'curl', manager: 'apk', line: 8, column: 5 },
-    ]);
+    expect(packagesIn(simpleCommands(tokens, lookup))).toEqual([{ name: 'curl', manager: 'apk', line: 8, column: 5 }]);
   });
 });
 

@@ -120,10 +120,7 @@ export function parseDockerfile(
       raw: ins.getRawArgumentsContent() ?? '',
       rawLine: (argsRange?.start.line ?? at.line) + 1,
       rawColumn: (argsRange?.start.character ?? at.character) + 1,
-      flags:
-        ins instanceof ModifiableInstruction
-          ? ins.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() }))
-          : [],
+      flags: ins instanceof ModifiableInstruction ? ins.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() })) : [],
     });
   }
   const escape = dockerfile.getEscapeCharacter();

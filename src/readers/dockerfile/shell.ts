@@ -57,9 +57,34 @@ const SKIP_WHOLE = new Set(['for', 'case', 'esac', 'in', 'select', 'function']);
 const PREFIXES = new Set(['exec', 'command', 'nohup']);
 /** Shell builtins: they run inside the shell, not as a process of their own. */
 const BUILTINS = new Set([
-  ':', '.', '[', '[[', 'alias', 'break', 'cd', 'continue', 'echo', 'eval', 'exit', 'export', 'false',
-  'local', 'printf', 'read', 'readonly', 'return', 'set', 'shift', 'source', 'test', 'trap', 'true',
-  'ulimit', 'umask', 'unset', 'wait',
+  ':',
+  '.',
+  '[',
+  '[[',
+  'alias',
+  'break',
+  'cd',
+  'continue',
+  'echo',
+  'eval',
+  'exit',
+  'export',
+  'false',
+  'local',
+  'printf',
+  'read',
+  'readonly',
+  'return',
+  'set',
+  'shift',
+  'source',
+  'test',
+  'trap',
+  'true',
+  'ulimit',
+  'umask',
+  'unset',
+  'wait',
 ]);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 

@@ -72,9 +72,6 @@ describe('tokenize', () => {
   });
 
   test('an unterminated quote takes the rest of the text', () => {
-    expect(tokenize('say "hello there', 1, 1, { escape: '\\', operators: true }).map((t) => t.raw)).toEqual([
-      'say',
-      '"hello there',
-    ]);
+    expect(tokenize('say "hello there', 1, 1, { escape: '\\', operators: true }).map((t) => t.raw)).toEqual(['say', '"hello there']);
   });
 });

@@ -258,13 +258,7 @@ function expandAt(raw: string, lookup: Lookup, escape: string, depth: number): E
   return { value: out, unresolved: [...new Set(unresolved)] };
 }
 
-function expandVariable(
-  raw: string,
-  at: number,
-  lookup: Lookup,
-  escape: string,
-  depth: number,
-): Expanded & { end: number } {
+function expandVariable(raw: string, at: number, lookup: Lookup, escape: string, depth: number): Expanded & { end: number } {
   const next = raw[at + 1] ?? '';
   if (next === '{') return expandBraced(raw, at, lookup, escape, depth);
   if (NAME_START.test(next)) {
@@ -272,9 +266,7 @@ function expandVariable(
     while (j < raw.length && NAME_CHAR.test(raw[j] as string)) j++;
     const name = raw.slice(at + 1, j);
     const value = lookup(name);
-    return value === undefined
-      ? { value: raw.slice(at, j), unresolved: [name], end: j }
-      : { value, unresolved: [], end: j };
+    return value === undefined ? { value: raw.slice(at, j), unresolved: [name], end: j } : { value, unresolved: [], end: j };
   }
   if (next === '(') {
     // Command substitution: only the shell knows, at run time.
@@ -288,13 +280,7 @@ function expandVariable(
   return { value: '$', unresolved: [], end: at + 1 };
 }
 
-function expandBraced(
-  raw: string,
-  at: number,
-  lookup: Lookup,
-  escape: string,
-  depth: number,
-): Expanded & { end: number } {
+function expandBraced(raw: string, at: number, lookup: Lookup, escape: string, depth: number): Expanded & { end: number } {
   // Find the matching brace, counting nested `${…}` in the modifier word.
   let braces = 0;
   let close = -1;
@@ -352,4 +338,3 @@ function expandBraced(
       return set ? done(value, []) : done(asWritten, [name]);
   }
 }
-

@@ -150,10 +150,7 @@ class ManifestReader {
   private reportProblems(doc: StreamDocument): void {
     for (const p of doc.problems) {
       const code: DiagnosticCode = `kubernetes/yaml-${p.kind}`;
-      const message =
-        p.kind === 'warning'
-          ? `document ${doc.index}: ${p.message}`
-          : `document ${doc.index} is not read: ${p.message}`;
+      const message = p.kind === 'warning' ? `document ${doc.index}: ${p.message}` : `document ${doc.index} is not read: ${p.message}`;
       this.result.diagnostics.push({
         code,
         severity: p.kind === 'warning' ? 'warning' : 'error',
@@ -172,7 +169,13 @@ class ManifestReader {
   private collect(doc: StreamDocument, base: NodePath, value: unknown, out: KubeObject[]): void {
     if (!isRecord(value)) {
       const what = Array.isArray(value) ? 'a list' : `a ${typeof value}`;
-      this.diagnose(doc, base, 'kubernetes/invalid-object', 'error', `${describeAt(doc, base)} is ${what}, not a Kubernetes object; skipped`);
+      this.diagnose(
+        doc,
+        base,
+        'kubernetes/invalid-object',
+        'error',
+        `${describeAt(doc, base)} is ${what}, not a Kubernetes object; skipped`,
+      );
       return;
     }
     const header = parseLenient(ManifestSchema, value);
@@ -188,7 +191,13 @@ class ManifestReader {
       return;
     }
     for (const issue of header.issues) {
-      this.diagnose(doc, [...base, ...issue.path], 'kubernetes/invalid-field', 'warning', `${pathLabel(issue.path)} ignored: ${issue.message}`);
+      this.diagnose(
+        doc,
+        [...base, ...issue.path],
+        'kubernetes/invalid-field',
+        'warning',
+        `${pathLabel(issue.path)} ignored: ${issue.message}`,
+      );
     }
     const manifest = header.data;
     if (/List$/.test(manifest.kind) && Array.isArray(value.items)) {
@@ -262,13 +271,25 @@ class ManifestReader {
     const w: Workload = { kind: obj.manifest.kind, name: obj.name, namespace: obj.namespace };
     const podRaw = getPath(obj.value, podPath);
     if (!isRecord(podRaw)) {
-      this.diagnose(obj.doc, obj.base, 'kubernetes/invalid-object', 'error', `${w.kind} ${w.name} has no pod spec at ${toPointer(podPath)}; skipped`);
+      this.diagnose(
+        obj.doc,
+        obj.base,
+        'kubernetes/invalid-object',
+        'error',
+        `${w.kind} ${w.name} has no pod spec at ${toPointer(podPath)}; skipped`,
+      );
       return;
     }
     const pod = this.check(obj, podPath, PodSpecSchema, podRaw, 'pod spec');
     if (!pod) return;
     if (!pod.containers || pod.containers.length === 0) {
-      this.diagnose(obj.doc, [...obj.base, ...podPath], 'kubernetes/invalid-object', 'warning', `${w.kind} ${w.name} declares no containers`);
+      this.diagnose(
+        obj.doc,
+        [...obj.base, ...podPath],
+        'kubernetes/invalid-object',
+        'warning',
+        `${w.kind} ${w.name} declares no containers`,
+      );
     }
     // The pod template's labels sit beside its spec; a bare Pod's are its own metadata labels.
     const labelsPath = podPath.length === 1 ? ['metadata', 'labels'] : [...podPath.slice(0, -1), 'metadata', 'labels'];
@@ -383,7 +404,12 @@ class ManifestReader {
       }
     }
     if (sc?.readOnlyRootFilesystem !== undefined) {
-      f.readOnlyRoot = this.flag(obj, [...scPath, 'readOnlyRootFilesystem'], sc.readOnlyRootFilesystem, `readOnlyRootFilesystem of ${what}`);
+      f.readOnlyRoot = this.flag(
+        obj,
+        [...scPath, 'readOnlyRootFilesystem'],
+        sc.readOnlyRootFilesystem,
+        `readOnlyRootFilesystem of ${what}`,
+      );
     }
     if (sc?.privileged !== undefined) {
       f.privileges.privileged = this.flag(obj, [...scPath, 'privileged'], sc.privileged, `privileged in the securityContext of ${what}`);
@@ -493,7 +519,12 @@ class ManifestReader {
         }
         for (const [key, value] of Object.entries(data.values)) {
           const reason = `${what} takes key ${key} of ${refKind} ${refName} (${data.where})`;
-          f.env.push({ name: prefix + key, ...(value !== undefined ? { value } : {}), ...(refKind === 'Secret' ? { sensitive: true } : {}), source: this.source(obj, entryPath, reason) });
+          f.env.push({
+            name: prefix + key,
+            ...(value !== undefined ? { value } : {}),
+            ...(refKind === 'Secret' ? { sensitive: true } : {}),
+            source: this.source(obj, entryPath, reason),
+          });
         }
       }
     });
@@ -502,14 +533,23 @@ class ManifestReader {
       const e = this.check(obj, entryPath, EnvVarSchema, raw, 'env entry');
       if (!e) return;
       const from = e.valueFrom;
-      const ref = from?.configMapKeyRef ? (['ConfigMap', from.configMapKeyRef] as const) : from?.secretKeyRef ? (['Secret', from.secretKeyRef] as const) : undefined;
+      const ref = from?.configMapKeyRef
+        ? (['ConfigMap', from.configMapKeyRef] as const)
+        : from?.secretKeyRef
+          ? (['Secret', from.secretKeyRef] as const)
+          : undefined;
       if (ref) {
         const [refKind, { name: refName = '', key }] = ref;
         const data = this.configData.get(`${refKind}/${w.namespace}/${refName}`);
         const value = data?.values[key];
         const origin = data ? data.where : 'not in this file';
         const reason = `env ${e.name} of ${what} from key ${key} of ${refKind} ${refName} (${origin})`;
-        f.env.push({ name: e.name, ...(value !== undefined ? { value } : {}), ...(refKind === 'Secret' ? { sensitive: true } : {}), source: this.source(obj, entryPath, reason) });
+        f.env.push({
+          name: e.name,
+          ...(value !== undefined ? { value } : {}),
+          ...(refKind === 'Secret' ? { sensitive: true } : {}),
+          source: this.source(obj, entryPath, reason),
+        });
       } else if (from) {
         const detail = from.fieldRef
           ? `the pod field ${from.fieldRef.fieldPath}`
@@ -702,7 +742,6 @@ function addNamed(rules: NamedRule[], name: string, source: Source): void {
   if (existing) existing.sources.push(source);
   else rules.push({ name, sources: [source] });
 }
-
 
 /** Secret `data` values are base64; a value that is not base64 of UTF-8 text is left unknown. */
 function decodeBase64Text(encoded: string): string | undefined {

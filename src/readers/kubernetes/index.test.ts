@@ -171,9 +171,7 @@ describe('corpus', () => {
       [7199, 'jmx'],
       [9042, 'cql'],
     ]);
-    expect(f.writable).toEqual([
-      expect.objectContaining({ path: '/var/lib/cassandra', kind: 'volume' }),
-    ]);
+    expect(f.writable).toEqual([expect.objectContaining({ path: '/var/lib/cassandra', kind: 'volume' })]);
     expect(f.writable[0]?.sources[1]?.pointer).toBe('/spec/volumeClaimTemplates/0');
     expect(f.commands.map((c) => [c.purpose, c.argv])).toEqual([
       // liveness, readiness, startup, then the lifecycle hooks, whatever the order in the file
@@ -345,9 +343,7 @@ describe('fixtures', () => {
     const r = readFixture('env-config.yaml');
     const init = only(r, 'init:migrate');
     expect(init.user?.name).toBe('0:3000');
-    expect(init.commands).toEqual([
-      expect.objectContaining({ purpose: 'entrypoint', argv: ['/app/bin/migrate', '--wait'] }),
-    ]);
+    expect(init.commands).toEqual([expect.objectContaining({ purpose: 'entrypoint', argv: ['/app/bin/migrate', '--wait'] })]);
     expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
       ['kubernetes/conflicting-security-context', 48, 22],
       ['kubernetes/unknown-volume', 124, 17],
@@ -371,9 +367,7 @@ describe('fixtures', () => {
     ]);
     expect(r.services.every((s) => s.selector === undefined)).toBe(true);
     expect(r.services[0]?.source.reason).toContain('ExternalName');
-    expect(r.diagnostics).toEqual([
-      expect.objectContaining({ code: 'kubernetes/invalid-object', line: 58, column: 3 }),
-    ]);
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'kubernetes/invalid-object', line: 58, column: 3 })]);
   });
 
   it('unknown kinds with a pod template are read as workloads, with an info diagnostic', () => {
@@ -422,9 +416,7 @@ describe('hostile and malformed input', () => {
     const started = Date.now();
     const r = readFixture('billion-laughs.yaml');
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(r.diagnostics).toEqual([
-      expect.objectContaining({ code: 'kubernetes/yaml-aliases', severity: 'error', line: 1, column: 1 }),
-    ]);
+    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'kubernetes/yaml-aliases', severity: 'error', line: 1, column: 1 })]);
     expect(only(r).key.workload?.name).toBe('survivor');
   });
 
@@ -456,9 +448,7 @@ describe('hostile and malformed input', () => {
       ['kubernetes/invalid-field', 39, 26],
       ['kubernetes/invalid-object', 42, 1],
     ]);
-    expect(r.diagnostics[1]?.message).toBe(
-      'ports of container ignored: Invalid input: expected array, received string',
-    );
+    expect(r.diagnostics[1]?.message).toBe('ports of container ignored: Invalid input: expected array, received string');
     expect(r.diagnostics[6]?.message).toMatch(/^livenessProbe\.httpGet of container ignored \(livenessProbe\.httpGet\.port\)/);
     expectModelValid(r);
   });

@@ -44,7 +44,10 @@ describe('parseLenient', () => {
       label: 'two issues under one removed owner do not drop the value',
       input: { name: 'a', probe: { httpGet: { path: 5 } } },
       data: { name: 'a', probe: {} },
-      removed: [['probe', 'httpGet'], ['probe', 'httpGet']],
+      removed: [
+        ['probe', 'httpGet'],
+        ['probe', 'httpGet'],
+      ],
     },
     {
       label: 'a missing required top-level field drops everything',

@@ -91,4 +91,3 @@ function removeField(root: unknown, path: NodePath): NodePath | undefined {
 function isPrefix(prefix: NodePath, path: NodePath): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => segment === path[i]);
 }
-

@@ -59,7 +59,10 @@ export function parseYamlStream(text: string, invalidUtf8: readonly InvalidUtf8[
     const first = invalidUtf8In(invalidUtf8, start, end);
     // The chunk's parse needs only its first bad sequence (that refuses its document) and, to find
     // the others' documents, those after it within the chunk, moved to chunk offsets.
-    const badBytes = first === undefined ? [] : [first, ...invalidUtf8.filter((b) => b.offset > first.offset && b.offset < end)].map((b) => ({ ...b, offset: b.offset - start }));
+    const badBytes =
+      first === undefined
+        ? []
+        : [first, ...invalidUtf8.filter((b) => b.offset > first.offset && b.offset < end)].map((b) => ({ ...b, offset: b.offset - start }));
     const { docs, truncatedAt } = parseChunk(chunk.text, chunk.firstLine, badBytes, MAX_YAML_DOCUMENTS - out.length);
     for (const doc of docs) out.push({ ...doc, index: out.length });
     if (truncatedAt !== undefined) {
@@ -68,7 +71,13 @@ export function parseYamlStream(text: string, invalidUtf8: readonly InvalidUtf8[
         index: out.length,
         value: undefined,
         empty: false,
-        problems: [{ kind: 'too-many-documents', message: `the stream has more than ${MAX_YAML_DOCUMENTS} documents; this one and the rest are not read`, position }],
+        problems: [
+          {
+            kind: 'too-many-documents',
+            message: `the stream has more than ${MAX_YAML_DOCUMENTS} documents; this one and the rest are not read`,
+            position,
+          },
+        ],
         locate: () => position,
       });
       break;

@@ -85,7 +85,13 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   const result = emptyResult();
   const file = input.path;
   if (input.text.length > MAX_MARATHON_BYTES) {
-    result.diagnostics.push({ code: 'marathon/too-large', severity: 'error', message: `Marathon file not read: larger than ${MAX_MARATHON_BYTES} bytes`, file, ...limitPosition(input.text, MAX_MARATHON_BYTES) });
+    result.diagnostics.push({
+      code: 'marathon/too-large',
+      severity: 'error',
+      message: `Marathon file not read: larger than ${MAX_MARATHON_BYTES} bytes`,
+      file,
+      ...limitPosition(input.text, MAX_MARATHON_BYTES),
+    });
     return result;
   }
   const badByte = input.invalidUtf8?.[0];
@@ -103,7 +109,14 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   }
   const ctx: Ctx = { path: file, root: parsed.root, diagnostics: result.diagnostics, dependencies: 0 };
   for (const d of parsed.duplicates) {
-    result.diagnostics.push({ code: 'marathon/duplicate-key', severity: 'warning', message: `duplicate key "${d.key}": the last one is used`, file, line: d.line, column: d.column });
+    result.diagnostics.push({
+      code: 'marathon/duplicate-key',
+      severity: 'warning',
+      message: `duplicate key "${d.key}": the last one is used`,
+      file,
+      line: d.line,
+      column: d.column,
+    });
   }
 
   // First collect every app with its group, so dependencies on groups can be expanded.
@@ -128,7 +141,13 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
     const checked = validateFields(AppSchema, entry.raw);
     for (const issue of checked.issues) {
       const at = [...entry.at, ...issue.path];
-      diag(ctx, 'marathon/schema', issue.path[0] === 'id' || issue.path.length === 0 ? 'error' : 'warning', `${label(at)}: ${issue.message}`, at);
+      diag(
+        ctx,
+        'marathon/schema',
+        issue.path[0] === 'id' || issue.path.length === 0 ? 'error' : 'warning',
+        `${label(at)}: ${issue.message}`,
+        at,
+      );
     }
     const app = checked.data;
     if (app === undefined) continue;
@@ -157,15 +176,7 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   return result;
 }
 
-function walkGroup(
-  ctx: Ctx,
-  raw: unknown,
-  at: Path,
-  parent: string,
-  inherited: Dep[],
-  apps: AppEntry[],
-  top: boolean,
-): void {
+function walkGroup(ctx: Ctx, raw: unknown, at: Path, parent: string, inherited: Dep[], apps: AppEntry[], top: boolean): void {
   const checked = validateFields(GroupSchema, raw);
   for (const issue of checked.issues) {
     const p = [...at, ...issue.path];
@@ -173,7 +184,8 @@ function walkGroup(
   }
   const g = checked.data;
   if (g === undefined) return;
-  if (g.id === undefined && !top) diag(ctx, 'marathon/schema', 'warning', `${label(at)}: group without an id; its apps are placed in the parent group`, at);
+  if (g.id === undefined && !top)
+    diag(ctx, 'marathon/schema', 'warning', `${label(at)}: group without an id; its apps are placed in the parent group`, at);
   const id = canonicalId(g.id ?? '', parent);
   // Group dependencies hold for every app in the group, nested groups included.
   const deps = [
@@ -201,11 +213,25 @@ function readApp(ctx: Ctx, app: MarathonApp, entry: AppEntry, id: string, expand
     const at: Path = [...base, 'cmd'];
     const r = splitShellWords(app.cmd, 'shell');
     if (!r.ok) diag(ctx, 'marathon/bad-command', 'warning', `${label(at)}: ${r.error}`, at);
-    else if (r.words.length > 0) f.commands.push({ argv: r.words, shell: true, purpose: 'entrypoint', source: source(ctx, at, `${who} runs this command through /bin/sh -c`), replaces: 'entrypoint+cmd' });
+    else if (r.words.length > 0)
+      f.commands.push({
+        argv: r.words,
+        shell: true,
+        purpose: 'entrypoint',
+        source: source(ctx, at, `${who} runs this command through /bin/sh -c`),
+        replaces: 'entrypoint+cmd',
+      });
   }
   if (Array.isArray(app.args) && app.args.length > 0) {
-    if (typeof app.cmd === 'string') diag(ctx, 'marathon/cmd-and-args', 'warning', `${who} sets both cmd and args; Marathon accepts only one`, [...base, 'args'], true);
-    f.commands.push({ argv: [...app.args], shell: false, purpose: 'entrypoint', source: source(ctx, [...base, 'args'], `${who} passes these arguments (after the image's ENTRYPOINT, if any)`), replaces: 'cmd' });
+    if (typeof app.cmd === 'string')
+      diag(ctx, 'marathon/cmd-and-args', 'warning', `${who} sets both cmd and args; Marathon accepts only one`, [...base, 'args'], true);
+    f.commands.push({
+      argv: [...app.args],
+      shell: false,
+      purpose: 'entrypoint',
+      source: source(ctx, [...base, 'args'], `${who} passes these arguments (after the image's ENTRYPOINT, if any)`),
+      replaces: 'cmd',
+    });
   }
 
   readNetwork(ctx, app, base, f, who);
@@ -218,7 +244,10 @@ function readApp(ctx: Ctx, app: MarathonApp, entry: AppEntry, id: string, expand
     f.user = { name: app.user, source: source(ctx, [...base, 'user'], `${who} runs as user ${app.user}`) };
   }
   if (docker?.privileged !== undefined) {
-    f.privileges.privileged = { value: docker.privileged, sources: [source(ctx, [...base, 'container', 'docker', 'privileged'], `${who} sets privileged: ${docker.privileged}`)] };
+    f.privileges.privileged = {
+      value: docker.privileged,
+      sources: [source(ctx, [...base, 'container', 'docker', 'privileged'], `${who} sets privileged: ${docker.privileged}`)],
+    };
   }
 
   for (const [name, v] of Object.entries(app.env ?? {})) {
@@ -242,20 +271,38 @@ function readApp(ctx: Ctx, app: MarathonApp, entry: AppEntry, id: string, expand
     if (capped) return;
     if (++considered > MAX_DEPENDENCIES_PER_APP) {
       capped = true;
-      diag(ctx, 'marathon/too-many-dependencies', 'warning', `${who}: more than ${MAX_DEPENDENCIES_PER_APP} dependencies (its own and its groups'); the rest are ignored`, at);
+      diag(
+        ctx,
+        'marathon/too-many-dependencies',
+        'warning',
+        `${who}: more than ${MAX_DEPENDENCIES_PER_APP} dependencies (its own and its groups'); the rest are ignored`,
+        at,
+      );
       return;
     }
     for (const name of expand(target)) {
       if (name === id || seen.has(name)) continue;
       if (seen.size >= MAX_DEPENDENCIES_PER_APP) {
         capped = true;
-        diag(ctx, 'marathon/too-many-dependencies', 'warning', `${who}: dependencies expand to more than ${MAX_DEPENDENCIES_PER_APP} apps; the rest are ignored`, at);
+        diag(
+          ctx,
+          'marathon/too-many-dependencies',
+          'warning',
+          `${who}: dependencies expand to more than ${MAX_DEPENDENCIES_PER_APP} apps; the rest are ignored`,
+          at,
+        );
         return;
       }
       if (ctx.dependencies >= MAX_DEPENDENCIES_PER_FILE) {
         capped = true;
         if (ctx.dependencies++ === MAX_DEPENDENCIES_PER_FILE) {
-          diag(ctx, 'marathon/too-many-dependencies', 'warning', `the file's apps have more than ${MAX_DEPENDENCIES_PER_FILE} dependencies in all; from ${who} on, the rest are ignored`, at);
+          diag(
+            ctx,
+            'marathon/too-many-dependencies',
+            'warning',
+            `the file's apps have more than ${MAX_DEPENDENCIES_PER_FILE} dependencies in all; from ${who} on, the rest are ignored`,
+            at,
+          );
         }
         return;
       }
@@ -317,7 +364,13 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
     }
   };
   const dynamic = (at: Path): void => {
-    diag(ctx, 'marathon/dynamic-port', 'info', `${who}: port 0 means Marathon picks a port at launch ($PORTn); it is not known statically`, at);
+    diag(
+      ctx,
+      'marathon/dynamic-port',
+      'info',
+      `${who}: port 0 means Marathon picks a port at launch ($PORTn); it is not known statically`,
+      at,
+    );
   };
 
   const containerMappings = app.container?.portMappings;
@@ -333,7 +386,14 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
       listen(port, m.protocol, at, `${who} maps container port`, m.name);
     }
     if (app.portDefinitions && app.portDefinitions.length > 0) {
-      diag(ctx, 'marathon/port-definitions-ignored', 'info', `${who}: portDefinitions are ignored when port mappings are set`, [...base, 'portDefinitions'], true);
+      diag(
+        ctx,
+        'marathon/port-definitions-ignored',
+        'info',
+        `${who}: portDefinitions are ignored when port mappings are set`,
+        [...base, 'portDefinitions'],
+        true,
+      );
     }
   } else if (app.portDefinitions) {
     for (const [i, d] of app.portDefinitions.entries()) {
@@ -356,7 +416,14 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
   }
   const hostMode = f.privileges.hostNetwork?.value === true;
   if (hostMode && app.requirePorts !== true && f.listen.length > 0 && !(mappings && mappings.length > 0)) {
-    diag(ctx, 'marathon/service-ports', 'info', `${who}: without requirePorts the task may be given other host ports ($PORTn); the declared ports are service ports`, [...base, app.portDefinitions ? 'portDefinitions' : 'ports'], true);
+    diag(
+      ctx,
+      'marathon/service-ports',
+      'info',
+      `${who}: without requirePorts the task may be given other host ports ($PORTn); the declared ports are service ports`,
+      [...base, app.portDefinitions ? 'portDefinitions' : 'ports'],
+      true,
+    );
   }
   return slots;
 }
@@ -383,8 +450,15 @@ function readHealthChecks(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFr
         continue;
       }
       const r = splitShellWords(value, 'shell');
-      if (!r.ok) diag(ctx, 'marathon/bad-command', 'warning', `${label([...at, 'command', 'value'])}: ${r.error}`, [...at, 'command', 'value']);
-      else if (r.words.length > 0) f.commands.push({ argv: r.words, shell: true, purpose: 'healthcheck', source: source(ctx, [...at, 'command', 'value'], `${who} health check runs this through /bin/sh -c`) });
+      if (!r.ok)
+        diag(ctx, 'marathon/bad-command', 'warning', `${label([...at, 'command', 'value'])}: ${r.error}`, [...at, 'command', 'value']);
+      else if (r.words.length > 0)
+        f.commands.push({
+          argv: r.words,
+          shell: true,
+          purpose: 'healthcheck',
+          source: source(ctx, [...at, 'command', 'value'], `${who} health check runs this through /bin/sh -c`),
+        });
       continue;
     }
     // HTTP(S)/TCP checks probe a port the app listens on.
@@ -455,21 +529,32 @@ function readDockerParameters(ctx: Ctx, app: MarathonApp, base: Path, f: Contain
         break;
       case 'pid':
       case 'ipc':
-        if (value === 'host') f.privileges[key === 'pid' ? 'hostPID' : 'hostIPC'] = { value: true, sources: [src(`shares the host's ${key.toUpperCase()} namespace`)] };
+        if (value === 'host')
+          f.privileges[key === 'pid' ? 'hostPID' : 'hostIPC'] = {
+            value: true,
+            sources: [src(`shares the host's ${key.toUpperCase()} namespace`)],
+          };
         break;
       case 'net':
       case 'network':
         if (value === 'host') f.privileges.hostNetwork = { value: true, sources: [src("shares the host's network")] };
         break;
       case 'security-opt':
-        if (/^no-new-privileges(?:[:=]true)?$/.test(value)) f.privileges.allowPrivilegeEscalation = { value: false, sources: [src('sets no-new-privileges')] };
-        else if (/^(seccomp|apparmor)[:=]unconfined$/.test(value)) diag(ctx, 'marathon/unconfined', 'warning', `${who} runs without a ${value.split(/[:=]/)[0]} profile`, at);
+        if (/^no-new-privileges(?:[:=]true)?$/.test(value))
+          f.privileges.allowPrivilegeEscalation = { value: false, sources: [src('sets no-new-privileges')] };
+        else if (/^(seccomp|apparmor)[:=]unconfined$/.test(value))
+          diag(ctx, 'marathon/unconfined', 'warning', `${who} runs without a ${value.split(/[:=]/)[0]} profile`, at);
         break;
       case 'volume':
       case 'v': {
         const r = parseVolumeSpec(value);
         if (!r.ok) diag(ctx, 'marathon/bad-volume', 'warning', `${label(at)}: ${r.error}`, at);
-        else if (r.source !== undefined && isHostPath(r.source)) addWritable(f, { path: r.target, kind: 'bind', hostPath: r.source, ...(r.readOnly ? { readOnly: true } : {}) }, src('mounts a host path'));
+        else if (r.source !== undefined && isHostPath(r.source))
+          addWritable(
+            f,
+            { path: r.target, kind: 'bind', hostPath: r.source, ...(r.readOnly ? { readOnly: true } : {}) },
+            src('mounts a host path'),
+          );
         else addWritable(f, { path: r.target, kind: 'volume', ...(r.readOnly ? { readOnly: true } : {}) }, src('mounts a volume'));
         break;
       }
@@ -515,7 +600,12 @@ function serviceDecls(ctx: Ctx, f: ContainerFragment, id: string, at: Path): Ser
 }
 
 function label(path: readonly (string | number)[]): string {
-  return path.length === 0 ? '(root)' : path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+        .join('')
+        .replace(/^\./, '');
 }
 
 function source(ctx: Ctx, path: Path, reason: string, key = false): Source {

@@ -105,7 +105,11 @@ describe('real Marathon files', () => {
     ]);
     expect(r.diagnostics.map((d) => d.code).sort()).toEqual(['marathon/cmd-and-args', 'marathon/port-definitions-ignored']);
     expect(r.services.map((s) => s.name)).toEqual(['/foo', 'foo', 'foo.marathon.mesos']);
-    expect(r.services[0]).toMatchObject({ scope: '/', targets: ['/foo'], ports: [{ port: 80, protocol: 'tcp', name: 'http' }, { port: 8080 }] });
+    expect(r.services[0]).toMatchObject({
+      scope: '/',
+      targets: ['/foo'],
+      ports: [{ port: 80, protocol: 'tcp', name: 'http' }, { port: 8080 }],
+    });
   });
 
   it('apps_create.json: an array of apps with dependencies', () => {
@@ -179,7 +183,10 @@ describe('real Marathon files', () => {
     expect(r.diagnostics).toEqual([]);
     const basic = app(r, '/department-1/service/basic-app-1');
     expect(basic.dependsOn).toEqual([
-      expect.objectContaining({ name: '/department-1/database/mesos-docker', source: expect.objectContaining({ pointer: '/groups/1/dependencies/0', line: 37 }) }),
+      expect.objectContaining({
+        name: '/department-1/database/mesos-docker',
+        source: expect.objectContaining({ pointer: '/groups/1/dependencies/0', line: 37 }),
+      }),
     ]);
     const docker = app(r, '/department-1/database/mesos-docker');
     expect(docker.key.image).toBe('python:3');
@@ -208,7 +215,10 @@ describe('kitchen-sink fixture', () => {
       '5353/tcp:dns',
       '9090/tcp',
     ]);
-    expect(api.listen[0]?.sources.map((s) => s.pointer)).toEqual(['/groups/0/apps/0/container/portMappings/0', '/groups/0/apps/0/healthChecks/0']);
+    expect(api.listen[0]?.sources.map((s) => s.pointer)).toEqual([
+      '/groups/0/apps/0/container/portMappings/0',
+      '/groups/0/apps/0/healthChecks/0',
+    ]);
   });
 
   it('maps docker parameters', () => {
@@ -250,7 +260,11 @@ describe('kitchen-sink fixture', () => {
   it('reads commands and health checks', () => {
     expect(api.commands).toEqual([
       expect.objectContaining({ argv: ['--port', '8080'], shell: false, purpose: 'entrypoint' }),
-      expect.objectContaining({ argv: ['curl', '-f', 'http://localhost:8080/health', '||', 'exit', '1'], shell: true, purpose: 'healthcheck' }),
+      expect.objectContaining({
+        argv: ['curl', '-f', 'http://localhost:8080/health', '||', 'exit', '1'],
+        shell: true,
+        purpose: 'healthcheck',
+      }),
     ]);
     expect(app(r, '/shop/frontend/web').commands[0]?.argv).toEqual(['nginx', '-g', 'daemon off;']);
   });
@@ -269,7 +283,12 @@ describe('kitchen-sink fixture', () => {
       expect.arrayContaining(['marathon/dynamic-port', 'marathon/bad-command', 'marathon/schema']),
     );
     expect(r.diagnostics.find((d) => d.code === 'marathon/bad-command')).toMatchObject({ line: 83, column: 18 });
-    expect(r.diagnostics.filter((d) => d.code === 'marathon/schema').map((d) => d.line).sort()).toEqual([46, 84]);
+    expect(
+      r.diagnostics
+        .filter((d) => d.code === 'marathon/schema')
+        .map((d) => d.line)
+        .sort(),
+    ).toEqual([46, 84]);
   });
 });
 
@@ -283,7 +302,9 @@ describe('hostile and malformed input', () => {
   it.each(syntax)('%s → syntax diagnostic with position', (_n, text, line, column) => {
     const r = read('app.json', text);
     expect(r.containers).toEqual([]);
-    expect(r.diagnostics).toEqual([expect.objectContaining({ code: 'marathon/json-syntax', severity: 'error', file: 'app.json', line, column })]);
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ code: 'marathon/json-syntax', severity: 'error', file: 'app.json', line, column }),
+    ]);
   });
 
   const wrong: [string, string, string[], [string, number, number][]][] = [

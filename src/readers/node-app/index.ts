@@ -81,9 +81,16 @@ const entryFiles = (set: NodeSyscallSet): string => set.analysis.entryPoints.map
 async function readDirectoryApp(input: NodeAppInput, origin: DirectoryOrigin): Promise<NodeAppResult> {
   const rel = origin.buildContext;
   const base = rel === '.' ? '' : rel;
-  const set = await syscallSetOf({ root: input.root, ...(origin.entry.length > 0 ? { entry: origin.entry } : {}), fs: input.fs }, base, input.cache);
+  const set = await syscallSetOf(
+    { root: input.root, ...(origin.entry.length > 0 ? { entry: origin.entry } : {}), fs: input.fs },
+    base,
+    input.cache,
+  );
   const f = withRules(
-    emptyFragment({ name: base === '' ? 'app' : posix.basename(base), buildContext: rel }, { kind: 'nodejs', artifact: input.path, reason: `Node.js application (${entryFiles(set)})` }),
+    emptyFragment(
+      { name: base === '' ? 'app' : posix.basename(base), buildContext: rel },
+      { kind: 'nodejs', artifact: input.path, reason: `Node.js application (${entryFiles(set)})` },
+    ),
     set,
   );
   f.syscalls = set.rules.syscalls;
@@ -103,7 +110,12 @@ async function readImageApp(input: NodeAppInput, origin: ImageOrigin): Promise<N
   const nodePath = lookupCommand(new ImageTree(facts.files), where.command, pathVar, facts.config.WorkingDir ?? '/')?.path;
   const major = imageNodeMajor(facts, nodePath);
   const map = loadNodeSyscallMap(major);
-  const set = await syscallSetOf({ root: input.root, ...(where.entry.length > 0 ? { entry: where.entry } : {}), fs: input.fs }, base, input.cache, map);
+  const set = await syscallSetOf(
+    { root: input.root, ...(where.entry.length > 0 ? { entry: where.entry } : {}), fs: input.fs },
+    base,
+    input.cache,
+    map,
+  );
   const f = withRules(
     emptyFragment(
       { name: imageBasename(facts.ref) || facts.ref, image: facts.ref },
@@ -125,9 +137,20 @@ async function readImageApp(input: NodeAppInput, origin: ImageOrigin): Promise<N
       file: spec,
     });
   }
-  if (origin.truncated) diagnostics.push({ code: 'nodejs/image-files-truncated', severity: 'warning', message: `${origin.truncated}; the analysis may miss code`, file: spec });
+  if (origin.truncated)
+    diagnostics.push({
+      code: 'nodejs/image-files-truncated',
+      severity: 'warning',
+      message: `${origin.truncated}; the analysis may miss code`,
+      file: spec,
+    });
   for (const path of origin.missing) {
-    diagnostics.push({ code: 'nodejs/image-file-unread', severity: 'warning', message: `${path} (a hardlink within its layer) was not read; the analysis may miss it`, file: spec });
+    diagnostics.push({
+      code: 'nodejs/image-file-unread',
+      severity: 'warning',
+      message: `${path} (a hardlink within its layer) was not read; the analysis may miss it`,
+      file: spec,
+    });
   }
   return { containers: [f], services: [], networkPolicies: [], diagnostics, set };
 }

@@ -42,7 +42,10 @@ const APP_FILE = /\.(js|mjs|cjs|json|node)$/;
 
 /** `/app/` for `/app`, `/` for `/`: the prefix every collected path starts with. */
 function dirPrefix(root: string): string {
-  const r = `/${root.split('/').filter((p) => p !== '' && p !== '.').join('/')}`;
+  const r = `/${root
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('/')}`;
   return r === '/' ? '/' : `${r}/`;
 }
 
@@ -92,7 +95,14 @@ export async function collectImageAppFiles(opened: OpenedImage, spec: string, ro
     const stack = new LayerStack();
     const totals = { bytes: 0, entries: 0, pathChars: 0 };
     for (const layer of loaded.layers) {
-      const analysis = await scanLayer(opened.source, layer, { display: spec, limits, totals, hasher, progress: () => undefined, analyzers: [collector] });
+      const analysis = await scanLayer(opened.source, layer, {
+        display: spec,
+        limits,
+        totals,
+        hasher,
+        progress: () => undefined,
+        analyzers: [collector],
+      });
       // A hardlink to a lower file shares its contents (same inode).
       for (const [path, target] of analysis.lowerLinks) {
         const t = stack.get(target);

@@ -13,7 +13,8 @@ import { DEFAULT_LIMITS } from './types.js';
 import { packTar, sha256, writeDockerArchive, writeOciArchive, writeOciDir } from './fixtures/build.js';
 
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(300, 9)]);
-const DPKG = 'Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13\n';
+const DPKG =
+  'Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13\n';
 const CONFIG = { Entrypoint: ['/app/run'], Env: ['PATH=/usr/bin:/bin'] };
 
 /** Counts what a cache is asked, around any cache. */

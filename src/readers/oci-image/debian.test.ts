@@ -16,7 +16,10 @@ import { canRunPodmanTests, cleanup, podmanOk } from '../../test-support/podman.
 import { readImage } from '../../pipeline/image.js';
 import type { ImageReadResult } from './types.js';
 
-const canRun = canRunPodmanTests('src/readers/oci-image/debian.test.ts', { untested: 'the Debian image inventory', commands: ['podman', 'mmdebstrap'] });
+const canRun = canRunPodmanTests('src/readers/oci-image/debian.test.ts', {
+  untested: 'the Debian image inventory',
+  commands: ['podman', 'mmdebstrap'],
+});
 
 const BASE = `localhost/charter-test/inv-debian-node:${process.pid}`;
 const NODPKG = `localhost/charter-test/inv-debian-nodpkg:${process.pid}`;
@@ -35,10 +38,30 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
     mkdirSync(ctx);
     writeFileSync(path.join(ctx, 'Containerfile'), `FROM ${BASE}\nRUN ["/bin/rm", "/var/lib/dpkg/status"]\n`);
     podmanOk(['build', '--quiet', '--network', 'none', '-t', NODPKG, ctx], { timeoutMs: 300_000 });
-    for (const [name, ref] of [['base.tar', BASE], ['nodpkg.tar', NODPKG]] as const) podmanOk(['save', '--quiet', '--format', 'oci-archive', '-o', path.join(dir, name), ref], { timeoutMs: 300_000 });
+    for (const [name, ref] of [
+      ['base.tar', BASE],
+      ['nodpkg.tar', NODPKG],
+    ] as const)
+      podmanOk(['save', '--quiet', '--format', 'oci-archive', '-o', path.join(dir, name), ref], { timeoutMs: 300_000 });
     baseSpec = `oci-archive:${path.join(dir, 'base.tar')}`;
-    const q = podmanOk(['run', '--rm', '--network', 'none', BASE, 'dpkg-query', '-W', '-f', '${Package} ${Architecture} ${Version} ${source:Package} ${source:Version}\\n'], { timeoutMs: 120_000 });
-    truth = q.split('\n').filter((l) => l !== '').sort();
+    const q = podmanOk(
+      [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        BASE,
+        'dpkg-query',
+        '-W',
+        '-f',
+        '${Package} ${Architecture} ${Version} ${source:Package} ${source:Version}\\n',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    truth = q
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort();
   }, 900_000);
 
   beforeAll(async () => {
@@ -52,7 +75,12 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
   });
 
   it('finds Debian 12', () => {
-    expect(base.image.os).toEqual({ id: 'debian', versionId: '12', versionCodename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(base.image.os).toEqual({
+      id: 'debian',
+      versionId: '12',
+      versionCodename: 'bookworm',
+      prettyName: 'Debian GNU/Linux 12 (bookworm)',
+    });
   });
 
   it('lists exactly the packages dpkg-query lists inside the container, with their source packages', () => {
@@ -64,13 +92,21 @@ describe.runIf(canRun)('Debian bookworm + nodejs image inventory', () => {
     expect(byName.get('libc6')?.sourceName).toBe('glibc');
     expect(byName.get('libssl3')?.sourceName).toBe('openssl');
     expect(byName.get('zlib1g')?.version).toMatch(/^1:/);
-    expect(deb.every((c) => c.distro === 'debian-12' && c.path === '/var/lib/dpkg/status' && c.layer === base.image.layers[0]?.digest)).toBe(true);
+    expect(
+      deb.every((c) => c.distro === 'debian-12' && c.path === '/var/lib/dpkg/status' && c.layer === base.image.layers[0]?.digest),
+    ).toBe(true);
   });
 
   it('every deb purl is well-formed and parses back to its component', () => {
     for (const c of base.image.components.filter((x) => x.ecosystem === 'deb')) {
       expect(c.purl).toMatch(/^pkg:deb\/debian\/[a-z0-9][A-Za-z0-9.%-]*@[A-Za-z0-9.~:%-]+\?arch=[a-z0-9]+&distro=debian-12$/);
-      expect(parsePurl(c.purl)).toEqual({ type: 'deb', namespace: 'debian', name: c.name, version: c.version, qualifiers: { arch: c.arch, distro: 'debian-12' } });
+      expect(parsePurl(c.purl)).toEqual({
+        type: 'deb',
+        namespace: 'debian',
+        name: c.name,
+        version: c.version,
+        qualifiers: { arch: c.arch, distro: 'debian-12' },
+      });
     }
   });
 

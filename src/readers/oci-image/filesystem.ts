@@ -137,7 +137,13 @@ export class ImageTree {
     const start = path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`;
     const via: string[] = [];
     let clamped = false;
-    const stop = (at: string, why: 'loop' | 'tooLong'): Resolved => ({ path: at, via, clamped, loop: why === 'loop', tooLong: why === 'tooLong' });
+    const stop = (at: string, why: 'loop' | 'tooLong'): Resolved => ({
+      path: at,
+      via,
+      clamped,
+      loop: why === 'loop',
+      tooLong: why === 'tooLong',
+    });
     if (pathBytes(start) > PATH_MAX) return stop(start, 'tooLong');
     // Components still to walk, the next one last.
     const pending = components(start).reverse();

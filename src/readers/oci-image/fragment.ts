@@ -12,7 +12,30 @@ import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
 /** Words that make the first word of a `sh -c` string something other than a program to run. */
-const SHELL_WORDS = new Set(['exec', 'set', 'cd', 'export', 'if', 'for', 'while', 'case', 'test', '[', '{', '(', 'true', 'false', ':', '.', 'source', 'eval', 'echo', 'trap', 'ulimit', 'umask']);
+const SHELL_WORDS = new Set([
+  'exec',
+  'set',
+  'cd',
+  'export',
+  'if',
+  'for',
+  'while',
+  'case',
+  'test',
+  '[',
+  '{',
+  '(',
+  'true',
+  'false',
+  ':',
+  '.',
+  'source',
+  'eval',
+  'echo',
+  'trap',
+  'ulimit',
+  'umask',
+]);
 
 export interface FragmentInput {
   facts: ImageFacts;
@@ -79,7 +102,8 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
   const hc = cfg.Healthcheck?.Test;
   if (hc && hc.length > 0 && hc[0] !== 'NONE') {
     const source = src(`image config Healthcheck ${q(hc)}`);
-    if (hc[0] === 'CMD-SHELL') frag.commands.push({ argv: ['/bin/sh', '-c', hc.slice(1).join(' ')], shell: true, purpose: 'healthcheck', source });
+    if (hc[0] === 'CMD-SHELL')
+      frag.commands.push({ argv: ['/bin/sh', '-c', hc.slice(1).join(' ')], shell: true, purpose: 'healthcheck', source });
     else if (hc[0] === 'CMD') frag.commands.push({ argv: hc.slice(1), shell: false, purpose: 'healthcheck', source });
     else frag.commands.push({ argv: hc, shell: false, purpose: 'healthcheck', source });
   }
@@ -89,7 +113,11 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
   const entrypoint = cfg.Entrypoint ?? [];
   const argv = entrypoint.length > 0 ? [...entrypoint, ...(cfg.Cmd ?? [])] : [...(cfg.Cmd ?? [])];
   if (argv.length > 0) {
-    frag.launch = { entrypoint: [...entrypoint], cmd: [...(cfg.Cmd ?? [])], source: { kind: 'image', artifact: ref, reason: 'image config Entrypoint and Cmd' } };
+    frag.launch = {
+      entrypoint: [...entrypoint],
+      cmd: [...(cfg.Cmd ?? [])],
+      source: { kind: 'image', artifact: ref, reason: 'image config Entrypoint and Cmd' },
+    };
   }
   const configured = entrypoint.length > 0 ? `Entrypoint ${q(entrypoint)} + Cmd ${q(cfg.Cmd ?? [])}` : `Cmd ${q(cfg.Cmd ?? [])}`;
   const user = cfg.User ? { user: cfg.User } : {};
@@ -102,7 +130,8 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
     parent?: string,
   ): Resolved | undefined => {
     const r = lookupCommand(tree, command, pathVar, cwd);
-    if (r?.clamped) diag('image-symlink-escapes', 'warning', `resolving ${command} climbed above the image root; resolved inside it as ${r.path}`);
+    if (r?.clamped)
+      diag('image-symlink-escapes', 'warning', `resolving ${command} climbed above the image root; resolved inside it as ${r.path}`);
     if (!r?.file) {
       diag('image-command-not-found', 'warning', `${command} (${purpose}) is not an executable file in the image`);
       frag.processes.push({

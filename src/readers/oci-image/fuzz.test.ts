@@ -22,7 +22,11 @@ beforeAll(async () => {
     { name: 'usr/lib/hard', type: 'link', linkname: 'bin/app' },
     { name: 'etc/.wh.gone', content: '' },
   ]);
-  for (const [transport, gzip] of [['oci-archive', true], ['oci-archive', false], ['docker-archive', false]] as const) {
+  for (const [transport, gzip] of [
+    ['oci-archive', true],
+    ['oci-archive', false],
+    ['docker-archive', false],
+  ] as const) {
     const file = path.join(dir, `orig-${originals.length}.tar`);
     const spec = { layers: [layer], gzip, config: { Entrypoint: ['/bin/sh'] } };
     if (transport === 'docker-archive') await writeDockerArchive(file, spec);

@@ -100,7 +100,7 @@ describe('hostile entries (diagnostics, never followed outside the root)', () =>
   });
 });
 
-describe('an attacker\'s images: every read bounded in size and time (InputError, quickly)', () => {
+describe("an attacker's images: every read bounded in size and time (InputError, quickly)", () => {
   const small = (): Promise<Buffer> => packTar([{ name: 'a', content: 'x' }]);
   const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
 
@@ -155,7 +155,10 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
   it('long names by the thousand stop at maxPathChars (memory), cached or not', async () => {
     const layer = await packTar(Array.from({ length: 200 }, (_, i) => ({ name: `d/${'n'.repeat(4000)}${i}`, content: '' })));
     const img = await archive({ layers: [layer] });
-    await expectInputError(readImage(img.spec, { limits: { maxPathChars: 100_000 } }), /the image's paths and link targets exceed 100000 characters/);
+    await expectInputError(
+      readImage(img.spec, { limits: { maxPathChars: 100_000 } }),
+      /the image's paths and link targets exceed 100000 characters/,
+    );
     // Cached layers count too: the layer alone fits, twice (both from the cache) it does not.
     const cache = new MemoryLayerCache();
     const limits = { maxPathChars: 1_000_000 };
@@ -174,15 +177,26 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
     expect(count('image-entry-escapes')).toBe(100);
     expect(count('image-bad-port')).toBe(100);
     const capped = r.diagnostics.filter((d) => d.code === 'image-diagnostics-capped').map((d) => d.message);
-    expect(capped).toEqual(expect.arrayContaining([expect.stringMatching(/200 more image-entry-escapes diagnostics are not shown/), '150 more image-bad-port diagnostics are not shown']));
+    expect(capped).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/200 more image-entry-escapes diagnostics are not shown/),
+        '150 more image-bad-port diagnostics are not shown',
+      ]),
+    );
     expect(capped.find((m) => m.includes('image-entry-escapes'))).toContain(`layer ${img.layerDigests[0] ?? ''}`);
   });
 
   it('layer blobs larger than the limits are refused before they are read', async () => {
     const layer = await packTar([{ name: 'a', content: randomBytes(64 << 10) }]);
     const img = await archive({ layers: [layer, layer] });
-    await expectInputError(readImage(img.spec, { limits: { maxLayerBytes: 32 << 10 } }), /blob blobs\/sha256\/[0-9a-f]{64} is \d+ bytes, over the per-layer limit of 32768/);
-    await expectInputError(readImage(img.spec, { limits: { maxTotalBytes: 100 << 10 } }), /the layer blobs total \d+ bytes, over the limit of 102400/);
+    await expectInputError(
+      readImage(img.spec, { limits: { maxLayerBytes: 32 << 10 } }),
+      /blob blobs\/sha256\/[0-9a-f]{64} is \d+ bytes, over the per-layer limit of 32768/,
+    );
+    await expectInputError(
+      readImage(img.spec, { limits: { maxTotalBytes: 100 << 10 } }),
+      /the layer blobs total \d+ bytes, over the limit of 102400/,
+    );
   });
 
   it('a layer whose descriptor size differs from its blob is refused before it is read', async () => {
@@ -199,7 +213,11 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
 
   it('more layers than any runtime stacks are refused before any is read', async () => {
     const layer = await small();
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: Array.from({ length: 501 }, () => digestOf(layer)) } });
+    const config = JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: Array.from({ length: 501 }, () => digestOf(layer)) },
+    });
     const manifest = JSON.stringify({
       schemaVersion: 2,
       config: { digest: digestOf(config), size: Buffer.byteLength(config) },
@@ -213,12 +231,22 @@ describe('an attacker\'s images: every read bounded in size and time (InputError
     let inner = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: `sha256:${'0'.repeat(64)}`, size: 1 }] });
     const blobs = [inner];
     for (let i = 0; i < 4; i++) {
-      inner = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(inner), size: Buffer.byteLength(inner) }] });
+      inner = JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(inner), size: Buffer.byteLength(inner) }],
+      });
       blobs.push(inner);
     }
     const top = blobs.pop() as string;
-    const index = JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(top), size: Buffer.byteLength(top) }] });
-    const img = await archive({ layers: [await small()], tamper: { index }, extra: [...blobs, top].map((b) => ({ name: `blobs/sha256/${sha256(b)}`, content: b })) });
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: INDEX_TYPE, digest: digestOf(top), size: Buffer.byteLength(top) }],
+    });
+    const img = await archive({
+      layers: [await small()],
+      tamper: { index },
+      extra: [...blobs, top].map((b) => ({ name: `blobs/sha256/${sha256(b)}`, content: b })),
+    });
     await expectInputError(readImage(img.spec), /image indexes nested more than 4 deep/);
   });
 
@@ -386,18 +414,24 @@ describe('limits and broken archives (InputError)', () => {
     const configWith = (diffIds: string[]): string =>
       JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } });
 
-    it.each([true, false])('a layer that unpacks to another diff_id (gzip: %s) names the config member, pointer and layer', async (gzip) => {
-      const first = await packTar([{ name: 'a', content: 'first' }]);
-      const second = await packTar([{ name: 'b', content: 'second' }]);
-      // The second diff_id claims other content than the second layer has (a swapped layer).
-      const claimed = digestOf(await packTar([{ name: 'b', content: 'benign' }]));
-      const configText = configWith([digestOf(first), claimed]);
-      const img = await archive({ layers: [first, second], gzip, tamper: { configText } });
-      const err = await expectInputError(readImage(img.spec), /not the diff_id sha256:[0-9a-f]{64} of blobs\/sha256\/[0-9a-f]{64} \/rootfs\/diff_ids\/1: the layer or the config was altered/);
-      expect(err.message).toContain(`layer ${img.layerDigests[1] ?? ''}`);
-      expect(err.message).toContain(claimed);
-      expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
-    });
+    it.each([true, false])(
+      'a layer that unpacks to another diff_id (gzip: %s) names the config member, pointer and layer',
+      async (gzip) => {
+        const first = await packTar([{ name: 'a', content: 'first' }]);
+        const second = await packTar([{ name: 'b', content: 'second' }]);
+        // The second diff_id claims other content than the second layer has (a swapped layer).
+        const claimed = digestOf(await packTar([{ name: 'b', content: 'benign' }]));
+        const configText = configWith([digestOf(first), claimed]);
+        const img = await archive({ layers: [first, second], gzip, tamper: { configText } });
+        const err = await expectInputError(
+          readImage(img.spec),
+          /not the diff_id sha256:[0-9a-f]{64} of blobs\/sha256\/[0-9a-f]{64} \/rootfs\/diff_ids\/1: the layer or the config was altered/,
+        );
+        expect(err.message).toContain(`layer ${img.layerDigests[1] ?? ''}`);
+        expect(err.message).toContain(claimed);
+        expect(err.file).toBe(`blobs/sha256/${sha256(configText)}`);
+      },
+    );
 
     it.each([
       ['fewer', 1],
@@ -426,12 +460,53 @@ describe('limits and broken archives (InputError)', () => {
     await expectInputError(readImage(`oci-archive:${file}`), /archive header of 100000000 bytes at byte 0 exceeds the limit of 1048576/);
   });
 
-  const docs: { name: string; tamper: ImageSpecInput['tamper']; docker?: boolean; file: string; line?: number; column?: number; error: RegExp }[] = [
-    { name: 'index.json that is not JSON', tamper: { index: '{\n  "schemaVersion": 2,\n  "manifests": [}\n' }, file: 'index.json', line: 3, column: 17, error: /index\.json is not valid JSON/ },
-    { name: 'index.json with a trailing comma', tamper: { index: '{"schemaVersion": 2,}' }, file: 'index.json', line: 1, column: 21, error: /index\.json is not valid JSON/ },
-    { name: 'index.json failing the schema', tamper: { index: '{"schemaVersion": 2, "manifests": [{"digest": "md5:x", "size": 1}]}' }, file: 'index.json', error: /index\.json does not match the expected schema at \/manifests\/0\/digest/ },
-    { name: 'manifest.json that is not JSON', tamper: { manifestJson: '[{"Config": "x.json",\n "Layers": [' }, docker: true, file: 'manifest.json', line: 2, column: 13, error: /manifest\.json is not valid JSON/ },
-    { name: 'manifest.json failing the schema', tamper: { manifestJson: '[{"Config": 5, "Layers": []}]' }, docker: true, file: 'manifest.json', error: /manifest\.json does not match the expected schema at \/0\/Config/ },
+  const docs: {
+    name: string;
+    tamper: ImageSpecInput['tamper'];
+    docker?: boolean;
+    file: string;
+    line?: number;
+    column?: number;
+    error: RegExp;
+  }[] = [
+    {
+      name: 'index.json that is not JSON',
+      tamper: { index: '{\n  "schemaVersion": 2,\n  "manifests": [}\n' },
+      file: 'index.json',
+      line: 3,
+      column: 17,
+      error: /index\.json is not valid JSON/,
+    },
+    {
+      name: 'index.json with a trailing comma',
+      tamper: { index: '{"schemaVersion": 2,}' },
+      file: 'index.json',
+      line: 1,
+      column: 21,
+      error: /index\.json is not valid JSON/,
+    },
+    {
+      name: 'index.json failing the schema',
+      tamper: { index: '{"schemaVersion": 2, "manifests": [{"digest": "md5:x", "size": 1}]}' },
+      file: 'index.json',
+      error: /index\.json does not match the expected schema at \/manifests\/0\/digest/,
+    },
+    {
+      name: 'manifest.json that is not JSON',
+      tamper: { manifestJson: '[{"Config": "x.json",\n "Layers": [' },
+      docker: true,
+      file: 'manifest.json',
+      line: 2,
+      column: 13,
+      error: /manifest\.json is not valid JSON/,
+    },
+    {
+      name: 'manifest.json failing the schema',
+      tamper: { manifestJson: '[{"Config": 5, "Layers": []}]' },
+      docker: true,
+      file: 'manifest.json',
+      error: /manifest\.json does not match the expected schema at \/0\/Config/,
+    },
   ];
   it.each(docs)('$name', async ({ tamper, docker, file: member, line, column, error }) => {
     const layer = await packTar([{ name: 'a', content: 'x' }]);

@@ -145,7 +145,9 @@ describe.each(transports)('readImage over $name', ({ name, gzip, write, spec }) 
     expect(c?.listen.map((l) => `${l.port}/${l.protocol}`)).toEqual(['53/udp', '8080/tcp']);
     expect(c?.writable).toMatchObject([{ path: '/data', kind: 'volume' }]);
     expect(c?.env.map((e) => e.name)).toEqual(['PATH', 'NODE_ENV']);
-    expect(c?.commands).toMatchObject([{ argv: ['/bin/sh', '-c', 'wget -q -O- localhost:8080/health'], shell: true, purpose: 'healthcheck' }]);
+    expect(c?.commands).toMatchObject([
+      { argv: ['/bin/sh', '-c', 'wget -q -O- localhost:8080/health'], shell: true, purpose: 'healthcheck' },
+    ]);
     expect(c?.files).toBe(f);
     expect(c?.packages.find((p) => p.name === 'libc6')?.source).toMatchObject({
       kind: 'image',

@@ -220,7 +220,12 @@ export async function readOpenedImage(opened: OpenedImage, spec: string, opts: R
     const result = emptyResult();
     result.containers.push(fragment);
     // One image, however hostile, tells each problem a hundred times at most (and how many more).
-    const capped = new DiagnosticCap<Diagnostic>((code, dropped) => ({ code: CAPPED_CODE, severity: 'info', message: cappedMessage(code, dropped), file: spec }));
+    const capped = new DiagnosticCap<Diagnostic>((code, dropped) => ({
+      code: CAPPED_CODE,
+      severity: 'info',
+      message: cappedMessage(code, dropped),
+      file: spec,
+    }));
     for (const d of diagnostics) capped.add(d);
     result.diagnostics = capped.result();
     return { ...result, image: facts };

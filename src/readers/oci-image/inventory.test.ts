@@ -19,7 +19,8 @@ import { readImage } from '../../pipeline/image.js';
 import { packTar, writeOciArchive, type Entry } from './fixtures/build.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../inventory/os/fixtures/${name}`, import.meta.url));
-const DPKG = 'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u4\n';
+const DPKG =
+  'Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nPackage: libc6\nStatus: install ok installed\nArchitecture: amd64\nSource: glibc\nVersion: 2.36-9+deb12u4\n';
 const DPKG2 = 'Package: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10+deb12u5\n';
 
 let dir: string;
@@ -47,14 +48,21 @@ const debianRoot: Entry[] = [
 
 describe('OS packages in images', () => {
   it('Alpine: apk database + os-release in one layer', async () => {
-    const { img, layers } = await image([[{ name: 'etc/os-release', content: fixture('apk-os-release') }, { name: 'lib/apk/db/installed', content: fixture('apk-installed') }]]);
+    const { img, layers } = await image([
+      [
+        { name: 'etc/os-release', content: fixture('apk-os-release') },
+        { name: 'lib/apk/db/installed', content: fixture('apk-installed') },
+      ],
+    ]);
     expect(img.os).toEqual({ id: 'alpine', versionId: '3.19.0', prettyName: 'Alpine Linux v3.19' });
     expect(img.components.map((c) => c.purl)).toEqual([
       'pkg:apk/alpine/busybox-binsh@1.36.1-r15?arch=x86_64&distro=alpine-3.19.0',
       'pkg:apk/alpine/libcrypto3@3.1.4-r2?arch=x86_64&distro=alpine-3.19.0',
       'pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.0',
     ]);
-    expect(img.components.every((c) => c.distro === 'alpine-3.19.0' && c.layer === layers[0] && c.path === '/lib/apk/db/installed')).toBe(true);
+    expect(img.components.every((c) => c.distro === 'alpine-3.19.0' && c.layer === layers[0] && c.path === '/lib/apk/db/installed')).toBe(
+      true,
+    );
     expect(img.packages.map((p) => `${p.ecosystem}:${p.name}@${p.version}`)).toEqual([
       'apk:busybox-binsh@1.36.1-r15',
       'apk:libcrypto3@3.1.4-r2',
@@ -78,12 +86,19 @@ describe('OS packages in images', () => {
         layer: layers[0],
         path: '/var/lib/dpkg/status',
       },
-      expect.objectContaining({ name: 'libssl3', sourceName: 'openssl', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12' }),
+      expect.objectContaining({
+        name: 'libssl3',
+        sourceName: 'openssl',
+        purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12',
+      }),
     ]);
   });
 
   it('a whiteout of the status file in a later layer removes the deb components', async () => {
-    const { img, r } = await image([[...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }], [{ name: 'var/lib/dpkg/.wh.status' }]]);
+    const { img, r } = await image([
+      [...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }],
+      [{ name: 'var/lib/dpkg/.wh.status' }],
+    ]);
     expect(img.components).toEqual([]);
     expect(img.packages).toEqual([]);
     expect(img.os?.id).toBe('debian');
@@ -96,17 +111,25 @@ describe('OS packages in images', () => {
   });
 
   it('a later copy of the status file replaces the earlier one (last writer wins)', async () => {
-    const { img, layers } = await image([[...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }], [{ name: 'var/lib/dpkg/status', content: DPKG2 }]]);
+    const { img, layers } = await image([
+      [...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }],
+      [{ name: 'var/lib/dpkg/status', content: DPKG2 }],
+    ]);
     expect(img.components.map((c) => [c.name, c.layer])).toEqual([['curl', layers[1]]]);
   });
 
   it('a later unreadable copy (not a package database any more) still replaces it', async () => {
-    const { img } = await image([[...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }], [{ name: 'var/lib/dpkg/status', type: 'symlink', linkname: '/dev/null' }]]);
+    const { img } = await image([
+      [...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }],
+      [{ name: 'var/lib/dpkg/status', type: 'symlink', linkname: '/dev/null' }],
+    ]);
     expect(img.components).toEqual([]);
   });
 
   it('a duplicate entry later in the same layer replaces the analysed one', async () => {
-    const { img } = await image([[...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }, { name: 'var/lib/dpkg/status', content: DPKG2 }]]);
+    const { img } = await image([
+      [...debianRoot, { name: 'var/lib/dpkg/status', content: DPKG }, { name: 'var/lib/dpkg/status', content: DPKG2 }],
+    ]);
     expect(img.components.map((c) => c.name)).toEqual(['curl']);
   });
 
@@ -128,7 +151,12 @@ describe('OS packages in images', () => {
   });
 
   it('Ubuntu: the vendor namespace follows the OS', async () => {
-    const { img } = await image([[{ name: 'etc/os-release', content: fixture('ubuntu-os-release') }, { name: 'var/lib/dpkg/status', content: DPKG2 }]]);
+    const { img } = await image([
+      [
+        { name: 'etc/os-release', content: fixture('ubuntu-os-release') },
+        { name: 'var/lib/dpkg/status', content: DPKG2 },
+      ],
+    ]);
     expect(img.components.map((c) => c.purl)).toEqual(['pkg:deb/ubuntu/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=ubuntu-22.04']);
   });
 
@@ -150,7 +178,9 @@ describe('OS packages in images', () => {
       [{ name: 'etc/os-release', content: 'NAME="Fedora Linux"\nVERSION_ID=39\nID=fedora\n' }],
       [{ name: 'usr/lib/sysimage/rpm/rpmdb.sqlite', content: rpmdbSqlite([header]) }],
     ]);
-    expect(img.components.map((c) => [c.purl, c.sourceName, c.distro])).toEqual([['pkg:rpm/fedora/bash@5.2.15-5.fc39?arch=x86_64&distro=fedora-39', 'bash', 'fedora-39']]);
+    expect(img.components.map((c) => [c.purl, c.sourceName, c.distro])).toEqual([
+      ['pkg:rpm/fedora/bash@5.2.15-5.fc39?arch=x86_64&distro=fedora-39', 'bash', 'fedora-39'],
+    ]);
   });
 
   it('every purl is well-formed and parses back to the component', async () => {
@@ -158,7 +188,13 @@ describe('OS packages in images', () => {
     expect(img.components.length).toBe(6);
     for (const c of img.components) {
       const p = parsePurl(c.purl);
-      expect(p, c.purl).toMatchObject({ type: 'deb', namespace: 'debian', name: c.name, version: c.version, qualifiers: { arch: c.arch, distro: 'debian-12' } });
+      expect(p, c.purl).toMatchObject({
+        type: 'deb',
+        namespace: 'debian',
+        name: c.name,
+        version: c.version,
+        qualifiers: { arch: c.arch, distro: 'debian-12' },
+      });
     }
   });
 });
@@ -176,10 +212,23 @@ const canary = (version = '1', seen: Uint8Array[] = []): FileAnalyzer => ({
     const lines = Buffer.from(content).toString('utf8').split('\n');
     lines.forEach((l, i) => {
       if (l.includes('SECRET')) {
-        findings.push({ kind: 'secret', id: 'CANARY', aliases: [], severity: 'high', title: 'canary', locations: [{ artifact: 'img', layer, path: p, line: i + 1 }] });
+        findings.push({
+          kind: 'secret',
+          id: 'CANARY',
+          aliases: [],
+          severity: 'high',
+          title: 'canary',
+          locations: [{ artifact: 'img', layer, path: p, line: i + 1 }],
+        });
       }
       const m = /^PKG (\S+)@(\S+)$/.exec(l);
-      if (m) components.push({ ecosystem: 'npm', name: m[1] as string, version: m[2] as string, purl: `pkg:npm/${m[1] as string}@${m[2] as string}` });
+      if (m)
+        components.push({
+          ecosystem: 'npm',
+          name: m[1] as string,
+          version: m[2] as string,
+          purl: `pkg:npm/${m[1] as string}@${m[2] as string}`,
+        });
     });
     return { findings, components };
   },
@@ -189,7 +238,10 @@ describe('the plumbing', () => {
   it('findings are history: a secret added in layer 1 and deleted in layer 2 is still reported with layer 1', async () => {
     const { img, layers } = await image(
       [
-        [{ name: 'app/key', content: 'x\nSECRET=1\nPKG a@1\n' }, { name: 'app/keep', content: 'SECRET=2\n' }],
+        [
+          { name: 'app/key', content: 'x\nSECRET=1\nPKG a@1\n' },
+          { name: 'app/keep', content: 'SECRET=2\n' },
+        ],
         [{ name: 'app/.wh.key' }, { name: 'app/keep', content: 'SECRET=2\nnothing\n' }],
       ],
       { analyzers: [canary()] },
@@ -207,7 +259,15 @@ describe('the plumbing', () => {
     const seenA: Uint8Array[] = [];
     const seenB: Uint8Array[] = [];
     const b = { ...canary('1', seenB), type: 'canary-b' };
-    await image([[{ name: 'app/x', content: 'hello' }, { name: 'other', content: 'no' }]], { analyzers: [canary('1', seenA), b] });
+    await image(
+      [
+        [
+          { name: 'app/x', content: 'hello' },
+          { name: 'other', content: 'no' },
+        ],
+      ],
+      { analyzers: [canary('1', seenA), b] },
+    );
     expect(seenA).toHaveLength(1);
     expect(seenB[0]).toBe(seenA[0]);
     expect(Buffer.from(seenA[0] as Uint8Array).toString()).toBe('hello');
@@ -215,10 +275,22 @@ describe('the plumbing', () => {
 
   it('an empty file is analysed with empty bytes; a file over maxBytes is skipped with a warning', async () => {
     const seen: Uint8Array[] = [];
-    const { r } = await image([[{ name: 'app/empty', content: '' }, { name: 'app/big', content: 'x'.repeat(1001) }]], { analyzers: [canary('1', seen)] });
+    const { r } = await image(
+      [
+        [
+          { name: 'app/empty', content: '' },
+          { name: 'app/big', content: 'x'.repeat(1001) },
+        ],
+      ],
+      { analyzers: [canary('1', seen)] },
+    );
     expect(seen.map((s) => s.length)).toEqual([0]);
     expect(r.diagnostics).toEqual([
-      expect.objectContaining({ code: 'image-analyzer-file-too-large', severity: 'warning', message: expect.stringMatching(/\/app\/big is 1001 bytes, over the 1000-byte limit of the canary analyzer/) }),
+      expect.objectContaining({
+        code: 'image-analyzer-file-too-large',
+        severity: 'warning',
+        message: expect.stringMatching(/\/app\/big is 1001 bytes, over the 1000-byte limit of the canary analyzer/),
+      }),
     ]);
   });
 
@@ -229,11 +301,36 @@ describe('the plumbing', () => {
   });
 
   it('a throwing analyzer is a diagnostic; the others and the scan go on', async () => {
-    const boomRequired: FileAnalyzer = { type: 'boom-required', version: '1', maxBytes: 10, required: () => { throw new Error('kaput'); }, analyze: () => ({}) };
-    const boomAnalyze: FileAnalyzer = { type: 'boom-analyze', version: '1', maxBytes: 1000, required: (p) => p.startsWith('/app/'), analyze: () => { throw new RangeError('bad'); } };
-    const { r, img } = await image([[{ name: 'app/a', content: 'SECRET\n' }, { name: 'app/b', content: 'x' }, { name: 'var/lib/dpkg/status', content: DPKG2 }]], {
-      analyzers: [boomRequired, boomAnalyze, canary(), ...OS_ANALYZERS],
-    });
+    const boomRequired: FileAnalyzer = {
+      type: 'boom-required',
+      version: '1',
+      maxBytes: 10,
+      required: () => {
+        throw new Error('kaput');
+      },
+      analyze: () => ({}),
+    };
+    const boomAnalyze: FileAnalyzer = {
+      type: 'boom-analyze',
+      version: '1',
+      maxBytes: 1000,
+      required: (p) => p.startsWith('/app/'),
+      analyze: () => {
+        throw new RangeError('bad');
+      },
+    };
+    const { r, img } = await image(
+      [
+        [
+          { name: 'app/a', content: 'SECRET\n' },
+          { name: 'app/b', content: 'x' },
+          { name: 'var/lib/dpkg/status', content: DPKG2 },
+        ],
+      ],
+      {
+        analyzers: [boomRequired, boomAnalyze, canary(), ...OS_ANALYZERS],
+      },
+    );
     expect(img.findings).toHaveLength(1);
     expect(img.components.map((c) => c.name)).toEqual(['curl']);
     expect(r.diagnostics.map((d) => d.message.replace(/^layer \S+: /, ''))).toEqual([
@@ -282,9 +379,20 @@ describe('hostile analyzer output', () => {
       version: '1',
       maxBytes: 10,
       required: (p) => p.startsWith('/app/'),
-      analyze: () => ({ diagnostics: Array.from({ length: 60 }, () => ({ code: 'noisy/internal' as const, severity: 'info' as const, message: 'x' })) }),
+      analyze: () => ({
+        diagnostics: Array.from({ length: 60 }, () => ({ code: 'noisy/internal' as const, severity: 'info' as const, message: 'x' })),
+      }),
     };
-    const { r } = await image([[{ name: 'app/a', content: '1' }, { name: 'app/b', content: '2' }, { name: 'app/c', content: '3' }]], { analyzers: [noisy] });
+    const { r } = await image(
+      [
+        [
+          { name: 'app/a', content: '1' },
+          { name: 'app/b', content: '2' },
+          { name: 'app/c', content: '3' },
+        ],
+      ],
+      { analyzers: [noisy] },
+    );
     expect(r.diagnostics.filter((d) => d.code === 'noisy/internal')).toHaveLength(100);
     expect(r.diagnostics.filter((d) => d.code === 'image-analyzer-diagnostics-capped')).toHaveLength(1);
   });

@@ -20,7 +20,12 @@ export function parseJsonMember<S extends z.ZodType>(bytes: Buffer, member: stri
   const text = bytes.toString('utf8');
   const deep = findExcessiveJsonNesting(text, MAX_JSON_DEPTH);
   if (deep !== undefined) {
-    throw new InputError(`${display}: ${member} nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`, member, deep.line, deep.column);
+    throw new InputError(
+      `${display}: ${member} nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`,
+      member,
+      deep.line,
+      deep.column,
+    );
   }
   let data: unknown;
   try {

@@ -48,7 +48,11 @@ export class LayerAnalyzers {
       if (!wants) continue;
       const limit = Math.min(a.maxBytes, this.maxBytes);
       if (size > limit) {
-        this.diag('image-analyzer-file-too-large', 'warning', `${path} is ${size} bytes, over the ${limit}-byte limit of the ${a.type} analyzer; it was not analysed`);
+        this.diag(
+          'image-analyzer-file-too-large',
+          'warning',
+          `${path} is ${size} bytes, over the ${limit}-byte limit of the ${a.type} analyzer; it was not analysed`,
+        );
         continue;
       }
       (out ??= []).push(a);
@@ -73,7 +77,11 @@ export class LayerAnalyzers {
         // Messages name the file once, whether or not the analyzer already did.
         this.diag(d.code, d.severity, d.message.startsWith(path) ? d.message : `${path}: ${d.message}`);
         if (told === MAX_ANALYZER_DIAGNOSTICS) {
-          this.diag('image-analyzer-diagnostics-capped', 'info', `the ${a.type} analyzer's further diagnostics in this layer are not shown`);
+          this.diag(
+            'image-analyzer-diagnostics-capped',
+            'info',
+            `the ${a.type} analyzer's further diagnostics in this layer are not shown`,
+          );
         }
       }
       const r: LayerFileAnalysis = { path, analyzer: a.type };

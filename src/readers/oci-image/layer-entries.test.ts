@@ -4,11 +4,28 @@ import type { TarHeader } from './sources/index.js';
 import { LayerEntries, layerPathChars } from './layer-entries.js';
 import { DEFAULT_LIMITS } from './types.js';
 
-const header = (name: string, type: TarHeader['type'] = 'file', linkName = ''): TarHeader => ({ name, linkName, mode: 0o644, size: 0, type, flag: '0', offset: 0 });
+const header = (name: string, type: TarHeader['type'] = 'file', linkName = ''): TarHeader => ({
+  name,
+  linkName,
+  mode: 0o644,
+  size: 0,
+  type,
+  flag: '0',
+  offset: 0,
+});
 
-function feed(headers: TarHeader[], maxPathChars = DEFAULT_LIMITS.maxPathChars): { totals: { entries: number; pathChars: number }; entries: LayerEntries } {
+function feed(
+  headers: TarHeader[],
+  maxPathChars = DEFAULT_LIMITS.maxPathChars,
+): { totals: { entries: number; pathChars: number }; entries: LayerEntries } {
   const totals = { entries: 0, pathChars: 0 };
-  const entries = new LayerEntries({ layer: 'sha256:l', display: 'oci:x', limits: { ...DEFAULT_LIMITS, maxPathChars }, totals, analyzers: [] });
+  const entries = new LayerEntries({
+    layer: 'sha256:l',
+    display: 'oci:x',
+    limits: { ...DEFAULT_LIMITS, maxPathChars },
+    totals,
+    analyzers: [],
+  });
   for (const h of headers) entries.entry(h);
   return { totals, entries };
 }

@@ -138,11 +138,19 @@ export class LayerEntries {
       throw new InputError(`layer ${this.ctx.layer}: more than ${limits.maxEntries} entries (at ${h.name})`, h.name);
     }
     if (pathBytes(h.name) > PATH_MAX) {
-      this.diag('image-path-too-long', 'error', `entry ${shownName(h.name)} is ${pathBytes(h.name)} bytes long, over Linux's PATH_MAX of ${PATH_MAX}, and was ignored`);
+      this.diag(
+        'image-path-too-long',
+        'error',
+        `entry ${shownName(h.name)} is ${pathBytes(h.name)} bytes long, over Linux's PATH_MAX of ${PATH_MAX}, and was ignored`,
+      );
       return undefined;
     }
     if ((h.type === 'symlink' || h.type === 'hardlink') && pathBytes(h.linkName) > PATH_MAX) {
-      this.diag('image-link-target-too-long', 'error', `${h.type} ${shownName(h.name)} → a target of ${pathBytes(h.linkName)} bytes, over Linux's PATH_MAX of ${PATH_MAX}; the link was ignored`);
+      this.diag(
+        'image-link-target-too-long',
+        'error',
+        `${h.type} ${shownName(h.name)} → a target of ${pathBytes(h.linkName)} bytes, over Linux's PATH_MAX of ${PATH_MAX}; the link was ignored`,
+      );
       return undefined;
     }
     const ep = entryPath(h.name);
@@ -174,7 +182,10 @@ export class LayerEntries {
     const { limits, totals } = this.ctx;
     totals.pathChars += chars;
     if (totals.pathChars > limits.maxPathChars) {
-      throw new InputError(`layer ${this.ctx.layer}: the image's paths and link targets exceed ${limits.maxPathChars} characters`, this.ctx.display);
+      throw new InputError(
+        `layer ${this.ctx.layer}: the image's paths and link targets exceed ${limits.maxPathChars} characters`,
+        this.ctx.display,
+      );
     }
   }
 

@@ -28,7 +28,10 @@ export async function openLayerBlob(source: BlobSource, plan: LayerPlan, ctx: Sc
   if (size === undefined) throw new InputError(`layer ${plan.digest}: blob ${plan.member} is missing`, ctx.display);
   // A blob larger than what one layer may unpack to is refused before a byte of it is read.
   if (size > limits.maxLayerBytes) {
-    throw new InputError(`layer ${plan.digest}: blob ${plan.member} is ${size} bytes, over the per-layer limit of ${limits.maxLayerBytes}`, ctx.display);
+    throw new InputError(
+      `layer ${plan.digest}: blob ${plan.member} is ${size} bytes, over the per-layer limit of ${limits.maxLayerBytes}`,
+      ctx.display,
+    );
   }
   const magic = await source.head(plan.member, 4);
   const gzip = magic[0] === 0x1f && magic[1] === 0x8b;
@@ -72,7 +75,13 @@ function verify(plan: LayerPlan, display: string, blobDigest: string, tarDigest:
  * Stream the blob's tar into `walker` (finishing it), within the per-layer and per-image byte
  * limits, then verify the blob. Returns the uncompressed bytes read.
  */
-export async function streamLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext, blob: LayerBlob, walker: TarWalker): Promise<number> {
+export async function streamLayer(
+  source: BlobSource,
+  plan: LayerPlan,
+  ctx: ScanContext,
+  blob: LayerBlob,
+  walker: TarWalker,
+): Promise<number> {
   const { limits } = ctx;
   let bytes = 0;
   const range = ctx.hasher && blob.size >= OFFLOAD_HASH_BYTES ? await source.locate(plan.member) : undefined;

@@ -29,7 +29,13 @@ export const LAYER_ANALYZER_VERSION = 'oci-image-layer/3';
 
 /** Read one layer blob and record what it changes; the blob's digest (and diff_id) are verified. */
 export async function scanLayer(source: BlobSource, plan: LayerPlan, ctx: ScanContext): Promise<LayerAnalysis> {
-  const entries = new LayerEntries({ layer: plan.digest, display: ctx.display, limits: ctx.limits, totals: ctx.totals, analyzers: ctx.analyzers });
+  const entries = new LayerEntries({
+    layer: plan.digest,
+    display: ctx.display,
+    limits: ctx.limits,
+    totals: ctx.totals,
+    analyzers: ctx.analyzers,
+  });
   const blob = await openLayerBlob(source, plan, ctx);
   const walker = new TarWalker({ entry: entries.entry }, { maxMetaBytes: ctx.limits.maxPaxHeaderBytes });
   const bytes = await streamLayer(source, plan, ctx, blob, walker);

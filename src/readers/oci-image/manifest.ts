@@ -44,10 +44,7 @@ function checkLayerCount(count: number, member: string, pointer: string, display
     throw new InputError(`${display}: ${member} lists ${count} layers at ${pointer}, over the limit of ${MAX_IMAGE_LAYERS}`, member);
   }
 }
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const blobPath = (digest: string): string => `blobs/sha256/${digest.slice('sha256:'.length)}`;
@@ -92,9 +89,14 @@ export async function loadOciLayout(source: BlobSource, limits: ImageLimits): Pr
   // A nested index (multi-platform image): descend, at most a few levels, never twice into one.
   const seen = new Set<string>();
   for (let depth = 0; INDEX_TYPES.has(chosen.mediaType ?? ''); depth++) {
-    if (seen.has(chosen.digest)) throw new InputError(`${source.display}: image index ${blobPath(chosen.digest)} refers back to itself`, 'index.json');
+    if (seen.has(chosen.digest))
+      throw new InputError(`${source.display}: image index ${blobPath(chosen.digest)} refers back to itself`, 'index.json');
     seen.add(chosen.digest);
-    if (depth >= MAX_INDEX_DEPTH) throw new InputError(`${source.display}: image indexes nested more than ${MAX_INDEX_DEPTH} deep (at ${blobPath(chosen.digest)})`, 'index.json');
+    if (depth >= MAX_INDEX_DEPTH)
+      throw new InputError(
+        `${source.display}: image indexes nested more than ${MAX_INDEX_DEPTH} deep (at ${blobPath(chosen.digest)})`,
+        'index.json',
+      );
     const { bytes, member } = await readBlob(source, chosen, limits);
     chosen = pick(parseJsonMember(bytes, member, source.display, IndexSchema).manifests);
   }
@@ -105,7 +107,10 @@ export async function loadOciLayout(source: BlobSource, limits: ImageLimits): Pr
     // Checked before any layer is read: a blob of another size cannot have the digest either.
     const actual = await source.size(blobPath(l.digest));
     if (actual !== undefined && actual !== l.size) {
-      throw new InputError(`${source.display}: ${mMember} /layers/${i}/size says ${l.size} bytes, but blob ${blobPath(l.digest)} is ${actual}`, mMember);
+      throw new InputError(
+        `${source.display}: ${mMember} /layers/${i}/size says ${l.size} bytes, but blob ${blobPath(l.digest)} is ${actual}`,
+        mMember,
+      );
     }
   }
   const { bytes: cBytes, member: cMember } = await readBlob(source, manifest.config, limits);

@@ -94,7 +94,11 @@ describe.runIf(canRun)('podman-built images', () => {
     expect(busybox).toMatchObject({ executable: 'elf', sha256: sha256(readFileSync(BUSYBOX)), layer: img.layers[0]?.digest });
     const script = img.files.get('/app/hello.sh');
     expect(script).toMatchObject({ executable: 'script', interpreter: '/bin/sh', sha256: sha256(SCRIPT), layer: img.layers[1]?.digest });
-    expect(execFileSync('sha256sum', [path.join(dir, 'ctx/hello.sh')]).toString().split(' ')[0]).toBe(script?.sha256);
+    expect(
+      execFileSync('sha256sum', [path.join(dir, 'ctx/hello.sh')])
+        .toString()
+        .split(' ')[0],
+    ).toBe(script?.sha256);
 
     const c = r.containers[0];
     expect(c?.key).toEqual({ name: 'oci-reader-app', image: APP });
@@ -118,16 +122,24 @@ describe.runIf(canRun)('podman-built images', () => {
     const r = await readImage(`podman:${BASE}`, { cache: false });
     expect(r.image.ref).toBe(BASE);
     expect(r.image.layers).toHaveLength(1);
-    expect(r.containers[0]?.processes).toMatchObject([{ path: '/bin/busybox', purpose: 'entrypoint', sha256: sha256(readFileSync(BUSYBOX)) }]);
+    expect(r.containers[0]?.processes).toMatchObject([
+      { path: '/bin/busybox', purpose: 'entrypoint', sha256: sha256(readFileSync(BUSYBOX)) },
+    ]);
     expect(r.image.files.has('/bin/removed.txt')).toBe(true);
   });
 
-  it('a missing podman image is the user\'s to fix (named, exit 2), and no temporary archive is left behind', async () => {
-    const before = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
+  it("a missing podman image is the user's to fix (named, exit 2), and no temporary archive is left behind", async () => {
+    const before = execFileSync('ls', [tmpdir()])
+      .toString()
+      .split('\n')
+      .filter((f) => f.startsWith('charter-image-')).length;
     const err = await readImage('podman:localhost/charter-test/does-not-exist:0', { cache: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(/no local podman image named localhost\/charter-test\/does-not-exist:0/);
-    const after = execFileSync('ls', [tmpdir()]).toString().split('\n').filter((f) => f.startsWith('charter-image-')).length;
+    const after = execFileSync('ls', [tmpdir()])
+      .toString()
+      .split('\n')
+      .filter((f) => f.startsWith('charter-image-')).length;
     expect(after).toBe(before);
   });
 });

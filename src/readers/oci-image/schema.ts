@@ -59,9 +59,7 @@ export const ImageConfigSchema = z.object({
   os: z.string(),
   config: RunConfigSchema.nullish(),
   rootfs: z.object({ type: z.literal('layers'), diff_ids: z.array(digest) }),
-  history: z
-    .array(z.object({ created_by: z.string().optional(), empty_layer: z.boolean().optional() }))
-    .nullish(),
+  history: z.array(z.object({ created_by: z.string().optional(), empty_layer: z.boolean().optional() })).nullish(),
 });
 export type ImageConfig = z.infer<typeof ImageConfigSchema>;
 

@@ -47,7 +47,12 @@ export function addCapability(list: NamedRule[], name: string, src: Source): voi
 
 /** The ports a service declaration offers: the container's listen ports, each its own target. */
 export function serviceDeclPorts(f: ContainerFragment): ServiceDecl['ports'] {
-  return f.listen.map((l) => ({ port: l.port, targetPort: l.port, protocol: l.protocol, ...(l.name !== undefined ? { name: l.name } : {}) }));
+  return f.listen.map((l) => ({
+    port: l.port,
+    targetPort: l.port,
+    protocol: l.protocol,
+    ...(l.name !== undefined ? { name: l.name } : {}),
+  }));
 }
 
 /** What a reason adds for a bind-mounted host path that is a container engine's API socket (whoever holds it controls the engine). */

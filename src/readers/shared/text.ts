@@ -6,7 +6,6 @@
 import type { InvalidUtf8, ReaderInput } from '../../model/fragments.js';
 import { positionAt, type TextPosition } from '../../util/text-position.js';
 
-
 /**
  * Bad sequences listed per file. A binary file holds millions; each listed costs memory, and past
  * a few the answer ("this is not text") does not change.

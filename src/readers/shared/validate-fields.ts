@@ -13,10 +13,7 @@ export interface FieldIssue {
  * Validate an object field by field: fields that fail are reported and removed, so one bad key
  * does not cost the whole service. Returns undefined only when the value is not an object at all.
  */
-export function validateFields<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-): { data?: z.infer<S>; issues: FieldIssue[] } {
+export function validateFields<S extends z.ZodType>(schema: S, value: unknown): { data?: z.infer<S>; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const dropped = new Set<string>();
   let current = value;

@@ -5,7 +5,10 @@ describe('parseVolumeSpec', () => {
   const ok: [string, Omit<ReturnType<typeof parseVolumeSpec> & { ok: true }, 'ok'>][] = [
     ['./data:/var/lib/mysql:ro', { source: './data', target: '/var/lib/mysql', kind: 'bind', readOnly: true }],
     ['db-data:/var/lib/postgresql/data', { source: 'db-data', target: '/var/lib/postgresql/data', kind: 'volume', readOnly: false }],
-    ['/var/run/docker.sock:/var/run/docker.sock', { source: '/var/run/docker.sock', target: '/var/run/docker.sock', kind: 'bind', readOnly: false }],
+    [
+      '/var/run/docker.sock:/var/run/docker.sock',
+      { source: '/var/run/docker.sock', target: '/var/run/docker.sock', kind: 'bind', readOnly: false },
+    ],
     ['/usr/src/app/node_modules', { target: '/usr/src/app/node_modules', kind: 'volume', readOnly: false }],
     ['~/cfg:/etc/app:ro,z', { source: '~/cfg', target: '/etc/app', kind: 'bind', readOnly: true }],
     ['./src:/code/src:rw,cached', { source: './src', target: '/code/src', kind: 'bind', readOnly: false }],

@@ -35,13 +35,7 @@ export function parseVolumeSpec(spec: string): VolumeParse {
 }
 
 export function isHostPath(source: string): boolean {
-  return (
-    source.startsWith('/') ||
-    source.startsWith('.') ||
-    source.startsWith('~') ||
-    source.startsWith('\\') ||
-    DRIVE.test(source)
-  );
+  return source.startsWith('/') || source.startsWith('.') || source.startsWith('~') || source.startsWith('\\') || DRIVE.test(source);
 }
 
 function isAbsolute(p: string): boolean {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeUtf8 } from './text.js';
 import { MAX_YAML_DEPTH, composeYaml } from './yaml.js';
 
-const compose = (text: string, max?: number) => composeYaml(text, {}, new LineCounter(), decodeUtf8(new TextEncoder().encode(text)).invalidUtf8, max);
+const compose = (text: string, max?: number) =>
+  composeYaml(text, {}, new LineCounter(), decodeUtf8(new TextEncoder().encode(text)).invalidUtf8, max);
 
 describe('composeYaml', () => {
   it(`refuses a document nested deeper than ${MAX_YAML_DEPTH} levels and reads the others`, () => {

@@ -5,7 +5,16 @@
  * error on it, its content dropped) before the recursive composer ever sees it. The other
  * documents of the stream are read as usual.
  */
-import { Composer, type LineCounter, Parser, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import {
+  Composer,
+  type LineCounter,
+  Parser,
+  type CST,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+} from 'yaml';
 import { describeCharacter, describeInvalidUtf8, findYamlForbidden, invalidUtf8In } from './text.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
 
@@ -99,7 +108,11 @@ function refusalOf(token: CST.Document, text: string, from: number, to: number, 
   const forbidden = findYamlForbidden(text, from, to);
   if (forbidden !== -1) {
     const char = describeCharacter(text.charAt(forbidden));
-    return { code: 'control-character', message: `control character ${char} is not allowed in YAML (escape it in a double-quoted string)`, offset: forbidden };
+    return {
+      code: 'control-character',
+      message: `control character ${char} is not allowed in YAML (escape it in a double-quoted string)`,
+      offset: forbidden,
+    };
   }
   const deep = tooDeepAt(token);
   if (deep !== undefined) return { code: 'too-deep', message: `nesting deeper than ${MAX_YAML_DEPTH} levels`, offset: deep };

@@ -19,7 +19,9 @@ export function advisory(id: string, over: Partial<AdvisoryRow> = {}): AdvisoryR
     aliases: [],
     upstream: [],
     raw: JSON.stringify({ id, modified }),
-    affected: [{ index: 0, ecosystem: 'npm', release: '', name: 'pkg-a', ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }], versions: [] }],
+    affected: [
+      { index: 0, ecosystem: 'npm', release: '', name: 'pkg-a', ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }] }], versions: [] },
+    ],
     ...over,
   };
 }
@@ -53,7 +55,10 @@ export function runVulnStoreConformance(makeStore: StoreFactory): void {
       const npm = await s.findAffected([{ ecosystem: 'npm', name: 'pkg-a' }]);
       expect(npm.map((r) => r.advisoryId)).toEqual(['GHSA-1']);
       expect(npm[0]?.ranges).toEqual([{ type: 'SEMVER', events: [{ introduced: '0' }] }]);
-      const deb = await s.findAffected([{ ecosystem: 'Debian', name: 'openssl' }, { ecosystem: 'Debian', name: 'openssl' }]);
+      const deb = await s.findAffected([
+        { ecosystem: 'Debian', name: 'openssl' },
+        { ecosystem: 'Debian', name: 'openssl' },
+      ]);
       expect(deb.map((r) => [r.advisoryId, r.index, r.release, r.versions])).toEqual([
         ['DLA-1', 0, '9', ['1.0']],
         ['DLA-1', 2, '', []],
@@ -179,11 +184,17 @@ export function runVulnStoreConformance(makeStore: StoreFactory): void {
       const s = await fresh();
       const raw = JSON.stringify({ id: 'Ü-1', details: `"quoted" ${'x'.repeat(200_000)} \u0000 ✓` });
       const w = await s.begin();
-      await w.put(advisory('Ü-1', { raw, summary: "it's \"fine\" ✓", affected: [{ index: 0, ecosystem: 'npm', release: '', name: '@scope/pkg', ranges: [], versions: [] }] }));
+      await w.put(
+        advisory('Ü-1', {
+          raw,
+          summary: 'it\'s "fine" ✓',
+          affected: [{ index: 0, ecosystem: 'npm', release: '', name: '@scope/pkg', ranges: [], versions: [] }],
+        }),
+      );
       await w.commit();
       const [got] = await s.getAdvisories(['Ü-1']);
       expect(got?.raw).toBe(raw);
-      expect(got?.summary).toBe("it's \"fine\" ✓");
+      expect(got?.summary).toBe('it\'s "fine" ✓');
       expect((await s.findAffected([{ ecosystem: 'npm', name: '@scope/pkg' }])).length).toBe(1);
     });
   });

@@ -127,20 +127,62 @@ const V4: readonly Row[] = [
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N', 6.9],
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:H/SC:N/SI:N/SA:N', 8.8],
   // Threat, environmental and supplemental metrics.
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 7.7],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:U/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 5.5],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 6.6],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 7.5],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 7.4],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:H/MVA:H/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 8.6],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:H/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 8.5],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVI:L/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 5.9],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:P/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 6.5],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 8.4],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 9.1],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber', 7.5],
-  ['CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:L/VA:L/SC:L/SI:L/SA:L/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/S:P/AU:Y/R:A/V:C/RE:L/U:Clear', 6.9],
-  ['CVSS:4.0/AV:N/AC:H/AT:P/PR:H/UI:A/VC:H/VI:L/VA:L/SC:L/SI:L/SA:L/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/S:P/AU:Y/R:A/V:C/RE:L/U:Clear', 8.6],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    7.7,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:U/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    5.5,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:M/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    6.6,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:M/AR:M/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    7.5,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:L/MVA:H/MSC:L/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    7.4,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:H/MVA:H/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    8.6,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVC:H/MVI:H/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    8.5,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:N/MVI:L/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    5.9,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:L/MUI:P/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    6.5,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:H/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    8.4,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:N/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    9.1,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:H/VA:L/SC:N/SI:N/SA:N/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/AU:Y/R:I/V:C/RE:L/U:Amber',
+    7.5,
+  ],
+  [
+    'CVSS:4.0/AV:L/AC:H/AT:N/PR:L/UI:P/VC:L/VI:L/VA:L/SC:L/SI:L/SA:L/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/S:P/AU:Y/R:A/V:C/RE:L/U:Clear',
+    6.9,
+  ],
+  [
+    'CVSS:4.0/AV:N/AC:H/AT:P/PR:H/UI:A/VC:H/VI:L/VA:L/SC:L/SI:L/SA:L/E:P/CR:H/IR:L/AR:L/MAV:L/MAC:L/MAT:N/MPR:N/MUI:N/MVA:N/MSC:H/MSI:S/MSA:S/S:P/AU:Y/R:A/V:C/RE:L/U:Clear',
+    8.6,
+  ],
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/CR:L/IR:H/AR:L', 9.3],
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/CR:L/IR:M/AR:L', 8.9],
   ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/MVI:N/MVA:H/MSC:N/MSI:N/MSA:N', 8.8],
@@ -239,18 +281,32 @@ describe('invalid vectors', () => {
 
 describe('qualitative ratings', () => {
   it.each([
-    [0, 'info'], [0.1, 'low'], [3.9, 'low'], [4.0, 'medium'], [6.9, 'medium'], [7.0, 'high'], [8.9, 'high'],
-    [9.0, 'critical'], [10.0, 'critical'], [NaN, 'unknown'], [-1, 'unknown'], [10.1, 'unknown'],
+    [0, 'info'],
+    [0.1, 'low'],
+    [3.9, 'low'],
+    [4.0, 'medium'],
+    [6.9, 'medium'],
+    [7.0, 'high'],
+    [8.9, 'high'],
+    [9.0, 'critical'],
+    [10.0, 'critical'],
+    [NaN, 'unknown'],
+    [-1, 'unknown'],
+    [10.1, 'unknown'],
   ] as const)('v3/v4 %f → %s', (score, rating) => {
     expect(ratingFor(score)).toBe(rating);
   });
 
-  it.each([[0, 'low'], [3.9, 'low'], [4.0, 'medium'], [6.9, 'medium'], [7.0, 'high'], [10, 'high']] as const)(
-    'v2 (NVD) %f → %s',
-    (score, rating) => {
-      expect(ratingForV2(score)).toBe(rating);
-    },
-  );
+  it.each([
+    [0, 'low'],
+    [3.9, 'low'],
+    [4.0, 'medium'],
+    [6.9, 'medium'],
+    [7.0, 'high'],
+    [10, 'high'],
+  ] as const)('v2 (NVD) %f → %s', (score, rating) => {
+    expect(ratingForV2(score)).toBe(rating);
+  });
 });
 
 describe('severityFromOsv', () => {
@@ -309,8 +365,15 @@ describe('severityFromOsv', () => {
 
   it('never throws on hostile input', () => {
     const hostile: unknown[] = [
-      null, 42, 'CVSS_V3', [null], [{}], [{ type: 'CVSS_V3' }], [{ type: 'CVSS_V3', score: 7 }],
-      [{ type: 'CVSS_V3', score: 'CVSS:3.1/'.padEnd(1_000_000, 'A') }], [{ type: 'CVSS_V4', score: 'CVSS:4.0/' }],
+      null,
+      42,
+      'CVSS_V3',
+      [null],
+      [{}],
+      [{ type: 'CVSS_V3' }],
+      [{ type: 'CVSS_V3', score: 7 }],
+      [{ type: 'CVSS_V3', score: 'CVSS:3.1/'.padEnd(1_000_000, 'A') }],
+      [{ type: 'CVSS_V4', score: 'CVSS:4.0/' }],
     ];
     for (const h of hostile) {
       expect(severityFromOsv(h as { type: string; score: string }[]).severity).toBe('unknown');

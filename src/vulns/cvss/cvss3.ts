@@ -74,8 +74,7 @@ export function cvss3BaseScore(input: string): Cvss3Result {
   const changed = metric(metrics, 'S') === 'C';
   const iss = 1 - (1 - get('C', CIA)) * (1 - get('I', CIA)) * (1 - get('A', CIA));
   const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
-  const exploitability =
-    8.22 * get('AV', AV) * get('AC', AC) * get('PR', changed ? PR_CHANGED : PR_UNCHANGED) * get('UI', UI);
+  const exploitability = 8.22 * get('AV', AV) * get('AC', AC) * get('PR', changed ? PR_CHANGED : PR_UNCHANGED) * get('UI', UI);
   const roundUp = version === '3.0' ? roundUp30 : roundUp31;
   let score: number;
   if (impact <= 0) score = 0;

@@ -111,8 +111,7 @@ export function macroVector(sel: ReadonlyMap<string, string>): string {
   const e = m('E');
   const eq5 = e === 'A' ? 0 : e === 'P' ? 1 : 2;
 
-  const eq6 =
-    (m('CR') === 'H' && vc === 'H') || (m('IR') === 'H' && vi === 'H') || (m('AR') === 'H' && va === 'H') ? 0 : 1;
+  const eq6 = (m('CR') === 'H' && vc === 'H') || (m('IR') === 'H' && vi === 'H') || (m('AR') === 'H' && va === 'H') ? 0 : 1;
 
   return `${eq1}${eq2}${eq3}${eq4}${eq5}${eq6}`;
 }
@@ -127,8 +126,7 @@ function fragmentValues(fragment: string): Map<string, string> {
   return out;
 }
 
-const lookup = (key: string): number | undefined =>
-  Object.hasOwn(CVSS4_LOOKUP, key) ? CVSS4_LOOKUP[key] : undefined;
+const lookup = (key: string): number | undefined => (Object.hasOwn(CVSS4_LOOKUP, key) ? CVSS4_LOOKUP[key] : undefined);
 
 function pick<T>(table: Readonly<Record<number, T>>, key: number): T {
   const v = table[key];
@@ -202,8 +200,7 @@ function score(sel: ReadonlyMap<string, string>): number {
 
   const maxSeverityEq1 = pick<number>(CVSS4_MAX_SEVERITY.eq1, eq1) * step;
   const maxSeverityEq2 = pick<number>(CVSS4_MAX_SEVERITY.eq2, eq2) * step;
-  const maxSeverityEq3Eq6 =
-    pick<number>(pick<Readonly<Record<number, number>>>(CVSS4_MAX_SEVERITY.eq3eq6, eq3), eq6) * step;
+  const maxSeverityEq3Eq6 = pick<number>(pick<Readonly<Record<number, number>>>(CVSS4_MAX_SEVERITY.eq3eq6, eq3), eq6) * step;
   const maxSeverityEq4 = pick<number>(CVSS4_MAX_SEVERITY.eq4, eq4) * step;
 
   let nExistingLower = 0;
@@ -234,8 +231,7 @@ function score(sel: ReadonlyMap<string, string>): number {
     normEq5 = availableEq5 * 0;
   }
 
-  const meanDistance =
-    nExistingLower === 0 ? 0 : (normEq1 + normEq2 + normEq3Eq6 + normEq4 + normEq5) / nExistingLower;
+  const meanDistance = nExistingLower === 0 ? 0 : (normEq1 + normEq2 + normEq3Eq6 + normEq4 + normEq5) / nExistingLower;
   value -= meanDistance;
   if (value < 0) value = 0.0;
   if (value > 10) value = 10.0;

@@ -109,7 +109,6 @@ function labelSeverity(label: unknown): Severity | undefined {
   return Object.hasOwn(LABELS, key) ? LABELS[key] : undefined;
 }
 
-
 /**
  * Severity of an OSV record from its `severity` array and (optionally) its
  * `database_specific` object. Never throws: an entry whose vector cannot be scored is skipped

@@ -2,14 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  compareVersions,
-  MAX_VERSION_LENGTH,
-  schemeFor,
-  VERSION_SCHEMES,
-  VersionError,
-  type VersionEcosystem,
-} from './index.js';
+import { compareVersions, MAX_VERSION_LENGTH, schemeFor, VERSION_SCHEMES, VersionError, type VersionEcosystem } from './index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const osvRoot = resolve(repoRoot, 'test/corpus/osv');

@@ -8,20 +8,9 @@ type Case = readonly [a: string, b: string, expected: -1 | 0 | 1];
 /** SemVer 2.0.0 §11, the precedence examples, as a chain. */
 const SPEC_CHAINS: readonly (readonly string[])[] = [
   ['1.0.0', '2.0.0', '2.1.0', '2.1.1'],
-  [
-    '1.0.0-alpha',
-    '1.0.0-alpha.1',
-    '1.0.0-alpha.beta',
-    '1.0.0-beta',
-    '1.0.0-beta.2',
-    '1.0.0-beta.11',
-    '1.0.0-rc.1',
-    '1.0.0',
-  ],
+  ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0'],
 ];
-const SPEC: Case[] = SPEC_CHAINS.flatMap((chain) =>
-  chain.flatMap((a, i) => chain.slice(i + 1).map((b): Case => [a, b, -1])),
-);
+const SPEC: Case[] = SPEC_CHAINS.flatMap((chain) => chain.flatMap((a, i) => chain.slice(i + 1).map((b): Case => [a, b, -1])));
 
 /**
  * node-semver's test/fixtures/comparisons.js (npm/node-semver, commit
@@ -84,26 +73,91 @@ const ALL = [...SPEC, ...NODE_SEMVER_COMPARISONS, ...NODE_SEMVER_EQUALITY, ...RE
  * string?"), plus node-semver's test/fixtures/valid-versions.js (commit c99f336f…) strict rows.
  */
 const VALID: readonly string[] = [
-  '0.0.4', '1.2.3', '10.20.30', '1.1.2-prerelease+meta', '1.1.2+meta', '1.1.2+meta-valid',
-  '1.0.0-alpha', '1.0.0-beta', '1.0.0-alpha.beta', '1.0.0-alpha.beta.1', '1.0.0-alpha.1',
-  '1.0.0-alpha0.valid', '1.0.0-alpha.0valid', '1.0.0-alpha-a.b-c-somethinglong+build.1-aef.1-its-okay',
-  '1.0.0-rc.1+build.1', '2.0.0-rc.1+build.123', '1.2.3-beta', '10.2.3-DEV-SNAPSHOT', '1.2.3-SNAPSHOT-123',
-  '2.0.0+build.1848', '2.0.1-alpha.1227', '1.0.0-alpha+beta', '1.2.3----RC-SNAPSHOT.12.9.1--.12+788',
-  '1.2.3----R-S.12.9.1--.12+meta', '1.2.3----RC-SNAPSHOT.12.9.1--.12', '1.0.0+0.build.1-rc.10000aaa-kk-0.1',
-  '99999999999999999999999.999999999999999999.99999999999999999', '1.0.0-0A.is.legal',
-  '1.2.3-0', '1.2.3-123', '1.2.3-1.2.3', '1.2.3-1a', '1.2.3-a1', '1.2.3-alpha-1', '1.2.3-alpha-.-beta',
-  '1.2.3+456', '1.2.3+new-build', '1.2.3+build.1a', '1.2.3+build.alpha.beta',
+  '0.0.4',
+  '1.2.3',
+  '10.20.30',
+  '1.1.2-prerelease+meta',
+  '1.1.2+meta',
+  '1.1.2+meta-valid',
+  '1.0.0-alpha',
+  '1.0.0-beta',
+  '1.0.0-alpha.beta',
+  '1.0.0-alpha.beta.1',
+  '1.0.0-alpha.1',
+  '1.0.0-alpha0.valid',
+  '1.0.0-alpha.0valid',
+  '1.0.0-alpha-a.b-c-somethinglong+build.1-aef.1-its-okay',
+  '1.0.0-rc.1+build.1',
+  '2.0.0-rc.1+build.123',
+  '1.2.3-beta',
+  '10.2.3-DEV-SNAPSHOT',
+  '1.2.3-SNAPSHOT-123',
+  '2.0.0+build.1848',
+  '2.0.1-alpha.1227',
+  '1.0.0-alpha+beta',
+  '1.2.3----RC-SNAPSHOT.12.9.1--.12+788',
+  '1.2.3----R-S.12.9.1--.12+meta',
+  '1.2.3----RC-SNAPSHOT.12.9.1--.12',
+  '1.0.0+0.build.1-rc.10000aaa-kk-0.1',
+  '99999999999999999999999.999999999999999999.99999999999999999',
+  '1.0.0-0A.is.legal',
+  '1.2.3-0',
+  '1.2.3-123',
+  '1.2.3-1.2.3',
+  '1.2.3-1a',
+  '1.2.3-a1',
+  '1.2.3-alpha-1',
+  '1.2.3-alpha-.-beta',
+  '1.2.3+456',
+  '1.2.3+new-build',
+  '1.2.3+build.1a',
+  '1.2.3+build.alpha.beta',
 ];
 const INVALID: readonly string[] = [
-  '1', '1.2', '1.2.3-0123', '1.2.3-0123.0123', '1.1.2+.123', '+invalid', '-invalid', '-invalid+invalid',
-  '-invalid.01', 'alpha', 'alpha.beta', 'alpha.beta.1', 'alpha.1', 'alpha+beta', 'alpha_beta', 'alpha.',
-  'alpha..', 'beta', '1.0.0-alpha_beta', '-alpha.', '1.0.0-alpha..', '1.0.0-alpha..1', '1.0.0-alpha...1',
-  '01.1.1', '1.01.1', '1.1.01', '1.2.3.DEV', '1.2-SNAPSHOT', '1.2.31.2.3----RC-SNAPSHOT.12.09.1--..12+788',
-  '1.2-RC-SNAPSHOT', '-1.0.3-gamma+b7718', '+justmeta', '9.8.7+meta+meta', '9.8.7-whatever+meta+meta',
+  '1',
+  '1.2',
+  '1.2.3-0123',
+  '1.2.3-0123.0123',
+  '1.1.2+.123',
+  '+invalid',
+  '-invalid',
+  '-invalid+invalid',
+  '-invalid.01',
+  'alpha',
+  'alpha.beta',
+  'alpha.beta.1',
+  'alpha.1',
+  'alpha+beta',
+  'alpha_beta',
+  'alpha.',
+  'alpha..',
+  'beta',
+  '1.0.0-alpha_beta',
+  '-alpha.',
+  '1.0.0-alpha..',
+  '1.0.0-alpha..1',
+  '1.0.0-alpha...1',
+  '01.1.1',
+  '1.01.1',
+  '1.1.01',
+  '1.2.3.DEV',
+  '1.2-SNAPSHOT',
+  '1.2.31.2.3----RC-SNAPSHOT.12.09.1--..12+788',
+  '1.2-RC-SNAPSHOT',
+  '-1.0.3-gamma+b7718',
+  '+justmeta',
+  '9.8.7+meta+meta',
+  '9.8.7-whatever+meta+meta',
   '99999999999999999999999.999999999999999999.99999999999999999----RC-SNAPSHOT.12.09.1--------------------------------..12',
-  'hello, world', 'xyz', '',
+  'hello, world',
+  'xyz',
+  '',
   // Loose forms node-semver accepts only with loose parsing or by cleaning: refused here.
-  'v1.2.3', '=1.2.3', ' 1.2.3', '1.2.3 ', 'v 1.2.3',
+  'v1.2.3',
+  '=1.2.3',
+  ' 1.2.3',
+  '1.2.3 ',
+  'v 1.2.3',
 ];
 
 describe('npm version ordering (SemVer 2.0.0)', () => {
@@ -127,7 +181,11 @@ describe('npm version ordering (SemVer 2.0.0)', () => {
 
   it('splits pre-release and build identifiers', () => {
     expect(parseSemver('1.2.3-alpha-.-beta+build.1a')).toEqual({
-      major: '1', minor: '2', patch: '3', prerelease: ['alpha-', '-beta'], build: ['build', '1a'],
+      major: '1',
+      minor: '2',
+      patch: '3',
+      prerelease: ['alpha-', '-beta'],
+      build: ['build', '1a'],
     });
   });
 

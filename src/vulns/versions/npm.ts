@@ -22,9 +22,7 @@ const NUM = '0|[1-9][0-9]*';
 const PRE_ID = `(?:${NUM}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)`;
 // The regular expression suggested by semver.org (§ "Is there a suggested regular expression").
 const SEMVER_RE = new RegExp(
-  `^(${NUM})\\.(${NUM})\\.(${NUM})` +
-    `(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?` +
-    `(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$`,
+  `^(${NUM})\\.(${NUM})\\.(${NUM})` + `(?:-(${PRE_ID}(?:\\.${PRE_ID})*))?` + `(?:\\+([0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*))?$`,
 );
 
 function parse(v: string): ParseResult<Semver> {

@@ -95,8 +95,7 @@ function compareRelease(a: string[], b: string[]): number {
  * release after any dev release; no local version before any local version.
  */
 function comparePre(a: Pep440Version, b: Pep440Version): number {
-  const rank = (v: Pep440Version): number =>
-    v.pre ? 0 : v.post === undefined && v.dev !== undefined ? -1 : 1;
+  const rank = (v: Pep440Version): number => (v.pre ? 0 : v.post === undefined && v.dev !== undefined ? -1 : 1);
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;

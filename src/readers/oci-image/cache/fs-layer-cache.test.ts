@@ -12,7 +12,9 @@ const KEY: LayerCacheKey = { layer: LAYER, analyzer: 'test/1', limits: 'ffff' };
 const VALUE: LayerAnalysis = {
   layer: LAYER,
   diffId: `sha256:${'2'.repeat(64)}`,
-  files: [{ path: '/bin/x', mode: 0o100755, size: 4, executable: 'elf', sha256: '3'.repeat(64), setuid: false, setgid: false, layer: LAYER }],
+  files: [
+    { path: '/bin/x', mode: 0o100755, size: 4, executable: 'elf', sha256: '3'.repeat(64), setuid: false, setgid: false, layer: LAYER },
+  ],
   whiteouts: [],
   opaque: [],
   lowerLinks: [],

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageFile } from '../../../model/fragments.js';
-import { LayerCacheEntrySchema, decodeLayerAnalysis, encodeLayerAnalysis, type LayerAnalysis, type LayerCacheKey } from './layer-analysis.js';
+import {
+  LayerCacheEntrySchema,
+  decodeLayerAnalysis,
+  encodeLayerAnalysis,
+  type LayerAnalysis,
+  type LayerCacheKey,
+} from './layer-analysis.js';
 
 const LAYER = `sha256:${'a'.repeat(64)}`;
 const KEY: LayerCacheKey = { layer: LAYER, analyzer: 'test/1', limits: '0123456789abcdef' };
@@ -46,7 +52,11 @@ const ANALYSIS: LayerAnalysis = {
         },
       ],
     },
-    { path: '/etc/os-release', analyzer: 'os-release', os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' } },
+    {
+      path: '/etc/os-release',
+      analyzer: 'os-release',
+      os: { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
+    },
     {
       path: '/app/.env',
       analyzer: 'secrets',
@@ -99,10 +109,26 @@ describe('layer analysis encoding', () => {
     ['a sparse index out of range', (e) => (e['links'] = [[99, 'x']])],
     ['a bad sha256', (e) => (e['sha256'] = [[1, 'zz']])],
     ['an unknown executable kind', (e) => (e['exec'] = [[1, 'pe']])],
-    ['an unknown ecosystem', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'cargo', name: 'a', version: '1', purl: 'p' }] }])],
-    ['a component without a purl', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1' }] }])],
-    ['a component with an unknown field', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1', purl: 'p', evil: 1 }] }])],
-    ['a finding of an unknown kind', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', findings: [{ kind: 'gossip', id: 'x', aliases: [], severity: 'low', title: 't', locations: [] }] }])],
+    [
+      'an unknown ecosystem',
+      (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'cargo', name: 'a', version: '1', purl: 'p' }] }]),
+    ],
+    [
+      'a component without a purl',
+      (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1' }] }]),
+    ],
+    [
+      'a component with an unknown field',
+      (e) =>
+        (e['analyses'] = [{ path: '/p', analyzer: 'x', components: [{ ecosystem: 'deb', name: 'a', version: '1', purl: 'p', evil: 1 }] }]),
+    ],
+    [
+      'a finding of an unknown kind',
+      (e) =>
+        (e['analyses'] = [
+          { path: '/p', analyzer: 'x', findings: [{ kind: 'gossip', id: 'x', aliases: [], severity: 'low', title: 't', locations: [] }] },
+        ]),
+    ],
     ['an os without an id', (e) => (e['analyses'] = [{ path: '/p', analyzer: 'x', os: { versionId: '12' } }])],
     ['an analysis without its analyzer', (e) => (e['analyses'] = [{ path: '/p' }])],
     ['a bad severity', (e) => (e['diagnostics'] = [{ code: 'x', severity: 'fatal', message: 'm' }])],

@@ -113,10 +113,7 @@ export const LayerCacheEntrySchema = z
     diagnostics: z.array(z.object({ code: str.refine(isDiagnosticCode), severity: z.enum(['error', 'warning', 'info']), message: str })),
   })
   .refine((e) => e.modes.length === e.paths.length && e.sizes.length === e.paths.length, 'column lengths differ')
-  .refine(
-    (e) => [e.sha256, e.links, e.exec, e.interp].every((col) => col.every(([i]) => i < e.paths.length)),
-    'sparse index out of range',
-  );
+  .refine((e) => [e.sha256, e.links, e.exec, e.interp].every((col) => col.every(([i]) => i < e.paths.length)), 'sparse index out of range');
 
 export type LayerCacheEntry = z.infer<typeof LayerCacheEntrySchema>;
 

@@ -168,10 +168,16 @@ export class ArchiveSource implements BlobSource {
         const bodyAt = pos + BLOCK;
         const meta = h.flag === 'x' || h.flag === 'L' || h.flag === 'K' || h.flag === 'g';
         if (meta && h.size > limits.maxPaxHeaderBytes) {
-          throw new InputError(`archive header of ${h.size} bytes at byte ${h.offset} exceeds the limit of ${limits.maxPaxHeaderBytes}`, display);
+          throw new InputError(
+            `archive header of ${h.size} bytes at byte ${h.offset} exceeds the limit of ${limits.maxPaxHeaderBytes}`,
+            display,
+          );
         }
         if (bodyAt + h.size > fileSize) {
-          throw new InputError(`archive truncated at byte ${fileSize}: member ${JSON.stringify(h.name)} at byte ${pos} needs ${h.size} bytes`, display);
+          throw new InputError(
+            `archive truncated at byte ${fileSize}: member ${JSON.stringify(h.name)} at byte ${pos} needs ${h.size} bytes`,
+            display,
+          );
         }
         pos = bodyAt + Math.ceil(h.size / BLOCK) * BLOCK;
         if (meta) {

@@ -31,5 +31,8 @@ export function isImageReference(name: string): boolean {
 export function checkImageReference(name: string, display: string): void {
   if (isImageReference(name)) return;
   const shown = name.length > 80 ? `${JSON.stringify(name.slice(0, 80))}…` : JSON.stringify(name);
-  throw new UserError(`${shown} is not an image reference (expected NAME[:TAG][@DIGEST] or an image ID, e.g. docker.io/library/alpine:3.20)`, display);
+  throw new UserError(
+    `${shown} is not an image reference (expected NAME[:TAG][@DIGEST] or an image ID, e.g. docker.io/library/alpine:3.20)`,
+    display,
+  );
 }

@@ -85,28 +85,39 @@ describe('the path a transport names', () => {
 });
 
 describe('podman references', () => {
-  it.each(['alpine', 'alpine:3.20', 'docker.io/library/alpine:3.20', 'localhost:5000/team/app_v2:1.0-rc.1', 'quay.io/a/b@sha256:' + 'a'.repeat(64), 'localhost/x', '3f1c2a9b8e7d', 'sha256:' + 'b'.repeat(64)])(
-    'accepts %s',
-    (ref) => expect(isImageReference(ref)).toBe(true),
-  );
+  it.each([
+    'alpine',
+    'alpine:3.20',
+    'docker.io/library/alpine:3.20',
+    'localhost:5000/team/app_v2:1.0-rc.1',
+    'quay.io/a/b@sha256:' + 'a'.repeat(64),
+    'localhost/x',
+    '3f1c2a9b8e7d',
+    'sha256:' + 'b'.repeat(64),
+  ])('accepts %s', (ref) => expect(isImageReference(ref)).toBe(true));
 
-  it.each(['-x', '--help', '--output=/etc/passwd', 'a b', 'Upper', 'x:', ':tag', 'a@sha256:xyz', 'a'.repeat(700), 'x\n--rm', '../x'])('refuses %j (podman never sees it)', (ref) => {
-    expect(isImageReference(ref)).toBe(false);
-    expect(() => checkImageReference(ref, `podman:${ref}`)).toThrow(UserError);
-  });
+  it.each(['-x', '--help', '--output=/etc/passwd', 'a b', 'Upper', 'x:', ':tag', 'a@sha256:xyz', 'a'.repeat(700), 'x\n--rm', '../x'])(
+    'refuses %j (podman never sees it)',
+    (ref) => {
+      expect(isImageReference(ref)).toBe(false);
+      expect(() => checkImageReference(ref, `podman:${ref}`)).toThrow(UserError);
+    },
+  );
 
   it('podman:-x is a UserError from openImage, before podman runs', async () => {
     const err = await openError('podman:-x');
     expect(err.message).toMatch(/"-x" is not an image reference/);
   });
 
-  it('a missing image or missing podman is the user\'s to fix; other failures are podman\'s', () => {
+  it("a missing image or missing podman is the user's to fix; other failures are podman's", () => {
     const noImage = podmanSaveError('nosuch', Object.assign(new Error('exit 125'), { code: 125 }), 'Error: nosuch: image not known\n');
     expect(noImage).toBeInstanceOf(UserError);
     expect(noImage.message).toBe('no local podman image named nosuch');
     const noPodman = podmanSaveError('x', Object.assign(new Error('spawn podman ENOENT'), { code: 'ENOENT' }), '');
     expect(noPodman).toBeInstanceOf(UserError);
-    expect(podmanSaveError('x', Object.assign(new Error('exit 125'), { code: 125 }), 'Error: storage is corrupt')).not.toBeInstanceOf(UserError);
+    expect(podmanSaveError('x', Object.assign(new Error('exit 125'), { code: 125 }), 'Error: storage is corrupt')).not.toBeInstanceOf(
+      UserError,
+    );
     const stuck = podmanSaveError('x', Object.assign(new Error('killed'), { killed: true, code: null }), '');
     expect(stuck).not.toBeInstanceOf(UserError);
     expect(stuck.message).toMatch(/did not finish within 30 minutes/);

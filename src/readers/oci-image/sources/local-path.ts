@@ -48,7 +48,8 @@ async function statOrExplain(file: string, display: string, what: string): Promi
 /** The archive file of `oci-archive:` / `docker-archive:`: a readable regular file. */
 export async function checkArchiveFile(file: string, display: string): Promise<void> {
   const st = await statOrExplain(file, display, 'image archive');
-  if (st.isDirectory()) throw new UserError(`${file} is a directory, not an image archive (an OCI layout directory is read with oci:${file})`, display);
+  if (st.isDirectory())
+    throw new UserError(`${file} is a directory, not an image archive (an OCI layout directory is read with oci:${file})`, display);
   if (!st.isFile()) throw new UserError(`${file} is ${kindOf(st)}, not an image archive; only regular files are read`, display);
   await access(file, constants.R_OK).catch((err: unknown) => {
     throw new UserError(`cannot read the image archive ${file}: ${errnoWords(err)}`, display, undefined, undefined, { cause: err });
@@ -58,7 +59,11 @@ export async function checkArchiveFile(file: string, display: string): Promise<v
 /** The directory of `oci:`: a readable, searchable directory. */
 export async function checkLayoutDirectory(dir: string, display: string): Promise<void> {
   const st = await statOrExplain(dir, display, 'OCI layout directory');
-  if (st.isFile()) throw new UserError(`${dir} is a file, not an OCI layout directory (an image archive is read with oci-archive:${dir} or docker-archive:${dir})`, display);
+  if (st.isFile())
+    throw new UserError(
+      `${dir} is a file, not an OCI layout directory (an image archive is read with oci-archive:${dir} or docker-archive:${dir})`,
+      display,
+    );
   if (!st.isDirectory()) throw new UserError(`${dir} is ${kindOf(st)}, not an OCI layout directory`, display);
   await access(dir, constants.R_OK | constants.X_OK).catch((err: unknown) => {
     throw new UserError(`cannot read the OCI layout directory ${dir}: ${errnoWords(err)}`, display, undefined, undefined, { cause: err });

@@ -36,10 +36,21 @@ export interface SavedImage {
 export function podmanSaveError(name: string, err: Error & { code?: string | number | null; killed?: boolean }, stderr: string): Error {
   const said = stderr.trim();
   if (err.killed) {
-    return new ToolError(`podman save ${name} did not finish within ${PODMAN_SAVE_TIMEOUT_MS / 60_000} minutes and was stopped`, 'podman', stderr, { cause: err });
+    return new ToolError(
+      `podman save ${name} did not finish within ${PODMAN_SAVE_TIMEOUT_MS / 60_000} minutes and was stopped`,
+      'podman',
+      stderr,
+      { cause: err },
+    );
   }
   if (err.code === 'ENOENT') {
-    return new UserError(`podman:${name} needs podman, which was not found on PATH (an image saved with \`podman save\` or \`docker save\` is read with docker-archive:FILE)`, `podman:${name}`, undefined, undefined, { cause: err });
+    return new UserError(
+      `podman:${name} needs podman, which was not found on PATH (an image saved with \`podman save\` or \`docker save\` is read with docker-archive:FILE)`,
+      `podman:${name}`,
+      undefined,
+      undefined,
+      { cause: err },
+    );
   }
   if (/image not known|no such image|not found/i.test(said)) {
     return new UserError(`no local podman image named ${name}`, `podman:${name}`, undefined, undefined, { cause: err });

@@ -8,7 +8,9 @@ import { podmanEnv, REPO_CONTAINERS_CONF } from './podman.js';
 import { parseImageSpec } from './index.js';
 import { TarFormatError, TarWalker, type TarHeader } from './tar.js';
 
-async function pack(entries: { name: string; content?: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string }[]): Promise<Buffer> {
+async function pack(
+  entries: { name: string; content?: string; type?: 'file' | 'symlink' | 'directory'; linkname?: string }[],
+): Promise<Buffer> {
   const p = tar.pack();
   for (const e of entries) {
     const { content, ...header } = e;
@@ -70,7 +72,12 @@ describe('TarWalker', () => {
   const cases: { name: string; data: () => Promise<Buffer>; names: string[]; bodies: string[]; links?: string[] }[] = [
     {
       name: 'ustar files, dirs and symlinks',
-      data: () => pack([{ name: 'a/', type: 'directory' }, { name: 'a/b', content: 'hello' }, { name: 'a/l', type: 'symlink', linkname: 'b' }]),
+      data: () =>
+        pack([
+          { name: 'a/', type: 'directory' },
+          { name: 'a/b', content: 'hello' },
+          { name: 'a/l', type: 'symlink', linkname: 'b' },
+        ]),
       names: ['directory:a/:0', 'file:a/b:5', 'symlink:a/l:0'],
       bodies: ['', 'hello', ''],
       links: ['b'],
@@ -100,7 +107,8 @@ describe('TarWalker', () => {
     },
     {
       name: 'ustar prefix field and base-256 size',
-      data: () => Promise.resolve(Buffer.concat([header('name', 3, '0', { base256: true, prefix: 'pre/fix' }), body('abc'), Buffer.alloc(1024)])),
+      data: () =>
+        Promise.resolve(Buffer.concat([header('name', 3, '0', { base256: true, prefix: 'pre/fix' }), body('abc'), Buffer.alloc(1024)])),
       names: ['file:pre/fix/name:3'],
       bodies: ['abc'],
     },
@@ -118,8 +126,16 @@ describe('TarWalker', () => {
     ['truncated body', async () => (await pack([{ name: 'a', content: 'x'.repeat(2000) }])).subarray(0, 1000), /truncated at byte 1000/],
     ['truncated header', async () => (await pack([{ name: 'a', content: 'x' }])).subarray(0, 100), /truncated at byte 100/],
     ['bad checksum', async () => Buffer.from((await pack([{ name: 'a', content: 'x' }])).fill(0x31, 0, 4)), /checksum at byte 0/],
-    ['oversized pax header', () => Promise.resolve(Buffer.concat([header('p', 2 << 20, 'x'), Buffer.alloc(512)])), /pax header of 2097152 bytes/],
-    ['malformed pax record', () => Promise.resolve(Buffer.concat([header('p', 12, 'x'), body('99 path=abc\n'), Buffer.alloc(1024)])), /malformed pax record/],
+    [
+      'oversized pax header',
+      () => Promise.resolve(Buffer.concat([header('p', 2 << 20, 'x'), Buffer.alloc(512)])),
+      /pax header of 2097152 bytes/,
+    ],
+    [
+      'malformed pax record',
+      () => Promise.resolve(Buffer.concat([header('p', 12, 'x'), body('99 path=abc\n'), Buffer.alloc(1024)])),
+      /malformed pax record/,
+    ],
   ])('%s → TarFormatError', async (_, data, message) => {
     expect(() => walk(Buffer.from(new Uint8Array(0)), 1)).not.toThrow();
     let err: unknown;

@@ -102,8 +102,7 @@ export function parseHeader(buf: Uint8Array, start: number, offset: number): Tar
   const flag = String.fromCharCode(buf[start + 156] ?? 0);
   let name = cString(buf, start, 100);
   // ustar ("ustar\0") has a 155-byte name prefix; old GNU ("ustar  \0") uses that space otherwise.
-  const ustar =
-    buf[start + 257] === 0x75 && buf[start + 262] === 0 && buf[start + 263] === 0x30 && buf[start + 264] === 0x30;
+  const ustar = buf[start + 257] === 0x75 && buf[start + 262] === 0 && buf[start + 263] === 0x30 && buf[start + 264] === 0x30;
   if (ustar) {
     const prefix = cString(buf, start + 345, 155);
     if (prefix) name = `${prefix}/${name}`;
@@ -111,7 +110,8 @@ export function parseHeader(buf: Uint8Array, start: number, offset: number): Tar
   const size = numField(buf, start + 124, 12);
   const mode = numField(buf, start + 100, 8);
   // Base-256 sizes can exceed what a double holds exactly: such a size is nonsense, not a file.
-  if (size < 0 || mode < 0 || !Number.isSafeInteger(size)) throw new TarFormatError(`bad numeric field in tar header at byte ${offset}`, offset);
+  if (size < 0 || mode < 0 || !Number.isSafeInteger(size))
+    throw new TarFormatError(`bad numeric field in tar header at byte ${offset}`, offset);
   return {
     name,
     linkName: cString(buf, start + 157, 100),

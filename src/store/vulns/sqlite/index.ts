@@ -134,7 +134,9 @@ class SqliteVulnStore implements VulnStore {
       ),
       getAdvisory: db.prepare('SELECT * FROM advisories WHERE id = ?'),
       getAffectedOf: db.prepare('SELECT * FROM affected WHERE advisory_id = ? ORDER BY idx'),
-      idsForAlias: db.prepare('SELECT advisory_id FROM aliases WHERE alias = ? UNION SELECT id FROM advisories WHERE id = ? ORDER BY 1').pluck(),
+      idsForAlias: db
+        .prepare('SELECT advisory_id FROM aliases WHERE alias = ? UNION SELECT id FROM advisories WHERE id = ? ORDER BY 1')
+        .pluck(),
     };
   }
 
