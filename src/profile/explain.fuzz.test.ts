@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzzParameters, stableText } from '../test-support/fuzz-bytes.js';
 import { repoRoot } from '../test-support/profile.js';
-import { explain, formatSource } from './explain.js';
+import { EXPLAIN_KINDS, explain, formatSource } from './explain.js';
 import { parseCharter } from './serialize.js';
 
 const SHOP = parseCharter(readFileSync(path.join(repoRoot, 'test/golden/shop/shop.charter.json'), 'utf8'), 'shop.charter.json');
@@ -26,26 +26,8 @@ const rulesOf = (container: string | undefined): Set<string> => {
   return set;
 };
 
-const KINDS = [
-  'syscall',
-  'cap',
-  'capability',
-  'port',
-  'listen',
-  'exec',
-  'process',
-  'egress',
-  'ingress',
-  'path',
-  'writable',
-  'role',
-  'privilege',
-  'user',
-  'image',
-  'SYSCALL',
-  'nonsense',
-  '',
-];
+/** The kinds explain knows, a wrong-case one, an unknown one and none. */
+const KINDS = [...EXPLAIN_KINDS, 'SYSCALL', 'nonsense', ''];
 
 /** Values: real subjects of the profile, their near misses, metacharacters, edge sizes. */
 const value = fc.oneof(

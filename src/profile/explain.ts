@@ -22,7 +22,8 @@ export interface ExplainResult {
   matches: Explanation[];
 }
 
-const KINDS = [
+/** The query kinds `explain` answers (`kind:value`). */
+export const EXPLAIN_KINDS = [
   'syscall',
   'cap',
   'capability',
@@ -74,7 +75,7 @@ export function queryProblem(query: string): string | undefined {
     return 'empty query: give e.g. syscall:bind, exec:/bin/sh, egress:db:5432, cap:NET_BIND_SERVICE, port:8080, path:/data';
   const colon = query.indexOf(':');
   const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';
-  if (!(KINDS as readonly string[]).includes(prefix)) return undefined;
+  if (!(EXPLAIN_KINDS as readonly string[]).includes(prefix)) return undefined;
   const value = query.slice(colon + 1);
   if (value.trim() === '') return `${prefix}: needs a value after the colon`;
   if (prefix === 'port' || prefix === 'listen') {
@@ -87,7 +88,7 @@ export function queryProblem(query: string): string | undefined {
 function matcher(query: string): (e: Explanation) => boolean {
   const colon = query.indexOf(':');
   const prefix = colon > 0 ? query.slice(0, colon).toLowerCase() : '';
-  if (!(KINDS as readonly string[]).includes(prefix)) {
+  if (!(EXPLAIN_KINDS as readonly string[]).includes(prefix)) {
     const q = query.toLowerCase();
     return (e) => e.subject.toLowerCase().includes(q);
   }

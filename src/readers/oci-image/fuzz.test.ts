@@ -8,6 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../model/errors.js';
+import { fuzzParameters } from '../../test-support/fuzz-bytes.js';
 import { readImage } from '../../pipeline/image.js';
 import { packTar, writeDockerArchive, writeOciArchive } from './fixtures/build.js';
 
@@ -63,8 +64,8 @@ describe('damaged archives', () => {
         if (outcome !== undefined && !(outcome instanceof UserError)) throw outcome;
         expect(outcome === undefined || outcome instanceof UserError).toBe(true);
       }),
-      // FUZZ_SEED / FUZZ_RUNS explore further by hand; CI runs the fixed seed.
-      { seed: Number(process.env.FUZZ_SEED ?? 20261204), numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+      // CHARTER_FUZZ_SEED / CHARTER_FUZZ_RUNS explore further by hand; CI runs the fixed seed.
+      fuzzParameters(300),
     );
   }, 30_000);
 });
