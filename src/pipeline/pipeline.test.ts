@@ -1,6 +1,6 @@
 // One pipeline: `charter profile` (loadTargets) and `charter scan` (scanDirectory) find exactly the
 // same manifests, through the reader registry only, on real trees with hostile additions (a hidden
-// directory, node_modules, symlink loops, FIFOs) and on a tree of 50,000 files; unreadable files are
+// directory, node_modules, symlink loops, FIFOs) and on a tree of 20,000 files; unreadable files are
 // diagnostics naming them while the other files are still read.
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
