@@ -1,6 +1,6 @@
 /**
  * The literal arguments kept with an API use (commands, paths, open flags, ports, hosts), read
- * from the arguments extract.ts recorded (ArgLit).
+ * from the arguments arg-literals.ts recorded (ArgLit).
  */
 import type { ApiUse } from '../types.js';
 import type { ArgLit } from './facts.js';

@@ -1,7 +1,7 @@
 /**
  * How a function uses one of its parameters (`haslisteners(process, 'x')` counts as the member
  * calls the function makes on it), or undefined when the parameter is passed on, stored,
- * reassigned or shadowed (see Extractor.paramUses in extract.ts).
+ * reassigned or shadowed (see paramUses in api-uses.ts).
  */
 import type { UseMode } from './facts.js';
 import { type AstNode, astNode as node, astNodes as nodes, forEachChild } from './parse.js';
@@ -15,7 +15,7 @@ export interface ParamUse {
 
 const TEST_OPERATORS: ReadonlySet<string> = new Set(['typeof', '!', 'void', '===', '!==', '==', '!=', 'instanceof', 'in']);
 
-/** See `Extractor.paramUses`: the uses of the parameter `name` in a function body. */
+/** See `paramUses` in api-uses.ts: the uses of the parameter `name` in a function body. */
 export function paramUsesIn(body: AstNode, name: string): ParamUse[] | undefined {
   const out: ParamUse[] = [];
   let ok = true;

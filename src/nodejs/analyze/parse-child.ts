@@ -4,7 +4,7 @@
  * is a small script run by the same Node; it reads the file name, source kind and text on stdin
  * and writes a header line (errors or module syntax) followed by the parser's own JSON of the
  * syntax tree, which this process turns into objects (V8's JSON.parse is not recursive, so a deep
- * tree cannot overflow it; the walkers in extract.ts catch their own stack exhaustion).
+ * tree cannot overflow it; module-facts.ts catches the stack exhaustion of the extraction walk).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

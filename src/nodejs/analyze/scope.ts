@@ -1,4 +1,4 @@
-/** Lexical scopes and the bindings declared in them (extract.ts builds them in its first pass). */
+/** Lexical scopes and the bindings declared in them (declarations.ts builds them in the first pass of extract.ts). */
 import type { Ref } from './facts.js';
 import type { AstNode } from './parse.js';
 
