@@ -32,7 +32,7 @@ export function checkImageReference(name: string, display: string): void {
   if (isImageReference(name)) return;
   const shown = name.length > 80 ? `${JSON.stringify(name.slice(0, 80))}…` : JSON.stringify(name);
   throw new UserError(
-    `${shown} is not an image reference (expected NAME[:TAG][@DIGEST] or an image ID, e.g. docker.io/library/alpine:3.20)`,
+    `${shown} is not an image reference (expected NAME[:TAG][@DIGEST] or an image ID, e.g. registry.example.com/library/alpine:3.20)`,
     display,
   );
 }

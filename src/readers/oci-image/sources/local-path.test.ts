@@ -88,9 +88,9 @@ describe('podman references', () => {
   it.each([
     'alpine',
     'alpine:3.20',
-    'docker.io/library/alpine:3.20',
+    'registry.example.com/library/alpine:3.20',
     'localhost:5000/team/app_v2:1.0-rc.1',
-    'quay.io/a/b@sha256:' + 'a'.repeat(64),
+    'registry.example.org:5000/a/b@sha256:' + 'a'.repeat(64),
     'localhost/x',
     '3f1c2a9b8e7d',
     'sha256:' + 'b'.repeat(64),
