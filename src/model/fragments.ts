@@ -135,7 +135,7 @@ export interface ReaderResult {
   diagnostics: Diagnostic[];
 }
 
-/** One byte sequence (readers/shared/text.ts decodeUtf8) that is not UTF-8, kept in the decoded text as one U+FFFD. */
+/** One byte sequence (readers/common/text.ts decodeUtf8) that is not UTF-8, kept in the decoded text as one U+FFFD. */
 export interface InvalidUtf8 {
   /** Offset (UTF-16 code units) of its U+FFFD in the decoded text. */
   offset: number;
@@ -155,7 +155,7 @@ export interface ReaderInput {
   path: string;
   text: string;
   /**
-   * Where the file's bytes were not UTF-8 (from `decodeUtf8` in readers/shared/text.ts): each is one
+   * Where the file's bytes were not UTF-8 (from `decodeUtf8` in readers/common/text.ts): each is one
    * U+FFFD in `text`, reported at its position rather than read as if it were written.
    */
   invalidUtf8?: readonly InvalidUtf8[];

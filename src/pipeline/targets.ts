@@ -20,7 +20,7 @@ import { nodeAppReader } from '../readers/node-app/index.js';
 import { readOpenedImage } from '../readers/oci-image/index.js';
 import type { RegisteredReader } from '../readers/registry.js';
 import type { ReaderInput, ReaderResult } from '../model/fragments.js';
-import { readerInput } from '../readers/shared/text.js';
+import { readerInput } from '../readers/common/text.js';
 import { isImageSpec, readOpenedImageNodeApp, withImage } from './image.js';
 import { WALK_LIMITS, type WalkLimits } from './limits.js';
 import { readRegularFile } from './read-file.js';

@@ -10,9 +10,9 @@ import { dockerfileReader } from './dockerfile/index.js';
 import { kubernetesReader } from './kubernetes/index.js';
 import { MAX_DEPENDENCIES_PER_APP, MAX_DEPENDENCIES_PER_FILE } from './marathon/extract.js';
 import { marathonReader } from './marathon/index.js';
-import { MAX_YAML_DEPTH, MAX_YAML_DOCUMENTS } from './shared/yaml.js';
+import { MAX_YAML_DEPTH, MAX_YAML_DOCUMENTS } from './common/yaml.js';
 import type { FileReader, ReaderResult } from '../model/fragments.js';
-import { readerInput } from './shared/text.js';
+import { readerInput } from './common/text.js';
 
 const enc = (...parts: (string | number[])[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...new TextEncoder().encode(p)] : p)));

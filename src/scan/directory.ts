@@ -18,7 +18,7 @@ import { readRegularFile } from '../pipeline/read-file.js';
 import { recogniseFile, recogniseFiles, unreadable, type Recognised } from '../pipeline/recognise.js';
 import { walkTree, type WalkedFile } from '../pipeline/walk.js';
 import type { Diagnostic } from '../model/charter.js';
-import { decodeUtf8 } from '../readers/shared/text.js';
+import { decodeUtf8 } from '../readers/common/text.js';
 import { checkManifest } from './manifests.js';
 
 export interface DirectoryScan {

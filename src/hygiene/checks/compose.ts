@@ -9,7 +9,7 @@ import type { Finding } from '../../model/findings.js';
 import { checkData, classifyHostPath } from './data.js';
 import { isRecord } from '../../util/records.js';
 import { bareCapability } from '../../util/capabilities.js';
-import { limitPosition } from '../../readers/shared/text.js';
+import { limitPosition } from '../../readers/common/text.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
 
 export const COMPOSE_CHECK_IDS = [

@@ -1,7 +1,7 @@
 /** Mutation fuzzing of the manifest checks: the same contract as the readers whose parsers they share. */
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { decodeUtf8 } from '../../readers/shared/text.js';
+import { decodeUtf8 } from '../../readers/common/text.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
 import { FUZZ_PARAMETERS, assertReaderContract, mutatedSeed, seedFiles, type Checked, type Seed } from '../../test-support/fuzz.js';
 import { checkCompose } from './compose.js';

@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../../model/charter.js';
 import { MAX_TEXT_LENGTH } from '../../readers/kubernetes/extract.js';
-import { limitPosition } from '../../readers/shared/text.js';
+import { limitPosition } from '../../readers/common/text.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
 import { parseYamlStream, type NodePath, type Position } from '../../readers/kubernetes/yaml-stream.js';
 import { parseImageRef } from '../../util/image-ref.js';

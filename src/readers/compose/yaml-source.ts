@@ -4,7 +4,7 @@
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import type { InvalidUtf8 } from '../../model/fragments.js';
-import { MAX_YAML_DOCUMENTS, composeYaml } from '../shared/yaml.js';
+import { MAX_YAML_DOCUMENTS, composeYaml } from '../common/yaml.js';
 
 export interface Position {
   line: number;

@@ -6,7 +6,7 @@
 import { DockerfileParser, ModifiableInstruction } from 'dockerfile-ast';
 import type { Diagnostic } from '../../model/charter.js';
 import { errorMessage } from '../../model/errors.js';
-import { describeCharacter, describeInvalidUtf8 } from '../shared/text.js';
+import { describeCharacter, describeInvalidUtf8 } from '../common/text.js';
 import { positionAt } from '../../util/text-position.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
 import { HEREDOC_KEYWORDS, unclosedHeredoc } from './heredoc.js';

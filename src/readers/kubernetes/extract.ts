@@ -10,7 +10,7 @@ import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { errorMessage } from '../../model/errors.js';
 import { emptyResult, type ReaderInput, type ReaderResult } from '../../model/fragments.js';
 import { isRecord } from '../../util/records.js';
-import { limitPosition } from '../shared/text.js';
+import { limitPosition } from '../common/text.js';
 import { collectConfigData } from './config-data.js';
 import { readNetworkPolicy } from './network-policy.js';
 import { collectObjects } from './objects.js';

@@ -5,9 +5,9 @@
  */
 import { LineCounter, isNode } from 'yaml';
 import { errorMessage } from '../../model/errors.js';
-import { invalidUtf8In } from '../shared/text.js';
+import { invalidUtf8In } from '../common/text.js';
 import type { InvalidUtf8 } from '../../model/fragments.js';
-import { MAX_YAML_DOCUMENTS, composeYaml, type Refusal } from '../shared/yaml.js';
+import { MAX_YAML_DOCUMENTS, composeYaml, type Refusal } from '../common/yaml.js';
 
 /** A path inside one document: map keys and sequence indices, as in a JSON pointer. */
 export type NodePath = readonly (string | number)[];

@@ -5,16 +5,16 @@
 import type { Diagnostic, Protocol, Source, WritablePath } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
-import { addCapability, addListen, addWritable, engineSocketNote, lookup, serviceDeclPorts } from '../shared/fragment.js';
-import { validateFields } from '../shared/validate-fields.js';
-import { isHostPath, parseVolumeSpec } from '../shared/volumes.js';
+import { addCapability, addListen, addWritable, engineSocketNote, lookup, serviceDeclPorts } from '../common/fragment.js';
+import { validateFields } from '../common/validate-fields.js';
+import { isHostPath, parseVolumeSpec } from '../common/volumes.js';
 import { emptyFragment, emptyResult } from '../../model/fragments.js';
 import type { ContainerFragment, ReaderInput, ReaderResult, ServiceDecl } from '../../model/fragments.js';
 import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
-import { describeInvalidUtf8, limitPosition } from '../shared/text.js';
+import { describeInvalidUtf8, limitPosition } from '../common/text.js';
 import { positionAt } from '../../util/text-position.js';
 
 type Path = (string | number)[];

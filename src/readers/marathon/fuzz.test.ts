@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { FUZZ_PARAMETERS, assertReaderContract, mutatedSeed, seedFiles } from '../../test-support/fuzz.js';
-import { readerInput } from '../shared/text.js';
+import { readerInput } from '../common/text.js';
 import { marathonReader } from './index.js';
 
 const seeds = seedFiles(['test/corpus/marathon', 'src/readers/marathon/fixtures'], /\.json$/);
