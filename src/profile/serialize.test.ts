@@ -15,6 +15,7 @@ import { containerSyscalls } from './syscalls.js';
 import { CharterSchema, emptyContainer, type Charter, type ContainerCharter, type Source } from '../model/charter.js';
 import { UserError } from '../model/errors.js';
 import { profileTargets } from '../test-support/profile.js';
+import { SAMPLE_SYSCALL_GROUPS, kbSource } from '../test-support/charter-parts.js';
 
 /**
  * Issue 8's bound: a one-line Pod costs at most this much profile JSON, so 5,000 of them stay a
@@ -22,7 +23,7 @@ import { profileTargets } from '../test-support/profile.js';
  */
 const MAX_BYTES_PER_PLAIN_CONTAINER = 10 * 1024;
 
-const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
+const kb = kbSource;
 const at = (line: number, reason: string): Source => ({
   kind: 'kubernetes',
   artifact: 'app.yaml',
@@ -44,20 +45,7 @@ function charter(containers: ContainerCharter[], groups: Charter['syscallGroups'
   };
 }
 
-const groups: Charter['syscallGroups'] = [
-  {
-    id: 'libc-floor',
-    layer: 'language-runtime',
-    syscalls: ['brk', 'mmap', 'read'],
-    sources: [kb('syscall-group:libc-floor', 'every process needs these')],
-  },
-  {
-    id: 'network-server',
-    layer: 'application',
-    syscalls: ['accept4', 'bind', 'read'],
-    sources: [kb('syscall-group:network-server', 'bind and accept')],
-  },
-];
+const groups = SAMPLE_SYSCALL_GROUPS;
 
 function redis(name: string, line: number): ContainerCharter {
   const c = emptyContainer(name);

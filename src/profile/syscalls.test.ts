@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_SYSCALL_GROUPS, kbSource } from '../test-support/charter-parts.js';
 import { containerSyscalls } from './syscalls.js';
-import { emptyContainer, type Charter, type Source } from '../model/charter.js';
+import { emptyContainer, type Source } from '../model/charter.js';
 
-const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
+const kb = kbSource;
 const at = (line: number, reason: string): Source => ({ kind: 'kubernetes', artifact: 'app.yaml', line, reason });
 
-const groups: Charter['syscallGroups'] = [
-  {
-    id: 'libc-floor',
-    layer: 'language-runtime',
-    syscalls: ['brk', 'mmap', 'read'],
-    sources: [kb('syscall-group:libc-floor', 'every process needs these')],
-  },
-  {
-    id: 'network-server',
-    layer: 'application',
-    syscalls: ['accept4', 'bind', 'read'],
-    sources: [kb('syscall-group:network-server', 'bind and accept')],
-  },
-];
+const groups = SAMPLE_SYSCALL_GROUPS;
 
 function redis() {
   const c = emptyContainer('a');

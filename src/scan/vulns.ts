@@ -18,37 +18,21 @@ export interface VulnScan {
   advisories: number;
 }
 
+/** The scan's answer when there is no database to match against: nothing found, and why. */
+function notChecked(dbPath: string, why: string): VulnScan {
+  const message = `${NO_DB_MESSAGE} (${dbPath} ${why}); vulnerabilities were not checked`;
+  return { findings: [], advisories: 0, diagnostics: [{ code: 'scan/no-vuln-db', severity: 'warning', message, file: dbPath }] };
+}
+
 export async function matchVulnerabilities(dbPath: string, components: readonly Component[], artifact: string): Promise<VulnScan> {
   if (!existsSync(dbPath)) {
-    return {
-      findings: [],
-      advisories: 0,
-      diagnostics: [
-        {
-          code: 'scan/no-vuln-db',
-          severity: 'warning',
-          message: `${NO_DB_MESSAGE} (${dbPath} does not exist); vulnerabilities were not checked`,
-          file: dbPath,
-        },
-      ],
-    };
+    return notChecked(dbPath, 'does not exist');
   }
   const store = openSqliteVulnStore(dbPath, { mustExist: true });
   try {
     const status = await store.status();
     if (status.advisories === 0) {
-      return {
-        findings: [],
-        advisories: 0,
-        diagnostics: [
-          {
-            code: 'scan/no-vuln-db',
-            severity: 'warning',
-            message: `${NO_DB_MESSAGE} (${dbPath} is empty); vulnerabilities were not checked`,
-            file: dbPath,
-          },
-        ],
-      };
+      return notChecked(dbPath, 'is empty');
     }
     const r = await matchComponents(store, components, { artifact });
     return { findings: r.findings, diagnostics: r.diagnostics, advisories: status.advisories };

@@ -3,6 +3,8 @@
  * as UTF-8 without losing where a bad sequence was, finding characters a format forbids, and
  * turning an offset into the 1-based line and column every diagnostic carries.
  */
+import type { Diagnostic } from '../../model/charter.js';
+import type { DiagnosticCode } from '../../model/diagnostics.js';
 import type { InvalidUtf8, ReaderInput } from '../../model/fragments.js';
 import { positionAt, type TextPosition } from '../../util/text-position.js';
 
@@ -154,6 +156,17 @@ const CONTROL_NAMES: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 11:
 /** Where a text goes past a length limit: the position of its first character beyond it. */
 export function limitPosition(text: string, limit: number): TextPosition {
   return positionAt(text, Math.min(limit, text.length));
+}
+
+/** The error for a file over its reader's size limit (`what`: "compose file"), at the place the limit is crossed. */
+export function tooLargeDiagnostic(input: ReaderInput, code: DiagnosticCode, what: string, limit: number): Diagnostic {
+  return {
+    code,
+    severity: 'error',
+    message: `${what} not read: larger than ${limit} bytes`,
+    file: input.path,
+    ...limitPosition(input.text, limit),
+  };
 }
 
 /** The input for a file read as bytes: decoded, with any invalid UTF-8 kept for the reader to report. */

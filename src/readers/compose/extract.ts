@@ -18,7 +18,7 @@ import type { ComposeFile, ComposeService } from './schema.js';
 import { parseYaml, type YamlDocument } from './yaml-source.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
-import { limitPosition } from '../common/text.js';
+import { tooLargeDiagnostic } from '../common/text.js';
 
 type Path = (string | number)[];
 type Severity = Diagnostic['severity'];
@@ -41,13 +41,7 @@ export function extractCompose(input: ReaderInput): ReaderResult {
   const result = emptyResult();
   const file = input.path;
   if (input.text.length > MAX_COMPOSE_BYTES) {
-    result.diagnostics.push({
-      code: 'compose/too-large',
-      severity: 'error',
-      message: `compose file not read: larger than ${MAX_COMPOSE_BYTES} bytes`,
-      file,
-      ...limitPosition(input.text, MAX_COMPOSE_BYTES),
-    });
+    result.diagnostics.push(tooLargeDiagnostic(input, 'compose/too-large', 'compose file', MAX_COMPOSE_BYTES));
     return result;
   }
   const parsed = parseYaml(input.text, input.invalidUtf8);

@@ -14,7 +14,7 @@ import { locate, parseJson, type JsonNode } from '../../util/json-positions.js';
 import { AppSchema, GroupSchema, type MarathonApp } from './schema.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 import { bareCapability } from '../../util/capabilities.js';
-import { describeInvalidUtf8, limitPosition } from '../common/text.js';
+import { describeInvalidUtf8, tooLargeDiagnostic } from '../common/text.js';
 import { positionAt } from '../../util/text-position.js';
 
 type Path = (string | number)[];
@@ -85,13 +85,7 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   const result = emptyResult();
   const file = input.path;
   if (input.text.length > MAX_MARATHON_BYTES) {
-    result.diagnostics.push({
-      code: 'marathon/too-large',
-      severity: 'error',
-      message: `Marathon file not read: larger than ${MAX_MARATHON_BYTES} bytes`,
-      file,
-      ...limitPosition(input.text, MAX_MARATHON_BYTES),
-    });
+    result.diagnostics.push(tooLargeDiagnostic(input, 'marathon/too-large', 'Marathon file', MAX_MARATHON_BYTES));
     return result;
   }
   const badByte = input.invalidUtf8?.[0];
