@@ -140,6 +140,12 @@ export type SyscallGroupDef = z.infer<typeof SyscallGroupDefSchema>;
 export const SyscallGroupRefSchema = z.object({ group: z.string(), sources: z.array(SourceSchema) }).strict();
 export type SyscallGroupRef = z.infer<typeof SyscallGroupRefSchema>;
 
+export const EGRESS_INTENT_STATES = ['complete', 'unknown'] as const;
+export type EgressIntentState = (typeof EGRESS_INTENT_STATES)[number];
+/** `sources` say why: the declarations that complete it, or what names a peer nothing declares. */
+export const EgressIntentSchema = z.object({ state: z.enum(EGRESS_INTENT_STATES), sources }).strict();
+export type EgressIntent = z.infer<typeof EgressIntentSchema>;
+
 export const RoleSchema = z
   .object({
     id: z.string(),
@@ -177,6 +183,11 @@ export const ContainerCharterSchema = z
         /** Other names the same container has in other artifacts (workload names, Dockerfile dirs). */
         aliases: z.array(z.string()),
         workloads: z.array(z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional() }).strict()),
+        /**
+         * The labels the container's pods really carry (Kubernetes pod template, merged over the
+         * workloads that run it): what a NetworkPolicy must select. Absent when no artifact labels it.
+         */
+        labels: z.record(z.string(), z.string()).optional(),
         sources: z.array(SourceSchema),
       })
       .strict(),
@@ -191,6 +202,12 @@ export const ContainerCharterSchema = z
         listen: z.array(PortRuleSchema),
         ingress: z.array(PeerRuleSchema),
         egress: z.array(PeerRuleSchema),
+        /**
+         * Whether `egress` is all the container is meant to call. `complete`: its peers are declared
+         * (addresses, a known image, analysed code). `unknown`: it calls services nothing declares, so
+         * `egress` is a floor, not a list to enforce (unknown is not "none"). Absent in older profiles.
+         */
+        egressIntent: EgressIntentSchema.optional(),
       })
       .strict(),
     filesystem: z

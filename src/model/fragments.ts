@@ -14,6 +14,7 @@ import type {
   WritablePath,
   Flag,
   SyscallLayer,
+  EgressIntentState,
 } from './charter.js';
 
 /** How a fragment is matched to fragments of the same container from other artifacts. */
@@ -68,6 +69,13 @@ export interface ContainerFragment {
   env: EnvVar[];
   /** Names of other services this one declares it needs (compose depends_on/links, Marathon dependencies). */
   dependsOn: { name: string; alias?: string; source: Source }[];
+  /**
+   * What this artifact says of the completeness of the container's egress: `unknown` when it names
+   * a peer it cannot resolve (code reading a host from a variable nothing sets), `complete` when it
+   * declares every peer it calls (e.g. analysed code with only literal peers). The profile combines
+   * them (any unknown wins) into the charter's `network.egressIntent`.
+   */
+  egressIntent?: { state: EgressIntentState; source: Source }[];
   /** Pod labels, for Service selectors. */
   labels: Record<string, string>;
   /** Packages installed by RUN lines or found in the image's package databases (for roles). */
