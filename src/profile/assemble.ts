@@ -20,7 +20,7 @@ import type { ContainerGroup } from './correlate.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
 import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
-import { uniqueSorted } from '../util/sort.js';
+import { compareStrings, uniqueSorted } from '../util/sort.js';
 import { prefixedCapability } from '../util/capabilities.js';
 
 /** What the later stages need besides the charter itself. */
@@ -83,6 +83,8 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
   const workloads = new Map<string, { kind: string; name: string; namespace?: string }>();
   for (const f of fragments) if (f.key.workload) workloads.set(JSON.stringify(f.key.workload), f.key.workload);
   c.identity.workloads = [...workloads.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, w]) => w);
+  const podLabels = commonPodLabels(fragments);
+  if (podLabels !== undefined) c.identity.labels = podLabels;
 
   const user = pick(ordered.map((f) => f.user));
   if (user) c.user = user;
@@ -293,4 +295,18 @@ function addProcess(
     set.add(irule);
   }
   return rule.path;
+}
+
+/**
+ * The labels every pod of the container carries: those its Kubernetes fragments agree on (a label
+ * one workload's pods lack, or carry with another value, selects only some of them). Undefined when
+ * no fragment is a pod, or they share none.
+ */
+function commonPodLabels(fragments: readonly ContainerFragment[]): Record<string, string> | undefined {
+  const pods = fragments.filter((f) => f.declared.kind === 'kubernetes' && Object.keys(f.labels).length > 0);
+  if (pods.length === 0) return undefined;
+  const common = new Map(Object.entries(pods[0]!.labels));
+  for (const f of pods.slice(1)) for (const [k, v] of common) if (f.labels[k] !== v) common.delete(k);
+  if (common.size === 0) return undefined;
+  return Object.fromEntries([...common].sort(([a], [b]) => compareStrings(a, b)));
 }
