@@ -52,6 +52,11 @@ export const LAYERS = [
     why: 'compiled forms of a charter (seccomp, run flags, Kubernetes) and every report writer (table, JSON, SARIF, SBOMs)',
   },
   {
+    layer: 'runtime',
+    units: ['runtime'],
+    why: 'events → verdicts: the event validator, the adapters of other engines\' events (one table), the engine that judges events against rules compiled from a charter',
+  },
+  {
     layer: 'pipeline',
     units: ['pipeline', 'scan'],
     why: 'one walker with one set of limits, recognition through the reader registry, and running everything above over the targets',

@@ -41,6 +41,8 @@ const PURE = [
   'readers/kubernetes',
   'readers/compose',
   'readers/marathon',
+  'runtime/events',
+  'runtime/sources',
 ];
 
 const rel = (f: string): string => relative(src, f).split('\\').join('/');
