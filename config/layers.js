@@ -54,7 +54,7 @@ export const LAYERS = [
   {
     layer: 'runtime',
     units: ['runtime'],
-    why: 'events → verdicts: the event validator, the adapters of other engines\' events (one table), the engine that judges events against rules compiled from a charter',
+    why: "events → verdicts: the event validator, the adapters of other engines' events (one table), the engine that judges events against rules compiled from a charter",
   },
   {
     layer: 'pipeline',
