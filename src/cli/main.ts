@@ -1,7 +1,8 @@
 /**
  * The `charter` command line. Commands are thin: parse options, call one library function, render,
  * return an exit code. Exit codes are chosen here and only here:
- *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing, scan failed its policy)
+ *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing, scan failed its policy,
+ *   replay would block an event)
  *   · 2 bad input · 3 internal error
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -32,6 +33,7 @@ import type { Charter } from '../model/charter.js';
 import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';
+import { registerReplayCommand } from './commands/replay.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -196,6 +198,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   registerScanCommand(program, ctx);
   registerDbCommand(program, ctx);
   registerNodeCommand(program, ctx);
+  registerReplayCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

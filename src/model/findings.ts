@@ -5,7 +5,8 @@
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info', 'unknown'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const FINDING_KINDS = ['vulnerability', 'unsafe-component', 'secret', 'misconfiguration'] as const;
+/** `runtime-deviation`: what a container did beyond its charter (`charter replay --format sarif`). */
+export const FINDING_KINDS = ['vulnerability', 'unsafe-component', 'secret', 'misconfiguration', 'runtime-deviation'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export interface FindingLocation {

@@ -10,8 +10,9 @@ const HEADINGS: Record<FindingKind, string> = {
   'unsafe-component': 'Unsafe components',
   secret: 'Secrets',
   misconfiguration: 'Misconfigurations',
+  'runtime-deviation': 'Runtime deviations',
 };
-const ORDER: FindingKind[] = ['vulnerability', 'unsafe-component', 'secret', 'misconfiguration'];
+const ORDER: FindingKind[] = ['vulnerability', 'unsafe-component', 'secret', 'misconfiguration', 'runtime-deviation'];
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;

@@ -1,0 +1,149 @@
+/**
+ * The runtime engine: events in, verdicts out. It compiles the charter once, matches each event's
+ * container, asks the judge of the event's kind, classifies a deviation by the attack and drift
+ * patterns, and says what the container's mode does with it (allow, alert, block, learn, review).
+ *
+ * Learning is bounded by intent: in learn mode a deviation that fits what the container was
+ * declared to be (a peer of the application on a port that peer listens on; a program, port, data
+ * directory or capability of a role the container has) is `learn`; one that contradicts it (any
+ * attack or drift pattern, egress from a container that declares no network, a changed file, a
+ * program not in the image) is `review`, never learned.
+ */
+import { loadAttackPatterns, type AttackPattern } from '../../knowledge/attack-patterns.js';
+import { loadKnowledge, type RoleEntry } from '../../knowledge/index.js';
+import type { Charter } from '../../model/charter.js';
+import type { ContainerRef, RuntimeEvent } from '../../model/events.js';
+import type { Action, Classification, Mode, Verdict } from '../../model/verdicts.js';
+import { compileCharter, type CompiledCharter, type CompiledContainer } from './compile.js';
+import { describeEvent } from './describe.js';
+import { EMPTY_ADDRESS_BOOK, hintsFor, judge, type AddressBook, type Judgement } from './judge.js';
+import { ContainerMatcher } from './match-container.js';
+import { PatternMatcher } from './patterns.js';
+
+export interface EngineOptions {
+  /** The mode of every container not named in `modes`; `protect` when absent (the static profile alone is enforceable). */
+  readonly mode?: Mode;
+  readonly modes?: ReadonlyMap<string, Mode>;
+  readonly addressBook?: AddressBook;
+  /** Runtime container id, short id or name → charter container name. */
+  readonly containers?: ReadonlyMap<string, string>;
+  /** The patterns to classify by (the knowledge base's when absent). */
+  readonly patterns?: readonly AttackPattern[];
+}
+
+export type Outcome = { verdict: Verdict } | { unmatched: ContainerRef };
+
+/** Kinds whose deviation the runtime can stop (deny the one call or kill the one process); a process ending cannot be. */
+function blockable(e: RuntimeEvent): boolean {
+  return e.kind !== 'exit';
+}
+
+export class RuntimeEngine {
+  readonly compiled: CompiledCharter;
+  private readonly matcher: ContainerMatcher;
+  private readonly patterns: PatternMatcher;
+  private readonly modes: Map<string, Mode>;
+  private readonly defaultMode: Mode;
+  private readonly book: AddressBook;
+  private readonly roles: ReadonlyMap<string, RoleEntry>;
+
+  constructor(charter: Charter, opts: EngineOptions = {}) {
+    this.compiled = compileCharter(charter);
+    this.matcher = new ContainerMatcher(charter, opts.containers);
+    this.patterns = new PatternMatcher(opts.patterns ?? loadAttackPatterns().patterns);
+    this.modes = new Map(opts.modes ?? []);
+    this.defaultMode = opts.mode ?? 'protect';
+    this.book = opts.addressBook ?? EMPTY_ADDRESS_BOOK;
+    this.roles = new Map(loadKnowledge().roles.map((r) => [r.id, r]));
+  }
+
+  /** Switches one container's mode at run time (learn → monitor → protect, or back). */
+  setMode(container: string, mode: Mode): void {
+    this.modes.set(container, mode);
+  }
+
+  modeOf(container: string): Mode {
+    return this.modes.get(container) ?? this.defaultMode;
+  }
+
+  judge(e: RuntimeEvent, line?: number): Outcome {
+    const match = this.matcher.match(e.container);
+    const c = match ? this.compiled.containers.get(match.name) : undefined;
+    if (!c) return { unmatched: e.container };
+    const mode = this.modeOf(c.name);
+    const j = judge(c, e, this.book);
+    const base = {
+      ...(line !== undefined ? { line } : {}),
+      time: e.time,
+      kind: e.kind,
+      event: describeEvent(e),
+      containerId: e.container.id,
+      container: c.name,
+      mode,
+    };
+    // Allowances of the runtime's own (reads, loopback, device files) do not shield an event a pattern names.
+    const byCharter = 'allowed' in j && j.allowed.kind !== 'runtime';
+    const pat = byCharter ? undefined : this.patterns.match(e, c.name);
+    if ('allowed' in j && (pat === undefined || pat.hits.length === 0))
+      return { verdict: { ...base, action: 'allow', allowed: j.allowed } };
+    const hits = pat?.hits ?? [];
+    const deviation =
+      'allowed' in j
+        ? { what: describeEvent(e), missing: `nothing declares it, and it matches ${hits.map((h) => h.name).join('; ')}` }
+        : { what: j.what, missing: j.missing };
+    const drift = ('drift' in j && j.drift === true) || pat?.drift === true;
+    const classification: Classification = pat?.attack === true ? 'attack' : drift ? 'drift' : 'undeclared';
+    const action: Action =
+      mode === 'protect'
+        ? blockable(e)
+          ? 'block'
+          : 'alert'
+        : mode === 'monitor'
+          ? 'alert'
+          : classification === 'undeclared' && this.fitsIntent(c, e, j)
+            ? 'learn'
+            : 'review';
+    return {
+      verdict: {
+        ...base,
+        action,
+        deviation: { ...deviation, wouldAllow: 'allowed' in j ? [] : hintsFor(c, j), classification, patterns: hits },
+      },
+    };
+  }
+
+  /** Whether an undeclared behaviour fits what the container was declared to be (see the module comment). */
+  private fitsIntent(c: CompiledContainer, e: RuntimeEvent, j: Judgement): boolean {
+    if ('allowed' in j) return false;
+    const roles = c.charter.roles.map((r) => this.roles.get(r.id)).filter((r): r is RoleEntry => r !== undefined && !r.suspicious);
+    switch (e.kind) {
+      case 'connect':
+      case 'send': {
+        if (c.noNetwork) return false;
+        const peer = e.remote ? this.book.lookup(e.remote.address)?.container : undefined;
+        const target = peer !== undefined ? this.compiled.containers.get(peer) : undefined;
+        return target !== undefined && e.remote?.port !== undefined && target.listen.has(`${e.protocol}/${e.remote.port}`);
+      }
+      case 'exec': {
+        if (e.process.origin !== 'image' || e.process.path === undefined) return false;
+        const name = e.process.path.slice(e.process.path.lastIndexOf('/') + 1);
+        return roles.some((r) => r.processes.includes(name));
+      }
+      case 'listen': {
+        const port = e.local?.port;
+        return port !== undefined && roles.some((r) => r.listen.some((l) => l.port === port && l.protocol === e.protocol));
+      }
+      case 'open':
+      case 'chmod':
+      case 'rename':
+      case 'unlink': {
+        const path = e.kind === 'rename' ? e.to : e.path;
+        return roles.some((r) => r.dataDirs.some((d) => path === d || path.startsWith(`${d}/`)));
+      }
+      case 'privilege':
+        return e.op === 'capability' && e.capability !== undefined && roles.some((r) => r.capabilities.includes(e.capability!));
+      default:
+        return false;
+    }
+  }
+}
