@@ -2,6 +2,7 @@
 // (kubernetes.io/docs/concepts/services-networking/network-policies/): each test states what the
 // page says and checks the evaluator agrees, on connections that go either way.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -321,7 +322,77 @@ describe('NetworkPolicy evaluator: ipBlock and bad policies', () => {
     expect(() => parseNetworkPolicy(base({ ingress: [{ ports: [{ port: 'http', endPort: 90 }] }] }))).toThrow(/endPort/);
     expect(() => parseNetworkPolicy(base({ podSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }))).toThrow(/values/);
     expect(() => parseNetworkPolicy(base({ policyTypes: ['Sideways'] }))).toThrow(/policyTypes/);
-    const ev = new NetworkPolicyEvaluator([base({ ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0' } }] }] })]);
-    expect(() => ev.allows({ from: ext('10.0.0.1'), to: pod('a', 'default', {}), port: 1 })).toThrow(/not a CIDR/);
+    // Caught when the policies are read, not when a connection happens to reach the rule.
+    expect(() => new NetworkPolicyEvaluator([base({ ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0' } }] }] })])).toThrow(
+      /^policy 0: spec\.ingress\.0\.from\.0\.ipBlock\.cidr: not a CIDR/,
+    );
+    expect(() => parseNetworkPolicy(base({ egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/33'] } }] }] }))).toThrow(
+      /except\.0: not a CIDR/,
+    );
+    expect(() => parseNetworkPolicy(base({ egress: [{ to: [{ ipBlock: { cidr: '300.0.0.0/8' } }] }] }))).toThrow(/not a CIDR/);
+  });
+
+  it('on any value in any field: a checked policy or an Error naming the policy, and evaluating a checked one never throws', () => {
+    // Shapes near the real one, with any JSON where a field goes: what a hostile or broken manifest carries.
+    const selector = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ matchLabels: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.jsonValue())) }, { requiredKeys: [] }),
+    );
+    const peer = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          podSelector: selector,
+          namespaceSelector: selector,
+          ipBlock: fc.oneof(
+            fc.jsonValue(),
+            fc.record({ cidr: fc.oneof(fc.constantFrom('10.0.0.0/8', '::/0', '1.2.3.4/40'), fc.string()) }),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const port = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          protocol: fc.oneof(fc.constantFrom('TCP', 'UDP', 'SCTP'), fc.jsonValue()),
+          port: fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.string()),
+          endPort: fc.jsonValue(),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const rule = fc.record(
+      { from: fc.array(peer, { maxLength: 3 }), to: fc.array(peer, { maxLength: 3 }), ports: fc.array(port, { maxLength: 3 }) },
+      { requiredKeys: [] },
+    );
+    const spec = fc.record(
+      {
+        podSelector: selector,
+        policyTypes: fc.oneof(fc.jsonValue(), fc.subarray(['Ingress', 'Egress'])),
+        ingress: fc.array(rule, { maxLength: 3 }),
+        egress: fc.array(rule, { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    );
+    const a = pod('a', 'default', {}, { ip: '10.0.0.1', ports: [{ name: 'http', containerPort: 80 }] });
+    fc.assert(
+      fc.property(spec, (s) => {
+        let ev: NetworkPolicyEvaluator;
+        try {
+          ev = new NetworkPolicyEvaluator([policy('fuzz', 'default', s as Record<string, unknown>)]);
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          expect((e as Error).message).toMatch(/^policy 0: /);
+          return;
+        }
+        for (const other of [pod('b', 'default', { x: 'y' }), ext('10.0.0.2'), ext('::1')]) {
+          expect(typeof ev.allows({ from: a, to: other, port: 80 })).toBe('boolean');
+          expect(typeof ev.allows({ from: other, to: a, port: 80, protocol: 'UDP' })).toBe('boolean');
+        }
+      }),
+      { numRuns: 300, seed: 42 },
+    );
   });
 });

@@ -45,12 +45,15 @@ const LabelSelectorSchema = z
   .passthrough();
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
 
+// Checked when the policy is read, so evaluating a connection never fails on the policy.
+const CidrSchema = z.string().refine((c) => parseCidr(c) !== undefined, { message: 'not a CIDR (address/prefix)' });
+
 const PeerSchema = z
   .object({
     podSelector: LabelSelectorSchema.nullable().optional(),
     namespaceSelector: LabelSelectorSchema.nullable().optional(),
     ipBlock: z
-      .object({ cidr: z.string(), except: z.array(z.string()).nullable().optional() })
+      .object({ cidr: CidrSchema, except: z.array(CidrSchema).nullable().optional() })
       .passthrough()
       .nullable()
       .optional(),
@@ -228,18 +231,22 @@ function parseIp(text: string): { bits: 32 | 128; value: bigint } | undefined {
   return { bits: 128, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) };
 }
 
-function cidrContains(cidr: string, ip: string): boolean {
+function parseCidr(cidr: string): { bits: 32 | 128; value: bigint; prefix: number } | undefined {
   const slash = cidr.indexOf('/');
-  if (slash === -1) throw new Error(`ipBlock ${cidr}: not a CIDR (address/prefix)`);
+  if (slash === -1 || !/^\d{1,3}$/.test(cidr.slice(slash + 1))) return undefined;
   const net = parseIp(cidr.slice(0, slash));
   const prefix = Number(cidr.slice(slash + 1));
-  if (net === undefined || !/^\d{1,3}$/.test(cidr.slice(slash + 1)) || prefix > net.bits) {
-    throw new Error(`ipBlock ${cidr}: not a CIDR (address/prefix)`);
-  }
+  if (net === undefined || prefix > net.bits) return undefined;
+  return { ...net, prefix };
+}
+
+function cidrContains(cidr: string, ip: string): boolean {
+  const net = parseCidr(cidr);
+  if (net === undefined) throw new Error(`ipBlock ${cidr}: not a CIDR (address/prefix)`);
   const addr = parseIp(ip);
   if (addr === undefined) throw new Error(`${ip}: not an IP address`);
   if (addr.bits !== net.bits) return false;
-  const shift = BigInt(net.bits - prefix);
+  const shift = BigInt(net.bits - net.prefix);
   return addr.value >> shift === net.value >> shift;
 }
 
