@@ -257,6 +257,38 @@ describe('network-policy emitter: egress intent', () => {
     expect(p.spec).toEqual({ podSelector: { matchLabels: { app: 'batch' } }, policyTypes: ['Ingress'], ingress: [] });
   });
 
+  it('keeps a pod egress open when any container of it (an init container, a sidecar) has open egress: a policy selects pods', () => {
+    const web = webContainer();
+    const init = { ...batchContainer(), name: 'web/init:migrate' };
+    init.identity = { ...init.identity, workloads: web.identity.workloads, labels: web.identity.labels! };
+    init.network = {
+      none: false,
+      listen: [],
+      ingress: [],
+      egress: [{ peer: { kind: 'dns', name: 'example.com' }, port: 443, protocol: 'tcp', sources: src('MIGRATIONS_URL') }],
+    };
+    init.network.egressIntent = { state: 'unknown', sources: src('MIGRATIONS_URL comes from a Secret') };
+    const charter = charterOf([web, init, dbContainer()], sampleCharter().graph.edges);
+    expect(policyOf(charter, 'web').spec.policyTypes).toEqual(['Ingress']);
+    const out = emitNetworkPolicy(charter, { container: 'web' });
+    expect(out.warnings.find((w) => w.code === 'emit.netpol.egress-open')?.message).toMatch(
+      /shares its pod with web\/init:migrate, whose egress stays open \(its egress intent is unknown/,
+    );
+    // The database has its own pod: still closed.
+    expect(policyOf(charter, 'db').spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // Once the init container's intent is complete, the pod's egress is the union of both lists.
+    init.network.egressIntent = { state: 'complete', sources: src('declared') };
+    const closed = parseYamlStream(
+      emitNetworkPolicy(charterOf([web, init, dbContainer()], sampleCharter().graph.edges), {}).files[0]?.content ?? '',
+    );
+    const ev = new NetworkPolicyEvaluator(closed);
+    const pod: PodEndpoint = { kind: 'pod', name: 'web-1', namespace: 'shop', labels: WEB_LABELS };
+    const db: PodEndpoint = { kind: 'pod', name: 'db-0', namespace: 'shop', labels: DB_LABELS };
+    expect(ev.policiesFor(pod, 'Egress')).toHaveLength(2);
+    expect(ev.allows({ from: pod, to: db, port: 5432 })).toBe(true);
+    expect(ev.allows({ from: pod, to: db, port: 5433 })).toBe(false);
+  });
+
   it('as the cluster judges it: the database accepts only its declared client; unknown egress still reaches the world', () => {
     const charter = charterOf([unknownWeb(), dbContainer(), { ...batchContainer(), name: 'batch' }], sampleCharter().graph.edges);
     const ev = new NetworkPolicyEvaluator(parseYamlStream(emitNetworkPolicy(charter, {}).files[0]?.content ?? ''));

@@ -146,6 +146,29 @@ function openEgressReason(c: ContainerCharter): string {
   return `its egress intent is unknown${why !== undefined ? ` (${why})` : ''}`;
 }
 
+/**
+ * The other containers of the same pods (an init container, a sidecar): a policy selects pods,
+ * not containers, so once one policy closes a pod's egress every container in it is held to the
+ * union of their policies. Known by a shared workload.
+ */
+function podMates(c: ContainerCharter, all: readonly ContainerCharter[]): ContainerCharter[] {
+  const own = new Set(c.identity.workloads.map((w) => canonicalJson(w)));
+  if (own.size === 0) return [];
+  return all.filter((o) => o.name !== c.name && o.identity.workloads.some((w) => own.has(canonicalJson(w))));
+}
+
+/** Why the container's egress stays open, or undefined when its policy closes it. */
+function openEgress(c: ContainerCharter, all: readonly ContainerCharter[], opts: EmitOptions): string | undefined {
+  if (!egressClosed(c, opts)) return openEgressReason(c);
+  // Closing a pod's egress for one container would deny what an open sibling calls.
+  const open = podMates(c, all).filter((m) => !egressClosed(m, opts));
+  if (open.length === 0) return undefined;
+  return `it shares its pod with ${open
+    .map((m) => m.name)
+    .sort(compareStrings)
+    .join(', ')}, whose egress stays open (${openEgressReason(open[0]!)})`;
+}
+
 /** A connection one way, before grouping into rules. `peer` absent: any address. */
 interface Flow {
   peer?: K8sPeer;
@@ -206,9 +229,10 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, ctx
   if (c.privileges.hostNetwork?.value === true) {
     warn('emit.netpol.host-network', 'the profile declares host networking; NetworkPolicies do not apply to host-network pods');
   }
-  const closeEgress = egressClosed(c, opts);
+  const whyOpen = openEgress(c, charter.containers, opts);
+  const closeEgress = whyOpen === undefined;
   if (!closeEgress) {
-    const message = `egress not restricted (no Egress policy type): ${openEgressReason(c)}; runtime learning bounded by the intent will close it, or emit with --strict to enforce the declared egress now`;
+    const message = `egress not restricted (no Egress policy type): ${whyOpen}; runtime learning bounded by the intent will close it, or emit with --strict to enforce the declared egress now`;
     notes.push(message);
     ctx.warnings.push(info('emit.netpol.egress-open', FILE, `container ${c.name}: ${message}`));
   }
