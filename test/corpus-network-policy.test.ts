@@ -273,10 +273,10 @@ interface Outcome {
   undeclaredDenied: number;
 }
 
-async function judge(app: App): Promise<Outcome> {
+async function judge(app: App, strict = false): Promise<Outcome> {
   const cluster = clusterOf(app.targets);
   const charter = await profileTargets(app.targets);
-  const policies = parseYamlStream(emitNetworkPolicy(charter, {}).files[0]?.content ?? '');
+  const policies = parseYamlStream(emitNetworkPolicy(charter, strict ? { strict } : {}).files[0]?.content ?? '');
   const ev = new NetworkPolicyEvaluator(policies);
   const failures: string[] = [];
   const allowed = (c: Call): boolean => connections(cluster, c).every((x) => ev.allows(x));
@@ -306,6 +306,14 @@ describe('NetworkPolicies of real applications, judged by the evaluator', () => 
       expect(out.failures).toEqual(Object.keys(app.pending).sort());
     });
   }
+
+  it('--strict enforces egress lists nothing says are complete, and breaks what the artifacts do not name', async () => {
+    // Why unknown intent stays open by default: the browsers load pages nobody declares.
+    const selenium = APPS.find((a) => a.name === 'selenium grid')!;
+    const strict = await judge(selenium, true);
+    expect(strict.failures).toEqual(expect.arrayContaining(['selenium-node-chrome → internet:80', 'selenium-node-firefox → internet:443']));
+    expect(strict.documentedAllowed).toBeLessThan(selenium.documented.length);
+  });
 
   it('the lists are not empty and name real workloads and Services (a typo would make a check vacuous)', () => {
     for (const app of APPS) {
