@@ -1,6 +1,7 @@
 /**
  * `network-policy`: one Kubernetes NetworkPolicy (networking.k8s.io/v1) per container, allowing
- * exactly the connections its charter and the application graph declare and denying the rest.
+ * the connections its charter and the application graph declare and denying the rest: all other
+ * ingress, and all other egress where the intent is complete.
  *
  * Pods are selected by the labels their pod template carries (`identity.labels`); a container
  * without them is selected by a guessed label, with a warning, since a selector no pod carries
