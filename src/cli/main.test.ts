@@ -184,4 +184,19 @@ describe('charter CLI', () => {
     ]);
     expect(existsSync(join(dir, 'seccomp', 'api.seccomp.json'))).toBe(true);
   });
+
+  it('emit --strict closes egress the profile does not call complete; without it the run says egress stays open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'charter-cli-'));
+    const profile = join(dir, 'shop.json');
+    expect(await main(['profile', join(repo, 'examples/shop'), '-o', profile], capture())).toBe(0);
+    const open = capture();
+    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'api'], open)).toBe(0);
+    expect(open.out).not.toMatch(/- Egress/);
+    expect(open.err).toMatch(/^info: network-policy\.yaml: container api: egress not restricted .*\[emit\.netpol\.egress-open\]$/m);
+    const strict = capture();
+    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'api', '--strict'], strict)).toBe(0);
+    expect(strict.out).toMatch(/- Egress/);
+    expect(strict.out).toMatch(/k8s-app: kube-dns/);
+    expect(strict.err).not.toMatch(/egress-open/);
+  });
 });

@@ -165,7 +165,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
     .addOption(new Option('--as <emitter>', 'what to emit').choices(EMITTERS.map((e) => e.id)).makeOptionMandatory())
     .option('-c, --container <name>', 'only this container')
     .option('-o, --output <dir>', 'write the files into this directory instead of stdout')
-    .action(async (profile: string, opts: { as: string; container?: string; output?: string }) => {
+    .option('--strict', 'enforce declared egress even where the profile says the intent is unknown (network-policy)')
+    .action(async (profile: string, opts: { as: string; container?: string; output?: string; strict?: boolean }) => {
       const charter = await readProfile(profile);
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
@@ -177,10 +178,11 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       const outDir = opts.output ? resolve(opts.output) : undefined;
       const out = emitter.emit(charter, {
         ...(opts.container ? { container: opts.container } : {}),
+        ...(opts.strict === true ? { strict: true } : {}),
         // Flags that name the seccomp file point where `emit --as seccomp -o DIR` writes it.
         ...(outDir ? { seccompPath: (c: string) => join(outDir, `${fileSafeName(c)}.seccomp.json`) } : {}),
       });
-      for (const w of out.warnings) io.stderr(`warning: ${w.file}: ${w.message} [${w.code}]\n`);
+      for (const w of out.warnings) io.stderr(`${w.severity}: ${w.file}: ${w.message} [${w.code}]\n`);
       if (opts.output) {
         for (const f of out.files) {
           if (f.name.includes('/') || f.name.includes('\\') || f.name.startsWith('.'))

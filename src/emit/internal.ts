@@ -73,6 +73,11 @@ export function warning(code: DiagnosticCode, file: string, message: string): Di
   return { code, severity: 'warning', message, file };
 }
 
+/** What an emitter chose to leave out on purpose, for the user to know (not a defect of the output). */
+export function info(code: DiagnosticCode, file: string, message: string): Diagnostic {
+  return { code, severity: 'info', message, file };
+}
+
 export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
   return [...diags].sort((a, b) => compareStrings(canonicalJson(a), canonicalJson(b)));
 }

@@ -1,15 +1,17 @@
 /**
  * `network-policy`: one Kubernetes NetworkPolicy (networking.k8s.io/v1) per container, allowing
- * exactly the connections its charter and the application graph declare and denying the rest in
- * both directions.
+ * the connections its charter and the application graph declare and denying the rest: all other
+ * ingress, and all other egress where the intent is complete.
  *
- * Pods are selected by label, and the profile does not record pod labels: a container that a
- * workload runs is selected by `app.kubernetes.io/name: <workload name>`, any other by
- * `app: <container name>` (README.md, "Assumptions").
+ * Pods are selected by the labels their pod template carries (`identity.labels`); a container
+ * without them is selected by a guessed label, with a warning, since a selector no pod carries
+ * protects nothing. Egress is enforced only where the profile says the container's egress intent
+ * is complete (or the user asks `strict`): an unknown intent enforced as a deny list would break
+ * the application, so those policies restrict ingress only (README.md).
  */
 import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { canonicalJson, compareJson, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
+import { canonicalJson, compareJson, info, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
 import type { DiagnosticCode } from '../model/diagnostics.js';
 import { compareStrings } from '../util/sort.js';
 
@@ -59,9 +61,37 @@ function firstWorkload(c: ContainerCharter | undefined): ContainerCharter['ident
   return [...c.identity.workloads].sort((a, b) => compareJson(a, b))[0];
 }
 
-function podLabels(name: string, c: ContainerCharter | undefined): Record<string, string> {
+/**
+ * The peer the profile builder adds for a container's configured resolver: in a cluster, the
+ * cluster DNS Service (dnsPolicy ClusterFirst), so it compiles to the kube-dns rule.
+ */
+const RESOLVER = '@resolver';
+
+interface Selection {
+  matchLabels: Record<string, string>;
+  /** True when the profile has no pod labels for the container and these are a convention. */
+  guessed: boolean;
+}
+
+/**
+ * The labels that select a container's pods: those every pod of it carries. Without them, the
+ * old convention (`app.kubernetes.io/name: <first workload>`, else `app: <container name>`),
+ * which the caller must warn about: real applications often label pods otherwise.
+ */
+function selectionFor(name: string, c: ContainerCharter | undefined): Selection {
+  const labels = c?.identity.labels;
+  if (labels !== undefined && Object.keys(labels).length > 0) {
+    const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => compareStrings(a, b)));
+    return { matchLabels: sorted, guessed: false };
+  }
   const w = firstWorkload(c);
-  return w !== undefined ? { 'app.kubernetes.io/name': labelValue(w.name) } : { app: labelValue(name) };
+  return { matchLabels: w !== undefined ? { 'app.kubernetes.io/name': labelValue(w.name) } : { app: labelValue(name) }, guessed: true };
+}
+
+function selectorText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
 }
 
 interface Context {
@@ -72,21 +102,72 @@ interface Context {
 /** The NetworkPolicyPeer for another container of the application. */
 function containerPeer(name: string, ownNamespace: string | undefined, ctx: Context, from: string): K8sPeer {
   const c = ctx.byName.get(name);
+  const sel = selectionFor(name, c);
   if (c === undefined) {
     ctx.warnings.push(
       warning(
         'emit.netpol.unknown-peer',
         FILE,
-        `container ${from}: peer container ${name} is not in the profile; selected by app: ${labelValue(name)}`,
+        `container ${from}: peer container ${name} is not in the profile; selected by ${selectorText(sel.matchLabels)}`,
+      ),
+    );
+  } else if (sel.guessed) {
+    ctx.warnings.push(
+      warning(
+        'emit.netpol.guessed-selector',
+        FILE,
+        `container ${from}: peer container ${name} has no pod labels in the profile; selected by ${selectorText(sel.matchLabels)}, which its pods may not carry`,
       ),
     );
   }
-  const peer: K8sPeer = { podSelector: { matchLabels: podLabels(name, c) } };
+  const peer: K8sPeer = { podSelector: { matchLabels: sel.matchLabels } };
   const ns = firstWorkload(c)?.namespace;
   if (ns !== undefined && ownNamespace !== undefined && ns !== ownNamespace) {
     peer['namespaceSelector'] = { matchLabels: { 'kubernetes.io/metadata.name': ns } };
   }
   return peer;
+}
+
+/**
+ * Whether the policy closes the container's egress. Only a `complete` intent is enforced (or any
+ * intent under `strict`): an `unknown` one lists the calls the artifacts name, not all the calls
+ * the application makes. A profile written before `egressIntent` existed cannot say its list is
+ * complete, so it counts as unknown too, unless it says the container uses no network at all
+ * (`network.none`, which the other emitters enforce as no network either).
+ */
+function egressClosed(c: ContainerCharter, opts: EmitOptions): boolean {
+  const state = c.network.egressIntent?.state;
+  return opts.strict === true || state === 'complete' || (state === undefined && c.network.none);
+}
+
+function openEgressReason(c: ContainerCharter): string {
+  const intent = c.network.egressIntent;
+  if (intent === undefined) return 'the profile does not record whether its egress list is complete (no egressIntent)';
+  const why = intent.sources[0]?.reason;
+  return `its egress intent is unknown${why !== undefined ? ` (${why})` : ''}`;
+}
+
+/**
+ * The other containers of the same pods (an init container, a sidecar): a policy selects pods,
+ * not containers, so once one policy closes a pod's egress every container in it is held to the
+ * union of their policies. Known by a shared workload.
+ */
+function podMates(c: ContainerCharter, all: readonly ContainerCharter[]): ContainerCharter[] {
+  const own = new Set(c.identity.workloads.map((w) => canonicalJson(w)));
+  if (own.size === 0) return [];
+  return all.filter((o) => o.name !== c.name && o.identity.workloads.some((w) => own.has(canonicalJson(w))));
+}
+
+/** Why the container's egress stays open, or undefined when its policy closes it. */
+function openEgress(c: ContainerCharter, all: readonly ContainerCharter[], opts: EmitOptions): string | undefined {
+  if (!egressClosed(c, opts)) return openEgressReason(c);
+  // Closing a pod's egress for one container would deny what an open sibling calls.
+  const open = podMates(c, all).filter((m) => !egressClosed(m, opts));
+  if (open.length === 0) return undefined;
+  return `it shares its pod with ${open
+    .map((m) => m.name)
+    .sort(compareStrings)
+    .join(', ')}, whose egress stays open (${openEgressReason(open[0]!)})`;
 }
 
 /** A connection one way, before grouping into rules. `peer` absent: any address. */
@@ -129,19 +210,34 @@ interface Directed {
   protocol: Protocol;
 }
 
-function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string {
+function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, ctx: Context): string {
   const ownWorkload = firstWorkload(c);
   const namespace = ownWorkload?.namespace;
   const metadata = { name: objectName(c.name), ...(namespace !== undefined ? { namespace } : {}) };
-  const podSelector = { matchLabels: podLabels(c.name, c) };
+  const selection = selectionFor(c.name, c);
+  const podSelector = { matchLabels: selection.matchLabels };
   const notes: string[] = [];
   const warn = (code: DiagnosticCode, message: string): void => {
     notes.push(message);
     ctx.warnings.push(warning(code, FILE, `container ${c.name}: ${message}`));
   };
+  if (selection.guessed) {
+    warn(
+      'emit.netpol.guessed-selector',
+      `no pod labels in the profile (no pod template labels it); selected by ${selectorText(selection.matchLabels)}, which its pods may not carry: label them so, or edit the selector, else this policy selects no pod and protects nothing`,
+    );
+  }
   if (c.privileges.hostNetwork?.value === true) {
     warn('emit.netpol.host-network', 'the profile declares host networking; NetworkPolicies do not apply to host-network pods');
   }
+  const whyOpen = openEgress(c, charter.containers, opts);
+  const closeEgress = whyOpen === undefined;
+  if (!closeEgress) {
+    const message = `egress not restricted (no Egress policy type): ${whyOpen}; runtime learning bounded by the intent will close it, or emit with --strict to enforce the declared egress now`;
+    notes.push(message);
+    ctx.warnings.push(info('emit.netpol.egress-open', FILE, `container ${c.name}: ${message}`));
+  }
+  const policyTypes = closeEgress ? ['Ingress', 'Egress'] : ['Ingress'];
 
   if (c.network.none) {
     const hasEdges = charter.graph.edges.some((e) => e.from === c.name || (e.to.kind === 'container' && e.to.name === c.name));
@@ -152,7 +248,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         metadata,
-        spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] },
+        spec: { podSelector, policyTypes, ingress: [], ...(closeEgress ? { egress: [] } : {}) },
       },
       comment,
     );
@@ -185,6 +281,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
       );
       continue;
     }
+    // An `any` peer is an entry point (a LoadBalancer, NodePort, Ingress): no `from`, open to every source.
     const peer: K8sPeer | undefined =
       i.peer.kind === 'container'
         ? containerPeer(i.peer.name, namespace, ctx, c.name)
@@ -201,6 +298,17 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
     notes.push(`${portText(l.port, l.protocol)}: no caller inside the application, open to any source`);
     ingressFlows.push({ ports: [p] });
   }
+  const ingress = rules(ingressFlows, 'from');
+
+  if (!closeEgress) {
+    const comment = [`container ${c.name}: admits only the callers its charter declares`, ...[...new Set(notes)].sort(compareStrings)].join(
+      '\n',
+    );
+    return yamlDocument(
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec: { podSelector, policyTypes, ingress } },
+      comment,
+    );
+  }
 
   // Egress: the container's own egress rules and the graph's edges from it.
   const outbound: Directed[] = [
@@ -211,10 +319,17 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
   ];
   const seenOut = new Set<string>();
   const egressFlows: Flow[] = [];
+  // Names need the resolver: the profile lists it (`@resolver`); older profiles only name peers.
+  let needsDns = false;
   for (const o of outbound) {
     const key = canonicalJson(o);
     if (seenOut.has(key)) continue;
     seenOut.add(key);
+    if (o.peer.kind === 'dns' && o.peer.name === RESOLVER) {
+      needsDns = true;
+      continue;
+    }
+    if (o.peer.kind === 'dns' || o.peer.kind === 'container') needsDns = true;
     if (o.peer.kind === 'dns') {
       warn(
         'emit.netpol.dns-peer',
@@ -241,8 +356,8 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
     egressFlows.push({ ...(peer !== undefined ? { peer } : {}), ports });
   }
   const egress = rules(egressFlows, 'to');
-  // Any egress needs names resolved first, DNS-name peers most of all.
-  if (outbound.length > 0) egress.push({ to: [KUBE_DNS_PEER], ports: DNS_PORTS });
+  // The container's resolver is the cluster DNS: TCP and UDP 53 to kube-dns, not a name to warn about.
+  if (needsDns) egress.push({ to: [KUBE_DNS_PEER], ports: DNS_PORTS });
 
   const comment = [
     `container ${c.name}: allows only the connections its charter declares`,
@@ -253,7 +368,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata,
-      spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress: rules(ingressFlows, 'from'), egress },
+      spec: { podSelector, policyTypes, ingress, egress },
     },
     comment,
   );
@@ -261,7 +376,7 @@ function policyFor(c: ContainerCharter, charter: Charter, ctx: Context): string 
 
 export function emitNetworkPolicy(charter: Charter, opts: EmitOptions): EmitResult {
   const ctx: Context = { byName: new Map(charter.containers.map((c) => [c.name, c])), warnings: [] };
-  const docs = selectContainers(charter, opts).map((c) => policyFor(c, charter, ctx));
+  const docs = selectContainers(charter, opts).map((c) => policyFor(c, charter, opts, ctx));
   const seen = new Set<string>();
   const warnings = ctx.warnings.filter((w) => {
     const k = canonicalJson(w);

@@ -13,6 +13,12 @@ export interface EmitOptions {
    * that reference the seccomp file. Absent: `<file-safe container name>.seccomp.json`.
    */
   seccompPath?: (container: string) => string;
+  /**
+   * Enforce what the profile declares even where it says the intent is not complete (the
+   * network-policy emitter then closes egress of containers whose `egressIntent` is `unknown` or
+   * absent). Default: unknown intent is never enforced as a deny.
+   */
+  strict?: boolean;
 }
 
 export interface EmittedFile {

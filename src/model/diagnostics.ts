@@ -189,6 +189,8 @@ const PROFILE_CODES = [
   'emit.k8s.privileged',
   'emit.k8s.unknown-kind',
   'emit.netpol.dns-peer',
+  'emit.netpol.egress-open',
+  'emit.netpol.guessed-selector',
   'emit.netpol.host-network',
   'emit.netpol.none-with-edges',
   'emit.netpol.unknown-peer',
