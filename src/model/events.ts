@@ -18,7 +18,11 @@ const nonNegative = int.nonnegative();
 const port = int.min(0).max(65535);
 /** Bounded so a hostile line cannot make one field the size of the stream. */
 const text = z.string().max(65_536);
-const path = z.string().min(1).max(4096);
+/** Absolute paths inside the container: a relative one names nothing without the process's directory. */
+const path = z
+  .string()
+  .max(4096)
+  .regex(/^\//);
 
 /** The container an event happened in, as far as the source knows it. */
 export const ContainerRefSchema = z

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Ajv, type ErrorObject } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { DEFAULT_POLICY, evaluatePolicy, parsePolicy } from '../hygiene/policy/index.js';
 import { sortFindings } from '../scan/sort.js';
 import type { ScanResult } from '../model/scan-result.js';
@@ -12,22 +9,13 @@ import { toScanJson } from './json.js';
 import { toSarif, toSarifLog } from './sarif.js';
 import { toTable } from './table.js';
 import { expectGolden } from '../test-support/golden.js';
+import { sarifErrors } from '../test-support/sarif.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const NOW = new Date('2026-06-15T00:00:00Z');
 const scan: ScanResult = { ...SAMPLE_SCAN, findings: sortFindings(SAMPLE_SCAN.findings) };
 const policy = evaluatePolicy(DEFAULT_POLICY, scan.findings, { now: NOW });
 
-// The official OASIS SARIF 2.1.0 schema (vendor/README.md), formats checked. test/scan has the
-// same validator for the end-to-end test (test/ is outside this tsconfig's rootDir).
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validateSarif = ajv.compile(JSON.parse(readFileSync(path.join(here, 'vendor/sarif-schema-2.1.0.json'), 'utf8')) as object);
-function sarifErrors(doc: unknown): ErrorObject[] {
-  return validateSarif(doc) ? [] : [...(validateSarif.errors ?? [])];
-}
 
 /** Each golden file is written by exactly one test (CHARTER_UPDATE_GOLDEN=1 regenerates). */
 function golden(name: string, actual: string): void {

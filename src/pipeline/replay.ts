@@ -72,7 +72,7 @@ async function replayLines(
 ): Promise<ReplaySummary> {
   const replay = new Replay(engine, { ...(opts.source ? { source: opts.source } : {}), ...(opts.all ? { all: true } : {}), emit });
   for await (const l of readLines(events, MAX_EVENT_LINE)) {
-    if ('tooLong' in l) replay.skip(`longer than ${MAX_EVENT_LINE} characters`, l.line);
+    if ('tooLong' in l) replay.skipLine(`longer than ${MAX_EVENT_LINE} characters`, l.line);
     else replay.line(l.text, l.line);
   }
   const summary = replay.finish();

@@ -100,8 +100,13 @@ export class Replay {
     if (this.pending.length >= DETECT_SAMPLE) this.flushPending();
   }
 
-  /** Marks a line skipped before it was parsed (too long, not UTF-8). */
-  skip(reason: string, line: number): void {
+  /** A line skipped before it was parsed (too long to hold). */
+  skipLine(reason: string, line: number): void {
+    this.summary.lines++;
+    this.skip(reason, line);
+  }
+
+  private skip(reason: string, line: number): void {
     this.summary.skipped++;
     count(this.summary.skipReasons, reason, line);
   }

@@ -22,7 +22,7 @@ import { BUSYBOX_SERVICE, busyboxRootfsTar, debianNodeRootfs } from '../../src/t
 import { canRunPodmanTests, cleanup, podmanOk } from '../../src/test-support/podman.js';
 import { repoRoot } from '../../src/test-support/profile.js';
 import { buildAndSave, tempDir, writeContext } from '../enforcement/harness.js';
-import { sarifErrors } from './sarif-validator.js';
+import { sarifErrors } from '../../src/test-support/sarif.js';
 
 const canRun = canRunPodmanTests('test/scan/scan-e2e.test.ts', { untested: 'charter scan on real images' });
 
