@@ -19,10 +19,7 @@ const port = int.min(0).max(65535);
 /** Bounded so a hostile line cannot make one field the size of the stream. */
 const text = z.string().max(65_536);
 /** Absolute paths inside the container: a relative one names nothing without the process's directory. */
-const path = z
-  .string()
-  .max(4096)
-  .regex(/^\//);
+const path = z.string().max(4096).regex(/^\//);
 
 /** The container an event happened in, as far as the source knows it. */
 export const ContainerRefSchema = z

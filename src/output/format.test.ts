@@ -16,7 +16,6 @@ const NOW = new Date('2026-06-15T00:00:00Z');
 const scan: ScanResult = { ...SAMPLE_SCAN, findings: sortFindings(SAMPLE_SCAN.findings) };
 const policy = evaluatePolicy(DEFAULT_POLICY, scan.findings, { now: NOW });
 
-
 /** Each golden file is written by exactly one test (CHARTER_UPDATE_GOLDEN=1 regenerates). */
 function golden(name: string, actual: string): void {
   expectGolden(path.join(here, 'fixtures/golden', name), actual);
