@@ -50,8 +50,24 @@ function parseV6(s: string): bigint | undefined {
   return v;
 }
 
+/**
+ * Parsed addresses, memoised: an event stream names the same few peers millions of times, and
+ * parsing to a bigint is most of what judging a connection costs. Bounded; cleared when full.
+ */
+const memo = new Map<string, IpAddress | null>();
+const MEMO_SIZE = 10_000;
+
 /** An address as text (`10.0.0.1`, `::1`, `[fe80::1]`, `fe80::1%eth0`), or undefined. */
 export function parseIp(text: string): IpAddress | undefined {
+  const known = memo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const ip = parseIpText(text);
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.set(text, ip ?? null);
+  return ip;
+}
+
+function parseIpText(text: string): IpAddress | undefined {
   if (text.length > 64) return undefined;
   const s = text.replace(/^\[(.*)\]$/, '$1').replace(/%[\w.-]+$/, '');
   if (s.includes(':')) {

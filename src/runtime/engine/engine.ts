@@ -13,7 +13,7 @@ import { loadAttackPatterns, type AttackPattern } from '../../knowledge/attack-p
 import { loadKnowledge, type RoleEntry } from '../../knowledge/index.js';
 import type { Charter } from '../../model/charter.js';
 import type { ContainerRef, RuntimeEvent } from '../../model/events.js';
-import type { Action, Classification, Mode, Verdict } from '../../model/verdicts.js';
+import type { Action, AllowingRule, Classification, Deviation, Mode, Verdict } from '../../model/verdicts.js';
 import { compileCharter, type CompiledCharter, type CompiledContainer } from './compile.js';
 import { describeEvent } from './describe.js';
 import { EMPTY_ADDRESS_BOOK, hintsFor, judge, type AddressBook, type Judgement } from './judge.js';
@@ -66,31 +66,25 @@ export class RuntimeEngine {
     return this.modes.get(container) ?? this.defaultMode;
   }
 
-  judge(e: RuntimeEvent, line?: number): Outcome {
+  /**
+   * One event's verdict. With `quiet`, an allowed event answers `{ allowed }` without a verdict (no
+   * text built): replay of millions of events builds verdicts only for what it prints.
+   */
+  judge(e: RuntimeEvent, line?: number, quiet?: false): Outcome;
+  judge(e: RuntimeEvent, line: number | undefined, quiet: boolean): Outcome | { allowed: AllowingRule };
+  judge(e: RuntimeEvent, line?: number, quiet = false): Outcome | { allowed: AllowingRule } {
     const match = this.matcher.match(e.container);
     const c = match ? this.compiled.containers.get(match.name) : undefined;
     if (!c) return { unmatched: e.container };
     const mode = this.modeOf(c.name);
     const j = judge(c, e, this.book);
-    const base = {
-      ...(line !== undefined ? { line } : {}),
-      time: e.time,
-      kind: e.kind,
-      event: describeEvent(e),
-      containerId: e.container.id,
-      container: c.name,
-      mode,
-    };
     // Allowances of the runtime's own (reads, loopback, device files) do not shield an event a pattern names.
     const byCharter = 'allowed' in j && j.allowed.kind !== 'runtime';
     const pat = byCharter ? undefined : this.patterns.match(e, c.name);
-    if ('allowed' in j && (pat === undefined || pat.hits.length === 0))
-      return { verdict: { ...base, action: 'allow', allowed: j.allowed } };
+    if ('allowed' in j && (pat === undefined || pat.hits.length === 0)) {
+      return quiet ? { allowed: j.allowed } : { verdict: verdict(e, line, c.name, mode, 'allow', j.allowed, undefined) };
+    }
     const hits = pat?.hits ?? [];
-    const deviation =
-      'allowed' in j
-        ? { what: describeEvent(e), missing: `nothing declares it, and it matches ${hits.map((h) => h.name).join('; ')}` }
-        : { what: j.what, missing: j.missing };
     const drift = ('drift' in j && j.drift === true) || pat?.drift === true;
     const classification: Classification = pat?.attack === true ? 'attack' : drift ? 'drift' : 'undeclared';
     const action: Action =
@@ -103,13 +97,17 @@ export class RuntimeEngine {
           : classification === 'undeclared' && this.fitsIntent(c, e, j)
             ? 'learn'
             : 'review';
-    return {
-      verdict: {
-        ...base,
-        action,
-        deviation: { ...deviation, wouldAllow: 'allowed' in j ? [] : hintsFor(c, j), classification, patterns: hits },
-      },
-    };
+    const deviation: Deviation =
+      'allowed' in j
+        ? {
+            what: describeEvent(e),
+            missing: `nothing declares it, and it matches ${hits.map((h) => h.name).join('; ')}`,
+            wouldAllow: [],
+            classification,
+            patterns: hits,
+          }
+        : { what: j.what, missing: j.missing, wouldAllow: hintsFor(c, j), classification, patterns: hits };
+    return { verdict: verdict(e, line, c.name, mode, action, undefined, deviation) };
   }
 
   /** Whether an undeclared behaviour fits what the container was declared to be (see the module comment). */
@@ -146,4 +144,23 @@ export class RuntimeEngine {
         return false;
     }
   }
+}
+
+/** A verdict built as one literal (object spreads cost more than the judging on hot streams). */
+function verdict(
+  e: RuntimeEvent,
+  line: number | undefined,
+  container: string,
+  mode: Mode,
+  action: Action,
+  allowed: AllowingRule | undefined,
+  deviation: Deviation | undefined,
+): Verdict {
+  const v: Verdict =
+    line !== undefined
+      ? { line, time: e.time, kind: e.kind, event: describeEvent(e), containerId: e.container.id, container, mode, action }
+      : { time: e.time, kind: e.kind, event: describeEvent(e), containerId: e.container.id, container, mode, action };
+  if (allowed) v.allowed = allowed;
+  if (deviation) v.deviation = deviation;
+  return v;
 }
