@@ -67,7 +67,8 @@ function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   };
   if (c.identity.image) push('image', c.identity.image, c.identity.sources);
   if (c.user) push('user', c.user.name, c.user.sources);
-  for (const r of c.roles) push('role', r.id, r.sources);
+  // The evidence is part of the answer: a role known by a name alone (or, with no image read, an image name) says so.
+  for (const r of c.roles) push('role', r.evidence ? `${r.id} (evidence: ${r.evidence})` : r.id, r.sources);
   for (const p of c.processes) {
     const applets = p.applets ? ` applets:${p.applets.join(',')}` : '';
     push('exec', `${p.sha256 ? `${p.path} sha256:${p.sha256}` : p.path}${applets}`, p.sources);

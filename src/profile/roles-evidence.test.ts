@@ -123,6 +123,7 @@ describe('no image read', () => {
     const ch = await profileTargets([app]);
     const c = ch.containers[0] as ContainerCharter;
     expect(c.roles.map((r) => [r.id, r.evidence])).toEqual([['httpd', 'declared']]);
+    expect(explain(ch, 'role:httpd').matches.map((m) => m.subject)).toEqual(['httpd (evidence: declared)']);
     expect(c.capabilities.map((x) => x.name)).toEqual(expect.arrayContaining(APACHE_CAPS));
     const why = explain(ch, 'path:/usr/local/apache2/logs').matches.flatMap((m) => m.sources.map((s) => s.reason));
     expect(why.join('\n')).toMatch(/image name only, no image read/);
