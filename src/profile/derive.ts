@@ -49,19 +49,30 @@ const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 const EVIDENCE_RANK: readonly RoleEvidence[] = ['package', 'image-file', 'declared', 'name'];
 const stronger = (a: RoleEvidence, b: RoleEvidence): RoleEvidence => (EVIDENCE_RANK.indexOf(a) <= EVIDENCE_RANK.indexOf(b) ? a : b);
 
+/** Per image (file index) and role id: the role's program found in it, or null. */
+const roleFiles = new WeakMap<ImageFileIndex, Map<string, ImageFile | null>>();
+
 /**
  * A program of the role that is a real file of the image (not a link, not a multi-call binary):
  * the image bears out a role its name suggests. Undefined when the image holds none.
  */
 function roleFileInImage(files: ImageFileIndex, role: RoleEntry, multiCall: ReadonlyMap<string, string>): ImageFile | undefined {
+  // Per image and role: the containers of a 5,000-container application often share one image.
+  let perRole = roleFiles.get(files);
+  if (!perRole) roleFiles.set(files, (perRole = new Map()));
+  if (perRole.has(role.id)) return perRole.get(role.id) ?? undefined;
   const names = new Set(role.match.executables);
-  if (names.size === 0) return undefined;
-  for (const f of files.values()) {
+  let found: ImageFile | null = null;
+  for (const f of names.size > 0 ? files.values() : []) {
     if (f.linkTarget !== undefined || f.sha256 === undefined || !names.has(basename(f.path))) continue;
     if (f.executable === 'none' && (f.mode & 0o111) === 0) continue;
-    if (!multiCall.has(f.sha256)) return f;
+    if (!multiCall.has(f.sha256)) {
+      found = f;
+      break;
+    }
   }
-  return undefined;
+  perRole.set(role.id, found);
+  return found ?? undefined;
 }
 
 export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRoles {

@@ -91,6 +91,11 @@ describe('a busybox image running its httpd applet', () => {
     expect(c.processes.map((p) => [p.path, p.applets])).toEqual([['/bin/busybox', ['httpd', 'sh']]]);
   });
 
+  it('a command relative to the working directory is run by its path inside the image', async () => {
+    const c = only(await busyboxImage('relative', 'symlink', { WorkingDir: 'var', Cmd: ['../bin/httpd', '-f'] }));
+    expect(c.processes.map((p) => [p.path, p.invokedAs, p.applets])).toEqual([['/bin/busybox', ['/bin/httpd'], ['httpd']]]);
+  });
+
   it('other programs of the image are ordinary files: no applets', async () => {
     const c = only(await busyboxImage('other', 'symlink', { Cmd: ['/usr/bin/other'] }));
     expect(c.processes.map((p) => [p.path, p.applets])).toEqual([['/usr/bin/other', undefined]]);

@@ -196,12 +196,14 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
 
 /** The path `command` is run by before symlinks: itself with a slash, else the PATH entry that resolves to `real`. */
 function requestedPath(tree: ImageTree, command: string, pathVar: string, cwd: string, real: string): string {
-  if (command.includes('/')) return posix.resolve(cwd, command);
+  // Inside the image: a relative path is below the working directory, never the host's.
+  const absolute = (p: string): string => posix.normalize(p.startsWith('/') ? p : posix.join('/', cwd, p));
+  if (command.includes('/')) return absolute(command);
   // Bounded as lookupCommand bounds it: each directory once, no more of PATH than execve would pass.
   for (const dir of new Set(pathVar.slice(0, MAX_ARG_STRLEN).split(':'))) {
     if (dir === '') continue;
-    const candidate = posix.resolve(cwd, `${dir}/${command}`);
-    if (tree.executable(candidate, cwd)?.path === real) return candidate;
+    const candidate = `${dir}/${command}`;
+    if (tree.executable(candidate, cwd)?.path === real) return absolute(candidate);
   }
   return real;
 }
