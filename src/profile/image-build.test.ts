@@ -9,6 +9,7 @@ import { main, type Io } from '../cli/main.js';
 import { parseImagePairing } from '../pipeline/targets.js';
 import { packTar, writeOciArchive } from '../readers/oci-image/fixtures/build.js';
 import { profileTargets } from '../test-support/profile.js';
+import { MAX_RUNS_COMPARED } from './image-build.js';
 
 const BUSYBOX = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from('BusyBox v1.36.1 multi-call binary')]);
 
@@ -187,6 +188,23 @@ describe('RUN commands as the history records them', () => {
     expect(ch.containers.map((c) => c.name)).toEqual(['app']);
     expect(ch.diagnostics.find((d) => d.code === 'profile/image-built-from')?.message).toMatch(
       /history holds the Dockerfile's 1 RUN command/,
+    );
+  });
+});
+
+describe('bounds', () => {
+  it(`thousands of RUN lines against thousands of history entries: the first ${MAX_RUNS_COMPARED} decide, in bounded time`, async () => {
+    const n = 3000;
+    const runs = Array.from({ length: n }, (_, i) => `RUN echo step-${i} > /tmp/step-${i}`);
+    const root = project('many', { Dockerfile: ['FROM example.com/base/busybox:1.36', ...runs, 'CMD ["httpd", "-f"]', ''].join('\n') });
+    const history = Array.from({ length: n }, (_, i) => `/bin/sh -c echo step-${i} > /tmp/step-${i}`);
+    const img = await image('many', { Cmd: ['httpd', '-f'] }, history);
+    const started = Date.now();
+    const ch = await profileTargets([root, img]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(ch.containers.map((c) => c.name)).toEqual(['app']);
+    expect(ch.diagnostics.find((d) => d.code === 'profile/image-built-from')?.message).toMatch(
+      new RegExp(`history holds the Dockerfile's ${MAX_RUNS_COMPARED} RUN commands`),
     );
   });
 });

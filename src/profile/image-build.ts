@@ -19,6 +19,23 @@ export interface BuildEvidence {
 const q = (argv: readonly string[]): string => JSON.stringify(argv);
 
 /**
+ * RUN commands compared with the history, from the first: enough to single out a build, and a
+ * bound on the work (a Dockerfile of thousands of RUN lines against every image read).
+ */
+export const MAX_RUNS_COMPARED = 64;
+
+/** An image's history as one text (one instruction per line), made once per image. */
+const histories = new WeakMap<readonly string[], string>();
+function historyOf(history: readonly string[]): string {
+  let text = histories.get(history);
+  if (text === undefined) {
+    text = history.map(historyText).join('\n');
+    histories.set(history, text);
+  }
+  return text;
+}
+
+/**
  * A history line as the text of its instruction: buildah and the classic builder write
  * `/bin/sh -c #(nop) USER 1000` and `/bin/sh -c apk add x`, BuildKit `RUN /bin/sh -c apk add x # buildkit`.
  */
@@ -66,10 +83,11 @@ export function buildEvidence(
     else contradicts.push(`the image has ${what} ${mine ?? '(none)'}, the Dockerfile ${theirs}`);
   }
 
-  const runs = dockerfile.runCommands ?? [];
-  const history = (image.history ?? []).map(historyText);
-  if (runs.length > 0 && history.length > 0) {
-    const found = runs.filter((r) => history.some((h) => h.includes(r)));
+  const runs = (dockerfile.runCommands ?? []).slice(0, MAX_RUNS_COMPARED).filter((r) => r !== '');
+  const history = image.history && image.history.length > 0 ? historyOf(image.history) : '';
+  if (runs.length > 0 && history !== '') {
+    // A collapsed command holds no newline: it is found within one history entry or not at all.
+    const found = runs.filter((r) => history.includes(r));
     if (found.length === runs.length) {
       agrees.push(`its history holds the Dockerfile's ${runs.length} RUN command${runs.length > 1 ? 's' : ''}`);
       distinctive = true;
