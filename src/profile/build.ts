@@ -136,7 +136,7 @@ function addResolverEgress(d: ContainerDraft, roleNeedsDns: boolean): void {
   if (roleNeedsDns && c.network.listen.length > 0) {
     because.push(
       ...c.roles
-        .filter((r) => !r.suspicious)
+        .filter((r) => !r.suspicious && r.evidence !== 'name')
         .flatMap((r) => r.sources.filter((s) => s.kind === 'knowledge'))
         .map((s) => ({ ...s, reason: `${s.reason}: resolves client names only` })),
     );
