@@ -11,8 +11,9 @@ import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
-import { compareStrings } from '../util/sort.js';
-import { appletOf, multiCallFiles } from './multi-call.js';
+import { compareStrings, uniqueSorted } from '../util/sort.js';
+import { multiCallFiles } from './multi-call.js';
+import { realPath } from './resolve-exec.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
 const GENERIC_WHEN_ANALYSED = new Set([
@@ -213,22 +214,62 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
     c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
   if (draft.files) {
-    const multiCall = multiCallFiles(draft.files);
+    const files = draft.files;
+    const multiCall = multiCallFiles(files);
     for (const r of active) {
       for (const name of r.processes) {
-        const hit = [...draft.files.values()].find(
-          (f) => f.executable !== 'none' && f.linkTarget === undefined && f.path.endsWith(`/${name}`),
-        );
-        if (!hit) continue;
-        const rule: ContainerCharter['processes'][number] = { path: hit.path, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] };
-        if (hit.sha256) rule.sha256 = hit.sha256;
-        const binary = hit.sha256 !== undefined ? multiCall.get(hit.sha256) : undefined;
-        if (binary !== undefined) rule.applets = [appletOf(hit.path, undefined, binary) ?? name];
-        if (!c.processes.some((p) => p.path === hit.path)) c.processes.push(rule);
+        const found = roleProgram(files, name);
+        if (!found) continue;
+        const src = roleSrc(r, `runs ${name}`);
+        const multi = found.file.sha256 !== undefined && multiCall.has(found.file.sha256);
+        const existing = c.processes.find((p) => p.path === found.path);
+        if (existing) {
+          // A multi-call file already allowed as another applet: the role's applet joins it, with the role's reason.
+          if (multi && existing.applets && !existing.applets.includes(name)) {
+            existing.applets = uniqueSorted([...existing.applets, name]);
+            if (found.via) existing.invokedAs = uniqueSorted([...(existing.invokedAs ?? []), found.via]);
+            existing.sources = sortSources([...existing.sources, src]);
+          }
+          continue;
+        }
+        const rule: ContainerCharter['processes'][number] = { path: found.path, purpose: 'role', sources: [src] };
+        if (found.via) rule.invokedAs = [found.via];
+        if (found.file.sha256) rule.sha256 = found.file.sha256;
+        if (multi) rule.applets = [name];
+        c.processes.push(rule);
       }
     }
     c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
+}
+
+/** Per image: each basename's first executable regular file and first symlink, in the image's order. */
+const programsByName = new WeakMap<ImageFileIndex, Map<string, { file?: ImageFile; link?: string }>>();
+
+/**
+ * A role's helper program in the image: a regular executable file of that name, else a symbolic
+ * link of that name to one (`/bin/find` → busybox, `via` the link). Undefined when the image has neither.
+ */
+function roleProgram(files: ImageFileIndex, name: string): { path: string; file: ImageFile; via?: string } | undefined {
+  let byName = programsByName.get(files);
+  if (!byName) {
+    byName = new Map();
+    for (const f of files.values()) {
+      const base = basename(f.path);
+      const entry = byName.get(base) ?? {};
+      if (f.linkTarget !== undefined) entry.link ??= f.path;
+      else if (f.executable !== 'none') entry.file ??= f;
+      byName.set(base, entry);
+    }
+    programsByName.set(files, byName);
+  }
+  const entry = byName.get(name);
+  if (entry?.file) return { path: entry.file.path, file: entry.file };
+  if (entry?.link === undefined) return undefined;
+  const real = realPath(files, entry.link);
+  const file = real !== undefined ? files.get(real) : undefined;
+  if (!file || real === undefined || file.linkTarget !== undefined || file.executable === 'none') return undefined;
+  return { path: real, file, via: entry.link };
 }
 
 /** Capabilities that follow from declared ports: binding below 1024 needs CAP_NET_BIND_SERVICE. */

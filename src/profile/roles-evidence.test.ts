@@ -142,3 +142,25 @@ describe('no image read', () => {
     expect(c.processes.map((p) => p.path)).toEqual(['httpd']);
   });
 });
+
+describe("a role's helper programs that are busybox applets", () => {
+  it.each(['symlink', 'hardlink'] as const)('%s applets: allowed as those applets of the one file, and no other', async (how) => {
+    const POSTGRES = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from('PostgreSQL 16.4')]);
+    const helpers = ['find', 'chmod', 'mkdir', 'id', 'nc'];
+    const layer = await packTar([
+      { name: 'bin/busybox', mode: 0o755, content: BUSYBOX },
+      ...helpers.map((a): Entry =>
+        how === 'symlink'
+          ? { name: `bin/${a}`, type: 'symlink', linkname: 'busybox' }
+          : { name: `bin/${a}`, type: 'link', linkname: 'bin/busybox' },
+      ),
+      { name: 'lib/apk/db/installed', content: 'P:postgresql16\nV:16.4-r0\nA:x86_64\n\n' },
+      { name: 'usr/bin/postgres', mode: 0o755, content: POSTGRES },
+    ]);
+    const c = await only([await image(`pg-${how}`, [layer], 'example.com/team/db:1', { Cmd: ['postgres'] })]);
+    expect(c.roles.find((r) => r.id === 'postgres')?.evidence).toBe('package');
+    const applets = c.processes.filter((p) => p.purpose === 'role').flatMap((p) => p.applets ?? []);
+    expect(applets.sort()).toEqual(['chmod', 'find', 'id', 'mkdir']);
+    expect(c.processes.find((p) => p.path === '/usr/bin/postgres')?.applets).toBeUndefined();
+  });
+});
