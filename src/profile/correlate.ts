@@ -4,8 +4,10 @@
  * Deployment manifests (Kubernetes, compose, Marathon) define the containers; a compose service
  * and a Kubernetes workload of the same name are the same container described for two platforms.
  * Dockerfiles attach through compose `build.context`, else through a unique name match; images
- * attach through their reference. A Dockerfile or image that matches nothing becomes a container of
- * its own, so `charter profile Dockerfile` and `charter profile oci-archive:x.tar` work alone.
+ * attach through the Dockerfile the user names for them (`--image-for`), else their reference, else
+ * the one Dockerfile their config and history say they were built from (image-build.ts). A
+ * Dockerfile or image that matches nothing becomes a container of its own, so
+ * `charter profile Dockerfile` and `charter profile oci-archive:x.tar` work alone.
  */
 import type { Diagnostic } from '../model/charter.js';
 import type { ContainerFragment, ImageFileIndex } from '../model/fragments.js';
