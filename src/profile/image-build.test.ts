@@ -208,3 +208,24 @@ describe('bounds', () => {
     );
   });
 });
+
+describe('with a compose file', () => {
+  it('a service built from a Dockerfile, with no image reference of its own, takes the image built from it', async () => {
+    const root = project('compose', {
+      'compose.yaml': 'services:\n  front:\n    build: ./web\n    ports: ["8080:8080"]\n',
+      'web/Dockerfile': DOCKERFILE,
+    });
+    const ch = await profileTargets([root, await image('compose')]);
+    expect(ch.containers.map((c) => [c.name, c.identity.image])).toEqual([['front', 'registry.example.com/team/site:2.1']]);
+    expect(ch.diagnostics.find((d) => d.code === 'profile/image-built-from')?.file).toBe('web/Dockerfile');
+  });
+
+  it('a service that names its image keeps to that reference: another image is not attached by evidence', async () => {
+    const root = project('compose-named', {
+      'compose.yaml': 'services:\n  front:\n    build: ./web\n    image: example.com/team/front:1\n',
+      'web/Dockerfile': DOCKERFILE,
+    });
+    const ch = await profileTargets([root, await image('compose-named')]);
+    expect(ch.containers.map((c) => c.name)).toEqual(['front', 'site']);
+  });
+});
