@@ -146,6 +146,7 @@ export function correlate(
       targets = [...groups.values()].filter(
         (g) => g.images.length === 0 && g.deployment.length === 0 && g.dockerfiles.some((d) => d.key.name === base),
       );
+      for (const t of targets) reportNameMatch(img, ref, base, t, diagnostics);
     }
     if (targets.length === 0) {
       const built = builtFromDockerfile(img, ref, groups, imagesOf, diagnostics);
@@ -202,6 +203,21 @@ function pairedGroup(
     file: hit.d.declared.artifact,
   });
   return hit.g;
+}
+
+/** An image joined to a Dockerfile by its name alone: said so, with what its config and history add or contradict. */
+function reportNameMatch(img: ImageAttachment, ref: string, base: string, g: ContainerGroup, diagnostics: Diagnostic[]): void {
+  for (const d of dockerfilesOf(g).filter((x) => x.key.name === base)) {
+    const e = buildEvidence(img, d);
+    const also = e.agrees.length > 0 ? `; ${e.agrees.join(', ')}` : '';
+    const doubt = e.contradicts.length > 0 ? `; but ${e.contradicts.join('; ')}` : '';
+    diagnostics.push({
+      code: 'profile/image-built-from',
+      severity: e.contradicts.length > 0 ? 'warning' : 'info',
+      message: `image ${ref} is the image of ${d.declared.artifact} by its name (${base})${also}${doubt}`,
+      file: d.declared.artifact,
+    });
+  }
 }
 
 /**

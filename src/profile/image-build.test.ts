@@ -229,3 +229,20 @@ describe('with a compose file', () => {
     expect(ch.containers.map((c) => c.name)).toEqual(['front', 'site']);
   });
 });
+
+describe('an image joined to a Dockerfile by its name', () => {
+  it('is reported, and what its config contradicts is a warning', async () => {
+    const root = project('byname', { 'site/Dockerfile': DOCKERFILE });
+    const same = await profileTargets([root, await image('byname-same')]);
+    expect(same.containers.map((c) => c.name)).toEqual(['site']);
+    const info = same.diagnostics.find((d) => d.code === 'profile/image-built-from');
+    expect(info).toMatchObject({ severity: 'info', file: 'site/Dockerfile' });
+    expect(info?.message).toMatch(/by its name \(site\); the same ENTRYPOINT/);
+
+    const other = await profileTargets([root, await image('byname-other', { ...CONFIG, User: '0' })]);
+    expect(other.containers.map((c) => c.name)).toEqual(['site']);
+    const warning = other.diagnostics.find((d) => d.code === 'profile/image-built-from');
+    expect(warning?.severity).toBe('warning');
+    expect(warning?.message).toMatch(/but the image has USER 0, the Dockerfile 1000/);
+  });
+});
