@@ -81,7 +81,7 @@ describe('a Dockerfile and the image built from it', () => {
     const info = ch.diagnostics.find((d) => d.code === 'profile/image-built-from');
     expect(info?.severity).toBe('info');
     expect(info?.file).toBe('Dockerfile');
-    expect(info?.message).toMatch(/the same ENTRYPOINT \[\] and CMD \["httpd"/);
+    expect(info?.message).toMatch(/the same CMD \["httpd"/);
     expect(info?.message).toMatch(/EXPOSE 8080\/tcp/);
     expect(info?.message).toMatch(/USER 1000/);
     expect(info?.message).toMatch(/its history holds the Dockerfile's 2 RUN commands/);
@@ -237,12 +237,31 @@ describe('an image joined to a Dockerfile by its name', () => {
     expect(same.containers.map((c) => c.name)).toEqual(['site']);
     const info = same.diagnostics.find((d) => d.code === 'profile/image-built-from');
     expect(info).toMatchObject({ severity: 'info', file: 'site/Dockerfile' });
-    expect(info?.message).toMatch(/by its name \(site\); the same ENTRYPOINT/);
+    expect(info?.message).toMatch(/by its name \(site\); the same CMD/);
 
     const other = await profileTargets([root, await image('byname-other', { ...CONFIG, User: '0' })]);
     expect(other.containers.map((c) => c.name)).toEqual(['site']);
     const warning = other.diagnostics.find((d) => d.code === 'profile/image-built-from');
     expect(warning?.severity).toBe('warning');
     expect(warning?.message).toMatch(/but the image has USER 0, the Dockerfile 1000/);
+  });
+});
+
+describe('ENTRYPOINT inherited from the base image', () => {
+  it('a Dockerfile that sets only CMD matches an image whose ENTRYPOINT comes from its base', async () => {
+    const root = project('inherited', { Dockerfile: DOCKERFILE });
+    const ch = await profileTargets([root, await image('inherited', { ...CONFIG, Entrypoint: ['/bin/busybox'] })]);
+    expect(ch.containers.map((c) => c.name)).toEqual(['app']);
+  });
+
+  it('a Dockerfile that sets ENTRYPOINT must find it in the image', async () => {
+    const root = project('own-entrypoint', { Dockerfile: `${DOCKERFILE}ENTRYPOINT ["/bin/busybox"]\n` });
+    const matching = await profileTargets([root, await image('own-ep', { ...CONFIG, Entrypoint: ['/bin/busybox'] })]);
+    expect(matching.containers.map((c) => c.name)).toEqual(['app']);
+    expect(matching.diagnostics.find((d) => d.code === 'profile/image-built-from')?.message).toMatch(
+      /the same ENTRYPOINT \["\/bin\/busybox"\] and CMD \["httpd"/,
+    );
+    const other = await profileTargets([root, await image('other-ep', { ...CONFIG, Entrypoint: ['/bin/sh'] })]);
+    expect(other.containers.map((c) => c.name)).toEqual(['app', 'site']);
   });
 });

@@ -58,12 +58,16 @@ export function buildEvidence(
   const launch = dockerfile.launch;
   if (launch && (launch.entrypoint.length > 0 || launch.cmd.length > 0)) {
     const mine = img.launch ?? { entrypoint: [], cmd: [] };
-    const same = q(mine.entrypoint) === q(launch.entrypoint) && q(mine.cmd) === q(launch.cmd);
-    const what = `ENTRYPOINT ${q(launch.entrypoint)} and CMD ${q(launch.cmd)}`;
+    // A Dockerfile that sets only CMD keeps its base image's ENTRYPOINT (`FROM node` runs
+    // docker-entrypoint.sh), which the Dockerfile does not show: only CMD can be compared then.
+    const withEntrypoint = launch.entrypoint.length > 0;
+    const same = (!withEntrypoint || q(mine.entrypoint) === q(launch.entrypoint)) && q(mine.cmd) === q(launch.cmd);
+    const what = withEntrypoint ? `ENTRYPOINT ${q(launch.entrypoint)} and CMD ${q(launch.cmd)}` : `CMD ${q(launch.cmd)}`;
+    const theirs = withEntrypoint ? `ENTRYPOINT ${q(mine.entrypoint)} and CMD ${q(mine.cmd)}` : `CMD ${q(mine.cmd)}`;
     if (same) {
       agrees.push(`the same ${what}`);
       distinctive = true;
-    } else contradicts.push(`the image runs ENTRYPOINT ${q(mine.entrypoint)} and CMD ${q(mine.cmd)}, the Dockerfile ${what}`);
+    } else contradicts.push(`the image runs ${theirs}, the Dockerfile ${what}`);
   }
 
   if (dockerfile.listen.length > 0) {
