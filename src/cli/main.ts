@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { PolicyFailure, UserError, errorMessage } from '../model/errors.js';
 import { GENERATOR, VERSION } from '../version.js';
 import { profileTargets } from '../pipeline/profile.js';
+import { parseImagePairing } from '../pipeline/targets.js';
 import { readInputText } from '../io/read-input.js';
 import {
   MAX_PROFILE_BYTES,
@@ -57,6 +58,16 @@ function render(ch: Charter, format: ProfileFormat): string {
   return charterToJson(ch);
 }
 
+/** The options of `charter profile` as commander gives them. */
+interface ProfileCliOptions {
+  file?: string[];
+  format: ProfileFormat;
+  output?: string;
+  name?: string;
+  cache: boolean;
+  imageFor?: string[];
+}
+
 export async function main(argv: readonly string[], rawIo: Io = defaultIo): Promise<number> {
   // Everything on stderr is a message for a person: values from inputs in it (file and member
   // names, image metadata) cannot drive the terminal. Stdout carries machine formats too, so its
@@ -84,15 +95,21 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
     .option('-o, --output <file>', 'write the profile to a file instead of stdout')
     .option('--name <name>', "application name (default: the first target's name)")
     .option('--no-cache', 'read every image layer instead of reusing per-layer results (cache: $CHARTER_CACHE_DIR or ~/.cache/charter)')
-    .action(async (targets: string[], opts: { file?: string[]; format: ProfileFormat; output?: string; name?: string; cache: boolean }) => {
+    .option(
+      '--image-for <dockerfile=image...>',
+      'the image built from a Dockerfile, profiled as one container with it (e.g. web/Dockerfile=oci-archive:web.tar); read like a target',
+    )
+    .action(async (targets: string[], opts: ProfileCliOptions) => {
       if (targets.length === 0 && !opts.file?.length)
         throw new UserError('nothing to profile: give a directory, a file or an image reference');
+      const imageFor = (opts.imageFor ?? []).map(parseImagePairing);
       const progress = createProgress(io.isTTY);
       const charter = await profileTargets(targets, {
         generator: GENERATOR,
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.file ? { files: opts.file } : {}),
         ...(opts.cache === false ? { noCache: true } : {}),
+        ...(imageFor.length > 0 ? { imageFor } : {}),
         onProgress: (label, done, total) => progress.update(label, done, total),
       }).finally(() => progress.stop());
       // Target errors first: they are reported even when the output cannot be written.

@@ -85,6 +85,15 @@ export const ProcessRuleSchema = z
      * `/bin/busybox`). Each is a distinct program to the user, and to `diff`.
      */
     invokedAs: z.array(z.string()).optional(),
+    /**
+     * Present when the file is a multi-call binary (busybox, toybox, single-binary coreutils: one file,
+     * many programs chosen by the name it runs as): the only applet names it may run as. The rule
+     * allows an exec when the file is `path` or one of `invokedAs` with content `sha256`, and, for a
+     * multi-call file, the applet (`argv[0]`'s basename, or the first argument when run as
+     * `busybox APPLET`) is listed here. Another applet of the same bytes (`nc` beside `httpd`) is not
+     * allowed, whichever path or link it is run by.
+     */
+    applets: z.array(z.string()).optional(),
     /** sha256 of the file in the image; absent when only a Dockerfile or manifest was read. */
     sha256: z
       .string()
@@ -153,10 +162,20 @@ export const RoleSchema = z
     category: z.string(),
     /** True for components that have no business in a service container (shells, network tools). */
     suspicious: z.boolean(),
+    /**
+     * What recognised it: `package` (a package database in the image, or a package a Dockerfile RUN
+     * line installs), `image-file` (one of its programs is a real file of the read image, not a
+     * multi-call binary), `declared` (an image reference in a manifest or a Dockerfile's FROM names it
+     * and no image was read to confirm it), `name` (a name alone: an executable's name, or an image
+     * name the read image does not bear out). A `name` role is reported and adds syscalls only: never
+     * a process, a writable path, a port or a capability. Absent in profiles written before it existed.
+     */
+    evidence: z.enum(['package', 'image-file', 'declared', 'name']).optional(),
     sources,
   })
   .strict();
 export type Role = z.infer<typeof RoleSchema>;
+export type RoleEvidence = NonNullable<Role['evidence']>;
 
 export const FlagSchema = z.object({ value: z.boolean(), sources }).strict();
 export type Flag = z.infer<typeof FlagSchema>;

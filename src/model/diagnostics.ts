@@ -185,6 +185,10 @@ const NODEJS_CODES = [
 /** Assembling the profile (src/profile) and compiling it (src/emit). */
 const PROFILE_CODES = [
   'profile/exec-not-found',
+  'profile/image-built-from',
+  'profile/image-built-from-ambiguous',
+  'profile/image-for-ambiguous',
+  'profile/image-for-unmatched',
   'emit.k8s.named-user',
   'emit.k8s.privileged',
   'emit.k8s.unknown-kind',

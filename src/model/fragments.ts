@@ -87,6 +87,12 @@ export interface ContainerFragment {
    * (Kubernetes `args` alone, compose `command` alone, Marathon `args`).
    */
   commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
+  /**
+   * Dockerfile only: the final stage's RUN commands as written (whitespace collapsed), its parent
+   * stages' first. An image built from the file records them in its history (`created_by`), which
+   * is how the profile tells the image of this Dockerfile from another.
+   */
+  runCommands?: string[];
   /** The image's own launch command (Dockerfile ENTRYPOINT/CMD, image config), kept apart so overrides can apply. */
   launch?: { entrypoint: string[]; cmd: string[]; source: Source };
   /**

@@ -21,7 +21,7 @@ import { readOpenedImage } from '../readers/oci-image/index.js';
 import type { RegisteredReader } from '../readers/registry.js';
 import type { ReaderInput, ReaderResult } from '../model/fragments.js';
 import { readerInput } from '../readers/common/text.js';
-import { isImageSpec, readOpenedImageNodeApp, withImage } from './image.js';
+import { IMAGE_TRANSPORTS, isImageSpec, readOpenedImageNodeApp, withImage } from './image.js';
 import { WALK_LIMITS, type WalkLimits } from './limits.js';
 import { readRegularFile } from './read-file.js';
 import { recogniseFile, recogniseFiles, unreadable, type Recognised } from './recognise.js';
@@ -46,6 +46,33 @@ export interface LoadOptions {
   noCache?: boolean;
   /** Walk limits (default: src/pipeline/limits.ts); tests lower them. */
   limits?: Partial<WalkLimits>;
+  /**
+   * Images the user says are built from a Dockerfile (`--image-for DOCKERFILE=IMAGE`): the image is
+   * read like a target (once, also when it is a target too) and profiled as that Dockerfile's container.
+   */
+  imageFor?: readonly ImagePairing[];
+}
+
+export interface ImagePairing {
+  /** The Dockerfile's path, as the profile names it or as the user typed it. */
+  dockerfile: string;
+  /** An image target (`oci-archive:PATH`, …). */
+  image: string;
+}
+
+/**
+ * `DOCKERFILE=IMAGE`, as `--image-for` takes it, e.g. `web/Dockerfile=oci-archive:web.tar`: split at
+ * the `=` before the image's transport, so a Dockerfile path may hold `=` and the image may not need to.
+ */
+export function parseImagePairing(value: string): ImagePairing {
+  const at = Math.max(...IMAGE_TRANSPORTS.map((t) => value.indexOf(`=${t}`)));
+  const dockerfile = at > 0 ? value.slice(0, at) : '';
+  const image = at > 0 ? value.slice(at + 1) : '';
+  if (dockerfile === '' || !isImageSpec(image))
+    throw new UserError(
+      `--image-for ${JSON.stringify(value)}: expected DOCKERFILE=IMAGE, the image as ${IMAGE_TRANSPORTS.map((t) => `${t}…`).join(', ')}`,
+    );
+  return { dockerfile, image };
 }
 
 function sha256(bytes: string | Uint8Array): string {
@@ -207,7 +234,9 @@ async function readImageTarget(target: string, run: Run): Promise<void> {
     });
     out.inputs.push({ artifact: res.image.ref, kind: 'image', digest: res.image.digest });
     const fragment = res.containers[0];
-    if (fragment) out.images.push({ fragment, files: res.image.files });
+    const builtFrom = opts.imageFor?.find((p) => p.image === target)?.dockerfile;
+    if (fragment)
+      out.images.push({ fragment, files: res.image.files, history: res.image.history, ...(builtFrom !== undefined ? { builtFrom } : {}) });
     out.results.push({ ...res, containers: [] });
     try {
       opts.onProgress?.(`analysing Node.js app in ${res.image.ref}`, 0, 1);
@@ -227,7 +256,8 @@ export async function loadTargets(targets: readonly string[], opts: LoadOptions 
   const run: Run = { out, opts, limits: { ...WALK_LIMITS, ...opts.limits }, packageCache: new FsPackageCache(defaultCacheDir()) };
   const cwd = process.cwd();
   let done = 0;
-  const all = [...targets, ...(opts.files ?? []).map((f) => `file:${f}`)];
+  const paired = (opts.imageFor ?? []).map((p) => p.image).filter((i, n, list) => !targets.includes(i) && list.indexOf(i) === n);
+  const all = [...targets, ...paired, ...(opts.files ?? []).map((f) => `file:${f}`)];
   // Several directories: each file is named with its directory's name in front, so names stay distinct.
   const dirTargets = targets.filter((t) => !isImageSpec(t));
   const multi = dirTargets.length > 1;

@@ -22,6 +22,7 @@ import { programsOfScript, resolveExec, type ResolvedExec } from './resolve-exec
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { compareStrings, uniqueSorted } from '../util/sort.js';
 import { prefixedCapability } from '../util/capabilities.js';
+import { appletOf, multiCallFiles } from './multi-call.js';
 
 /** What the later stages need besides the charter itself. */
 export interface ContainerDraft {
@@ -100,6 +101,7 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
     (p) => [p.path, p.sha256 ?? ''],
     (a, b) => {
       if (b.invokedAs) a.invokedAs = uniqueSorted([...(a.invokedAs ?? []), ...b.invokedAs]);
+      if (b.applets) a.applets = uniqueSorted([...(a.applets ?? []), ...b.applets]);
       // The most central purpose wins: the workload itself before its health check or helpers.
       if (PURPOSE_RANK.indexOf(b.purpose) < PURPOSE_RANK.indexOf(a.purpose)) {
         a.purpose = b.purpose;
@@ -108,6 +110,7 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
       }
     },
   );
+  const multiCall = files ? multiCallFiles(files) : new Map<string, string>();
   const wrappers = new Map(kb.roles.filter((r) => r.wraps).map((r) => [r.id, r.wraps?.skipPositional ?? 0]));
   const addResolved = (command: string, purpose: ProcessRule['purpose'], source: Source, args?: string[], parent?: string): string => {
     const resolved = files ? resolveExec(files, command, env, c.workingDir?.name ?? '/') : undefined;
@@ -120,7 +123,7 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
         ...(source.line !== undefined ? { line: source.line } : {}),
       });
     }
-    return addProcess(processes, command, purpose, source, resolved, args, parent, c.user?.name, imageName);
+    return addProcess(processes, command, purpose, source, resolved, args, parent, c.user?.name, imageName, multiCall);
   };
   /** An argv and what it execs in turn: a shell's script, a launcher's (tini, gosu) command. */
   const addArgv = (argv: readonly string[], purpose: ProcessRule['purpose'], source: Source, parent?: string, depth = 0): void => {
@@ -172,7 +175,8 @@ export function assemble(group: ContainerGroup, diagnostics: Diagnostic[], kb: K
     const isDeployment = group.deployment.includes(f);
     for (const p of f.processes) {
       if (overridden && !isDeployment && launchedBy.has(p.purpose)) continue;
-      for (const s of p.sources) addResolved(p.path, p.purpose, s, p.args, p.parent);
+      // An image's process is already resolved: the path it was run by names the applet of a multi-call file.
+      for (const s of p.sources) addResolved(p.invokedAs?.[0] ?? p.path, p.purpose, s, p.args, p.parent);
     }
     for (const cmd of f.commands) {
       if (overridden && cmd.purpose === 'entrypoint' && (!isDeployment || cmd.replaces === 'cmd')) continue;
@@ -254,6 +258,7 @@ function addProcess(
   parent: string | undefined,
   user: string | undefined,
   imageName: string,
+  multiCall: ReadonlyMap<string, string>,
 ): string {
   const rule: ProcessRule = {
     path: resolved?.path ?? command,
@@ -269,6 +274,12 @@ function addProcess(
   };
   if (resolved && resolved.requested !== resolved.path) rule.invokedAs = [resolved.requested];
   if (resolved?.file.sha256) rule.sha256 = resolved.file.sha256;
+  const binary = resolved?.file.sha256 !== undefined ? multiCall.get(resolved.file.sha256) : undefined;
+  if (resolved && binary !== undefined) {
+    // One file, many programs: the rule allows only the applet this command runs.
+    const applet = appletOf(resolved.requested, args, binary);
+    rule.applets = applet !== undefined ? [applet] : [];
+  }
   if (args && args.length > 0) rule.args = args;
   if (parent) rule.parent = parent;
   if (user) rule.user = user;
@@ -291,6 +302,11 @@ function addProcess(
     };
     if (i.requested !== i.path) irule.invokedAs = [i.requested];
     if (i.file.sha256) irule.sha256 = i.file.sha256;
+    const ibinary = i.file.sha256 !== undefined ? multiCall.get(i.file.sha256) : undefined;
+    if (ibinary !== undefined) {
+      const applet = appletOf(i.requested, undefined, ibinary);
+      irule.applets = applet !== undefined ? [applet] : [];
+    }
     if (user) irule.user = user;
     set.add(irule);
   }

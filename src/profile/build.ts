@@ -17,6 +17,10 @@ import { compareStrings } from '../util/sort.js';
 export interface ImageInput {
   fragment: ContainerFragment;
   files: ImageFileIndex;
+  /** `created_by` of each history entry, oldest first: how an image is matched to its Dockerfile. */
+  history?: readonly string[];
+  /** The Dockerfile the user says it is built from (`charter profile --image-for`). */
+  builtFrom?: string;
 }
 
 export interface BuildInput {
@@ -41,7 +45,7 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
     diagnostics.push(...r.diagnostics);
   }
 
-  const groups = correlate(fragments, input.images);
+  const groups = correlate(fragments, input.images, diagnostics);
   const drafts: ContainerDraft[] = groups.map((g) => assemble(g, diagnostics, kb));
 
   const rolesByDraft = new Map<ContainerDraft, ReturnType<typeof deriveRoles>>();
@@ -132,7 +136,7 @@ function addResolverEgress(d: ContainerDraft, roleNeedsDns: boolean): void {
   if (roleNeedsDns && c.network.listen.length > 0) {
     because.push(
       ...c.roles
-        .filter((r) => !r.suspicious)
+        .filter((r) => !r.suspicious && r.evidence !== 'name')
         .flatMap((r) => r.sources.filter((s) => s.kind === 'knowledge'))
         .map((s) => ({ ...s, reason: `${s.reason}: resolves client names only` })),
     );

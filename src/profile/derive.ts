@@ -3,14 +3,17 @@
  * follows from them and from the declared intent — data directories, capabilities, and the three
  * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
  */
-import type { ContainerCharter, NamedRule, Role, Source, SyscallLayer } from '../model/charter.js';
+import type { ContainerCharter, NamedRule, Role, RoleEvidence, Source, SyscallLayer } from '../model/charter.js';
+import type { ImageFile, ImageFileIndex } from '../model/fragments.js';
 import type { SyscallGroupDef } from '../model/charter.js';
 import type { KnowledgeBase, RoleEntry, SyscallGroup } from '../knowledge/schema.js';
 import { matchRoles, type RoleMatch } from '../knowledge/index.js';
 import type { ContainerDraft } from './assemble.js';
 import { runsAsRoot } from './assemble.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
-import { compareStrings } from '../util/sort.js';
+import { compareStrings, uniqueSorted } from '../util/sort.js';
+import { multiCallFiles } from './multi-call.js';
+import { realPath } from './resolve-exec.js';
 
 /** Groups a code analysis supersedes: it knows what the code does with files, sockets and threads. */
 const GENERIC_WHEN_ANALYSED = new Set([
@@ -35,19 +38,54 @@ const PRIVILEGED_PORT_LIMIT = 1024;
 
 export interface DerivedRoles {
   entries: RoleEntry[];
-  /** Recognised by an executable's name alone, with no image to confirm it: listed, but they grant nothing beyond syscalls. */
+  /** Recognised by a name alone (evidence `name`): listed, but they grant nothing beyond syscalls. */
   weak: Set<string>;
+  /** What recognised each role (by id). */
+  evidence: Map<string, RoleEvidence>;
 }
 
 const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
+/** Strongest first: a role keeps the best evidence any of its matches has. */
+const EVIDENCE_RANK: readonly RoleEvidence[] = ['package', 'image-file', 'declared', 'name'];
+const stronger = (a: RoleEvidence, b: RoleEvidence): RoleEvidence => (EVIDENCE_RANK.indexOf(a) <= EVIDENCE_RANK.indexOf(b) ? a : b);
+
+/** Per image (file index) and role id: the role's program found in it, or null. */
+const roleFiles = new WeakMap<ImageFileIndex, Map<string, ImageFile | null>>();
+
+/**
+ * A program of the role that is a real file of the image (not a link, not a multi-call binary):
+ * the image bears out a role its name suggests. Undefined when the image holds none.
+ */
+function roleFileInImage(files: ImageFileIndex, role: RoleEntry, multiCall: ReadonlyMap<string, string>): ImageFile | undefined {
+  // Per image and role: the containers of a 5,000-container application often share one image.
+  let perRole = roleFiles.get(files);
+  if (!perRole) roleFiles.set(files, (perRole = new Map()));
+  if (perRole.has(role.id)) return perRole.get(role.id) ?? undefined;
+  const names = new Set(role.match.executables);
+  let found: ImageFile | null = null;
+  for (const f of names.size > 0 ? files.values() : []) {
+    if (f.linkTarget !== undefined || f.sha256 === undefined || !names.has(basename(f.path))) continue;
+    if (f.executable === 'none' && (f.mode & 0o111) === 0) continue;
+    if (!multiCall.has(f.sha256)) {
+      found = f;
+      break;
+    }
+  }
+  perRole.set(role.id, found);
+  return found ?? undefined;
+}
+
 export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRoles {
   const c = draft.charter;
-  // An executable name is strong evidence when it is the real file's name in the image (`postgres`);
-  // an alias of another file (`httpd` → busybox) says nothing about the component; a bare name
-  // from a Dockerfile without the image is weak evidence.
-  const realNames = c.processes.filter((p) => p.sha256 !== undefined).map((p) => basename(p.path));
-  const bareNames = draft.files ? [] : c.processes.map((p) => basename(p.path));
+  const files = draft.files;
+  const multiCall = files ? multiCallFiles(files) : new Map<string, string>();
+  // An executable name is evidence when it is the real file's name in the image (`postgres`); an
+  // alias of another file (`httpd` → busybox) or a multi-call binary's copy (a hard-linked
+  // `/bin/httpd` with busybox's bytes) is the multi-call binary, whatever it is called; a bare
+  // name from a Dockerfile without the image is a name only.
+  const realNames = c.processes.filter((p) => p.sha256 !== undefined).map((p) => multiCall.get(p.sha256 as string) ?? basename(p.path));
+  const bareNames = files ? [] : c.processes.map((p) => basename(p.path));
   const matches = matchRoles(kb, {
     ...(c.identity.image !== undefined ? { imageRef: c.identity.image } : {}),
     packages: draft.packages.map((p) => p.name),
@@ -59,48 +97,73 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRo
     .map((f) => f.image as NonNullable<typeof f.image>);
   type Match = RoleMatch & { base?: { ref: string; source: Source } };
   const baseMatches: Match[] = bases.flatMap((b) => matchRoles(kb, { imageRef: b.ref }).map((m) => ({ ...m, base: b })));
-  const roles = new Map<string, { entry: RoleEntry; sources: Source[]; strong: boolean }>();
+  const roles = new Map<string, { entry: RoleEntry; sources: Source[]; evidence: RoleEvidence }>();
   const all: Match[] = [...matches, ...baseMatches];
   for (const m of all) {
     const sources: Source[] = [];
-    const strong = m.via !== 'executable' || realNames.includes(m.value);
+    let evidence: RoleEvidence;
+    if (m.via === 'package') evidence = 'package';
+    else if (m.via === 'executable') evidence = realNames.includes(m.value) ? 'image-file' : 'name';
+    else if (!files) evidence = 'declared';
+    else {
+      // The image was read: its name is a claim the image must bear out with the role's own program.
+      const file = roleFileInImage(files, m.role, multiCall);
+      evidence = file ? 'image-file' : 'name';
+      if (file)
+        sources.push({
+          kind: 'image',
+          artifact: c.identity.image ?? c.name,
+          path: file.path,
+          layer: file.layer,
+          reason: `${file.path} is ${m.role.name}'s program, a file of the image`,
+        });
+    }
+    const unconfirmed =
+      evidence === 'name' && m.via !== 'executable' ? ' (by name only: the image holds none of its packages or programs)' : '';
     if (m.base) {
-      sources.push({ ...m.base.source, reason: `built FROM ${m.base.ref}, which is ${m.role.name}` });
+      sources.push({ ...m.base.source, reason: `built FROM ${m.base.ref}, which is ${m.role.name}${unconfirmed}` });
     } else if (m.via === 'image' && c.identity.image) {
       sources.push(
         ...c.identity.sources
           .filter((s) => s.kind !== 'dockerfile')
           .slice(0, 1)
-          .map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}` })),
+          .map((s) => ({ ...s, reason: `image ${c.identity.image} is ${m.role.name}${unconfirmed}` })),
       );
     } else if (m.via === 'package') {
       sources.push(
         ...draft.packages.filter((p) => p.name === m.value).map((p) => ({ ...p.source, reason: `package ${p.name} installed` })),
       );
     } else {
+      const named = evidence === 'name' ? ', recognised by name only' : '';
       sources.push(
         ...c.processes
-          .filter((p) => basename(p.path) === m.value)
+          .filter((p) => (p.sha256 !== undefined ? (multiCall.get(p.sha256) ?? basename(p.path)) : basename(p.path)) === m.value)
           .flatMap((p) => p.sources.slice(0, 2))
-          .map((s) => ({ ...s, reason: `${s.reason} (runs ${m.value}${strong ? '' : ', recognised by name only'})` })),
+          .map((s) => ({ ...s, reason: `${s.reason} (runs ${m.value}${named})` })),
       );
     }
     sources.push(kbSource(`role:${m.role.id}`, `${m.role.name}: ${m.role.source}`));
     const prev = roles.get(m.role.id);
-    roles.set(m.role.id, { entry: m.role, sources: [...(prev?.sources ?? []), ...sources], strong: strong || (prev?.strong ?? false) });
+    roles.set(m.role.id, {
+      entry: m.role,
+      sources: [...(prev?.sources ?? []), ...sources],
+      evidence: prev ? stronger(prev.evidence, evidence) : evidence,
+    });
   }
   c.roles = [...roles.values()]
     .sort((a, b) => (a.entry.id < b.entry.id ? -1 : 1))
-    .map(({ entry, sources }): Role => ({
+    .map(({ entry, sources, evidence }): Role => ({
       id: entry.id,
       name: entry.name,
       category: entry.category,
       suspicious: entry.suspicious,
+      evidence,
       sources: sortSources(sources),
     }));
   return {
     entries: [...roles.values()].map((r) => r.entry),
-    weak: new Set([...roles.values()].filter((r) => !r.strong).map((r) => r.entry.id)),
+    weak: new Set([...roles.values()].filter((r) => r.evidence === 'name').map((r) => r.entry.id)),
+    evidence: new Map([...roles.values()].map((r) => [r.entry.id, r.evidence])),
   };
 }
 
@@ -108,7 +171,12 @@ export function deriveRoles(draft: ContainerDraft, kb: KnowledgeBase): DerivedRo
 export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   const c = draft.charter;
   const active = derived.entries.filter((r) => !r.suspicious && !derived.weak.has(r.id));
-  const roleSrc = (r: RoleEntry, what: string): Source => kbSource(`role:${r.id}`, `${r.name} ${what} (${r.source})`);
+  // Without an image, a role named by an image reference is the best evidence there is; explain says so on every rule it adds.
+  const roleSrc = (r: RoleEntry, what: string): Source =>
+    kbSource(
+      `role:${r.id}`,
+      `${r.name} ${what} (${r.source})${derived.evidence.get(r.id) === 'declared' ? '; role recognised from an image name only, no image read to confirm it' : ''}`,
+    );
 
   // The component's own ports, only where nothing declares ports: declarations are more precise.
   if (c.network.listen.length === 0) {
@@ -146,19 +214,62 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
     c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
   if (draft.files) {
+    const files = draft.files;
+    const multiCall = multiCallFiles(files);
     for (const r of active) {
       for (const name of r.processes) {
-        const hit = [...draft.files.values()].find(
-          (f) => f.executable !== 'none' && f.linkTarget === undefined && f.path.endsWith(`/${name}`),
-        );
-        if (!hit) continue;
-        const rule: ContainerCharter['processes'][number] = { path: hit.path, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] };
-        if (hit.sha256) rule.sha256 = hit.sha256;
-        if (!c.processes.some((p) => p.path === hit.path)) c.processes.push(rule);
+        const found = roleProgram(files, name);
+        if (!found) continue;
+        const src = roleSrc(r, `runs ${name}`);
+        const multi = found.file.sha256 !== undefined && multiCall.has(found.file.sha256);
+        const existing = c.processes.find((p) => p.path === found.path);
+        if (existing) {
+          // A multi-call file already allowed as another applet: the role's applet joins it, with the role's reason.
+          if (multi && existing.applets && !existing.applets.includes(name)) {
+            existing.applets = uniqueSorted([...existing.applets, name]);
+            if (found.via) existing.invokedAs = uniqueSorted([...(existing.invokedAs ?? []), found.via]);
+            existing.sources = sortSources([...existing.sources, src]);
+          }
+          continue;
+        }
+        const rule: ContainerCharter['processes'][number] = { path: found.path, purpose: 'role', sources: [src] };
+        if (found.via) rule.invokedAs = [found.via];
+        if (found.file.sha256) rule.sha256 = found.file.sha256;
+        if (multi) rule.applets = [name];
+        c.processes.push(rule);
       }
     }
     c.processes.sort((a, b) => compareStrings(a.path, b.path));
   }
+}
+
+/** Per image: each basename's first executable regular file and first symlink, in the image's order. */
+const programsByName = new WeakMap<ImageFileIndex, Map<string, { file?: ImageFile; link?: string }>>();
+
+/**
+ * A role's helper program in the image: a regular executable file of that name, else a symbolic
+ * link of that name to one (`/bin/find` → busybox, `via` the link). Undefined when the image has neither.
+ */
+function roleProgram(files: ImageFileIndex, name: string): { path: string; file: ImageFile; via?: string } | undefined {
+  let byName = programsByName.get(files);
+  if (!byName) {
+    byName = new Map();
+    for (const f of files.values()) {
+      const base = basename(f.path);
+      const entry = byName.get(base) ?? {};
+      if (f.linkTarget !== undefined) entry.link ??= f.path;
+      else if (f.executable !== 'none') entry.file ??= f;
+      byName.set(base, entry);
+    }
+    programsByName.set(files, byName);
+  }
+  const entry = byName.get(name);
+  if (entry?.file) return { path: entry.file.path, file: entry.file };
+  if (entry?.link === undefined) return undefined;
+  const real = realPath(files, entry.link);
+  const file = real !== undefined ? files.get(real) : undefined;
+  if (!file || real === undefined || file.linkTarget !== undefined || file.executable === 'none') return undefined;
+  return { path: real, file, via: entry.link };
 }
 
 /** Capabilities that follow from declared ports: binding below 1024 needs CAP_NET_BIND_SERVICE. */
@@ -216,10 +327,12 @@ function neededGroups(draft: ContainerDraft, roles: readonly RoleEntry[]): Group
     'file-write',
     c.filesystem.writable.filter((w) => !w.readOnly).flatMap((w) => w.sources),
   );
-  // Shells and multi-call binaries fork for every command they run, and a process started by
+  // Shells and multi-call binaries (a rule with `applets`) fork for every command they run, and a process started by
   // another (a launcher's child, a script's command) means fork + exec. Health checks and probes are
   // started by the container runtime, not forked by the workload: they alone need no fork.
-  const forking = c.processes.filter((p) => [p.path, ...(p.invokedAs ?? [])].some((x) => SHELL_NAMES.has(basename(x))));
+  const forking = c.processes.filter(
+    (p) => p.applets !== undefined || [p.path, ...(p.invokedAs ?? [])].some((x) => SHELL_NAMES.has(basename(x))),
+  );
   const spawned = c.processes.filter((p) => p.parent !== undefined || p.purpose === 'spawned');
   add('process', forking.length > 0 || spawned.length > 0 ? [...forking, ...spawned].flatMap((p) => p.sources).slice(0, 4) : []);
   add(

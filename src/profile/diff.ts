@@ -91,18 +91,27 @@ const PRIVILEGES = ['privileged', 'hostNetwork', 'hostPID', 'hostIPC', 'allowPri
 function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter, b: ContainerCharter, out: Change[]): void {
   const n = b.name;
   // Every name a file is executed by is a program of its own: `/bin/sh` newly run from busybox is new.
-  const programs = (c: ContainerCharter): Map<string, { sha?: string; path: string; sources: Source[] }> => {
-    const m = new Map<string, { sha?: string; path: string; sources: Source[] }>();
+  type Program = { sha?: string; path: string; applets?: string[]; sources: Source[] };
+  const programs = (c: ContainerCharter): Map<string, Program> => {
+    const m = new Map<string, Program>();
     for (const p of c.processes) {
       for (const name of [p.path, ...(p.invokedAs ?? [])])
-        m.set(name, { ...(p.sha256 ? { sha: p.sha256 } : {}), path: p.path, sources: p.sources });
+        m.set(name, {
+          ...(p.sha256 ? { sha: p.sha256 } : {}),
+          path: p.path,
+          ...(p.applets ? { applets: p.applets } : {}),
+          sources: p.sources,
+        });
     }
     return m;
   };
   const before = programs(a);
   const after = programs(b);
-  const label = (name: string, p: { sha?: string; path: string }): string =>
-    `${name}${name !== p.path ? ` (→ ${p.path})` : ''}${p.sha ? ` (sha256 ${p.sha.slice(0, 12)})` : ''}`;
+  const label = (name: string, p: Program): string =>
+    `${name}${name !== p.path ? ` (→ ${p.path})` : ''}${p.sha ? ` (sha256 ${p.sha.slice(0, 12)})` : ''}${
+      p.applets ? ` (applets ${p.applets.join(', ') || 'none'})` : ''
+    }`;
+  diffApplets(n, a, b, out);
   for (const [name, p] of after) {
     const old = before.get(name);
     if (!old) out.push({ container: n, kind: 'exec', op: 'added', subject: label(name, p), widens: true, sources: p.sources });
@@ -186,6 +195,39 @@ function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter
       widens: !isRoot(ua) && isRoot(ub),
       sources: b.user?.sources ?? [],
     });
+  }
+}
+
+/**
+ * A multi-call file (busybox) is as many programs as its `applets`: a new applet of the same file
+ * is a new program (`/bin/busybox` now also run as `nc`), and a rule without `applets` allows every
+ * applet the file holds.
+ */
+function diffApplets(n: string, a: ContainerCharter, b: ContainerCharter, out: Change[]): void {
+  const byFile = (c: ContainerCharter): Map<string, ContainerCharter['processes'][number]> =>
+    new Map(c.processes.map((p) => [`${p.path}\0${p.sha256 ?? ''}`, p]));
+  const old = byFile(a);
+  for (const [key, p] of byFile(b)) {
+    const was = old.get(key);
+    if (!was || (was.applets === undefined && p.applets === undefined)) continue;
+    if (p.applets === undefined) {
+      const subject = `${p.path}: any applet (was ${(was.applets ?? []).join(', ') || 'none'})`;
+      out.push({ container: n, kind: 'exec', op: 'changed', subject, widens: true, sources: p.sources });
+      continue;
+    }
+    if (was.applets === undefined) {
+      const subject = `${p.path}: only applets ${p.applets.join(', ') || 'none'} (was any)`;
+      out.push({ container: n, kind: 'exec', op: 'changed', subject, widens: false, sources: p.sources });
+      continue;
+    }
+    const before = new Set(was.applets);
+    const after = new Set(p.applets);
+    for (const x of after)
+      if (!before.has(x))
+        out.push({ container: n, kind: 'exec', op: 'added', subject: `${x} (applet of ${p.path})`, widens: true, sources: p.sources });
+    for (const x of before)
+      if (!after.has(x))
+        out.push({ container: n, kind: 'exec', op: 'removed', subject: `${x} (applet of ${p.path})`, widens: false, sources: was.sources });
   }
 }
 

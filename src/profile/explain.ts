@@ -41,6 +41,25 @@ export const EXPLAIN_KINDS = [
   'image',
 ] as const;
 
+/** The names an `exec:` query may give for a process rule (kept beside the answer, not in it). */
+const programNames = new WeakMap<Explanation, { paths: string[]; applets?: string[] }>();
+
+function execNames(p: ContainerCharter['processes'][number]): { paths: string[]; applets?: string[] } {
+  return { paths: [p.path, ...(p.invokedAs ?? [])], ...(p.applets ? { applets: p.applets } : {}) };
+}
+
+/**
+ * Does `exec:value` name this rule? A path it is run by, or a bare name: the basename of such a
+ * path, or one of a multi-call file's applets. `exec:nc` and `exec:/bin/nc` find nothing when
+ * busybox is allowed as `httpd` only, whatever links to it the image has.
+ */
+function execMatches(e: Explanation, value: string): boolean {
+  const names = programNames.get(e);
+  if (!names) return e.subject.split(' ')[0] === value || e.subject.split(' ')[0]?.endsWith(`/${value}`) === true;
+  if (value.includes('/')) return names.paths.includes(value);
+  return names.applets?.includes(value) === true || names.paths.some((p) => p.endsWith(`/${value}`));
+}
+
 function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   const out: Explanation[] = [];
   const push = (kind: string, subject: string, sources: Source[]): void => {
@@ -48,8 +67,13 @@ function rulesOf(charter: Charter, c: ContainerCharter): Explanation[] {
   };
   if (c.identity.image) push('image', c.identity.image, c.identity.sources);
   if (c.user) push('user', c.user.name, c.user.sources);
-  for (const r of c.roles) push('role', r.id, r.sources);
-  for (const p of c.processes) push('exec', p.sha256 ? `${p.path} sha256:${p.sha256}` : p.path, p.sources);
+  // The evidence is part of the answer: a role known by a name alone (or, with no image read, an image name) says so.
+  for (const r of c.roles) push('role', r.evidence ? `${r.id} (evidence: ${r.evidence})` : r.id, r.sources);
+  for (const p of c.processes) {
+    const applets = p.applets ? ` applets:${p.applets.join(',')}` : '';
+    push('exec', `${p.sha256 ? `${p.path} sha256:${p.sha256}` : p.path}${applets}`, p.sources);
+    programNames.set(out.at(-1) as Explanation, execNames(p));
+  }
   for (const p of c.network.listen) push('listen', `${p.port}/${p.protocol}`, p.sources);
   for (const e of c.network.egress)
     push('egress', `${peerText(e.peer)}${e.port !== undefined ? `:${e.port}` : ''}/${e.protocol}`, e.sources);
@@ -106,7 +130,7 @@ function matcher(query: string): (e: Explanation) => boolean {
     }
     case 'exec':
     case 'process':
-      return (e) => e.kind === 'exec' && (e.subject.split(' ')[0] === value || e.subject.split(' ')[0]?.endsWith(`/${value}`) === true);
+      return (e) => e.kind === 'exec' && execMatches(e, value);
     case 'egress':
     case 'ingress':
       return (e) => e.kind === prefix && (e.subject.startsWith(`${value}:`) || e.subject.startsWith(`${value}/`) || e.subject === value);

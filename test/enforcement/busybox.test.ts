@@ -207,10 +207,13 @@ describe.skipIf(!canRun)('busybox images under their derived profile', () => {
     it('allows clone for the forking server, and records the applet name it runs as', () => {
       expect(allowedSyscalls(web.enf).has('clone')).toBe(true);
       expect(web.c.processes.find((p) => p.path === '/bin/busybox')?.invokedAs).toContain('/bin/httpd');
+      // busybox is one file of many programs: the rule allows its httpd applet only, not its sh or nc.
+      expect(web.c.processes.find((p) => p.path === '/bin/busybox')?.applets).toEqual(['httpd']);
+      expect(web.c.roles.map((r) => [r.id, r.evidence])).toEqual([['busybox', 'image-file']]);
     });
 
-    // KNOWN LIMIT: from the Dockerfile alone, `httpd` is recognised by name only as Apache (a weak
-    // role: listed, but it grants no processes, directories or capabilities); with the image it is
+    // KNOWN LIMIT: from the Dockerfile alone, `httpd` is recognised by name only as Apache (evidence
+    // `name`: listed, but it grants no processes, directories or capabilities); with the image it is
     // busybox. Without the image the name cannot be told apart.
     it.fails('profiles httpd the same from the Dockerfile alone as from image + Dockerfile', async () => {
       const alone = onlyContainer(await profileTargets([], { files: [path.join(dir, 'web/Dockerfile')] }, 'web'));

@@ -227,6 +227,7 @@ class Walker {
       volumes: new Map(),
       cmdSet: false,
       packages: [],
+      runs: [],
       copyFrom: [],
     };
     const image = words[0];
@@ -241,7 +242,8 @@ class Walker {
     const e = expandWord(image.raw, (n) => this.globalArgs.get(n), this.escape);
     const parent = this.stages.findLast((s) => s.name !== undefined && s.name === e.value.toLowerCase());
     if (parent) {
-      this.inherited += parent.env.size + parent.listen.size + parent.volumes.size + parent.packages.length + parent.copyFrom.length;
+      this.inherited +=
+        parent.env.size + parent.listen.size + parent.volumes.size + parent.packages.length + parent.runs.length + parent.copyFrom.length;
       if (this.inherited > MAX_INHERITED_ENTRIES) {
         this.stop(`stages inherit more than ${MAX_INHERITED_ENTRIES} settings from their parents in all`, ins);
         return stage;
@@ -430,6 +432,7 @@ class Walker {
 
   run(stage: Stage, ins: Instruction, lookup: Lookup): void {
     const text = ins.text.trim();
+    stage.runs.push(runText(ins.raw, this.escape));
     if (text.startsWith('<<')) {
       const message = 'RUN with a here-document: packages installed by it are not read';
       this.diag('dockerfile/heredoc-not-read', 'info', message, ins);
@@ -476,6 +479,18 @@ function parsePortSpec(spec: string): PortSpec | string {
   for (const p of [from, to]) if (p < 1 || p > 65535) return `port ${p} is outside 1-65535`;
   if (to < from) return `range ${from}-${to} ends before it starts`;
   return { from, to, protocol };
+}
+
+/**
+ * A RUN command as a builder records it in the image's history: comment lines inside the
+ * continuation dropped (Docker removes them before it runs anything), line continuations joined,
+ * whitespace collapsed, leading flags left out.
+ */
+function runText(raw: string, escape: string): string {
+  const lines = raw.split('\n').filter((l) => !/^\s*#/.test(l));
+  const joined = lines.map((l) => (l.trimEnd().endsWith(escape) ? l.trimEnd().slice(0, -escape.length) : l)).join(' ');
+  // Flags (`--mount=…`, `--network=…`) are the builder's, not the command's: history records them apart.
+  return collapse(joined).replace(/^(?:--\S+\s+)+/, '');
 }
 
 function collapse(text: string): string {

@@ -78,6 +78,7 @@ export function toFragment(w: FragmentContext, final: Stage): ContainerFragment 
   for (const [name, e] of final.env) fragment.env.push({ name, value: e.value, source: e.source });
   fragment.listen = [...final.listen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
   fragment.writable = [...final.volumes.values()].sort((a, b) => a.path.localeCompare(b.path));
+  if (final.runs.length > 0) fragment.runCommands = [...final.runs];
   const seen = new Set<string>();
   for (const p of final.packages) {
     const id = `${p.name}=${p.version ?? ''}`;

@@ -46,6 +46,8 @@ export interface Stage {
   cmdSet: boolean;
   healthcheck?: CommandSpec | 'none';
   packages: ContainerFragment['packages'];
+  /** RUN commands as written (whitespace collapsed), parents' first: what the built image's history records. */
+  runs: string[];
   copyFrom: Source[];
 }
 

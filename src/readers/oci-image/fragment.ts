@@ -3,11 +3,13 @@
  * through PATH and symlinks to a real file with its sha256), its interpreter or shell, user,
  * working dir, exposed ports, volumes, env, packages and the healthcheck command.
  */
+import { posix } from 'node:path';
 import type { Diagnostic, ProcessRule, Protocol, Source } from '../../model/charter.js';
 import { emptyFragment, type ContainerFragment } from '../../model/fragments.js';
 import { imageBasename } from '../../util/image-ref.js';
 import { DEFAULT_PATH, lookupCommand, type ImageTree, type Resolved } from './filesystem.js';
 import type { ImageFacts } from '../../model/image.js';
+import { MAX_ARG_STRLEN } from './linux-limits.js';
 import type { DiagnosticCode } from '../../model/diagnostics.js';
 
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
@@ -145,8 +147,11 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
       return undefined;
     }
     const how = r.via.length > 0 ? ` (${command} → ${r.path} via ${r.via.join(', ')})` : '';
+    // The path it is run by (`/bin/httpd` → `/bin/busybox`): for a multi-call file, the program it is.
+    const requested = requestedPath(tree, command, pathVar, cwd, r.path);
     frag.processes.push({
       path: r.path,
+      ...(requested !== r.path ? { invokedAs: [requested] } : {}),
       ...(r.file.sha256 ? { sha256: r.file.sha256 } : {}),
       ...user,
       ...(parent ? { parent } : {}),
@@ -187,4 +192,18 @@ export function buildFragment(input: FragmentInput): ContainerFragment {
     }
   }
   return frag;
+}
+
+/** The path `command` is run by before symlinks: itself with a slash, else the PATH entry that resolves to `real`. */
+function requestedPath(tree: ImageTree, command: string, pathVar: string, cwd: string, real: string): string {
+  // Inside the image: a relative path is below the working directory, never the host's.
+  const absolute = (p: string): string => posix.normalize(p.startsWith('/') ? p : posix.join('/', cwd, p));
+  if (command.includes('/')) return absolute(command);
+  // Bounded as lookupCommand bounds it: each directory once, no more of PATH than execve would pass.
+  for (const dir of new Set(pathVar.slice(0, MAX_ARG_STRLEN).split(':'))) {
+    if (dir === '') continue;
+    const candidate = `${dir}/${command}`;
+    if (tree.executable(candidate, cwd)?.path === real) return absolute(candidate);
+  }
+  return real;
 }
