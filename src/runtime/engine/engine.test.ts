@@ -255,3 +255,46 @@ describe('container matching', () => {
     expect(name({ id: '4', name: 'stranger', image: 'evil/miner:latest' })).toBeUndefined();
   });
 });
+
+describe('multi-call binaries: a process is its path, its content and the applet it runs as', () => {
+  const sha = 'b'.repeat(64);
+  const c = structuredClone(charter);
+  const web = c.containers.find((x) => x.name === 'web')!;
+  web.processes = [
+    {
+      path: '/bin/busybox',
+      invokedAs: ['/bin/httpd'],
+      applets: ['httpd'],
+      sha256: sha,
+      purpose: 'entrypoint',
+      sources: [{ kind: 'image', artifact: 'example.com/team/web:1', path: '/bin/busybox', reason: 'CMD ["httpd", "-f"]' }],
+    },
+  ];
+  const eng = new RuntimeEngine(c, { addressBook: book });
+  const webRef: ContainerRef = { id: 'we6we6we6we6', name: 'web' };
+  it('httpd through its link is allowed as the applet httpd', () => {
+    const v = verdict(
+      ev(webRef, { kind: 'exec', process: { path: '/bin/busybox', argv: ['httpd', '-f', '-p', '8080'], sha256: sha } }),
+      eng,
+    );
+    expect(v.allowed).toMatchObject({ kind: 'process', rule: '/bin/busybox as httpd' });
+  });
+  it('the same file run as nc is a network tool, not the allowed program', () => {
+    const v = verdict(
+      ev(webRef, { kind: 'exec', process: { path: '/bin/busybox', argv: ['nc', '-lp', '4444', '-e', '/bin/sh'], sha256: sha } }),
+      eng,
+    );
+    expect(v.deviation).toMatchObject({ classification: 'attack', missing: '/bin/busybox may run only as httpd' });
+    expect(v.deviation!.patterns.map((p) => p.id)).toEqual(expect.arrayContaining(['network-tool', 'reverse-shell']));
+  });
+  it('`busybox sh` and a hard-linked copy at /bin/sh are not allowed either', () => {
+    expect(
+      verdict(
+        ev(webRef, { kind: 'exec', process: { path: '/bin/busybox', argv: ['busybox', 'sh'], sha256: sha } }),
+        eng,
+      ).deviation?.patterns.map((p) => p.id),
+    ).toContain('shell-in-service');
+    const copy = verdict(ev(webRef, { kind: 'exec', process: { path: '/bin/sh', argv: ['sh'], sha256: sha } }), eng);
+    expect(copy.deviation?.what).toBe('a copy of the allowed /bin/busybox run as /bin/sh');
+  });
+});

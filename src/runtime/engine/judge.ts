@@ -7,6 +7,7 @@ import type { PeerRule } from '../../model/charter.js';
 import type { EventOf, EventKind, NetworkEvent, RuntimeEvent } from '../../model/events.js';
 import type { AllowingRule } from '../../model/verdicts.js';
 import { cidrContains, isLoopback, parseIp } from '../../util/ip.js';
+import { appletOf } from '../../profile/multi-call.js';
 import type { CompiledContainer } from './compile.js';
 import { wouldAllow, type Need } from './hints.js';
 
@@ -63,6 +64,18 @@ function judgeExec(c: CompiledContainer, e: EventOf<'exec'>): Judgement {
         missing: `only the image's own ${p.path} is allowed`,
         drift: true,
       };
+    }
+    if (rule.applets !== undefined) {
+      // A multi-call file: the program is the applet it runs as, not the file.
+      const applet = appletOf(p.argv?.[0] ?? p.path, p.argv?.slice(1), basename(rule.path));
+      if (applet === undefined || !rule.applets.includes(applet)) {
+        return {
+          what: `${rule.path} run as ${applet === undefined ? 'no applet' : `the applet ${applet}`}`,
+          missing: `${rule.path} may run only as ${rule.applets.length > 0 ? rule.applets.join(', ') : 'nothing named'}`,
+          need: { kind: 'process', path: applet ?? p.path },
+        };
+      }
+      return { allowed: { kind: 'process', rule: `${rule.path} as ${applet}`, sources: rule.sources } };
     }
     return { allowed: { kind: 'process', rule: rule.path, sources: rule.sources } };
   }

@@ -7,6 +7,8 @@ import type { AttackPattern, PatternMatch } from '../../knowledge/attack-pattern
 import type { EventKind, RuntimeEvent } from '../../model/events.js';
 import type { PatternHit } from '../../model/verdicts.js';
 import { isInternal, parseIp } from '../../util/ip.js';
+import { isMultiCallName } from '../../knowledge/multi-call.js';
+import { appletOf } from '../../profile/multi-call.js';
 
 interface Compiled {
   readonly pattern: AttackPattern;
@@ -22,6 +24,18 @@ interface Compiled {
 function basename(p: string): string {
   const i = p.lastIndexOf('/');
   return i < 0 ? p : p.slice(i + 1);
+}
+
+/**
+ * The program a process is: its file's name, or for a multi-call binary (busybox nc) the applet it
+ * runs as; the name the process gives itself only when the source reported no path.
+ */
+function programName(e: RuntimeEvent): string | undefined {
+  const p = e.process;
+  if (p.path === undefined) return p.name;
+  const file = basename(p.path);
+  if (!isMultiCallName(file)) return file;
+  return appletOf(p.argv?.[0] ?? p.path, p.argv?.slice(1), file) ?? file;
 }
 
 /** The path a file event is about (rename: either end). */
@@ -105,7 +119,7 @@ export class PatternMatcher {
     const m = c.m;
     const proc = e.process;
     if (c.processNames) {
-      const name = proc.path !== undefined ? basename(proc.path) : proc.name;
+      const name = programName(e);
       if (name === undefined || !c.processNames.has(name)) return false;
     }
     if (m.execPathPrefixes && !(proc.path !== undefined && m.execPathPrefixes.some((p) => proc.path!.startsWith(p)))) return false;
