@@ -53,7 +53,7 @@ describe('parsePolicy', () => {
     [
       'severity alone applies to every kind',
       'failOn: { severity: low }',
-      { vulnerability: 'low', 'unsafe-component': 'low', secret: 'low', misconfiguration: 'low' },
+      { vulnerability: 'low', 'unsafe-component': 'low', secret: 'low', misconfiguration: 'low', 'runtime-deviation': 'low' },
     ],
     ['no failOn: nothing fails on severity', '', {}],
   ])('failOn: %s', (_name, yaml, expected) => {
