@@ -35,6 +35,7 @@ import { registerScanCommand } from './commands/scan.js';
 import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerLearnCommand } from './commands/learn.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -218,6 +219,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   registerDbCommand(program, ctx);
   registerNodeCommand(program, ctx);
   registerReplayCommand(program, ctx);
+  registerLearnCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -11,7 +11,18 @@ import type { DiagnosticCode } from './diagnostics.js';
 
 export const API_VERSION = 'charter/v1';
 
-export const ARTIFACT_KINDS = ['dockerfile', 'kubernetes', 'compose', 'marathon', 'image', 'knowledge', 'nodejs', 'inferred'] as const;
+/** `learned`: observed at run time in learn mode, within what the declared intent allows (see `seen`). */
+export const ARTIFACT_KINDS = [
+  'dockerfile',
+  'kubernetes',
+  'compose',
+  'marathon',
+  'image',
+  'knowledge',
+  'nodejs',
+  'inferred',
+  'learned',
+] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 /**
@@ -34,6 +45,8 @@ export const SourceSchema = z
     path: z.string().optional(),
     /** Knowledge-base entry id, e.g. `role:postgres`. */
     kb: z.string().optional(),
+    /** For `learned`: when the behaviour was first and last seen (event time) and how often. */
+    seen: z.object({ first: z.string(), last: z.string(), count: z.number().int().positive() }).strict().optional(),
     reason: z.string(),
   })
   .strict();

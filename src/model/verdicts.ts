@@ -80,6 +80,8 @@ export const VerdictSchema = z
     action: z.enum(ACTIONS),
     allowed: AllowingRuleSchema.optional(),
     deviation: DeviationSchema.optional(),
+    /** For `learn`: why the behaviour fits the declared intent, and the peer container it reached. */
+    fit: z.object({ evidence: z.string(), peer: z.string().optional() }).strict().optional(),
   })
   .strict();
 export type Verdict = z.infer<typeof VerdictSchema>;

@@ -3,6 +3,7 @@
  * the engine and the replay (src/runtime) are pure.
  */
 import type { Charter } from '../model/charter.js';
+import type { RuntimeEvent } from '../model/events.js';
 import { InputError } from '../model/errors.js';
 import type { Mode, Verdict } from '../model/verdicts.js';
 import { readInputText } from '../io/read-input.js';
@@ -31,8 +32,8 @@ export interface ReplayFileOptions {
 
 export interface OpenedReplay {
   readonly charter: Charter;
-  /** Replays one event stream (a path, or `-` for standard input), handing each verdict to `emit`. */
-  run(events: string, emit: (v: Verdict) => void): Promise<ReplaySummary>;
+  /** Replays one event stream (a path, or `-` for standard input), handing each verdict to `emit` (and deviations with their event to `observe`). */
+  run(events: string, emit: (v: Verdict) => void, observe?: (v: Verdict, e: RuntimeEvent) => void): Promise<ReplaySummary>;
 }
 
 /** Reads the profile and the hosts file, compiles the engine: everything but the events. */
@@ -61,7 +62,7 @@ export async function openReplay(opts: ReplayFileOptions): Promise<OpenedReplay>
     ...(book ? { addressBook: book } : {}),
     containers,
   });
-  return { charter, run: (events, emit) => replayLines(events, engine, opts, emit) };
+  return { charter, run: (events, emit, observe) => replayLines(events, engine, opts, emit, observe) };
 }
 
 async function replayLines(
@@ -69,8 +70,14 @@ async function replayLines(
   engine: RuntimeEngine,
   opts: ReplayFileOptions,
   emit: (v: Verdict) => void,
+  observe: ((v: Verdict, e: RuntimeEvent) => void) | undefined,
 ): Promise<ReplaySummary> {
-  const replay = new Replay(engine, { ...(opts.source ? { source: opts.source } : {}), ...(opts.all ? { all: true } : {}), emit });
+  const replay = new Replay(engine, {
+    ...(opts.source ? { source: opts.source } : {}),
+    ...(opts.all ? { all: true } : {}),
+    emit,
+    ...(observe ? { observe } : {}),
+  });
   for await (const l of readLines(events, MAX_EVENT_LINE)) {
     if ('tooLong' in l) replay.skipLine(`longer than ${MAX_EVENT_LINE} characters`, l.line);
     else replay.line(l.text, l.line);

@@ -166,5 +166,6 @@ export function formatSource(s: Source): string {
   if (s.layer) where.push(`layer ${s.layer.slice(0, 19)}`);
   if (s.path) where.push(s.path);
   if (s.kb) where.push(`[${s.kb}]`);
+  if (s.kind === 'learned') where[0] = `learned at run time${s.seen ? ` (${s.seen.count}× from ${s.seen.first} to ${s.seen.last})` : ''}`;
   return `${where.join(' ')} — ${s.reason}`;
 }

@@ -4,6 +4,7 @@
  * (the caller reads the file), verdicts out through a callback, and a summary at the end. Bad lines
  * are counted and skipped with their line number and reason, never stop the stream.
  */
+import type { RuntimeEvent } from '../model/events.js';
 import type { Verdict } from '../model/verdicts.js';
 import type { RuntimeEngine } from './engine/engine.js';
 import { detectSource, eventSource } from './sources/registry.js';
@@ -41,6 +42,8 @@ export interface ReplayOptions {
   /** Also hand allowed events' verdicts to `emit`. */
   readonly all?: boolean;
   readonly emit: (v: Verdict) => void;
+  /** Every deviation with the event it judged (learning reads both). */
+  readonly observe?: (v: Verdict, e: RuntimeEvent) => void;
 }
 
 function count(list: CountedReason[], reason: string, line: number): void {
@@ -166,6 +169,7 @@ export class Replay {
         this.summary.byClassification[v.deviation.classification]++;
         if (v.action !== 'allow') this.summary.byAction[v.action]++;
         if (v.action === 'block') this.summary.wouldBlock++;
+        this.opts.observe?.(v, e);
         this.opts.emit(v);
       } else {
         this.summary.allowed++;

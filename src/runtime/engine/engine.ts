@@ -87,16 +87,9 @@ export class RuntimeEngine {
     const hits = pat?.hits ?? [];
     const drift = ('drift' in j && j.drift === true) || pat?.drift === true;
     const classification: Classification = pat?.attack === true ? 'attack' : drift ? 'drift' : 'undeclared';
+    const fit = mode === 'learn' && classification === 'undeclared' ? this.intentFit(c, e, j) : undefined;
     const action: Action =
-      mode === 'protect'
-        ? blockable(e)
-          ? 'block'
-          : 'alert'
-        : mode === 'monitor'
-          ? 'alert'
-          : classification === 'undeclared' && this.fitsIntent(c, e, j)
-            ? 'learn'
-            : 'review';
+      mode === 'protect' ? (blockable(e) ? 'block' : 'alert') : mode === 'monitor' ? 'alert' : fit ? 'learn' : 'review';
     const deviation: Deviation =
       'allowed' in j
         ? {
@@ -107,41 +100,65 @@ export class RuntimeEngine {
             patterns: hits,
           }
         : { what: j.what, missing: j.missing, wouldAllow: hintsFor(c, j), classification, patterns: hits };
-    return { verdict: verdict(e, line, c.name, mode, action, undefined, deviation) };
+    const v = verdict(e, line, c.name, mode, action, undefined, deviation);
+    if (fit) v.fit = fit;
+    return { verdict: v };
   }
 
-  /** Whether an undeclared behaviour fits what the container was declared to be (see the module comment). */
-  private fitsIntent(c: CompiledContainer, e: RuntimeEvent, j: Judgement): boolean {
-    if ('allowed' in j) return false;
+  /** Why an undeclared behaviour fits what the container was declared to be (see the module comment), or undefined. */
+  private intentFit(c: CompiledContainer, e: RuntimeEvent, j: Judgement): { evidence: string; peer?: string } | undefined {
+    if ('allowed' in j) return undefined;
     const roles = c.charter.roles.map((r) => this.roles.get(r.id)).filter((r): r is RoleEntry => r !== undefined && !r.suspicious);
+    // A role known by a name alone may be confirmed by what the image ships and the ports it opens,
+    // never widened into writable paths or capabilities on its name.
+    const proven = c.charter.roles
+      .filter((r) => r.evidence !== 'name')
+      .map((r) => this.roles.get(r.id))
+      .filter((r): r is RoleEntry => r !== undefined && !r.suspicious);
     switch (e.kind) {
       case 'connect':
       case 'send': {
-        if (c.noNetwork) return false;
-        const peer = e.remote ? this.book.lookup(e.remote.address)?.container : undefined;
+        if (c.noNetwork || e.remote?.port === undefined) return undefined;
+        // A service role that calls nothing but DNS (a cache, most databases) contradicts any new
+        // peer; a launcher's or a shell's own `none` says nothing of the program it runs.
+        if (roles.some((r) => (r.category === 'database' || r.category === 'cache') && (r.egress === 'none' || r.egress === 'dns')))
+          return undefined;
+        const peer = this.book.lookup(e.remote.address)?.container;
         const target = peer !== undefined ? this.compiled.containers.get(peer) : undefined;
-        return target !== undefined && e.remote?.port !== undefined && target.listen.has(`${e.protocol}/${e.remote.port}`);
+        const serves = target?.listen.get(`${e.protocol}/${e.remote.port}`);
+        if (!target || !serves) return undefined;
+        const at = serves.sources[0];
+        return {
+          evidence: `peer ${target.name} of the application serves ${e.protocol}/${e.remote.port}${at ? ` (${at.artifact}${at.line !== undefined ? `:${at.line}` : ''})` : ''}`,
+          peer: target.name,
+        };
       }
       case 'exec': {
-        if (e.process.origin !== 'image' || e.process.path === undefined) return false;
+        if (e.process.origin !== 'image' || e.process.path === undefined) return undefined;
         const name = e.process.path.slice(e.process.path.lastIndexOf('/') + 1);
-        return roles.some((r) => r.processes.includes(name));
+        const role = roles.find((r) => r.processes.includes(name));
+        return role ? { evidence: `${name} is a program of the ${role.name} role, shipped by the image` } : undefined;
       }
       case 'listen': {
         const port = e.local?.port;
-        return port !== undefined && roles.some((r) => r.listen.some((l) => l.port === port && l.protocol === e.protocol));
+        const role = port === undefined ? undefined : roles.find((r) => r.listen.some((l) => l.port === port && l.protocol === e.protocol));
+        return role ? { evidence: `${e.protocol}/${port} is the ${role.name} role's port` } : undefined;
       }
       case 'open':
       case 'chmod':
       case 'rename':
       case 'unlink': {
         const path = e.kind === 'rename' ? e.to : e.path;
-        return roles.some((r) => r.dataDirs.some((d) => path === d || path.startsWith(`${d}/`)));
+        const role = proven.find((r) => r.dataDirs.some((d) => path === d || path.startsWith(`${d}/`)));
+        return role ? { evidence: `${path} is under a data directory of the ${role.name} role` } : undefined;
       }
-      case 'privilege':
-        return e.op === 'capability' && e.capability !== undefined && roles.some((r) => r.capabilities.includes(e.capability!));
+      case 'privilege': {
+        const cap = e.op === 'capability' ? e.capability : undefined;
+        const role = cap === undefined ? undefined : proven.find((r) => r.capabilities.includes(cap));
+        return role ? { evidence: `${cap!} is a capability the ${role.name} role needs` } : undefined;
+      }
       default:
-        return false;
+        return undefined;
     }
   }
 }
