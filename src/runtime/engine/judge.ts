@@ -18,7 +18,11 @@ export interface AddressBook {
 
 export const EMPTY_ADDRESS_BOOK: AddressBook = { lookup: () => undefined };
 
-export type Judgement = { allowed: AllowingRule } | { what: string; missing: string; need?: Need; drift?: boolean };
+/**
+ * `broad`: allowed by a rule that allows everything of its kind (egress to any address, a writable
+ * root): such a rule says nothing against an attack, so the patterns are still asked.
+ */
+export type Judgement = { allowed: AllowingRule; broad?: true } | { what: string; missing: string; need?: Need; drift?: boolean };
 
 function runtime(rule: string): { allowed: AllowingRule } {
   return { allowed: { kind: 'runtime', rule, sources: [] } };
@@ -158,8 +162,12 @@ function judgeOutbound(c: CompiledContainer, e: NetworkEvent, book: AddressBook)
       (peer.kind === 'container' && (who.container === peer.name || who.names.has(peer.name.toLowerCase()))) ||
       (peer.kind === 'dns' && (peer.name === '@resolver' ? remote?.port === 53 : who.names.has(peer.name.toLowerCase())));
     if (!peerOk) continue;
-    if (rule.port === undefined || rule.port === remote?.port)
-      return { allowed: { kind: 'egress', rule: ruleText(rule), sources: rule.sources } };
+    if (rule.port === undefined || rule.port === remote?.port) {
+      const allowed: AllowingRule = { kind: 'egress', rule: ruleText(rule), sources: rule.sources };
+      return peer.kind === 'any' || (peer.kind === 'cidr' && cidr !== undefined && cidr.bits === 0)
+        ? { allowed, broad: true }
+        : { allowed };
+    }
     samePeerOtherPort ??= rule;
   }
   const shown = who.container ?? [...who.names][0] ?? remote?.address ?? '?';
@@ -255,14 +263,15 @@ const RUNTIME_WRITABLE = [
 ];
 const RUNTIME_WRITABLE_PREFIXES = ['/dev/pts/', '/dev/shm/', '/proc/self/', '/dev/fd/'];
 
-function writableFor(c: CompiledContainer, path: string): { allowed: AllowingRule } | undefined {
+function writableFor(c: CompiledContainer, path: string): { allowed: AllowingRule; broad?: true } | undefined {
   for (const w of c.writable) {
     if (path === w.path || path.startsWith(w.path.endsWith('/') ? w.path : `${w.path}/`))
       return { allowed: { kind: 'writable', rule: w.path, sources: w.sources } };
   }
   if (RUNTIME_WRITABLE.includes(path) || RUNTIME_WRITABLE_PREFIXES.some((p) => path.startsWith(p)))
     return runtime(`${path}: a file the container runtime provides`);
-  if (c.writableRoot) return { allowed: { kind: 'writable', rule: '/ (root file system writable)', sources: [...c.writableRoot] } };
+  if (c.writableRoot)
+    return { allowed: { kind: 'writable', rule: '/ (root file system writable)', sources: [...c.writableRoot] }, broad: true };
   return undefined;
 }
 
