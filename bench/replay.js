@@ -28,7 +28,7 @@ const PROFILE = join(root, 'test/golden/shop/shop.charter.json');
 const HOSTS_TEXT = '10.89.0.2 api\n10.89.0.3 db\n10.89.0.4 cache\n10.89.0.5 web\n10.89.0.6 worker\n';
 
 const { openReplay } = await import(join(root, 'dist/pipeline/replay.js'));
-const { readLines } = await import(join(root, 'dist/io/read-lines.js'));
+const { readLineBatches } = await import(join(root, 'dist/io/read-lines.js'));
 
 async function replay(file, hosts) {
   const r = await openReplay({ profile: PROFILE, hosts, warn: () => undefined });
@@ -39,7 +39,8 @@ async function replay(file, hosts) {
 
 async function parseAll(file) {
   let n = 0;
-  for await (const l of readLines(file, 1 << 20)) if ('text' in l && l.text !== '') n += JSON.parse(l.text) ? 1 : 0;
+  for await (const batch of readLineBatches(file, 1 << 20))
+    for (const l of batch) if ('text' in l && l.text !== '') n += JSON.parse(l.text) ? 1 : 0;
   return n;
 }
 

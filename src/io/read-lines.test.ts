@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, type InputLine } from './read-lines.js';
+import { readLineBatches, type InputLine } from './read-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charter-lines-'));
 
@@ -10,7 +10,7 @@ async function lines(content: string | Buffer, max: number): Promise<InputLine[]
   const f = join(dir, `f${Math.random()}`);
   writeFileSync(f, content);
   const out: InputLine[] = [];
-  for await (const l of readLines(f, max)) out.push(l);
+  for await (const batch of readLineBatches(f, max)) out.push(...batch);
   return out;
 }
 

@@ -31,10 +31,11 @@ async function* chunksOf(path: string, what: string): AsyncGenerator<Buffer> {
 }
 
 /**
- * The lines of `path` (`-` for standard input), numbered from 1, without their `\n` (or `\r\n`).
- * A line of more than `maxLine` characters is yielded as `{ tooLong }` with its length.
+ * The lines of `path` (`-` for standard input), numbered from 1, without their `\n` (or `\r\n`),
+ * a batch per read (an await per line would cost a third of judging it). A line of more than
+ * `maxLine` characters is given as `{ tooLong }` with its length.
  */
-export async function* readLines(path: string, maxLine: number, what = 'event stream'): AsyncGenerator<InputLine> {
+export async function* readLineBatches(path: string, maxLine: number, what = 'event stream'): AsyncGenerator<InputLine[]> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let dropping = 0; // characters of an over-long line seen so far (0: not dropping)
@@ -50,6 +51,7 @@ export async function* readLines(path: string, maxLine: number, what = 'event st
   };
   for await (const chunk of chunksOf(path, what)) {
     const text = carry + decoder.write(chunk);
+    const batch: InputLine[] = [];
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -57,10 +59,11 @@ export async function* readLines(path: string, maxLine: number, what = 'event st
       const piece = text.slice(start, nl);
       if (dropping === 0 && piece.length > maxLine) {
         line++;
-        yield { line, tooLong: piece.length };
-      } else yield finish(piece);
+        batch.push({ line, tooLong: piece.length });
+      } else batch.push(finish(piece));
       start = nl + 1;
     }
+    if (batch.length > 0) yield batch;
     carry = text.slice(start);
     if (carry.length > maxLine) {
       dropping += carry.length;
@@ -71,7 +74,7 @@ export async function* readLines(path: string, maxLine: number, what = 'event st
   if (rest !== '' || dropping > 0) {
     if (dropping === 0 && rest.length > maxLine) {
       line++;
-      yield { line, tooLong: rest.length };
-    } else yield finish(rest);
+      yield [{ line, tooLong: rest.length }];
+    } else yield [finish(rest)];
   }
 }

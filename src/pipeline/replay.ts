@@ -7,7 +7,7 @@ import type { RuntimeEvent } from '../model/events.js';
 import { InputError } from '../model/errors.js';
 import type { Mode, Verdict } from '../model/verdicts.js';
 import { readInputText } from '../io/read-input.js';
-import { readLines } from '../io/read-lines.js';
+import { readLineBatches } from '../io/read-lines.js';
 import { MAX_PROFILE_BYTES, parseCharter } from '../profile/serialize.js';
 import { addressBookFromHosts } from '../runtime/address-book.js';
 import { RuntimeEngine } from '../runtime/engine/engine.js';
@@ -78,9 +78,11 @@ async function replayLines(
     emit,
     ...(observe ? { observe } : {}),
   });
-  for await (const l of readLines(events, MAX_EVENT_LINE)) {
-    if ('tooLong' in l) replay.skipLine(`longer than ${MAX_EVENT_LINE} characters`, l.line);
-    else replay.line(l.text, l.line);
+  for await (const batch of readLineBatches(events, MAX_EVENT_LINE)) {
+    for (const l of batch) {
+      if ('tooLong' in l) replay.skipLine(`longer than ${MAX_EVENT_LINE} characters`, l.line);
+      else replay.line(l.text, l.line);
+    }
   }
   const summary = replay.finish();
   if (summary.events === 0 && summary.skipped > 0 && summary.lines > 0 && summary.source === undefined) {

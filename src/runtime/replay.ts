@@ -87,7 +87,7 @@ export class Replay {
   /** One line of input (without its newline), numbered from 1. */
   line(text: string, line: number): void {
     this.summary.lines++;
-    if (text.trim() === '') return;
+    if (text === '' || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     let record: unknown;
     try {
       record = JSON.parse(text);

@@ -85,7 +85,7 @@ export class RuntimeEngine {
     if ('allowed' in j && (pat === undefined || pat.hits.length === 0)) {
       return quiet ? { allowed: j.allowed } : { verdict: verdict(e, line, c.name, mode, 'allow', j.allowed, undefined) };
     }
-    const hits = pat?.hits ?? [];
+    const hits = [...(pat?.hits ?? [])];
     const drift = ('drift' in j && j.drift === true) || pat?.drift === true;
     const classification: Classification = pat?.attack === true ? 'attack' : drift ? 'drift' : 'undeclared';
     const fit = mode === 'learn' && classification === 'undeclared' ? this.intentFit(c, e, j) : undefined;

@@ -73,6 +73,15 @@ class SweepWindows {
   }
 }
 
+export interface PatternResult {
+  readonly hits: readonly PatternHit[];
+  readonly drift: boolean;
+  readonly attack: boolean;
+}
+
+const NONE: readonly Compiled[] = [];
+const NO_MATCH: PatternResult = { hits: [], drift: false, attack: false };
+
 export class PatternMatcher {
   private readonly byKind = new Map<EventKind, Compiled[]>();
   private readonly sweeps = new SweepWindows();
@@ -102,17 +111,18 @@ export class PatternMatcher {
    * The patterns a deviating event matches, with their classification. `container` keys the
    * stateful windows; only deviations are offered (an allowed connection is not part of a sweep).
    */
-  match(e: RuntimeEvent, container: string): { hits: PatternHit[]; drift: boolean; attack: boolean } {
-    const hits: PatternHit[] = [];
+  match(e: RuntimeEvent, container: string): PatternResult {
+    let hits: PatternHit[] | undefined;
     let drift = false;
     let attack = false;
-    for (const c of this.byKind.get(e.kind) ?? []) {
+    for (const c of this.byKind.get(e.kind) ?? NONE) {
       if (!this.matches(c, e, container)) continue;
-      hits.push(c.hit);
+      (hits ??= []).push(c.hit);
       if (c.pattern.classification === 'drift') drift = true;
       else attack = true;
     }
-    return { hits, drift, attack };
+    // Most events match nothing: one shared answer, no allocation.
+    return hits ? { hits, drift, attack } : NO_MATCH;
   }
 
   private matches(c: Compiled, e: RuntimeEvent, container: string): boolean {
