@@ -170,6 +170,32 @@ export const ChmodEventSchema = z.object({ kind: z.literal('chmod'), ...common, 
 export const RenameEventSchema = z.object({ kind: z.literal('rename'), ...common, path, to: path }).strict();
 export const UnlinkEventSchema = z.object({ kind: z.literal('unlink'), ...common, path }).strict();
 /**
+ * The system calls an event is made for on their own (the rest are the seccomp filter's job): the
+ * ways out of a container or into another process, the kernel, or memory-only code. Every source
+ * maps these names and only these.
+ */
+export const NOTABLE_SYSCALLS: ReadonlySet<string> = new Set([
+  'bpf',
+  'delete_module',
+  'finit_module',
+  'init_module',
+  'kexec_file_load',
+  'kexec_load',
+  'memfd_create',
+  'mount',
+  'open_by_handle_at',
+  'perf_event_open',
+  'pivot_root',
+  'process_vm_readv',
+  'process_vm_writev',
+  'ptrace',
+  'setns',
+  'umount',
+  'umount2',
+  'unshare',
+]);
+
+/**
  * A system call worth judging on its own (ptrace, mount, init_module, unshare, setns, bpf …), or
  * one a seccomp filter denied (`denied: true`). Ordinary syscalls are seccomp's job, not events.
  */

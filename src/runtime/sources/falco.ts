@@ -8,14 +8,13 @@
  * Field names: https://falco.org/docs/reference/rules/supported-fields/ (syscall source). Audit-log
  * alerts (`ka.*`, the k8s_audit plugin) and Falco's metrics snapshots are not container events.
  */
-import type { ContainerRef, EventOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
+import { NOTABLE_SYSCALLS, type ContainerRef, type EventOrigin, type ProcessRef, type RuntimeEvent } from '../../model/events.js';
 import { splitJoinedArgv } from './argv.js';
 import { absPath, nanosToTime, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
 const EXEC = new Set(['execve', 'execveat']);
 const OPEN = new Set(['open', 'openat', 'openat2', 'creat']);
-const NOTABLE_SYSCALLS = new Set(['ptrace', 'mount', 'umount2', 'unshare', 'setns', 'init_module', 'finit_module', 'bpf', 'memfd_create']);
 
 function container(f: Record<string, unknown>): ContainerRef | undefined {
   const id = str(f['container.id']);

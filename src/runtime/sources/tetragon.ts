@@ -8,7 +8,7 @@
  * kprobe is judged by what its function means: connects, listens, file permission checks, module
  * loads, credential changes and capability checks map to events; others are skipped by name.
  */
-import type { ContainerRef, EventOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
+import { NOTABLE_SYSCALLS, type ContainerRef, type EventOrigin, type ProcessRef, type RuntimeEvent } from '../../model/events.js';
 import { splitJoinedArgv } from './argv.js';
 import { absPath, at, containerId, digestOf, port, protocolOf, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
@@ -25,23 +25,6 @@ const TYPES = [
   'process_close',
   'process_accept',
 ] as const;
-
-/** Syscall kprobes (`__x64_sys_setns`, `__arm64_sys_mount`, `sys_ptrace`) worth judging by name. */
-const NOTABLE_SYSCALLS = new Set([
-  'ptrace',
-  'mount',
-  'umount',
-  'umount2',
-  'unshare',
-  'setns',
-  'init_module',
-  'finit_module',
-  'delete_module',
-  'bpf',
-  'memfd_create',
-  'kexec_load',
-  'perf_event_open',
-]);
 
 /** Linux `MAY_WRITE` and `MAY_APPEND` (include/linux/fs.h): the mask security_file_permission checks. */
 const MAY_WRITE = 0x2;

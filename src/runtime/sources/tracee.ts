@@ -11,28 +11,13 @@
  * events underneath them, so a finding is skipped with its id. Packet events are skipped: a
  * connection is judged once, at its connect.
  */
-import type { ContainerRef, EventOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
+import { NOTABLE_SYSCALLS, type ContainerRef, type EventOrigin, type ProcessRef, type RuntimeEvent } from '../../model/events.js';
 import { absPath, at, containerId, nanosToTime, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
 const EXEC = new Set(['execve', 'execveat', 'sched_process_exec', 'security_bprm_check']);
 const OPEN = new Set(['security_file_open', 'open', 'openat', 'openat2', 'creat', 'magic_write']);
 const CONNECT = new Set(['security_socket_connect', 'connect']);
-const NOTABLE_SYSCALLS = new Set([
-  'ptrace',
-  'mount',
-  'umount2',
-  'unshare',
-  'setns',
-  'init_module',
-  'finit_module',
-  'delete_module',
-  'bpf',
-  'memfd_create',
-  'kexec_load',
-  'security_sb_mount',
-  'process_vm_writev',
-]);
 
 type Args = Map<string, unknown>;
 
@@ -167,7 +152,9 @@ function convert(record: unknown, line: number): Conversion {
         ? { kind: 'privilege', ...base, op: 'capability', capability: cap }
         : 'cap_capable without a capability name';
     }
-    if (NOTABLE_SYSCALLS.has(name)) return { kind: 'syscall', ...base, name: name === 'security_sb_mount' ? 'mount' : name };
+    // security_sb_mount is the LSM hook every mount passes through.
+    if (name === 'security_sb_mount') return { kind: 'syscall', ...base, name: 'mount' };
+    if (NOTABLE_SYSCALLS.has(name)) return { kind: 'syscall', ...base, name };
     if (name.startsWith('net_packet_')) return `${name}: a packet, not a connection (connections are judged at connect)`;
     return `${name.slice(0, 60)} is not judged (ordinary syscalls are the seccomp filter's job)`;
   })();
