@@ -88,6 +88,14 @@ function compileContainer(charter: Charter, c: ContainerCharter): CompiledContai
   return c.filesystem.readOnlyRoot.value ? out : { ...out, writableRoot: c.filesystem.readOnlyRoot.sources };
 }
 
+/** Compiled charters, once per loaded profile: an agent's engines for many containers share one. */
+const compiled = new WeakMap<Charter, CompiledCharter>();
+
 export function compileCharter(charter: Charter): CompiledCharter {
-  return { charter, containers: new Map(charter.containers.map((c) => [c.name, compileContainer(charter, c)])) };
+  let c = compiled.get(charter);
+  if (!c) {
+    c = { charter, containers: new Map(charter.containers.map((x) => [x.name, compileContainer(charter, x)])) };
+    compiled.set(charter, c);
+  }
+  return c;
 }
