@@ -76,10 +76,12 @@ const READER_CODES = [
   'dockerfile/unresolved-variable',
   'dockerfile/unterminated-heredoc',
   'kubernetes/conflicting-security-context',
+  'kubernetes/expansion-too-long',
   'kubernetes/invalid-field',
   'kubernetes/invalid-object',
   'kubernetes/missing-image',
   'kubernetes/too-large',
+  'kubernetes/too-many-keys',
   'kubernetes/unknown-volume',
   'kubernetes/unknown-workload',
   'kubernetes/unresolved-port',
@@ -185,6 +187,9 @@ const NODEJS_CODES = [
 /** Assembling the profile (src/profile) and compiling it (src/emit). */
 const PROFILE_CODES = [
   'profile/exec-not-found',
+  'profile/missing-backend',
+  'profile/service-selects-nothing',
+  'profile/unresolved-peer',
   'emit.k8s.named-user',
   'emit.k8s.privileged',
   'emit.k8s.unknown-kind',

@@ -39,6 +39,8 @@ export interface EnvVar {
   value?: string;
   /** From a Secret: used to find peers, never printed. */
   sensitive?: boolean;
+  /** The value is a field of the pod or container itself (Kubernetes downward API): never a peer's address. */
+  ownField?: boolean;
   source: Source;
 }
 
@@ -86,7 +88,25 @@ export interface ContainerFragment {
    * `entrypoint+cmd` (Kubernetes `command`, compose `entrypoint`, Marathon `cmd`) or only `cmd`
    * (Kubernetes `args` alone, compose `command` alone, Marathon `args`).
    */
-  commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
+  commands: {
+    argv: string[];
+    shell: boolean;
+    purpose: ProcessRule['purpose'];
+    source: Source;
+    replaces?: 'entrypoint+cmd' | 'cmd';
+    /**
+     * The argv as the platform runs it, when that differs from `argv` (Kubernetes `$(VAR)` references
+     * expanded from the container's variables): read to find the peers it names, never printed.
+     */
+    expanded?: string[];
+    /** True when `expanded` holds a Secret's value. */
+    sensitive?: boolean;
+  }[];
+  /**
+   * Files the deployment mounts into the container with their text (the keys of a Kubernetes
+   * ConfigMap or Secret volume defined beside it), scanned for the peers' addresses they name.
+   */
+  mountedFiles?: { path: string; text: string; sensitive?: boolean; source: Source }[];
   /** The image's own launch command (Dockerfile ENTRYPOINT/CMD, image config), kept apart so overrides can apply. */
   launch?: { entrypoint: string[]; cmd: string[]; source: Source };
   /**
@@ -125,6 +145,30 @@ export interface ServiceDecl {
   targets?: string[];
   ports: { port: number; targetPort?: number | string; protocol: 'tcp' | 'udp' | 'sctp'; name?: string }[];
   source: Source;
+  /**
+   * Set when the service is reachable from outside the application (a Kubernetes Service of type
+   * LoadBalancer or NodePort): the container ports behind it are entry points.
+   */
+  exposed?: Source;
+}
+
+/**
+ * A name outside the application that leads to a service: a Kubernetes Ingress backend, an
+ * OpenShift Route. Its hosts resolve to the service's containers, and the container ports behind
+ * it are entry points.
+ */
+export interface RouteDecl {
+  kind: 'Ingress' | 'Route';
+  name: string;
+  scope?: string;
+  /** Host names it answers to (`spec.host`, `spec.rules[].host`); may be empty. */
+  hosts: string[];
+  /** The Service it leads to, in its own namespace. */
+  service: string;
+  /** Service port number or name (Ingress), or target port number or name (Route); absent: every port. */
+  port?: number | string;
+  /** Where the backend is named (for the diagnostic when the Service is missing). */
+  source: Source;
 }
 
 /** A Kubernetes NetworkPolicy as declared (kept for the graph and for diffing against emitted ones). */
@@ -140,6 +184,8 @@ export interface ReaderResult {
   containers: ContainerFragment[];
   services: ServiceDecl[];
   networkPolicies: NetworkPolicyDecl[];
+  /** Ingresses and Routes (Kubernetes reader); absent from readers that have none. */
+  routes?: RouteDecl[];
   diagnostics: Diagnostic[];
 }
 

@@ -18,16 +18,26 @@ export function collectConfigData(reader: ReaderContext, obj: KubeObject): void 
   if (apiVersion !== 'v1' || (kind !== 'ConfigMap' && kind !== 'Secret')) return;
   const where = `defined in document ${obj.doc.index} of this file`;
   const values: Record<string, string | undefined> = {};
+  const fields: Record<string, 'data' | 'stringData'> = {};
   if (kind === 'ConfigMap') {
     const cm = check(reader, obj, [], ConfigMapSchema, obj.value, 'ConfigMap');
-    Object.assign(values, cm?.data ?? {});
+    for (const [key, value] of Object.entries(cm?.data ?? {})) {
+      values[key] = value;
+      fields[key] = 'data';
+    }
   } else {
     const secret = check(reader, obj, [], SecretSchema, obj.value, 'Secret');
-    for (const [key, encoded] of Object.entries(secret?.data ?? {})) values[key] = decodeBase64Text(encoded);
+    for (const [key, encoded] of Object.entries(secret?.data ?? {})) {
+      values[key] = decodeBase64Text(encoded);
+      fields[key] = 'data';
+    }
     // stringData wins over data, as the API server merges them.
-    Object.assign(values, secret?.stringData ?? {});
+    for (const [key, value] of Object.entries(secret?.stringData ?? {})) {
+      values[key] = value;
+      fields[key] = 'stringData';
+    }
   }
-  reader.configData.set(configDataKey(kind, obj.namespace, obj.name), { values, where });
+  reader.configData.set(configDataKey(kind, obj.namespace, obj.name), { values, where, obj, fields });
 }
 
 /** Secret `data` values are base64; a value that is not base64 of UTF-8 text is left unknown. */

@@ -4,7 +4,9 @@
  */
 import { emptyFragment, type ContainerFragment, type FragmentKey } from '../../model/fragments.js';
 import type { ContainerContext } from './container-context.js';
-import { readEnv } from './env.js';
+import { readEnv, type ContainerEnv } from './env.js';
+import { expandReferences } from './expand.js';
+import { readMountedConfigFiles } from './config-files.js';
 import { readPorts, readProbes } from './ports.js';
 import { diagnose, sourceAt } from './reader-context.js';
 import { readSecurityContext } from './security-context.js';
@@ -50,7 +52,41 @@ export function containerFragment(ctx: ContainerContext): ContainerFragment {
   readSecurityContext(ctx, f, what);
   const namedPorts = readPorts(ctx, f, what);
   readProbes(ctx, f, what, namedPorts);
-  readEnv(ctx, f, what);
+  const env = readEnv(ctx, f, what);
+  expandCommand(ctx, f, env, what);
   readVolumeMounts(ctx, f, what);
+  readMountedConfigFiles(ctx, f, what);
   return f;
+}
+
+/**
+ * The kubelet expands `$(VAR)` in command and args with the container's variables: the expanded
+ * words are kept beside the written ones, to find the peers they name (`argv` stays as written,
+ * so a Secret's value never reaches a process rule).
+ */
+function expandCommand(ctx: ContainerContext, f: ContainerFragment, env: ContainerEnv, what: string): void {
+  const cmd = f.commands.find((x) => x.purpose === 'entrypoint' && x.replaces !== undefined);
+  if (!cmd) return;
+  let changed = false;
+  let sensitive = false;
+  const expanded = cmd.argv.map((word, i) => {
+    const x = expandReferences(word, (name) => env.get(name)?.value);
+    if (x.truncated) {
+      const field = ctx.container.command && ctx.container.command.length > 0 ? 'command' : 'args';
+      diagnose(
+        ctx.reader,
+        ctx.obj.doc,
+        [...ctx.obj.base, ...ctx.path, field],
+        'kubernetes/expansion-too-long',
+        'warning',
+        `argument ${i} of ${what}: its $(VAR) references expand past ${x.text.length} characters; it is cut there`,
+      );
+    }
+    if (x.used.length > 0) changed = true;
+    if (x.used.some((name) => env.get(name)?.sensitive === true)) sensitive = true;
+    return x.text;
+  });
+  if (!changed) return;
+  cmd.expanded = expanded;
+  if (sensitive) cmd.sensitive = true;
 }
