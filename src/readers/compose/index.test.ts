@@ -67,7 +67,7 @@ describe('composeReader.matches', () => {
   });
   it('has a type and version', () => {
     expect(composeReader.type).toBe('compose');
-    expect(composeReader.version).toBe('1');
+    expect(composeReader.version).toBe('2');
   });
 });
 

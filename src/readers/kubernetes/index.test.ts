@@ -89,7 +89,7 @@ describe('kubernetesReader.matches', () => {
 
   it('is registered under its type and version', () => {
     expect(kubernetesReader.type).toBe('kubernetes');
-    expect(kubernetesReader.version).toBe('1');
+    expect(kubernetesReader.version).toBe('2');
   });
 });
 
