@@ -17,6 +17,24 @@ import type {
   EgressIntentState,
 } from './charter.js';
 
+/** A Kubernetes ConfigMap or Secret, as a container's variables name it. */
+export interface ConfigRef {
+  kind: 'ConfigMap' | 'Secret';
+  namespace: string;
+  name: string;
+}
+
+/**
+ * One step of the kubelet's computation of a container's variables (util/kube-env.ts); `source`
+ * is where the manifest writes it (its reason is replaced when the step is computed).
+ */
+export type KubeEnvStep =
+  | { step: 'from'; ref: ConfigRef; prefix: string; source: Source }
+  | { step: 'literal'; name: string; value: string; source: Source }
+  | { step: 'key'; name: string; ref: ConfigRef; key: string; source: Source }
+  /** A value the manifests cannot say (`fieldRef`, `resourceFieldRef`): `source.reason` is kept as it is. */
+  | { step: 'field'; name: string; ownField: boolean; source: Source };
+
 /** How a fragment is matched to fragments of the same container from other artifacts. */
 export interface FragmentKey {
   /** Container / service name as the artifact says it (compose service, k8s container, Marathon app id). */
@@ -103,6 +121,12 @@ export interface ContainerFragment {
     sensitive?: boolean;
   }[];
   /**
+   * Kubernetes only, when a variable comes from a ConfigMap or Secret the manifest's own file does
+   * not hold: the kubelet's steps (util/kube-env.ts), for the profile to compute `env` and the
+   * expanded command again with the ConfigMaps and Secrets of every manifest read.
+   */
+  kubeEnv?: { what: string; steps: KubeEnvStep[] };
+  /**
    * Files the deployment mounts into the container with their text (the keys of a Kubernetes
    * ConfigMap or Secret volume defined beside it), scanned for the peers' addresses they name.
    */
@@ -186,6 +210,8 @@ export interface ReaderResult {
   networkPolicies: NetworkPolicyDecl[];
   /** Ingresses and Routes (Kubernetes reader); absent from readers that have none. */
   routes?: RouteDecl[];
+  /** ConfigMaps and Secrets (Kubernetes reader), for variables that other files' containers take from them. */
+  configObjects?: { ref: ConfigRef; values: Record<string, string | undefined>; where: string }[];
   diagnostics: Diagnostic[];
 }
 

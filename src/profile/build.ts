@@ -12,6 +12,7 @@ import { assemble, type ContainerDraft } from './assemble.js';
 import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
 import { applyEntryPoints, applyGraph, buildGraph, sortEdges } from './graph/build.js';
 import { egressIntent } from './graph/egress-intent.js';
+import { completeKubeEnv } from './kube-env.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
 import { syscallGroupDefs } from './derive.js';
 import { compareStrings } from '../util/sort.js';
@@ -38,8 +39,9 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
   const fragments: ContainerFragment[] = [];
   const services: ServiceDecl[] = [];
   const routes: RouteDecl[] = [];
+  // Variables a Kubernetes container takes from a ConfigMap or Secret of another file.
+  for (const f of completeKubeEnv(input.results)) fragments.push(f);
   for (const r of input.results) {
-    fragments.push(...r.containers);
     services.push(...r.services);
     routes.push(...(r.routes ?? []));
     diagnostics.push(...r.diagnostics);

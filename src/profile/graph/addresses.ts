@@ -183,11 +183,12 @@ export interface ArgumentValue {
 /**
  * The values of a command line worth scanning for addresses: `--name=value` and `-name=value`,
  * `--name value` (the next argument, when it is not an option) and bare arguments. The option's
- * name stands in for a variable name, so `--db-host db` is read like `DB_HOST=db`.
+ * name stands in for a variable name, so `--db-host db` is read like `DB_HOST=db`. `first`: where
+ * the arguments start (1 after the program; 0 for arguments alone, such as Kubernetes `args`).
  */
-export function argumentValues(argv: readonly string[]): ArgumentValue[] {
+export function argumentValues(argv: readonly string[], first = 1): ArgumentValue[] {
   const out: ArgumentValue[] = [];
-  for (let i = 1; i < argv.length; i++) {
+  for (let i = first; i < argv.length; i++) {
     const arg = argv[i] as string;
     const opt = /^--?([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/.exec(arg);
     if (!opt) {

@@ -64,7 +64,8 @@ function commandIntents(d: ContainerDraft): Intent[] {
     for (const cmd of f.commands) {
       if (cmd.purpose !== 'entrypoint') continue;
       const argv = cmd.expanded ?? cmd.argv;
-      for (const v of argumentValues(argv)) {
+      // Arguments alone (Kubernetes `args`, compose `command`) have no program word in front.
+      for (const v of argumentValues(argv, cmd.replaces === 'cmd' ? 0 : 1)) {
         for (const a of addressesIn(v.name, v.value, new Map())) {
           const shown = cmd.sensitive ? '(holds a secret value)' : truncate(argv[v.index] ?? v.value);
           out.push(

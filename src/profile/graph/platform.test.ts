@@ -139,6 +139,51 @@ ${deployment('a', 'default', '          image: x/a:1\n          envFrom: [{ conf
   }, 30_000);
 });
 
+describe('variables from a ConfigMap or Secret of another file', () => {
+  it('are completed from every manifest read: envFrom with a prefix, a key reference, and the command expanded with them', () => {
+    const config = k8s(
+      `apiVersion: v1
+kind: ConfigMap
+metadata: { name: shared, namespace: shop }
+data: { URL: "postgres://pg:5432/shop" }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: creds, namespace: shop }
+stringData: { cache: "redis://:hunter2@cache:6379/0" }`,
+      'config.yaml',
+    );
+    const app = k8s(
+      [
+        deployment(
+          'api',
+          'shop',
+          `          image: shop/api:1
+          envFrom: [{ prefix: DB_, configMapRef: { name: shared } }]
+          env:
+            - { name: CACHE, valueFrom: { secretKeyRef: { name: creds, key: cache } } }
+          args: ["--db=$(DB_URL)"]`,
+        ),
+        deployment('pg', 'shop', '          image: postgres:16'),
+        service('pg', 'shop', '[{ port: 5432 }]'),
+        deployment('cache', 'shop', '          image: redis:7'),
+        service('cache', 'shop', '[{ port: 6379 }]'),
+      ].join('\n---\n'),
+      'app.yaml',
+    );
+    // Read alone, the file cannot say where the variables point: the intent is unknown.
+    const alone = charterOf(app);
+    expect(edges(alone)).toEqual([]);
+    expect(container(alone, 'api').network.egressIntent?.state).toBe('unknown');
+    const ch = charterOf(app, config);
+    expect(edges(ch)).toEqual(['api → cache:6379', 'api → pg:5432']);
+    const reasons = ch.graph.edges.flatMap((e) => e.sources.map((s) => s.reason)).join(' | ');
+    expect(reasons).toMatch(/--db=postgres:\/\/pg:5432\/shop/);
+    expect(JSON.stringify(ch)).not.toContain('hunter2');
+    expect(container(ch, 'api').network.egressIntent?.state).toBe('complete');
+  });
+});
+
 describe('addresses in mounted ConfigMap files', () => {
   it('a key mounted as a file names the peer; the edge points at the key', () => {
     const ch = charterOf(

@@ -38,6 +38,12 @@ export function collectConfigData(reader: ReaderContext, obj: KubeObject): void 
     }
   }
   reader.configData.set(configDataKey(kind, obj.namespace, obj.name), { values, where, obj, fields });
+  // Other files' containers may take variables from it: the profile joins them.
+  (reader.result.configObjects ??= []).push({
+    ref: { kind, namespace: obj.namespace, name: obj.name },
+    values,
+    where: `defined in document ${obj.doc.index} of ${reader.file}`,
+  });
 }
 
 /** Secret `data` values are base64; a value that is not base64 of UTF-8 text is left unknown. */

@@ -4,8 +4,8 @@
  */
 import { emptyFragment, type ContainerFragment, type FragmentKey } from '../../model/fragments.js';
 import type { ContainerContext } from './container-context.js';
-import { readEnv, type ContainerEnv } from './env.js';
-import { expandReferences } from './expand.js';
+import { readEnv } from './env.js';
+import { expandArgv, type ContainerEnv } from '../../util/kube-env.js';
 import { readMountedConfigFiles } from './config-files.js';
 import { readPorts, readProbes } from './ports.js';
 import { diagnose, sourceAt } from './reader-context.js';
@@ -53,7 +53,9 @@ export function containerFragment(ctx: ContainerContext): ContainerFragment {
   const namedPorts = readPorts(ctx, f, what);
   readProbes(ctx, f, what, namedPorts);
   const env = readEnv(ctx, f, what);
-  expandCommand(ctx, f, env, what);
+  expandCommand(ctx, f, env.values, what);
+  // A ConfigMap or Secret of another file: the profile completes the variables with every manifest's.
+  if (env.unresolved) f.kubeEnv = { what, steps: env.steps };
   readVolumeMounts(ctx, f, what);
   readMountedConfigFiles(ctx, f, what);
   return f;
@@ -67,26 +69,19 @@ export function containerFragment(ctx: ContainerContext): ContainerFragment {
 function expandCommand(ctx: ContainerContext, f: ContainerFragment, env: ContainerEnv, what: string): void {
   const cmd = f.commands.find((x) => x.purpose === 'entrypoint' && x.replaces !== undefined);
   if (!cmd) return;
-  let changed = false;
-  let sensitive = false;
-  const expanded = cmd.argv.map((word, i) => {
-    const x = expandReferences(word, (name) => env.get(name)?.value);
-    if (x.truncated) {
-      const field = ctx.container.command && ctx.container.command.length > 0 ? 'command' : 'args';
-      diagnose(
-        ctx.reader,
-        ctx.obj.doc,
-        [...ctx.obj.base, ...ctx.path, field],
-        'kubernetes/expansion-too-long',
-        'warning',
-        `argument ${i} of ${what}: its $(VAR) references expand past ${x.text.length} characters; it is cut there`,
-      );
-    }
-    if (x.used.length > 0) changed = true;
-    if (x.used.some((name) => env.get(name)?.sensitive === true)) sensitive = true;
-    return x.text;
-  });
-  if (!changed) return;
-  cmd.expanded = expanded;
-  if (sensitive) cmd.sensitive = true;
+  const x = expandArgv(cmd.argv, env);
+  for (const i of x.truncated) {
+    const field = ctx.container.command && ctx.container.command.length > 0 ? 'command' : 'args';
+    diagnose(
+      ctx.reader,
+      ctx.obj.doc,
+      [...ctx.obj.base, ...ctx.path, field],
+      'kubernetes/expansion-too-long',
+      'warning',
+      `argument ${i} of ${what}: its $(VAR) references expand past the limit; it is cut there`,
+    );
+  }
+  if (!x.expanded) return;
+  cmd.expanded = x.expanded;
+  if (x.sensitive) cmd.sensitive = true;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandReferences, MAX_EXPANDED_LENGTH } from './expand.js';
+import { expandReferences, MAX_EXPANDED_LENGTH } from './kube-expand.js';
 
 const vars: Record<string, string> = { VAR_A: 'A', VAR_B: 'B', VAR_EMPTY: '', HOST: 'db', PORT: '5432' };
 const lookup = (name: string): string | undefined => vars[name];
