@@ -172,6 +172,21 @@ describe('service graphs of real manifests', () => {
     expect(intent('carts-db')).toBe('complete');
     expect(entryPoints(ch)).toEqual(['front-end:8079']);
   });
+  // OpenShift's sample app (examples/sample-app/application-template-stibuild.json, a Template):
+  // a Route to the frontend Service, and a database the frontend reaches through the variables
+  // Kubernetes sets for the Service `database` (DATABASE_SERVICE_HOST/PORT in
+  // openshift/ruby-hello-world config/database.rb) — in the application's code, not the template.
+  it('OpenShift sample app: the Route is the entry point; the database edge lives in code, so the frontend is unknown', async () => {
+    const ch = await profileTargets([k8s('openshift-sample-app')]);
+    expect(ch.containers.map((c) => c.name).sort()).toEqual(['database', 'frontend']);
+    expect(entryPoints(ch)).toEqual(['frontend:8080']);
+    const route = ch.containers.find((c) => c.name === 'frontend')?.network.ingress.find((r) => r.peer.kind === 'any');
+    expect(route?.sources[0]?.reason).toMatch(/Route route-edge \(www\.example\.com\)/);
+    expect(pairs(ch)).toEqual([]);
+    expect(ch.containers.find((c) => c.name === 'frontend')?.network.egressIntent?.state).toBe('unknown');
+    expect(ch.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(ch.diagnostics.some((d) => d.code === 'kubernetes/template')).toBe(true);
+  });
 });
 
 /** `from → to` for container edges, one per pair. */

@@ -81,6 +81,7 @@ const READER_CODES = [
   'kubernetes/invalid-object',
   'kubernetes/missing-image',
   'kubernetes/too-large',
+  'kubernetes/template',
   'kubernetes/too-many-keys',
   'kubernetes/unknown-volume',
   'kubernetes/unknown-workload',
