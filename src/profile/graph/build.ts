@@ -1,9 +1,10 @@
 /**
  * The intended service graph of one application: who may connect to whom on which port, from
- * addresses in environment variables, compose depends_on/links, Marathon dependencies and the
- * image catalogue. A name is resolved through the application's services (Kubernetes Service
- * selectors, compose service names and aliases, Marathon app ids) to containers; a name that
- * resolves to nothing stays a DNS peer. Every edge keeps the declarations that made it.
+ * addresses in environment variables, command lines and mounted configuration files, compose
+ * depends_on/links, Marathon dependencies and the image catalogue. A name is resolved as the
+ * platform resolves it (names.ts) to containers; a dotted name that resolves to nothing is a DNS
+ * peer, a one-label name that resolves to nothing is reported and left out (an internal service
+ * nothing declares is not an internet host). Every edge keeps the declarations that made it.
  */
 import type { Diagnostic, Edge, Peer, PeerRule, Source } from '../../model/charter.js';
 import type { ContainerDraft } from '../assemble.js';
@@ -227,7 +228,9 @@ export function buildGraph(
         add(it, to, p.targetPort, protocol);
         if (it.port === undefined) continue;
         const key = `${from}\0${t.container}`;
-        addressed.set(key, [...(addressed.get(key) ?? []), { port: p.targetPort, protocol }]);
+        const list = addressed.get(key) ?? [];
+        if (!list.some((x) => x.port === p.targetPort && x.protocol === protocol)) list.push({ port: p.targetPort, protocol });
+        addressed.set(key, list);
       }
     }
   }
