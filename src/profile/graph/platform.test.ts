@@ -382,7 +382,7 @@ spec: { defaultBackend: { service: { name: phantom, port: { number: 80 } } } }`,
     expect(entryPorts(ch, 'web')).toEqual([80, 443]);
   });
 
-  it('Marathon host ports and host-networked ports are entry points', () => {
+  it('Marathon host ports, host-networked ports and marathon-lb service ports are entry points', () => {
     const r = marathonReader.read({
       path: 'group.json',
       text: JSON.stringify({
@@ -402,6 +402,12 @@ spec: { defaultBackend: { service: { name: phantom, port: { number: 80 } } } }`,
             container: { type: 'DOCKER', docker: { image: 'postgres:16' }, portMappings: [{ containerPort: 5432 }] },
             networks: [{ mode: 'container', name: 'dcos' }],
           },
+          {
+            id: 'lb',
+            labels: { HAPROXY_GROUP: 'external' },
+            container: { type: 'DOCKER', docker: { image: 'x/lb:1' }, portMappings: [{ containerPort: 9000, servicePort: 10000 }] },
+            networks: [{ mode: 'container', name: 'dcos' }],
+          },
         ],
       }),
     });
@@ -409,6 +415,7 @@ spec: { defaultBackend: { service: { name: phantom, port: { number: 80 } } } }`,
     expect(entryPorts(ch, '/shop/web')).toEqual([8080]);
     expect(entryPorts(ch, '/shop/agent')).toEqual([10101]);
     expect(entryPorts(ch, '/shop/db')).toEqual([]);
+    expect(entryPorts(ch, '/shop/lb')).toEqual([9000]);
   });
 });
 

@@ -360,6 +360,9 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
     }
   };
   const hostMode = f.privileges.hostNetwork?.value === true;
+  // marathon-lb serves the service ports of apps in a HAPROXY_GROUP (the `external` group faces outside).
+  const group = app.labels?.['HAPROXY_GROUP'];
+  const balanced = typeof group === 'string' && group !== '' ? `is served by marathon-lb (HAPROXY_GROUP ${group})` : undefined;
   const bridge =
     (app.container?.docker?.network ?? '').toUpperCase() === 'BRIDGE' || (app.networks ?? []).some((n) => n.mode === 'container/bridge');
   const dynamic = (at: Path): void => {
@@ -388,7 +391,7 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
           ? `is published on the agent's host port ${m.hostPort === 0 ? '(picked at launch)' : m.hostPort}`
           : bridge
             ? 'is published on a host port of the agent (bridge networking)'
-            : undefined;
+            : balanced;
       listen(port, m.protocol, at, `${who} maps container port`, m.name, published);
     }
     if (app.portDefinitions && app.portDefinitions.length > 0) {
@@ -411,7 +414,7 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
         at,
         `${who} defines port`,
         d.name,
-        hostMode ? "is a port of the agent's own address (host networking)" : undefined,
+        hostMode ? "is a port of the agent's own address (host networking)" : balanced,
       );
     }
   } else if (app.ports) {
@@ -424,7 +427,7 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
         at,
         `${who} defines port`,
         undefined,
-        hostMode ? "is a port of the agent's own address (host networking)" : undefined,
+        hostMode ? "is a port of the agent's own address (host networking)" : balanced,
       );
     }
   } else if (f.privileges.hostNetwork?.value === true) {
