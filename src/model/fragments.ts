@@ -35,6 +35,14 @@ export type KubeEnvStep =
   /** A value the manifests cannot say (`fieldRef`, `resourceFieldRef`): `source.reason` is kept as it is. */
   | { step: 'field'; name: string; ownField: boolean; source: Source };
 
+/** A Kubernetes container's mount of a ConfigMap or Secret volume (all its keys, or `items`; `subPath`: one file). */
+export interface KubeMount {
+  ref: ConfigRef;
+  items?: { key: string; path: string }[];
+  mountPath: string;
+  subPath?: string;
+}
+
 /** How a fragment is matched to fragments of the same container from other artifacts. */
 export interface FragmentKey {
   /** Container / service name as the artifact says it (compose service, k8s container, Marathon app id). */
@@ -126,6 +134,8 @@ export interface ContainerFragment {
    * expanded command again with the ConfigMaps and Secrets of every manifest read.
    */
   kubeEnv?: { what: string; steps: KubeEnvStep[] };
+  /** Kubernetes only: mounts of a ConfigMap or Secret the file does not hold, for the profile to read from the others. */
+  kubeMounts?: { what: string; mounts: KubeMount[] };
   /**
    * Files the deployment mounts into the container with their text (the keys of a Kubernetes
    * ConfigMap or Secret volume defined beside it), scanned for the peers' addresses they name.
@@ -211,7 +221,14 @@ export interface ReaderResult {
   /** Ingresses and Routes (Kubernetes reader); absent from readers that have none. */
   routes?: RouteDecl[];
   /** ConfigMaps and Secrets (Kubernetes reader), for variables that other files' containers take from them. */
-  configObjects?: { ref: ConfigRef; values: Record<string, string | undefined>; where: string }[];
+  configObjects?: {
+    ref: ConfigRef;
+    values: Record<string, string | undefined>;
+    where: string;
+    /** Where the object is written; a key's source adds `/<field>/<key>` to its pointer. */
+    source: Source;
+    fields: Record<string, 'data' | 'stringData'>;
+  }[];
   diagnostics: Diagnostic[];
 }
 

@@ -6,7 +6,8 @@
  * manifest when a step names one the file does not hold.
  */
 import type { Source } from '../model/charter.js';
-import type { ConfigRef, EnvVar, KubeEnvStep } from '../model/fragments.js';
+import type { ConfigRef, ContainerFragment, EnvVar, KubeEnvStep, KubeMount } from '../model/fragments.js';
+import { posix } from 'node:path';
 import { expandReferences } from './kube-expand.js';
 
 export type { ConfigRef, KubeEnvStep };
@@ -137,4 +138,44 @@ export function expandArgv(
     return x.text;
   });
   return changed ? { expanded, sensitive, truncated } : { sensitive, truncated };
+}
+
+/**
+ * Text kept per container from mounted ConfigMap and Secret files: a ConfigMap holds at most 1 MiB,
+ * so this is several whole ones; beyond it the files are not scanned (the graph reads every byte
+ * kept, for every container).
+ */
+export const MAX_MOUNTED_TEXT = 2 * 1024 * 1024;
+
+type MountedFile = NonNullable<ContainerFragment['mountedFiles']>[number];
+
+/**
+ * The files a mount puts in the container, with their text: every key (or the `items`) under
+ * `mountPath`, or the one `subPath` names at `mountPath` itself. `budget` is the text still allowed
+ * (MAX_MOUNTED_TEXT per container); returns what is left of it.
+ */
+export function mountedFiles(
+  mount: KubeMount,
+  values: Record<string, string | undefined>,
+  sourceOf: (key: string, reason: string) => Source,
+  what: string,
+  budget: number,
+  out: MountedFile[],
+): number {
+  const { kind, name } = mount.ref;
+  const files = mount.items ?? Object.keys(values).map((key) => ({ key, path: key }));
+  for (const { key, path } of files) {
+    const text = values[key];
+    if (text === undefined || (mount.subPath !== undefined && mount.subPath !== '' && mount.subPath !== path)) continue;
+    if (text.length > budget) return 0;
+    budget -= text.length;
+    const at = mount.subPath ? mount.mountPath : posix.join(mount.mountPath, path);
+    out.push({
+      path: at,
+      text,
+      ...(kind === 'Secret' ? { sensitive: true } : {}),
+      source: sourceOf(key, `${what} mounts key ${key} of ${kind} ${name} at ${at}`),
+    });
+  }
+  return budget;
 }

@@ -219,6 +219,43 @@ data:
   });
 });
 
+describe('mounted files of a ConfigMap in another file', () => {
+  it('are read from the other manifest; the source points at the key', () => {
+    const config = k8s(
+      `apiVersion: v1
+kind: ConfigMap
+metadata: { name: nginx-conf }
+data:
+  default.conf: |
+    server {
+      listen 80;
+      location / { proxy_pass http://backend:8080; }
+    }`,
+      'configmap.yaml',
+    );
+    const app = k8s(
+      [
+        deployment(
+          'proxy',
+          'default',
+          `          image: nginx:1.27
+          volumeMounts: [{ name: conf, mountPath: /etc/nginx/conf.d }]
+      volumes: [{ name: conf, configMap: { name: nginx-conf } }]`,
+        ),
+        deployment('backend', 'default', '          image: x/backend:1\n          ports: [{ containerPort: 8080 }]'),
+        service('backend', 'default', '[{ port: 8080 }]'),
+      ].join('\n---\n'),
+      'app.yaml',
+    );
+    expect(edges(charterOf(app))).toEqual([]);
+    const ch = charterOf(app, config);
+    expect(edges(ch)).toEqual(['proxy → backend:8080']);
+    const s = ch.graph.edges[0]?.sources[0];
+    expect([s?.artifact, s?.pointer]).toEqual(['configmap.yaml', '/data/default.conf']);
+    expect(s?.reason).toMatch(/\/etc\/nginx\/conf\.d\/default\.conf: line 3/);
+  });
+});
+
 describe('names resolve as the platform resolves them', () => {
   const twoNamespaces = [
     deployment(

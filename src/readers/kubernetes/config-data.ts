@@ -2,7 +2,7 @@
  * ConfigMaps and Secrets of the file, collected before any workload is read so that env
  * references to them resolve to values.
  */
-import { check, type KubeObject, type ReaderContext } from './reader-context.js';
+import { check, sourceAt, type KubeObject, type ReaderContext } from './reader-context.js';
 import { ConfigMapSchema, SecretSchema } from './schema.js';
 
 export type ConfigKind = 'ConfigMap' | 'Secret';
@@ -43,6 +43,8 @@ export function collectConfigData(reader: ReaderContext, obj: KubeObject): void 
     ref: { kind, namespace: obj.namespace, name: obj.name },
     values,
     where: `defined in document ${obj.doc.index} of ${reader.file}`,
+    source: sourceAt(reader, obj, [], `${kind} ${obj.name}`),
+    fields,
   });
 }
 

@@ -4,19 +4,13 @@
  * fragment, so the graph can find the peers a configuration file names. Each file's provenance is
  * the position of its key in the ConfigMap or Secret.
  */
-import type { ContainerFragment } from '../../model/fragments.js';
+import type { ContainerFragment, KubeMount } from '../../model/fragments.js';
+import { MAX_MOUNTED_TEXT, mountedFiles } from '../../util/kube-env.js';
 import { configDataKey, type ConfigKind } from './config-data.js';
 import type { ContainerContext } from './container-context.js';
 import { sourceAt } from './reader-context.js';
 import { parseLenient } from './validate.js';
 import { ConfigVolumeSchema, ProjectedVolumeSchema, VolumeMountSchema } from './schema.js';
-import { posix } from 'node:path';
-
-/**
- * Text kept per container: a ConfigMap holds at most 1 MiB, so this is several whole ConfigMaps;
- * beyond it the files are not scanned (the graph reads each byte kept, for every container).
- */
-export const MAX_MOUNTED_TEXT = 2 * 1024 * 1024;
 
 interface Projection {
   kind: ConfigKind;
@@ -27,32 +21,31 @@ interface Projection {
 export function readMountedConfigFiles(ctx: ContainerContext, f: ContainerFragment, what: string): void {
   const { reader, container: c } = ctx;
   let budget = MAX_MOUNTED_TEXT;
+  const files: NonNullable<ContainerFragment['mountedFiles']> = [];
+  const elsewhere: KubeMount[] = [];
   for (const raw of c.volumeMounts ?? []) {
     const m = parseLenient(VolumeMountSchema, raw).data;
     const declared = m ? ctx.volumes.get(m.name) : undefined;
     if (!m || !declared) continue;
     for (const p of projections(declared.volume)) {
+      const mount: KubeMount = {
+        ref: { kind: p.kind, namespace: ctx.workload.namespace, name: p.name },
+        ...(p.items ? { items: p.items } : {}),
+        mountPath: m.mountPath,
+        ...(m.subPath !== undefined && m.subPath !== '' ? { subPath: m.subPath } : {}),
+      };
       const data = reader.configData.get(configDataKey(p.kind, ctx.workload.namespace, p.name));
-      if (!data) continue;
-      const files = p.items ?? Object.keys(data.values).map((key) => ({ key, path: key }));
-      for (const { key, path } of files) {
-        const text = data.values[key];
-        // subPath mounts one file of the volume at mountPath itself.
-        if (text === undefined || (m.subPath !== undefined && m.subPath !== '' && m.subPath !== path)) continue;
-        if (text.length > budget) return;
-        budget -= text.length;
-        const at = m.subPath ? m.mountPath : posix.join(m.mountPath, path);
-        const reason = `${what} mounts key ${key} of ${p.kind} ${p.name} at ${at}`;
-        f.mountedFiles ??= [];
-        f.mountedFiles.push({
-          path: at,
-          text,
-          ...(p.kind === 'Secret' ? { sensitive: true } : {}),
-          source: sourceAt(reader, data.obj, [data.fields[key] ?? 'data', key], reason),
-        });
+      if (!data) {
+        // In another file, perhaps: the profile reads it from the other manifests.
+        elsewhere.push(mount);
+        continue;
       }
+      const sourceOf = (key: string, reason: string) => sourceAt(reader, data.obj, [data.fields[key] ?? 'data', key], reason);
+      budget = mountedFiles(mount, data.values, sourceOf, what, budget, files);
     }
   }
+  if (files.length > 0) f.mountedFiles = files;
+  if (elsewhere.length > 0) f.kubeMounts = { what, mounts: elsewhere };
 }
 
 function projections(volume: Record<string, unknown>): Projection[] {
