@@ -1,12 +1,13 @@
 /**
  * Whether a container's egress is all it is meant to call (docs/profile-v1.md, "Egress intent").
  *
- * `unknown` wins: when an artifact says so (code reading a host from a variable nothing sets), when
- * a name it calls resolves to no service of the application, when a variable that holds an address
+ * `unknown` wins when an artifact says so (code reading a host from a variable nothing sets) or a
+ * name it calls resolves to no service of the application. Next, a service that by nature calls no
+ * one (a database, a cache) is `complete`. Otherwise `unknown` when a variable that holds an address
  * takes its value from somewhere not read (a Secret or ConfigMap outside the manifests, every key of
- * one). Otherwise `complete` when something declares its peers: an address that made an edge, a
- * dependency, a known image of the catalogue, analysed code, or a role that by nature calls no one
- * (a database, a cache). With none of these nothing is known, and that is `unknown`, not "none".
+ * one, a compose env_file); `complete` when something declares its peers: an address that made an
+ * edge, a dependency, a known image of the catalogue, analysed code. With none of these nothing is
+ * known, and that is `unknown`, not "none".
  */
 import type { EgressIntent, Source } from '../../model/charter.js';
 import type { KnowledgeBase, RoleEntry } from '../../knowledge/schema.js';
@@ -41,14 +42,27 @@ export function egressIntent(
     for (const e of f.egressIntent ?? []) (e.state === 'unknown' ? unknown : complete).push(e.source);
   }
   unknown.push(...unresolved.map((s) => ({ ...s, reason: `${s.reason}: a peer no artifact of the application declares` })));
-  for (const e of d.env) {
-    if (e.value !== undefined || e.ownField) continue;
-    // `PREFIX*`: every key of a ConfigMap or Secret that was not read, so any address among them.
-    if (e.name.endsWith('*') || isAddressVariable(e.name)) {
-      unknown.push({ ...e.source, reason: `${e.source.reason}: an address whose value is not in the artifacts read` });
-    }
-  }
   if (unknown.length > 0) return { state: 'unknown', sources: sortSources(unknown).slice(0, MAX_SOURCES) };
+
+  // A service that by nature calls no one (a database, a cache) stays so whatever its variables say.
+  const quiet: Source[] = roles
+    .filter((role) => SERVICE_CATEGORIES.has(role.category) && (role.egress === 'none' || role.egress === 'dns'))
+    .map((role) => ({
+      kind: 'knowledge',
+      artifact: 'charter-knowledge',
+      kb: `role:${role.id}`,
+      reason: `${role.name} calls no other service (${role.source})`,
+    }));
+  if (quiet.length === 0) {
+    for (const e of d.env) {
+      if (e.value !== undefined || e.ownField) continue;
+      // `PREFIX*` / `*`: every key of a ConfigMap, Secret or env file that was not read, so any address among them.
+      if (e.name.endsWith('*') || isAddressVariable(e.name)) {
+        unknown.push({ ...e.source, reason: `${e.source.reason}: it may name a peer, and its value is not in the artifacts read` });
+      }
+    }
+    if (unknown.length > 0) return { state: 'unknown', sources: sortSources(unknown).slice(0, MAX_SOURCES) };
+  }
 
   for (const r of c.network.egress) {
     if (r.peer.kind === 'any') continue;
@@ -64,16 +78,7 @@ export function egressIntent(
       });
     }
   }
-  for (const role of roles) {
-    // A launcher, shell or runtime calling no one says nothing of the program it runs.
-    if (!SERVICE_CATEGORIES.has(role.category) || (role.egress !== 'none' && role.egress !== 'dns')) continue;
-    complete.push({
-      kind: 'knowledge',
-      artifact: 'charter-knowledge',
-      kb: `role:${role.id}`,
-      reason: `${role.name} calls no other service (${role.source})`,
-    });
-  }
+  complete.push(...quiet);
   if (complete.length > 0) return { state: 'complete', sources: sortSources(complete).slice(0, MAX_SOURCES) };
   const declared = c.identity.sources[0];
   return {

@@ -551,6 +551,23 @@ describe('egress intent', () => {
     expect(container(ch, 'secretive').network.egressIntent?.sources[0]?.pointer).toBe('/services/secretive/environment/0');
   });
 
+  it('an env_file not read leaves a service unknown, but not a database', () => {
+    const ch = charterOf(
+      compose(`services:
+  web:
+    image: example.com/web:1
+    env_file: web.env
+    environment: { DATABASE_URL: "postgres://db:5432/app" }
+  db:
+    image: postgres:16
+    env_file: [db.env]
+`),
+    );
+    expect(container(ch, 'web').network.egressIntent?.state).toBe('unknown');
+    expect(container(ch, 'web').network.egressIntent?.sources[0]?.reason).toMatch(/env_file web\.env, which is not read/);
+    expect(container(ch, 'db').network.egressIntent?.state).toBe('complete');
+  });
+
   it("any fragment's unknown wins over declared peers", () => {
     const r = compose(`services:
   web:

@@ -354,6 +354,11 @@ function readEnvironment(ctx: Ctx, svc: ComposeService, base: Path, f: Container
     const p = typeof ef === 'string' ? ef : ef.path;
     const at: Path = typeof envFile === 'string' ? [...base, 'env_file'] : [...base, 'env_file', i];
     diag(ctx, 'compose/env-file', 'info', `${who}: env_file ${p} is not read; the variables it sets are unknown`, at);
+    // Its variables may name peers: the profile takes the container's egress intent as unknown.
+    f.env.push({
+      name: '*',
+      source: source(ctx, at, `${who} takes every variable of env_file ${p}, which is not read: names and values unknown`),
+    });
   }
 }
 
