@@ -165,7 +165,7 @@ const APPS: App[] = [
   },
   {
     name: 'online boutique (microservices-demo)',
-    targets: [k8s('microservices-demo.yaml')],
+    targets: [k8s('online-boutique/kubernetes-manifests.yaml')],
     documentedIn:
       'GoogleCloudPlatform/microservices-demo README.md, Architecture (service table and diagram); the *_SERVICE_ADDR variables of release/kubernetes-manifests.yaml; frontend-external is the LoadBalancer users reach',
     documented: [
@@ -205,7 +205,7 @@ const APPS: App[] = [
   },
   {
     name: 'sock shop',
-    targets: [k8s('sock-shop-complete-demo.yaml')],
+    targets: [k8s('sock-shop/complete-demo.yaml')],
     documentedIn:
       "microservices-demo/microservices-demo deploy/kubernetes/manifests-policy (the authors' own NetworkPolicies: who may reach carts, catalogue, orders, payment, shipping, user, their databases and rabbitmq); SESSION_REDIS=true in the front-end manifest (sessions in session-db); front-end is the NodePort users reach",
     documented: [

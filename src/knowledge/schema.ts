@@ -40,6 +40,13 @@ export const RoleEntrySchema = z
       .strict(),
     /** Ports the component listens on by default. */
     listen: z.array(port).default([]),
+    /**
+     * The ports its clients connect to, when not all of `listen` (a broker's client port, not its
+     * cluster and monitoring ports): what a dependency named without a port reaches.
+     * `clientPortsSource` cites where the product documents them.
+     */
+    clientPorts: z.array(port).optional(),
+    clientPortsSource: z.string().url().optional(),
     /** Executable basenames it runs (its own helpers, e.g. `initdb` for PostgreSQL). */
     processes: z.array(z.string()).default([]),
     /** Directories it writes at run time. */

@@ -17,6 +17,32 @@ import type {
   EgressIntentState,
 } from './charter.js';
 
+/** A Kubernetes ConfigMap or Secret, as a container's variables name it. */
+export interface ConfigRef {
+  kind: 'ConfigMap' | 'Secret';
+  namespace: string;
+  name: string;
+}
+
+/**
+ * One step of the kubelet's computation of a container's variables (util/kube-env.ts); `source`
+ * is where the manifest writes it (its reason is replaced when the step is computed).
+ */
+export type KubeEnvStep =
+  | { step: 'from'; ref: ConfigRef; prefix: string; source: Source }
+  | { step: 'literal'; name: string; value: string; source: Source }
+  | { step: 'key'; name: string; ref: ConfigRef; key: string; source: Source }
+  /** A value the manifests cannot say (`fieldRef`, `resourceFieldRef`): `source.reason` is kept as it is. */
+  | { step: 'field'; name: string; ownField: boolean; source: Source };
+
+/** A Kubernetes container's mount of a ConfigMap or Secret volume (all its keys, or `items`; `subPath`: one file). */
+export interface KubeMount {
+  ref: ConfigRef;
+  items?: { key: string; path: string }[];
+  mountPath: string;
+  subPath?: string;
+}
+
 /** How a fragment is matched to fragments of the same container from other artifacts. */
 export interface FragmentKey {
   /** Container / service name as the artifact says it (compose service, k8s container, Marathon app id). */
@@ -39,6 +65,8 @@ export interface EnvVar {
   value?: string;
   /** From a Secret: used to find peers, never printed. */
   sensitive?: boolean;
+  /** The value is a field of the pod or container itself (Kubernetes downward API): never a peer's address. */
+  ownField?: boolean;
   source: Source;
 }
 
@@ -86,7 +114,33 @@ export interface ContainerFragment {
    * `entrypoint+cmd` (Kubernetes `command`, compose `entrypoint`, Marathon `cmd`) or only `cmd`
    * (Kubernetes `args` alone, compose `command` alone, Marathon `args`).
    */
-  commands: { argv: string[]; shell: boolean; purpose: ProcessRule['purpose']; source: Source; replaces?: 'entrypoint+cmd' | 'cmd' }[];
+  commands: {
+    argv: string[];
+    shell: boolean;
+    purpose: ProcessRule['purpose'];
+    source: Source;
+    replaces?: 'entrypoint+cmd' | 'cmd';
+    /**
+     * The argv as the platform runs it, when that differs from `argv` (Kubernetes `$(VAR)` references
+     * expanded from the container's variables): read to find the peers it names, never printed.
+     */
+    expanded?: string[];
+    /** True when `expanded` holds a Secret's value. */
+    sensitive?: boolean;
+  }[];
+  /**
+   * Kubernetes only, when a variable comes from a ConfigMap or Secret the manifest's own file does
+   * not hold: the kubelet's steps (util/kube-env.ts), for the profile to compute `env` and the
+   * expanded command again with the ConfigMaps and Secrets of every manifest read.
+   */
+  kubeEnv?: { what: string; steps: KubeEnvStep[] };
+  /** Kubernetes only: mounts of a ConfigMap or Secret the file does not hold, for the profile to read from the others. */
+  kubeMounts?: { what: string; mounts: KubeMount[] };
+  /**
+   * Files the deployment mounts into the container with their text (the keys of a Kubernetes
+   * ConfigMap or Secret volume defined beside it), scanned for the peers' addresses they name.
+   */
+  mountedFiles?: { path: string; text: string; sensitive?: boolean; source: Source }[];
   /**
    * Dockerfile only: the final stage's RUN commands as written (whitespace collapsed), its parent
    * stages' first. An image built from the file records them in its history (`created_by`), which
@@ -131,6 +185,30 @@ export interface ServiceDecl {
   targets?: string[];
   ports: { port: number; targetPort?: number | string; protocol: 'tcp' | 'udp' | 'sctp'; name?: string }[];
   source: Source;
+  /**
+   * Set when the service is reachable from outside the application (a Kubernetes Service of type
+   * LoadBalancer or NodePort): the container ports behind it are entry points.
+   */
+  exposed?: Source;
+}
+
+/**
+ * A name outside the application that leads to a service: a Kubernetes Ingress backend, an
+ * OpenShift Route. Its hosts resolve to the service's containers, and the container ports behind
+ * it are entry points.
+ */
+export interface RouteDecl {
+  kind: 'Ingress' | 'Route';
+  name: string;
+  scope?: string;
+  /** Host names it answers to (`spec.host`, `spec.rules[].host`); may be empty. */
+  hosts: string[];
+  /** The Service it leads to, in its own namespace. */
+  service: string;
+  /** Service port number or name (Ingress), or target port number or name (Route); absent: every port. */
+  port?: number | string;
+  /** Where the backend is named (for the diagnostic when the Service is missing). */
+  source: Source;
 }
 
 /** A Kubernetes NetworkPolicy as declared (kept for the graph and for diffing against emitted ones). */
@@ -146,6 +224,17 @@ export interface ReaderResult {
   containers: ContainerFragment[];
   services: ServiceDecl[];
   networkPolicies: NetworkPolicyDecl[];
+  /** Ingresses and Routes (Kubernetes reader); absent from readers that have none. */
+  routes?: RouteDecl[];
+  /** ConfigMaps and Secrets (Kubernetes reader), for variables that other files' containers take from them. */
+  configObjects?: {
+    ref: ConfigRef;
+    values: Record<string, string | undefined>;
+    where: string;
+    /** Where the object is written; a key's source adds `/<field>/<key>` to its pointer. */
+    source: Source;
+    fields: Record<string, 'data' | 'stringData'>;
+  }[];
   diagnostics: Diagnostic[];
 }
 

@@ -4,12 +4,15 @@
  */
 import type { Charter, Diagnostic, Input, PeerRule, Source } from '../model/charter.js';
 import { API_VERSION, CharterSchema } from '../model/charter.js';
-import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment } from '../model/fragments.js';
+import type { ReaderResult, ServiceDecl, ImageFileIndex, ContainerFragment, RouteDecl } from '../model/fragments.js';
+import type { RoleEntry } from '../knowledge/schema.js';
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import { correlate } from './correlate.js';
 import { assemble, type ContainerDraft } from './assemble.js';
 import { applyRoles, deriveCapabilities, deriveRoles, deriveSyscalls } from './derive.js';
-import { applyGraph, buildGraph, sortEdges } from './graph/build.js';
+import { applyEntryPoints, applyGraph, buildGraph, sortEdges } from './graph/build.js';
+import { egressIntent } from './graph/egress-intent.js';
+import { completeKubeEnv } from './kube-env.js';
 import { RuleSet, sortSources } from '../util/rule-set.js';
 import { syscallGroupDefs } from './derive.js';
 import { compareStrings } from '../util/sort.js';
@@ -39,9 +42,12 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
   const diagnostics: Diagnostic[] = [...input.diagnostics];
   const fragments: ContainerFragment[] = [];
   const services: ServiceDecl[] = [];
+  const routes: RouteDecl[] = [];
+  // Variables a Kubernetes container takes from a ConfigMap or Secret of another file.
+  for (const f of completeKubeEnv(input.results)) fragments.push(f);
   for (const r of input.results) {
-    fragments.push(...r.containers);
     services.push(...r.services);
+    routes.push(...(r.routes ?? []));
     diagnostics.push(...r.diagnostics);
   }
 
@@ -56,8 +62,19 @@ export function buildCharter(input: BuildInput, kb: KnowledgeBase): Charter {
     addTmp(d);
   }
 
-  const graph = buildGraph(drafts, services, kb);
+  // Roles that speak for the container: not suspicious, not guessed from a Dockerfile alone.
+  const activeRoles = new Map<ContainerDraft, RoleEntry[]>();
+  for (const [d, r] of rolesByDraft)
+    activeRoles.set(
+      d,
+      r.entries.filter((e) => !e.suspicious && !r.weak.has(e.id)),
+    );
+  const graph = buildGraph(drafts, services, kb, { routes, diagnostics, roles: activeRoles });
   applyGraph(drafts, graph.edges);
+  applyEntryPoints(drafts, graph.entries);
+  for (const d of drafts) {
+    d.charter.network.egressIntent = egressIntent(d, activeRoles.get(d) ?? [], graph.unresolved.get(d.charter.name) ?? [], kb);
+  }
 
   for (const d of drafts) {
     addHostNetwork(d);

@@ -49,6 +49,19 @@ describe('diffCharters', () => {
     expect(summarise(d)).toBe('api adds exec of /bin/sh, egress to db:5432/tcp');
   });
 
+  it('an egress intent that becomes unknown widens (its egress can no longer be enforced); complete again narrows', () => {
+    const complete = api((c) => (c.network.egressIntent = { state: 'complete', sources: [src(5)] }));
+    const unknown = api((c) => (c.network.egressIntent = { state: 'unknown', sources: [src(6)] }));
+    const d = diffCharters(charter(complete), charter(unknown));
+    expect(d.changes.map((c) => [c.kind, c.op, c.subject, c.widens])).toEqual([
+      ['network', 'changed', 'egress intent complete → unknown', true],
+    ]);
+    expect(d.changes[0]?.sources[0]?.line).toBe(6);
+    expect(diffCharters(charter(unknown), charter(complete)).widened).toBe(false);
+    // A profile written before egress intents compares equal.
+    expect(diffCharters(charter(api()), charter(unknown)).changes).toEqual([]);
+  });
+
   it('treats a replaced binary at the same path as changed and widening', () => {
     const v2 = api((c) => {
       c.processes[0] = { ...c.processes[0]!, sha256: 'b'.repeat(64) };

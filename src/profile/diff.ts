@@ -184,6 +184,19 @@ function diffContainer(charterA: Charter, a: ContainerCharter, charterB: Charter
     out.push({ container: n, kind: 'network', op: 'added', subject: 'network access (was none)', widens: true, sources: [] });
   if (!a.network.none && b.network.none)
     out.push({ container: n, kind: 'network', op: 'removed', subject: 'network access (now none)', widens: false, sources: [] });
+  // An egress list that stops being complete can no longer be enforced: the container may call more.
+  const ia = a.network.egressIntent;
+  const ib = b.network.egressIntent;
+  if (ia && ib && ia.state !== ib.state) {
+    out.push({
+      container: n,
+      kind: 'network',
+      op: 'changed',
+      subject: `egress intent ${ia.state} → ${ib.state}`,
+      widens: ib.state === 'unknown',
+      sources: ib.sources,
+    });
+  }
   const ua = a.user?.name;
   const ub = b.user?.name;
   if ((ua ?? '') !== (ub ?? '')) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressesIn } from './addresses.js';
+import { addressesIn, addressesInText, argumentValues, looksInternal, MAX_ADDRESSES_PER_FILE } from './addresses.js';
 
 const none = new Map<string, string>();
 
@@ -33,6 +33,8 @@ describe('addressesIn', () => {
     ['DATABASE_HOST', 'db', [{ host: 'db', form: 'host-variable' }]],
     ['MASTER', '$(REDIS_MASTER_SERVICE_HOST)', [{ host: 'redis-master', form: 'service-variable' }]],
     ['SOME_SETTING', 'upstream:8080', [{ host: 'upstream', port: 8080, form: 'host-port' }]],
+    ['DSN', 'user:pw@tcp(catalogue-db:3306)/socksdb', [{ host: 'catalogue-db', port: 3306, form: 'dsn' }]],
+    ['DSN', 'user@tcp(mysql)/db?parseTime=true', [{ host: 'mysql', port: 3306, form: 'dsn' }]],
   ])('%s=%s', (name, value, expected) => {
     expect(addressesIn(name, value, none)).toEqual(expected);
   });
@@ -62,5 +64,59 @@ describe('addressesIn', () => {
       ['DB_PORT', '3306'],
     ]);
     expect(addressesIn('DB_HOST', 'db', env2)).toEqual([{ host: 'db', port: 3306, form: 'host-variable' }]);
+  });
+});
+
+describe('argumentValues', () => {
+  it('reads --name=value, -name=value, an address option and its next word, and bare words', () => {
+    expect(
+      argumentValues(['/app', '-port=80', '--db=postgres://db:5432/x', '--redis-host', 'cache', '--verbose', 'worker', 'a:1']),
+    ).toEqual([
+      { name: 'PORT', value: '80', index: 1 },
+      { name: 'DB', value: 'postgres://db:5432/x', index: 2 },
+      { name: 'REDIS_HOST', value: 'cache', index: 4 },
+      { name: 'ARG', value: 'worker', index: 6 },
+      { name: 'ARG', value: 'a:1', index: 7 },
+    ]);
+  });
+
+  it('an option whose name does not say address does not take the next word', () => {
+    expect(argumentValues(['/app', '--workers', 'db:5432'])).toEqual([{ name: 'ARG', value: 'db:5432', index: 2 }]);
+  });
+});
+
+describe('addressesInText', () => {
+  it('finds URLs anywhere and address-named keys, with their lines; comments and other keys say nothing', () => {
+    const text = [
+      '# redis://commented:6379',
+      'server.port=8080',
+      'spring.datasource.url=jdbc:mysql://db:3306/x',
+      'cache:',
+      '  redisHost: "cache"',
+      'upstream backend { server api:8080; }',
+      '    server api2:9090;',
+      'log_level: debug',
+    ].join('\n');
+    expect(addressesInText(text)).toEqual([
+      { host: 'db', port: 3306, form: 'url', line: 3 },
+      { host: 'cache', form: 'host-variable', line: 5 },
+      { host: 'api2', port: 9090, form: 'host-port', line: 7 },
+    ]);
+  });
+
+  it('keeps at most MAX_ADDRESSES_PER_FILE from a file that lists thousands', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `url${i} = http://h${i}:80/`).join('\n');
+    expect(addressesInText(text)).toHaveLength(MAX_ADDRESSES_PER_FILE);
+  });
+});
+
+describe('looksInternal', () => {
+  it.each([
+    ['cartservice', true],
+    ['api.example.com', false],
+    ['localhost', false],
+    ['10.0.0.1', false],
+  ])('%s → %s', (host, expected) => {
+    expect(looksInternal(host)).toBe(expected);
   });
 });

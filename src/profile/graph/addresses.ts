@@ -10,7 +10,7 @@ export interface Address {
   host: string;
   port?: number;
   /** How it was recognised, for the edge's reason. */
-  form: 'url' | 'host-port' | 'connection-string' | 'service-variable' | 'host-variable';
+  form: 'url' | 'host-port' | 'connection-string' | 'service-variable' | 'host-variable' | 'dsn';
 }
 
 /** Default ports of URL schemes (IANA registrations and the servers' documented defaults). */
@@ -104,6 +104,17 @@ function fromConnectionString(value: string): Address[] {
   return [port === undefined ? { host: hp.host, form: 'connection-string' } : { host: hp.host, port, form: 'connection-string' }];
 }
 
+/**
+ * Go's MySQL driver DSN, `user:password@tcp(host:port)/dbname` (github.com/go-sql-driver/mysql,
+ * "DSN (Data Source Name)"): the address sits in the parentheses after the protocol.
+ */
+function fromDsn(value: string): Address[] {
+  const m = /@(?:tcp|tcp4|tcp6|udp)\(([^()\s]+)\)/i.exec(value);
+  const hp = m?.[1] ? hostPort(m[1]) : undefined;
+  if (!hp) return [];
+  return [hp.port === undefined ? { host: hp.host, port: 3306, form: 'dsn' } : { host: hp.host, port: hp.port, form: 'dsn' }];
+}
+
 /** `$(REDIS_MASTER_SERVICE_HOST)` / `${REDIS_MASTER_SERVICE_HOST}` name the Service `redis-master`. */
 function fromServiceVariables(value: string): Address[] {
   const out: Address[] = [];
@@ -131,6 +142,8 @@ export function addressesIn(name: string, value: string, siblings: ReadonlyMap<s
   if (url.length > 0) return url;
   const conn = fromConnectionString(v);
   if (conn.length > 0) return conn;
+  const dsn = fromDsn(v);
+  if (dsn.length > 0) return dsn;
   if (!isAddressVariable(name)) {
     // Outside address-named variables only an explicit host:port counts.
     const hp = /^[a-z0-9.-]+:\d{1,5}$/i.test(v) ? hostPort(v) : undefined;
@@ -156,4 +169,97 @@ function withSiblingPort(name: string, found: Address[], siblings: ReadonlyMap<s
     if (port !== undefined) break;
   }
   return found.map((a) => (a.port === undefined && port !== undefined ? { ...a, port } : a));
+}
+
+/** One option of a command line with its value: `--db=postgres://db/x`, `-DSN=…`, `--redis-host redis`. */
+export interface ArgumentValue {
+  /** The option's name as a variable name (`--redis-host` → `REDIS_HOST`); `ARG` for a bare argument. */
+  name: string;
+  value: string;
+  /** Index of the argument that holds the value. */
+  index: number;
+}
+
+/**
+ * The values of a command line worth scanning for addresses: `--name=value` and `-name=value`,
+ * `--name value` (the next argument, when it is not an option) and bare arguments. The option's
+ * name stands in for a variable name, so `--db-host db` is read like `DB_HOST=db`. `first`: where
+ * the arguments start (1 after the program; 0 for arguments alone, such as Kubernetes `args`).
+ */
+export function argumentValues(argv: readonly string[], first = 1): ArgumentValue[] {
+  const out: ArgumentValue[] = [];
+  for (let i = first; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const opt = /^--?([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/.exec(arg);
+    if (!opt) {
+      out.push({ name: 'ARG', value: arg, index: i });
+      continue;
+    }
+    const name = (opt[1] as string).toUpperCase().replace(/[.-]/g, '_');
+    if (opt[2] !== undefined) {
+      out.push({ name, value: opt[2], index: i });
+      continue;
+    }
+    const next = argv[i + 1];
+    // `--db-host db`: only an option whose name says it holds an address takes the next word.
+    if (next !== undefined && !next.startsWith('-') && isAddressVariable(name)) {
+      out.push({ name, value: next, index: i + 1 });
+      i++;
+    }
+  }
+  return out;
+}
+
+/** A key written in a configuration file as a variable name: `spring.redis.host` → `SPRING_REDIS_HOST`. */
+function keyAsVariable(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
+/** Longest line of a mounted file that is scanned (a minified blob says nothing a person wrote). */
+const MAX_LINE = 4096;
+/** Addresses kept per file: a real configuration names a few dozen peers at most. */
+export const MAX_ADDRESSES_PER_FILE = 256;
+
+/**
+ * Addresses in the text of a configuration file (a ConfigMap key a container mounts): URLs anywhere
+ * on a line, and `key = value` / `key: value` lines whose key names an address
+ * (`spring.datasource.url=jdbc:mysql://db:3306/x`, `redis_host: cache`). Each comes with its 1-based line.
+ */
+export function addressesInText(text: string): (Address & { line: number })[] {
+  const out: (Address & { line: number })[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length && out.length < MAX_ADDRESSES_PER_FILE; n++) {
+    const line = (lines[n] as string).trim();
+    if (line === '' || line.length > MAX_LINE || line.startsWith('#') || line.startsWith('//')) continue;
+    const found: Address[] = [];
+    for (const m of line.matchAll(/(?:jdbc:)?[a-z][a-z0-9+.-]*:\/\/[^\s"'`;,<>)]+/gi)) found.push(...fromUrl(m[0]));
+    if (found.length === 0) {
+      const kv = /^["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*["']?([^"'\s;#]+)["']?\s*[;,]?$/.exec(line);
+      if (kv?.[1] && kv[2]) {
+        const name = keyAsVariable(kv[1]);
+        if (isAddressVariable(name)) found.push(...addressesIn(name, kv[2], new Map()));
+      }
+      // nginx `server db:5432;` and `proxy_pass` without a scheme are host:port words after a directive.
+      const upstream = /^(?:server|upstream_server)\s+([a-z0-9.-]+:\d{1,5})\b/i.exec(line);
+      if (found.length === 0 && upstream?.[1]) {
+        const hp = hostPort(upstream[1]);
+        if (hp?.port !== undefined) found.push({ host: hp.host, port: hp.port, form: 'host-port' });
+      }
+    }
+    for (const a of found) out.push({ ...a, line: n + 1 });
+  }
+  return out.slice(0, MAX_ADDRESSES_PER_FILE);
+}
+
+/**
+ * True for a name that looks like a peer inside the application rather than an internet host:
+ * one DNS label (no dots), not an IP address, not the container itself (`localhost`).
+ */
+export function looksInternal(host: string): boolean {
+  const h = host.toLowerCase();
+  return !h.includes('.') && !h.includes(':') && h !== 'localhost' && !/^\d+$/.test(h);
 }

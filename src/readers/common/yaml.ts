@@ -7,8 +7,12 @@
  */
 import {
   Composer,
+  isMap,
+  isScalar,
   type LineCounter,
   Parser,
+  visit,
+  YAMLParseError,
   type CST,
   type Document,
   type DocumentOptions,
@@ -90,16 +94,38 @@ export function composeYaml(
     return refusal;
   });
 
-  // The composer yields documents in the order of their tokens, one per document token.
-  const composer = new Composer(options);
+  // The composer yields documents in the order of their tokens, one per document token. Its own
+  // duplicate-key check compares each key with every earlier one (a ConfigMap of 100,000 keys
+  // would take minutes), so keys are checked here instead, in one pass per map.
+  const checkKeys = options.uniqueKeys !== false;
+  const composer = new Composer({ ...options, uniqueKeys: false });
   const docs: Document.Parsed[] = [];
   for (const token of tokens) docs.push(...(composer.next(token) as Iterable<Document.Parsed>));
   docs.push(...(composer.end() as Iterable<Document.Parsed>));
+  if (checkKeys) for (const doc of docs) reportDuplicateKeys(doc);
   const documents = docs.map((doc, i): ComposedDocument => {
     const refused = refusals[i];
     return refused === undefined ? { doc } : { doc, refused };
   });
   return truncatedAt === undefined ? { documents } : { documents, truncatedAt };
+}
+
+/** The composer's DUPLICATE_KEY error (scalar keys of equal value), found with a set per map. */
+function reportDuplicateKeys(doc: Document.Parsed): void {
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        if (!isScalar(key)) continue;
+        if (seen.has(key.value)) {
+          const start = key.range?.[0] ?? 0;
+          doc.errors.push(new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+        } else seen.add(key.value);
+      }
+    },
+  });
 }
 
 function refusalOf(token: CST.Document, text: string, from: number, to: number, invalidUtf8: readonly InvalidUtf8[]): Refusal | undefined {

@@ -3,7 +3,7 @@
  * display path, never opens the files the compose file names (env_file, secrets, build contexts).
  */
 import { posix } from 'node:path';
-import type { Diagnostic, Source } from '../../model/charter.js';
+import type { Diagnostic, Protocol, Source } from '../../model/charter.js';
 import { toPointer } from '../../util/json-pointer.js';
 import { splitShellWords } from '../../util/shell-words.js';
 import { addCapability, addListen, addWritable, engineSocketNote, lookup, serviceDeclPorts } from '../common/fragment.js';
@@ -193,6 +193,8 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
       }
       for (const port of r.ports) {
         addListen(f, port, r.protocol, source(ctx, at, `${who} publishes container port ${port}/${r.protocol}`), spec.name);
+        const host = spec.published !== undefined ? `host port ${String(spec.published)}` : 'a host port the engine picks';
+        addEntryPoint(f, port, r.protocol, source(ctx, at, `${who} publishes container port ${port}/${r.protocol} on ${host}`));
       }
       continue;
     }
@@ -208,6 +210,8 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
           ? `publishes container port ${port}/${r.protocol} (host ${r.published})`
           : `publishes container port ${port}/${r.protocol}`;
       addListen(f, port, r.protocol, source(ctx, at, `${who} ${how}`));
+      const host = r.published !== undefined ? `host port ${r.published}` : 'a host port the engine picks';
+      addEntryPoint(f, port, r.protocol, source(ctx, at, `${who} publishes container port ${port}/${r.protocol} on ${host}`));
     }
   }
   for (const [i, spec] of (svc.expose ?? []).entries()) {
@@ -219,6 +223,17 @@ function readPorts(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragme
     }
     for (const port of r.ports) addListen(f, port, r.protocol, source(ctx, at, `${who} exposes port ${port}/${r.protocol}`));
   }
+}
+
+/**
+ * A published port is reachable from outside the application (through the host's address; a port
+ * without a host side is published on one the engine picks): an ingress rule from any peer.
+ * `expose` only opens a port to the project's own network, and is not one.
+ */
+function addEntryPoint(f: ContainerFragment, port: number, protocol: Protocol, src: Source): void {
+  const existing = lookup(f.ingress, `${port}/${protocol}`, (r) => `${r.port ?? ''}/${r.protocol}`);
+  if (existing) existing.sources.push(src);
+  else f.ingress.push({ peer: { kind: 'any' }, port, protocol, sources: [src] });
 }
 
 function readNetworking(ctx: Ctx, svc: ComposeService, base: Path, f: ContainerFragment, who: string, known: ReadonlySet<string>): void {
@@ -339,6 +354,11 @@ function readEnvironment(ctx: Ctx, svc: ComposeService, base: Path, f: Container
     const p = typeof ef === 'string' ? ef : ef.path;
     const at: Path = typeof envFile === 'string' ? [...base, 'env_file'] : [...base, 'env_file', i];
     diag(ctx, 'compose/env-file', 'info', `${who}: env_file ${p} is not read; the variables it sets are unknown`, at);
+    // Its variables may name peers: the profile takes the container's egress intent as unknown.
+    f.env.push({
+      name: '*',
+      source: source(ctx, at, `${who} takes every variable of env_file ${p}, which is not read: names and values unknown`),
+    });
   }
 }
 

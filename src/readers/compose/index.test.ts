@@ -67,7 +67,7 @@ describe('composeReader.matches', () => {
   });
   it('has a type and version', () => {
     expect(composeReader.type).toBe('compose');
-    expect(composeReader.version).toBe('1');
+    expect(composeReader.version).toBe('2');
   });
 });
 
@@ -223,6 +223,9 @@ describe('kitchen-sink fixture', () => {
       ['API_KEY', undefined],
       ['PRICE', '$5'],
       ['EMPTY', undefined],
+      // One entry per env_file: its variables are not read, names and values unknown.
+      ['*', undefined],
+      ['*', undefined],
     ]);
     expect(container(r, 'db').env.map((e) => [e.name, e.value])).toEqual([
       ['POSTGRES_PASSWORD_FILE', '/run/secrets/db-password'],

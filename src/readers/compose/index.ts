@@ -19,7 +19,7 @@ const API_VERSION = /^\s*-?\s*["']?apiVersion["']?\s*:/m;
 
 export const composeReader = {
   type: 'compose',
-  version: '1',
+  version: '2',
   input: 'text',
   named(path: string): boolean {
     return YAML_NAME.test(path.slice(path.lastIndexOf('/') + 1));

@@ -5,6 +5,8 @@
 import { emptyFragment, type ContainerFragment, type FragmentKey } from '../../model/fragments.js';
 import type { ContainerContext } from './container-context.js';
 import { readEnv } from './env.js';
+import { expandArgv, type ContainerEnv } from '../../util/kube-env.js';
+import { readMountedConfigFiles } from './config-files.js';
 import { readPorts, readProbes } from './ports.js';
 import { diagnose, sourceAt } from './reader-context.js';
 import { readSecurityContext } from './security-context.js';
@@ -50,7 +52,36 @@ export function containerFragment(ctx: ContainerContext): ContainerFragment {
   readSecurityContext(ctx, f, what);
   const namedPorts = readPorts(ctx, f, what);
   readProbes(ctx, f, what, namedPorts);
-  readEnv(ctx, f, what);
+  const env = readEnv(ctx, f, what);
+  expandCommand(ctx, f, env.values, what);
+  // A ConfigMap or Secret of another file: the profile completes the variables with every manifest's.
+  if (env.unresolved) f.kubeEnv = { what, steps: env.steps };
   readVolumeMounts(ctx, f, what);
+  readMountedConfigFiles(ctx, f, what);
   return f;
+}
+
+/**
+ * The kubelet expands `$(VAR)` in command and args with the container's variables: the expanded
+ * words are kept beside the written ones, to find the peers they name (`argv` stays as written,
+ * so a Secret's value never reaches a process rule).
+ */
+function expandCommand(ctx: ContainerContext, f: ContainerFragment, env: ContainerEnv, what: string): void {
+  const cmd = f.commands.find((x) => x.purpose === 'entrypoint' && x.replaces !== undefined);
+  if (!cmd) return;
+  const x = expandArgv(cmd.argv, env);
+  for (const i of x.truncated) {
+    const field = ctx.container.command && ctx.container.command.length > 0 ? 'command' : 'args';
+    diagnose(
+      ctx.reader,
+      ctx.obj.doc,
+      [...ctx.obj.base, ...ctx.path, field],
+      'kubernetes/expansion-too-long',
+      'warning',
+      `argument ${i} of ${what}: its $(VAR) references expand past the limit; it is cut there`,
+    );
+  }
+  if (!x.expanded) return;
+  cmd.expanded = x.expanded;
+  if (x.sensitive) cmd.sensitive = true;
 }

@@ -1,44 +1,54 @@
 /**
  * A container's envFrom and env entries → environment variables, with their values where the
  * file says them: literal values, and keys of ConfigMaps and Secrets defined in the same file.
+ * The values are computed as the kubelet computes them (util/kube-env.ts); when a step names a
+ * ConfigMap or Secret of another file, the steps are kept on the fragment for the profile to
+ * complete with every manifest's.
  */
 import type { ContainerFragment } from '../../model/fragments.js';
+import { computeKubeEnv, type ContainerEnv, type KubeEnvStep } from '../../util/kube-env.js';
 import { configDataKey } from './config-data.js';
 import type { ContainerContext } from './container-context.js';
-import { check, sourceAt } from './reader-context.js';
+import { check, diagnose, sourceAt } from './reader-context.js';
 import { EnvFromSchema, EnvVarSchema } from './schema.js';
+import type { NodePath } from './yaml-stream.js';
 
-export function readEnv(ctx: ContainerContext, f: ContainerFragment, what: string): void {
+export { MAX_ENV_FROM_KEYS, type ContainerEnv } from '../../util/kube-env.js';
+
+/** Reads env and envFrom into `f.env`; returns the values the container runs with, for expanding its command. */
+export function readEnv(
+  ctx: ContainerContext,
+  f: ContainerFragment,
+  what: string,
+): { values: ContainerEnv; steps: KubeEnvStep[]; unresolved: boolean } {
   const { reader, obj, container: c, path, workload: w } = ctx;
+  const steps: KubeEnvStep[] = [];
+  const paths: NodePath[] = [];
+  const push = (step: KubeEnvStep, at: NodePath): void => {
+    steps.push(step);
+    paths.push(at);
+  };
   // envFrom first: an explicit env entry of the same name wins, as in Kubernetes (last wins).
   c.envFrom?.forEach((raw, i) => {
     const entryPath = [...path, 'envFrom', i];
     const e = check(reader, obj, entryPath, EnvFromSchema, raw, 'envFrom entry');
     if (!e) return;
-    const prefix = e.prefix ?? '';
-    const refs = [
-      ['ConfigMap', e.configMapRef],
-      ['Secret', e.secretRef],
-    ] as const;
-    for (const [refKind, ref] of refs) {
-      if (!ref) continue;
-      const refName = ref.name ?? '';
-      const data = reader.configData.get(configDataKey(refKind, w.namespace, refName));
-      if (!data) {
-        const reason = `${what} takes every key of ${refKind} ${refName}, which is not in this file: names and values unknown`;
-        f.env.push({ name: `${prefix}*`, source: sourceAt(reader, obj, entryPath, reason) });
-        continue;
-      }
-      for (const [key, value] of Object.entries(data.values)) {
-        const reason = `${what} takes key ${key} of ${refKind} ${refName} (${data.where})`;
-        f.env.push({
-          name: prefix + key,
-          ...(value !== undefined ? { value } : {}),
-          ...(refKind === 'Secret' ? { sensitive: true } : {}),
-          source: sourceAt(reader, obj, entryPath, reason),
-        });
-      }
-    }
+    const source = sourceAt(reader, obj, entryPath, '');
+    if (e.configMapRef)
+      push(
+        {
+          step: 'from',
+          ref: { kind: 'ConfigMap', namespace: w.namespace, name: e.configMapRef.name ?? '' },
+          prefix: e.prefix ?? '',
+          source,
+        },
+        entryPath,
+      );
+    if (e.secretRef)
+      push(
+        { step: 'from', ref: { kind: 'Secret', namespace: w.namespace, name: e.secretRef.name ?? '' }, prefix: e.prefix ?? '', source },
+        entryPath,
+      );
   });
   c.env?.forEach((raw, i) => {
     const entryPath = [...path, 'env', i];
@@ -50,28 +60,29 @@ export function readEnv(ctx: ContainerContext, f: ContainerFragment, what: strin
       : from?.secretKeyRef
         ? (['Secret', from.secretKeyRef] as const)
         : undefined;
+    const source = sourceAt(reader, obj, entryPath, '');
     if (ref) {
-      const [refKind, { name: refName = '', key }] = ref;
-      const data = reader.configData.get(configDataKey(refKind, w.namespace, refName));
-      const value = data?.values[key];
-      const origin = data ? data.where : 'not in this file';
-      const reason = `env ${e.name} of ${what} from key ${key} of ${refKind} ${refName} (${origin})`;
-      f.env.push({
-        name: e.name,
-        ...(value !== undefined ? { value } : {}),
-        ...(refKind === 'Secret' ? { sensitive: true } : {}),
-        source: sourceAt(reader, obj, entryPath, reason),
-      });
+      const [kind, { name = '', key }] = ref;
+      push({ step: 'key', name: e.name, ref: { kind, namespace: w.namespace, name }, key, source }, entryPath);
     } else if (from) {
       const detail = from.fieldRef
         ? `the pod field ${from.fieldRef.fieldPath}`
         : from.resourceFieldRef
           ? `the container resource ${from.resourceFieldRef.resource}`
           : 'a valueFrom this reader does not know';
-      f.env.push({ name: e.name, source: sourceAt(reader, obj, entryPath, `env ${e.name} of ${what} from ${detail}`) });
+      const ownField = from.fieldRef !== undefined || from.resourceFieldRef !== undefined;
+      push({ step: 'field', name: e.name, ownField, source: { ...source, reason: `env ${e.name} of ${what} from ${detail}` } }, entryPath);
     } else {
       // An entry with a name only is set to the empty string.
-      f.env.push({ name: e.name, value: e.value ?? '', source: sourceAt(reader, obj, entryPath, `env ${e.name} of ${what}`) });
+      push({ step: 'literal', name: e.name, value: e.value ?? '', source }, [...entryPath, 'value']);
     }
   });
+  const lookup = (r: { kind: 'ConfigMap' | 'Secret'; namespace: string; name: string }) =>
+    reader.configData.get(configDataKey(r.kind, r.namespace, r.name));
+  const result = computeKubeEnv(steps, lookup, what, 'this file');
+  for (const p of result.problems) {
+    diagnose(reader, obj.doc, [...obj.base, ...(paths[p.step] ?? path)], `kubernetes/${p.code}`, 'warning', p.message);
+  }
+  for (const e of result.env) f.env.push(e);
+  return { values: result.values, steps, unresolved: result.unresolved };
 }

@@ -16,6 +16,7 @@ import { readNetworkPolicy } from './network-policy.js';
 import { collectObjects } from './objects.js';
 import { diagnose, type KubeObject, type ReaderContext } from './reader-context.js';
 import { readService } from './service.js';
+import { readIngress, readRoute } from './routes.js';
 import { readWorkload, WORKLOADS } from './workload.js';
 import { parseYamlStream, type StreamDocument } from './yaml-stream.js';
 
@@ -101,6 +102,14 @@ function readObject(reader: ReaderContext, obj: KubeObject): void {
     readService(reader, obj);
     return;
   }
+  if (kind === 'Ingress' && (group === 'networking.k8s.io' || group === 'extensions')) {
+    readIngress(reader, obj);
+    return;
+  }
+  if (kind === 'Route' && (group === 'route.openshift.io' || group === '')) {
+    readRoute(reader, obj);
+    return;
+  }
   if (kind === 'NetworkPolicy' && (group === 'networking.k8s.io' || group === 'extensions')) {
     readNetworkPolicy(reader, obj);
     return;
@@ -121,6 +130,6 @@ function readObject(reader: ReaderContext, obj: KubeObject): void {
     );
     readWorkload(reader, obj, ['spec', 'template', 'spec']);
   }
-  // Everything else (ServiceAccount, Ingress, RBAC, CRDs, ConfigMap, Secret, …) declares nothing
+  // Everything else (ServiceAccount, RBAC, CRDs, ConfigMap, Secret, …) declares nothing
   // about what a container does, and is skipped without a word.
 }

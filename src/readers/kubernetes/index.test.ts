@@ -89,7 +89,7 @@ describe('kubernetesReader.matches', () => {
 
   it('is registered under its type and version', () => {
     expect(kubernetesReader.type).toBe('kubernetes');
-    expect(kubernetesReader.version).toBe('1');
+    expect(kubernetesReader.version).toBe('2');
   });
 });
 
@@ -565,5 +565,43 @@ describe('golden output', () => {
     const actual = `${JSON.stringify(read(display, readFileSync(file, 'utf8')), null, 2)}\n`;
     const golden = path.join(goldenDir, `${name}.json`);
     expectGolden(golden, actual);
+  });
+});
+
+describe('OpenShift Templates', () => {
+  it("reads the objects with the parameters' values; generated parameters stay as written", () => {
+    const r = kubernetesReader.read({
+      path: 'template.yaml',
+      text: `apiVersion: template.openshift.io/v1
+kind: Template
+metadata: { name: shop }
+parameters:
+  - { name: APP, value: shop }
+  - { name: PORT, value: "8080" }
+  - { name: PASSWORD, generate: expression, from: "[a-z]{8}" }
+objects:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: { name: "\${APP}-web" }
+    spec:
+      template:
+        metadata: { labels: { app: "\${APP}" } }
+        spec:
+          containers:
+            - name: web
+              image: "example.com/\${APP}:1"
+              ports: [{ containerPort: "\${{PORT}}" }]
+              env: [{ name: PASSWORD, value: "\${PASSWORD}" }]
+`,
+    });
+    const f = r.containers[0];
+    expect(f?.key.workload?.name).toBe('shop-web');
+    expect(f?.image?.ref).toBe('example.com/shop:1');
+    expect(f?.listen.map((l) => l.port)).toEqual([8080]);
+    expect(f?.env.find((e) => e.name === 'PASSWORD')?.value).toBe('${PASSWORD}');
+    // Positions point into the template's objects.
+    expect(f?.declared.pointer).toBe('/objects/0/spec/template/spec/containers/0');
+    expect(f?.declared.line).toBe(17);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['kubernetes/template']);
   });
 });

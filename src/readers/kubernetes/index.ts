@@ -18,7 +18,7 @@ const CHARTER_PROFILE = /["']?apiVersion["']?\s*:\s*["']?charter\//;
 
 export const kubernetesReader = {
   type: 'kubernetes',
-  version: '1',
+  version: '2',
   input: 'text',
   named(path: string): boolean {
     return MANIFEST_EXTENSION.test(path);

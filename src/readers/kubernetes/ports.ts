@@ -31,6 +31,17 @@ export function readPorts(ctx: ContainerContext, f: ContainerFragment, what: str
     const host = p.hostPort !== undefined ? `, published on host port ${p.hostPort}` : '';
     const reason = `${what} declares containerPort ${p.containerPort}/${protocol}${label}${host}`;
     addListen(f, p.containerPort, protocol, p.name, sourceAt(reader, obj, portPath, reason));
+    if (p.hostPort !== undefined) {
+      // A host port publishes the container port on the node's address: an entry point from outside.
+      f.ingress.push({
+        peer: { kind: 'any' },
+        port: p.containerPort,
+        protocol,
+        sources: [
+          sourceAt(reader, obj, [...portPath, 'hostPort'], `${what} publishes containerPort ${p.containerPort} on host port ${p.hostPort}`),
+        ],
+      });
+    }
   });
   return named;
 }

@@ -25,6 +25,10 @@ export interface ConfigData {
   /** Key → value; `undefined` for a Secret value that is not valid base64 UTF-8 text. */
   values: Record<string, string | undefined>;
   where: string;
+  /** The ConfigMap or Secret itself, to say where each key is written. */
+  obj: KubeObject;
+  /** The field that holds each key (`data` or `stringData`). */
+  fields: Record<string, 'data' | 'stringData'>;
 }
 
 /** One Kubernetes object: a document, or an item of a `kind: List` document. */

@@ -126,7 +126,22 @@ export const EnvFromSchema = z.looseObject({
 export const VolumeMountSchema = z.looseObject({
   name: z.string(),
   mountPath: z.string().min(1),
+  subPath: z.string().optional(),
   readOnly: z.boolean().optional(),
+});
+
+/** The keys a configMap or secret volume projects, and where (`items`); absent: every key, by its name. */
+const keyToPath = z.looseObject({ key: z.string(), path: z.string() });
+export const ConfigVolumeSchema = z.looseObject({
+  name: z.string().optional(),
+  secretName: z.string().optional(),
+  items: z.array(keyToPath).optional(),
+});
+export const ProjectedVolumeSchema = z.looseObject({
+  sources: z
+    .array(z.looseObject({ configMap: ConfigVolumeSchema.optional(), secret: ConfigVolumeSchema.optional() }))
+    .nullable()
+    .optional(),
 });
 
 /** `emptyDir:` with nothing after it is null in YAML; the intent is still an emptyDir. */
@@ -177,3 +192,34 @@ export const SecretSchema = z.looseObject({
 });
 
 export const LabelsSchema = stringMap;
+
+/** networking.k8s.io/v1 `service: { name, port: { number | name } }`; extensions/v1beta1 `serviceName`, `servicePort`. */
+export const IngressBackendSchema = z.looseObject({
+  service: z
+    .looseObject({
+      name: z.string(),
+      port: z.looseObject({ number: port.optional(), name: z.string().optional() }).optional(),
+    })
+    .optional(),
+  serviceName: z.string().optional(),
+  servicePort: intOrString.optional(),
+});
+export type IngressBackend = z.infer<typeof IngressBackendSchema>;
+
+export const IngressSpecSchema = z.looseObject({
+  defaultBackend: z.unknown().optional(),
+  backend: z.unknown().optional(),
+  rules: items.nullable().optional(),
+});
+export const IngressRuleSchema = z.looseObject({
+  host: z.string().optional(),
+  http: z.looseObject({ paths: items.nullable().optional() }).nullable().optional(),
+});
+export const IngressPathSchema = z.looseObject({ backend: z.unknown() });
+
+/** route.openshift.io/v1 Route: `spec.host`, `spec.to` (a Service), `spec.port.targetPort`. */
+export const RouteSpecSchema = z.looseObject({
+  host: z.string().optional(),
+  to: z.looseObject({ kind: z.string().optional(), name: z.string() }),
+  port: z.looseObject({ targetPort: intOrString }).optional(),
+});

@@ -24,11 +24,17 @@ export function readService(reader: ReaderContext, obj: KubeObject): void {
     : selector
       ? `Service ${obj.name} in namespace ${obj.namespace}`
       : `Service ${obj.name} has no selector: its endpoints are managed elsewhere`;
+  // A LoadBalancer or NodePort Service is reachable from outside the cluster: an entry point.
+  const exposed =
+    spec.type === 'LoadBalancer' || spec.type === 'NodePort'
+      ? sourceAt(reader, obj, ['spec', 'type'], `Service ${obj.name} of type ${spec.type} is reachable from outside the cluster`)
+      : undefined;
   reader.result.services.push({
     name: obj.name,
     scope: obj.namespace,
     ...(selector ? { selector } : {}),
     ports,
     source: sourceAt(reader, obj, [], reason),
+    ...(exposed ? { exposed } : {}),
   });
 }

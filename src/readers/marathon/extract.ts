@@ -165,7 +165,7 @@ export function extractMarathon(input: ReaderInput): ReaderResult {
   for (const { app, entry, id } of read) {
     const f = readApp(ctx, app, entry, id, expand);
     result.containers.push(f);
-    result.services.push(...serviceDecls(ctx, f, id, entry.at));
+    result.services.push(...serviceDecls(ctx, f, id, entry.at), ...vipDecls(ctx, app, id, entry.at));
   }
   return result;
 }
@@ -346,7 +346,7 @@ interface PortSlot {
 /** Reads listen ports; returns them in port-index order (for health checks' `portIndex`). */
 function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment, who: string): PortSlot[] {
   const slots: PortSlot[] = [];
-  const listen = (port: number, protocols: string | undefined, at: Path, reason: string, name?: string): void => {
+  const listen = (port: number, protocols: string | undefined, at: Path, reason: string, name?: string, published?: string): void => {
     for (const protocol of parseProtocols(ctx, protocols, at)) {
       slots.push({ port, protocol });
       if (port === 0) continue;
@@ -355,8 +355,16 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
         continue;
       }
       addListen(f, port, protocol, source(ctx, at, `${reason} ${port}/${protocol}`), name);
+      // A port on the agent's own address is reachable from outside the application: an entry point.
+      if (published !== undefined) addEntryPoint(f, port, protocol, source(ctx, at, `${who}: port ${port}/${protocol} ${published}`));
     }
   };
+  const hostMode = f.privileges.hostNetwork?.value === true;
+  // marathon-lb serves the service ports of apps in a HAPROXY_GROUP (the `external` group faces outside).
+  const group = app.labels?.['HAPROXY_GROUP'];
+  const balanced = typeof group === 'string' && group !== '' ? `is served by marathon-lb (HAPROXY_GROUP ${group})` : undefined;
+  const bridge =
+    (app.container?.docker?.network ?? '').toUpperCase() === 'BRIDGE' || (app.networks ?? []).some((n) => n.mode === 'container/bridge');
   const dynamic = (at: Path): void => {
     diag(
       ctx,
@@ -377,7 +385,14 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
       // In bridge mode containerPort 0 means "same as the (dynamic) host port".
       const port = m.containerPort ?? 0;
       if (port === 0) dynamic(at);
-      listen(port, m.protocol, at, `${who} maps container port`, m.name);
+      // In bridge mode every mapping takes a host port (0: one Marathon picks); otherwise only those that name one.
+      const published =
+        m.hostPort !== undefined
+          ? `is published on the agent's host port ${m.hostPort === 0 ? '(picked at launch)' : m.hostPort}`
+          : bridge
+            ? 'is published on a host port of the agent (bridge networking)'
+            : balanced;
+      listen(port, m.protocol, at, `${who} maps container port`, m.name, published);
     }
     if (app.portDefinitions && app.portDefinitions.length > 0) {
       diag(
@@ -393,13 +408,27 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
     for (const [i, d] of app.portDefinitions.entries()) {
       const at: Path = [...base, 'portDefinitions', i];
       if (d.port === 0) dynamic(at);
-      listen(d.port, d.protocol, at, `${who} defines port`, d.name);
+      listen(
+        d.port,
+        d.protocol,
+        at,
+        `${who} defines port`,
+        d.name,
+        hostMode ? "is a port of the agent's own address (host networking)" : balanced,
+      );
     }
   } else if (app.ports) {
     for (const [i, p] of app.ports.entries()) {
       const at: Path = [...base, 'ports', i];
       if (p === 0) dynamic(at);
-      listen(p, undefined, at, `${who} defines port`);
+      listen(
+        p,
+        undefined,
+        at,
+        `${who} defines port`,
+        undefined,
+        hostMode ? "is a port of the agent's own address (host networking)" : balanced,
+      );
     }
   } else if (f.privileges.hostNetwork?.value === true) {
     // Marathon's default for a host-networked app is one dynamic port ($PORT0).
@@ -408,7 +437,6 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
   for (const [i, p] of (app.ipAddress?.discovery?.ports ?? []).entries()) {
     listen(p.number, p.protocol, [...base, 'ipAddress', 'discovery', 'ports', i], `${who} announces discovery port`, p.name);
   }
-  const hostMode = f.privileges.hostNetwork?.value === true;
   if (hostMode && app.requirePorts !== true && f.listen.length > 0 && !(mappings && mappings.length > 0)) {
     diag(
       ctx,
@@ -420,6 +448,12 @@ function readPorts(ctx: Ctx, app: MarathonApp, base: Path, f: ContainerFragment,
     );
   }
   return slots;
+}
+
+function addEntryPoint(f: ContainerFragment, port: number, protocol: Protocol, src: Source): void {
+  const existing = lookup(f.ingress, `${port}/${protocol}`, (r) => `${r.port ?? ''}/${r.protocol}`);
+  if (existing) existing.sources.push(src);
+  else f.ingress.push({ peer: { kind: 'any' }, port, protocol, sources: [src] });
 }
 
 function parseProtocols(ctx: Ctx, value: string | undefined, at: Path): Protocol[] {
@@ -589,6 +623,52 @@ function serviceDecls(ctx: Ctx, f: ContainerFragment, id: string, at: Path): Ser
   for (const name of names) {
     if (out.some((s) => s.name === name)) continue;
     out.push({ name, scope, targets: [id], ports, source: source(ctx, [...at, 'id'], `Marathon app ${id} is reachable as ${name}`) });
+  }
+  return out;
+}
+
+/** The DNS zone of DC/OS named VIPs (Minuteman / dcos-l4lb). */
+const VIP_ZONE = 'marathon.l4lb.thisdcos.directory';
+
+/**
+ * Named VIPs: a port's label `VIP_<n>: "/name:port"` makes `name.marathon.l4lb.thisdcos.directory:port`
+ * lead to that port of the app's tasks (DC/OS "Load Balancing and Virtual IPs"; the slashes of a
+ * name are dropped). An address `ip:port` names no host and is left alone.
+ */
+function vipDecls(ctx: Ctx, app: MarathonApp, id: string, base: Path): ServiceDecl[] {
+  const containerMappings = app.container?.portMappings;
+  const mappings = containerMappings ?? app.container?.docker?.portMappings ?? undefined;
+  const mapBase: Path = containerMappings ? [...base, 'container', 'portMappings'] : [...base, 'container', 'docker', 'portMappings'];
+  const ports: { port: number; protocol?: string; labels?: Record<string, string>; at: Path }[] =
+    mappings && mappings.length > 0
+      ? mappings.map((m, i) => ({
+          port: m.containerPort ?? 0,
+          ...(m.protocol ? { protocol: m.protocol } : {}),
+          ...(m.labels ? { labels: m.labels } : {}),
+          at: [...mapBase, i],
+        }))
+      : (app.portDefinitions ?? []).map((d, i) => ({
+          port: d.port,
+          ...(d.protocol ? { protocol: d.protocol } : {}),
+          ...(d.labels ? { labels: d.labels } : {}),
+          at: [...base, 'portDefinitions', i],
+        }));
+  const out: ServiceDecl[] = [];
+  for (const p of ports) {
+    for (const [key, value] of Object.entries(p.labels ?? {})) {
+      if (!/^VIP_\d+$/.test(key)) continue;
+      const m = /^\/?([A-Za-z0-9][A-Za-z0-9/_.-]*):(\d{1,5})$/.exec(value.trim());
+      if (!m?.[1] || !m[2] || /^\d+(\.\d+){3}$/.test(m[1])) continue;
+      const vipPort = Number(m[2]);
+      const name = `${m[1].replace(/\//g, '').toLowerCase()}.${VIP_ZONE}`;
+      const protocol = (p.protocol ?? 'tcp').split(',')[0]?.trim().toLowerCase();
+      out.push({
+        name,
+        targets: [id],
+        ports: [{ port: vipPort, targetPort: p.port === 0 ? vipPort : p.port, protocol: protocol === 'udp' ? 'udp' : 'tcp' }],
+        source: source(ctx, [...p.at, 'labels', key], `Marathon app ${id} is reachable as ${name}:${vipPort} (named VIP ${value})`),
+      });
+    }
   }
   return out;
 }

@@ -55,7 +55,7 @@ describe('marathonReader.matches', () => {
   it.each(table)('%s', (p, head, want) => expect(marathonReader.matches(p, head)).toBe(want));
   it('has a type and version', () => {
     expect(marathonReader.type).toBe('marathon');
-    expect(marathonReader.version).toBe('1');
+    expect(marathonReader.version).toBe('2');
   });
 });
 

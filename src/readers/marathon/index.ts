@@ -17,7 +17,7 @@ const API_VERSION = /"apiVersion"\s*:/;
 
 export const marathonReader = {
   type: 'marathon',
-  version: '1',
+  version: '2',
   input: 'text',
   named(path: string): boolean {
     return /\.json$/i.test(path);

@@ -67,7 +67,9 @@ export const AppSchema = z.looseObject({
     })
     .nullable()
     .optional(),
-  portDefinitions: z.array(z.looseObject({ port: num, protocol: protocol.optional(), name: str.optional() })).optional(),
+  portDefinitions: z
+    .array(z.looseObject({ port: num, protocol: protocol.optional(), name: str.optional(), labels: z.record(str, str).optional() }))
+    .optional(),
   ports: z.array(num).optional(),
   requirePorts: z.boolean().optional(),
   healthChecks: z
