@@ -81,6 +81,11 @@ export const ImageCatalogueEntrySchema = z
     match: z.object({ images: z.array(z.string()).min(1) }).strict(),
     /** DNS names (resolved against the application's services) and ports the image's code connects to. */
     egress: z.array(z.object({ name: z.string(), port: z.number().int().min(1).max(65535), protocol: z.enum(['tcp', 'udp']) }).strict()),
+    /**
+     * The image also calls peers chosen at run time (a browser node loads whatever page a test
+     * names): `egress` is a floor, and the container's egress intent stays unknown.
+     */
+    openEgress: z.string().optional(),
     source: z.string().url(),
   })
   .strict();

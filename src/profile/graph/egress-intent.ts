@@ -5,9 +5,10 @@
  * name it calls resolves to no service of the application. Next, a service that by nature calls no
  * one (a database, a cache) is `complete`. Otherwise `unknown` when a variable that holds an address
  * takes its value from somewhere not read (a Secret or ConfigMap outside the manifests, every key of
- * one, a compose env_file); `complete` when something declares its peers: an address that made an
- * edge, a dependency, a known image of the catalogue, analysed code. With none of these nothing is
- * known, and that is `unknown`, not "none".
+ * one, a compose env_file). `complete` when something vouches for the container's code: a service
+ * role the image proves whose peers are declared (a proxy's upstreams), a known image of the
+ * catalogue, analysed code. Addresses alone name the peers a container is told of, not all it may
+ * call: with them and nothing vouching, or with nothing at all, it is `unknown`, not "none".
  */
 import type { EgressIntent, Source } from '../../model/charter.js';
 import type { KnowledgeBase, RoleEntry } from '../../knowledge/schema.js';
@@ -64,13 +65,37 @@ export function egressIntent(
     if (unknown.length > 0) return { state: 'unknown', sources: sortSources(unknown).slice(0, MAX_SOURCES) };
   }
 
-  for (const r of c.network.egress) {
-    if (r.peer.kind === 'any') continue;
-    complete.push(...r.sources);
+  // Peers an artifact names are the ones the container is told of; they are all it calls only when
+  // something vouches for its code: a role it proves (a proxy calls its declared upstreams), an image
+  // the knowledge base knows, or analysed code. A custom image given a few addresses may call more.
+  const proven = new Set(c.roles.filter((r) => r.evidence !== 'name').map((r) => r.id));
+  const vouched: Source[] = [...complete, ...quiet];
+  for (const role of roles) {
+    if (proven.has(role.id) && SERVICE_CATEGORIES.has(role.category) && role.egress === 'declared') {
+      vouched.push({
+        kind: 'knowledge',
+        artifact: 'charter-knowledge',
+        kb: `role:${role.id}`,
+        reason: `${role.name} calls only the peers its configuration declares (${role.source})`,
+      });
+    }
   }
   if (c.identity.image) {
     for (const entry of matchImageCatalogue(kb, c.identity.image)) {
-      complete.push({
+      if (entry.openEgress !== undefined) {
+        return {
+          state: 'unknown',
+          sources: [
+            {
+              kind: 'knowledge',
+              artifact: 'charter-knowledge',
+              kb: `image:${entry.id}`,
+              reason: `${c.identity.image}: ${entry.openEgress} (${entry.source})`,
+            },
+          ],
+        };
+      }
+      vouched.push({
         kind: 'knowledge',
         artifact: 'charter-knowledge',
         kb: `image:${entry.id}`,
@@ -78,8 +103,20 @@ export function egressIntent(
       });
     }
   }
-  complete.push(...quiet);
-  if (complete.length > 0) return { state: 'complete', sources: sortSources(complete).slice(0, MAX_SOURCES) };
+  const named: Source[] = [];
+  for (const r of c.network.egress) if (r.peer.kind !== 'any') named.push(...r.sources);
+  if (vouched.length > 0) return { state: 'complete', sources: sortSources([...vouched, ...named]).slice(0, MAX_SOURCES) };
+  if (named.length > 0) {
+    return {
+      state: 'unknown',
+      sources: sortSources(
+        named.map((s) => ({
+          ...s,
+          reason: `${s.reason}: a peer ${c.name} is told of; its image is not in the knowledge base and no code was analysed, so it may call others`,
+        })),
+      ).slice(0, MAX_SOURCES),
+    };
+  }
   const declared = c.identity.sources[0];
   return {
     state: 'unknown',
