@@ -168,6 +168,32 @@ function firstReason(sources: readonly Source[]): string {
   return first !== undefined ? ` (${first.reason})` : '';
 }
 
+/**
+ * How the Kubernetes reader describes the container a source points at
+ * (`container api of Deployment api in namespace default`, `init container …`).
+ */
+const K8S_CONTAINER_REASON = /^(?:init )?container (\S+) of \S+ \S+ in namespace /;
+
+/**
+ * The container's name in its pod spec, which runtimes and enforcers see. The charter names a
+ * single-container workload's container by the workload (`api`), and a container of a
+ * multi-container pod `workload/container` (`workload/init:name` for an init container), so the
+ * pod-spec name comes from the Kubernetes source that declares the container, else from the
+ * charter name's last segment. Undefined when neither says it (not a Kubernetes container, or
+ * two different names): the caller then selects by pod only, and says so.
+ */
+export function podContainerName(c: ContainerCharter): string | undefined {
+  const k8s = c.identity.sources.filter((s) => s.kind === 'kubernetes');
+  if (k8s.length === 0) return undefined;
+  const named = new Set(k8s.map((s) => K8S_CONTAINER_REASON.exec(s.reason)?.[1]).filter((n): n is string => n !== undefined));
+  if (named.size === 1) return [...named][0];
+  if (named.size > 1) return undefined;
+  const slash = c.name.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const last = c.name.slice(slash + 1);
+  return last.startsWith('init:') ? last.slice('init:'.length) : last;
+}
+
 /** The workload that places the container (the first in a stable order), for its namespace. */
 export function namespaceOf(c: ContainerCharter): string | undefined {
   const namespaces = c.identity.workloads

@@ -75,6 +75,9 @@ describe('falco-rules emitter', () => {
     expect(web?.['condition']).toBe(
       'container.id != host and k8s.ns.name = shop and container.name = web and k8s.pod.label[app] = shop-web and k8s.pod.label[tier] = frontend',
     );
+    expect(items.find((i) => i['macro'] === 'charter_shop_db_container')?.['condition']).toBe(
+      'container.id != host and k8s.ns.name = shop and container.name = postgres and k8s.pod.label[app] = shop-db',
+    );
     const batch = items.find((i) => i['macro'] === 'charter_shop_batch_container');
     expect(batch?.['condition']).toBe('container.id != host and container.image.repository in (docker.io/shop/batch, shop/batch)');
   });

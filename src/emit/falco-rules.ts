@@ -16,7 +16,7 @@ import { loadAttackPatterns } from '../knowledge/attack-patterns.js';
 import { compareStrings } from '../util/sort.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { compareJson, info, selectContainers, sortDiagnostics, warning } from './internal.js';
-import { commentText, egressFacts, execAllowance, namespaceOf, podLabels, provenance } from './enforcer-facts.js';
+import { commentText, egressFacts, execAllowance, namespaceOf, podContainerName, podLabels, provenance } from './enforcer-facts.js';
 
 const FILE = 'falco-rules.yaml';
 
@@ -164,8 +164,15 @@ function containerItems(c: ContainerCharter, charter: Charter, opts: EmitOptions
     const ns = namespaceOf(c);
     const nsValue = ns !== undefined ? values([ns], 'namespace')[0] : undefined;
     if (nsValue !== undefined) clauses.push(`k8s.ns.name = ${nsValue}`);
-    const cn = values([c.name], 'container name')[0];
+    const podName = podContainerName(c);
+    const cn = podName !== undefined ? values([podName], 'container name')[0] : undefined;
     if (cn !== undefined) clauses.push(`container.name = ${cn}`);
+    else {
+      say(
+        'emit.enforcer.container-name-unknown',
+        'the profile does not say its name in the pod spec: selected by namespace and pod labels only, so its rules also see the other containers of its pods',
+      );
+    }
     for (const [k, v] of Object.entries(podLabels(c) ?? {})) {
       const value = falcoValue(v);
       if (/^[A-Za-z0-9_./-]+$/.test(k) && value !== undefined) clauses.push(`k8s.pod.label[${k}] = ${value}`);

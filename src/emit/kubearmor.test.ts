@@ -6,6 +6,7 @@ import { sampleCharter, src } from './fixtures/sample-charter.js';
 import { parseYamlStrict, schemaErrors } from './fixtures/enforcer-schemas.js';
 import { hostileCharter, manyProcessesCharter } from './fixtures/hostile-charter.js';
 import type { EmitOptions } from './types.js';
+import { podContainerName } from './enforcer-facts.js';
 
 interface Policy {
   metadata: { name: string; namespace?: string; annotations: Record<string, string> };
@@ -53,6 +54,8 @@ describe('kubearmor emitter', () => {
     const p = policyOf(sampleCharter(), 'web');
     expect(p?.metadata.namespace).toBe('shop');
     expect(p?.spec.selector.matchLabels).toEqual({ app: 'shop-web', tier: 'frontend', 'kubearmor.io/container.name': 'web' });
+    // The pod spec's name for the container, not the charter's (named after its workload).
+    expect(policyOf(sampleCharter(), 'db')?.spec.selector.matchLabels['kubearmor.io/container.name']).toBe('postgres');
     expect(p?.spec.action).toBe('Allow');
     expect(policyOf(sampleCharter(), 'batch')).toBeUndefined();
   });
@@ -124,7 +127,9 @@ describe('kubearmor emitter', () => {
     for (const p of all) {
       // eslint-disable-next-line no-control-regex
       for (const m of p.spec.process?.matchPaths ?? []) expect(m.path).not.toMatch(/[\u0000-\u001f]/);
-      expect(Object.keys(p.spec.selector.matchLabels)).toContain('kubearmor.io/container.name');
+      const c = charter.containers.find((x) => x.name === p.metadata.annotations['charter/container']);
+      if (c === undefined) throw new Error(`no container for ${p.metadata.name}`);
+      expect(p.spec.selector.matchLabels['kubearmor.io/container.name']).toBe(podContainerName(c));
     }
     expect(out.warnings.some((w) => w.code === 'emit.enforcer.unsafe-value')).toBe(true);
   });

@@ -22,7 +22,17 @@ import { bareCapability } from '../util/capabilities.js';
 import { compareStrings } from '../util/sort.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { compareJson, info, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
-import { commentText, egressFacts, execAllowance, namespaceOf, objectName, podLabels, provenance, validLabel } from './enforcer-facts.js';
+import {
+  commentText,
+  egressFacts,
+  execAllowance,
+  namespaceOf,
+  objectName,
+  podContainerName,
+  podLabels,
+  provenance,
+  validLabel,
+} from './enforcer-facts.js';
 
 const FILE = 'kubearmor.yaml';
 
@@ -68,7 +78,16 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
     `container ${commentText(c.name)} of ${commentText(charter.metadata.name)} (${commentText(provenance(c.identity.sources))})`,
     'an Allow policy: what is not listed falls to the default posture (block unless the namespace or KubeArmor says audit)',
   ];
-  const spec: Record<string, unknown> = { selector: { matchLabels: { ...labels, [CONTAINER_LABEL]: c.name } } };
+  const podName = podContainerName(c);
+  if (podName === undefined) {
+    say(
+      'emit.enforcer.container-name-unknown',
+      `the profile does not say its name in the pod spec: no ${CONTAINER_LABEL} label, so the policy holds every container of its pods (init containers, sidecars) to this charter`,
+    );
+  }
+  const spec: Record<string, unknown> = {
+    selector: { matchLabels: { ...labels, ...(podName !== undefined ? { [CONTAINER_LABEL]: podName } : {}) } },
+  };
 
   // Process.
   const exec = execAllowance(c);

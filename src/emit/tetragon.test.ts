@@ -6,6 +6,7 @@ import { sampleCharter, src } from './fixtures/sample-charter.js';
 import { parseYamlStrict, schemaErrors } from './fixtures/enforcer-schemas.js';
 import { HOSTILE_STRINGS, hostileCharter, manyProcessesCharter } from './fixtures/hostile-charter.js';
 import type { EmitOptions } from './types.js';
+import { podContainerName } from './enforcer-facts.js';
 
 interface Policy {
   kind: string;
@@ -55,6 +56,18 @@ describe('tetragon emitter', () => {
         .warnings.filter((w) => w.code === 'emit.enforcer.no-selector')
         .map((w) => w.message),
     ).toEqual([expect.stringMatching(/^container batch: /)]);
+  });
+
+  it('selects the container by its pod-spec name, and without one holds every container of the pod, with a warning', () => {
+    expect(policies(sampleCharter())[0]?.spec.containerSelector).toEqual({
+      matchExpressions: [{ key: 'name', operator: 'In', values: ['postgres'] }],
+    });
+    const charter = sampleCharter();
+    const db = charter.containers.find((c) => c.name === 'db');
+    if (db === undefined) throw new Error('fixture');
+    db.identity.sources = src('StatefulSet db');
+    expect(policies(charter)[0]?.spec.containerSelector).toBeUndefined();
+    expect(emitTetragon(charter, {}).warnings.map((w) => w.code)).toContain('emit.enforcer.container-name-unknown');
   });
 
   it('kills an exec of any file but the allowed paths, multi-call files included', () => {
@@ -124,5 +137,24 @@ describe('tetragon emitter', () => {
   it('holds thousands of executables in one selector', () => {
     const [p] = policies(manyProcessesCharter(5000));
     expect(p?.spec.kprobes[0]?.selectors[0]?.matchArgs[0]?.values.length).toBe(5000);
+  });
+});
+
+describe('podContainerName', () => {
+  const c = (name: string, reasons: string[]): Charter['containers'][number] => ({
+    ...sampleCharter().containers[0]!,
+    name,
+    identity: { aliases: [], workloads: [{ kind: 'Deployment', name: 'w' }], sources: reasons.map((r) => src(r)[0]!) },
+  });
+  it.each([
+    ['api', ['container app of Deployment api in namespace default'], 'app'],
+    ['api/sidecar', ['container sidecar of Deployment api in namespace default'], 'sidecar'],
+    ['api/init:migrate', ['init container migrate of Deployment api in namespace default'], 'migrate'],
+    ['api/sidecar', ['Deployment api'], 'sidecar'],
+    ['api/init:migrate', ['Deployment api'], 'migrate'],
+    ['api', ['Deployment api'], undefined],
+    ['api', ['container a of Deployment api in namespace x', 'container b of Deployment api in namespace y'], undefined],
+  ])('%s from %j is %s', (name, reasons, want) => {
+    expect(podContainerName(c(name, reasons))).toBe(want);
   });
 });

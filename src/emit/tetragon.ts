@@ -16,7 +16,17 @@ import type { DiagnosticCode } from '../model/diagnostics.js';
 import { compareStrings } from '../util/sort.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { info, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
-import { commentText, egressFacts, execAllowance, namespaceOf, objectName, podLabels, provenance, validLabel } from './enforcer-facts.js';
+import {
+  commentText,
+  egressFacts,
+  execAllowance,
+  namespaceOf,
+  objectName,
+  podContainerName,
+  podLabels,
+  provenance,
+  validLabel,
+} from './enforcer-facts.js';
 
 const FILE = 'tetragon.yaml';
 
@@ -43,6 +53,13 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
     say(
       'emit.tetragon.cluster-wide',
       'its workload names no namespace: a cluster-wide TracingPolicy, which also selects pods of other namespaces that carry the same labels and container name',
+    );
+  }
+  const podName = podContainerName(c);
+  if (podName === undefined) {
+    say(
+      'emit.enforcer.container-name-unknown',
+      'the profile does not say its name in the pod spec: no containerSelector, so the policy holds every container of its pods (init containers, sidecars) to this charter',
     );
   }
   const kprobes: Record<string, unknown>[] = [];
@@ -136,7 +153,7 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
       metadata,
       spec: {
         podSelector: { matchLabels: labels },
-        containerSelector: { matchExpressions: [{ key: 'name', operator: 'In', values: [c.name] }] },
+        ...(podName !== undefined ? { containerSelector: { matchExpressions: [{ key: 'name', operator: 'In', values: [podName] }] } } : {}),
         kprobes,
       },
     },

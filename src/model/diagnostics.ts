@@ -191,6 +191,7 @@ const PROFILE_CODES = [
   'profile/image-for-unmatched',
   'emit.enforcer.applets-not-enforced',
   'emit.enforcer.bare-names',
+  'emit.enforcer.container-name-unknown',
   'emit.enforcer.egress-open',
   'emit.enforcer.egress-unbounded',
   'emit.enforcer.no-capabilities',
