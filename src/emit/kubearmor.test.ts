@@ -13,7 +13,7 @@ interface Policy {
   spec: {
     selector: { matchLabels: Record<string, string> };
     action: string;
-    process?: { matchPaths: { path: string }[]; action: string };
+    process?: { matchPaths?: { path: string }[]; matchDirectories?: { dir: string; recursive: boolean }[]; action: string };
     file: { matchDirectories: { dir: string; recursive: boolean; readOnly?: boolean }[]; action: string };
     network?: { matchProtocols: { protocol: string; action?: string }[]; action?: string };
     capabilities?: { matchCapabilities: { capability: string }[]; action: string };
@@ -63,14 +63,15 @@ describe('kubearmor emitter', () => {
   it('allows only the executables by path, and none when a process is known by name only', () => {
     const charter = sampleCharter();
     web(charter).processes = ABSOLUTE;
-    expect(policyOf(charter, 'web')?.spec.process?.matchPaths.map((m) => m.path)).toEqual([
+    expect(policyOf(charter, 'web')?.spec.process?.matchPaths?.map((m) => m.path)).toEqual([
       '/bin/busybox',
       '/bin/sh',
       '/usr/bin/node',
       '/usr/local/bin/node',
     ]);
     web(charter).processes.push({ path: 'nginx', purpose: 'role', sources: src('role:nginx') });
-    expect(policyOf(charter, 'web')?.spec.process).toBeUndefined();
+    // Not restricted, yet listed: under an Allow policy an unlisted exec falls to the default posture.
+    expect(policyOf(charter, 'web')?.spec.process).toEqual({ matchDirectories: [{ dir: '/', recursive: true }], action: 'Allow' });
     expect(emitKubeArmor(charter, {}).warnings.map((w) => w.code)).toContain('emit.enforcer.bare-names');
   });
 
@@ -136,6 +137,6 @@ describe('kubearmor emitter', () => {
 
   it('holds thousands of executables', () => {
     const [p] = policies(manyProcessesCharter(5000));
-    expect(p?.spec.process?.matchPaths.length).toBe(5000);
+    expect(p?.spec.process?.matchPaths?.length).toBe(5000);
   });
 });

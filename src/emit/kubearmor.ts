@@ -125,8 +125,16 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
       );
     }
     const sorted = [...paths.entries()].sort(([a], [b]) => compareStrings(a, b));
-    notes.push('process: only these run', ...sorted.map(([p, from]) => `  ${commentText(p)}: ${commentText(from)}`));
-    spec['process'] = { matchPaths: sorted.map(([path]) => ({ path })), action: 'Allow' };
+    if (sorted.length > 0) {
+      notes.push('process: only these run', ...sorted.map(([p, from]) => `  ${commentText(p)}: ${commentText(from)}`));
+      spec['process'] = { matchPaths: sorted.map(([path]) => ({ path })), action: 'Allow' };
+    }
+  }
+  if (spec['process'] === undefined) {
+    // An Allow policy puts execs under the file allow-list: without this, every exec, the
+    // entrypoint's included, would fall to the default posture.
+    notes.push('process: not restricted (every executable allowed)');
+    spec['process'] = { matchDirectories: [{ dir: '/', recursive: true }], action: 'Allow' };
   }
 
   // File: processes are file operations to KubeArmor, so reads must stay allowed everywhere.
