@@ -7,6 +7,9 @@ import { emitSeccomp } from './seccomp.js';
 import { emitPodmanFlags } from './podman-flags.js';
 import { emitK8sSecurityContext } from './k8s-security-context.js';
 import { emitNetworkPolicy } from './network-policy.js';
+import { emitFalcoRules } from './falco-rules.js';
+import { emitTetragon } from './tetragon.js';
+import { emitKubeArmor } from './kubearmor.js';
 
 export type { Emitter, EmitOptions, EmitResult, EmittedFile } from './types.js';
 
@@ -43,6 +46,24 @@ export const EMITTERS: readonly Emitter[] = table([
     description: 'Kubernetes NetworkPolicy per container from the application graph (default deny)',
     fileExtension: '.yaml',
     emit: emitNetworkPolicy,
+  },
+  {
+    id: 'falco-rules',
+    description: "Falco rules alerting on processes, outbound connections and writes a container's charter does not allow",
+    fileExtension: '.yaml',
+    emit: emitFalcoRules,
+  },
+  {
+    id: 'tetragon',
+    description: 'Tetragon TracingPolicy per container: kills execs of files and TCP connects its charter does not allow',
+    fileExtension: '.yaml',
+    emit: emitTetragon,
+  },
+  {
+    id: 'kubearmor',
+    description: 'KubeArmorPolicy per container: allow-lists of executables, writable directories, protocols and capabilities',
+    fileExtension: '.yaml',
+    emit: emitKubeArmor,
   },
 ]);
 
