@@ -76,7 +76,9 @@ static __always_inline struct cs_event *reserve(void)
 			__sync_fetch_and_add(n, 1);
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
+	/* Only the fixed fields are cleared: the strings behind them are written or ignored by length. */
+	__builtin_memset(e, 0, __builtin_offsetof(struct cs_event, comm));
+	e->filename[0] = 0;
 	e->time_ns = bpf_ktime_get_boot_ns();
 	__u64 ug = bpf_get_current_uid_gid();
 	e->uid = (__u32)ug;
@@ -109,6 +111,41 @@ static __always_inline __u8 origin_of(struct inode *ino)
 	return BPF_CORE_READ(oi, __upperdentry) ? CS_ORIGIN_WRITTEN : CS_ORIGIN_IMAGE;
 }
 
+/* The path of the executed file as the new program's root sees it, symlinks resolved: what d_path
+ * does, which tracepoints may not call (bpf_d_path is for LSM and fentry hooks). Mount points are
+ * crossed up to the task's root; the loader joins the components. */
+static __always_inline void file_path(struct cs_event *e, struct task_struct *p, struct file *f)
+{
+	struct path root = BPF_CORE_READ(p, fs, root);
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = container_of(vm, struct mount, mnt);
+	__u32 n = 0;
+	for (int i = 0; i < CS_PATH_DEPTH + 4; i++) {
+		if (d == root.dentry && vm == root.mnt) {
+			e->path_complete = 1;
+			break;
+		}
+		if (d == BPF_CORE_READ(vm, mnt_root)) {
+			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (parent == mnt)
+				break; /* outside the task's root: no path it could name */
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent;
+			vm = &parent->mnt;
+			continue;
+		}
+		if (n >= CS_PATH_DEPTH)
+			break;
+		long len = bpf_probe_read_kernel_str(e->path[n], CS_NAME_LEN, BPF_CORE_READ(d, d_name.name));
+		if (len <= 0 || len >= CS_NAME_LEN)
+			break; /* a name longer than the slot: incomplete */
+		n++;
+		d = BPF_CORE_READ(d, d_parent);
+	}
+	e->path_depth = n;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -130,6 +167,19 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	e->ino = BPF_CORE_READ(ino, i_ino);
 	e->dev = BPF_CORE_READ(ino, i_sb, s_dev);
 	e->origin = origin_of(ino);
+	file_path(e, p, BPF_CORE_READ(bprm, file));
+	/* argv is read here, not from /proc later: a short-lived program is gone before the loader
+	 * could look. The tracepoint runs in the new program, its arguments already on its stack. */
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
+	unsigned long len = end > start ? end - start : 0;
+	if (len >= CS_ARGS_LEN) {
+		len = CS_ARGS_LEN - 1;
+		e->args_truncated = 1;
+	}
+	len &= CS_ARGS_LEN - 1; /* a no-op the verifier needs to see the bound */
+	if (bpf_probe_read_user(e->args, len, (void *)start) == 0)
+		e->args_len = len;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -92,38 +92,36 @@ static struct container *container_of_cgroup(__u64 cg)
 	return NULL;
 }
 
-/* argv is not in the record (the kernel side stays small): read from /proc right after the exec.
- * Best effort: a process that already exited or exec'd again gives no or a later argv. */
-static void put_argv(__u32 pid)
+/* argv from the record: NUL-separated strings, the last one cut when the command line was longer. */
+static void put_argv(const struct cs_event *e)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) return;
-	ssize_t n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0) return;
+	__u32 n = e->args_len < CS_ARGS_LEN ? e->args_len : CS_ARGS_LEN;
+	if (n == 0) return;
 	fputs(",\"argv\":[", stdout);
-	for (ssize_t i = 0; i < n; ) {
-		size_t len = strnlen(buf + i, n - i);
+	for (__u32 i = 0; i < n; ) {
+		size_t len = strnlen(e->args + i, n - i);
 		if (i > 0) putchar(',');
-		put_str(buf + i, len);
+		put_str(e->args + i, len);
 		i += len + 1;
 	}
 	putchar(']');
+	if (e->args_truncated) fputs(",\"argvTruncated\":true", stdout);
 }
 
-/* The executable as the container names it: bprm->filename is only what exec was asked for
- * ("/proc/self/exe" when busybox re-executes itself, "/dev/fd/3" for fexecve). The kernel prints
- * /proc/PID/exe relative to the container's root because that root is not reachable from ours. */
-static void put_exe(__u32 pid)
+/* The kernel's components, deepest first, joined from the root; omitted when incomplete. */
+static void put_path(const struct cs_event *e)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	ssize_t n = readlink(path, buf, sizeof(buf));
-	if (n <= 0 || n == sizeof(buf)) return;
-	fputs(",\"exe\":", stdout);
-	put_str(buf, n);
+	if (!e->path_complete || e->path_depth == 0 || e->path_depth > CS_PATH_DEPTH) return;
+	char buf[CS_PATH_DEPTH * CS_NAME_LEN + 1];
+	size_t used = 0;
+	for (int i = e->path_depth - 1; i >= 0; i--) {
+		size_t len = strnlen(e->path[i], CS_NAME_LEN);
+		buf[used++] = '/';
+		memcpy(buf + used, e->path[i], len);
+		used += len;
+	}
+	fputs(",\"path\":", stdout);
+	put_str(buf, used);
 }
 
 static const char *origin_name(__u8 o)
@@ -156,8 +154,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		/* The kernel's dev_t (20-bit minor) in the encoding stat(2) reports. */
 		printf(",\"ino\":%llu,\"dev\":%llu,\"origin\":\"%s\"", (unsigned long long)e->ino,
 		       (unsigned long long)makedev(e->dev >> 20, e->dev & 0xfffff), origin_name(e->origin));
-		put_exe(e->pid);
-		put_argv(e->pid);
+		put_path(e);
+		put_argv(e);
 	} else if (e->kind == CS_EXIT) {
 		/* wait(2) encoding: the low 7 bits are the signal, the next 8 the exit status. */
 		if (e->exit_code & 0x7f) printf(",\"signal\":%d", e->exit_code & 0x7f);

@@ -6,6 +6,12 @@
 
 #define CS_FILENAME_LEN 256
 #define CS_COMM_LEN 16
+/* argv as the new program's stack holds it (NUL-separated); longer command lines are cut. */
+#define CS_ARGS_LEN 1024
+/* The executed file's path, as components walked up from its dentry (deepest first). A path
+ * deeper than CS_PATH_DEPTH or with a longer name is reported incomplete. */
+#define CS_PATH_DEPTH 16
+#define CS_NAME_LEN 64
 
 enum cs_kind { CS_EXEC = 1, CS_EXIT = 2, CS_CONNECT = 3 };
 /* Where an executed file lives: the overlay's upper layer means written after the container started. */
@@ -28,10 +34,16 @@ struct cs_event {
 	__u8 protocol; /* IPPROTO_* */
 	__u8 origin;
 	__u8 denied;   /* connect refused by the allow map */
-	__u8 pad;
+	__u8 args_truncated;
+	__u8 path_depth;
+	__u8 path_complete;
+	__u16 pad;
+	__u32 args_len;
 	__u8 daddr[16];
 	char comm[CS_COMM_LEN];
 	char filename[CS_FILENAME_LEN];
+	char args[CS_ARGS_LEN];
+	char path[CS_PATH_DEPTH][CS_NAME_LEN];
 };
 
 /* The allow map's key: an address of all zeroes means "any address on this port". */

@@ -14,7 +14,7 @@ const RECORDED = readFileSync(join(import.meta.dirname, '../../../test/corpus/ev
   .split('\n')
   .filter((l) => l !== '')
   .map((l) => JSON.parse(l) as Record<string, unknown>);
-const CONTAINER = 'f53bb7bba856b39863e95a6d6a06e9f00b0c73154257be216654329d4b51ff11';
+const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
 
 function events(): RuntimeEvent[] {
   return RECORDED.flatMap((r, i) => {
@@ -40,9 +40,13 @@ describe('sensor source on a recorded run', () => {
     expect(skips.every((s) => /^the sensor/.test(s))).toBe(true);
   });
 
-  it('names an applet re-executed through /proc/self/exe by the executable the kernel gives', () => {
-    const nc = events().find((e) => e.kind === 'exec' && e.process.argv?.[0] === 'nc');
+  it('names an applet re-executed through /proc/self/exe, and a shell run through its symlink, by the file that ran', () => {
+    const execs = events().filter((e) => e.kind === 'exec');
+    const nc = execs.find((e) => e.process.argv?.[0] === 'nc');
     expect(nc?.process).toMatchObject({ path: '/bin/busybox', origin: 'image', name: 'exe' });
+    const sh = execs.find((e) => e.process.argv?.[0] === 'sh');
+    expect(sh?.process).toMatchObject({ path: '/bin/busybox', name: 'sh' });
+    expect(new Set(execs.map((e) => e.process.inode)).size).toBe(2); // busybox and the copy
   });
 
   it('keeps a file name with a quote and a tab, written after start, as it was', () => {
@@ -71,8 +75,6 @@ describe('sensor source on hostile lines', () => {
   const exec = RECORDED.find((r) => r.kind === 'exec')!;
   const cases: [string, unknown, RegExp][] = [
     ['no container (a cgroup nobody attached)', { ...exec, container: '' }, /not told a container/],
-    ['a relative file name and no executable', { ...exec, filename: 'x', exe: undefined }, /absolute path/],
-    ['a NUL in the path', { ...exec, filename: '/bin/a\u0000b', exe: '/x\u0000' }, /absolute path/],
     ['no time', { ...exec, time: 12 }, /without a time/],
     ['an unknown kind', { ...exec, kind: 'open' }, /not a sensor event/],
     ['a connect without address', { ...RECORDED.find((r) => r.kind === 'connect'), address: 7 }, /destination/],
@@ -81,6 +83,17 @@ describe('sensor source on hostile lines', () => {
   it.each(cases)('skips %s with a reason', (_name, record, reason) => {
     const c = sensorSource.convert(record, 3);
     expect('skip' in c ? c.skip : 'converted').toMatch(reason);
+  });
+
+  it.each([
+    ['a relative file name and no resolved path', { filename: 'x', path: 'bin/x' }],
+    ['a NUL in the path', { filename: '/bin/a\u0000b', path: '/x\u0000' }],
+    ['only a handle on the file', { filename: '/proc/self/exe', path: undefined }],
+  ])('keeps an exec with %s, without a path', (_name, fields) => {
+    const c = sensorSource.convert({ ...exec, ...fields }, 2);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]!.process.path).toBeUndefined();
+    expect(c.events[0]!.process.inode).toBe(exec.ino);
   });
 
   it('drops what is out of range rather than carrying it into the event', () => {

@@ -49,14 +49,16 @@ const SIGNALS = [
 ];
 
 /**
- * The executable's path. What exec was asked for names the file unless it is a handle on one
- * (busybox re-executes itself through /proc/self/exe, fexecve goes through /dev/fd/N): then the
- * path the kernel gives for the process's executable, read by the loader just after the exec.
+ * The executable's path: the one the kernel side walked up from the file's dentry (symlinks
+ * resolved, as the container's root sees it), else what exec was asked for unless that is a
+ * handle on a file (busybox re-executes itself through /proc/self/exe, fexecve goes through
+ * /dev/fd/N), which names nothing in the charter.
  */
 function pathOf(r: Record<string, unknown>): string | undefined {
+  const resolved = absPath(r.path);
+  if (resolved !== undefined) return resolved;
   const asked = absPath(r.filename);
-  if (asked !== undefined && !/^\/(?:proc|dev\/fd)\//.test(asked)) return asked;
-  return absPath(r.exe) ?? asked;
+  return asked !== undefined && !/^\/(?:proc|dev\/fd)\//.test(asked) ? asked : undefined;
 }
 
 function argvOf(v: unknown): string[] | undefined {
@@ -116,7 +118,7 @@ function convert(record: unknown, line: number): Conversion {
   if (ppid !== undefined && ppid > 0) Object.assign(base, { ancestors: [{ pid: ppid }] });
   let event: RuntimeEvent;
   if (kind === 'exec') {
-    if (base.process.path === undefined) return skip('exec without an absolute path');
+    // An exec the sensor cannot name is still an exec: the engine judges it by what it has.
     event = { kind: 'exec', ...base };
   } else if (kind === 'exit') {
     event = { kind: 'exit', ...base };
