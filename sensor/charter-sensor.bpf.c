@@ -229,10 +229,17 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, __u16 family)
 	} else {
 		/* user_ip6 allows only 4-byte loads, hence word by word. */
 		__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
-		__builtin_memcpy(addr, &w0, 4);
-		__builtin_memcpy(addr + 4, &w1, 4);
-		__builtin_memcpy(addr + 8, &w2, 4);
-		__builtin_memcpy(addr + 12, &w3, 4);
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
+			/* ::ffff:a.b.c.d reaches an IPv4 peer: judged and reported as that IPv4 address,
+			 * so an allow entry for it cannot be sidestepped through a dual-stack socket. */
+			family = AF_INET;
+			__builtin_memcpy(addr, &w3, 4);
+		} else {
+			__builtin_memcpy(addr, &w0, 4);
+			__builtin_memcpy(addr + 4, &w1, 4);
+			__builtin_memcpy(addr + 8, &w2, 4);
+			__builtin_memcpy(addr + 12, &w3, 4);
+		}
 	}
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
 	int deny = mode == 2 && !allowed(cg, family, addr, port);

@@ -107,10 +107,15 @@ describe.skipIf(!canRun)('kernel sensor on a podman container', () => {
     await sensor.enforce(cgroup, true);
     const script =
       'nc -l -p 8080 >/dev/null & nc -l -p 9090 >/dev/null & sleep 0.3; ' +
-      'echo a | nc -w 1 127.0.0.1 8080; echo rc8080=$?; echo b | nc -w 1 127.0.0.1 9090; echo rc9090=$?';
+      'echo a | nc -w 1 127.0.0.1 8080; echo rc8080=$?; echo b | nc -w 1 127.0.0.1 9090; echo rc9090=$?; ' +
+      // The same IPv4 peers through their IPv4-mapped IPv6 form: judged as the IPv4 address.
+      'nc -l -p 8080 >/dev/null & sleep 0.3; echo c | nc -w 1 ::ffff:127.0.0.1 8080; echo rcmapped8080=$?; ' +
+      'echo d | nc -w 1 ::ffff:127.0.0.1 9090; echo rcmapped9090=$?';
     const r = podman(['exec', id, 'sh', '-c', script]);
     expect(r.stdout).toContain('rc8080=0');
     expect(r.stdout).toContain('rc9090=1');
+    expect(r.stdout).toContain('rcmapped8080=0');
+    expect(r.stdout).toContain('rcmapped9090=1');
     expect(r.stderr).toMatch(/9090|127\.0\.0\.1\): Operation not permitted/);
     const evs = await until((es) => es.some((e) => e.kind === 'connect' && e.remote?.port === 9090));
     expect(evs.find((e) => e.kind === 'connect' && e.remote?.port === 9090)?.origin?.what).toBe('connect denied');
