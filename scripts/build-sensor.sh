@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds Charter's kernel sensor (sensor/, docs/sensor.md) from source with Debian's clang, libbpf
 # and bpftool: the BPF object is compiled CO-RE against this kernel's BTF (vmlinux.h is generated
-# here, never committed), its skeleton generated, and the loader linked against libbpf.
+# here, never committed), its skeleton generated, and the loader linked against libbpf (clang, or $CC).
 # Output: build/charter-sensor. Quick when the binary is newer than every source.
 set -euo pipefail
 
@@ -14,7 +14,9 @@ bin="$out/charter-sensor"
 if [ -x "$bin" ] && [ -z "$(find "$src" "$0" -newer "$bin" -type f 2>/dev/null | head -n 1)" ]; then
   exit 0
 fi
-for tool in clang bpftool cc; do
+# The loader is compiled with clang too: the toolchain setup-system.sh installs needs no gcc.
+cc="${CC:-clang}"
+for tool in clang bpftool "$cc"; do
   command -v "$tool" >/dev/null 2>&1 || { echo "build-sensor: $tool is missing (scripts/setup-system.sh installs it)" >&2; exit 1; }
 done
 [ -r /sys/kernel/btf/vmlinux ] || { echo "build-sensor: this kernel has no BTF (/sys/kernel/btf/vmlinux)" >&2; exit 1; }
@@ -30,6 +32,6 @@ bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$gen/vmlinux.h"
 clang -target bpf -g -O2 -Wall -D__TARGET_ARCH_"$arch" -I"$gen" -I"$src" \
   -c "$src/charter-sensor.bpf.c" -o "$gen/charter-sensor.bpf.o"
 bpftool gen skeleton "$gen/charter-sensor.bpf.o" name charter_sensor >"$gen/charter-sensor.skel.h"
-cc -O2 -g -Wall -Wextra -I"$gen" -I"$src" "$src/charter-sensor.c" -o "$bin.tmp" -lbpf -lelf -lz
+"$cc" -O2 -g -Wall -Wextra -I"$gen" -I"$src" "$src/charter-sensor.c" -o "$bin.tmp" -lbpf -lelf -lz
 mv "$bin.tmp" "$bin"
 echo "build-sensor: built $bin" >&2

@@ -286,6 +286,22 @@ static void command(const char *line)
 		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &mode, 1, BPF_ANY)) return reply(op, strerror(errno));
 		return reply(op, NULL);
 	}
+	if (!strcmp(op, "detach")) {
+		struct container *c = container_of_cgroup(cg);
+		bpf_link__destroy(c->l4);
+		bpf_link__destroy(c->l6);
+		bpf_map__delete_elem(skel->maps.watched, &cg, sizeof(cg), 0);
+		/* Forget its allow entries too: the key after a deleted one is fetched before deleting. */
+		struct cs_allow_key k, next;
+		int more = !bpf_map__get_next_key(skel->maps.allow, NULL, &k, sizeof(k));
+		while (more) {
+			more = !bpf_map__get_next_key(skel->maps.allow, &k, &next, sizeof(next));
+			if (k.cgroup == cg) bpf_map__delete_elem(skel->maps.allow, &k, sizeof(k), 0);
+			k = next;
+		}
+		*c = containers[--ncontainers];
+		return reply(op, NULL);
+	}
 	reply(op, "unknown op");
 }
 

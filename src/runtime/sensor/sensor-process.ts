@@ -33,6 +33,8 @@ export interface Sensor {
   allow(cgroup: string, port: number, address?: string): Promise<void>;
   /** Refuse (EPERM) every connect of the container that the allow map does not hold. */
   enforce(cgroup: string, on: boolean): Promise<void>;
+  /** Stop reporting and guarding the container (it stopped): its hooks and allow entries go. */
+  detach(cgroup: string): Promise<void>;
   /** Closes the loader's stdin: it detaches everything and exits. */
   close(): Promise<void>;
 }
@@ -129,6 +131,7 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     attach: (cgroup, id) => send({ op: 'attach', cgroup, id }),
     allow: (cgroup, port, address) => send(address === undefined ? { op: 'allow', cgroup, port } : { op: 'allow', cgroup, address, port }),
     enforce: (cgroup, on) => send({ op: 'enforce', cgroup, on }),
+    detach: (cgroup) => send({ op: 'detach', cgroup }),
     close: async () => {
       child.stdin.end();
       await exited;

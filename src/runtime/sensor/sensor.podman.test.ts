@@ -124,4 +124,15 @@ describe.skipIf(!canRun)('kernel sensor on a podman container', () => {
     const after = podman(['exec', id, 'sh', '-c', 'nc -l -p 9091 >/dev/null & sleep 0.3; echo c | nc -w 1 127.0.0.1 9091; echo rc=$?']);
     expect(after.stdout).toContain('rc=0');
   });
+
+  it('after detach, reports nothing more of the container and no longer guards it', async () => {
+    await sensor.enforce(cgroup, true);
+    await sensor.detach(cgroup);
+    const before = events.length;
+    const r = podman(['exec', id, 'sh', '-c', 'nc -l -p 9092 >/dev/null & sleep 0.3; echo e | nc -w 1 127.0.0.1 9092; echo rc=$?']);
+    expect(r.stdout).toContain('rc=0');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.slice(before)).toEqual([]);
+    await expect(sensor.enforce(cgroup, true)).rejects.toThrow(/not attached/);
+  });
 });
