@@ -1,6 +1,7 @@
 /**
  * `charter replay` end to end through the CLI: the bundled example's profile, event files written at
- * test time (benign, attacks, hostile lines), real Tetragon samples, every output format, exit codes.
+ * test time (benign, attacks, hostile lines), real Tetragon samples, a kernel sensor recording, every output format,
+ * exit codes.
  */
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,6 +150,24 @@ describe('charter replay', () => {
       ['connect', 'undeclared', ''],
     ]);
     expect(verdicts[0]!.deviation?.what).toBe('/tmp/go-build3518135900/b001/exe/main is not a program the charter allows');
+    expect(r.code).toBe(1);
+  });
+
+  it("the kernel sensor's recorded lines (test/corpus/events/sensor) judged as the api container", async () => {
+    const recorded = join(repo, 'test/corpus/events/sensor/podman-busybox.jsonl');
+    const id = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
+    const r = await replay([recorded, '--profile', PROFILE, '--format', 'json', '--container', `${id}=api`]);
+    // The loader's own lines (ready, replies) are skipped by what they say, not judged.
+    expect(r.err).toMatch(/\(sensor\), 38 events: 23 allowed, 15 deviations \(10 attack, 1 drift, 4 undeclared\)/);
+    expect(r.err).toMatch(/1 × the sensor is ready/);
+    const verdicts = r.out
+      .trim()
+      .split('\n')
+      .map((l) => VerdictSchema.parse(JSON.parse(l)));
+    const drift = verdicts.filter((v) => v.deviation?.classification === 'drift');
+    expect(drift.map((v) => v.deviation?.patterns.map((p) => p.id))).toEqual([['dropped-binary']]);
+    expect(drift[0]!.deviation?.what).toBe('/tmp/we"ird\tname is not a program the charter allows');
+    expect(verdicts.filter((v) => v.deviation?.patterns.some((p) => p.id === 'shell-in-service'))).toHaveLength(3);
     expect(r.code).toBe(1);
   });
 

@@ -86,10 +86,10 @@ export const AncestorSchema = z
   .strict();
 export type Ancestor = z.infer<typeof AncestorSchema>;
 
-/** Who reported the event: `charter` (its own sensor or event lines) or the engine it was adapted from. */
+/** Who reported the event: `charter` (its own event lines), `sensor` (Charter's kernel sensor) or the engine it was adapted from. */
 export const EventOriginSchema = z
   .object({
-    engine: z.enum(['charter', 'falco', 'tetragon', 'tracee']),
+    engine: z.enum(['charter', 'falco', 'tetragon', 'tracee', 'sensor']),
     /** The source's own name for what it saw: a Falco rule, a Tetragon policy or function, a Tracee event. */
     what: text.optional(),
     /** Line (1-based) of the input it was read from, when read from a file. */

@@ -1,6 +1,6 @@
 /**
  * `charter replay EVENTS --profile P`: a dry run of the runtime engine over recorded events (Charter's
- * own lines, Falco, Tetragon or Tracee JSON). Exit 0 when nothing would be blocked, 1 when
+ * own lines, its kernel sensor's, Falco, Tetragon or Tracee JSON). Exit 0 when nothing would be blocked, 1 when
  * something would, 2 on bad input.
  */
 import { Option, type Command } from 'commander';
@@ -32,7 +32,10 @@ export function registerReplayCommand(program: Command, ctx: CommandContext): vo
     .description(
       'dry-run the runtime engine over recorded events: what would be allowed, alerted or blocked; exits 1 when something would be blocked',
     )
-    .argument('<events>', "an event file, one JSON record a line (Charter's own, Falco, Tetragon or Tracee), or - for standard input")
+    .argument(
+      '<events>',
+      "an event file, one JSON record a line (Charter's own, its kernel sensor's, Falco, Tetragon or Tracee), or - for standard input",
+    )
     .requiredOption('-p, --profile <profile>', 'the charter/v1 profile to judge against')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--all', 'also list allowed events with the rule that allows each')

@@ -46,13 +46,13 @@ function inContainer(r: unknown): unknown {
 
 function convertedSamples(): Map<SourceId, unknown[]> {
   const m = new Map<SourceId, unknown[]>();
-  for (const id of ['falco', 'tetragon', 'tracee'] as const) {
+  for (const id of ['falco', 'tetragon', 'tracee', 'sensor'] as const) {
     const recs = filesUnder(join(CORPUS, id)).flatMap(records);
     m.set(id, id === 'tracee' ? [...recs, ...recs.map(inContainer)] : recs);
   }
   // Charter's own lines: every event the adapters made from the real samples, as written to disk.
   const own: unknown[] = [];
-  for (const id of ['falco', 'tetragon', 'tracee'] as const) {
+  for (const id of ['falco', 'tetragon', 'tracee', 'sensor'] as const) {
     const s = EVENT_SOURCES.find((x) => x.id === id)!;
     m.get(id)!.forEach((r, i) => {
       const c = s.convert(r, i + 1);

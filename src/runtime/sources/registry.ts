@@ -4,11 +4,12 @@
  */
 import { charterSource } from './charter.js';
 import { falcoSource } from './falco.js';
+import { sensorSource } from './sensor.js';
 import { tetragonSource } from './tetragon.js';
 import { traceeSource } from './tracee.js';
 import type { EventSource, SourceId } from './types.js';
 
-export const EVENT_SOURCES: readonly EventSource[] = [charterSource, falcoSource, tetragonSource, traceeSource];
+export const EVENT_SOURCES: readonly EventSource[] = [charterSource, falcoSource, tetragonSource, traceeSource, sensorSource];
 
 export function eventSource(id: SourceId): EventSource {
   const s = EVENT_SOURCES.find((x) => x.id === id);

@@ -6,7 +6,7 @@
  */
 import type { RuntimeEvent } from '../../model/events.js';
 
-export const SOURCE_IDS = ['charter', 'falco', 'tetragon', 'tracee'] as const;
+export const SOURCE_IDS = ['charter', 'falco', 'tetragon', 'tracee', 'sensor'] as const;
 export type SourceId = (typeof SOURCE_IDS)[number];
 
 export type Conversion = { readonly events: readonly RuntimeEvent[] } | { readonly skip: string };

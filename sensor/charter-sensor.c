@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sensor's loader: loads charter-sensor.bpf.c, reads commands from the agent on stdin (one JSON
+ * object a line) and writes one JSON object a line on stdout: {"ready":true} once loaded, a reply
+ * per command, one line per event, and {"drops":N} whenever the ring buffer lost events. It exits,
+ * detaching everything, when stdin closes: the sensor never outlives the agent that started it.
+ * Protocol: docs/sensor.md. The command parser is deliberately minimal: the agent is its only
+ * writer; anything it cannot read is refused with an error line, never guessed at. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "charter-sensor.h"
+#include "charter-sensor.skel.h"
+
+#define MAX_CONTAINERS 256
+#define LINE_MAX_LEN 8192
+
+struct container {
+	__u64 cgroup;
+	char id[257];
+	struct bpf_link *l4, *l6;
+};
+
+static struct charter_sensor *skel;
+static struct container containers[MAX_CONTAINERS];
+static int ncontainers;
+static __s64 boot_to_wall_ns; /* added to CLOCK_BOOTTIME stamps */
+static volatile sig_atomic_t stopping;
+
+/* JSON string output. Filenames are bytes chosen by whoever runs in the container: quotes and
+ * control characters are escaped, and bytes that are not UTF-8 become U+FFFD so a line is
+ * always valid JSON. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf) len = 2;
+	else if (c >= 0xe0 && c <= 0xef) { len = 3; if (c == 0xe0) lo = 0xa0; if (c == 0xed) hi = 0x9f; }
+	else if (c >= 0xf0 && c <= 0xf4) { len = 4; if (c == 0xf0) lo = 0x90; if (c == 0xf4) hi = 0x8f; }
+	else return 0;
+	if (n < len || s[1] < lo || s[1] > hi) return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf) return 0;
+	return len;
+}
+
+static void put_str(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	putchar('"');
+	for (size_t i = 0; i < n && u[i]; ) {
+		unsigned char c = u[i];
+		if (c == '"' || c == '\\') { putchar('\\'); putchar(c); i++; }
+		else if (c < 0x20 || c == 0x7f) { printf("\\u%04x", c); i++; }
+		else if (c < 0x80) { putchar(c); i++; }
+		else {
+			size_t len = utf8_len(u + i, n - i);
+			if (len == 0) { fputs("\\ufffd", stdout); i++; }
+			else { fwrite(u + i, 1, len, stdout); i += len; }
+		}
+	}
+	putchar('"');
+}
+
+static void put_time(__u64 boot_ns)
+{
+	__s64 ns = (__s64)boot_ns + boot_to_wall_ns;
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+	char buf[32];
+	gmtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("\"time\":\"%s.%09lldZ\"", buf, (long long)(ns % 1000000000));
+}
+
+static struct container *container_of_cgroup(__u64 cg)
+{
+	for (int i = 0; i < ncontainers; i++)
+		if (containers[i].cgroup == cg) return &containers[i];
+	return NULL;
+}
+
+/* argv from the record: NUL-separated strings, the last one cut when the command line was longer. */
+static void put_argv(const struct cs_event *e)
+{
+	__u32 n = e->args_len < CS_ARGS_LEN ? e->args_len : CS_ARGS_LEN;
+	if (n == 0) return;
+	fputs(",\"argv\":[", stdout);
+	for (__u32 i = 0; i < n; ) {
+		size_t len = strnlen(e->args + i, n - i);
+		if (i > 0) putchar(',');
+		put_str(e->args + i, len);
+		i += len + 1;
+	}
+	putchar(']');
+	if (e->args_truncated) fputs(",\"argvTruncated\":true", stdout);
+}
+
+/* The kernel's components, deepest first, joined from the root; omitted when incomplete. */
+static void put_path(const struct cs_event *e)
+{
+	if (!e->path_complete || e->path_depth == 0 || e->path_depth > CS_PATH_DEPTH) return;
+	char buf[CS_PATH_DEPTH * CS_NAME_LEN + 1];
+	size_t used = 0;
+	for (int i = e->path_depth - 1; i >= 0; i--) {
+		size_t len = strnlen(e->path[i], CS_NAME_LEN);
+		buf[used++] = '/';
+		memcpy(buf + used, e->path[i], len);
+		used += len;
+	}
+	fputs(",\"path\":", stdout);
+	put_str(buf, used);
+}
+
+static const char *origin_name(__u8 o)
+{
+	switch (o) {
+	case CS_ORIGIN_IMAGE: return "image";
+	case CS_ORIGIN_WRITTEN: return "written";
+	case CS_ORIGIN_MEMORY: return "memory";
+	default: return "unknown";
+	}
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	const struct cs_event *e = data;
+	if (size < sizeof(*e)) return 0;
+	const char *kind = e->kind == CS_EXEC ? "exec" : e->kind == CS_EXIT ? "exit" : "connect";
+	struct container *c = container_of_cgroup(e->cgroup);
+	printf("{\"kind\":\"%s\",", kind);
+	put_time(e->time_ns);
+	printf(",\"cgroupId\":%llu,\"container\":", (unsigned long long)e->cgroup);
+	put_str(c ? c->id : "", c ? sizeof(c->id) : 0);
+	printf(",\"pid\":%u,\"nspid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u,\"comm\":", e->pid, e->nspid, e->ppid, e->uid,
+	       e->gid);
+	put_str(e->comm, sizeof(e->comm));
+	if (e->kind == CS_EXEC) {
+		fputs(",\"filename\":", stdout);
+		put_str(e->filename, sizeof(e->filename));
+		/* The kernel's dev_t (20-bit minor) in the encoding stat(2) reports. */
+		printf(",\"ino\":%llu,\"dev\":%llu,\"origin\":\"%s\"", (unsigned long long)e->ino,
+		       (unsigned long long)makedev(e->dev >> 20, e->dev & 0xfffff), origin_name(e->origin));
+		put_path(e);
+		put_argv(e);
+	} else if (e->kind == CS_EXIT) {
+		/* wait(2) encoding: the low 7 bits are the signal, the next 8 the exit status. */
+		if (e->exit_code & 0x7f) printf(",\"signal\":%d", e->exit_code & 0x7f);
+		else printf(",\"code\":%d", (e->exit_code >> 8) & 0xff);
+	} else {
+		char addr[INET6_ADDRSTRLEN];
+		inet_ntop(e->family == 2 ? AF_INET : AF_INET6, e->daddr, addr, sizeof(addr));
+		const char *proto = e->protocol == 6 ? "tcp" : e->protocol == 17 ? "udp" : "other";
+		printf(",\"family\":%u,\"address\":\"%s\",\"port\":%u,\"protocol\":\"%s\",\"denied\":%s", e->family == 2 ? 4 : 6,
+		       addr, e->dport, proto, e->denied ? "true" : "false");
+	}
+	puts("}");
+	return 0;
+}
+
+/* The value of "key" in a flat JSON object: a string (simple escapes only), a number or a bool. */
+static const char *json_value(const char *line, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	const char *p = strstr(line, pat);
+	if (!p) return NULL;
+	p += strlen(pat);
+	while (*p == ' ' || *p == '\t') p++;
+	if (*p++ != ':') return NULL;
+	while (*p == ' ' || *p == '\t') p++;
+	return p;
+}
+
+static bool json_str(const char *line, const char *key, char *out, size_t size)
+{
+	const char *p = json_value(line, key);
+	if (!p || *p++ != '"') return false;
+	size_t n = 0;
+	for (; *p && *p != '"'; p++) {
+		if (*p == '\\') {
+			p++;
+			if (*p != '"' && *p != '\\' && *p != '/') return false; /* no \uXXXX in paths we accept */
+		}
+		if (n + 1 >= size) return false;
+		out[n++] = *p;
+	}
+	out[n] = 0;
+	return *p == '"';
+}
+
+static void reply(const char *op, const char *error)
+{
+	fputs("{\"reply\":", stdout);
+	put_str(op, strlen(op));
+	if (error) {
+		fputs(",\"ok\":false,\"error\":", stdout);
+		put_str(error, strlen(error));
+	} else {
+		fputs(",\"ok\":true", stdout);
+	}
+	puts("}");
+}
+
+/* A cgroup-v2 directory's inode number is the id bpf_get_current_cgroup_id() reports. */
+static int cgroup_id(const char *line, __u64 *id, int *fd)
+{
+	char path[4096];
+	struct stat st;
+	if (!json_str(line, "cgroup", path, sizeof(path))) return -EINVAL;
+	int f = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f < 0) return -errno;
+	if (fstat(f, &st)) { close(f); return -errno; }
+	*id = st.st_ino;
+	if (fd) *fd = f;
+	else close(f);
+	return 0;
+}
+
+static void command(const char *line)
+{
+	char op[32], id[257], addr[64];
+	__u64 cg;
+	int fd, err;
+	if (!json_str(line, "op", op, sizeof(op))) return reply("?", "no \"op\"");
+	if (!strcmp(op, "attach")) {
+		if (!json_str(line, "id", id, sizeof(id)) || !id[0]) return reply(op, "no container \"id\"");
+		if ((err = cgroup_id(line, &cg, &fd))) return reply(op, strerror(-err));
+		if (container_of_cgroup(cg)) { close(fd); return reply(op, "cgroup already attached"); }
+		if (ncontainers == MAX_CONTAINERS) { close(fd); return reply(op, "too many containers"); }
+		struct container *c = &containers[ncontainers];
+		c->l4 = bpf_program__attach_cgroup(skel->progs.connect4, fd);
+		c->l6 = c->l4 ? bpf_program__attach_cgroup(skel->progs.connect6, fd) : NULL;
+		err = -errno;
+		close(fd);
+		if (!c->l6) {
+			bpf_link__destroy(c->l4);
+			return reply(op, strerror(-err));
+		}
+		__u8 mode = 1;
+		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &mode, 1, BPF_ANY)) return reply(op, strerror(errno));
+		c->cgroup = cg;
+		snprintf(c->id, sizeof(c->id), "%s", id);
+		ncontainers++;
+		return reply(op, NULL);
+	}
+	if ((err = cgroup_id(line, &cg, NULL))) return reply(op, strerror(-err));
+	if (!container_of_cgroup(cg)) return reply(op, "cgroup not attached");
+	if (!strcmp(op, "allow")) {
+		struct cs_allow_key k = { .cgroup = cg, .family = 2 };
+		const char *port = json_value(line, "port");
+		char *end;
+		long p = port ? strtol(port, &end, 10) : -1;
+		if (!port || end == port || p < 0 || p > 65535) return reply(op, "no \"port\" in 0-65535");
+		k.port = p;
+		if (json_str(line, "address", addr, sizeof(addr))) {
+			if (inet_pton(AF_INET, addr, k.addr) == 1) k.family = 2;
+			else if (inet_pton(AF_INET6, addr, k.addr) == 1) k.family = 10;
+			else return reply(op, "\"address\" is not an IP address");
+			if (bpf_map__update_elem(skel->maps.allow, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY)) return reply(op, strerror(errno));
+		} else {
+			/* Any address on this port, for either family. */
+			int e1 = bpf_map__update_elem(skel->maps.allow, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY);
+			k.family = 10;
+			if (e1 || bpf_map__update_elem(skel->maps.allow, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY)) return reply(op, strerror(errno));
+		}
+		return reply(op, NULL);
+	}
+	if (!strcmp(op, "enforce")) {
+		const char *on = json_value(line, "on");
+		if (!on || (strncmp(on, "true", 4) && strncmp(on, "false", 5))) return reply(op, "no boolean \"on\"");
+		__u8 mode = on[0] == 't' ? 2 : 1;
+		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &mode, 1, BPF_ANY)) return reply(op, strerror(errno));
+		return reply(op, NULL);
+	}
+	if (!strcmp(op, "detach")) {
+		struct container *c = container_of_cgroup(cg);
+		bpf_link__destroy(c->l4);
+		bpf_link__destroy(c->l6);
+		bpf_map__delete_elem(skel->maps.watched, &cg, sizeof(cg), 0);
+		/* Forget its allow entries too: the key after a deleted one is fetched before deleting. */
+		struct cs_allow_key k, next;
+		int more = !bpf_map__get_next_key(skel->maps.allow, NULL, &k, sizeof(k));
+		while (more) {
+			more = !bpf_map__get_next_key(skel->maps.allow, &k, &next, sizeof(next));
+			if (k.cgroup == cg) bpf_map__delete_elem(skel->maps.allow, &k, sizeof(k), 0);
+			k = next;
+		}
+		*c = containers[--ncontainers];
+		return reply(op, NULL);
+	}
+	reply(op, "unknown op");
+}
+
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
+}
+
+int main(void)
+{
+	struct timespec rt, bt;
+	char line[LINE_MAX_LEN];
+	size_t used = 0;
+	__u64 last_drops = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0); /* one line is one message for the agent */
+	libbpf_set_print(quiet);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	boot_to_wall_ns = (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+
+	skel = charter_sensor__open_and_load();
+	if (!skel) { printf("{\"ready\":false,\"error\":\"load: %s\"}\n", strerror(errno)); return 1; }
+	struct bpf_link *exec_link = bpf_program__attach(skel->progs.on_exec);
+	struct bpf_link *exit_link = bpf_program__attach(skel->progs.on_exit);
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
+	if (!exec_link || !exit_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
+	puts("{\"ready\":true}");
+
+	struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
+	while (!stopping) {
+		if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+		ring_buffer__consume(rb);
+		__u32 zero = 0;
+		__u64 drops = 0;
+		if (!bpf_map__lookup_elem(skel->maps.drops, &zero, sizeof(zero), &drops, sizeof(drops), 0) && drops != last_drops) {
+			printf("{\"drops\":%llu}\n", (unsigned long long)drops);
+			last_drops = drops;
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(0, line + used, sizeof(line) - 1 - used);
+			if (n <= 0) break; /* the agent went away */
+			used += n;
+			char *nl;
+			while ((nl = memchr(line, '\n', used))) {
+				*nl = 0;
+				command(line);
+				used -= nl + 1 - line;
+				memmove(line, nl + 1, used);
+			}
+			if (used == sizeof(line) - 1) { reply("?", "command line too long"); used = 0; }
+		}
+	}
+	ring_buffer__consume(rb);
+	for (int i = 0; i < ncontainers; i++) { bpf_link__destroy(containers[i].l4); bpf_link__destroy(containers[i].l6); }
+	ring_buffer__free(rb);
+	bpf_link__destroy(exec_link);
+	bpf_link__destroy(exit_link);
+	charter_sensor__destroy(skel);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* The record the kernel side hands the loader through the ring buffer: one layout for every kind,
+ * so the loader reads one struct and the ring buffer needs no per-kind framing. Shared by
+ * charter-sensor.bpf.c and charter-sensor.c; keep the two in step. */
+#ifndef CHARTER_SENSOR_H
+#define CHARTER_SENSOR_H
+
+#define CS_FILENAME_LEN 256
+#define CS_COMM_LEN 16
+/* argv as the new program's stack holds it (NUL-separated); longer command lines are cut. */
+#define CS_ARGS_LEN 1024
+/* The executed file's path, as components walked up from its dentry (deepest first). A path
+ * deeper than CS_PATH_DEPTH or with a longer name is reported incomplete. */
+#define CS_PATH_DEPTH 16
+#define CS_NAME_LEN 64
+
+enum cs_kind { CS_EXEC = 1, CS_EXIT = 2, CS_CONNECT = 3 };
+/* Where an executed file lives: the overlay's upper layer means written after the container started. */
+enum cs_origin { CS_ORIGIN_UNKNOWN = 0, CS_ORIGIN_IMAGE = 1, CS_ORIGIN_WRITTEN = 2, CS_ORIGIN_MEMORY = 3 };
+
+struct cs_event {
+	__u64 time_ns; /* CLOCK_BOOTTIME; the loader turns it into wall time */
+	__u64 cgroup;  /* the watched (container) cgroup, not the task's own sub-cgroup */
+	__u64 ino;
+	__u32 kind;
+	__u32 pid;    /* host tgid */
+	__u32 nspid;  /* tgid as the task's own pid namespace numbers it */
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 dev;
+	__s32 exit_code;
+	__u16 family; /* AF_INET / AF_INET6 */
+	__u16 dport;  /* host byte order */
+	__u8 protocol; /* IPPROTO_* */
+	__u8 origin;
+	__u8 denied;   /* connect refused by the allow map */
+	__u8 args_truncated;
+	__u8 path_depth;
+	__u8 path_complete;
+	__u16 pad;
+	__u32 args_len;
+	__u8 daddr[16];
+	char comm[CS_COMM_LEN];
+	char filename[CS_FILENAME_LEN];
+	char args[CS_ARGS_LEN];
+	char path[CS_PATH_DEPTH][CS_NAME_LEN];
+};
+
+/* The allow map's key: an address of all zeroes means "any address on this port". */
+struct cs_allow_key {
+	__u64 cgroup;
+	__u8 addr[16];
+	__u16 port;
+	__u16 family;
+	__u32 pad;
+};
+
+#endif

@@ -1,0 +1,72 @@
+/**
+ * The process edge of the sensor without a kernel: a stand-in loader (a shell script written here)
+ * speaks the protocol, so replies, events, drops, unusable lines and a loader that dies are
+ * checked on any machine. The real loader is exercised by sensor.podman.test.ts.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../../model/events.js';
+import { startSensor } from './sensor-process.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'charter-sensor-fake-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function fakeLoader(name: string, body: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+const EXEC =
+  '{"kind":"exec","time":"2026-12-04T23:42:45.800000000Z","cgroupId":7,"container":"abc","pid":10,"ppid":9,"uid":0,"gid":0,"comm":"sh","filename":"/bin/sh","ino":5,"dev":41,"origin":"image","path":"/bin/busybox","argv":["sh"]}';
+
+const ANSWERING = fakeLoader(
+  'answering',
+  `echo '{"ready":true}'
+while read -r line; do
+  case "$line" in
+    *'"op":"attach"'*) echo '{"reply":"attach","ok":true}'; echo '${EXEC}'; echo 'not json'; echo '{"drops":3}' ;;
+    *) echo '{"reply":"allow","ok":false,"error":"cgroup not attached"}' ;;
+  esac
+done`,
+);
+
+describe('sensor process adapter', () => {
+  it('matches replies to commands in order, converts events, reports drops and unusable lines', async () => {
+    const events: RuntimeEvent[] = [];
+    const drops: number[] = [];
+    const skips: string[] = [];
+    const s = await startSensor({
+      binary: ANSWERING,
+      onEvent: (e) => events.push(e),
+      onDrops: (n) => drops.push(n),
+      onSkip: (why) => skips.push(why),
+    });
+    await s.attach('/sys/fs/cgroup/x', 'abc');
+    await expect(s.allow('/sys/fs/cgroup/y', 80)).rejects.toThrow(/sensor allow: cgroup not attached/);
+    await s.close();
+    expect(events).toEqual([
+      expect.objectContaining({ kind: 'exec', container: { id: 'abc' }, process: expect.objectContaining({ path: '/bin/busybox' }) }),
+    ]);
+    expect(drops).toEqual([3]);
+    expect(skips).toEqual(['not JSON']);
+  });
+
+  it('fails to start with what the loader said when it cannot load', async () => {
+    const failing = fakeLoader('failing', `echo '{"ready":false,"error":"load: Operation not permitted"}'`);
+    await expect(startSensor({ binary: failing, onEvent: () => undefined })).rejects.toThrow(/did not load: load: Operation not permitted/);
+  });
+
+  it('fails pending commands when the loader dies, with its stderr', async () => {
+    const dying = fakeLoader('dying', `echo '{"ready":true}'\nread -r line\necho 'verifier said no' >&2\nexit 3`);
+    const s = await startSensor({ binary: dying, onEvent: () => undefined });
+    await expect(s.enforce('/sys/fs/cgroup/x', true)).rejects.toThrow(/exited \(3\): verifier said no/);
+  });
+
+  it('fails to start when the loader is missing', async () => {
+    await expect(startSensor({ binary: path.join(dir, 'absent'), onEvent: () => undefined })).rejects.toThrow(/could not start/);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The kernel sensor at the I/O edge: spawns the loader (build/charter-sensor, built by
+ * scripts/build-sensor.sh), writes its commands, reads its lines and hands each event, converted by
+ * the sensor event source (runtime/sources/sensor.ts), to the caller. The loader answers commands
+ * in order, one `reply` line each, so replies are matched to commands by a queue. Protocol and
+ * mechanisms: docs/sensor.md.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeEvent } from '../../model/events.js';
+import { sensorSource } from '../sources/sensor.js';
+
+/** Where scripts/build-sensor.sh puts the loader, from this module's place in src/ or dist/. */
+export const SENSOR_BINARY = join(import.meta.dirname, '../../../build/charter-sensor');
+
+/** A loader line longer than this is not one of ours: dropped, and said so. */
+const MAX_LINE = 1 << 20;
+
+export interface SensorOptions {
+  binary?: string;
+  onEvent(event: RuntimeEvent): void;
+  /** Ring-buffer losses since the sensor started, whenever the count changes. */
+  onDrops?(total: number): void;
+  /** Lines that are neither events, replies nor control lines, with why. */
+  onSkip?(reason: string, line: string): void;
+}
+
+export interface Sensor {
+  /** Report and guard the container whose cgroup-v2 directory this is. */
+  attach(cgroup: string, containerId: string): Promise<void>;
+  /** Let the container connect to `port` (on `address` only, when given) once enforcing. */
+  allow(cgroup: string, port: number, address?: string): Promise<void>;
+  /** Refuse (EPERM) every connect of the container that the allow map does not hold. */
+  enforce(cgroup: string, on: boolean): Promise<void>;
+  /** Stop reporting and guarding the container (it stopped): its hooks and allow entries go. */
+  detach(cgroup: string): Promise<void>;
+  /** Closes the loader's stdin: it detaches everything and exits. */
+  close(): Promise<void>;
+}
+
+export class SensorError extends Error {
+  override readonly name = 'SensorError';
+}
+
+/** A podman container's cgroup-v2 directory under the cgroupfs manager (hybrid or unified layout). */
+export function podmanCgroupDir(containerId: string, root = '/sys/fs/cgroup'): string | undefined {
+  return [join(root, 'unified/libpod_parent', `libpod-${containerId}`), join(root, 'libpod_parent', `libpod-${containerId}`)].find((d) =>
+    existsSync(d),
+  );
+}
+
+/** Starts the loader; resolves once it has loaded and attached its programs (`{"ready":true}`). */
+export function startSensor(opts: SensorOptions): Promise<Sensor> {
+  const child: ChildProcessWithoutNullStreams = spawn(opts.binary ?? SENSOR_BINARY, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pending: { resolve(): void; reject(e: Error): void }[] = [];
+  let stderr = '';
+  let line = 0;
+  let buffered = '';
+  let ready: { resolve(s: Sensor): void; reject(e: Error): void } | undefined;
+
+  const failAll = (e: Error): void => {
+    ready?.reject(e);
+    ready = undefined;
+    for (const p of pending.splice(0)) p.reject(e);
+  };
+
+  const onLine = (text: string): void => {
+    line++;
+    let r: unknown;
+    try {
+      r = JSON.parse(text);
+    } catch {
+      opts.onSkip?.('not JSON', text.slice(0, 200));
+      return;
+    }
+    const o = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
+    if (typeof o.ready === 'boolean') {
+      if (o.ready) ready?.resolve(sensor);
+      else ready?.reject(new SensorError(`the sensor did not load: ${String(o.error)}`));
+      ready = undefined;
+      return;
+    }
+    if (typeof o.reply === 'string') {
+      const p = pending.shift();
+      if (o.ok === true) p?.resolve();
+      else p?.reject(new SensorError(`sensor ${o.reply}: ${String(o.error)}`));
+      return;
+    }
+    if (typeof o.drops === 'number') {
+      opts.onDrops?.(o.drops);
+      return;
+    }
+    const c = sensorSource.convert(r, line);
+    if ('events' in c) for (const e of c.events) opts.onEvent(e);
+    else opts.onSkip?.(c.skip, text.slice(0, 200));
+  };
+
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+    if (buffered.length > MAX_LINE) {
+      opts.onSkip?.('line longer than 1 MiB', buffered.slice(0, 200));
+      buffered = '';
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    if (stderr.length < 65_536) stderr += chunk;
+  });
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      failAll(new SensorError(`the sensor exited (${String(code ?? signal)}): ${stderr.trim().slice(0, 2000)}`));
+      resolve();
+    }),
+  );
+  child.on('error', (e) => failAll(new SensorError(`the sensor could not start: ${e.message}`, { cause: e })));
+
+  const send = (command: Record<string, unknown>): Promise<void> =>
+    new Promise((resolve, reject) => {
+      pending.push({ resolve, reject });
+      child.stdin.write(`${JSON.stringify(command)}\n`);
+    });
+
+  const sensor: Sensor = {
+    attach: (cgroup, id) => send({ op: 'attach', cgroup, id }),
+    allow: (cgroup, port, address) => send(address === undefined ? { op: 'allow', cgroup, port } : { op: 'allow', cgroup, address, port }),
+    enforce: (cgroup, on) => send({ op: 'enforce', cgroup, on }),
+    detach: (cgroup) => send({ op: 'detach', cgroup }),
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ready = { resolve, reject };
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * What the sensor source makes of the loader's lines: a real recording (test/corpus/events/sensor,
+ * from a busybox container under podman) field by field, and hostile lines built here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../../model/events.js';
+import { checkEvent } from '../events/validate.js';
+import { detectSource } from './registry.js';
+import { sensorSource } from './sensor.js';
+
+const RECORDED = readFileSync(join(import.meta.dirname, '../../../test/corpus/events/sensor/podman-busybox.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l !== '')
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
+const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
+
+function events(): RuntimeEvent[] {
+  return RECORDED.flatMap((r, i) => {
+    const c = sensorSource.convert(r, i + 1);
+    return 'events' in c ? [...c.events] : [];
+  });
+}
+
+describe('sensor source on a recorded run', () => {
+  it('is detected from the recording', () => {
+    expect(detectSource(RECORDED.slice(0, 20))?.id).toBe('sensor');
+  });
+
+  it('turns every event line into a valid event of the attached container, and skips only control lines', () => {
+    const evs = events();
+    expect(evs.length).toBe(RECORDED.filter((r) => typeof r.kind === 'string').length);
+    for (const e of evs) {
+      expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+      expect(e.container.id).toBe(CONTAINER);
+    }
+    const skips = RECORDED.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
+    expect(skips).toContain('the sensor is ready');
+    expect(skips.every((s) => /^the sensor/.test(s))).toBe(true);
+  });
+
+  it('names an applet re-executed through /proc/self/exe, and a shell run through its symlink, by the file that ran', () => {
+    const execs = events().filter((e) => e.kind === 'exec');
+    const nc = execs.find((e) => e.process.argv?.[0] === 'nc');
+    expect(nc?.process).toMatchObject({ path: '/bin/busybox', origin: 'image', name: 'exe' });
+    const sh = execs.find((e) => e.process.argv?.[0] === 'sh');
+    expect(sh?.process).toMatchObject({ path: '/bin/busybox', name: 'sh' });
+    expect(new Set(execs.map((e) => e.process.inode)).size).toBe(2); // busybox and the copy
+  });
+
+  it('keeps a file name with a quote and a tab, written after start, as it was', () => {
+    const odd = events().find((e) => e.kind === 'exec' && e.process.path?.startsWith('/tmp/'));
+    expect(odd?.process).toMatchObject({ path: '/tmp/we"ird\tname', origin: 'written', argv: ['/tmp/we"ird\tname', 'true'] });
+  });
+
+  it('reports connects with address, port and protocol, and a refused one as denied', () => {
+    const connects = events().filter((e) => e.kind === 'connect');
+    expect(connects.map((e) => [e.remote?.address, e.remote?.port, e.protocol, e.origin?.what])).toEqual([
+      ['127.0.0.1', 8080, 'tcp', 'connect'],
+      ['::1', 9999, 'tcp', 'connect'],
+      ['127.0.0.1', 8080, 'tcp', 'connect'],
+      ['127.0.0.1', 9090, 'tcp', 'connect denied'],
+    ]);
+  });
+
+  it('gives exit codes and names killing signals', () => {
+    const exits = events().filter((e) => e.kind === 'exit');
+    expect(exits.some((e) => e.code === 3)).toBe(true);
+    expect(exits.some((e) => e.signal === 'SIGKILL')).toBe(true);
+  });
+});
+
+describe('sensor source on hostile lines', () => {
+  const exec = RECORDED.find((r) => r.kind === 'exec')!;
+  const cases: [string, unknown, RegExp][] = [
+    ['no container (a cgroup nobody attached)', { ...exec, container: '' }, /not told a container/],
+    ['no time', { ...exec, time: 12 }, /without a time/],
+    ['an unknown kind', { ...exec, kind: 'open' }, /not a sensor event/],
+    ['a connect without address', { ...RECORDED.find((r) => r.kind === 'connect'), address: 7 }, /destination/],
+    ['an array', [exec], /not a JSON object/],
+  ];
+  it.each(cases)('skips %s with a reason', (_name, record, reason) => {
+    const c = sensorSource.convert(record, 3);
+    expect('skip' in c ? c.skip : 'converted').toMatch(reason);
+  });
+
+  it.each([
+    ['a relative file name and no resolved path', { filename: 'x', path: 'bin/x' }],
+    ['a NUL in the path', { filename: '/bin/a\u0000b', path: '/x\u0000' }],
+    ['only a handle on the file', { filename: '/proc/self/exe', path: undefined }],
+  ])('keeps an exec with %s, without a path', (_name, fields) => {
+    const c = sensorSource.convert({ ...exec, ...fields }, 2);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]!.process.path).toBeUndefined();
+    expect(c.events[0]!.process.inode).toBe(exec.ino);
+  });
+
+  it('drops what is out of range rather than carrying it into the event', () => {
+    const c = sensorSource.convert({ ...exec, pid: -1, uid: 1.5, argv: ['a', 3], origin: 'elsewhere', ino: '12' }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    const p = c.events[0]!.process;
+    expect([p.pid, p.uid, p.argv, p.origin]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(checkEvent(JSON.parse(JSON.stringify(c.events[0])) as unknown).ok).toBe(true);
+  });
+});

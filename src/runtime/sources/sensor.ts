@@ -1,0 +1,147 @@
+/**
+ * Charter's kernel sensor (sensor/, docs/sensor.md): the loader's stdout, one JSON object a line.
+ * Events carry `kind` (`exec`, `exit`, `connect`), the watched cgroup's id and the container id the
+ * agent attached that cgroup with; the loader's own lines (`ready`, a command's `reply`, `drops`)
+ * are skipped with what they say. Pids are the host's: connects are seen in a cgroup hook where the
+ * container's pid namespace is not at hand, and one numbering for every event keeps them joinable.
+ */
+import type { ContainerRef, FileOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
+import { FILE_ORIGINS } from '../../model/events.js';
+import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
+import { skip, type Conversion, type EventSource } from './types.js';
+
+const KINDS = new Set(['exec', 'exit', 'connect']);
+
+/** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
+const SIGNALS = [
+  '',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGSTKFLT',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGSTOP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGWINCH',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSYS',
+];
+
+/**
+ * The executable's path: the one the kernel side walked up from the file's dentry (symlinks
+ * resolved, as the container's root sees it), else what exec was asked for unless that is a
+ * handle on a file (busybox re-executes itself through /proc/self/exe, fexecve goes through
+ * /dev/fd/N), which names nothing in the charter.
+ */
+function pathOf(r: Record<string, unknown>): string | undefined {
+  const resolved = absPath(r.path);
+  if (resolved !== undefined) return resolved;
+  const asked = absPath(r.filename);
+  return asked !== undefined && !/^\/(?:proc|dev\/fd)\//.test(asked) ? asked : undefined;
+}
+
+function argvOf(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 4096) return undefined;
+  const out = v.map((a) => (typeof a === 'string' && a.length <= 65_536 ? a : undefined));
+  return out.every((a) => a !== undefined) ? out : undefined;
+}
+
+function processOf(r: Record<string, unknown>, kind: string): ProcessRef {
+  const p: ProcessRef = {};
+  put(p, 'pid', uint(r.pid));
+  put(p, 'name', str(r.comm));
+  put(p, 'uid', uint(r.uid));
+  put(p, 'gid', uint(r.gid));
+  if (kind === 'exec') {
+    put(p, 'path', pathOf(r));
+    put(p, 'argv', argvOf(r.argv));
+    put(p, 'inode', uint(r.ino));
+    put(p, 'dev', uint(r.dev));
+    const origin = str(r.origin);
+    put(
+      p,
+      'origin',
+      FILE_ORIGINS.find((o): o is FileOrigin => o === origin),
+    );
+  }
+  return p;
+}
+
+function controlLine(r: Record<string, unknown>): string | undefined {
+  if (typeof r.ready === 'boolean')
+    return r.ready ? 'the sensor is ready' : `the sensor failed to load: ${str(r.error)?.slice(0, 200) ?? '?'}`;
+  if (typeof r.reply === 'string') return `the sensor's reply to a command (${r.reply.slice(0, 40)})`;
+  if (uint(r.drops) !== undefined) return `the sensor lost events: ${String(r.drops)} since it started (ring buffer full)`;
+  return undefined;
+}
+
+function convert(record: unknown, line: number): Conversion {
+  const r = rec(record);
+  if (!r) return skip('not a JSON object');
+  const control = controlLine(r);
+  if (control !== undefined) return skip(control);
+  const kind = str(r.kind);
+  if (kind === undefined || !KINDS.has(kind)) return skip('not a sensor event (no kind exec, exit or connect)');
+  const id = str(r.container);
+  if (id === undefined || id.length > 256) return skip('event from a cgroup the sensor was not told a container of');
+  const time = rfc3339(r.time);
+  if (time === undefined) return skip('sensor event without a time');
+  const container: ContainerRef = { id };
+  const base = {
+    time,
+    container,
+    process: processOf(r, kind),
+    origin: { engine: 'sensor' as const, what: r.denied === true ? `${kind} denied` : kind, line },
+  };
+  const ppid = uint(r.ppid);
+  if (ppid !== undefined && ppid > 0) Object.assign(base, { ancestors: [{ pid: ppid }] });
+  let event: RuntimeEvent;
+  if (kind === 'exec') {
+    // An exec the sensor cannot name is still an exec: the engine judges it by what it has.
+    event = { kind: 'exec', ...base };
+  } else if (kind === 'exit') {
+    event = { kind: 'exit', ...base };
+    const signal = uint(r.signal);
+    if (signal !== undefined && signal > 0) put(event, 'signal', SIGNALS[signal] ?? `SIG${signal}`);
+    else put(event, 'code', uint(r.code));
+  } else {
+    const address = str(r.address);
+    if (address === undefined || address.length > 45) return skip('connect without a destination address');
+    const protocol = r.protocol === 'tcp' || r.protocol === 'udp' ? r.protocol : 'other';
+    event = { kind: 'connect', ...base, protocol, remote: put({ address }, 'port', port(r.port)) };
+  }
+  return { events: [event] };
+}
+
+export const sensorSource: EventSource = {
+  id: 'sensor',
+  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect)",
+  recognises(record) {
+    const r = rec(record);
+    if (!r) return false;
+    if (typeof r.kind === 'string' && KINDS.has(r.kind)) return uint(r.cgroupId) !== undefined && typeof r.container === 'string';
+    return controlLine(r) !== undefined && Object.keys(r).length <= 3;
+  },
+  convert,
+};
