@@ -16,9 +16,17 @@ export interface HostsProblem {
   message: string;
 }
 
+/** One spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`); memoised like parseIp, since a stream repeats its peers. */
+const keys = new Map<string, string | null>();
+
 function key(address: string): string | undefined {
+  const known = keys.get(address);
+  if (known !== undefined) return known ?? undefined;
   const ip = parseIp(address);
-  return ip ? `${ip.family}:${ip.value.toString(16)}` : undefined;
+  const k = ip ? `${ip.family}:${ip.value.toString(16)}` : null;
+  if (keys.size >= 10_000) keys.clear();
+  keys.set(address, k);
+  return k ?? undefined;
 }
 
 export function addressBookFromHosts(text: string, charter: Charter): { book: AddressBook; problems: HostsProblem[] } {
