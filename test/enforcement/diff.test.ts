@@ -33,7 +33,9 @@ const V1_LINES = (base: string): string[] => [
 ];
 const V2_LINES = (base: string): string[] => [
   ...V1_LINES(base),
-  'ENV DATABASE_URL=postgres://db:5432/app',
+  // A database outside the application (a managed one): a one-label name like `db` would be a
+  // service of the application, and one the profile does not hold is only diagnosed, never allowed.
+  'ENV DATABASE_URL=postgres://db.example.com:5432/app',
   'HEALTHCHECK CMD ["/bin/sh","-c","wget -q -O- http://127.0.0.1:8080/"]',
 ];
 
@@ -117,19 +119,19 @@ describe.skipIf(!canRun)('diff gate on two versions of a real image', () => {
     expect(onlyContainer(v2).name).toBe('web');
   });
 
-  it('v2 declares the database egress (and the resolver to find db)', () => {
+  it('v2 declares the database egress (and the resolver to find it)', () => {
     const egress = onlyContainer(v2).network.egress.map(
       (e) => `${e.peer.kind === 'dns' || e.peer.kind === 'container' ? e.peer.name : e.peer.kind}:${e.port ?? '*'}/${e.protocol}`,
     );
-    expect(egress).toEqual(['@resolver:53/tcp', '@resolver:53/udp', 'db:5432/tcp']);
+    expect(egress).toEqual(['@resolver:53/tcp', '@resolver:53/udp', 'db.example.com:5432/tcp']);
     expect(onlyContainer(v1).network.egress).toEqual([]);
   });
 
-  it('flags the widening: egress to db:5432, and the gate fails', () => {
+  it('flags the widening: egress to db.example.com:5432, and the gate fails', () => {
     expect(diff.widened).toBe(true);
     const added = diff.changes.filter((c) => c.widens).map((c) => `${c.kind} ${c.subject}`);
-    expect(added).toContain('egress db:5432/tcp');
-    expect(summary).toMatch(/^web adds .*egress to db:5432\/tcp/);
+    expect(added).toContain('egress db.example.com:5432/tcp');
+    expect(summary).toMatch(/^web adds .*egress to db\.example\.com:5432\/tcp/);
   });
 
   // In a busybox image /bin/sh, wget and httpd are one file: the rule keeps every name it runs as,
