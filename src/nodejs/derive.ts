@@ -8,6 +8,7 @@ import type { NamedRule, PeerRule, PortRule, ProcessRule, Source, SyscallLayer }
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { syscallsFor } from '../knowledge/node-syscalls/index.js';
+import { UNKNOWN_ADDON_SYSCALLS, nativeAddonSyscalls } from '../knowledge/node-syscalls/native-addons.js';
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
 import type { ListenCandidate } from './analyze/index.js';
 import { RuleSet } from '../util/rule-set.js';
@@ -44,7 +45,6 @@ const WIDENING: ReadonlySet<Uncertainty['kind']> = new Set([
   'eval',
   'new-function',
   'vm',
-  'native-addon',
   'process-binding',
 ]);
 
@@ -146,20 +146,34 @@ export function deriveNodeRules(
   // Code the analysis could not see may use any module: every module's superset is assumed.
   const widened: string[] = [];
   const wideners = analysis.uncertainties.filter((u) => WIDENING.has(u.kind));
-  if (wideners.length > 0 || analysis.nativeAddons.length > 0) {
-    const first = wideners[0];
-    const why = first
-      ? at(first, `${first.kind}: ${first.message} — ${first.assumption}`)
-      : kb('nodejs:native-addon', 'a native addon is reached');
+  if (wideners.length > 0) {
+    const first = wideners[0]!;
+    const why = at(first, `${first.kind}: ${first.message} — ${first.assumption}`);
     for (const [id, entry] of map.entries) {
       if (!id.endsWith('.*')) continue;
       for (const s of entry.syscalls) if (!rules.has(s)) add(s, 'application', { ...why, reason: `${why.reason} (assumed: ${id})` });
     }
     widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.message} — ${u.assumption}`));
-    if (analysis.nativeAddons.length > 0)
-      widened.push(
-        `${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`,
-      );
+  }
+
+  // A native addon is machine code calling libc, not Node's APIs: each one adds the measured set of
+  // its package, else everything the runtime's default profile allows (nothing narrower is known).
+  // A file that is not ELF is refused by dlopen, so it never runs: reported, nothing added.
+  const addonSets = nativeAddonSyscalls();
+  for (const addon of analysis.nativeAddons) {
+    const where = `${addon.at.file}:${addon.at.line}:${addon.at.column}`;
+    const what = `${addon.file ? `native addon ${addon.file}` : 'a native addon'} of ${addon.package}`;
+    if (addon.elf === false) {
+      widened.push(`${where}: ${what} is not an ELF object: dlopen refuses it, so it runs no code (nothing added; ${addon.how})`);
+      continue;
+    }
+    const known = addonSets.get(packageName(addon.package));
+    const set = known?.syscalls ?? UNKNOWN_ADDON_SYSCALLS.syscalls;
+    const reason = known
+      ? `${what}: the measured set of ${known.package}'s native library`
+      : `${what}: native code nothing is known of may make any call the runtime's default profile allows`;
+    for (const s of set) if (!rules.has(s)) add(s, 'application', at(addon, `${reason} needs ${s}`));
+    widened.push(`${where}: ${reason} (${addon.how})`);
   }
 
   const syscalls = [...rules.entries()]
@@ -232,3 +246,9 @@ export function deriveNodeRules(
 }
 
 export type { ApiUse };
+
+/** `better-sqlite3@12.11.1` → `better-sqlite3`, `@scope/x@1.0.0` → `@scope/x`. */
+function packageName(id: string): string {
+  const at = id.lastIndexOf('@');
+  return at > 0 ? id.slice(0, at) : id;
+}

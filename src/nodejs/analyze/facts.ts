@@ -73,6 +73,11 @@ export interface UncertaintyFact {
   dir?: string;
   /** A direct `eval(…)`: the code sees the module's scope (its `require` and `module`). */
   direct?: boolean;
+  /**
+   * A computed require whose name is made to end in `.node` (`x.replace(/(\.node)?$/, '.node')`,
+   * `x + '.node'`): it can only load a native addon.
+   */
+  addon?: boolean;
 }
 
 export interface ExportFacts {

@@ -21,6 +21,7 @@ import { moduleFacts } from './module-facts.js';
 import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
+import { NativeAddonFinder, addonLoaderOf } from './native-addons.js';
 import {
   ANALYZER_VERSION,
   type AnalyzeInput,
@@ -33,7 +34,7 @@ import {
 import type { PackageFacts } from './package-cache.js';
 import { fileKey, hashList, packageDirOf } from './package-keys.js';
 import { type Resolved, Resolver } from './resolve.js';
-import { dedupeUncertainties, sortApis, sortByLocation, sortLocations, sortUncertainties } from './result-order.js';
+import { dedupeUncertainties, sortApis, sortByLocation, sortUncertainties } from './result-order.js';
 
 export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
@@ -88,7 +89,9 @@ class Analysis {
   private readonly edges = new Map<string, Map<string, Resolved>>();
   private readonly depList = new Map<string, { dep: DepFact; target: Resolved }[]>();
   private readonly uncertainties: Uncertainty[] = [];
-  private readonly nativeAddons: Location[] = [];
+  private readonly nativeAddons: NativeAddonFinder;
+  /** Files that require node-pre-gyp, whose `find()` returns the addon's path for the file to require. */
+  private readonly pathFinders = new Set<string>();
   private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
   private readonly cacheEntries = new Map<string, Promise<CacheEntry>>();
   private readonly decoder = new TextDecoder();
@@ -106,6 +109,7 @@ class Analysis {
     this.resolver = new Resolver(input.fs, this.builtins);
     this.candidates = new ComputedModuleCandidates(input.fs, this.resolver, this.limits.maxFiles);
     this.cacheSuffix = `${ANALYZER_VERSION}|builtins:${hashList([...this.builtins])}`;
+    this.nativeAddons = new NativeAddonFinder(input.fs, (dir) => this.packageId(dir));
   }
 
   async run(): Promise<NodeAppAnalysis> {
@@ -138,6 +142,7 @@ class Analysis {
     const startup = this.startupModules(entryPoints.map((e) => e.file));
     const { apis, listenCandidates } = this.link(startup);
     await this.flushCache();
+    const nativeAddons = await this.nativeAddons.addons();
 
     const reached = new Set<string>();
     for (const file of this.modules.keys()) {
@@ -165,7 +170,7 @@ class Analysis {
           })),
         ]),
       ),
-      nativeAddons: sortLocations(this.nativeAddons),
+      nativeAddons,
       listenCandidates,
       stats: { ...this.stats, modules: this.modules.size },
     };
@@ -206,7 +211,13 @@ class Analysis {
           byKey.set(`${dep.via}\0${dep.spec}`, target);
           const at = { file, ...dep.at };
           if (target.k === 'file') {
+            const loader = addonLoaderOf(target.path);
+            if (loader !== undefined && addonLoaderOf(file) === undefined) {
+              this.nativeAddons.loaderReached({ dir: packageDirOf(file) ?? '', loader, at });
+              if (loader === 'node-pre-gyp') this.pathFinders.add(file);
+            }
             if (target.path.endsWith('.node')) {
+              this.nativeAddons.loaded(target.path, at);
               this.uncertainties.push({
                 kind: 'native-addon',
                 at,
@@ -256,7 +267,7 @@ class Analysis {
     });
     if (file.endsWith('.json')) return rec('json', emptyFacts());
     if (file.endsWith('.node')) {
-      this.nativeAddons.push({ file, line: 1, column: 1 });
+      this.nativeAddons.loaded(file, { file, line: 1, column: 1 });
       return rec('addon', emptyFacts());
     }
     const st = await this.input.fs.stat(file);
@@ -421,8 +432,42 @@ class Analysis {
       if (rec.kind !== 'js') continue;
       const file = rec.file;
       const atStartup = startup.has(file);
+      const loader = addonLoaderOf(file);
       for (const u of rec.facts.uncertainties) {
         const at: Location = { file, ...u.at };
+        if (u.kind === 'dynamic-require' && this.pathFinders.has(file)) {
+          // node-pre-gyp's documented use: `require(binary.find(path.resolve('./package.json')))`.
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: this file requires node-pre-gyp, whose find() gives the path of the package's addon`,
+            assumption: 'the .node files of this package are native addons, each widened for on its own',
+          });
+          continue;
+        }
+        if (loader !== undefined && (u.kind === 'dynamic-require' || u.kind === 'dynamic-import')) {
+          // An addon loader's computed require loads a .node file of the package that calls it:
+          // those files are the native addons reported (and widened for) one by one.
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: ${loader} loads a .node file of the package that calls it`,
+            assumption: 'the .node files of every package that reaches this loader are native addons, each widened for on its own',
+          });
+          continue;
+        }
+        if (u.kind === 'dynamic-require' && u.addon === true) {
+          // The name is made to end in `.node`: whatever path it is, it loads a native addon (a
+          // build of the package's own, e.g. better-sqlite3's `nativeBinding` option).
+          this.nativeAddons.computed(at, packageDirOf(file) ?? '');
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: the name ends in .node, so only a native addon can be loaded`,
+            assumption: `a native addon of ${packageDirOf(file) ?? 'the application'} at a path given at run time, widened for as one`,
+          });
+          continue;
+        }
         const judged = this.judge(u, at);
         this.uncertainties.push(judged);
         if (judged.kind === 'computed-module' && u.dir === undefined) {
@@ -607,7 +652,7 @@ class Analysis {
         assumption: 'internal bindings may make any system call the runtime can: the whole runtime assumed',
       });
     } else if (api === 'process.dlopen') {
-      this.nativeAddons.push(at);
+      this.nativeAddons.dlopen(at);
       this.uncertainties.push({
         kind: 'native-addon',
         at,

@@ -80,6 +80,7 @@ const Facts = z.object({
       origin: z.enum(['strings', 'external']).optional(),
       dir: z.string().optional(),
       direct: z.boolean().optional(),
+      addon: z.boolean().optional(),
     }),
   ),
   listens: z.array(z.object({ at: Pos, top: z.boolean(), args: z.array(ArgLit) })),
