@@ -10,8 +10,9 @@ import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { syscallsFor } from '../knowledge/node-syscalls/index.js';
 import { UNKNOWN_ADDON_SYSCALLS, nativeAddonSyscalls } from '../knowledge/node-syscalls/native-addons.js';
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
-import type { ListenCandidate } from './analyze/index.js';
+import type { ClientCall, ListenCandidate } from './analyze/index.js';
 import { RuleSet } from '../util/rule-set.js';
+import { deriveCodeIntent, type WrittenDir } from './code-intent.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
@@ -55,6 +56,10 @@ export interface NodeRules {
   processes: ProcessRule[];
   listen: PortRule[];
   egress: PeerRule[];
+  /** Directories the code writes (relative to the app root, or absolute as written). */
+  writes: WrittenDir[];
+  /** Where the code connects to a host it does not name: its egress is not complete. */
+  unnamedHosts: Source[];
   /** Why the set is wider than the API uses alone (dynamic code, native addons …). */
   widened: string[];
   /** API ids the map does not know (nothing added for them: pure JavaScript or unknown). */
@@ -69,7 +74,7 @@ export interface DeriveOptions {
 const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
 
 export function deriveNodeRules(
-  analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[] },
+  analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[]; clientCalls?: ClientCall[] },
   map: NodeSyscallMap,
   knowledge: KnowledgeBase,
   opts: DeriveOptions,
@@ -213,21 +218,14 @@ export function deriveNodeRules(
     listen.add({ port: c.port, protocol: 'tcp', sources: [at(c, `.listen(${c.env ? `process.env.${c.env} || ` : ''}${c.port})`)] });
   }
 
-  // Peers the code names literally.
-  const egress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
-  for (const use of apis) {
-    const host = use.literals?.host;
-    if (!host || /#(listen|bind)$/.test(use.api)) continue;
-    const h = host.toLowerCase();
-    if (h === 'localhost' || h.startsWith('127.') || h === '::1') continue;
-    const peer: PeerRule['peer'] = /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? { kind: 'cidr', cidr: `${h}/32` } : { kind: 'dns', name: h };
-    egress.add({
-      peer,
-      ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}),
-      protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp',
-      sources: [at(use, `${use.api} to ${host}`)],
-    });
-  }
+  // Peers, written directories, and hosts the code reads from outside (code-intent.ts). Code the
+  // analysis could not see, and native code nothing is known of, may connect anywhere.
+  const intent = deriveCodeIntent(analysis, at);
+  const unnamedHosts = [...intent.unnamedHosts];
+  for (const u of wideners.slice(0, 3)) unnamedHosts.push(at(u, `${u.kind}: code the analysis could not see may connect anywhere`));
+  for (const a of analysis.nativeAddons)
+    if (a.elf !== false && !addonSets.has(packageName(a.package)))
+      unnamedHosts.push(at(a, `${a.file ? `native addon ${a.file}` : 'a native addon'} of ${a.package} may connect anywhere`));
 
   // Only one-shot setup calls can leave with the startup phase: a server created at startup still
   // accepts, reads and writes while serving, so those stay whatever phase created it.
@@ -239,7 +237,9 @@ export function deriveNodeRules(
     startupOnly,
     processes: processes.values(),
     listen: listen.values(),
-    egress: egress.values(),
+    egress: intent.egress,
+    writes: intent.writes,
+    unnamedHosts,
     widened,
     unknownApis: uniqueSorted(unknown),
   };

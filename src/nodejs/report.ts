@@ -50,6 +50,20 @@ export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | un
           `  ${e.peer.kind === 'dns' ? e.peer.name : e.peer.kind === 'cidr' ? e.peer.cidr : e.peer.kind}${e.port !== undefined ? `:${e.port}` : ''}  ← ${e.sources[0]?.artifact}:${e.sources[0]?.line}`,
       ),
     );
+  if (r.writes.length > 0)
+    lines.push(
+      '',
+      'directories it writes (relative to the app):',
+      ...r.writes.map((w) => `  ${w.dir}  ← ${w.sources[0]?.artifact}:${w.sources[0]?.line} ${w.sources[0]?.reason ?? ''}`),
+    );
+  lines.push(
+    '',
+    r.unnamedHosts.length === 0
+      ? 'egress: complete (every peer is named in the code or is a client default)'
+      : `egress: unknown — hosts the code does not name (${r.unnamedHosts.length}):`,
+    ...r.unnamedHosts.slice(0, 20).map((s) => `  ${s.artifact}:${s.line}:${s.column} ${s.reason}`),
+    ...(r.unnamedHosts.length > 20 ? [`  … ${r.unnamedHosts.length - 20} more`] : []),
+  );
   if (a.nativeAddons.length > 0)
     lines.push(
       '',

@@ -26,7 +26,14 @@ export type Ref =
 
 /** A literal argument as written (first three arguments of a call), or null. */
 export type ArgLit =
-  null | { s: string } | { n: number } | { arr: string[] } | { env: string; dflt?: string | number } | { obj: [string, ArgLit][] };
+  | null
+  | { s: string }
+  | { n: number }
+  | { arr: string[] }
+  | { env: string; dflt?: string | number }
+  /** A path relative to the module's own directory (`__dirname`, `path.join(__dirname, 'x')`). */
+  | { rel: string }
+  | { obj: [string, ArgLit][] };
 
 /**
  * - `call`/`new`: the value was called / constructed.

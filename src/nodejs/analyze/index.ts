@@ -22,12 +22,15 @@ import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
 import { NativeAddonFinder, addonLoaderOf } from './native-addons.js';
+import { networkClients } from '../../knowledge/node-syscalls/network-clients.js';
+import { posix } from 'node:path';
 import {
   ANALYZER_VERSION,
   type AnalyzeInput,
   type AnalyzeLimits,
   type AnalyzeOptions,
   DEFAULT_LIMITS,
+  type ClientCall,
   type ListenCandidate,
   type NodeAppAnalysis,
 } from './options.js';
@@ -41,6 +44,7 @@ export type { PackageCache, PackageFacts } from './package-cache.js';
 export { literalsFor } from './api-literals.js';
 export {
   ANALYZER_VERSION,
+  type ClientCall,
   type AnalyzeInput,
   type AnalyzeLimits,
   type AnalyzeOptions,
@@ -140,7 +144,7 @@ class Analysis {
 
     await this.crawl(entryPoints.map((e) => e.file));
     const startup = this.startupModules(entryPoints.map((e) => e.file));
-    const { apis, listenCandidates } = this.link(startup);
+    const { apis, listenCandidates, clientCalls } = this.link(startup);
     await this.flushCache();
     const nativeAddons = await this.nativeAddons.addons();
 
@@ -172,6 +176,7 @@ class Analysis {
       ),
       nativeAddons,
       listenCandidates,
+      clientCalls,
       stats: { ...this.stats, modules: this.modules.size },
     };
   }
@@ -415,7 +420,7 @@ class Analysis {
     return out;
   }
 
-  private link(startup: Set<string>): { apis: ApiUse[]; listenCandidates: ListenCandidate[] } {
+  private link(startup: Set<string>): { apis: ApiUse[]; listenCandidates: ListenCandidate[]; clientCalls: ClientCall[] } {
     const apis = new Map<string, ApiUse>();
     const listenAt = new Set<string>();
     const add = (u: ApiUse): void => {
@@ -426,6 +431,7 @@ class Analysis {
       if (u.api.endsWith('#listen')) listenAt.add(`${u.at.file}\0${u.at.line}\0${u.at.column}`);
     };
     const candidates: ListenCandidate[] = [];
+    const clientCalls: ClientCall[] = [];
     this.strings = this.programStrings();
 
     for (const rec of this.modules.values()) {
@@ -478,12 +484,15 @@ class Analysis {
       for (const use of rec.facts.uses) {
         const at: Location = { file, ...use.at };
         const phase = use.top && atStartup ? 'startup' : 'serving';
+        const args = rootRelative(use.args, file);
+        const client = this.clientCall(file, use, at, args);
+        if (client) clientCalls.push(client);
         const terminals = use.ref.k === 'import' ? this.resolvePath(file, [use.ref], []) : [use.ref];
         for (const t of terminals) {
-          const api = this.apiOf(t, use.mode, at, use.args);
+          const api = this.apiOf(t, use.mode, at, args);
           if (!api) continue;
           const u: ApiUse = { api, at, phase };
-          const lits = literalsFor(api, use.args);
+          const lits = literalsFor(api, args);
           if (lits) u.literals = lits;
           add(u);
           for (const via of bindingApis(api, use.args) ?? []) add({ api: via, at, phase });
@@ -500,7 +509,24 @@ class Analysis {
       }
     }
     const listenCandidates = candidates.filter((c) => !listenAt.has(`${c.at.file}\0${c.at.line}\0${c.at.column}`));
-    return { apis: sortApis([...apis.values()]), listenCandidates: sortByLocation(listenCandidates) };
+    return {
+      apis: sortApis([...apis.values()]),
+      listenCandidates: sortByLocation(listenCandidates),
+      clientCalls: sortByLocation(clientCalls),
+    };
+  }
+
+  /** A call or `new` of a known client package's opening export, made from outside that package. */
+  private clientCall(file: string, use: ModuleFacts['uses'][number], at: Location, args: ArgLit[] | undefined): ClientCall | undefined {
+    if (use.ref.k !== 'import' || (use.mode !== 'call' && use.mode !== 'new')) return undefined;
+    const spec = use.ref.spec;
+    const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+    const client = networkClients().get(name);
+    if (!client || packageDirOf(file)?.endsWith(`node_modules/${name}`)) return undefined;
+    if (this.edges.get(file)?.get(`${use.ref.via}\0${spec}`)?.k !== 'file') return undefined;
+    const call = use.ref.path.filter((p) => p !== 'default').join('.');
+    if (!client.calls.includes(call)) return undefined;
+    return { package: name, call, at, args: args ?? [] };
   }
 
   private strings: ProgramStrings = { roots: [], builtinNames: new Map() };
@@ -682,4 +708,22 @@ interface ProgramStrings {
 function isPureMember(api: string): boolean {
   for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;
   return false;
+}
+
+/**
+ * Arguments with paths relative to the calling module (`{ rel }`) made relative to the root, so
+ * they read as every other path; one that leaves the root stays as written.
+ */
+function rootRelative(args: ArgLit[] | undefined, file: string): ArgLit[] | undefined {
+  if (!args?.some((a) => a !== null && ('rel' in a || 'obj' in a))) return args;
+  const one = (a: ArgLit): ArgLit => {
+    if (a === null) return a;
+    if ('rel' in a) {
+      const p = posix.normalize(posix.join(posix.dirname(file), a.rel));
+      return { s: p.startsWith('..') ? posix.join('<module directory>', a.rel) : p };
+    }
+    if ('obj' in a) return { obj: a.obj.map(([k, v]) => [k, one(v)]) };
+    return a;
+  };
+  return args.map(one);
 }
