@@ -200,8 +200,11 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
     // plugins by path) are widened on purpose: that code is not in the image's app to analyse.
     const widenedBy = (s: { rules: { widened: string[] } }): string[] => s.rules.widened;
 
+    // A native addon with a measured set widens by that set only: such apps are typical too.
+    const loadsOutsideCode = (s: { rules: { widened: string[] } }): boolean => widenedBy(s).some((w) => !/native addon/.test(w));
+
     it.skipIf(RUN_APPS !== APPS)('typical apps: the static set is at most a third of the podman default', () => {
-      const typical = [...statics].filter(([, s]) => widenedBy(s).length === 0);
+      const typical = [...statics].filter(([, s]) => !loadsOutsideCode(s));
       const sizes = typical.map(([n, s]) => `${n}: ${s.all.length}`);
       console.log(
         `not widened (${typical.length}): ${sizes.join(', ')}; a third of the podman default: ${(podmanDefault.allowedAmd64NoCaps / 3).toFixed(1)}`,
@@ -218,6 +221,10 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
           'koa',
           'hapi',
           'socketio',
+          'native-sqlite',
+          'mysql',
+          'statsd',
+          'devserver',
         ]),
       );
       expect(typical.filter(([, s]) => s.all.length > podmanDefault.allowedAmd64NoCaps / 3).map(([n]) => n)).toEqual([]);
@@ -232,7 +239,43 @@ describe.skipIf(!canRun)('Node.js intent on real npm apps', () => {
           `${name}: ${widenedBy(s).join(' | ')}`,
         ).toBe(true);
       }
-      expect(widened.map(([n]) => n).sort()).toEqual(['cli-marked', 'cli-prettier']);
+      expect(widened.map(([n]) => n).sort()).toEqual(['cli-marked', 'cli-prettier', 'native-sqlite', 'statsd']);
+      expect(
+        widened
+          .filter(([, s]) => loadsOutsideCode(s))
+          .map(([n]) => n)
+          .sort(),
+      ).toEqual(['cli-marked', 'cli-prettier']);
+    });
+
+    // What the code says beyond syscalls, on the apps written for it.
+    const setOf = async (name: string): Promise<NodeSyscallSet> => {
+      const app = APPS.find((a) => a.name === name)!;
+      return statics.get(name) ?? (await nodeSyscallSet(dirOf(app), { entry: app.entry }));
+    };
+
+    it.skipIf(!runs('native-sqlite'))(
+      'native-sqlite: the addon is found (ELF), widened by its measured set, and its database directory is written',
+      async () => {
+        const s = await setOf('native-sqlite');
+        expect(s.analysis.nativeAddons.filter((a) => a.file !== undefined).map((a) => [a.package, a.file, a.elf])).toEqual([
+          ['better-sqlite3@12.11.1', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node', true],
+        ]);
+        expect(s.all).toContain('mremap');
+        expect(s.rules.writes.map((w) => w.dir)).toEqual(['data']);
+        expect(s.rules.unnamedHosts).toEqual([]);
+      },
+    );
+
+    it.skipIf(!runs('devserver'))('devserver: the port from process.env.PORT || 5173 and the watched directory it writes', async () => {
+      const s = await setOf('devserver');
+      expect(s.rules.listen.map((l) => l.port)).toEqual([5173]);
+      expect(s.rules.writes.map((w) => w.dir)).toEqual(['public']);
+    });
+
+    it.for(['mysql', 'statsd'].filter(runs))('%s: every host is named (the loopback), so egress is complete', async (name) => {
+      const s = await setOf(name);
+      expect(s.rules.unnamedHosts.map((u) => `${u.artifact}:${u.line} ${u.reason}`)).toEqual([]);
     });
   });
 
