@@ -1,7 +1,7 @@
 /**
  * The real-application proof of Node.js intent: real npm apps, each run under `strace -f` while a
  * scripted workload drives it; the syscalls observed must all be in the set Charter derives
- * statically (`nodeSyscallSet`, src/nodejs/profile.ts); and the apps must work in podman under a
+ * statically (`nodeSyscallSet`, src/pipeline/node-app.ts); and the apps must work in podman under a
  * seccomp profile compiled by the real emitter, with no capabilities and a read-only root.
  *
  * Needs Linux, root and strace (podman for the enforcement part); skipped loudly elsewhere.
