@@ -77,8 +77,8 @@ export async function addonFilesUnder(fs: AppFs, dir: string): Promise<string[]>
   return out.sort();
 }
 
-/** A file bigger than this is not read to check its header (an addon is a few MB). */
-const MAX_ADDON_BYTES = 256 * 1024 * 1024;
+/** A file bigger than this is not read to check its header (an addon is a few MB; the same bound as a scanned source file): it counts as loadable. */
+const MAX_ADDON_BYTES = 64 * 1024 * 1024;
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 /** True: an ELF object; false: something dlopen refuses; undefined: absent or too large to read. */
