@@ -159,3 +159,10 @@ new Pool({ host: 'db' });
     ]);
   });
 });
+
+describe('a client reached without a call the table knows', () => {
+  it('leaves egress unknown and says which package', async () => {
+    const r = await rulesOf("const pg = require('pg');\nmodule.exports = pg;\n");
+    expect(r.unnamedHosts.map((s) => s.reason)).toEqual([expect.stringMatching(/^pg is reached but no call that opens it/)]);
+  });
+});

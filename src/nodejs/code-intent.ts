@@ -190,6 +190,21 @@ export function deriveCodeIntent(analysis: NodeAnalysis & { clientCalls?: Client
       unnamed.push(at(c, `${call} names no host: ${c.package} reads process.env.${client.hostEnv} (else localhost)`));
   }
 
+  // A client reached without a call the table recognises (an API it does not list) connects
+  // somewhere all the same: its own connections are not looked at, so its host is not known.
+  const opened = new Set((analysis.clientCalls ?? []).map((c) => c.package));
+  for (const id of analysis.reachedPackages) {
+    const name = id.slice(0, id.lastIndexOf('@') > 0 ? id.lastIndexOf('@') : id.length);
+    const client = clients.get(name);
+    if (!client || client.kind === 'file-database' || opened.has(name)) continue;
+    unnamed.push(
+      at(
+        { at: { file: 'package.json', line: 1, column: 1 } },
+        `${name} is reached but no call that opens it (${client.calls.map((c) => c || name).join(', ')}) was found: it connects to a host the analysis does not know`,
+      ),
+    );
+  }
+
   for (const use of analysis.apis) {
     if (!CONNECTING.test(use.api)) continue;
     const host = use.literals?.host;
