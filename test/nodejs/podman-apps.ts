@@ -109,8 +109,10 @@ export async function runEnforced(
   writable: readonly string[] = [],
 ): Promise<EnforcedRun> {
   // The directories the static analysis says the code writes (relative to the app) are the only
-  // writable places besides /tmp, as the emitted run flags would make them.
-  const writes = writable.flatMap((d) => ['--tmpfs', `${path.posix.resolve(`/apps/${app.name}`, d)}:rw,mode=1777`]);
+  // writable places besides /tmp, as the emitted run flags would make them. `U`: owned by the
+  // container's user; a tmpfs over a directory the image holds otherwise keeps that directory's
+  // owner and mode (root, 755), whatever `mode=` says, and the app cannot write it.
+  const writes = writable.flatMap((d) => ['--tmpfs', `${path.posix.resolve(`/apps/${app.name}`, d)}:rw,U`]);
   const common = [...HARDENING, ...writes, '--security-opt', `seccomp=${seccomp}`, '--workdir', `/apps/${app.name}`];
   const env = Object.entries(appEnvironment({ HOST: '0.0.0.0', PORT: String(APP_PORT) })).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   if (app.workload.kind === 'cli') {
