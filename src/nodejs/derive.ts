@@ -8,9 +8,11 @@ import type { NamedRule, PeerRule, PortRule, ProcessRule, Source, SyscallLayer }
 import type { KnowledgeBase } from '../knowledge/schema.js';
 import type { NodeSyscallMap } from '../knowledge/node-syscalls/index.js';
 import { syscallsFor } from '../knowledge/node-syscalls/index.js';
+import { UNKNOWN_ADDON_SYSCALLS, nativeAddonSyscalls } from '../knowledge/node-syscalls/native-addons.js';
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
-import type { ListenCandidate } from './analyze/index.js';
+import type { ClientCall, ListenCandidate } from './analyze/index.js';
 import { RuleSet } from '../util/rule-set.js';
+import { deriveCodeIntent, type WrittenDir } from './code-intent.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
@@ -44,7 +46,6 @@ const WIDENING: ReadonlySet<Uncertainty['kind']> = new Set([
   'eval',
   'new-function',
   'vm',
-  'native-addon',
   'process-binding',
 ]);
 
@@ -55,6 +56,10 @@ export interface NodeRules {
   processes: ProcessRule[];
   listen: PortRule[];
   egress: PeerRule[];
+  /** Directories the code writes (relative to the app root, or absolute as written). */
+  writes: WrittenDir[];
+  /** Where the code connects to a host it does not name: its egress is not complete. */
+  unnamedHosts: Source[];
   /** Why the set is wider than the API uses alone (dynamic code, native addons …). */
   widened: string[];
   /** API ids the map does not know (nothing added for them: pure JavaScript or unknown). */
@@ -69,7 +74,7 @@ export interface DeriveOptions {
 const kb = (id: string, reason: string): Source => ({ kind: 'knowledge', artifact: 'charter-knowledge', kb: id, reason });
 
 export function deriveNodeRules(
-  analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[] },
+  analysis: NodeAnalysis & { listenCandidates?: ListenCandidate[]; clientCalls?: ClientCall[] },
   map: NodeSyscallMap,
   knowledge: KnowledgeBase,
   opts: DeriveOptions,
@@ -146,20 +151,34 @@ export function deriveNodeRules(
   // Code the analysis could not see may use any module: every module's superset is assumed.
   const widened: string[] = [];
   const wideners = analysis.uncertainties.filter((u) => WIDENING.has(u.kind));
-  if (wideners.length > 0 || analysis.nativeAddons.length > 0) {
-    const first = wideners[0];
-    const why = first
-      ? at(first, `${first.kind}: ${first.message} — ${first.assumption}`)
-      : kb('nodejs:native-addon', 'a native addon is reached');
+  if (wideners.length > 0) {
+    const first = wideners[0]!;
+    const why = at(first, `${first.kind}: ${first.message} — ${first.assumption}`);
     for (const [id, entry] of map.entries) {
       if (!id.endsWith('.*')) continue;
       for (const s of entry.syscalls) if (!rules.has(s)) add(s, 'application', { ...why, reason: `${why.reason} (assumed: ${id})` });
     }
     widened.push(...wideners.map((u) => `${u.at.file}:${u.at.line}:${u.at.column}: ${u.kind}: ${u.message} — ${u.assumption}`));
-    if (analysis.nativeAddons.length > 0)
-      widened.push(
-        `${analysis.nativeAddons.length} native addon(s): their own syscalls cannot be known statically; the runtime sensor watches them`,
-      );
+  }
+
+  // A native addon is machine code calling libc, not Node's APIs: each one adds the measured set of
+  // its package, else everything the runtime's default profile allows (nothing narrower is known).
+  // A file that is not ELF is refused by dlopen, so it never runs: reported, nothing added.
+  const addonSets = nativeAddonSyscalls();
+  for (const addon of analysis.nativeAddons) {
+    const where = `${addon.at.file}:${addon.at.line}:${addon.at.column}`;
+    const what = `${addon.file ? `native addon ${addon.file}` : 'a native addon'} of ${addon.package}`;
+    if (addon.elf === false) {
+      widened.push(`${where}: ${what} is not an ELF object: dlopen refuses it, so it runs no code (nothing added; ${addon.how})`);
+      continue;
+    }
+    const known = addonSets.get(packageName(addon.package));
+    const set = known?.syscalls ?? UNKNOWN_ADDON_SYSCALLS.syscalls;
+    const reason = known
+      ? `${what}: the measured set of ${known.package}'s native library`
+      : `${what}: native code nothing is known of may make any call the runtime's default profile allows`;
+    for (const s of set) if (!rules.has(s)) add(s, 'application', at(addon, `${reason} needs ${s}`));
+    widened.push(`${where}: ${reason} (${addon.how})`);
   }
 
   const syscalls = [...rules.entries()]
@@ -199,21 +218,14 @@ export function deriveNodeRules(
     listen.add({ port: c.port, protocol: 'tcp', sources: [at(c, `.listen(${c.env ? `process.env.${c.env} || ` : ''}${c.port})`)] });
   }
 
-  // Peers the code names literally.
-  const egress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
-  for (const use of apis) {
-    const host = use.literals?.host;
-    if (!host || /#(listen|bind)$/.test(use.api)) continue;
-    const h = host.toLowerCase();
-    if (h === 'localhost' || h.startsWith('127.') || h === '::1') continue;
-    const peer: PeerRule['peer'] = /^\d{1,3}(\.\d{1,3}){3}$/.test(h) ? { kind: 'cidr', cidr: `${h}/32` } : { kind: 'dns', name: h };
-    egress.add({
-      peer,
-      ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}),
-      protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp',
-      sources: [at(use, `${use.api} to ${host}`)],
-    });
-  }
+  // Peers, written directories, and hosts the code reads from outside (code-intent.ts). Code the
+  // analysis could not see, and native code nothing is known of, may connect anywhere.
+  const intent = deriveCodeIntent(analysis, at);
+  const unnamedHosts = [...intent.unnamedHosts];
+  for (const u of wideners.slice(0, 3)) unnamedHosts.push(at(u, `${u.kind}: code the analysis could not see may connect anywhere`));
+  for (const a of analysis.nativeAddons)
+    if (a.elf !== false && !addonSets.has(packageName(a.package)))
+      unnamedHosts.push(at(a, `${a.file ? `native addon ${a.file}` : 'a native addon'} of ${a.package} may connect anywhere`));
 
   // Only one-shot setup calls can leave with the startup phase: a server created at startup still
   // accepts, reads and writes while serving, so those stay whatever phase created it.
@@ -225,10 +237,18 @@ export function deriveNodeRules(
     startupOnly,
     processes: processes.values(),
     listen: listen.values(),
-    egress: egress.values(),
+    egress: intent.egress,
+    writes: intent.writes,
+    unnamedHosts,
     widened,
     unknownApis: uniqueSorted(unknown),
   };
 }
 
 export type { ApiUse };
+
+/** `better-sqlite3@12.11.1` → `better-sqlite3`, `@scope/x@1.0.0` → `@scope/x`. */
+function packageName(id: string): string {
+  const at = id.lastIndexOf('@');
+  return at > 0 ? id.slice(0, at) : id;
+}

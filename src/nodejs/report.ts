@@ -2,7 +2,11 @@
 import type { NodeSyscallSet } from './syscall-set.js';
 import { terminalLines } from '../util/terminal-text.js';
 
-export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | undefined): string {
+/**
+ * `enosys`: the names the emitted seccomp profile answers with ENOSYS whatever the set says (the
+ * emitter's list): counted apart, so the count is the profile's allow list.
+ */
+export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | undefined, enosys: readonly string[] = []): string {
   const a = set.analysis;
   const r = set.rules;
   const lines: string[] = [];
@@ -11,9 +15,11 @@ export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | un
   lines.push(
     `reached: ${a.reachedFiles} files in ${a.reachedPackages.length} packages; not reached: ${a.unreachedPackages.length} packages (they contribute nothing)`,
   );
-  const total = set.all.length;
+  const answered = set.all.filter((s) => enosys.includes(s));
+  const total = set.all.length - answered.length;
   const cmp = podmanDefault ? ` — the podman default allows ${podmanDefault} (${Math.round((100 * total) / podmanDefault)} %)` : '';
-  lines.push('', `syscalls: ${total}${cmp}`);
+  const apart = answered.length > 0 ? ` (and ${answered.length} answered ENOSYS: ${answered.join(', ')})` : '';
+  lines.push('', `syscalls allowed: ${total}${apart}${cmp}`);
   lines.push(
     `  container runtime ${set.layers['container-runtime'].length}, Node.js runtime ${set.layers['language-runtime'].length}, application ${set.layers.application.length}; serving phase only: ${set.serving.length}`,
   );
@@ -42,6 +48,29 @@ export function renderNodeReport(set: NodeSyscallSet, podmanDefault: number | un
       ...r.egress.map(
         (e) =>
           `  ${e.peer.kind === 'dns' ? e.peer.name : e.peer.kind === 'cidr' ? e.peer.cidr : e.peer.kind}${e.port !== undefined ? `:${e.port}` : ''}  ← ${e.sources[0]?.artifact}:${e.sources[0]?.line}`,
+      ),
+    );
+  if (r.writes.length > 0)
+    lines.push(
+      '',
+      'directories it writes (relative to the app):',
+      ...r.writes.map((w) => `  ${w.dir}  ← ${w.sources[0]?.artifact}:${w.sources[0]?.line} ${w.sources[0]?.reason ?? ''}`),
+    );
+  lines.push(
+    '',
+    r.unnamedHosts.length === 0
+      ? 'egress: complete (every peer is named in the code or is a client default)'
+      : `egress: unknown — hosts the code does not name (${r.unnamedHosts.length}):`,
+    ...r.unnamedHosts.slice(0, 20).map((s) => `  ${s.artifact}:${s.line}:${s.column} ${s.reason}`),
+    ...(r.unnamedHosts.length > 20 ? [`  … ${r.unnamedHosts.length - 20} more`] : []),
+  );
+  if (a.nativeAddons.length > 0)
+    lines.push(
+      '',
+      'native addons (machine code: their syscalls are not Node.js APIs):',
+      ...a.nativeAddons.map(
+        (n) =>
+          `  ${n.package}: ${n.file ?? '(no file)'}${n.elf === true ? ' (ELF)' : n.elf === false ? ' (NOT an ELF object: dlopen refuses it)' : ''} — ${n.how}`,
       ),
     );
   if (r.widened.length > 0) lines.push('', 'widened because the analysis could not see everything:', ...r.widened.map((w) => `  ${w}`));

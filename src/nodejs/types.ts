@@ -65,6 +65,20 @@ export interface NodeAnalysis {
   unreachedPackages: string[];
   apis: ApiUse[];
   uncertainties: Uncertainty[];
-  /** Native addons (`.node` files) reached: their syscalls cannot be known statically. */
-  nativeAddons: Location[];
+  /** Native addons (`.node` files) the reached code can load: their syscalls are not Node's. */
+  nativeAddons: NativeAddon[];
+}
+
+/** A native addon the application can load, and how the analysis knows. */
+export interface NativeAddon {
+  /** The package it belongs to (`name@version`), or `the application`. */
+  package: string;
+  /** The `.node` file (relative to the root); absent when a loader is reached but no file is installed. */
+  file?: string;
+  /** How it was found: loaded by path, or by which loader, and the layout it sits in. */
+  how: string;
+  /** The code that loads it (the `require` of the file or of its loader, `process.dlopen`). */
+  at: Location;
+  /** true: an ELF object; false: not one (dlopen refuses it, so it cannot run); absent: not checked. */
+  elf?: boolean;
 }

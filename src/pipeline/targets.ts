@@ -170,7 +170,7 @@ async function readNodeApps(
         root: abs,
         fs: diskAppFs(abs),
         cache: run.packageCache,
-        origin: { kind: 'directory', buildContext: rel, entry },
+        origin: { kind: 'directory', buildContext: rel, entry, ...(df?.workingDir ? { workingDir: df.workingDir.name } : {}) },
       });
       out.inputs.push({ artifact: shown, kind: nodeAppReader.kind, digest: sha256(pkg.toString('utf8')) });
       const { set: _set, ...result } = res;

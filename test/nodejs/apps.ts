@@ -37,6 +37,11 @@ export interface RealApp {
   podman: boolean;
   /** Needs a service on the host's loopback: `host:port`. */
   needs?: string;
+  /**
+   * Packages whose native addon is taken from this repository's own install of the same version
+   * (the apps are installed with --ignore-scripts, so nothing is built or downloaded).
+   */
+  prebuilt?: string[];
 }
 
 function expectEqual(actual: unknown, expected: unknown, what: string): void {
@@ -574,6 +579,264 @@ ${LISTEN_TAIL}`,
           expectEqual((await post(`42["echo","m${i}"]`)).body, 'ok', 'event sent');
           expectEqual((await httpRequest(at, { path: q })).body, `42["echo","m${i}"]`, 'event echoed');
           n += 5;
+        }
+        return n;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'native-sqlite',
+    what: 'better-sqlite3 (a native addon) with mmap_size 256 MiB, its database and WAL beside the app',
+    dependencies: { 'better-sqlite3': '12.11.1' },
+    prebuilt: ['better-sqlite3'],
+    files: {
+      'app.js': `const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+// The database lives beside the app: under a read-only root only the directory the code writes
+// (and SQLite's -wal, -shm and -journal files in it) may be written.
+fs.mkdirSync(path.join(__dirname, 'data'), { recursive: true });
+const db = new Database(path.join(__dirname, 'data', 'app.db'));
+db.pragma('journal_mode = WAL');
+// A large mapping: SQLite grows it with mremap as the file grows.
+db.pragma('mmap_size = 268435456');
+db.exec('DROP TABLE IF EXISTS items; CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+const insert = db.prepare('INSERT INTO items (name) VALUES (?)');
+const byId = db.prepare('SELECT id, name FROM items WHERE id = ?');
+const count = db.prepare('SELECT count(*) AS n FROM items');
+const bulk = db.transaction((n) => {
+  for (let i = 0; i < n; i++) insert.run('bulk ' + i + ' ' + 'x'.repeat(2000));
+});
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  let out;
+  if (url.pathname === '/add') out = { id: Number(insert.run(url.searchParams.get('name') || '').lastInsertRowid) };
+  else if (url.pathname === '/get') out = byId.get(Number(url.searchParams.get('id'))) || null;
+  else if (url.pathname === '/bulk') {
+    bulk(Number(url.searchParams.get('n') || 100));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    out = count.get();
+  } else out = count.get();
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(out));
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+process.on('SIGTERM', () => {
+  server.close();
+  db.close();
+  process.exit(0);
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        for (let i = 1; i <= 3; i++)
+          n += await jsonRounds(
+            at,
+            1,
+            () => `/add?name=item${i}`,
+            (b) => expectEqual(b, { id: i }, 'add'),
+          );
+        n += await jsonRounds(
+          at,
+          1,
+          () => '/get?id=2',
+          (b) => expectEqual(b, { id: 2, name: 'item2' }, 'get'),
+        );
+        // ~30 MB in five steps: the file outgrows its first mapping.
+        for (let k = 1; k <= 5; k++)
+          n += await jsonRounds(
+            at,
+            1,
+            () => '/bulk?n=3000',
+            (b) => expectEqual(b, { n: 3 + 3000 * k }, 'bulk'),
+          );
+        return n;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'mysql',
+    what: 'mysql2 pool behind an http server (parameterised queries on the loopback MariaDB)',
+    dependencies: { mysql2: '3.11.5' },
+    files: {
+      'app.js': `const http = require('node:http');
+const mysql = require('mysql2/promise');
+const pool = mysql.createPool({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test', connectionLimit: 2 });
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, 'http://x');
+  let out;
+  try {
+    if (url.pathname === '/sum') {
+      const [rows] = await pool.query('SELECT ? + ? AS s', [Number(url.searchParams.get('a')), Number(url.searchParams.get('b'))]);
+      out = { s: Number(rows[0].s) };
+    } else {
+      const [rows] = await pool.query('SELECT UPPER(?) AS u', [url.searchParams.get('t') || '']);
+      out = { u: rows[0].u };
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(out));
+  } catch (err) {
+    res.writeHead(500);
+    res.end(String(err));
+  }
+});
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY'));
+process.on('SIGTERM', () => {
+  server.close();
+  pool.end().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) =>
+        (await jsonRounds(
+          at,
+          8,
+          (i) => `/sum?a=${i}&b=${i * 10}`,
+          (b, i) => expectEqual(b, { s: i * 11 }, 'sum'),
+        )) +
+        (await jsonRounds(
+          at,
+          4,
+          (i) => `/upper?t=word${i}`,
+          (b, i) => expectEqual(b, { u: `WORD${i}` }, 'upper'),
+        )),
+    },
+    podman: false,
+    needs: '127.0.0.1:3306',
+  },
+  {
+    name: 'statsd',
+    what: 'hot-shots StatsD client over UDP 8125 (the app receives its own metrics on the loopback)',
+    dependencies: { 'hot-shots': '10.2.1' },
+    files: {
+      'app.js': `const dgram = require('node:dgram');
+const http = require('node:http');
+const StatsD = require('hot-shots');
+// A receiver in the same process stands in for the agent, so the metrics can be checked here
+// and in a container alike.
+let received = [];
+const agent = dgram.createSocket('udp4');
+agent.on('message', (m) => received.push(...String(m).split('\\n')));
+const client = new StatsD({ host: '127.0.0.1', port: 8125, prefix: 'charter.', errorHandler: (e) => console.error(e) });
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  let out;
+  if (url.pathname === '/hit') {
+    client.increment('hits', Number(url.searchParams.get('n') || 1));
+    client.timing('latency', 12);
+    out = { sent: true };
+  } else {
+    out = { received: received.sort() };
+    received = [];
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(out));
+});
+agent.bind(8125, '127.0.0.1', () => server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('READY')));
+process.on('SIGTERM', () => {
+  server.close();
+  client.close(() => agent.close(() => process.exit(0)));
+});
+`,
+    },
+    entry: ['app.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        for (let i = 1; i <= 5; i++) {
+          n += await jsonRounds(
+            at,
+            1,
+            () => `/hit?n=${i}`,
+            (b) => expectEqual(b, { sent: true }, 'hit'),
+          );
+          let got: string[] = [];
+          for (let t = 0; t < 20 && got.length < 2; t++) {
+            await new Promise((r) => setTimeout(r, 50));
+            const r = await httpRequest(at, { path: '/received' });
+            got = got.concat((JSON.parse(r.body) as { received: string[] }).received);
+            n++;
+          }
+          expectEqual(got.sort(), [`charter.hits:${i}|c`, 'charter.latency:12|ms'], 'metrics received');
+        }
+        return n;
+      },
+    },
+    podman: true,
+  },
+  {
+    name: 'devserver',
+    what: 'a file-watching dev server (chokidar) on process.env.PORT || 5173, reloading when a file it writes changes',
+    dependencies: { chokidar: '4.0.3' },
+    files: {
+      'server.js': `const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const chokidar = require('chokidar');
+const PORT = process.env.PORT || 5173;
+const publicDir = path.join(__dirname, 'public');
+fs.mkdirSync(publicDir, { recursive: true });
+let version = 0;
+let ready = false;
+const watcher = chokidar.watch(publicDir, { ignoreInitial: true, awaitWriteFinish: false });
+watcher.on('all', () => {
+  version += 1;
+});
+watcher.on('ready', () => {
+  ready = true;
+});
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/edit') {
+    // What an editor does to a watched file: the watcher sees it and the page reloads.
+    fs.writeFileSync(path.join(__dirname, 'public', 'index.html'), '<h1>v' + url.searchParams.get('v') + '</h1>');
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ version, ready }));
+});
+server.listen(PORT, process.env.HOST, () => console.log('READY'));
+process.on('SIGTERM', () => {
+  server.close();
+  watcher.close().then(() => process.exit(0));
+});
+`,
+    },
+    entry: ['server.js'],
+    workload: {
+      kind: 'server',
+      run: async (at) => {
+        let n = 0;
+        let seen = 0;
+        for (let t = 0; t < 40; t++) {
+          const r = await httpRequest(at, { path: '/' });
+          n++;
+          if ((JSON.parse(r.body) as { ready: boolean }).ready) break;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        for (let i = 1; i <= 3; i++) {
+          await httpRequest(at, { path: `/edit?v=${i}` });
+          n++;
+          for (let t = 0; t < 40; t++) {
+            await new Promise((res) => setTimeout(res, 100));
+            const v = (JSON.parse((await httpRequest(at, { path: '/' })).body) as { version: number }).version;
+            n++;
+            if (v > seen) {
+              seen = v;
+              break;
+            }
+          }
+          if (seen < i) throw new Error(`devserver: edit ${i} was not seen by the watcher (version ${seen})`);
         }
         return n;
       },

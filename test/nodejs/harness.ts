@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../src/test-support/profile.js';
@@ -49,6 +49,7 @@ export function ensureApp(app: RealApp): string {
         throw new Error(`npm install for ${app.name} failed (${String(r.status ?? r.signal)}): ${r.stderr}`);
       }
     }
+    for (const pkg of app.prebuilt ?? []) copyPrebuiltAddon(pkg, app.dependencies[pkg], partial);
     writeFileSync(path.join(partial, MARKER), key);
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
@@ -59,6 +60,22 @@ export function ensureApp(app: RealApp): string {
     writeFileSync(path.join(dir, rel), content);
   }
   return dir;
+}
+
+/**
+ * The native addon of `pkg` copied from this repository's own install of the same version into the
+ * app (its build/Release/*.node): the apps are installed with --ignore-scripts, which neither
+ * builds nor downloads it. Throws when the versions differ.
+ */
+function copyPrebuiltAddon(pkg: string, version: string | undefined, appDir: string): void {
+  const own = path.join(repoRoot, 'node_modules', pkg);
+  const ownVersion = (JSON.parse(readFileSync(path.join(own, 'package.json'), 'utf8')) as { version?: string }).version;
+  if (ownVersion !== version) throw new Error(`${pkg}: the app pins ${String(version)}, this repository has ${String(ownVersion)} built`);
+  const from = path.join(own, 'build', 'Release');
+  const to = path.join(appDir, 'node_modules', pkg, 'build', 'Release');
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from).filter((n) => n.endsWith('.node') && !n.startsWith('test_')))
+    copyFileSync(path.join(from, f), path.join(to, f));
 }
 
 function packageJson(app: RealApp): string {

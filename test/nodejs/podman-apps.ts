@@ -100,8 +100,20 @@ async function untilLogged(ctr: string, re: RegExp, ms: number): Promise<boolean
  * free loopback port, driven by its workload from the host and stopped with `podman stop` (SIGTERM,
  * 10 s); a CLI runs to completion without a network. Throws on any wrong answer or exit code.
  */
-export async function runEnforced(img: AppImage, app: RealApp, appDir: string, seccomp: string, ctr: string): Promise<EnforcedRun> {
-  const common = [...HARDENING, '--security-opt', `seccomp=${seccomp}`, '--workdir', `/apps/${app.name}`];
+export async function runEnforced(
+  img: AppImage,
+  app: RealApp,
+  appDir: string,
+  seccomp: string,
+  ctr: string,
+  writable: readonly string[] = [],
+): Promise<EnforcedRun> {
+  // The directories the static analysis says the code writes (relative to the app) are the only
+  // writable places besides /tmp, as the emitted run flags would make them. `U`: owned by the
+  // container's user; a tmpfs over a directory the image holds otherwise keeps that directory's
+  // owner and mode (root, 755), whatever `mode=` says, and the app cannot write it.
+  const writes = writable.flatMap((d) => ['--tmpfs', `${path.posix.resolve(`/apps/${app.name}`, d)}:rw,U`]);
+  const common = [...HARDENING, ...writes, '--security-opt', `seccomp=${seccomp}`, '--workdir', `/apps/${app.name}`];
   const env = Object.entries(appEnvironment({ HOST: '0.0.0.0', PORT: String(APP_PORT) })).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   if (app.workload.kind === 'cli') {
     const r = podman(

@@ -8,7 +8,7 @@ import { nodeAppCharter, nodeSyscallSet } from '../../pipeline/node-app.js';
 import { renderNodeReport } from '../../nodejs/report.js';
 import { toJson } from '../../profile/serialize.js';
 import { emitOutput, writeAtomic } from '../output.js';
-import { emitSeccomp } from '../../emit/seccomp.js';
+import { ENOSYS_SYSCALLS, emitSeccomp } from '../../emit/seccomp.js';
 import type { CommandContext } from './context.js';
 
 /** Names the container runtime's default profile allows, for the size comparison (shipped with the knowledge base). */
@@ -31,7 +31,17 @@ export function registerNodeCommand(program: Command, ctx: CommandContext): void
       const set = await nodeSyscallSet(root, { ...(flags.entry ? { entry: flags.entry } : {}) });
       const size = podmanDefaultSize();
       await emitOutput(
-        flags.format === 'json' ? toJson({ ...set, analysis: { ...set.analysis } }) : renderNodeReport(set, size),
+        flags.format === 'json'
+          ? toJson({
+              ...set,
+              analysis: { ...set.analysis },
+              // What the emitted profile does with the set: the allow list, and the names answered ENOSYS.
+              seccomp: {
+                allowed: set.all.filter((s) => !ENOSYS_SYSCALLS.some((e) => e === s)),
+                enosys: set.all.filter((s) => ENOSYS_SYSCALLS.some((e) => e === s)),
+              },
+            })
+          : renderNodeReport(set, size, ENOSYS_SYSCALLS),
         undefined,
         ctx.io.stdout,
       );

@@ -143,7 +143,15 @@ describe('analyzeNodeApp on fixtures', () => {
 
   it('reports native addons', async () => {
     const r = await analyzeFixture('native');
-    expect(r.nativeAddons).toEqual([{ file: 'node_modules/addon/build/Release/addon.node', line: 1, column: 1 }]);
+    expect(r.nativeAddons).toEqual([
+      {
+        package: 'addon@0.3.0',
+        file: 'node_modules/addon/build/Release/addon.node',
+        how: 'loaded by path (node-gyp build directory)',
+        at: { file: 'node_modules/addon/index.js', line: 1, column: 18 },
+        elf: true,
+      },
+    ]);
     expect(doubts(r)).toEqual(['native-addon node_modules/addon/index.js:1:18']);
     expect(r.reachedPackages).toEqual(['addon@0.3.0']);
   });

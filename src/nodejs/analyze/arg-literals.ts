@@ -3,6 +3,7 @@
  * program text says them: literals, consts, `process.env.X || dflt`, `Number(…)`, arrays of strings
  * and objects of those. api-literals.ts later names them per API.
  */
+import { posix } from 'node:path';
 import type { ArgLit } from './facts.js';
 import { type AstNode, astNode as node, astNodes as nodes } from './parse.js';
 import { keyName, staticString, str } from './refs.js';
@@ -14,12 +15,13 @@ const MAX_LITERAL_DEPTH = 8;
 /** Arguments kept per call: every API whose literals matter takes them in the first three. */
 const MAX_LITERAL_ARGS = 3;
 
-/** The first arguments of a call (after `skip`), trailing unknowns dropped; undefined when none is known. */
+/** The first arguments of a call (after `skip`), null where one is not readable; undefined when the call has none. */
 export function argLiterals(values: ValueEvaluator, n: AstNode, scope: Scope, skip = 0): ArgLit[] | undefined {
   const out = nodes(n['arguments'])
     .slice(skip, skip + MAX_LITERAL_ARGS)
     .map((a) => literal(values, a, scope));
-  while (out.length > 0 && out[out.length - 1] === null) out.pop();
+  // Unreadable arguments stay (as null): a call with an argument the analysis cannot read is not a
+  // call without arguments (`new StatsD(cfg)` is not `new StatsD()`, which takes the defaults).
   return out.length > 0 ? out : undefined;
 }
 
@@ -39,6 +41,8 @@ function literal(values: ValueEvaluator, n: AstNode | undefined, scope: Scope, d
     case 'Identifier': {
       const name = str(n['name']);
       const b = name ? scope.lookup(name) : undefined;
+      // The module's own directory: paths built on it are relative to the file, resolved when linked.
+      if (name === '__dirname' && !b) return { rel: '.' };
       if (!b || bindingUnknown(b) || b.fixed) return null;
       const src = b.init ?? (b.sole ? { ...b.sole, path: [] as string[] } : undefined);
       if (!src || !src.path || src.path.length > 0) return null;
@@ -46,7 +50,8 @@ function literal(values: ValueEvaluator, n: AstNode | undefined, scope: Scope, d
     }
     case 'MemberExpression': {
       const env = envName(values, n, scope);
-      return env ? { env } : null;
+      if (env) return { env };
+      return constProperty(values, n, scope, depth);
     }
     case 'LogicalExpression': {
       const op = n['operator'];
@@ -60,6 +65,12 @@ function literal(values: ValueEvaluator, n: AstNode | undefined, scope: Scope, d
     case 'CallExpression': {
       const callee = node(n['callee']);
       const name = callee?.type === 'Identifier' ? str(callee['name']) : undefined;
+      const joined = callee ? pathJoin(values, callee, nodes(n['arguments']), scope, depth) : null;
+      if (joined) return joined;
+      // `normalizePort(process.env.PORT || '3000')` (express-generator's bin/www): a port helper
+      // hands its argument back, as a number when it is one.
+      if (name !== undefined && /port/i.test(name) && nodes(n['arguments']).length === 1)
+        return literal(values, nodes(n['arguments'])[0], scope, depth + 1);
       if (name !== 'Number' && name !== 'parseInt' && name !== 'String' && name !== 'parseFloat') return null;
       const inner = literal(values, nodes(n['arguments'])[0], scope, depth + 1);
       return name === 'String' ? inner : toNumber(inner);
@@ -78,12 +89,20 @@ function literal(values: ValueEvaluator, n: AstNode | undefined, scope: Scope, d
     case 'ObjectExpression': {
       const pairs: [string, ArgLit][] = [];
       for (const p of nodes(n['properties'])) {
-        if (p.type !== 'Property') continue;
+        // A spread or a nested object: its keys are not read, so say a key is there unread
+        // (a client's host may hide in it: `{ ...config }`, `{ socket: { host } }`).
+        if (p.type !== 'Property') {
+          pairs.push(['...', null]);
+          continue;
+        }
         const key = node(p['key']);
         const name = key ? keyName(key, p['computed'] === true) : undefined;
-        if (!name) continue;
+        if (!name) {
+          pairs.push(['...', null]);
+          continue;
+        }
         const v = literal(values, node(p['value']), scope, depth + 1);
-        if (v && !('obj' in v)) pairs.push([name, v]);
+        pairs.push([name, v && 'obj' in v ? null : v]);
       }
       return pairs.length > 0 ? { obj: pairs } : null;
     }
@@ -116,4 +135,48 @@ function toNumber(v: ArgLit): ArgLit {
     return Number.isFinite(num) ? { env: v.env, dflt: num } : { env: v.env };
   }
   return null;
+}
+
+/** `config.port` where `config` is a const object literal: that property's literal. */
+function constProperty(values: ValueEvaluator, n: AstNode, scope: Scope, depth: number): ArgLit {
+  const obj = node(n['object']);
+  const prop = node(n['property']);
+  if (obj?.type !== 'Identifier' || !prop) return null;
+  const key = keyName(prop, n['computed'] === true);
+  const name = str(obj['name']);
+  const b = name ? scope.lookup(name) : undefined;
+  if (!key || !b || b.kind !== 'const' || b.init?.path?.length !== 0 || b.init.node.type !== 'ObjectExpression') return null;
+  for (const p of nodes(b.init.node['properties'])) {
+    const k = node(p['key']);
+    if (p.type === 'Property' && k && keyName(k, p['computed'] === true) === key)
+      return literal(values, node(p['value']), b.init.scope, depth + 1);
+  }
+  return null;
+}
+
+/**
+ * `path.join(__dirname, 'data', 'app.db')`, `path.resolve('data')`: a path from literal parts, as
+ * `{ rel }` when it starts at the module's directory, else as the string (relative to the working
+ * directory, or absolute). Null when a part is not literal.
+ */
+function pathJoin(values: ValueEvaluator, callee: AstNode, args: AstNode[], scope: Scope, depth: number): ArgLit {
+  const fn = values.eval(callee, scope).find((r) => r.k === 'builtin' && r.mod === 'path' && r.path.length === 1);
+  const op = fn && fn.k === 'builtin' ? fn.path[0] : undefined;
+  if ((op !== 'join' && op !== 'resolve') || args.length === 0) return null;
+  let rel = false;
+  let out = '';
+  for (const [i, a] of args.entries()) {
+    const v = literal(values, a, scope, depth + 1);
+    if (v && 'rel' in v && i === 0) {
+      rel = true;
+      out = v.rel;
+    } else if (v && 's' in v) {
+      if (op === 'resolve' && v.s.startsWith('/')) {
+        rel = false;
+        out = v.s;
+      } else out = out === '' ? v.s : posix.join(out, v.s);
+    } else return null;
+  }
+  const norm = posix.normalize(out);
+  return rel ? { rel: norm } : { s: norm };
 }

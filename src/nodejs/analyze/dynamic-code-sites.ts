@@ -9,7 +9,8 @@ import { builtinName } from './ids.js';
 import { type AstNode, astNode as node, astNodes as nodes, parseJs } from './parse.js';
 import { type OriginContext, classifyOrigin, codeRootIn, constantCode, isImportShim } from './dynamic-code.js';
 import { returnedExpressions } from './patterns.js';
-import { str } from './refs.js';
+import { keyName, staticString, str } from './refs.js';
+import { isRecord } from '../../util/records.js';
 import type { Scope } from './scope.js';
 import { constSources } from './evaluate.js';
 import type { ExtractionContext } from './extract-context.js';
@@ -110,5 +111,24 @@ export function scanComputedSpecifier(ctx: ExtractionContext, via: 'require' | '
   };
   if (from.origin === 'external') u.message += ` (the name comes from ${from.why})`;
   else if (from.dir !== undefined) u.dir = from.dir;
+  if (via === 'require' && endsInNodeSuffix(arg)) u.addon = true;
   ctx.uncertainties.push(u);
+}
+
+/** A name built to end in `.node`: `x + '.node'`, `` `${x}.node` ``, `x.replace(re, '.node')` with `re` anchored at the end. */
+function endsInNodeSuffix(arg: AstNode): boolean {
+  if (arg.type === 'BinaryExpression' && arg['operator'] === '+') return staticString(node(arg['right']))?.endsWith('.node') === true;
+  if (arg.type === 'TemplateLiteral') {
+    const quasis = nodes(arg['quasis']);
+    const last = quasis[quasis.length - 1];
+    const value = last?.['value'];
+    return isRecord(value) && typeof value['cooked'] === 'string' && value['cooked'].endsWith('.node');
+  }
+  if (arg.type !== 'CallExpression') return false;
+  const callee = node(arg['callee']);
+  if (callee?.type !== 'MemberExpression' || keyName(node(callee['property']) ?? arg, false) !== 'replace') return false;
+  const [pattern, replacement] = nodes(arg['arguments']);
+  const regex = pattern?.type === 'Literal' ? pattern['regex'] : undefined;
+  const re = isRecord(regex) ? regex['pattern'] : undefined;
+  return typeof re === 'string' && re.endsWith('$') && staticString(replacement) === '.node';
 }

@@ -26,7 +26,14 @@ export type Ref =
 
 /** A literal argument as written (first three arguments of a call), or null. */
 export type ArgLit =
-  null | { s: string } | { n: number } | { arr: string[] } | { env: string; dflt?: string | number } | { obj: [string, ArgLit][] };
+  | null
+  | { s: string }
+  | { n: number }
+  | { arr: string[] }
+  | { env: string; dflt?: string | number }
+  /** A path relative to the module's own directory (`__dirname`, `path.join(__dirname, 'x')`). */
+  | { rel: string }
+  | { obj: [string, ArgLit][] };
 
 /**
  * - `call`/`new`: the value was called / constructed.
@@ -73,6 +80,11 @@ export interface UncertaintyFact {
   dir?: string;
   /** A direct `eval(…)`: the code sees the module's scope (its `require` and `module`). */
   direct?: boolean;
+  /**
+   * A computed require whose name is made to end in `.node` (`x.replace(/(\.node)?$/, '.node')`,
+   * `x + '.node'`): it can only load a native addon.
+   */
+  addon?: boolean;
 }
 
 export interface ExportFacts {

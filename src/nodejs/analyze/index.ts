@@ -21,25 +21,30 @@ import { moduleFacts } from './module-facts.js';
 import type { SourceKind } from './parse.js';
 import { EMITTER_METHODS, PURE_MEMBERS, PURE_MODULES } from './objects.js';
 import { PROCESS_BINDINGS } from './bindings.js';
+import { NativeAddonFinder, addonLoaderOf } from './native-addons.js';
+import { networkClients } from '../../knowledge/node-syscalls/network-clients.js';
+import { posix } from 'node:path';
 import {
   ANALYZER_VERSION,
   type AnalyzeInput,
   type AnalyzeLimits,
   type AnalyzeOptions,
   DEFAULT_LIMITS,
+  type ClientCall,
   type ListenCandidate,
   type NodeAppAnalysis,
 } from './options.js';
 import type { PackageFacts } from './package-cache.js';
 import { fileKey, hashList, packageDirOf } from './package-keys.js';
 import { type Resolved, Resolver } from './resolve.js';
-import { dedupeUncertainties, sortApis, sortByLocation, sortLocations, sortUncertainties } from './result-order.js';
+import { dedupeUncertainties, sortApis, sortByLocation, sortUncertainties } from './result-order.js';
 
 export type { AppFs } from './app-fs.js';
 export type { PackageCache, PackageFacts } from './package-cache.js';
 export { literalsFor } from './api-literals.js';
 export {
   ANALYZER_VERSION,
+  type ClientCall,
   type AnalyzeInput,
   type AnalyzeLimits,
   type AnalyzeOptions,
@@ -88,7 +93,9 @@ class Analysis {
   private readonly edges = new Map<string, Map<string, Resolved>>();
   private readonly depList = new Map<string, { dep: DepFact; target: Resolved }[]>();
   private readonly uncertainties: Uncertainty[] = [];
-  private readonly nativeAddons: Location[] = [];
+  private readonly nativeAddons: NativeAddonFinder;
+  /** Files that require node-pre-gyp, whose `find()` returns the addon's path for the file to require. */
+  private readonly pathFinders = new Set<string>();
   private readonly packages = new Map<string, Promise<PackageSlot | undefined>>();
   private readonly cacheEntries = new Map<string, Promise<CacheEntry>>();
   private readonly decoder = new TextDecoder();
@@ -106,6 +113,7 @@ class Analysis {
     this.resolver = new Resolver(input.fs, this.builtins);
     this.candidates = new ComputedModuleCandidates(input.fs, this.resolver, this.limits.maxFiles);
     this.cacheSuffix = `${ANALYZER_VERSION}|builtins:${hashList([...this.builtins])}`;
+    this.nativeAddons = new NativeAddonFinder(input.fs, (dir) => this.packageId(dir));
   }
 
   async run(): Promise<NodeAppAnalysis> {
@@ -136,8 +144,9 @@ class Analysis {
 
     await this.crawl(entryPoints.map((e) => e.file));
     const startup = this.startupModules(entryPoints.map((e) => e.file));
-    const { apis, listenCandidates } = this.link(startup);
+    const { apis, listenCandidates, clientCalls } = this.link(startup);
     await this.flushCache();
+    const nativeAddons = await this.nativeAddons.addons();
 
     const reached = new Set<string>();
     for (const file of this.modules.keys()) {
@@ -165,8 +174,9 @@ class Analysis {
           })),
         ]),
       ),
-      nativeAddons: sortLocations(this.nativeAddons),
+      nativeAddons,
       listenCandidates,
+      clientCalls,
       stats: { ...this.stats, modules: this.modules.size },
     };
   }
@@ -206,7 +216,13 @@ class Analysis {
           byKey.set(`${dep.via}\0${dep.spec}`, target);
           const at = { file, ...dep.at };
           if (target.k === 'file') {
+            const loader = addonLoaderOf(target.path);
+            if (loader !== undefined && addonLoaderOf(file) === undefined) {
+              this.nativeAddons.loaderReached({ dir: packageDirOf(file) ?? '', loader, at });
+              if (loader === 'node-pre-gyp') this.pathFinders.add(file);
+            }
             if (target.path.endsWith('.node')) {
+              this.nativeAddons.loaded(target.path, at);
               this.uncertainties.push({
                 kind: 'native-addon',
                 at,
@@ -256,7 +272,7 @@ class Analysis {
     });
     if (file.endsWith('.json')) return rec('json', emptyFacts());
     if (file.endsWith('.node')) {
-      this.nativeAddons.push({ file, line: 1, column: 1 });
+      this.nativeAddons.loaded(file, { file, line: 1, column: 1 });
       return rec('addon', emptyFacts());
     }
     const st = await this.input.fs.stat(file);
@@ -404,7 +420,7 @@ class Analysis {
     return out;
   }
 
-  private link(startup: Set<string>): { apis: ApiUse[]; listenCandidates: ListenCandidate[] } {
+  private link(startup: Set<string>): { apis: ApiUse[]; listenCandidates: ListenCandidate[]; clientCalls: ClientCall[] } {
     const apis = new Map<string, ApiUse>();
     const listenAt = new Set<string>();
     const add = (u: ApiUse): void => {
@@ -415,14 +431,49 @@ class Analysis {
       if (u.api.endsWith('#listen')) listenAt.add(`${u.at.file}\0${u.at.line}\0${u.at.column}`);
     };
     const candidates: ListenCandidate[] = [];
+    const clientCalls: ClientCall[] = [];
     this.strings = this.programStrings();
 
     for (const rec of this.modules.values()) {
       if (rec.kind !== 'js') continue;
       const file = rec.file;
       const atStartup = startup.has(file);
+      const loader = addonLoaderOf(file);
       for (const u of rec.facts.uncertainties) {
         const at: Location = { file, ...u.at };
+        if (u.kind === 'dynamic-require' && this.pathFinders.has(file)) {
+          // node-pre-gyp's documented use: `require(binary.find(path.resolve('./package.json')))`.
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: this file requires node-pre-gyp, whose find() gives the path of the package's addon`,
+            assumption: 'the .node files of this package are native addons, each widened for on its own',
+          });
+          continue;
+        }
+        if (loader !== undefined && (u.kind === 'dynamic-require' || u.kind === 'dynamic-import')) {
+          // An addon loader's computed require loads a .node file of the package that calls it:
+          // those files are the native addons reported (and widened for) one by one.
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: ${loader} loads a .node file of the package that calls it`,
+            assumption: 'the .node files of every package that reaches this loader are native addons, each widened for on its own',
+          });
+          continue;
+        }
+        if (u.kind === 'dynamic-require' && u.addon === true) {
+          // The name is made to end in `.node`: whatever path it is, it loads a native addon (a
+          // build of the package's own, e.g. better-sqlite3's `nativeBinding` option).
+          this.nativeAddons.computed(at, packageDirOf(file) ?? '');
+          this.uncertainties.push({
+            kind: 'native-addon',
+            at,
+            message: `${u.message}: the name ends in .node, so only a native addon can be loaded`,
+            assumption: `a native addon of ${packageDirOf(file) ?? 'the application'} at a path given at run time, widened for as one`,
+          });
+          continue;
+        }
         const judged = this.judge(u, at);
         this.uncertainties.push(judged);
         if (judged.kind === 'computed-module' && u.dir === undefined) {
@@ -433,12 +484,15 @@ class Analysis {
       for (const use of rec.facts.uses) {
         const at: Location = { file, ...use.at };
         const phase = use.top && atStartup ? 'startup' : 'serving';
+        const args = rootRelative(use.args, file);
+        const client = this.clientCall(file, use, at, args);
+        if (client) clientCalls.push(client);
         const terminals = use.ref.k === 'import' ? this.resolvePath(file, [use.ref], []) : [use.ref];
         for (const t of terminals) {
-          const api = this.apiOf(t, use.mode, at, use.args);
+          const api = this.apiOf(t, use.mode, at, args);
           if (!api) continue;
           const u: ApiUse = { api, at, phase };
-          const lits = literalsFor(api, use.args);
+          const lits = literalsFor(api, args);
           if (lits) u.literals = lits;
           add(u);
           for (const via of bindingApis(api, use.args) ?? []) add({ api: via, at, phase });
@@ -455,7 +509,24 @@ class Analysis {
       }
     }
     const listenCandidates = candidates.filter((c) => !listenAt.has(`${c.at.file}\0${c.at.line}\0${c.at.column}`));
-    return { apis: sortApis([...apis.values()]), listenCandidates: sortByLocation(listenCandidates) };
+    return {
+      apis: sortApis([...apis.values()]),
+      listenCandidates: sortByLocation(listenCandidates),
+      clientCalls: sortByLocation(clientCalls),
+    };
+  }
+
+  /** A call or `new` of a known client package's opening export, made from outside that package. */
+  private clientCall(file: string, use: ModuleFacts['uses'][number], at: Location, args: ArgLit[] | undefined): ClientCall | undefined {
+    if (use.ref.k !== 'import' || (use.mode !== 'call' && use.mode !== 'new')) return undefined;
+    const spec = use.ref.spec;
+    const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec);
+    const client = networkClients().get(name);
+    if (!client || packageDirOf(file)?.endsWith(`node_modules/${name}`)) return undefined;
+    if (this.edges.get(file)?.get(`${use.ref.via}\0${spec}`)?.k !== 'file') return undefined;
+    const call = use.ref.path.filter((p) => p !== 'default').join('.');
+    if (!client.calls.includes(call)) return undefined;
+    return { package: name, call, at, args: args ?? [] };
   }
 
   private strings: ProgramStrings = { roots: [], builtinNames: new Map() };
@@ -607,7 +678,7 @@ class Analysis {
         assumption: 'internal bindings may make any system call the runtime can: the whole runtime assumed',
       });
     } else if (api === 'process.dlopen') {
-      this.nativeAddons.push(at);
+      this.nativeAddons.dlopen(at);
       this.uncertainties.push({
         kind: 'native-addon',
         at,
@@ -637,4 +708,22 @@ interface ProgramStrings {
 function isPureMember(api: string): boolean {
   for (const p of PURE_MEMBERS) if (api === p || api.startsWith(`${p}.`)) return true;
   return false;
+}
+
+/**
+ * Arguments with paths relative to the calling module (`{ rel }`) made relative to the root, so
+ * they read as every other path; one that leaves the root stays as written.
+ */
+function rootRelative(args: ArgLit[] | undefined, file: string): ArgLit[] | undefined {
+  if (!args?.some((a) => a !== null && ('rel' in a || 'obj' in a))) return args;
+  const one = (a: ArgLit): ArgLit => {
+    if (a === null) return a;
+    if ('rel' in a) {
+      const p = posix.normalize(posix.join(posix.dirname(file), a.rel));
+      return { s: p.startsWith('..') ? posix.join('<module directory>', a.rel) : p };
+    }
+    if ('obj' in a) return { obj: a.obj.map(([k, v]) => [k, one(v)]) };
+    return a;
+  };
+  return args.map(one);
 }

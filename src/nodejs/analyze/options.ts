@@ -1,10 +1,11 @@
 /** The analysis' input, options, limits and result types (index.ts runs it). */
+import type { ArgLit } from './facts.js';
 import type { Location, NodeAnalysis } from '../types.js';
 import type { AppFs } from './app-fs.js';
 import type { PackageCache } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/10';
+export const ANALYZER_VERSION = 'node-analyze/13';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */
@@ -49,7 +50,21 @@ export interface ListenCandidate {
   phase: 'startup' | 'serving';
 }
 
+/**
+ * A call that opens a known client (knowledge/node-syscalls/network-clients.json): a database,
+ * metrics or HTTP client, or a database file. Its arguments as far as they are literal; a path
+ * relative to the calling module (`path.join(__dirname, 'x')`) is already relative to the root.
+ */
+export interface ClientCall {
+  package: string;
+  /** The export called (`Pool`, `createConnection`; `''` for the module itself). */
+  call: string;
+  at: Location;
+  args: ArgLit[];
+}
+
 export interface NodeAppAnalysis extends NodeAnalysis {
   listenCandidates: ListenCandidate[];
+  clientCalls: ClientCall[];
   stats: { modules: number; parsed: number; fromCache: number; bytesRead: number };
 }

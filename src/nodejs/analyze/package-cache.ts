@@ -56,6 +56,7 @@ const ArgLitBase = z.union([
   z.object({ n: z.number() }),
   z.object({ arr: z.array(z.string()) }),
   z.object({ env: z.string(), dflt: z.union([z.string(), z.number()]).optional() }),
+  z.object({ rel: z.string() }),
 ]);
 const ArgLit = z.union([ArgLitBase, z.object({ obj: z.array(z.tuple([z.string(), ArgLitBase])) })]);
 const Facts = z.object({
@@ -80,6 +81,7 @@ const Facts = z.object({
       origin: z.enum(['strings', 'external']).optional(),
       dir: z.string().optional(),
       direct: z.boolean().optional(),
+      addon: z.boolean().optional(),
     }),
   ),
   listens: z.array(z.object({ at: Pos, top: z.boolean(), args: z.array(ArgLit) })),

@@ -14,18 +14,6 @@ export function sortByLocation<T extends { at: Location }>(list: T[]): T[] {
   return list.sort((a, b) => cmpLoc(a.at, b.at));
 }
 
-export function sortLocations(list: Location[]): Location[] {
-  const seen = new Set<string>();
-  return list
-    .filter((l) => {
-      const k = `${l.file}\0${l.line}\0${l.column}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    })
-    .sort(cmpLoc);
-}
-
 export function dedupeUncertainties(list: Uncertainty[]): Uncertainty[] {
   const seen = new Set<string>();
   return list.filter((u) => {

@@ -31,6 +31,8 @@ export interface DirectoryOrigin {
   buildContext: string;
   /** Entry scripts from the Dockerfile's commands; empty: package.json decides. */
   entry: string[];
+  /** The Dockerfile's WORKDIR, where the app's files are in the container (default `/`). */
+  workingDir?: string;
 }
 
 /** The app an image's command runs. */
@@ -69,10 +71,38 @@ function uncertainties(set: NodeSyscallSet, shown: (file: string) => string): Di
   }));
 }
 
-function withRules(f: ContainerFragment, set: NodeSyscallSet): ContainerFragment {
+/**
+ * The rules the code gives the container. `appDir`: where the app's files are in the container
+ * (the image's app directory, or the Dockerfile's WORKDIR that `COPY . .` fills; `/` by default),
+ * so the directories it writes become absolute paths a volume can be mounted at.
+ */
+function withRules(f: ContainerFragment, set: NodeSyscallSet, appDir: string, artifact: string): ContainerFragment {
   f.processes = set.rules.processes;
   f.listen = set.rules.listen;
   f.egress = set.rules.egress;
+  f.writable = set.rules.writes.map((w) => ({
+    path: posix.resolve(appDir, w.dir),
+    kind: 'data-dir' as const,
+    sources: w.sources.map((s) => ({
+      ...s,
+      reason: `${s.reason} (relative paths taken from ${appDir}, the app's directory in the container)`,
+    })),
+  }));
+  // The code's egress is complete when every peer it names is literal or a client's default and
+  // it reads no host from anywhere else; one host it does not name makes it unknown.
+  f.egressIntent =
+    set.rules.unnamedHosts.length > 0
+      ? set.rules.unnamedHosts.map((source) => ({ state: 'unknown' as const, source }))
+      : [
+          {
+            state: 'complete' as const,
+            source: {
+              kind: 'nodejs',
+              artifact,
+              reason: `the analysed code names every peer it connects to (${set.rules.egress.length} outside the container): literal hosts and client defaults, no host read at run time`,
+            },
+          },
+        ];
   return f;
 }
 
@@ -92,6 +122,8 @@ async function readDirectoryApp(input: NodeAppInput, origin: DirectoryOrigin): P
       { kind: 'nodejs', artifact: input.path, reason: `Node.js application (${entryFiles(set)})` },
     ),
     set,
+    posix.resolve('/', origin.workingDir ?? '/'),
+    input.path,
   );
   f.syscalls = set.rules.syscalls;
   const diagnostics = uncertainties(set, (file) => (base ? `${base}/${file}` : file));
@@ -122,6 +154,8 @@ async function readImageApp(input: NodeAppInput, origin: ImageOrigin): Promise<N
       { kind: 'nodejs', artifact: input.path, reason: `Node.js application in the image (${entryFiles(set)})` },
     ),
     set,
+    where.root,
+    input.path,
   );
   // Exact syscalls replace the generic runtime groups, so they are given only when the floor was
   // measured on the Node.js major the image runs: another major (Debian's 18 uses syscalls the
