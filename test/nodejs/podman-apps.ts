@@ -111,8 +111,10 @@ export async function runEnforced(
   // The directories the static analysis says the code writes (relative to the app) are the only
   // writable places besides /tmp, as the emitted run flags would make them. `U`: owned by the
   // container's user; a tmpfs over a directory the image holds otherwise keeps that directory's
-  // owner and mode (root, 755), whatever `mode=` says, and the app cannot write it.
-  const writes = writable.flatMap((d) => ['--tmpfs', `${path.posix.resolve(`/apps/${app.name}`, d)}:rw,U`]);
+  // owner and mode (root, 755), whatever `mode=` says, and the app cannot write it. `notmpcopyup`:
+  // the directory starts empty, as a fresh volume does; copied up, it would hold the files the
+  // observation run left on the host (a database, a generated page), owned by root.
+  const writes = writable.flatMap((d) => ['--tmpfs', `${path.posix.resolve(`/apps/${app.name}`, d)}:rw,U,notmpcopyup`]);
   const common = [...HARDENING, ...writes, '--security-opt', `seccomp=${seccomp}`, '--workdir', `/apps/${app.name}`];
   const env = Object.entries(appEnvironment({ HOST: '0.0.0.0', PORT: String(APP_PORT) })).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   if (app.workload.kind === 'cli') {
