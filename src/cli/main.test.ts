@@ -190,11 +190,11 @@ describe('charter CLI', () => {
     const profile = join(dir, 'shop.json');
     expect(await main(['profile', join(repo, 'examples/shop'), '-o', profile], capture())).toBe(0);
     const open = capture();
-    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'api'], open)).toBe(0);
+    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'worker'], open)).toBe(0);
     expect(open.out).not.toMatch(/- Egress/);
-    expect(open.err).toMatch(/^info: network-policy\.yaml: container api: egress not restricted .*\[emit\.netpol\.egress-open\]$/m);
+    expect(open.err).toMatch(/^info: network-policy\.yaml: container worker: egress not restricted .*\[emit\.netpol\.egress-open\]$/m);
     const strict = capture();
-    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'api', '--strict'], strict)).toBe(0);
+    expect(await main(['emit', profile, '--as', 'network-policy', '--container', 'worker', '--strict'], strict)).toBe(0);
     expect(strict.out).toMatch(/- Egress/);
     expect(strict.out).toMatch(/k8s-app: kube-dns/);
     expect(strict.err).not.toMatch(/egress-open/);

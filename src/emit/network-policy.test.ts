@@ -44,6 +44,15 @@ const KUBE_DNS_RULE = {
   ],
 };
 
+/** What a named external peer on 443 (the sample's api.stripe.com) compiles to: its port, outside the private ranges. */
+const OUTSIDE_ON_443 = [
+  {
+    to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'] } }],
+    ports: [{ port: 443, protocol: 'TCP' }],
+  },
+  { to: [{ ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } }], ports: [{ port: 443, protocol: 'TCP' }] },
+];
+
 describe('network-policy emitter', () => {
   it('matches the golden file', () => {
     expectGolden('network-policy', emitNetworkPolicy(sampleCharter(), {}).files);
@@ -89,10 +98,11 @@ describe('network-policy emitter', () => {
     expect(p.spec.egress).toEqual([]);
   });
 
-  it('opens a listened port no container calls, and lets the web API reach db and the cluster DNS', () => {
+  it('opens a listened port no container calls, and lets the web API reach db, its payment API and the cluster DNS', () => {
     const p = policyOf(sampleCharter(), 'web');
     expect(p.spec.ingress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }] }]);
     expect(p.spec.egress).toEqual([
+      ...OUTSIDE_ON_443,
       { to: [{ podSelector: { matchLabels: DB_LABELS } }], ports: [{ port: 5432, protocol: 'TCP' }] },
       KUBE_DNS_RULE,
     ]);
@@ -126,17 +136,22 @@ describe('network-policy emitter', () => {
     const dnsWarnings = out.warnings.filter((w) => w.code === 'emit.netpol.dns-peer');
     expect(dnsWarnings.map((w) => w.message)).toEqual([expect.stringContaining('api.stripe.com')]);
     expect(out.warnings.some((w) => /@resolver|\b53\b/.test(w.message))).toBe(false);
-    expect(out.files[0]?.content).toMatch(/^# egress to api\.stripe\.com on 443\/tcp cannot be expressed/m);
+    expect(out.files[0]?.content).toMatch(
+      /^# egress to api\.stripe\.com on 443\/tcp is allowed to any address outside the private ranges/m,
+    );
     expect(out.files[0]?.content).not.toMatch(/@resolver/);
   });
 
-  it('warns about exactly the peers it leaves out: every dns-peer warning names traffic the policy denies', () => {
+  it('opens a named external peer on its port to addresses outside the private ranges, as its warning says, and no wider', () => {
     const charter = sampleCharter();
     const out = emitNetworkPolicy(charter, {});
     const ev = new NetworkPolicyEvaluator(parseYamlStream(out.files[0]?.content ?? ''));
     const web: PodEndpoint = { kind: 'pod', name: 'web', namespace: 'shop', labels: WEB_LABELS };
-    // The name api.stripe.com resolves to some address; no rule lets web reach it on 443.
-    expect(ev.allows({ from: web, to: { kind: 'external', ip: '198.51.100.20' }, port: 443 })).toBe(false);
+    // api.stripe.com resolves to some public address: web reaches it on 443, on no other port,
+    // and 443 of a private address (an internal service nothing declares) stays closed.
+    expect(ev.allows({ from: web, to: { kind: 'external', ip: '198.51.100.20' }, port: 443 })).toBe(true);
+    expect(ev.allows({ from: web, to: { kind: 'external', ip: '198.51.100.20' }, port: 80 })).toBe(false);
+    expect(ev.allows({ from: web, to: { kind: 'external', ip: '10.1.2.3' }, port: 443 })).toBe(false);
     // And what is not warned about is allowed: the resolver.
     const dns: PodEndpoint = { kind: 'pod', name: 'coredns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } };
     expect(ev.allows({ from: web, to: dns, port: 53, protocol: 'UDP' })).toBe(true);
@@ -178,7 +193,9 @@ describe('network-policy emitter', () => {
     const db = dbContainer();
     db.identity.workloads = [{ kind: 'StatefulSet', name: 'db', namespace: 'data' }];
     const p = policyOf(charterOf([webContainer(), db], sampleCharter().graph.edges), 'web');
-    expect(p.spec.egress?.[0]?.to).toEqual([
+    // The rule to db (the others go to addresses outside the cluster and to the cluster DNS).
+    const toDb = p.spec.egress?.find((r) => JSON.stringify(r.to ?? []).includes(JSON.stringify(DB_LABELS)));
+    expect(toDb?.to).toEqual([
       {
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'data' } },
         podSelector: { matchLabels: DB_LABELS },
@@ -244,6 +261,7 @@ describe('network-policy emitter: egress intent', () => {
     const p = policyOf(charter, 'web', { strict: true });
     expect(p.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(p.spec.egress).toEqual([
+      ...OUTSIDE_ON_443,
       { to: [{ podSelector: { matchLabels: DB_LABELS } }], ports: [{ port: 5432, protocol: 'TCP' }] },
       KUBE_DNS_RULE,
     ]);

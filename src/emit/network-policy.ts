@@ -28,6 +28,14 @@ const KUBE_DNS_PEER: K8sPeer = {
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
+/**
+ * Addresses outside the cluster and the private networks (RFC 1918, RFC 6598 shared, link-local
+ * with the cloud metadata endpoint; IPv6 unique-local and link-local): where a named external peer is.
+ */
+const OUTSIDE_PRIVATE_RANGES: K8sPeer[] = [
+  { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'] } },
+  { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } },
+];
 const DNS_PORTS: K8sPort[] = [
   { port: 53, protocol: 'TCP' },
   { port: 53, protocol: 'UDP' },
@@ -331,10 +339,16 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, ctx
     }
     if (o.peer.kind === 'dns' || o.peer.kind === 'container') needsDns = true;
     if (o.peer.kind === 'dns') {
+      // A name outside the application (an API on the internet): NetworkPolicy selects addresses,
+      // not names. Denying it would break a call the artifacts declare, so its port is opened to
+      // the addresses outside the private ranges, and the warning says it is wider than the name.
       warn(
         'emit.netpol.dns-peer',
-        `egress to ${o.peer.name} on ${portText(o.port, o.protocol)} cannot be expressed (NetworkPolicy selects addresses, not names); not allowed: use an egress gateway or a CNI with DNS-name policies`,
+        `egress to ${o.peer.name} on ${portText(o.port, o.protocol)} is allowed to any address outside the private ranges (NetworkPolicy selects addresses, not names): an egress gateway or a CNI with DNS-name policies can narrow it to the name`,
       );
+      const ports: K8sPort[] =
+        o.port !== undefined ? [{ port: o.port, protocol: k8sProtocol(o.protocol) }] : [{ protocol: k8sProtocol(o.protocol) }];
+      for (const peer of OUTSIDE_PRIVATE_RANGES) egressFlows.push({ peer, ports });
       continue;
     }
     let ports: K8sPort[];

@@ -166,3 +166,22 @@ describe('a client reached without a call the table knows', () => {
     expect(r.unnamedHosts.map((s) => s.reason)).toEqual([expect.stringMatching(/^pg is reached but no call that opens it/)]);
   });
 });
+
+describe('URLs built by templates', () => {
+  it('a template that writes out its scheme and host names the host; a loopback host is not a peer', async () => {
+    const r = await rulesOf(
+      [
+        "const http = require('node:http');",
+        'http.get(`http://127.0.0.1:${process.env.PORT || 8080}/healthz`, () => {});',
+        'http.get(`https://api.example.com/v1/${process.argv[2]}`, () => {});',
+      ].join('\n'),
+    );
+    expect(peers(r)).toEqual(['api.example.com:*/tcp']);
+    expect(r.unnamedHosts).toEqual([]);
+  });
+  it('a template whose host is a substitution stays unread', async () => {
+    const r = await rulesOf("require('node:http').get(`http://${process.env.API_HOST}/x`, () => {});");
+    expect(peers(r)).toEqual([]);
+    expect(r.unnamedHosts.map((s) => s.reason)).toEqual([expect.stringMatching(/cannot read/)]);
+  });
+});

@@ -103,6 +103,7 @@ export function literalsFor(api: string, args: readonly ArgLit[] | undefined): A
       if (port !== undefined) out.port = port;
       if (host !== undefined) out.host = host;
     } else if (S(a0) !== undefined) Object.assign(out, urlLiterals(S(a0)!));
+    else if (a0 && 'urlHost' in a0) out.host = a0.urlHost;
   } else if (api.startsWith('dns.') || api.startsWith('dns/promises.')) {
     const h = S(a0);
     if (h !== undefined) out.host = h;

@@ -36,7 +36,8 @@ function literal(values: ValueEvaluator, n: AstNode | undefined, scope: Scope, d
     }
     case 'TemplateLiteral': {
       const s = staticString(n);
-      return s === undefined ? null : { s };
+      if (s !== undefined) return { s };
+      return templateUrlHost(n);
     }
     case 'Identifier': {
       const name = str(n['name']);
@@ -179,4 +180,15 @@ function pathJoin(values: ValueEvaluator, callee: AstNode, args: AstNode[], scop
   }
   const norm = posix.normalize(out);
   return rel ? { rel: norm } : { s: norm };
+}
+
+/**
+ * `http://127.0.0.1:${port}/x`: a template whose first literal part holds the scheme and the whole
+ * host (ended by `:`, `/`, `?` or `#` before the first substitution) names its host.
+ */
+function templateUrlHost(n: AstNode): ArgLit {
+  const q = nodes(n['quasis'])[0];
+  const cooked = q ? str((q['value'] as { cooked?: unknown } | undefined)?.cooked) : undefined;
+  const m = cooked === undefined ? null : /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)[:/?#]/i.exec(cooked);
+  return m ? { urlHost: m[1]!.replace(/^\[|\]$/g, '') } : null;
 }

@@ -33,6 +33,11 @@ export type ArgLit =
   | { env: string; dflt?: string | number }
   /** A path relative to the module's own directory (`__dirname`, `path.join(__dirname, 'x')`). */
   | { rel: string }
+  /**
+   * A URL built by a template whose scheme and host are written out (`http://127.0.0.1:${port}/`):
+   * the host is known, the rest is not.
+   */
+  | { urlHost: string }
   | { obj: [string, ArgLit][] };
 
 /**

@@ -57,6 +57,7 @@ const ArgLitBase = z.union([
   z.object({ arr: z.array(z.string()) }),
   z.object({ env: z.string(), dflt: z.union([z.string(), z.number()]).optional() }),
   z.object({ rel: z.string() }),
+  z.object({ urlHost: z.string() }),
 ]);
 const ArgLit = z.union([ArgLitBase, z.object({ obj: z.array(z.tuple([z.string(), ArgLitBase])) })]);
 const Facts = z.object({
