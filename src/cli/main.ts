@@ -183,7 +183,10 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
     .addOption(new Option('--as <emitter>', 'what to emit').choices(EMITTERS.map((e) => e.id)).makeOptionMandatory())
     .option('-c, --container <name>', 'only this container')
     .option('-o, --output <dir>', 'write the files into this directory instead of stdout')
-    .option('--strict', 'enforce declared egress even where the profile says the intent is unknown (network-policy, falco-rules, tetragon, kubearmor)')
+    .option(
+      '--strict',
+      'enforce declared egress even where the profile says the intent is unknown (network-policy, falco-rules, tetragon, kubearmor)',
+    )
     .action(async (profile: string, opts: { as: string; container?: string; output?: string; strict?: boolean }) => {
       const charter = await readProfile(profile);
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
