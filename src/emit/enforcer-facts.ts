@@ -5,9 +5,9 @@
  * one-line provenance for every allowance. Each emitter then says in its own format what it can
  * enforce of these facts and warns about the rest.
  */
-import type { Charter, ContainerCharter, Protocol, Source } from '../model/charter.js';
-import type { EmitOptions } from './types.js';
-import { compareJson } from './internal.js';
+import type { Charter, ContainerCharter, Diagnostic, Protocol, Source } from '../model/charter.js';
+import type { EmitOptions, EmitResult } from './types.js';
+import { compareJson, selectContainers, sortDiagnostics, yamlStream } from './internal.js';
 import { compareStrings } from '../util/sort.js';
 import { parseCidr } from '../util/ip.js';
 
@@ -231,4 +231,27 @@ export function validLabel(key: string, value: string): boolean {
 export function commentText(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+}
+
+/**
+ * One file of per-container policies (the Tetragon and KubeArmor emitters): a document per container
+ * that gets one, and the containers that get none named at the top, so the file says what it does
+ * not cover.
+ */
+export function perContainerFile(
+  file: string,
+  charter: Charter,
+  opts: EmitOptions,
+  policyFor: (c: ContainerCharter, warnings: Diagnostic[]) => string | undefined,
+): EmitResult {
+  const warnings: Diagnostic[] = [];
+  const docs: string[] = [];
+  const skipped: string[] = [];
+  for (const c of selectContainers(charter, opts)) {
+    const doc = policyFor(c, warnings);
+    if (doc !== undefined) docs.push(doc);
+    else skipped.push(`# container ${commentText(c.name)}: no policy (see the warnings)\n`);
+  }
+  const content = skipped.join('') + (docs.length > 0 ? yamlStream(docs) : '') || '# no container in this profile\n';
+  return { files: [{ name: file, content }], warnings: sortDiagnostics(warnings) };
 }

@@ -21,7 +21,7 @@ import type { DiagnosticCode } from '../model/diagnostics.js';
 import { bareCapability } from '../util/capabilities.js';
 import { compareStrings } from '../util/sort.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { compareJson, info, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
+import { compareJson, info, warning, yamlDocument } from './internal.js';
 import {
   commentText,
   egressFacts,
@@ -32,6 +32,7 @@ import {
   podLabels,
   provenance,
   validLabel,
+  perContainerFile,
 } from './enforcer-facts.js';
 
 const FILE = 'kubearmor.yaml';
@@ -239,15 +240,5 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
 }
 
 export function emitKubeArmor(charter: Charter, opts: EmitOptions): EmitResult {
-  const warnings: Diagnostic[] = [];
-  const docs: string[] = [];
-  const skipped: string[] = [];
-  for (const c of selectContainers(charter, opts)) {
-    const doc = policyFor(c, charter, opts, warnings);
-    if (doc !== undefined) docs.push(doc);
-    else skipped.push(`# container ${commentText(c.name)}: no policy (see the warnings)\n`);
-  }
-  // Skipped containers are named at the top, so the file says what it does not cover.
-  const content = skipped.join('') + (docs.length > 0 ? yamlStream(docs) : '') || '# no container in this profile\n';
-  return { files: [{ name: FILE, content }], warnings: sortDiagnostics(warnings) };
+  return perContainerFile(FILE, charter, opts, (c, warnings) => policyFor(c, charter, opts, warnings));
 }
