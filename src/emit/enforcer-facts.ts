@@ -7,7 +7,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic, Protocol, Source } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { compareJson, selectContainers, sortDiagnostics, yamlStream } from './internal.js';
+import { compareJson, egressEnforced, openEgressReason, selectContainers, sortDiagnostics, yamlStream } from './internal.js';
 import { compareStrings } from '../util/sort.js';
 import { parseCidr } from '../util/ip.js';
 
@@ -106,8 +106,7 @@ export interface EgressFacts {
  * unless it says the container uses no network at all.
  */
 export function egressFacts(c: ContainerCharter, charter: Charter, opts: EmitOptions): EgressFacts {
-  const state = c.network.egressIntent?.state;
-  const enforced = opts.strict === true || state === 'complete' || (state === undefined && c.network.none);
+  const enforced = egressEnforced(c, opts);
   const ports = new Map<string, { port: number; protocol: Protocol; from: string }>();
   const cidrs = new Map<string, string>();
   const byName = new Set<string>();
@@ -146,12 +145,7 @@ export function egressFacts(c: ContainerCharter, charter: Charter, opts: EmitOpt
     if (matching.length === 0) unbounded ??= `it may call ${peerName} on any ${o.protocol} port (${o.from})`;
     for (const l of matching) addPort(l.port, l.protocol, o.from);
   }
-  const intent = c.network.egressIntent;
-  const whyOpen = enforced
-    ? undefined
-    : intent === undefined
-      ? 'the profile does not record whether its egress list is complete (no egressIntent)'
-      : `its egress intent is unknown${firstReason(intent.sources)}`;
+  const whyOpen = enforced ? undefined : openEgressReason(c);
   return {
     enforced,
     ...(whyOpen !== undefined ? { whyOpen } : {}),
@@ -161,11 +155,6 @@ export function egressFacts(c: ContainerCharter, charter: Charter, opts: EmitOpt
     invalidCidrs: [...invalid].sort(compareStrings),
     ...(unbounded !== undefined ? { unbounded } : {}),
   };
-}
-
-function firstReason(sources: readonly Source[]): string {
-  const [first] = [...sources].sort(compareJson);
-  return first !== undefined ? ` (${first.reason})` : '';
 }
 
 /**

@@ -132,3 +132,23 @@ export function yamlStream(docs: string[]): string {
 export function parseYamlStream(text: string): unknown[] {
   return parseAllDocuments(text).map((d) => d.toJS() as unknown);
 }
+
+/**
+ * Whether an emitter closes a container's egress to its declared list. Only a `complete` intent is
+ * enforced (or any intent under `strict`): an `unknown` one lists the calls the artifacts name, not
+ * all the calls the application makes. A profile written before `egressIntent` existed cannot say
+ * its list is complete, so it counts as unknown too, unless it says the container uses no network
+ * at all (`network.none`, enforced as no network everywhere).
+ */
+export function egressEnforced(c: ContainerCharter, opts: EmitOptions): boolean {
+  const state = c.network.egressIntent?.state;
+  return opts.strict === true || state === 'complete' || (state === undefined && c.network.none);
+}
+
+/** Why a container's egress stays open, for the diagnostic that says so. */
+export function openEgressReason(c: ContainerCharter): string {
+  const intent = c.network.egressIntent;
+  if (intent === undefined) return 'the profile does not record whether its egress list is complete (no egressIntent)';
+  const why = intent.sources[0]?.reason;
+  return `its egress intent is unknown${why !== undefined ? ` (${why})` : ''}`;
+}

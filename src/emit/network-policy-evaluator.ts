@@ -21,6 +21,7 @@
  * is an error naming the policy, never a wrong answer.
  */
 import { z } from 'zod';
+import { cidrContains as contains, parseCidr as parseAnyCidr, parseIp, type Cidr } from '../util/ip.js';
 
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
@@ -198,46 +199,9 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
   return true;
 }
 
-/** An IPv4 or IPv6 address as a number with its bit width; undefined when it is neither. */
-function parseIp(text: string): { bits: 32 | 128; value: bigint } | undefined {
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
-    const parts = text.split('.').map(Number);
-    if (parts.some((p) => p > 255)) return undefined;
-    return { bits: 32, value: parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n) };
-  }
-  if (!text.includes(':') || !/^[0-9A-Fa-f:.]+$/.test(text)) return undefined;
-  let groupsText = text;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    // An IPv4 tail (`::ffff:192.0.2.1`) is the last two groups.
-    const v4 = parseIp(text.slice(lastColon + 1));
-    if (v4 === undefined || v4.bits !== 32) return undefined;
-    groupsText = `${text.slice(0, lastColon + 1)}${(v4.value >> 16n).toString(16)}:${(v4.value & 0xffffn).toString(16)}`;
-  }
-  const halves = groupsText.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const gs = s.split(':');
-    if (gs.some((g) => !/^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
-    return gs.map((g) => parseInt(g, 16));
-  };
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  if (head === undefined || rest === undefined) return undefined;
-  const given = head.length + rest.length;
-  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
-  const groups = [...head, ...new Array<number>(8 - given).fill(0), ...rest];
-  return { bits: 128, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) };
-}
-
-function parseCidr(cidr: string): { bits: 32 | 128; value: bigint; prefix: number } | undefined {
-  const slash = cidr.indexOf('/');
-  if (slash === -1 || !/^\d{1,3}$/.test(cidr.slice(slash + 1))) return undefined;
-  const net = parseIp(cidr.slice(0, slash));
-  const prefix = Number(cidr.slice(slash + 1));
-  if (net === undefined || prefix > net.bits) return undefined;
-  return { ...net, prefix };
+/** An ipBlock CIDR is written address/prefix: Kubernetes refuses a bare address there. */
+function parseCidr(cidr: string): Cidr | undefined {
+  return cidr.includes('/') ? parseAnyCidr(cidr) : undefined;
 }
 
 function cidrContains(cidr: string, ip: string): boolean {
@@ -245,9 +209,7 @@ function cidrContains(cidr: string, ip: string): boolean {
   if (net === undefined) throw new Error(`ipBlock ${cidr}: not a CIDR (address/prefix)`);
   const addr = parseIp(ip);
   if (addr === undefined) throw new Error(`${ip}: not an IP address`);
-  if (addr.bits !== net.bits) return false;
-  const shift = BigInt(net.bits - net.prefix);
-  return addr.value >> shift === net.value >> shift;
+  return contains(net, addr);
 }
 
 export class NetworkPolicyEvaluator {

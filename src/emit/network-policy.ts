@@ -11,7 +11,18 @@
  */
 import type { Charter, ContainerCharter, Diagnostic, Peer, Protocol } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
-import { canonicalJson, compareJson, info, selectContainers, sortDiagnostics, warning, yamlDocument, yamlStream } from './internal.js';
+import {
+  canonicalJson,
+  compareJson,
+  egressEnforced,
+  info,
+  openEgressReason,
+  selectContainers,
+  sortDiagnostics,
+  warning,
+  yamlDocument,
+  yamlStream,
+} from './internal.js';
 import type { DiagnosticCode } from '../model/diagnostics.js';
 import { compareStrings } from '../util/sort.js';
 
@@ -137,25 +148,6 @@ function containerPeer(name: string, ownNamespace: string | undefined, ctx: Cont
 }
 
 /**
- * Whether the policy closes the container's egress. Only a `complete` intent is enforced (or any
- * intent under `strict`): an `unknown` one lists the calls the artifacts name, not all the calls
- * the application makes. A profile written before `egressIntent` existed cannot say its list is
- * complete, so it counts as unknown too, unless it says the container uses no network at all
- * (`network.none`, which the other emitters enforce as no network either).
- */
-function egressClosed(c: ContainerCharter, opts: EmitOptions): boolean {
-  const state = c.network.egressIntent?.state;
-  return opts.strict === true || state === 'complete' || (state === undefined && c.network.none);
-}
-
-function openEgressReason(c: ContainerCharter): string {
-  const intent = c.network.egressIntent;
-  if (intent === undefined) return 'the profile does not record whether its egress list is complete (no egressIntent)';
-  const why = intent.sources[0]?.reason;
-  return `its egress intent is unknown${why !== undefined ? ` (${why})` : ''}`;
-}
-
-/**
  * The other containers of the same pods (an init container, a sidecar): a policy selects pods,
  * not containers, so once one policy closes a pod's egress every container in it is held to the
  * union of their policies. Known by a shared workload.
@@ -168,9 +160,9 @@ function podMates(c: ContainerCharter, all: readonly ContainerCharter[]): Contai
 
 /** Why the container's egress stays open, or undefined when its policy closes it. */
 function openEgress(c: ContainerCharter, all: readonly ContainerCharter[], opts: EmitOptions): string | undefined {
-  if (!egressClosed(c, opts)) return openEgressReason(c);
+  if (!egressEnforced(c, opts)) return openEgressReason(c);
   // Closing a pod's egress for one container would deny what an open sibling calls.
-  const open = podMates(c, all).filter((m) => !egressClosed(m, opts));
+  const open = podMates(c, all).filter((m) => !egressEnforced(m, opts));
   if (open.length === 0) return undefined;
   return `it shares its pod with ${open
     .map((m) => m.name)

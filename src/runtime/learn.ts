@@ -8,6 +8,7 @@
  * Learning ends on command (`end()`) or after a quiet window: once no new behaviour has been
  * learned for that long (in event time), the learned charter is final.
  */
+import { dirname } from 'node:path/posix';
 import type { Charter, ContainerCharter, PeerRule, PortRule, ProcessRule, Protocol, Source, WritablePath } from '../model/charter.js';
 import type { RuntimeEvent } from '../model/events.js';
 import type { Verdict } from '../model/verdicts.js';
@@ -34,11 +35,6 @@ export interface ReviewEntry {
   patterns: string[];
   first: string;
   count: number;
-}
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
 }
 
 function netProtocol(p: string): Protocol | undefined {
@@ -190,7 +186,7 @@ function ruleFor(e: RuntimeEvent, peer: string | undefined): { key: string; add:
     case 'chmod':
     case 'unlink':
     case 'rename': {
-      const dir = dirOf(e.kind === 'rename' ? e.to : e.path);
+      const dir = dirname(e.kind === 'rename' ? e.to : e.path);
       return {
         key: `write ${dir}`,
         add: (c, s) => {

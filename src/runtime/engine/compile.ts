@@ -3,6 +3,7 @@
  * event is checked only against the rules of its kind), every rule keeping its sources. Compiled
  * once per profile; judging an event is then a few map look-ups.
  */
+import { basename } from 'node:path/posix';
 import type { Charter, ContainerCharter, PeerRule, PortRule, ProcessRule, Source, WritablePath } from '../../model/charter.js';
 import { containerSyscalls } from '../../profile/syscalls.js';
 import { parseCidr, type Cidr } from '../../util/ip.js';
@@ -40,11 +41,6 @@ export interface CompiledContainer {
 export interface CompiledCharter {
   readonly charter: Charter;
   readonly containers: ReadonlyMap<string, CompiledContainer>;
-}
-
-function basename(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i < 0 ? p : p.slice(i + 1);
 }
 
 function compileContainer(charter: Charter, c: ContainerCharter): CompiledContainer {

@@ -3,6 +3,7 @@
  * the artifact (and line) that declares the container. Derived from the container's own
  * provenance, so the hint points at the file the user would edit.
  */
+import { dirname } from 'node:path/posix';
 import type { ContainerCharter, Source } from '../../model/charter.js';
 
 export type Need =
@@ -17,11 +18,6 @@ function where(s: Source): string {
   return s.line !== undefined ? `${s.artifact}:${s.line}` : s.artifact;
 }
 
-function dir(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? '/' : path.slice(0, i);
-}
-
 function hint(s: Source, c: ContainerCharter, need: Need): string | undefined {
   const at = where(s);
   const name = c.name;
@@ -33,7 +29,7 @@ function hint(s: Source, c: ContainerCharter, need: Need): string | undefined {
         case 'listen':
           return `EXPOSE ${need.port}${need.protocol === 'tcp' ? '' : `/${need.protocol}`} in ${at}`;
         case 'writable':
-          return `VOLUME ${dir(need.path)} in ${at}`;
+          return `VOLUME ${dirname(need.path)} in ${at}`;
         case 'peer':
           return `ENV with the address of ${need.peer}${need.port !== undefined ? `:${need.port}` : ''} in ${at}`;
         case 'user':
@@ -48,7 +44,7 @@ function hint(s: Source, c: ContainerCharter, need: Need): string | undefined {
         case 'listen':
           return `ports or expose: ${need.port} for service ${name} (${at})`;
         case 'writable':
-          return `a volume or tmpfs at ${dir(need.path)} for service ${name} (${at})`;
+          return `a volume or tmpfs at ${dirname(need.path)} for service ${name} (${at})`;
         case 'peer':
           return `declare ${need.peer}${need.port !== undefined ? ` port ${need.port}` : ''} for service ${name} (${at}): depends_on or links to the service, or its address in environment`;
         case 'capability':
@@ -64,7 +60,7 @@ function hint(s: Source, c: ContainerCharter, need: Need): string | undefined {
         case 'listen':
           return `containerPort: ${need.port} for container ${name} (${at})`;
         case 'writable':
-          return `a volume (emptyDir or a claim) mounted at ${dir(need.path)} in container ${name} (${at})`;
+          return `a volume (emptyDir or a claim) mounted at ${dirname(need.path)} in container ${name} (${at})`;
         case 'peer':
           return `the address of ${need.peer}${need.port !== undefined ? `:${need.port}` : ''} in env of container ${name} (${at})`;
         case 'capability':
@@ -82,7 +78,7 @@ function hint(s: Source, c: ContainerCharter, need: Need): string | undefined {
         case 'peer':
           return `dependencies or an address in env of app ${name} (${at})`;
         case 'writable':
-          return `a volume at ${dir(need.path)} for app ${name} (${at})`;
+          return `a volume at ${dirname(need.path)} for app ${name} (${at})`;
         default:
           return undefined;
       }

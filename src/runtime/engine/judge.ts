@@ -3,6 +3,7 @@
  * allowance it lacks and the declarations that would allow it. Pure; one function per event kind,
  * each reading only the allow set of its kind.
  */
+import { basename } from 'node:path/posix';
 import type { PeerRule } from '../../model/charter.js';
 import type { EventOf, EventKind, NetworkEvent, RuntimeEvent } from '../../model/events.js';
 import type { AllowingRule } from '../../model/verdicts.js';
@@ -26,11 +27,6 @@ export type Judgement = { allowed: AllowingRule; broad?: true } | { what: string
 
 function runtime(rule: string): { allowed: AllowingRule } {
   return { allowed: { kind: 'runtime', rule, sources: [] } };
-}
-
-function basename(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i < 0 ? p : p.slice(i + 1);
 }
 
 function judgeExec(c: CompiledContainer, e: EventOf<'exec'>): Judgement {

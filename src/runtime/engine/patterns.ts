@@ -3,6 +3,7 @@
  * one stateful condition they use (distinct remote addresses within a window: a sweep). Time is the
  * events' own, never the clock, so a replay gives the same answers as the live run did.
  */
+import { basename } from 'node:path/posix';
 import type { AttackPattern, PatternMatch } from '../../knowledge/attack-patterns.js';
 import type { EventKind, RuntimeEvent } from '../../model/events.js';
 import type { PatternHit } from '../../model/verdicts.js';
@@ -19,11 +20,6 @@ interface Compiled {
   readonly remotePorts?: ReadonlySet<number>;
   readonly syscalls?: ReadonlySet<string>;
   readonly capabilities?: ReadonlySet<string>;
-}
-
-function basename(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i < 0 ? p : p.slice(i + 1);
 }
 
 /**
