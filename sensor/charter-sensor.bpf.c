@@ -146,8 +146,9 @@ static __always_inline void file_path(struct cs_event *e, struct task_struct *p,
 	e->path_depth = n;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+/* The event of a process of a watched container (exec, exit), its identity filled in; NULL when
+ * the process is in no watched container or the ring buffer is full (counted as a drop). */
+static __always_inline struct cs_event *task_event(__u32 kind, struct task_struct *p)
 {
 	__u8 mode;
 	__u64 cg = watched_cgroup(&mode);
@@ -156,10 +157,19 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct cs_event *e = reserve();
 	if (!e)
 		return 0;
-	e->kind = CS_EXEC;
+	e->kind = kind;
 	e->cgroup = cg;
 	e->nspid = ns_tgid(p);
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	return e;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct cs_event *e = task_event(CS_EXEC, p);
+	if (!e)
+		return 0;
 	/* bprm->filename is the path as exec was asked for it (after the interpreter line); the
 	 * file's inode and device identify what actually ran. */
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
@@ -190,17 +200,9 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	/* Threads exit too; only the process (its thread group leader) is an event. */
 	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
 		return 0;
-	__u8 mode;
-	__u64 cg = watched_cgroup(&mode);
-	if (!cg)
-		return 0;
-	struct cs_event *e = reserve();
+	struct cs_event *e = task_event(CS_EXIT, p);
 	if (!e)
 		return 0;
-	e->kind = CS_EXIT;
-	e->cgroup = cg;
-	e->nspid = ns_tgid(p);
-	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
