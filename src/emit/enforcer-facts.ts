@@ -7,6 +7,7 @@
  */
 import type { Charter, ContainerCharter, Diagnostic, Protocol, Source } from '../model/charter.js';
 import type { EmitOptions, EmitResult } from './types.js';
+import type { DiagnosticCode } from '../model/diagnostics.js';
 import { compareJson, egressEnforced, openEgressReason, selectContainers, sortDiagnostics, yamlStream } from './internal.js';
 import { compareStrings } from '../util/sort.js';
 import { parseCidr } from '../util/ip.js';
@@ -243,4 +244,34 @@ export function perContainerFile(
   }
   const content = skipped.join('') + (docs.length > 0 ? yamlStream(docs) : '') || '# no container in this profile\n';
   return { files: [{ name: file, content }], warnings: sortDiagnostics(warnings) };
+}
+
+/** How an enforcer emitter reports its diagnostics (code, message, severity). */
+export type Say = (code: DiagnosticCode, message: string, severity?: 'warning' | 'info') => void;
+
+/**
+ * Says why an enforcer writes no egress rule for a container (open intent, a peer on any port) and,
+ * when it writes one, what the rule cannot hold (peers known by name, ranges that do not parse).
+ * True when the caller is to write the rule. `open` names what is left unwritten (`connect not
+ * restricted`), `strictly` what --strict would do, `kind` the enforcer's word for its rule.
+ */
+export function sayEgressLimits(egress: EgressFacts, say: Say, words: { open: string; strictly: string; kind: string }): boolean {
+  if (!egress.enforced) {
+    say('emit.enforcer.egress-open', `${words.open}: ${egress.whyOpen ?? ''}; emit with --strict to ${words.strictly} now`, 'info');
+    return false;
+  }
+  if (egress.unbounded !== undefined) {
+    say('emit.enforcer.egress-unbounded', `${words.open}: ${egress.unbounded}`, 'info');
+    return false;
+  }
+  if (egress.byName.length > 0) {
+    say(
+      'emit.enforcer.peer-by-name',
+      `peers ${egress.byName.join(', ')} are known by name: a static ${words.kind} cannot know their addresses, so their ports are allowed to any address`,
+    );
+  }
+  for (const bad of egress.invalidCidrs) {
+    say('emit.enforcer.unsafe-value', `address range ${JSON.stringify(bad)} does not parse; left out, so its traffic is not allowed`);
+  }
+  return true;
 }

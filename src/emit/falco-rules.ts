@@ -16,7 +16,16 @@ import { loadAttackPatterns } from '../knowledge/attack-patterns.js';
 import { compareStrings } from '../util/sort.js';
 import type { EmitOptions, EmitResult } from './types.js';
 import { compareJson, info, selectContainers, sortDiagnostics, warning } from './internal.js';
-import { commentText, egressFacts, execAllowance, namespaceOf, podContainerName, podLabels, provenance } from './enforcer-facts.js';
+import {
+  commentText,
+  egressFacts,
+  execAllowance,
+  namespaceOf,
+  podContainerName,
+  podLabels,
+  provenance,
+  sayEgressLimits,
+} from './enforcer-facts.js';
 
 const FILE = 'falco-rules.yaml';
 
@@ -277,24 +286,7 @@ function containerItems(c: ContainerCharter, charter: Charter, opts: EmitOptions
 
   // Outbound connections.
   const egress = egressFacts(c, charter, opts);
-  if (!egress.enforced) {
-    say(
-      'emit.enforcer.egress-open',
-      `no outbound-connection rule: ${egress.whyOpen ?? ''}; emit with --strict to alert on the declared egress now`,
-      'info',
-    );
-  } else if (egress.unbounded !== undefined) {
-    say('emit.enforcer.egress-unbounded', `no outbound-connection rule: ${egress.unbounded}`, 'info');
-  } else {
-    if (egress.byName.length > 0) {
-      say(
-        'emit.enforcer.peer-by-name',
-        `peers ${egress.byName.join(', ')} are known by name: a static rule cannot know their addresses, so their ports are allowed to any address`,
-      );
-    }
-    for (const bad of egress.invalidCidrs) {
-      say('emit.enforcer.unsafe-value', `address range ${JSON.stringify(bad)} does not parse; left out, so its traffic is not allowed`);
-    }
+  if (sayEgressLimits(egress, say, { open: 'no outbound-connection rule', strictly: 'alert on the declared egress', kind: 'rule' })) {
     const allowed: string[] = [];
     const comments: string[] = ['outbound connections its charter allows'];
     for (const proto of ['tcp', 'udp', 'sctp'] as const) {

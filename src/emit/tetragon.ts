@@ -27,6 +27,7 @@ import {
   provenance,
   validLabel,
   perContainerFile,
+  sayEgressLimits,
 } from './enforcer-facts.js';
 
 const FILE = 'tetragon.yaml';
@@ -100,24 +101,7 @@ function policyFor(c: ContainerCharter, charter: Charter, opts: EmitOptions, war
   }
 
   const egress = egressFacts(c, charter, opts);
-  if (!egress.enforced) {
-    say(
-      'emit.enforcer.egress-open',
-      `connect not restricted: ${egress.whyOpen ?? ''}; emit with --strict to enforce the declared egress now`,
-      'info',
-    );
-  } else if (egress.unbounded !== undefined) {
-    say('emit.enforcer.egress-unbounded', `connect not restricted: ${egress.unbounded}`, 'info');
-  } else {
-    if (egress.byName.length > 0) {
-      say(
-        'emit.enforcer.peer-by-name',
-        `peers ${egress.byName.join(', ')} are known by name: a static policy cannot know their addresses, so their ports are allowed to any address`,
-      );
-    }
-    for (const bad of egress.invalidCidrs) {
-      say('emit.enforcer.unsafe-value', `address range ${JSON.stringify(bad)} does not parse; left out, so its traffic is not allowed`);
-    }
+  if (sayEgressLimits(egress, say, { open: 'connect not restricted', strictly: 'enforce the declared egress', kind: 'policy' })) {
     const tcp = egress.ports.filter((p) => p.protocol === 'tcp');
     const args: Record<string, unknown>[] = [];
     if (tcp.length > 0) args.push({ index: 0, operator: 'NotDPort', values: tcp.map((p) => String(p.port)) });
