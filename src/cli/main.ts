@@ -3,7 +3,8 @@
  * return an exit code. Exit codes are chosen here and only here:
  *   0 ok · 1 a gate said no (diff widened privileges, explain found nothing, scan failed its policy,
  *   replay would block an event)
- *   · 2 bad input · 3 internal error
+ *   · 2 bad input (also what the user must fix before `charter agent` can run: no podman, no sensor)
+ *   · 3 internal error (also a tool that failed, or the agent's store failing while it runs)
  */
 import { Command, CommanderError, Option } from 'commander';
 import { join, resolve } from 'node:path';
@@ -36,6 +37,7 @@ import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLearnCommand } from './commands/learn.js';
+import { registerAgentCommand } from './commands/agent.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -223,6 +225,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   registerNodeCommand(program, ctx);
   registerReplayCommand(program, ctx);
   registerLearnCommand(program, ctx);
+  registerAgentCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

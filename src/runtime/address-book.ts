@@ -19,7 +19,7 @@ export interface HostsProblem {
 /** One spelling per address (`::ffff:10.0.0.1` is `10.0.0.1`); memoised like parseIp, since a stream repeats its peers. */
 const keys = new Map<string, string | null>();
 
-function key(address: string): string | undefined {
+export function addressKey(address: string): string | undefined {
   const known = keys.get(address);
   if (known !== undefined) return known ?? undefined;
   const ip = parseIp(address);
@@ -44,7 +44,7 @@ export function addressBookFromHosts(text: string, charter: Charter): { book: Ad
       .split(/\s+/)
       .filter((w) => w !== '');
     if (words.length === 0) continue;
-    const k = key(words[0]!);
+    const k = addressKey(words[0]!);
     if (k === undefined || words.length < 2) {
       if (problems.length < 20)
         problems.push({
@@ -65,7 +65,7 @@ export function addressBookFromHosts(text: string, charter: Charter): { book: Ad
   return {
     book: {
       lookup: (address) => {
-        const k = key(address);
+        const k = addressKey(address);
         return k === undefined ? undefined : entries.get(k);
       },
     },

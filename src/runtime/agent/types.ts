@@ -14,11 +14,18 @@ export interface RunningContainer {
   readonly image: string;
   /** The image's id (`sha256:…` or 64 hex), when the runtime says it. */
   readonly imageId?: string;
+  /**
+   * The image's manifest digest (`sha256:…`), when the runtime says it: what a charter's
+   * `identity.digest` holds for a profiled image, so the very image profiled is recognised.
+   */
+  readonly imageDigest?: string;
   /** Host pid of the container's first process (0 when it is not running). */
   readonly pid: number;
   /** Its cgroup-v2 directory, when found. */
   readonly cgroup?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Its IP addresses on the runtime's networks: where its peers' connects go, for their allow sets. */
+  readonly addresses?: readonly string[];
 }
 
 /**

@@ -40,9 +40,12 @@ function blockable(e: RuntimeEvent): boolean {
 
 export class RuntimeEngine {
   readonly compiled: CompiledCharter;
-  private readonly matcher: ContainerMatcher;
+  /** Which charter container an event's container is; an agent binds runtime ids on it as containers start. */
+  readonly matcher: ContainerMatcher;
   private readonly patterns: PatternMatcher;
   private readonly modes: Map<string, Mode>;
+  /** Modes of single runtime containers (one replica switched to protect), before their charter container's. */
+  private readonly runtimeModes = new Map<string, Mode>();
   private readonly defaultMode: Mode;
   private readonly book: AddressBook;
   private readonly roles: ReadonlyMap<string, RoleEntry>;
@@ -66,6 +69,17 @@ export class RuntimeEngine {
     return this.modes.get(container) ?? this.defaultMode;
   }
 
+  /** Switches one runtime container (by its id) without its siblings of the same charter container; undefined goes back to theirs. */
+  setRuntimeMode(runtimeId: string, mode: Mode | undefined): void {
+    if (mode === undefined) this.runtimeModes.delete(runtimeId);
+    else this.runtimeModes.set(runtimeId, mode);
+  }
+
+  /** The mode a runtime container of a charter container is judged in. */
+  runtimeModeOf(runtimeId: string, container: string): Mode {
+    return this.runtimeModes.get(runtimeId) ?? this.modeOf(container);
+  }
+
   /**
    * One event's verdict. With `quiet`, an allowed event answers `{ allowed }` without a verdict (no
    * text built): replay of millions of events builds verdicts only for what it prints.
@@ -76,7 +90,7 @@ export class RuntimeEngine {
     const match = this.matcher.match(e.container);
     const c = match ? this.compiled.containers.get(match.name) : undefined;
     if (!c) return { unmatched: e.container };
-    const mode = this.modeOf(c.name);
+    const mode = this.runtimeModeOf(e.container.id, c.name);
     const j = judge(c, e, this.book);
     // Allowances of the runtime's own (reads, loopback, device files) and rules that allow everything of
     // their kind (egress anywhere, a writable root) do not shield an event a pattern names.

@@ -5,6 +5,11 @@
  * images by reference. The answers, in order of strength: an explicit mapping the user gave, the
  * name, the pod's workload with the container name, the image reference, the pod labels. The
  * answer is memoised per runtime container id (every event of a container asks the same question).
+ *
+ * A host agent knows more than an event does (the runtime's image id and digest, which profile
+ * file a container belongs to) and decides once, when the container starts: it asks
+ * `matchImage` and `match`, then `bind`s the id to its answer, which every event of that
+ * container then gets without asking again.
  */
 import type { Charter, ContainerCharter } from '../../model/charter.js';
 import type { ContainerRef } from '../../model/events.js';
@@ -26,8 +31,11 @@ function repository(ref: string): string {
 
 export class ContainerMatcher {
   private readonly memo = new Map<string, ContainerMatch | null>();
+  /** Runtime ids bound at run time: never evicted with the memo, removed by `unbind` when the container goes. */
+  private readonly bound = new Map<string, ContainerMatch>();
   private readonly byName = new Map<string, string[]>();
   private readonly byImage = new Map<string, string[]>();
+  private readonly byDigest = new Map<string, string[]>();
 
   constructor(
     private readonly charter: Charter,
@@ -43,10 +51,35 @@ export class ContainerMatcher {
       add(this.byName, c.name, c.name);
       for (const a of c.identity.aliases) add(this.byName, a, c.name);
       if (c.identity.image !== undefined) add(this.byImage, repository(c.identity.image), c.name);
+      if (c.identity.digest !== undefined) add(this.byDigest, bareDigest(c.identity.digest), c.name);
     }
   }
 
+  /** Binds a runtime container id to a charter container until `unbind`: it answers before any other rule. */
+  bind(id: string, match: ContainerMatch): void {
+    this.bound.set(id, match);
+    this.memo.delete(id);
+  }
+
+  unbind(id: string): void {
+    this.bound.delete(id);
+    this.memo.delete(id);
+  }
+
+  /**
+   * The charter containers an image names: by digest first (the image's manifest digest or id equal
+   * to a container's `identity.digest`: the very image that was profiled), else by repository.
+   * Several answers mean the image alone does not decide.
+   */
+  matchImage(image: string | undefined, digests: readonly string[] = []): ContainerMatch[] {
+    const exact = [...new Set(digests.flatMap((d) => this.byDigest.get(bareDigest(d)) ?? []))];
+    if (exact.length > 0) return exact.map((name) => ({ name, by: 'image' }));
+    return image === undefined ? [] : (this.byImage.get(repository(image)) ?? []).map((name) => ({ name, by: 'image' }));
+  }
+
   match(ref: ContainerRef): ContainerMatch | undefined {
+    const bound = this.bound.get(ref.id);
+    if (bound !== undefined) return bound;
     const memo = this.memo.get(ref.id);
     if (memo !== undefined) return memo ?? undefined;
     const m = this.compute(ref);
@@ -72,9 +105,9 @@ export class ContainerMatcher {
       const composed = containers.filter((c) => new RegExp(`(^|[-_])${escape(c.name)}([-_]\\d+)?$`).test(ref.name!));
       if (composed.length === 1) return { name: composed[0]!.name, by: 'name' };
     }
-    if (ref.image !== undefined) {
-      const byImage = this.byImage.get(repository(ref.image)) ?? [];
-      if (byImage.length === 1) return { name: byImage[0]!, by: 'image' };
+    if (ref.image !== undefined || ref.imageDigest !== undefined) {
+      const byImage = this.matchImage(ref.image, ref.imageDigest !== undefined ? [ref.imageDigest] : []);
+      if (byImage.length === 1) return byImage[0];
     }
     if (ref.labels !== undefined) {
       const labels = ref.labels;
@@ -101,6 +134,11 @@ export class ContainerMatcher {
         (ref.pod === w.name || ref.pod!.startsWith(`${w.name}-`)),
     );
   }
+}
+
+/** `sha256:ab…` and `ab…` name the same image: podman prints ids bare, manifests prefixed. */
+function bareDigest(d: string): string {
+  return d.toLowerCase().replace(/^sha256:/, '');
 }
 
 function escape(s: string): string {

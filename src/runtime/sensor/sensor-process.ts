@@ -24,6 +24,11 @@ export interface SensorOptions {
   onDrops?(total: number): void;
   /** Lines that are neither events, replies nor control lines, with why. */
   onSkip?(reason: string, line: string): void;
+  /**
+   * The loader ended, after `ready` (before it, `startSensor` rejects instead): from a `close()` or on
+   * its own. A host agent restarts it and says for how long nothing was watched.
+   */
+  onExit?(error: SensorError): void;
 }
 
 export interface Sensor {
@@ -58,6 +63,10 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
   let line = 0;
   let buffered = '';
   let ready: { resolve(s: Sensor): void; reject(e: Error): void } | undefined;
+  /** Set by `{"ready":true}`: an exit after it is reported to `onExit`, one before it rejects the start. */
+  let loaded = false;
+  /** Set when the loader has ended: every later command is refused with it. */
+  let gone: SensorError | undefined;
 
   const failAll = (e: Error): void => {
     ready?.reject(e);
@@ -76,6 +85,7 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     }
     const o = typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : {};
     if (typeof o.ready === 'boolean') {
+      loaded = o.ready;
       if (o.ready) ready?.resolve(sensor);
       else ready?.reject(new SensorError(`the sensor did not load: ${String(o.error)}`));
       ready = undefined;
@@ -115,14 +125,21 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
   });
   const exited = new Promise<void>((resolve) =>
     child.on('close', (code, signal) => {
-      failAll(new SensorError(`the sensor exited (${String(code ?? signal)}): ${stderr.trim().slice(0, 2000)}`));
+      const e = new SensorError(`the sensor exited (${String(code ?? signal)}): ${stderr.trim().slice(0, 2000)}`);
+      gone = e;
+      failAll(e);
+      if (loaded) opts.onExit?.(e);
       resolve();
     }),
   );
   child.on('error', (e) => failAll(new SensorError(`the sensor could not start: ${e.message}`, { cause: e })));
 
+  // A command after the loader ended would wait for a reply forever, and its write would fail with
+  // EPIPE on a stream nobody listens to: refused at once instead (`gone`).
+  child.stdin.on('error', () => undefined);
   const send = (command: Record<string, unknown>): Promise<void> =>
     new Promise((resolve, reject) => {
+      if (gone) return reject(gone);
       pending.push({ resolve, reject });
       child.stdin.write(`${JSON.stringify(command)}\n`);
     });

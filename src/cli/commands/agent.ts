@@ -1,0 +1,103 @@
+/**
+ * `charter agent --profile P [--profile P2…] --mode monitor|protect --alerts FILE [--state-dir DIR]`:
+ * the host daemon, in the foreground. It prints a line containing `ready` once every running
+ * container is attached, one line per alert record while it runs, and stops cleanly on SIGTERM or
+ * SIGINT (the sensor detached, pending alerts written, exit 0). Bad profiles and a missing podman
+ * are refused before `ready` (exit 2); a store that fails while running ends it (exit 3).
+ */
+import { Option, type Command } from 'commander';
+import type { Mode } from '../../model/verdicts.js';
+import { DEFAULT_STATE_DIR, runAgent, type AgentService } from '../../runtime/agent/agent.js';
+import type { AlertRecord } from '../../runtime/agent/types.js';
+import { escapeTerminal } from '../../util/terminal-text.js';
+import type { CommandContext } from './context.js';
+
+/**
+ * The services behind `--socket` and `--metrics` (the control socket of `charter status` and
+ * `charter mode`, the Prometheus endpoint): their modules register here. Until they do, the flags
+ * are accepted and said to do nothing.
+ */
+export const AGENT_SERVICES: { socket?: (path: string) => AgentService; metrics?: (address: string) => AgentService } = {};
+
+interface AgentFlags {
+  profile: string[];
+  mode: 'monitor' | 'protect';
+  alerts: string;
+  stateDir?: string;
+  label?: string[];
+  socket?: string;
+  metrics?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** One record for the operator's terminal: the store and the alerts file hold the JSON. */
+export function renderRecord(r: AlertRecord): string {
+  const who = r.container !== undefined ? ` ${r.container}${r.verdict ? ` [${r.verdict.container}]` : ''}` : '';
+  const what = r.verdict
+    ? `${r.verdict.event} — ${r.verdict.deviation?.classification ?? 'allowed'}, ${r.verdict.action}${r.message !== undefined ? `; ${r.message}` : ''}`
+    : (r.message ?? '');
+  return `${escapeTerminal(`alert ${r.seq} ${r.type}${who}: ${what}`)}\n`;
+}
+
+export function registerAgentCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('agent')
+    .description('watch the running containers against their charters (kernel sensor, podman), write alerts; runs until SIGTERM or SIGINT')
+    .requiredOption('-p, --profile <profile>', 'a charter/v1 profile (repeat for several applications)', collect)
+    .addOption(new Option('--mode <mode>', 'the mode containers start in').choices(['monitor', 'protect']).default('monitor'))
+    .requiredOption('--alerts <file>', 'append alert records here, one JSON line each')
+    .option('--state-dir <dir>', `where the agent keeps its store and heartbeat (default ${DEFAULT_STATE_DIR})`)
+    .option('--label <key=value>', 'watch only containers with this label (repeatable)', collect)
+    .option('--socket <path>', 'the control socket for `charter status` and `charter mode`')
+    .option('--metrics <address>', 'serve Prometheus metrics on this address')
+    .action(async (flags: AgentFlags) => {
+      const services: AgentService[] = [];
+      for (const [flag, value, make] of [
+        ['--socket', flags.socket, AGENT_SERVICES.socket],
+        ['--metrics', flags.metrics, AGENT_SERVICES.metrics],
+      ] as const) {
+        if (value === undefined) continue;
+        if (make) services.push(make(value));
+        else ctx.io.stderr(`warning: ${flag} is accepted but not served by this build\n`);
+      }
+      // Signals are taken from the start: one during start-up stops the agent as soon as it is up.
+      let signalled: (name: string) => void = () => undefined;
+      const stopRequest = new Promise<string>((resolve) => (signalled = resolve));
+      const onSignal = (name: NodeJS.Signals): void => signalled(name);
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        const mode: Mode = flags.mode;
+        const agent = await runAgent(
+          {
+            profiles: flags.profile,
+            mode,
+            alertsFile: flags.alerts,
+            ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
+            ...(flags.label !== undefined ? { labels: flags.label } : {}),
+            services,
+          },
+          {
+            info: (line) => ctx.io.stdout(`${escapeTerminal(line)}\n`),
+            warn: (line) => ctx.io.stderr(`warning: ${line}\n`),
+            onRecord: (r) => ctx.io.stdout(renderRecord(r)),
+          },
+        );
+        const s = agent.started;
+        ctx.io.stdout(
+          `charter agent: ready, watching ${s.containers} containers with ${flags.profile.length} profile${flags.profile.length === 1 ? '' : 's'} in ${mode} mode; alerts to ${escapeTerminal(flags.alerts)}\n`,
+        );
+        try {
+          const signal = await Promise.race([stopRequest, agent.failed]);
+          ctx.io.stdout(`charter agent: ${signal}, stopping\n`);
+        } finally {
+          await agent.stop();
+        }
+        ctx.io.stdout('charter agent: stopped\n');
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+    });
+}

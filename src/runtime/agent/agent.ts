@@ -1,0 +1,606 @@
+/**
+ * `charter agent`: the host daemon that watches running containers against their charters.
+ *
+ *   podman (starts, stops) ──▶ match to a charter container ──▶ sensor: attach, allow set, enforcement
+ *   sensor events ──▶ enriched with the container ──▶ engine.judge ──▶ alert records ──▶ spool ──▶ alerts file
+ *
+ * The parts each live in their own module: podman.ts (the runtime), profiles.ts (engines and
+ * matching), sensor-policy.ts (a charter compiled for the sensor), sensor-ops.ts (what is asked of
+ * the sensor), spool.ts (durable, ordered alerts). This module wires them and keeps the state
+ * `charter status` shows.
+ *
+ * What the agent says is what happened: a verdict the engine would `block` is recorded as blocked
+ * only when the sensor refused the call; otherwise it is an alert whose `deny` action failed, with
+ * the reason (the container's limits). A connect the sensor refused although the charter allows it
+ * is recorded too: enforcement must never be stricter than the charter unseen.
+ */
+import type { RuntimeEvent } from '../../model/events.js';
+import { UserError, errorMessage } from '../../model/errors.js';
+import type { Mode, Verdict } from '../../model/verdicts.js';
+import { SensorError, startSensor, type Sensor } from '../sensor/sensor-process.js';
+import { Podman, cgroupDirOf, type EventFollower } from './podman.js';
+import type { ContainerEvent, RuntimeInspection } from './podman-json.js';
+import { matchRunning, openProfiles, type Binding, type ProfileSlot } from './profiles.js';
+import { applyPolicy, capabilities, nothingApplied, sensorOps, type AppliedPolicy, type OptionalOp, type SensorOps } from './sensor-ops.js';
+import { sensorPolicy, type SensorPolicy } from './sensor-policy.js';
+import { Spool, type AlertDraft } from './spool.js';
+import type { AgentControl, AgentStatus, AlertRecord, ResponseAction, RunningContainer, WatchedContainer } from './types.js';
+
+/** The state directory when none is given. */
+export const DEFAULT_STATE_DIR = '/var/lib/charter/agent';
+/** How often the agent notes in its store that it is watching: a gap after a crash is known to within this. */
+export const HEARTBEAT_MS = 5_000;
+/** Sensor losses are reported at most once per this window (a full ring buffer changes its count per event). */
+const DROPS_WINDOW_MS = 1_000;
+/** Sensor restart delays: quick at first, then at most half a minute. */
+const SENSOR_BACKOFF_FIRST_MS = 500;
+const SENSOR_BACKOFF_MAX_MS = 30_000;
+
+/** Something the agent runs beside itself (the control socket, the metrics endpoint), given its control. */
+export type AgentService = (control: AgentControl) => Promise<{ close(): Promise<void> }>;
+/** The response ladder beyond the sensor's own refusal: what else to do about a deviation (kill, pause, …). */
+export type Responder = (verdict: Verdict, container: RunningContainer) => Promise<readonly ResponseAction[]>;
+
+export interface AgentOptions {
+  /** charter/v1 profile files, one application each. */
+  readonly profiles: readonly string[];
+  /** The mode every container starts in. */
+  readonly mode: Mode;
+  readonly alertsFile: string;
+  readonly stateDir?: string;
+  /** Watch only containers with these labels (`key=value`). */
+  readonly labels?: readonly string[];
+  /** The sensor loader (default: the build's). */
+  readonly sensorBinary?: string;
+  readonly podmanBinary?: string;
+  readonly services?: readonly AgentService[];
+  readonly respond?: Responder;
+  readonly heartbeatMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => Date;
+}
+
+export interface AgentIo {
+  /** A line for the operator (stdout): what the agent is doing. */
+  info(line: string): void;
+  /** Something went wrong and was handled (stderr). */
+  warn(line: string): void;
+  /** Every record as it is committed. */
+  onRecord?(record: AlertRecord): void;
+}
+
+export interface RunningAgent extends AgentControl {
+  /** Detaches the sensor, writes what is pending, closes the store. */
+  stop(): Promise<void>;
+  /** Rejects when the agent cannot go on (its store failed); never resolves otherwise. */
+  readonly failed: Promise<never>;
+  /** What was found at start: containers watched, and the store's reconciliation. */
+  readonly started: { readonly containers: number; readonly appended: number; readonly cut: number };
+}
+
+interface Watched {
+  readonly rc: RunningContainer;
+  readonly cgroup: string;
+  readonly binding?: Binding;
+  mode: Mode;
+  policy: SensorPolicy | undefined;
+  applied: AppliedPolicy;
+  attached: boolean;
+  events: number;
+  alerts: number;
+  blocked: number;
+}
+
+/** Starts the agent: profiles, store, sensor, podman; resolves once every running container is attached. */
+export async function runAgent(opts: AgentOptions, io: AgentIo): Promise<RunningAgent> {
+  const slots = await openProfiles(opts.profiles, opts.mode);
+  const podman = new Podman({
+    ...(opts.podmanBinary !== undefined ? { binary: opts.podmanBinary } : {}),
+    ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
+    warn: io.warn,
+  });
+  // Podman first: without it nothing is watched, and the state directory is not created for nothing.
+  await podman.run(['version', '--format', '{{.Client.Version}}']);
+  const spool = Spool.open({ stateDir: opts.stateDir ?? DEFAULT_STATE_DIR, alertsFile: opts.alertsFile });
+  const agent = new Agent(opts, io, slots, podman, spool);
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  return agent;
+}
+
+class Agent implements RunningAgent {
+  private readonly now: () => Date;
+  private readonly startedAt: Date;
+  private readonly watched = new Map<string, Watched>();
+  /** Per container id, the chain of its start and stop handling: one at a time, in order. */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly eventsByKind: Record<string, number> = {};
+  private sensor: SensorOps | undefined;
+  private caps: ReadonlySet<OptionalOp> = new Set();
+  private sensorRestarts = 0;
+  private sensorDownSince: Date | undefined;
+  private sensorDelay = SENSOR_BACKOFF_FIRST_MS;
+  private sensorTimer: NodeJS.Timeout | undefined;
+  private drops = { total: 0, reported: 0, timer: undefined as NodeJS.Timeout | undefined };
+  private follower: EventFollower | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private services: { close(): Promise<void> }[] = [];
+  private pending: AlertDraft[] = [];
+  private flushScheduled = false;
+  private responses: Promise<void> = Promise.resolve();
+  private alertCount = 0;
+  private stopping = false;
+  private fail!: (e: Error) => void;
+  readonly failed: Promise<never>;
+  started = { containers: 0, appended: 0, cut: 0 };
+
+  constructor(
+    private readonly opts: AgentOptions,
+    private readonly io: AgentIo,
+    private readonly slots: readonly ProfileSlot[],
+    private readonly podman: Podman,
+    private readonly spool: Spool,
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.startedAt = this.now();
+    this.failed = new Promise<never>((_, reject) => {
+      this.fail = reject;
+    });
+    // A rejection nobody awaits yet must not end the process: the CLI awaits it.
+    this.failed.catch(() => undefined);
+  }
+
+  async start(): Promise<void> {
+    const r = this.spool.reconciled;
+    this.started = { containers: 0, appended: r.appended, cut: r.cut };
+    if (r.cut > 0) this.io.warn(`the alerts file ended in a line written in part (${r.cut} bytes): cut off`);
+    if (r.appended > 0) this.io.warn(`${r.appended} stored alerts were missing from the alerts file: appended`);
+    const last = this.spool.lastHeartbeat();
+    const now = this.now().toISOString();
+    if (last !== undefined) this.record({ at: now, type: 'gap', message: `the agent was not watching from ${last} to ${now}` });
+    this.spool.heartbeat(now);
+    this.flush();
+
+    await this.startSensor();
+    // Events first, then the listing: a container started in between is in one or the other (or both: attaching is idempotent).
+    this.follower = this.podman.follow({ onEvent: (e) => this.onContainerEvent(e), onResync: () => void this.resync() }, this.now());
+    await this.resync(true);
+    this.started.containers = this.watched.size;
+    const every = this.opts.heartbeatMs ?? HEARTBEAT_MS;
+    this.heartbeat = setInterval(() => this.guard(() => this.spool.heartbeat(this.now().toISOString())), every);
+    for (const s of this.opts.services ?? []) this.services.push(await s(this));
+  }
+
+  // ---- the sensor ----------------------------------------------------------------------------
+
+  private async startSensor(): Promise<void> {
+    let sensor: Sensor;
+    try {
+      sensor = await startSensor({
+        ...(this.opts.sensorBinary !== undefined ? { binary: this.opts.sensorBinary } : {}),
+        onEvent: (e) => this.guard(() => this.onSensorEvent(e)),
+        onDrops: (total) => this.onDrops(total),
+        onSkip: (why, line) => this.io.warn(`sensor line skipped (${why}): ${line.slice(0, 120)}`),
+        onExit: (e) => this.onSensorExit(e),
+      });
+    } catch (err) {
+      if (err instanceof SensorError)
+        throw new UserError(
+          `${err.message} (the sensor is built by scripts/setup-system.sh and needs root)`,
+          undefined,
+          undefined,
+          undefined,
+          { cause: err },
+        );
+      throw err;
+    }
+    this.sensor = sensorOps(sensor);
+    this.caps = capabilities(this.sensor);
+    this.drops.total = 0;
+    this.drops.reported = 0;
+  }
+
+  private onSensorExit(e: SensorError): void {
+    if (this.stopping) return;
+    this.sensor = undefined;
+    this.sensorDownSince ??= this.now();
+    for (const w of this.watched.values()) {
+      w.attached = false;
+      w.applied = nothingApplied();
+    }
+    this.io.warn(`${e.message.slice(0, 300)}; starting it again in ${this.sensorDelay} ms`);
+    this.sensorTimer = setTimeout(() => void this.restartSensor(), this.sensorDelay);
+    this.sensorDelay = Math.min(this.sensorDelay * 2, SENSOR_BACKOFF_MAX_MS);
+  }
+
+  private async restartSensor(): Promise<void> {
+    this.sensorTimer = undefined;
+    if (this.stopping) return;
+    try {
+      await this.startSensor();
+    } catch (err) {
+      this.onSensorExit(err instanceof SensorError ? err : new SensorError(errorMessage(err)));
+      return;
+    }
+    this.sensorRestarts++;
+    let attached = 0;
+    for (const w of [...this.watched.values()]) if (await this.attach(w)) attached++;
+    const from = this.sensorDownSince ?? this.now();
+    this.sensorDownSince = undefined;
+    this.sensorDelay = SENSOR_BACKOFF_FIRST_MS;
+    const to = this.now().toISOString();
+    this.record({
+      at: to,
+      type: 'gap',
+      message: `the sensor was not running from ${from.toISOString()} to ${to}; restarted, ${attached} containers attached again`,
+    });
+  }
+
+  private onDrops(total: number): void {
+    this.drops.total = total;
+    if (this.drops.timer) return;
+    this.drops.timer = setTimeout(() => {
+      this.drops.timer = undefined;
+      const lost = this.drops.total - this.drops.reported;
+      if (lost <= 0) return;
+      this.drops.reported = this.drops.total;
+      this.record({
+        at: this.now().toISOString(),
+        type: 'drops',
+        message: `the sensor lost ${lost} events (its ring buffer was full); ${this.drops.total} since it started`,
+      });
+    }, DROPS_WINDOW_MS);
+  }
+
+  // ---- containers ----------------------------------------------------------------------------
+
+  /** Runs `work` for one container after whatever is already queued for it. */
+  private enqueue(id: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.queues.get(id) ?? Promise.resolve())
+      .then(work)
+      .catch((err: unknown) => this.io.warn(`container ${id.slice(0, 12)}: ${errorMessage(err)}`));
+    this.queues.set(id, next);
+    void next.then(() => {
+      if (this.queues.get(id) === next) this.queues.delete(id);
+    });
+    return next;
+  }
+
+  private onContainerEvent(e: ContainerEvent): void {
+    if (this.stopping) return;
+    if (e.action === 'start') {
+      if (this.watched.has(e.id)) return;
+      void this.enqueue(e.id, async () => {
+        if (this.watched.has(e.id) || this.stopping) return;
+        const found = await this.podman.inspectOne(e.id);
+        if (found?.running === true) await this.watch(found);
+      });
+    } else void this.enqueue(e.id, () => this.unwatch(e.id));
+  }
+
+  /**
+   * Lists the running containers: watches the new ones, lets go of the ones gone. At start a failure
+   * is the agent's (it throws); later, after the event stream was restarted, it is said and the
+   * next restart lists again.
+   */
+  private async resync(initial = false): Promise<void> {
+    let running: RuntimeInspection[];
+    try {
+      running = await this.podman.listRunning();
+    } catch (err) {
+      if (initial) throw err;
+      this.io.warn(`listing containers failed: ${errorMessage(err)}`);
+      return;
+    }
+    const ids = new Set(running.map((r) => r.container.id));
+    await Promise.all([
+      ...running
+        .filter((r) => r.running && !this.watched.has(r.container.id))
+        .map((r) => this.enqueue(r.container.id, () => this.watch(r))),
+      ...[...this.watched.keys()].filter((id) => !ids.has(id)).map((id) => this.enqueue(id, () => this.unwatch(id))),
+    ]);
+  }
+
+  private async watch(found: RuntimeInspection): Promise<void> {
+    const rc = found.container;
+    if (this.watched.has(rc.id) || this.stopping) return;
+    const cgroup = cgroupDirOf(found);
+    if (cgroup === undefined) {
+      this.record({
+        at: this.now().toISOString(),
+        type: 'gap',
+        containerId: rc.id,
+        container: rc.name,
+        message: `${rc.name}: its cgroup directory was not found, so the sensor cannot watch it`,
+      });
+      return;
+    }
+    const m = matchRunning(rc, this.slots);
+    if (m.note !== undefined)
+      this.record({ at: this.now().toISOString(), type: 'profile', containerId: rc.id, container: rc.name, message: m.note });
+    const w: Watched = {
+      rc,
+      cgroup,
+      ...(m.binding ? { binding: m.binding } : {}),
+      mode: m.binding ? this.opts.mode : 'monitor',
+      policy: undefined,
+      applied: nothingApplied(),
+      attached: false,
+      events: 0,
+      alerts: 0,
+      blocked: 0,
+    };
+    if (m.binding) {
+      m.binding.slot.engine.matcher.bind(rc.id, m.binding.match);
+      m.binding.slot.book.set(rc.addresses ?? [], m.binding.match.name, [rc.name]);
+    }
+    this.watched.set(rc.id, w);
+    await this.attach(w);
+    // A new peer's addresses widen its peers' allow sets.
+    if (m.binding) await this.refreshPeers(m.binding.slot, w);
+  }
+
+  /** Attaches the container's cgroup and sends its policy; false when the sensor is down or refused. */
+  private async attach(w: Watched): Promise<boolean> {
+    const ops = this.sensor;
+    if (!ops) return false;
+    try {
+      await ops.attach(w.cgroup, w.rc.id);
+      w.attached = true;
+      await this.applyPolicyOf(w);
+      return true;
+    } catch (err) {
+      this.io.warn(`attaching ${w.rc.name}: ${errorMessage(err)}`);
+      return false;
+    }
+  }
+
+  private policyOf(w: Watched): SensorPolicy | undefined {
+    const b = w.binding;
+    if (!b) return undefined;
+    const container = b.slot.engine.compiled.containers.get(b.match.name);
+    if (!container) return undefined;
+    const peers = new Map<string, string[]>();
+    for (const o of this.watched.values()) {
+      if (o.binding?.slot !== b.slot) continue;
+      const list = peers.get(o.binding.match.name) ?? [];
+      list.push(...(o.rc.addresses ?? []));
+      peers.set(o.binding.match.name, list);
+    }
+    return sensorPolicy({ compiled: b.slot.engine.compiled, container, mode: w.mode, peers, capabilities: this.caps });
+  }
+
+  private async applyPolicyOf(w: Watched): Promise<void> {
+    const ops = this.sensor;
+    w.policy = this.policyOf(w);
+    if (!ops || !w.attached || !w.policy) return;
+    await applyPolicy(ops, w.cgroup, w.policy, w.applied);
+  }
+
+  private async refreshPeers(slot: ProfileSlot, changed: Watched): Promise<void> {
+    for (const o of this.watched.values()) {
+      if (o === changed || o.binding?.slot !== slot) continue;
+      await this.applyPolicyOf(o).catch((err: unknown) => this.io.warn(`updating ${o.rc.name}'s allow set: ${errorMessage(err)}`));
+    }
+  }
+
+  private async unwatch(id: string): Promise<void> {
+    const w = this.watched.get(id);
+    if (!w) return;
+    this.watched.delete(id);
+    if (w.binding) {
+      w.binding.slot.engine.matcher.unbind(id);
+      w.binding.slot.engine.setRuntimeMode(id, undefined);
+      w.binding.slot.book.delete(w.rc.addresses ?? []);
+    }
+    // The cgroup may already be gone with the container: the loader then refuses, which is fine.
+    if (this.sensor && w.attached) await this.sensor.detach(w.cgroup).catch(() => undefined);
+    this.io.info(`detached ${w.rc.name} (${id.slice(0, 12)}): ${w.events} events, ${w.alerts} alerts`);
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+
+  private onSensorEvent(e: RuntimeEvent): void {
+    const w = this.watched.get(e.container.id);
+    if (!w) return;
+    // The sensor knows the container by id only: the engine matches and explains by name, image and labels.
+    const rc = w.rc;
+    e.container = {
+      id: rc.id,
+      runtime: 'podman',
+      name: rc.name,
+      ...(rc.image !== '' ? { image: rc.image } : {}),
+      ...(rc.imageDigest !== undefined ? { imageDigest: rc.imageDigest } : {}),
+      ...(Object.keys(rc.labels).length > 0 ? { labels: { ...rc.labels } } : {}),
+    };
+    w.events++;
+    this.eventsByKind[e.kind] = (this.eventsByKind[e.kind] ?? 0) + 1;
+    if (!w.binding) return;
+    const out = w.binding.slot.engine.judge(e);
+    if (!('verdict' in out)) return;
+    const v = out.verdict;
+    const denied = e.origin?.what?.endsWith(' denied') === true;
+    if (v.action === 'allow' || v.action === 'learn') {
+      if (!denied) return;
+      w.blocked++;
+      this.deviation(
+        w,
+        { ...v, action: 'block' },
+        [{ step: 'deny', rule: 'sensor allow set', target: targetOf(e, rc), ok: true }],
+        `the sensor refused what the charter allows (${v.allowed?.rule ?? v.action}): ${this.limitFor(w, e.kind) ?? 'its allow set is narrower here'}`,
+      );
+      return;
+    }
+    const actions: ResponseAction[] = [];
+    let verdict = v;
+    if (v.action === 'block') {
+      if (denied) {
+        w.blocked++;
+        actions.push({ step: 'deny', rule: 'default', target: targetOf(e, rc), ok: true });
+      } else {
+        // Protect mode asked for a refusal the sensor did not make: say so, and call it what it was.
+        verdict = { ...v, action: 'alert' };
+        actions.push({
+          step: 'deny',
+          rule: 'default',
+          target: targetOf(e, rc),
+          ok: false,
+          error: this.limitFor(w, e.kind) ?? 'the sensor let it through',
+        });
+      }
+    }
+    this.deviation(w, verdict, actions);
+  }
+
+  /** Why the sensor does not refuse this kind of event for the container. */
+  private limitFor(w: Watched, kind: string): string | undefined {
+    const p = w.policy;
+    const limits = p?.limits ?? [];
+    if (kind === 'connect' || kind === 'send') {
+      if (p?.connect.enforce === true)
+        return limits.find((l) => l.startsWith('loopback')) ?? "the sensor's allow set is wider than the charter here";
+      return limits.find((l) => l.includes('connects')) ?? 'connects are not refused in this mode';
+    }
+    if (kind === 'exec') return limits.find((l) => l.includes('exec')) ?? 'execs are not refused in this mode';
+    return `the sensor does not refuse ${kind} events`;
+  }
+
+  private deviation(w: Watched, verdict: Verdict, actions: ResponseAction[], message?: string): void {
+    w.alerts++;
+    const draft = (more: readonly ResponseAction[]): AlertDraft => ({
+      at: this.now().toISOString(),
+      type: 'deviation',
+      containerId: w.rc.id,
+      container: w.rc.name,
+      verdict,
+      ...(actions.length + more.length > 0 ? { actions: [...actions, ...more] } : {}),
+      ...(message !== undefined ? { message } : {}),
+    });
+    const respond = this.opts.respond;
+    if (!respond) {
+      this.record(draft([]));
+      return;
+    }
+    // Responses run one after another so the records keep the order of the events.
+    this.responses = this.responses.then(async () => {
+      let more: readonly ResponseAction[];
+      try {
+        more = await respond(verdict, w.rc);
+      } catch (err) {
+        more = [{ step: 'alert', rule: 'responder', target: w.rc.id, ok: false, error: errorMessage(err) }];
+      }
+      this.record(draft(more));
+    });
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  /** Queues a record; records of one turn of the event loop are committed in one transaction. */
+  private record(d: AlertDraft): void {
+    this.pending.push(d);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.guard(() => this.flush()));
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const committed = this.spool.commit(this.pending.splice(0));
+    if (this.spool.fileError !== undefined)
+      this.io.warn(`the alerts file could not be written (${this.spool.fileError}); the alerts are kept in the store`);
+    this.alertCount += committed.length;
+    for (const r of committed) this.io.onRecord?.(r);
+  }
+
+  /** Runs agent work whose failure means the agent cannot go on (the store). */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  // ---- control -------------------------------------------------------------------------------
+
+  status(): AgentStatus {
+    return {
+      startedAt: this.startedAt.toISOString(),
+      containers: [...this.watched.values()].map((w) => this.describe(w)).sort((a, b) => a.name.localeCompare(b.name)),
+      sensor: { running: this.sensor !== undefined, restarts: this.sensorRestarts, drops: this.drops.total },
+      alerts: this.alertCount,
+      events: { ...this.eventsByKind },
+    };
+  }
+
+  private describe(w: Watched): WatchedContainer {
+    const limits = w.binding ? [...(w.policy?.limits ?? [])] : ['no profile matches it: monitor only, events counted, not judged'];
+    if (!w.attached) limits.push('the sensor is not attached to it (the sensor is restarting)');
+    return {
+      id: w.rc.id,
+      name: w.rc.name,
+      image: w.rc.image,
+      ...(w.binding ? { charter: { container: w.binding.match.name, profile: w.binding.slot.file, by: w.binding.match.by } } : {}),
+      mode: w.mode,
+      limits,
+      events: w.events,
+      alerts: w.alerts,
+      blocked: w.blocked,
+    };
+  }
+
+  async setMode(container: string, mode: Mode): Promise<WatchedContainer> {
+    const all = [...this.watched.values()];
+    // A prefix of 12 or more hex digits is podman's short id; shorter ones are too easily ambiguous.
+    const byPrefix = container.length >= 12 ? all.filter((x) => x.rc.id.startsWith(container)) : [];
+    const w = this.watched.get(container) ?? all.find((x) => x.rc.name === container) ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
+    if (!w) throw new UserError(`no watched container is ${container} (by id, short id or name)`);
+    if (!w.binding && mode !== 'monitor') throw new UserError(`${w.rc.name} matches no profile: it can only be monitored`);
+    w.mode = mode;
+    if (w.binding) w.binding.slot.engine.setRuntimeMode(w.rc.id, mode);
+    await this.enqueue(w.rc.id, () => this.applyPolicyOf(w));
+    return this.describe(w);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.sensorTimer) clearTimeout(this.sensorTimer);
+    if (this.drops.timer) clearTimeout(this.drops.timer);
+    for (const s of this.services.splice(0))
+      await s.close().catch((err: unknown) => this.io.warn(`stopping a service: ${errorMessage(err)}`));
+    await this.follower?.stop();
+    await Promise.allSettled([...this.queues.values()]);
+    await this.responses;
+    // Closing the loader's stdin detaches every container at once.
+    const sensor = this.sensor;
+    this.sensor = undefined;
+    await sensor?.close().catch(() => undefined);
+    // Losses not yet reported are said now, not lost with the timer.
+    if (this.drops.total > this.drops.reported)
+      this.pending.push({
+        at: this.now().toISOString(),
+        type: 'drops',
+        message: `the sensor lost ${this.drops.total - this.drops.reported} events (its ring buffer was full); ${this.drops.total} since it started`,
+      });
+    try {
+      this.flush();
+      this.spool.heartbeat(this.now().toISOString());
+    } finally {
+      this.spool.close();
+    }
+  }
+}
+
+/** What a deviation's response acted on: the peer of a connect, the process of anything else. */
+function targetOf(e: RuntimeEvent, rc: RunningContainer): string {
+  if ((e.kind === 'connect' || e.kind === 'send') && e.remote) return `${e.remote.address}:${e.remote.port ?? '?'}`;
+  if (e.process.pid !== undefined) return `pid ${e.process.pid}${e.process.path !== undefined ? ` (${e.process.path})` : ''}`;
+  return rc.id;
+}
