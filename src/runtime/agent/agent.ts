@@ -21,8 +21,8 @@ import { SensorError, startSensor, type Sensor } from '../sensor/sensor-process.
 import { Podman, cgroupDirOf, type EventFollower } from './podman.js';
 import type { ContainerEvent, RuntimeInspection } from './podman-json.js';
 import { matchRunning, openProfiles, type Binding, type ProfileSlot } from './profiles.js';
-import { applyPolicy, capabilities, nothingApplied, sensorOps, type AppliedPolicy, type OptionalOp, type SensorOps } from './sensor-ops.js';
-import { sensorPolicy, type SensorPolicy } from './sensor-policy.js';
+import { abilitiesOf, applyPolicy, capabilities, nothingApplied, sensorOps, type AppliedPolicy, type SensorOps } from './sensor-ops.js';
+import { sensorPolicy, type SensorAbilities, type SensorPolicy } from './sensor-policy.js';
 import { Spool, type AlertDraft } from './spool.js';
 import type { AgentControl, AgentStatus, AlertRecord, ResponseAction, RunningContainer, WatchedContainer } from './types.js';
 
@@ -120,7 +120,7 @@ class Agent implements RunningAgent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly eventsByKind: Record<string, number> = {};
   private sensor: SensorOps | undefined;
-  private caps: ReadonlySet<OptionalOp> = new Set();
+  private abilities: SensorAbilities = { exec: 'none', files: false, guard: false };
   private sensorRestarts = 0;
   private sensorDownSince: Date | undefined;
   private sensorDelay = SENSOR_BACKOFF_FIRST_MS;
@@ -199,7 +199,7 @@ class Agent implements RunningAgent {
       throw err;
     }
     this.sensor = sensorOps(sensor);
-    this.caps = capabilities(this.sensor);
+    this.abilities = abilitiesOf(capabilities(this.sensor));
     this.drops.total = 0;
     this.drops.reported = 0;
   }
@@ -340,6 +340,9 @@ class Agent implements RunningAgent {
     }
     this.watched.set(rc.id, w);
     await this.attach(w);
+    this.io.info(
+      `watching ${rc.name} (${rc.id.slice(0, 12)})${m.binding ? ` as ${m.binding.match.name} of ${m.binding.slot.file} (by ${m.binding.match.by})` : ', no profile'} in ${w.mode} mode${w.attached ? '' : ', not attached yet'}`,
+    );
     // A new peer's addresses widen its peers' allow sets.
     if (m.binding) await this.refreshPeers(m.binding.slot, w);
   }
@@ -371,7 +374,7 @@ class Agent implements RunningAgent {
       list.push(...(o.rc.addresses ?? []));
       peers.set(o.binding.match.name, list);
     }
-    return sensorPolicy({ compiled: b.slot.engine.compiled, container, mode: w.mode, peers, capabilities: this.caps });
+    return sensorPolicy({ compiled: b.slot.engine.compiled, container, mode: w.mode, peers, abilities: this.abilities });
   }
 
   private async applyPolicyOf(w: Watched): Promise<void> {

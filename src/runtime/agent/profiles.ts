@@ -84,7 +84,7 @@ export function matchRunning(rc: RunningContainer, slots: readonly ProfileSlot[]
   const byImage = slots.flatMap((slot) => slot.engine.matcher.matchImage(rc.image, digests).map((match) => ({ slot, match })));
   if (byImage.length === 1) return { binding: byImage[0]! };
   const byName = slots.flatMap((slot) => {
-    const match = slot.engine.matcher.match({ id: rc.id, name: rc.name, labels: { ...rc.labels } });
+    const match = slot.engine.matcher.resolve({ id: rc.id, name: rc.name, labels: { ...rc.labels } });
     return match !== undefined && match.by !== 'image' ? [{ slot, match }] : [];
   });
   if (byImage.length > 1) {

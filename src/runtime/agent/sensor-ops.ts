@@ -2,12 +2,12 @@
  * What the agent asks of the kernel sensor, in one place. Today's loader has `attach`, `allow`,
  * `enforce` and `detach` (docs/sensor.md); exec and file enforcement are being added as more ops.
  * Each op beyond today's is optional here: the agent probes for it once (`capabilities`), compiles
- * the allow set for what the sensor can do (sensor-policy.ts) and says what it cannot in the
- * container's limits. Adding an op is one entry in `OPTIONAL_OPS`, one optional method in
- * `SensorOps`, and its use in `applyPolicy`.
+ * the allow set for what the sensor can do (`abilitiesOf`, sensor-policy.ts) and says what it
+ * cannot in the container's limits. Adding an op is one entry in `OPTIONAL_OPS`, one optional
+ * method in `SensorOps`, its use in `applyPolicy` and, when it enforces, in `abilitiesOf`.
  */
 import type { Sensor } from '../sensor/sensor-process.js';
-import type { ExecAllowance, SensorPolicy } from './sensor-policy.js';
+import type { ExecAllowance, SensorAbilities, SensorPolicy } from './sensor-policy.js';
 
 /** The ops beyond today's loader, by the method that sends each and its wire name. */
 export const OPTIONAL_OPS = {
@@ -52,6 +52,16 @@ export function capabilities(ops: SensorOps): ReadonlySet<OptionalOp> {
   return new Set(
     (Object.keys(OPTIONAL_OPS) as OptionalOp[]).filter((op) => typeof (ops as unknown as Record<string, unknown>)[op] === 'function'),
   );
+}
+
+/** What the sensor can do, from the ops it has: the terms sensor-policy.ts compiles a charter in. */
+export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
+  const allowExec = caps.has('allowExec');
+  return {
+    exec: allowExec && caps.has('execEnforce') ? 'refuse' : allowExec && caps.has('execKill') ? 'kill' : 'none',
+    files: (caps.has('guardFile') || caps.has('guardDir')) && caps.has('filesEnforce'),
+    guard: caps.has('guard'),
+  };
 }
 
 /**

@@ -13,8 +13,8 @@
 import type { ProcessRule } from '../../model/charter.js';
 import type { Mode } from '../../model/verdicts.js';
 import { parseCidr } from '../../util/ip.js';
+import { compareStrings } from '../../util/sort.js';
 import type { CompiledCharter, CompiledContainer } from '../engine/compile.js';
-import type { OptionalOp } from './sensor-ops.js';
 
 /** A connect the sensor lets through: to `port` on `address`, or on any address when it is absent. */
 export interface EgressAllowance {
@@ -41,14 +41,23 @@ export interface SensorPolicy {
   readonly limits: readonly string[];
 }
 
+/** What this sensor can do beyond connects (sensor-ops.ts finds it out from the ops it has). */
+export interface SensorAbilities {
+  /** How an exec of a file not allowed is stopped: refused, killed as it starts, or not at all. */
+  readonly exec: 'refuse' | 'kill' | 'none';
+  /** Guarded files and directories can be refused (guard-file, guard-dir, files-enforce). */
+  readonly files: boolean;
+  /** Execs and opens are reported per container (guard). */
+  readonly guard: boolean;
+}
+
 export interface PolicyInput {
   readonly compiled: CompiledCharter;
   readonly container: CompiledContainer;
   readonly mode: Mode;
   /** Charter container name → the addresses its running containers have now. */
   readonly peers: ReadonlyMap<string, readonly string[]>;
-  /** The optional ops this sensor has (sensor-ops.ts). */
-  readonly capabilities: ReadonlySet<OptionalOp>;
+  readonly abilities: SensorAbilities;
 }
 
 /** The resolver's port, allowed to every container on any address: names are resolved before any declared peer is reached. */
@@ -76,7 +85,7 @@ export const GUARDED_DIRS = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/loc
 const LOOPBACK = ['127.0.0.1', '::1'] as const;
 
 export function sensorPolicy(input: PolicyInput): SensorPolicy {
-  const { container: c, mode, capabilities: caps } = input;
+  const { container: c, mode, abilities } = input;
   const protect = mode === 'protect';
   const limits: string[] = [];
   const connect = egressAllowances(input);
@@ -94,10 +103,9 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
   }
 
   const exec = execAllowances(c.charter.processes);
-  const canEnforceExec = caps.has('allowExec') && (caps.has('execEnforce') || caps.has('execKill'));
   let enforceExec = false;
   if (protect) {
-    if (!canEnforceExec)
+    if (abilities.exec === 'none')
       limits.push('this sensor cannot refuse an exec (no allow-exec and exec-enforce ops): execs are alerted, not refused');
     else if (exec.unpathed.length > 0)
       limits.push(
@@ -106,7 +114,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
     else if (exec.allow.length === 0) limits.push('the charter declares no process: execs are alerted, not refused');
     else {
       enforceExec = true;
-      if (!caps.has('execEnforce')) limits.push('this sensor cannot refuse an exec here: a program not allowed is killed as it starts');
+      if (abilities.exec === 'kill') limits.push('this sensor cannot refuse an exec here: a program not allowed is killed as it starts');
     }
   }
 
@@ -116,8 +124,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
   );
   for (const d of GUARDED_DIRS)
     if (!guardDirs.includes(d)) limits.push(`${d} is declared writable (or holds a writable path): writes below it are not guarded`);
-  const canGuardFiles = caps.has('guardFile') || caps.has('guardDir');
-  const enforceFiles = protect && canGuardFiles && caps.has('filesEnforce');
+  const enforceFiles = protect && abilities.files;
   if (protect && !enforceFiles)
     limits.push('this sensor cannot refuse a file open (no guard-file, guard-dir and files-enforce ops): guarded files are not protected');
 
@@ -125,7 +132,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
     connect: { allow: connect.allow, enforce: enforceConnect },
     exec: { allow: exec.allow, enforce: enforceExec },
     files: { guardFiles: [...GUARDED_FILES], guardDirs, enforce: enforceFiles },
-    guard: caps.has('guard'),
+    guard: abilities.guard,
     raw: c.capabilities.has('CAP_NET_RAW') || c.capabilities.has('NET_RAW'),
     limits,
   };
@@ -206,7 +213,7 @@ function egressAllowances(input: PolicyInput): Egress {
   const allow = [...entries.values()]
     // An entry on any address holds the same port on every address.
     .filter((e) => e.address === undefined || !entries.has(`*|${e.port}`))
-    .sort((a, b) => a.port - b.port || (a.address ?? '').localeCompare(b.address ?? ''));
+    .sort((a, b) => a.port - b.port || compareStrings(a.address ?? '', b.address ?? ''));
   return expressible !== undefined ? { allow, expressible, notes } : { allow, notes };
 }
 
@@ -231,5 +238,5 @@ function execAllowances(rules: readonly ProcessRule[]): { allow: ExecAllowance[]
       byPath.set(path, applets === undefined ? { path } : { path, applets: [...applets].sort() });
     }
   }
-  return { allow: [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path)), unpathed };
+  return { allow: [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path)), unpathed };
 }

@@ -82,14 +82,15 @@ export class ContainerMatcher {
     if (bound !== undefined) return bound;
     const memo = this.memo.get(ref.id);
     if (memo !== undefined) return memo ?? undefined;
-    const m = this.compute(ref);
+    const m = this.resolve(ref);
     // The memo is per container id; a stream of a million containers would grow it, so it is bounded.
     if (this.memo.size >= 100_000) this.memo.clear();
     this.memo.set(ref.id, m ?? null);
     return m;
   }
 
-  private compute(ref: ContainerRef): ContainerMatch | undefined {
+  /** The answer of the rules alone, neither memoised nor bound: what an agent asks before it binds. */
+  resolve(ref: ContainerRef): ContainerMatch | undefined {
     const mapped =
       this.mapping.get(ref.id) ??
       this.mapping.get(ref.id.slice(0, 12)) ??
