@@ -125,7 +125,8 @@ class Agent implements RunningAgent {
   private sensorDownSince: Date | undefined;
   private sensorDelay = SENSOR_BACKOFF_FIRST_MS;
   private sensorTimer: NodeJS.Timeout | undefined;
-  private drops = { total: 0, reported: 0, timer: undefined as NodeJS.Timeout | undefined };
+  /** The running loader's loss count (it counts from its start), what of it was reported, and the earlier loaders' losses. */
+  private drops = { total: 0, reported: 0, earlier: 0, timer: undefined as NodeJS.Timeout | undefined };
   private follower: EventFollower | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private services: { close(): Promise<void> }[] = [];
@@ -134,6 +135,8 @@ class Agent implements RunningAgent {
   private responses: Promise<void> = Promise.resolve();
   private alertCount = 0;
   private stopping = false;
+  /** Set once the store is closed: nothing is recorded after it. */
+  private closed = false;
   private fail!: (e: Error) => void;
   readonly failed: Promise<never>;
   started = { containers: 0, appended: 0, cut: 0 };
@@ -200,6 +203,7 @@ class Agent implements RunningAgent {
     }
     this.sensor = sensorOps(sensor);
     this.abilities = abilitiesOf(capabilities(this.sensor));
+    this.drops.earlier += this.drops.total;
     this.drops.total = 0;
     this.drops.reported = 0;
   }
@@ -504,6 +508,7 @@ class Agent implements RunningAgent {
 
   /** Queues a record; records of one turn of the event loop are committed in one transaction. */
   private record(d: AlertDraft): void {
+    if (this.closed) return;
     this.pending.push(d);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -512,8 +517,10 @@ class Agent implements RunningAgent {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const committed = this.spool.commit(this.pending.splice(0));
+    if (this.pending.length === 0 || this.closed) return;
+    // `at` is when the record is committed: now, for every record of the batch.
+    const at = this.now().toISOString();
+    const committed = this.spool.commit(this.pending.splice(0).map((d) => ({ ...d, at })));
     if (this.spool.fileError !== undefined)
       this.io.warn(`the alerts file could not be written (${this.spool.fileError}); the alerts are kept in the store`);
     this.alertCount += committed.length;
@@ -535,7 +542,7 @@ class Agent implements RunningAgent {
     return {
       startedAt: this.startedAt.toISOString(),
       containers: [...this.watched.values()].map((w) => this.describe(w)).sort((a, b) => a.name.localeCompare(b.name)),
-      sensor: { running: this.sensor !== undefined, restarts: this.sensorRestarts, drops: this.drops.total },
+      sensor: { running: this.sensor !== undefined, restarts: this.sensorRestarts, drops: this.drops.earlier + this.drops.total },
       alerts: this.alertCount,
       events: { ...this.eventsByKind },
     };
@@ -596,6 +603,7 @@ class Agent implements RunningAgent {
       this.flush();
       this.spool.heartbeat(this.now().toISOString());
     } finally {
+      this.closed = true;
       this.spool.close();
     }
   }
