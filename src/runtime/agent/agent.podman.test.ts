@@ -24,6 +24,8 @@ import { runAgent } from './agent.js';
 import type { AlertRecord } from './types.js';
 
 const IMAGE = 'localhost/agent-test/bb:1';
+/** The same image under a name no profile knows. */
+const STRAY_IMAGE = 'localhost/agent-test/stray:1';
 /** Only this run's containers are the agent's: other tests on the machine run containers too. */
 const LABEL = `charter-agent-test=${process.pid}`;
 const canRun = canRunPodmanTests('src/runtime/agent/agent.podman.test.ts', {
@@ -93,10 +95,11 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'charter-agent-'));
     const tar = busyboxRootfsTar(dir, { dirs: ['tmp'], applets: ['sh', 'nc', 'sleep', 'echo', 'wget', 'cat'] });
     podmanOk(['import', tar, IMAGE]);
+    podmanOk(['tag', IMAGE, STRAY_IMAGE]);
   });
 
   afterAll(() => {
-    cleanup([], [IMAGE]);
+    cleanup([], [STRAY_IMAGE, IMAGE]);
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
@@ -106,8 +109,8 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     cleanup(containers.splice(0), []);
   });
 
-  function run(name: string, ...extra: string[]): string {
-    const id = podmanOk(['run', '-d', '--name', name, '--label', LABEL, '--network', 'none', ...extra, IMAGE, 'sleep', '600']).trim();
+  function run(name: string, image = IMAGE): string {
+    const id = podmanOk(['run', '-d', '--name', name, '--label', LABEL, '--network', 'none', image, 'sleep', '600']).trim();
     containers.push(id);
     return id;
   }
@@ -122,7 +125,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     return { cli, alerts };
   }
 
-  it('in monitor mode alerts a program the charter does not declare, lets a stopped container go, and ends with 0 on SIGTERM', async () => {
+  it('in monitor mode alerts a program the charter does not declare, says which container has no profile, lets a stopped container go, and ends with 0 on SIGTERM', async () => {
     const profile = writeProfile(path.join(dir, 'sleeper.json'), 'sleeper');
     const { cli, alerts } = agent(profile, 'monitor', 'monitor');
     const t0 = Date.now();
@@ -151,6 +154,23 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     console.info(
       `agent: ready in ${readyMs} ms; event → committed alert ${Math.min(...lat)}–${Math.max(...lat)} ms over ${lat.length} alerts`,
     );
+
+    // A container no profile describes: watched in monitor mode, said once, its events counted, not judged.
+    const stray = run('agent-test-stray', STRAY_IMAGE);
+    await cli.waitFor(/watching agent-test-stray \(\w{12}\), no profile in monitor mode\n/);
+    podmanOk(['exec', stray, 'echo', 'stray']);
+    const strayRecords = await until(alerts, (r) => r.some((x) => x.containerId === stray), 'profile record');
+    expect(strayRecords.filter((r) => r.containerId === stray)).toEqual([
+      expect.objectContaining({
+        type: 'profile',
+        container: 'agent-test-stray',
+        message: expect.stringMatching(
+          /^agent-test-stray \(image localhost\/agent-test\/stray:1\) matches no container of .*sleeper\.json: watched in monitor mode/,
+        ) as string,
+      }),
+    ]);
+    podmanOk(['stop', '--time', '0', stray]);
+    await cli.waitFor(/detached agent-test-stray \(\w{12}\): [1-9]\d* events, 0 alerts/);
 
     podmanOk(['stop', '--time', '0', id]);
     await cli.waitFor(/detached agent-test-mon \(\w{12}\): \d+ events, \d+ alerts/);
