@@ -47,6 +47,8 @@ const PURE = [
   'runtime/replay.ts',
   'runtime/learn.ts',
   'runtime/address-book.ts',
+  'runtime/agent/types.ts',
+  'runtime/agent/metrics.ts',
 ];
 
 const rel = (f: string): string => relative(src, f).split('\\').join('/');
