@@ -117,8 +117,8 @@ const PODMAN_TIMEOUT_MS = 60_000;
 /**
  * Whether /proc/PID/cgroup text puts the process in container `containerId`: some cgroup path (v1
  * or v2 line) has a component naming that id, as podman (`libpod-ID`, `libpod-ID.scope`), docker,
- * CRI-O and containerd name them. conmon's own `libpod-conmon-ID` is outside the container and
- * does not match. A 12+ character id matches a full one it begins.
+ * CRI-O and containerd name them. conmon's own scope (`libpod-conmon-ID.scope` under systemd) is
+ * outside the container and does not match. A 12+ character id matches a full one it begins.
  */
 export function cgroupHoldsContainer(cgroupText: string, containerId: string): boolean {
   if (!CONTAINER_ID.test(containerId)) return false;
