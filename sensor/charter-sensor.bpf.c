@@ -128,13 +128,13 @@ static __always_inline struct cs_event *reserve(void)
 
 /* Hands a record to the loader. Waking it costs more than everything else a program does (an
  * irq_work self-interrupt; measured on a 2-core virtual machine: a connect hook took 9 us with a
- * wakeup per record, 1 us without), so the loader is woken only when a batch is waiting (a
- * quarter of the buffer) or the record is a verdict (a refusal, a kill); otherwise it finds the
- * records when it next looks, at most CS_DRAIN_MS later. */
+ * wakeup per record, 1 us without), so the loader is woken only when a batch is waiting (a quarter
+ * of the buffer); otherwise it finds the records when it next looks, at most CS_DRAIN_MS later.
+ * Verdicts are not hurried either: the refusal or the kill has already happened in the kernel. */
 static __always_inline void submit(struct cs_event *e)
 {
-	int urgent = e->denied || e->killed || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= CS_RINGBUF_SIZE / 4;
-	bpf_ringbuf_submit(e, urgent ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(e, waiting >= CS_RINGBUF_SIZE / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* The tgid as the task's own pid namespace sees it: what `ps` in the container shows. */

@@ -15,7 +15,7 @@
 /* The ring buffer: 4 MiB, about 1,700 records. */
 #define CS_RINGBUF_SIZE (1 << 22)
 /* The loader drains the ring buffer at least this often; programs wake it earlier only for a
- * batch or a verdict (charter-sensor.bpf.c, submit). */
+ * batch (charter-sensor.bpf.c, submit). */
 #define CS_DRAIN_MS 50
 
 enum cs_kind {
