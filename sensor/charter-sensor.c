@@ -222,8 +222,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		break;
 	case CS_SOCKET:
 		printf(",\"family\":%u,\"type\":\"%s\",\"protocol\":\"%s\",\"denied\":%s", family_number(e->family),
-		       socktype_name(e->socktype), protocol_name(e->protocol),
-		       e->denied ? "true" : "false");
+		       socktype_name(e->socktype), protocol_name(e->protocol), e->denied ? "true" : "false");
 		break;
 	case CS_LISTEN:
 		printf(",\"family\":%u", family_number(e->family));
