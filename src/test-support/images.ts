@@ -63,6 +63,8 @@ export interface BusyboxLayout {
   applets?: readonly string[];
   /** More files, by path below the root. */
   files?: Readonly<Record<string, string>>;
+  /** Host programs copied in as executables (0755), by path below the root: part of the image's layer. */
+  programs?: Readonly<Record<string, string>>;
 }
 
 /** A small service image: applets for a web server and shell scripts, /var/www, and root and www (1000) users. */
@@ -86,6 +88,10 @@ export function busyboxRootfsTar(dir: string, layout: BusyboxLayout = {}): strin
   chmodSync(path.join(root, 'bin/busybox'), 0o755);
   for (const a of layout.applets ?? ['sh']) symlinkSync('busybox', path.join(root, 'bin', a));
   for (const [name, content] of Object.entries(layout.files ?? {})) writeFileSync(path.join(root, name), content);
+  for (const [name, from] of Object.entries(layout.programs ?? {})) {
+    copyFileSync(from, path.join(root, name));
+    chmodSync(path.join(root, name), 0o755);
+  }
   if (layout.dirs?.includes('tmp')) chmodSync(path.join(root, 'tmp'), 0o1777);
   const archive = path.join(dir, 'bb-rootfs.tar');
   const tar = spawnSync('tar', ['--owner=0', '--group=0', '-C', root, '-cf', archive, '.'], { encoding: 'utf8' });
