@@ -37,6 +37,8 @@ import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLearnCommand } from './commands/learn.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerModeCommand } from './commands/mode.js';
 import { registerAgentCommand } from './commands/agent.js';
 
 export interface Io {
@@ -225,6 +227,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   registerNodeCommand(program, ctx);
   registerReplayCommand(program, ctx);
   registerLearnCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerModeCommand(program, ctx);
   registerAgentCommand(program, ctx);
 
   try {

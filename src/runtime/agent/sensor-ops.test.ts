@@ -124,7 +124,7 @@ describe('sensorOps', () => {
         return Promise.resolve();
       },
     };
-    expect(capabilities(sensorOps(base as Sensor))).toEqual(new Set());
+    expect(capabilities(sensorOps(base as unknown as Sensor))).toEqual(new Set());
     const ops = sensorOps(withGuard as unknown as Sensor);
     expect(capabilities(ops)).toEqual(new Set(['guardFile']));
     await ops.guardFile?.('/cg', '/etc/shadow');
