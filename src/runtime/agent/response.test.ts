@@ -74,10 +74,10 @@ describe('the default ladder: the gentlest step that stops the activity', () => 
   });
 
   it('protect, a program the sensor killed at exec: the kill is recorded, not repeated', () => {
-    expect(steps(judged(dropped), undefined, { ...factsOf(dropped), killed: true })).toEqual([
-      'alert ← default',
-      'kill (inline) ← default',
-    ]);
+    const killedAtExec: RuntimeEvent = { ...dropped, origin: { engine: 'sensor', what: 'exec killed', line: 1 } } as RuntimeEvent;
+    expect(factsOf(killedAtExec).killed).toBe(true);
+    expect(factsOf(dropped).killed).toBeUndefined();
+    expect(steps(judged(dropped), undefined, factsOf(killedAtExec))).toEqual(['alert ← default', 'kill (inline) ← default']);
   });
 
   it('protect, a process that ended cannot be stopped: alert (a kill asked of it does nothing; a stop still acts)', () => {

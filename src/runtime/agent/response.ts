@@ -68,10 +68,13 @@ const rank = (s: ResponseStep): number => RESPONSE_STEPS.indexOf(s);
 export function factsOf(e: RuntimeEvent): ResponseFacts {
   const fromSensor = e.origin?.engine === 'sensor';
   const denied = e.kind === 'syscall' ? e.denied === true : fromSensor && e.origin?.what?.endsWith(' denied') === true;
+  // The sensor's exec-kill: the program died before its first instruction (`exec killed`).
+  const killed = fromSensor && e.kind === 'exec' && e.origin?.what?.endsWith(' killed') === true;
   const pid = fromSensor ? e.process.pid : undefined;
   const peer = (e.kind === 'connect' || e.kind === 'send') && e.remote ? e.remote : undefined;
   return {
     ...(denied ? { denied } : {}),
+    ...(killed ? { killed } : {}),
     ...(pid !== undefined && pid > 0 ? { pid } : {}),
     ...(peer ? { peer: peer.port !== undefined ? { address: peer.address, port: peer.port } : { address: peer.address } } : {}),
     ...(e.container.name !== undefined ? { containerName: e.container.name } : {}),
