@@ -35,7 +35,7 @@ function recorder(extra: string[] = []): { ops: SensorOps; sent: string[] } {
 
 const policy: SensorPolicy = {
   connect: { allow: [{ port: 53 }, { port: 5432, address: '10.89.0.3' }], enforce: true },
-  exec: { allow: [{ path: '/bin/busybox', applets: ['sleep'] }], enforce: true },
+  exec: { allow: [{ path: '/bin/busybox', applets: ['sleep'] }], enforce: true, killDrift: true },
   files: { guardFiles: ['/etc/shadow'], guardDirs: ['/bin'], enforce: true },
   guard: true,
   raw: false,
@@ -88,21 +88,21 @@ describe('applyPolicy', () => {
     ]);
   });
 
-  it('switches exec-kill where the sensor cannot refuse an exec', async () => {
-    const { ops, sent } = recorder(['allowExec', 'execKill']);
-    await applyPolicy(ops, '/cg', policy, nothingApplied());
-    expect(sent.slice(-1)).toEqual(['execKill true']);
+  it("sends today's loader's allow-raw and exec-kill (the process has them), after the allow entries", async () => {
+    const { ops, sent } = recorder(['allowRaw', 'execKill']);
+    await applyPolicy(ops, '/cg', { ...policy, raw: true }, nothingApplied());
+    expect(sent).toEqual(['allow 53', 'allow 5432 "10.89.0.3"', 'allowRaw true', 'enforce true', 'execKill true']);
   });
 });
 
 describe('abilitiesOf', () => {
-  it('refuses execs with allow-exec and exec-enforce, kills with exec-kill alone, guards files with files-enforce', () => {
-    expect(abilitiesOf(new Set())).toEqual({ exec: 'none', files: false, guard: false });
-    expect(abilitiesOf(new Set(['allowExec', 'execKill']))).toMatchObject({ exec: 'kill' });
-    expect(abilitiesOf(new Set(['allowExec', 'execKill', 'execEnforce']))).toMatchObject({ exec: 'refuse' });
-    expect(abilitiesOf(new Set(['execEnforce']))).toMatchObject({ exec: 'none' });
+  it('refuses execs with allow-exec and exec-enforce, kills drift with exec-kill, guards files with files-enforce', () => {
+    expect(abilitiesOf(new Set())).toEqual({ refuseExec: false, killDrift: false, files: false, guard: false });
+    expect(abilitiesOf(new Set(['allowExec', 'execEnforce']))).toMatchObject({ refuseExec: true });
+    expect(abilitiesOf(new Set(['execEnforce']))).toMatchObject({ refuseExec: false });
+    expect(abilitiesOf(new Set(['execKill', 'allowRaw']))).toEqual({ refuseExec: false, killDrift: true, files: false, guard: false });
     expect(abilitiesOf(new Set(['guardFile']))).toMatchObject({ files: false });
-    expect(abilitiesOf(new Set(['guardDir', 'filesEnforce', 'guard']))).toEqual({ exec: 'none', files: true, guard: true });
+    expect(abilitiesOf(new Set(['guardDir', 'filesEnforce', 'guard']))).toMatchObject({ files: true, guard: true });
   });
 });
 

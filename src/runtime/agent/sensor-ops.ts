@@ -17,7 +17,7 @@ export const OPTIONAL_OPS = {
   allowExec: 'allow-exec',
   /** Refuse every exec of a file not allowed (`allow-exec`). */
   execEnforce: 'exec-enforce',
-  /** Kill a process that ran a file not allowed, where the exec itself could not be refused. */
+  /** While enforcing, kill every exec of a file written after start or run from memory, before it runs (docs/sensor.md). */
   execKill: 'exec-kill',
   /** Report and, once enforcing, refuse opens of this file (credentials, tokens). */
   guardFile: 'guard-file',
@@ -25,7 +25,7 @@ export const OPTIONAL_OPS = {
   guardDir: 'guard-dir',
   /** Refuse what `guard-file` and `guard-dir` name. */
   filesEnforce: 'files-enforce',
-  /** Let the container open raw sockets (its charter declares CAP_NET_RAW). */
+  /** While enforcing, let the container open raw and ping sockets (its charter declares CAP_NET_RAW). */
   allowRaw: 'allow-raw',
 } as const;
 export type OptionalOp = keyof typeof OPTIONAL_OPS;
@@ -56,9 +56,9 @@ export function capabilities(ops: SensorOps): ReadonlySet<OptionalOp> {
 
 /** What the sensor can do, from the ops it has: the terms sensor-policy.ts compiles a charter in. */
 export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
-  const allowExec = caps.has('allowExec');
   return {
-    exec: allowExec && caps.has('execEnforce') ? 'refuse' : allowExec && caps.has('execKill') ? 'kill' : 'none',
+    refuseExec: caps.has('allowExec') && caps.has('execEnforce'),
+    killDrift: caps.has('execKill'),
     files: (caps.has('guardFile') || caps.has('guardDir')) && caps.has('filesEnforce'),
     guard: caps.has('guard'),
   };
@@ -91,6 +91,7 @@ export interface AppliedPolicy {
   readonly files: Set<string>;
   connectEnforced: boolean;
   execEnforced: boolean;
+  driftKilled: boolean;
   filesEnforced: boolean;
   guarded: boolean;
   raw: boolean;
@@ -103,6 +104,7 @@ export function nothingApplied(): AppliedPolicy {
     files: new Set(),
     connectEnforced: false,
     execEnforced: false,
+    driftKilled: false,
     filesEnforced: false,
     guarded: false,
     raw: false,
@@ -156,13 +158,13 @@ export async function applyPolicy(ops: SensorOps, cgroup: string, policy: Sensor
     await ops.enforce(cgroup, policy.connect.enforce);
     applied.connectEnforced = policy.connect.enforce;
   }
-  // Refusing the exec is the gentler step; killing the new program before its first instruction is
-  // the fallback where the sensor cannot refuse (sensor-policy.ts says which in the limits).
-  const execOn = policy.exec.enforce;
-  if (execOn !== applied.execEnforced && (ops.execEnforce || ops.execKill)) {
-    if (ops.execEnforce) await ops.execEnforce(cgroup, execOn);
-    else await ops.execKill?.(cgroup, execOn);
-    applied.execEnforced = execOn;
+  if (ops.execEnforce && policy.exec.enforce !== applied.execEnforced) {
+    await ops.execEnforce(cgroup, policy.exec.enforce);
+    applied.execEnforced = policy.exec.enforce;
+  }
+  if (ops.execKill && policy.exec.killDrift !== applied.driftKilled) {
+    await ops.execKill(cgroup, policy.exec.killDrift);
+    applied.driftKilled = policy.exec.killDrift;
   }
   if (ops.filesEnforce && policy.files.enforce !== applied.filesEnforced) {
     await ops.filesEnforce(cgroup, policy.files.enforce);

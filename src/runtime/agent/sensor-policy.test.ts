@@ -12,8 +12,8 @@ import { compileCharter } from '../engine/compile.js';
 import { GUARDED_DIRS, GUARDED_FILES, sensorPolicy, type PolicyInput, type SensorAbilities } from './sensor-policy.js';
 
 const src: Source[] = [{ kind: 'compose', artifact: 'compose.yaml', line: 3, reason: 'declared' }];
-const ALL: SensorAbilities = { exec: 'refuse', files: true, guard: true };
-const NONE: SensorAbilities = { exec: 'none', files: false, guard: false };
+const ALL: SensorAbilities = { refuseExec: true, killDrift: true, files: true, guard: true };
+const NONE: SensorAbilities = { refuseExec: false, killDrift: false, files: false, guard: false };
 
 function container(name: string, edit: (c: ContainerCharter) => void = () => undefined): ContainerCharter {
   const c = emptyContainer(name);
@@ -160,12 +160,10 @@ describe('executables', () => {
     expect(p.exec.enforce).toBe(true);
   });
 
-  it('does not enforce execs without the ops, or when a rule has no path', () => {
+  it('does not refuse execs without the ops, or when a rule has no path: the ladder kills after the fact, and the limits say so', () => {
     const noOps = policy(charterOf(api([]), db), 'api', { abilities: NONE });
     expect(noOps.exec.enforce).toBe(false);
-    expect(noOps.limits).toContain(
-      'this sensor cannot refuse an exec (no allow-exec and exec-enforce ops): execs are alerted, not refused',
-    );
+    expect(noOps.limits).toContain('this sensor cannot refuse an exec: a program not allowed is killed after it started');
     const unpathed = api([]);
     unpathed.processes.push({ path: 'python', purpose: 'spawned', sources: src });
     const q = policy(charterOf(unpathed, db), 'api');
@@ -173,10 +171,13 @@ describe('executables', () => {
     expect(q.limits.join('\n')).toMatch(/process rules without a path \(python; no image was read\)/);
   });
 
-  it('falls back to killing a program not allowed when the sensor cannot refuse the exec, and says so', () => {
-    const q = policy(charterOf(api([]), db), 'api', { abilities: { ...ALL, exec: 'kill' } });
-    expect(q.exec.enforce).toBe(true);
-    expect(q.limits).toContain('this sensor cannot refuse an exec here: a program not allowed is killed as it starts');
+  it('kills drift at exec only while connects are enforced (the loader acts only under enforcement), and says so otherwise', () => {
+    expect(policy(charterOf(api([]), db), 'api').exec.killDrift).toBe(true);
+    const unknown = policy(charterOf(api([], 'unknown'), db), 'api');
+    expect(unknown.exec.killDrift).toBe(false);
+    expect(unknown.limits.join('\n')).toMatch(/drift .* is killed after it started, not at exec/);
+    expect(policy(charterOf(api([]), db), 'api', { mode: 'monitor' }).exec.killDrift).toBe(false);
+    expect(policy(charterOf(api([]), db), 'api', { abilities: { ...ALL, killDrift: false } }).exec.killDrift).toBe(false);
   });
 });
 

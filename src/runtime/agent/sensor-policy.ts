@@ -29,13 +29,15 @@ export interface ExecAllowance {
 }
 
 export interface SensorPolicy {
+  /** `enforce` refuses connects and sends outside `allow`, and raw sockets unless `raw`. */
   readonly connect: { readonly allow: readonly EgressAllowance[]; readonly enforce: boolean };
-  readonly exec: { readonly allow: readonly ExecAllowance[]; readonly enforce: boolean };
+  /** `enforce`: refuse execs of files not in `allow`; `killDrift`: kill written or in-memory programs as they start. */
+  readonly exec: { readonly allow: readonly ExecAllowance[]; readonly enforce: boolean; readonly killDrift: boolean };
   /** Opens of `guardFiles` and writes below `guardDirs` are reported (and refused when `enforce`). */
   readonly files: { readonly guardFiles: readonly string[]; readonly guardDirs: readonly string[]; readonly enforce: boolean };
   /** Report the container's execs and opens (the `guard` op): asked whenever the sensor can. */
   readonly guard: boolean;
-  /** The charter declares CAP_NET_RAW: raw sockets are its own. */
+  /** The charter declares CAP_NET_RAW: raw and ping sockets are its own, also under enforcement. */
   readonly raw: boolean;
   /** Why the sensor enforces less than the mode asks, or holds a wider rule than the charter: one sentence each. */
   readonly limits: readonly string[];
@@ -43,8 +45,14 @@ export interface SensorPolicy {
 
 /** What this sensor can do beyond connects (sensor-ops.ts finds it out from the ops it has). */
 export interface SensorAbilities {
-  /** How an exec of a file not allowed is stopped: refused, killed as it starts, or not at all. */
-  readonly exec: 'refuse' | 'kill' | 'none';
+  /** An exec of a file not allowed can be refused (allow-exec, exec-enforce). */
+  readonly refuseExec: boolean;
+  /**
+   * Drift can be killed in the kernel before its first instruction (exec-kill: a file written after
+   * start or run from memory), while connects are enforced: the loader's `enforce` is its one
+   * switch between observing and acting.
+   */
+  readonly killDrift: boolean;
   /** Guarded files and directories can be refused (guard-file, guard-dir, files-enforce). */
   readonly files: boolean;
   /** Execs and opens are reported per container (guard). */
@@ -104,19 +112,23 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
 
   const exec = execAllowances(c.charter.processes);
   let enforceExec = false;
+  // What the kernel cannot refuse, the response ladder stops after the fact (it kills the process):
+  // the limits say which of the two a container gets.
   if (protect) {
-    if (abilities.exec === 'none')
-      limits.push('this sensor cannot refuse an exec (no allow-exec and exec-enforce ops): execs are alerted, not refused');
+    if (!abilities.refuseExec) limits.push('this sensor cannot refuse an exec: a program not allowed is killed after it started');
     else if (exec.unpathed.length > 0)
       limits.push(
-        `process rules without a path (${exec.unpathed.slice(0, 3).join(', ')}${exec.unpathed.length > 3 ? ', …' : ''}; no image was read): execs are alerted, not refused`,
+        `process rules without a path (${exec.unpathed.slice(0, 3).join(', ')}${exec.unpathed.length > 3 ? ', …' : ''}; no image was read): execs are not refused, a program not allowed is killed after it started`,
       );
-    else if (exec.allow.length === 0) limits.push('the charter declares no process: execs are alerted, not refused');
-    else {
-      enforceExec = true;
-      if (abilities.exec === 'kill') limits.push('this sensor cannot refuse an exec here: a program not allowed is killed as it starts');
-    }
+    else if (exec.allow.length === 0)
+      limits.push('the charter declares no process: execs are not refused, a program not allowed is killed after it started');
+    else enforceExec = true;
   }
+  const killDrift = protect && abilities.killDrift && enforceConnect;
+  if (protect && abilities.killDrift && !enforceConnect)
+    limits.push(
+      'drift (a program written after start or run from memory) is killed after it started, not at exec: the sensor kills at exec only while it enforces connects',
+    );
 
   const writable = c.writable.map((w) => w.path.replace(/\/+$/, '') || '/');
   const guardDirs = GUARDED_DIRS.filter(
@@ -130,7 +142,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
 
   return {
     connect: { allow: connect.allow, enforce: enforceConnect },
-    exec: { allow: exec.allow, enforce: enforceExec },
+    exec: { allow: exec.allow, enforce: enforceExec, killDrift },
     files: { guardFiles: [...GUARDED_FILES], guardDirs, enforce: enforceFiles },
     guard: abilities.guard,
     raw: c.capabilities.has('CAP_NET_RAW') || c.capabilities.has('NET_RAW'),
