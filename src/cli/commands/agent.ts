@@ -8,16 +8,12 @@
 import { Option, type Command } from 'commander';
 import type { Mode } from '../../model/verdicts.js';
 import { DEFAULT_STATE_DIR, runAgent, type AgentService } from '../../runtime/agent/agent.js';
+import { DEFAULT_CONTROL_SOCKET, startControlServer } from '../../runtime/agent/control.js';
+import { DEFAULT_METRICS_ADDRESS, parseListenAddress, startMetricsServer } from '../../runtime/agent/metrics-server.js';
+import { loadResponsePolicy } from '../../runtime/agent/respond.js';
 import type { AlertRecord } from '../../runtime/agent/types.js';
 import { escapeTerminal } from '../../util/terminal-text.js';
 import type { CommandContext } from './context.js';
-
-/**
- * The services behind `--socket` and `--metrics` (the control socket of `charter status` and
- * `charter mode`, the Prometheus endpoint): their modules register here. Until they do, the flags
- * are accepted and said to do nothing.
- */
-export const AGENT_SERVICES: { socket?: (path: string) => AgentService; metrics?: (address: string) => AgentService } = {};
 
 interface AgentFlags {
   profile: string[];
@@ -25,8 +21,10 @@ interface AgentFlags {
   alerts: string;
   stateDir?: string;
   label?: string[];
-  socket?: string;
+  /** A path, or false for `--no-socket`. */
+  socket: string | false;
   metrics?: string;
+  responsePolicy?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -49,18 +47,19 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
     .requiredOption('--alerts <file>', 'append alert records here, one JSON line each')
     .option('--state-dir <dir>', `where the agent keeps its store and heartbeat (default ${DEFAULT_STATE_DIR})`)
     .option('--label <key=value>', 'watch only containers with this label (repeatable)', collect)
-    .option('--socket <path>', 'the control socket for `charter status` and `charter mode`')
-    .option('--metrics <address>', 'serve Prometheus metrics on this address')
+    .option('--socket <path>', `the control socket of \`charter status\` and \`charter mode\` (default ${DEFAULT_CONTROL_SOCKET})`)
+    .option('--no-socket', 'serve no control socket')
+    .option('--metrics <address>', `serve Prometheus metrics on this loopback address (e.g. ${DEFAULT_METRICS_ADDRESS})`)
+    .option('--response-policy <file>', 'raise the response ladder in protect mode (docs/agent.md, "Response policy")')
     .action(async (flags: AgentFlags) => {
+      // The policy is read before anything runs: a bad one is refused like a bad profile.
+      const responsePolicy = flags.responsePolicy !== undefined ? await loadResponsePolicy(flags.responsePolicy) : undefined;
       const services: AgentService[] = [];
-      for (const [flag, value, make] of [
-        ['--socket', flags.socket, AGENT_SERVICES.socket],
-        ['--metrics', flags.metrics, AGENT_SERVICES.metrics],
-      ] as const) {
-        if (value === undefined) continue;
-        if (make) services.push(make(value));
-        else ctx.io.stderr(`warning: ${flag} is accepted but not served by this build\n`);
-      }
+      const socket = flags.socket === false ? undefined : typeof flags.socket === 'string' ? flags.socket : DEFAULT_CONTROL_SOCKET;
+      if (socket !== undefined) services.push((control) => startControlServer(socket, control));
+      const metrics = flags.metrics;
+      if (metrics !== undefined) parseListenAddress(metrics); // a bad address is refused before anything runs
+      if (metrics !== undefined) services.push((control) => startMetricsServer(metrics, () => control.status()));
       // Signals are taken from the start: one during start-up stops the agent as soon as it is up.
       let signalled: (name: string) => void = () => undefined;
       const stopRequest = new Promise<string>((resolve) => (signalled = resolve));
@@ -76,6 +75,7 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
             alertsFile: flags.alerts,
             ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
             ...(flags.label !== undefined ? { labels: flags.label } : {}),
+            ...(responsePolicy !== undefined ? { responsePolicy } : {}),
             services,
           },
           {

@@ -2,11 +2,13 @@
  * `charter agent` against real containers: the built CLI, the kernel sensor built from source,
  * busybox-static images made with `podman import`. In monitor mode a program the charter does not
  * declare is alerted, naming the container and the classification, and a stopped container is
- * let go; in protect mode an undeclared connect is refused in the container (EPERM) and recorded
- * as blocked while the declared one connects; a killed sensor and a killed `podman events` are
+ * let go, and `charter status` shows it over the control socket; in protect mode an undeclared
+ * connect is refused in the container (EPERM) and recorded as blocked while the declared one
+ * connects, an undeclared program is killed by the response ladder and a copy written after start
+ * is killed by the sensor before it runs; a killed sensor and a killed `podman events` are
  * restarted (a gap recorded, enforcement back, a container started meanwhile picked up); SIGTERM
- * ends it with 0. Through the control interface, switching one container to protect turns
- * enforcement on at once. Bad input is refused before `ready` with exit 2.
+ * ends it with 0. `charter mode` switching one container to protect turns enforcement on at once.
+ * Bad input is refused before `ready` with exit 2.
  * Needs root on Linux; skipped loudly elsewhere.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,12 +18,11 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, emptyContainer, type Charter, type ContainerCharter, type Source } from '../../model/charter.js';
 import { parseCharter } from '../../profile/serialize.js';
-import { CliProcess, ensureBuilt } from '../../test-support/built-cli.js';
+import { CHARTER_BIN, CliProcess, ensureBuilt } from '../../test-support/built-cli.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../test-support/podman.js';
 import { repoRoot } from '../../test-support/profile.js';
-import { runAgent } from './agent.js';
-import type { AlertRecord } from './types.js';
+import type { AgentStatus, AlertRecord } from './types.js';
 
 const IMAGE = 'localhost/agent-test/bb:1';
 /** The same image under a name no profile knows. */
@@ -55,6 +56,23 @@ function writeProfile(file: string, name: string, edit: (c: ContainerCharter) =>
   parseCharter(text, file); // what the agent reads must be a valid profile, by the schema
   writeFileSync(file, text);
   return file;
+}
+
+/**
+ * The shell, nc and cp the probes run, and their listeners on 8080 and 9090, are the charter's own:
+ * in protect mode anything else is stopped (an undeclared listener is killed like an undeclared program).
+ */
+function allowProbe(c: ContainerCharter): void {
+  c.network.listen = [8080, 9090].map((port) => ({ port, protocol: 'tcp' as const, sources: src }));
+  c.processes = [
+    {
+      path: '/bin/busybox',
+      invokedAs: ['/bin/sleep', '/bin/sh', '/bin/nc', '/bin/cp'],
+      applets: ['sleep', 'sh', 'nc', 'cp'],
+      purpose: 'entrypoint',
+      sources: src,
+    },
+  ];
 }
 
 function records(file: string): AlertRecord[] {
@@ -93,7 +111,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(built.status, built.stderr).toBe(0);
     ensureBuilt();
     dir = mkdtempSync(path.join(tmpdir(), 'charter-agent-'));
-    const tar = busyboxRootfsTar(dir, { dirs: ['tmp'], applets: ['sh', 'nc', 'sleep', 'echo', 'wget', 'cat'] });
+    const tar = busyboxRootfsTar(dir, { dirs: ['tmp'], applets: ['sh', 'nc', 'sleep', 'echo', 'wget', 'cat', 'cp'] });
     podmanOk(['import', tar, IMAGE]);
     podmanOk(['tag', IMAGE, STRAY_IMAGE]);
   });
@@ -115,19 +133,40 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     return id;
   }
 
-  function agent(profile: string, mode: 'monitor' | 'protect', tag: string): { cli: CliProcess; alerts: string } {
+  function agent(profile: string, mode: 'monitor' | 'protect', tag: string): { cli: CliProcess; alerts: string; socket: string } {
     const alerts = path.join(dir, `${tag}.alerts.jsonl`);
+    const socket = path.join(dir, `${tag}.sock`);
     const cli = new CliProcess(
-      ['agent', '--profile', profile, '--mode', mode, '--alerts', alerts, '--state-dir', path.join(dir, `${tag}-state`), '--label', LABEL],
+      [
+        'agent',
+        '--profile',
+        profile,
+        '--mode',
+        mode,
+        '--alerts',
+        alerts,
+        '--state-dir',
+        path.join(dir, `${tag}-state`),
+        '--label',
+        LABEL,
+        '--socket',
+        socket,
+      ],
       { ...process.env, CONTAINERS_CONF: process.env['CONTAINERS_CONF'] ?? path.join(repoRoot, 'config/containers.conf') },
     );
     agents.push(cli);
-    return { cli, alerts };
+    return { cli, alerts, socket };
+  }
+
+  /** `charter status` or `charter mode` against an agent's socket, as a person runs them. */
+  function ask(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [CHARTER_BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   it('in monitor mode alerts a program the charter does not declare, says which container has no profile, lets a stopped container go, and ends with 0 on SIGTERM', async () => {
     const profile = writeProfile(path.join(dir, 'sleeper.json'), 'sleeper');
-    const { cli, alerts } = agent(profile, 'monitor', 'monitor');
+    const { cli, alerts, socket } = agent(profile, 'monitor', 'monitor');
     const t0 = Date.now();
     await cli.waitFor(/ready, watching 0 containers/);
     const readyMs = Date.now() - t0;
@@ -155,6 +194,21 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
       `agent: ready in ${readyMs} ms; event → committed alert ${Math.min(...lat)}–${Math.max(...lat)} ms over ${lat.length} alerts`,
     );
 
+    // What `charter status` shows of it, over the agent's control socket.
+    const st = ask('status', '--socket', socket, '--format', 'json');
+    expect(st.status, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout) as AgentStatus;
+    expect(status.sensor).toEqual({ running: true, restarts: 0, drops: 0 });
+    expect(status.containers).toEqual([
+      expect.objectContaining({
+        id,
+        name: 'agent-test-mon',
+        mode: 'monitor',
+        charter: expect.objectContaining({ container: 'sleeper', by: 'image' }) as unknown,
+        alerts: 2,
+      }),
+    ]);
+
     // A container no profile describes: watched in monitor mode, said once, its events counted, not judged.
     const stray = run('agent-test-stray', STRAY_IMAGE);
     await cli.waitFor(/watching agent-test-stray \(\w{12}\), no profile in monitor mode\n/);
@@ -181,8 +235,9 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
-  it('in protect mode refuses an undeclared connect (EPERM) and lets the declared one through; survives a killed sensor and podman events', async () => {
+  it('in protect mode refuses an undeclared connect (EPERM) while the declared one connects, kills an undeclared program and drift; survives a killed sensor and podman events', async () => {
     const profile = writeProfile(path.join(dir, 'guarded.json'), 'guarded', (c) => {
+      allowProbe(c);
       c.network.none = false;
       c.network.egress = [{ peer: { kind: 'cidr', cidr: '10.77.0.2/32' }, port: 8080, protocol: 'tcp', sources: src }];
       c.network.egressIntent = { state: 'complete', sources: src };
@@ -216,15 +271,34 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(connects[0]).toMatchObject({
       container: 'agent-test-prot',
       verdict: { mode: 'protect', action: 'block', event: expect.stringContaining('10.77.0.2:9090') as string },
-      actions: [{ step: 'deny', target: '10.77.0.2:9090', ok: true }],
+      actions: [
+        { step: 'alert', ok: true },
+        { step: 'deny', rule: 'default', target: '10.77.0.2:9090', ok: true },
+      ],
     });
-    // Execs are alerted, not refused, with the reason: today's sensor has no exec ops.
-    const execAlert = rs.find((a) => a.verdict?.kind === 'exec');
-    expect(execAlert?.verdict?.action).toBe('alert');
-    expect(execAlert?.actions?.[0]).toMatchObject({
-      step: 'deny',
-      ok: false,
-      error: expect.stringMatching(/cannot refuse an exec/) as string,
+    // A program the charter does not declare, which the sensor cannot refuse: the ladder kills it after it started.
+    const cat = podman(['exec', id, 'sh', '-c', 'cat /dev/zero >/dev/null; echo rc=$?']);
+    expect(`${cat.stdout} ${String(cat.status)}`).toMatch(/rc=137|137$/);
+    const killed = (
+      await until(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /bin/busybox /dev/zero') === true), 'cat alert')
+    ).find((a) => a.verdict?.event.startsWith('exec /bin/busybox /dev/zero') === true);
+    expect(killed).toMatchObject({
+      verdict: { action: 'block', mode: 'protect' },
+      actions: [
+        { step: 'alert', ok: true },
+        { step: 'kill', rule: 'default', ok: true, target: expect.stringMatching(/^pid \d+$/) as string },
+      ],
+    });
+    // Drift (a copy written after start) is killed in the kernel before it runs, and the record says so.
+    const drift = podman(['exec', id, 'sh', '-c', 'cp /bin/busybox /tmp/dropped; /tmp/dropped echo ran; echo rc=$?']);
+    expect(drift.stdout).not.toContain('ran');
+    expect(drift.stdout).toContain('rc=137');
+    const dropped = (
+      await until(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /tmp/dropped') === true), 'drift alert')
+    ).find((a) => a.verdict?.event.startsWith('exec /tmp/dropped') === true);
+    expect(dropped).toMatchObject({
+      verdict: { action: 'block', deviation: { classification: 'drift' } },
+      actions: [{ step: 'alert' }, { step: 'kill', ok: true, target: expect.stringMatching(/\(killed in the kernel\)$/) as string }],
     });
 
     // The sensor killed: restarted, the container attached again with its enforcement, the gap recorded.
@@ -256,8 +330,9 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(probe().stdout).toContain('rc9090=0');
   });
 
-  it('switches one container to protect through its control, enforcing at once, and back', async () => {
+  it('switches one container to protect with `charter mode`, enforcing at once, and back', async () => {
     const profile = writeProfile(path.join(dir, 'switch.json'), 'switch', (c) => {
+      allowProbe(c);
       c.network.none = false;
       c.network.egress = [{ peer: { kind: 'cidr', cidr: '10.77.0.2/32' }, port: 8080, protocol: 'tcp', sources: src }];
       c.network.egressIntent = { state: 'complete', sources: src };
@@ -265,38 +340,35 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const id = run('agent-test-switch');
     const pid = podmanOk(['inspect', '--format', '{{.State.Pid}}', id]).trim();
     expect(spawnSync('nsenter', ['-t', pid, '-n', 'ip', 'addr', 'add', '10.77.0.2/32', 'dev', 'lo']).status).toBe(0);
-    const alerts = path.join(dir, 'switch.alerts.jsonl');
-    const lines: string[] = [];
-    const a = await runAgent(
-      { profiles: [profile], mode: 'monitor', alertsFile: alerts, stateDir: path.join(dir, 'switch-state'), labels: [LABEL] },
-      { info: (l) => lines.push(l), warn: (l) => lines.push(`warning: ${l}`) },
-    );
-    try {
-      const connect9090 = (): string =>
-        podman([
-          'exec',
-          id,
-          'sh',
-          '-c',
-          'nc -l -p 9090 >/dev/null & l=$!; sleep 0.3; echo b | nc -w 1 10.77.0.2 9090; echo rc=$?; kill $l 2>/dev/null',
-        ]).stdout;
-      expect(connect9090()).toContain('rc=0');
-      const w = await a.setMode('agent-test-switch', 'protect');
-      expect(w).toMatchObject({ name: 'agent-test-switch', mode: 'protect', charter: { container: 'switch', by: 'image' } });
-      expect(w.limits.join('\n')).toMatch(/cannot refuse an exec/);
-      expect(w.limits.join('\n')).not.toMatch(/connects are alerted/);
-      expect(connect9090()).toContain('rc=1');
-      await until(alerts, (x) => x.some((r) => r.verdict?.action === 'block'), 'block');
-      const s = a.status();
-      expect(s.sensor).toMatchObject({ running: true, restarts: 0 });
-      expect(s.containers.find((c) => c.id === id)).toMatchObject({ blocked: 1, mode: 'protect' });
-      expect(s.events['connect']).toBeGreaterThanOrEqual(2);
-      await a.setMode(id.slice(0, 12), 'monitor');
-      expect(connect9090()).toContain('rc=0');
-      await expect(a.setMode('no-such-container', 'protect')).rejects.toThrow(/no watched container is no-such-container/);
-    } finally {
-      await a.stop();
-    }
+    const { cli, alerts, socket } = agent(profile, 'monitor', 'switch');
+    await cli.waitFor(/ready, watching 1 containers/);
+    const connect9090 = (): string =>
+      podman([
+        'exec',
+        id,
+        'sh',
+        '-c',
+        'nc -l -p 9090 >/dev/null & l=$!; sleep 0.3; echo b | nc -w 1 10.77.0.2 9090; echo rc=$?; kill $l 2>/dev/null',
+      ]).stdout;
+    expect(connect9090()).toContain('rc=0');
+
+    const on = ask('mode', 'agent-test-switch', 'protect', '--socket', socket);
+    expect(on.status, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/^agent-test-switch \(\w{12}\): protect\n/);
+    expect(on.stdout).toContain('this sensor cannot refuse an exec: a program not allowed is killed after it started');
+    expect(on.stdout).not.toMatch(/connects are alerted/);
+    expect(connect9090()).toContain('rc=1');
+    await until(alerts, (x) => x.some((r) => r.verdict?.action === 'block'), 'block');
+    const status = JSON.parse(ask('status', '--socket', socket, '--format', 'json').stdout) as AgentStatus;
+    expect(status.containers.find((c) => c.id === id)).toMatchObject({ blocked: 1, mode: 'protect' });
+    expect(status.events['connect']).toBeGreaterThanOrEqual(2);
+
+    expect(ask('mode', id.slice(0, 12), 'monitor', '--socket', socket).status).toBe(0);
+    expect(connect9090()).toContain('rc=0');
+    const unknown = ask('mode', 'no-such-container', 'protect', '--socket', socket);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('no watched container is no-such-container');
+    expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
   it('refuses a malformed profile before ready with exit 2, naming the file, creating no state', async () => {

@@ -6,13 +6,15 @@
  *
  * The parts each live in their own module: podman.ts (the runtime), profiles.ts (engines and
  * matching), sensor-policy.ts (a charter compiled for the sensor), sensor-ops.ts (what is asked of
- * the sensor), spool.ts (durable, ordered alerts). This module wires them and keeps the state
+ * the sensor), response.ts and respond.ts (the ladder), spool.ts (durable, ordered alerts). This module wires them and keeps the state
  * `charter status` shows.
  *
- * What the agent says is what happened: a verdict the engine would `block` is recorded as blocked
- * only when the sensor refused the call; otherwise it is an alert whose `deny` action failed, with
- * the reason (the container's limits). A connect the sensor refused although the charter allows it
- * is recorded too: enforcement must never be stricter than the charter unseen.
+ * A deviation goes through the response ladder (response.ts chooses, respond.ts acts): in protect
+ * mode the kernel's own refusal is recorded, and what the kernel could not refuse is stopped after
+ * the fact (a kill), unless the container's limits say that kind is only alerted there. What the
+ * record says is what happened: `block` when a step that stops the activity worked, `alert`
+ * otherwise. A connect the sensor refused although the charter allows it is recorded too:
+ * enforcement must never be stricter than the charter unseen.
  */
 import type { RuntimeEvent } from '../../model/events.js';
 import { UserError, errorMessage } from '../../model/errors.js';
@@ -23,6 +25,9 @@ import type { ContainerEvent, RuntimeInspection } from './podman-json.js';
 import { matchRunning, openProfiles, type Binding, type ProfileSlot } from './profiles.js';
 import { abilitiesOf, applyPolicy, capabilities, nothingApplied, sensorOps, type AppliedPolicy, type SensorOps } from './sensor-ops.js';
 import { sensorPolicy, type SensorAbilities, type SensorPolicy } from './sensor-policy.js';
+import { chooseResponse, factsOf } from './response.js';
+import type { ResponsePolicy } from './response-policy.js';
+import { podmanActuators, respond, type Actuators } from './respond.js';
 import { Spool, type AlertDraft } from './spool.js';
 import type { AgentControl, AgentStatus, AlertRecord, ResponseAction, RunningContainer, WatchedContainer } from './types.js';
 
@@ -38,8 +43,6 @@ const SENSOR_BACKOFF_MAX_MS = 30_000;
 
 /** Something the agent runs beside itself (the control socket, the metrics endpoint), given its control. */
 export type AgentService = (control: AgentControl) => Promise<{ close(): Promise<void> }>;
-/** The response ladder beyond the sensor's own refusal: what else to do about a deviation (kill, pause, …). */
-export type Responder = (verdict: Verdict, container: RunningContainer) => Promise<readonly ResponseAction[]>;
 
 export interface AgentOptions {
   /** charter/v1 profile files, one application each. */
@@ -54,7 +57,10 @@ export interface AgentOptions {
   readonly sensorBinary?: string;
   readonly podmanBinary?: string;
   readonly services?: readonly AgentService[];
-  readonly respond?: Responder;
+  /** Raises the response ladder's steps in protect mode (response-policy.ts); the default ladder when absent. */
+  readonly responsePolicy?: ResponsePolicy;
+  /** How the ladder acts (kill, pause, stop); podman's and /proc's when absent. */
+  readonly actuators?: Actuators;
   readonly heartbeatMs?: number;
   /** The clock (tests). */
   readonly now?: () => Date;
@@ -120,7 +126,8 @@ class Agent implements RunningAgent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly eventsByKind: Record<string, number> = {};
   private sensor: SensorOps | undefined;
-  private abilities: SensorAbilities = { exec: 'none', files: false, guard: false };
+  private abilities: SensorAbilities = { refuseExec: false, killDrift: false, files: false, guard: false };
+  private readonly actuators: Actuators;
   private sensorRestarts = 0;
   private sensorDownSince: Date | undefined;
   private sensorDelay = SENSOR_BACKOFF_FIRST_MS;
@@ -150,6 +157,7 @@ class Agent implements RunningAgent {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.startedAt = this.now();
+    this.actuators = opts.actuators ?? podmanActuators();
     this.failed = new Promise<never>((_, reject) => {
       this.fail = reject;
     });
@@ -430,77 +438,63 @@ class Agent implements RunningAgent {
     const out = w.binding.slot.engine.judge(e);
     if (!('verdict' in out)) return;
     const v = out.verdict;
-    const denied = e.origin?.what?.endsWith(' denied') === true;
+    const facts = factsOf(e);
     if (v.action === 'allow' || v.action === 'learn') {
-      if (!denied) return;
-      w.blocked++;
+      if (facts.denied !== true) return;
+      // Enforcement stricter than the charter must not go unseen.
+      const narrower = this.limits(w).find((l) => l.startsWith('loopback')) ?? "the sensor's allow set is narrower here";
       this.deviation(
         w,
         { ...v, action: 'block' },
-        [{ step: 'deny', rule: 'sensor allow set', target: targetOf(e, rc), ok: true }],
-        `the sensor refused what the charter allows (${v.allowed?.rule ?? v.action}): ${this.limitFor(w, e.kind) ?? 'its allow set is narrower here'}`,
+        Promise.resolve([{ step: 'deny', rule: 'sensor allow set', target: targetOf(e, rc), ok: true }]),
+        {
+          message: `the sensor refused what the charter allows (${v.allowed?.rule ?? v.action}): ${narrower}`,
+        },
       );
       return;
     }
-    const actions: ResponseAction[] = [];
-    let verdict = v;
-    if (v.action === 'block') {
-      if (denied) {
-        w.blocked++;
-        actions.push({ step: 'deny', rule: 'default', target: targetOf(e, rc), ok: true });
-      } else {
-        // Protect mode asked for a refusal the sensor did not make: say so, and call it what it was.
-        verdict = { ...v, action: 'alert' };
-        actions.push({
-          step: 'deny',
-          rule: 'default',
-          target: targetOf(e, rc),
-          ok: false,
-          error: this.limitFor(w, e.kind) ?? 'the sensor let it through',
-        });
-      }
-    }
-    this.deviation(w, verdict, actions);
+    // The ladder (response.ts) chooses the steps from the verdict and what the kernel did; a kind this
+    // container's sensor does not enforce is only alerted, with the reason.
+    const limited = v.mode === 'protect' ? this.limitFor(w, e.kind) : undefined;
+    const decision = chooseResponse(v, this.opts.responsePolicy, limited !== undefined ? { ...facts, limited } : facts);
+    const actions = respond(decision, { containerId: rc.id, ...facts, ...(rc.pid > 0 ? { mainPid: rc.pid } : {}) }, this.actuators);
+    this.deviation(w, v, actions);
   }
 
-  /** Why the sensor does not refuse this kind of event for the container. */
+  private limits(w: Watched): readonly string[] {
+    return w.policy?.limits ?? [];
+  }
+
+  /** Why the sensor does not refuse this kind of event in this container although it is in protect mode, or undefined. */
   private limitFor(w: Watched, kind: string): string | undefined {
-    const p = w.policy;
-    const limits = p?.limits ?? [];
-    if (kind === 'connect' || kind === 'send') {
-      if (p?.connect.enforce === true)
-        return limits.find((l) => l.startsWith('loopback')) ?? "the sensor's allow set is wider than the charter here";
-      return limits.find((l) => l.includes('connects')) ?? 'connects are not refused in this mode';
-    }
-    if (kind === 'exec') return limits.find((l) => l.includes('exec')) ?? 'execs are not refused in this mode';
-    return `the sensor does not refuse ${kind} events`;
+    // A connect or send outside the allow set is refused in the kernel when connects are enforced; a
+    // connect it let through (a widened rule) is the ladder's. Without enforcement: alerted only.
+    if ((kind === 'connect' || kind === 'send') && w.policy?.connect.enforce !== true)
+      return this.limits(w).find((l) => l.includes('connects are alerted')) ?? 'connects are not refused here';
+    return undefined;
   }
 
-  private deviation(w: Watched, verdict: Verdict, actions: ResponseAction[], message?: string): void {
+  /**
+   * Records a deviation once its response is done. Records keep the order of their events: each
+   * waits for the one before it. What the record says is what happened: `block` when a step that
+   * stops the activity worked (the kernel's refusal, a kill), `alert` otherwise.
+   */
+  private deviation(w: Watched, verdict: Verdict, actions: Promise<readonly ResponseAction[]>, extra: { message?: string } = {}): void {
     w.alerts++;
-    const draft = (more: readonly ResponseAction[]): AlertDraft => ({
-      at: this.now().toISOString(),
-      type: 'deviation',
-      containerId: w.rc.id,
-      container: w.rc.name,
-      verdict,
-      ...(actions.length + more.length > 0 ? { actions: [...actions, ...more] } : {}),
-      ...(message !== undefined ? { message } : {}),
-    });
-    const respond = this.opts.respond;
-    if (!respond) {
-      this.record(draft([]));
-      return;
-    }
-    // Responses run one after another so the records keep the order of the events.
     this.responses = this.responses.then(async () => {
-      let more: readonly ResponseAction[];
-      try {
-        more = await respond(verdict, w.rc);
-      } catch (err) {
-        more = [{ step: 'alert', rule: 'responder', target: w.rc.id, ok: false, error: errorMessage(err) }];
-      }
-      this.record(draft(more));
+      const done = await actions;
+      const stopped = done.some((a) => a.step !== 'alert' && a.ok);
+      if (stopped) w.blocked++;
+      const action = stopped ? 'block' : verdict.action === 'block' ? 'alert' : verdict.action;
+      this.record({
+        at: this.now().toISOString(),
+        type: 'deviation',
+        containerId: w.rc.id,
+        container: w.rc.name,
+        verdict: action === verdict.action ? verdict : { ...verdict, action },
+        ...(done.length > 0 ? { actions: done } : {}),
+        ...(extra.message !== undefined ? { message: extra.message } : {}),
+      });
     });
   }
 

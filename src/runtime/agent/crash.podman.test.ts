@@ -108,7 +108,20 @@ describe.skipIf(!canRun)('charter agent killed with SIGKILL at random moments', 
     writeFileSync(profile, JSON.stringify(charter));
     const alerts = path.join(dir, 'alerts.jsonl');
     const state = path.join(dir, 'state');
-    const args = ['agent', '--profile', profile, '--alerts', alerts, '--state-dir', state, '--label', LABEL];
+    // Its control socket too: a killed agent leaves it behind, and the next one must take it over.
+    const args = [
+      'agent',
+      '--profile',
+      profile,
+      '--alerts',
+      alerts,
+      '--state-dir',
+      state,
+      '--label',
+      LABEL,
+      '--socket',
+      path.join(dir, 'agent.sock'),
+    ];
     const env = { ...process.env, CONTAINERS_CONF: process.env['CONTAINERS_CONF'] ?? path.join(repoRoot, 'config/containers.conf') };
 
     const seed = Number(process.env['CHARTER_CRASH_SEED'] ?? Date.now() % 1_000_000);
