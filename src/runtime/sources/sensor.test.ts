@@ -1,6 +1,7 @@
 /**
- * What the sensor source makes of the loader's lines: a real recording (test/corpus/events/sensor,
- * from a busybox container under podman) field by field, and hostile lines built here.
+ * What the sensor source makes of the loader's lines: real recordings (test/corpus/events/sensor,
+ * from busybox containers under podman, one of them guarded) field by field, and hostile lines
+ * built here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,14 +11,18 @@ import { checkEvent } from '../events/validate.js';
 import { detectSource } from './registry.js';
 import { sensorSource } from './sensor.js';
 
-const RECORDED = readFileSync(join(import.meta.dirname, '../../../test/corpus/events/sensor/podman-busybox.jsonl'), 'utf8')
-  .split('\n')
-  .filter((l) => l !== '')
-  .map((l) => JSON.parse(l) as Record<string, unknown>);
+function recording(name: string): Record<string, unknown>[] {
+  return readFileSync(join(import.meta.dirname, '../../../test/corpus/events/sensor', name), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+const RECORDED = recording('podman-busybox.jsonl');
+const GUARDED = recording('podman-busybox-guard.jsonl');
 const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
 
-function events(): RuntimeEvent[] {
-  return RECORDED.flatMap((r, i) => {
+function events(recorded = RECORDED): RuntimeEvent[] {
+  return recorded.flatMap((r, i) => {
     const c = sensorSource.convert(r, i + 1);
     return 'events' in c ? [...c.events] : [];
   });
@@ -71,14 +76,56 @@ describe('sensor source on a recorded run', () => {
   });
 });
 
+describe('sensor source on a recorded guarded run (fanotify)', () => {
+  const evs = events(GUARDED);
+
+  it('is detected, and turns every event line into a valid event', () => {
+    expect(detectSource(GUARDED.slice(0, 20))?.id).toBe('sensor');
+    expect(evs.length).toBe(GUARDED.filter((r) => typeof r.kind === 'string').length);
+    for (const e of evs) expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+  });
+
+  it('reports a refused exec as the caller that asked for the file, named by the file', () => {
+    const denied = evs.filter((e) => e.origin?.what === 'exec denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ kind: 'exec', process: { path: '/dev/shm/busybox', name: 'sh', uid: 0, inode: 2 } });
+    expect(denied[0]!.process.origin).toBeUndefined(); // the guard does not say where the file came from
+    // Refused execs never reached the exec tracepoint: every other exec ran.
+    expect(evs.filter((e) => e.kind === 'exec' && e.origin?.what === 'exec').every((e) => e.process.path === '/bin/busybox')).toBe(true);
+  });
+
+  it('reports opens of a guarded file and writes into a guarded directory, refused or not', () => {
+    const opens = evs.flatMap((e) => (e.kind === 'open' ? [[e.path, e.write, e.create, e.origin?.what, e.process.name]] : []));
+    expect(opens).toEqual([
+      ['/etc/shadow', false, false, 'open denied', 'cat'],
+      ['/usr/bin/evil', true, true, 'open denied', 'sh'],
+      ['/etc/shadow', false, false, 'open', 'cat'],
+    ]);
+  });
+
+  it('skips the replies, the mount list of guard included, as control lines', () => {
+    const skips = GUARDED.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
+    expect(skips).toContain("the sensor's reply to a command (guard)");
+    expect(skips.every((s) => /^the sensor/.test(s))).toBe(true);
+  });
+});
+
 describe('sensor source on hostile lines', () => {
   const exec = RECORDED.find((r) => r.kind === 'exec')!;
   const cases: [string, unknown, RegExp][] = [
     ['no container (a cgroup nobody attached)', { ...exec, container: '' }, /not told a container/],
     ['no time', { ...exec, time: 12 }, /without a time/],
-    ['an unknown kind', { ...exec, kind: 'open' }, /not a sensor event/],
+    ['an unknown kind', { ...exec, kind: 'chmod' }, /not a sensor event/],
     ['a connect without address', { ...RECORDED.find((r) => r.kind === 'connect'), address: 7 }, /destination/],
     ['an array', [exec], /not a JSON object/],
+    ['an open with a relative path', { ...GUARDED.find((r) => r.kind === 'open'), path: 'etc/shadow' }, /absolute path/],
+    ['an open without its intent', { ...GUARDED.find((r) => r.kind === 'open'), write: 'yes' }, /write intent/],
+    [
+      'the guard counting what it let through',
+      { guardErrors: 2, cgroupId: 9, container: 'abc' },
+      /let 2 opens or execs through unjudged since it started \(abc\)/,
+    ],
+    ['the guard losing reports', { guardLost: 5 }, /lost 5 reports/],
   ];
   it.each(cases)('skips %s with a reason', (_name, record, reason) => {
     const c = sensorSource.convert(record, 3);

@@ -1,8 +1,9 @@
 /**
  * Charter's kernel sensor (sensor/, docs/sensor.md): the loader's stdout, one JSON object a line.
- * Events carry `kind` (`exec`, `exit`, `connect`), the watched cgroup's id and the container id the
- * agent attached that cgroup with; the loader's own lines (`ready`, a command's `reply`, `drops`)
- * are skipped with what they say. Pids are the host's: connects are seen in a cgroup hook where the
+ * Events carry `kind` (`exec`, `exit`, `connect`, `open`), the watched cgroup's id and the container
+ * id the agent attached that cgroup with; the loader's own lines (`ready`, a command's `reply`,
+ * `drops`, `guardErrors`) are skipped with what they say. The guard (fanotify) adds refused execs
+ * (`exec` with `denied`: the caller's process, the refused file's path) and opens of guarded files. Pids are the host's: connects are seen in a cgroup hook where the
  * container's pid namespace is not at hand, and one numbering for every event keeps them joinable.
  */
 import type { ContainerRef, FileOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
@@ -10,7 +11,7 @@ import { FILE_ORIGINS } from '../../model/events.js';
 import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
-const KINDS = new Set(['exec', 'exit', 'connect']);
+const KINDS = new Set(['exec', 'exit', 'connect', 'open']);
 
 /** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
 const SIGNALS = [
@@ -93,6 +94,10 @@ function controlLine(r: Record<string, unknown>): string | undefined {
     return r.ready ? 'the sensor is ready' : `the sensor failed to load: ${str(r.error)?.slice(0, 200) ?? '?'}`;
   if (typeof r.reply === 'string') return `the sensor's reply to a command (${r.reply.slice(0, 40)})`;
   if (uint(r.drops) !== undefined) return `the sensor lost events: ${String(r.drops)} since it started (ring buffer full)`;
+  if (uint(r.guardErrors) !== undefined)
+    return `the sensor's guard let ${String(r.guardErrors)} opens or execs through unjudged since it started (${str(r.container)?.slice(0, 64) ?? '?'})`;
+  if (uint(r.guardLost) !== undefined)
+    return `the sensor's guard lost ${String(r.guardLost)} reports since it started (the agent read too slowly)`;
   return undefined;
 }
 
@@ -102,7 +107,7 @@ function convert(record: unknown, line: number): Conversion {
   const control = controlLine(r);
   if (control !== undefined) return skip(control);
   const kind = str(r.kind);
-  if (kind === undefined || !KINDS.has(kind)) return skip('not a sensor event (no kind exec, exit or connect)');
+  if (kind === undefined || !KINDS.has(kind)) return skip('not a sensor event (no kind exec, exit, connect or open)');
   const id = str(r.container);
   if (id === undefined || id.length > 256) return skip('event from a cgroup the sensor was not told a container of');
   const time = rfc3339(r.time);
@@ -125,6 +130,11 @@ function convert(record: unknown, line: number): Conversion {
     const signal = uint(r.signal);
     if (signal !== undefined && signal > 0) put(event, 'signal', SIGNALS[signal] ?? `SIG${signal}`);
     else put(event, 'code', uint(r.code));
+  } else if (kind === 'open') {
+    const file = absPath(r.path);
+    if (file === undefined) return skip('open without an absolute path');
+    if (typeof r.write !== 'boolean') return skip('open without its write intent');
+    event = put({ kind: 'open', ...base, path: file, write: r.write }, 'create', typeof r.create === 'boolean' ? r.create : undefined);
   } else {
     const address = str(r.address);
     if (address === undefined || address.length > 45) return skip('connect without a destination address');
@@ -136,7 +146,7 @@ function convert(record: unknown, line: number): Conversion {
 
 export const sensorSource: EventSource = {
   id: 'sensor',
-  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect)",
+  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, open)",
   recognises(record) {
     const r = rec(record);
     if (!r) return false;
