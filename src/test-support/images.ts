@@ -54,6 +54,10 @@ export interface BusyboxLayout {
   applets?: readonly string[];
   /** More files, by path below the root. */
   files?: Readonly<Record<string, string>>;
+  /** Like `files`, but executable (mode 0755): scripts. */
+  executables?: Readonly<Record<string, string>>;
+  /** Host files copied in, by path below the root → host path (mode kept): a program and its libraries. */
+  copies?: Readonly<Record<string, string>>;
 }
 
 /** A small service image: applets for a web server and shell scripts, /var/www, and root and www (1000) users. */
@@ -77,6 +81,11 @@ export function busyboxRootfsTar(dir: string, layout: BusyboxLayout = {}): strin
   chmodSync(path.join(root, 'bin/busybox'), 0o755);
   for (const a of layout.applets ?? ['sh']) symlinkSync('busybox', path.join(root, 'bin', a));
   for (const [name, content] of Object.entries(layout.files ?? {})) writeFileSync(path.join(root, name), content);
+  for (const [name, content] of Object.entries(layout.executables ?? {})) writeFileSync(path.join(root, name), content, { mode: 0o755 });
+  for (const [name, from] of Object.entries(layout.copies ?? {})) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    copyFileSync(from, path.join(root, name));
+  }
   if (layout.dirs?.includes('tmp')) chmodSync(path.join(root, 'tmp'), 0o1777);
   const archive = path.join(dir, 'bb-rootfs.tar');
   const tar = spawnSync('tar', ['--owner=0', '--group=0', '-C', root, '-cf', archive, '.'], { encoding: 'utf8' });
