@@ -10,7 +10,10 @@
  *   namespace's view, never the host's or another container's, even of the same image. The marks
  *   exist only while exec enforcement is on; each allowed file also gets an inode ignore mark, so
  *   its execs never leave the kernel. What reaches the loader is refused unless its (dev, ino) is
- *   in the allow set (a write to an allowed file clears its ignore mark; the set lookup puts it back).
+ *   in the allow set. The kernel clears an ignore mark when the file is written, and a write to an
+ *   image file keeps its (dev, ino) through the overlay's copy-up (measured): an allowed file whose
+ *   exec reaches the loader although its ignore mark was set has been written since, and is
+ *   refused as such (allow-exec again to take it back).
  * - files: FAN_OPEN_PERM inode marks on guarded files and on guarded directories (with
  *   FAN_EVENT_ON_CHILD). For a directory only opens that may write count; the caller is blocked
  *   inside its open, so /proc/TID/syscall (and /proc/TID/mem for openat2's struct) tell its flags.
@@ -60,6 +63,7 @@
 
 struct devino {
 	__u64 dev, ino; /* ino 0 marks an empty slot: no file has inode 0 */
+	bool sealed;    /* allow set: its ignore mark was set (and the kernel clears it on a write) */
 };
 
 /* Open addressing with linear probing; grows at half full. */
@@ -82,7 +86,7 @@ struct guard {
 /* What a report line says, taken while the caller waits; printed by the main thread. */
 struct report {
 	bool open; /* else a refused exec */
-	bool write, create, denied, have_path, have_filename;
+	bool write, create, denied, have_path, have_filename, written;
 	__u64 time, cgroup, ino, dev;
 	char id[257];
 	struct caller {
@@ -118,13 +122,27 @@ static size_t set_index(const struct set *s, __u64 dev, __u64 ino)
 	return h & (s->cap - 1);
 }
 
+static struct devino *set_find(const struct set *s, __u64 dev, __u64 ino)
+{
+	if (s->cap == 0) return NULL;
+	for (size_t i = set_index(s, dev, ino);; i = (i + 1) & (s->cap - 1)) {
+		if (s->slot[i].ino == 0) return NULL;
+		if (s->slot[i].ino == ino && s->slot[i].dev == dev) return &s->slot[i];
+	}
+}
+
 static bool set_has(const struct set *s, __u64 dev, __u64 ino)
 {
-	if (s->cap == 0) return false;
-	for (size_t i = set_index(s, dev, ino);; i = (i + 1) & (s->cap - 1)) {
-		if (s->slot[i].ino == 0) return false;
-		if (s->slot[i].ino == ino && s->slot[i].dev == dev) return true;
-	}
+	return set_find(s, dev, ino) != NULL;
+}
+
+/* Places an entry known to be absent, in a set with room for it. */
+static void set_place(struct set *s, struct devino e)
+{
+	size_t i = set_index(s, e.dev, e.ino);
+	while (s->slot[i].ino) i = (i + 1) & (s->cap - 1);
+	s->slot[i] = e;
+	s->n++;
 }
 
 static int set_add(struct set *s, __u64 dev, __u64 ino)
@@ -135,14 +153,11 @@ static int set_add(struct set *s, __u64 dev, __u64 ino)
 		grown.slot = calloc(grown.cap, sizeof(*grown.slot));
 		if (!grown.slot) return -ENOMEM;
 		for (size_t i = 0; i < s->cap; i++)
-			if (s->slot[i].ino) set_add(&grown, s->slot[i].dev, s->slot[i].ino);
+			if (s->slot[i].ino) set_place(&grown, s->slot[i]);
 		free(s->slot);
 		*s = grown;
 	}
-	size_t i = set_index(s, dev, ino);
-	while (s->slot[i].ino) i = (i + 1) & (s->cap - 1);
-	s->slot[i] = (struct devino){ dev, ino };
-	s->n++;
+	set_place(s, (struct devino){ .dev = dev, .ino = ino });
 	return 0;
 }
 
@@ -363,11 +378,13 @@ static void queue_report(struct report *r)
 
 static void on_exec(struct guard *g, const struct fanotify_event_metadata *m, const struct stat *st)
 {
-	if (set_has(&g->allow, st->st_dev, st->st_ino)) {
-		/* Allowed, but its ignore mark is gone (cleared by a write to the file): put it back. */
-		fanotify_mark(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, m->fd, NULL);
+	struct devino *allowed = set_find(&g->allow, st->st_dev, st->st_ino);
+	if (allowed && !allowed->sealed) {
+		/* Allowed, but its ignore mark could not be set then: try again. */
+		if (!fanotify_mark(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, m->fd, NULL)) allowed->sealed = true;
 		return respond(g, m->fd, FAN_ALLOW);
 	}
+	/* Allowed and sealed, yet here: the kernel cleared its ignore mark, the file was written. */
 	int in = in_container(g, m->pid);
 	if (in <= 0) {
 		if (in < 0) g->errors++;
@@ -376,6 +393,7 @@ static void on_exec(struct guard *g, const struct fanotify_event_metadata *m, co
 	struct report *r = new_report(g, m, st);
 	if (r) {
 		r->denied = true;
+		r->written = allowed != NULL;
 		r->have_filename = exec_filename(m->pid, r->filename, sizeof(r->filename));
 		if (!r->have_path) g->errors++;
 	}
@@ -536,6 +554,7 @@ static void put_report(const struct report *r)
 	if (r->open)
 		printf(",\"write\":%s,\"create\":%s,\"denied\":%s", r->write ? "true" : "false", r->create ? "true" : "false",
 		       r->denied ? "true" : "false");
+	if (r->written) fputs(",\"origin\":\"written\"", stdout); /* an allowed file, changed since */
 	printf(",\"ino\":%llu,\"dev\":%llu}\n", (unsigned long long)r->ino, (unsigned long long)r->dev);
 }
 
@@ -672,7 +691,7 @@ static void resolve_chain(int root, const char *asked, struct chain *c)
 			return;
 		}
 		c->fds[c->n] = fd;
-		c->out[c->n++] = (struct devino){ st.st_dev, st.st_ino };
+		c->out[c->n++] = (struct devino){ .dev = st.st_dev, .ino = st.st_ino };
 		if (!S_ISREG(st.st_mode)) return;
 		/* Reopened through the O_PATH handle: the very file resolved, whatever is renamed meanwhile. */
 		char link[64];
@@ -853,13 +872,6 @@ static int adopt_process(__u64 cgroup, long pid, char *cgpath, size_t size, char
 	return proc;
 }
 
-static void count_error(struct guard *g)
-{
-	pthread_mutex_lock(&lock);
-	g->errors++;
-	pthread_mutex_unlock(&lock);
-}
-
 static bool json_bool(const char *line, const char *key, bool *out)
 {
 	const char *v = json_value(line, key);
@@ -951,10 +963,15 @@ static void op_allow_exec(const char *op, const char *line, struct guard *g)
 			if (set_add(&g->allow, c->out[i].dev, c->out[i].ino)) error = "out of memory";
 		pthread_mutex_unlock(&lock);
 	}
-	/* Its execs stay in the kernel from now on. Marking through an O_PATH handle opens nothing. */
-	for (int i = 0; i < c->n && !error; i++)
-		if (mark_fd(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, c->fds[i]))
-			count_error(g); /* still allowed, through the set: only slower */
+	/* Its execs stay in the kernel from now on. Marking through an O_PATH handle opens nothing.
+	 * Allowing a file again (changed since) seals it anew. */
+	for (int i = 0; i < c->n && !error; i++) {
+		bool sealed = !mark_fd(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, c->fds[i]);
+		pthread_mutex_lock(&lock);
+		set_find(&g->allow, c->out[i].dev, c->out[i].ino)->sealed = sealed;
+		if (!sealed) g->errors++; /* still allowed, through the set: only slower, and its writes unseen */
+		pthread_mutex_unlock(&lock);
+	}
 	for (int i = 0; i < c->n; i++) close(c->fds[i]);
 	reply(op, error);
 	free(c);

@@ -185,16 +185,33 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       '/usr/bin/busybox-spare echo spare-ran; echo spare=$?',
       'cp /bin/busybox /tmp/busybox; /tmp/busybox echo tmp-ran; echo tmp=$?',
       'cp /bin/busybox /dev/shm/busybox; /dev/shm/busybox echo shm-ran; echo shm=$?',
+      // An allowed image file, written (copied up by the overlay, same dev and inode): no longer allowed.
+      'echo >> /usr/local/bin/hello-dyn; /usr/local/bin/hello-dyn; echo written=$?',
       'echo went-on',
     ].join('; ');
     const r = run(a, script);
-    expect(r.stdout.split('\n')).toEqual(['applet-ran', 'dynamic-ran', 'script-ran', 'spare=126', 'tmp=126', 'shm=126', 'went-on', '']);
+    expect(r.stdout.split('\n')).toEqual([
+      'applet-ran',
+      'dynamic-ran',
+      'script-ran',
+      'spare=126',
+      'tmp=126',
+      'shm=126',
+      'written=126',
+      'went-on',
+      '',
+    ]);
     for (const p of ['/usr/bin/busybox-spare', '/tmp/busybox', '/dev/shm/busybox'])
       expect(r.stderr).toContain(`${p}: Operation not permitted`);
 
-    const evs = await until((es) => es.filter((e) => e.origin?.what === 'exec denied').length >= 3);
+    const evs = await until((es) => es.filter((e) => e.origin?.what === 'exec denied').length >= 4);
     const denied = evs.filter((e) => e.origin?.what === 'exec denied');
-    expect(denied.map((e) => e.process.path)).toEqual(['/usr/bin/busybox-spare', '/tmp/busybox', '/dev/shm/busybox']);
+    expect(denied.map((e) => [e.process.path, e.process.origin])).toEqual([
+      ['/usr/bin/busybox-spare', undefined],
+      ['/tmp/busybox', undefined],
+      ['/dev/shm/busybox', undefined],
+      ['/usr/local/bin/hello-dyn', 'written'],
+    ]);
     for (const e of denied) {
       expect(e).toMatchObject({ kind: 'exec', container: { id: a }, process: { name: 'sh', uid: 0 } });
       expect(e.process.pid).toBeGreaterThan(1);
@@ -318,7 +335,7 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       on.push(await measure());
     }
     // Every exec of the loops was an allowed one, judged in the kernel (its ignore mark): nothing refused.
-    expect(events.filter((e) => e.origin?.what === 'exec denied')).toHaveLength(3);
+    expect(events.filter((e) => e.origin?.what === 'exec denied')).toHaveLength(4);
     expect(guardErrors).toEqual([]);
     const best = (runs: number[][], i: number) => Math.min(...runs.map((r) => r[i]!));
     const f = (n: number) => n.toFixed(1);

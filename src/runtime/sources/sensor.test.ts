@@ -94,6 +94,13 @@ describe('sensor source on a recorded guarded run (fanotify)', () => {
     expect(evs.filter((e) => e.kind === 'exec' && e.origin?.what === 'exec').every((e) => e.process.path === '/bin/busybox')).toBe(true);
   });
 
+  it('keeps origin written on a refused exec of an allowed file written since it was allowed', () => {
+    const line = GUARDED.find((r) => r.denied === true && r.kind === 'exec')!;
+    const c = sensorSource.convert({ ...line, origin: 'written' }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]!.process.origin).toBe('written');
+  });
+
   it('reports opens of a guarded file and writes into a guarded directory, refused or not', () => {
     const opens = evs.flatMap((e) => (e.kind === 'open' ? [[e.path, e.write, e.create, e.origin?.what, e.process.name]] : []));
     expect(opens).toEqual([
