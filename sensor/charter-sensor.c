@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -28,10 +29,13 @@
 #define MAX_CONTAINERS 256
 #define LINE_MAX_LEN 8192
 
+/* The programs attached to each container's cgroup (connects, sends, raw sockets, UDP binds). */
+#define CGROUP_PROGS 7
+
 struct container {
 	__u64 cgroup;
 	char id[257];
-	struct bpf_link *l4, *l6;
+	struct bpf_link *links[CGROUP_PROGS];
 };
 
 static struct charter_sensor *skel;
@@ -136,21 +140,74 @@ static const char *origin_name(__u8 o)
 	}
 }
 
+static const char *kind_name(__u32 k)
+{
+	switch (k) {
+	case CS_EXEC: return "exec";
+	case CS_EXIT: return "exit";
+	case CS_CONNECT: return "connect";
+	case CS_SOCKET: return "socket";
+	case CS_SEND: return "send";
+	case CS_LISTEN: return "listen";
+	case CS_ACCEPT: return "accept";
+	default: return NULL;
+	}
+}
+
+static unsigned family_number(__u16 f) { return f == AF_INET ? 4 : 6; }
+
+static const char *protocol_name(__u8 p)
+{
+	switch (p) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_RAW: return "raw";
+	case IPPROTO_IP: return "ip"; /* a raw socket's 0: the kernel picks by type */
+	default: return "other";
+	}
+}
+
+static const char *socktype_name(__u8 t)
+{
+	switch (t) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_RAW: return "raw";
+	case SOCK_SEQPACKET: return "seqpacket";
+	default: return "other";
+	}
+}
+
+/* ,"<key>":"<address>" for an IPv4 or IPv6 address as the record holds it. */
+static void put_addr(const char *key, __u16 family, const __u8 *a)
+{
+	char addr[INET6_ADDRSTRLEN];
+	inet_ntop(family == AF_INET ? AF_INET : AF_INET6, a, addr, sizeof(addr));
+	printf(",\"%s\":\"%s\"", key, addr);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
 	const struct cs_event *e = data;
 	if (size < sizeof(*e)) return 0;
-	const char *kind = e->kind == CS_EXEC ? "exec" : e->kind == CS_EXIT ? "exit" : "connect";
+	const char *kind = kind_name(e->kind);
+	if (!kind) return 0;
 	struct container *c = container_of_cgroup(e->cgroup);
 	printf("{\"kind\":\"%s\",", kind);
 	put_time(e->time_ns);
 	printf(",\"cgroupId\":%llu,\"container\":", (unsigned long long)e->cgroup);
 	put_str(c ? c->id : "", c ? sizeof(c->id) : 0);
-	printf(",\"pid\":%u,\"nspid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u,\"comm\":", e->pid, e->nspid, e->ppid, e->uid,
-	       e->gid);
-	put_str(e->comm, sizeof(e->comm));
-	if (e->kind == CS_EXEC) {
+	/* An accept completes in softirq context: no process is at hand, so none is named. */
+	if (e->kind != CS_ACCEPT) {
+		printf(",\"pid\":%u,\"nspid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u,\"comm\":", e->pid, e->nspid, e->ppid, e->uid,
+		       e->gid);
+		put_str(e->comm, sizeof(e->comm));
+	}
+	switch (e->kind) {
+	case CS_EXEC:
 		fputs(",\"filename\":", stdout);
 		put_str(e->filename, sizeof(e->filename));
 		/* The kernel's dev_t (20-bit minor) in the encoding stat(2) reports. */
@@ -158,16 +215,35 @@ static int on_event(void *ctx, void *data, size_t size)
 		       (unsigned long long)makedev(e->dev >> 20, e->dev & 0xfffff), origin_name(e->origin));
 		put_path(e);
 		put_argv(e);
-	} else if (e->kind == CS_EXIT) {
+		if (e->killed) fputs(",\"killed\":true", stdout);
+		break;
+	case CS_EXIT:
 		/* wait(2) encoding: the low 7 bits are the signal, the next 8 the exit status. */
 		if (e->exit_code & 0x7f) printf(",\"signal\":%d", e->exit_code & 0x7f);
 		else printf(",\"code\":%d", (e->exit_code >> 8) & 0xff);
-	} else {
-		char addr[INET6_ADDRSTRLEN];
-		inet_ntop(e->family == 2 ? AF_INET : AF_INET6, e->daddr, addr, sizeof(addr));
-		const char *proto = e->protocol == 6 ? "tcp" : e->protocol == 17 ? "udp" : "other";
-		printf(",\"family\":%u,\"address\":\"%s\",\"port\":%u,\"protocol\":\"%s\",\"denied\":%s", e->family == 2 ? 4 : 6,
-		       addr, e->dport, proto, e->denied ? "true" : "false");
+		break;
+	case CS_SOCKET:
+		printf(",\"family\":%u,\"type\":\"%s\",\"protocol\":\"%s\",\"denied\":%s", family_number(e->family),
+		       socktype_name(e->socktype), protocol_name(e->protocol), e->denied ? "true" : "false");
+		break;
+	case CS_LISTEN:
+		printf(",\"family\":%u", family_number(e->family));
+		put_addr("address", e->family, e->saddr);
+		printf(",\"port\":%u,\"protocol\":\"%s\"", e->sport, protocol_name(e->protocol));
+		break;
+	case CS_ACCEPT:
+		printf(",\"family\":%u", family_number(e->family));
+		put_addr("address", e->family, e->daddr);
+		printf(",\"port\":%u", e->dport);
+		put_addr("localAddress", e->family, e->saddr);
+		printf(",\"localPort\":%u,\"protocol\":\"tcp\"", e->sport);
+		break;
+	default: /* connect, send */
+		printf(",\"family\":%u", family_number(e->family));
+		put_addr("address", e->family, e->daddr);
+		printf(",\"port\":%u,\"protocol\":\"%s\",\"denied\":%s", e->dport,
+		       e->protocol == IPPROTO_TCP || e->protocol == IPPROTO_UDP ? protocol_name(e->protocol) : "other",
+		       e->denied ? "true" : "false");
 	}
 	puts("}");
 	return 0;
@@ -232,6 +308,38 @@ static int cgroup_id(const char *line, __u64 *id, int *fd)
 	return 0;
 }
 
+/* A boolean, and only a boolean, for "key". */
+static bool json_bool(const char *line, const char *key, bool *out)
+{
+	const char *v = json_value(line, key);
+	if (!v || (strncmp(v, "true", 4) && strncmp(v, "false", 5))) return false;
+	*out = v[0] == 't';
+	return true;
+}
+
+static void destroy_links(struct container *c)
+{
+	for (int i = 0; i < CGROUP_PROGS; i++) {
+		bpf_link__destroy(c->links[i]);
+		c->links[i] = NULL;
+	}
+}
+
+/* Deletes a map's entries of one cgroup; every key of these maps starts with the cgroup id. The
+ * key after a deleted one is fetched before deleting. */
+static void forget_cgroup(struct bpf_map *map, __u64 cg)
+{
+	union { __u64 cgroup; struct cs_allow_key allow; struct cs_seen_key seen; } k, next;
+	size_t size = bpf_map__key_size(map);
+	if (size > sizeof(k)) return;
+	int more = !bpf_map__get_next_key(map, NULL, &k, size);
+	while (more) {
+		more = !bpf_map__get_next_key(map, &k, &next, size);
+		if (k.cgroup == cg) bpf_map__delete_elem(map, &k, size, 0);
+		memcpy(&k, &next, size);
+	}
+}
+
 static void command(const char *line)
 {
 	char op[32], id[257], addr[64];
@@ -244,16 +352,25 @@ static void command(const char *line)
 		if (container_of_cgroup(cg)) { close(fd); return reply(op, "cgroup already attached"); }
 		if (ncontainers == MAX_CONTAINERS) { close(fd); return reply(op, "too many containers"); }
 		struct container *c = &containers[ncontainers];
-		c->l4 = bpf_program__attach_cgroup(skel->progs.connect4, fd);
-		c->l6 = c->l4 ? bpf_program__attach_cgroup(skel->progs.connect6, fd) : NULL;
-		err = -errno;
+		struct bpf_program *progs[CGROUP_PROGS] = {
+			skel->progs.connect4, skel->progs.connect6, skel->progs.sendmsg4, skel->progs.sendmsg6,
+			skel->progs.sock_create, skel->progs.post_bind4, skel->progs.post_bind6,
+		};
+		err = 0;
+		for (int i = 0; i < CGROUP_PROGS && !err; i++)
+			if (!(c->links[i] = bpf_program__attach_cgroup(progs[i], fd))) err = -errno;
 		close(fd);
-		if (!c->l6) {
-			bpf_link__destroy(c->l4);
+		if (err) {
+			destroy_links(c);
 			return reply(op, strerror(-err));
 		}
-		__u8 mode = 1;
-		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &mode, 1, BPF_ANY)) return reply(op, strerror(errno));
+		/* Observed, nothing granted, until told otherwise. */
+		struct cs_watch w = { .mode = CS_MODE_OBSERVE };
+		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &w, sizeof(w), BPF_ANY)) {
+			err = errno;
+			destroy_links(c);
+			return reply(op, strerror(err));
+		}
 		c->cgroup = cg;
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		ncontainers++;
@@ -282,27 +399,27 @@ static void command(const char *line)
 		}
 		return reply(op, NULL);
 	}
-	if (!strcmp(op, "enforce")) {
-		const char *on = json_value(line, "on");
-		if (!on || (strncmp(on, "true", 4) && strncmp(on, "false", 5))) return reply(op, "no boolean \"on\"");
-		__u8 mode = on[0] == 't' ? 2 : 1;
-		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &mode, 1, BPF_ANY)) return reply(op, strerror(errno));
+	/* The container's switches: enforcement, raw sockets granted, drift killed at exec. */
+	bool enforce = !strcmp(op, "enforce"), allow_raw = !strcmp(op, "allow-raw"), exec_kill = !strcmp(op, "exec-kill");
+	if (enforce || allow_raw || exec_kill) {
+		bool on;
+		struct cs_watch w;
+		if (!json_bool(line, "on", &on)) return reply(op, "no boolean \"on\"");
+		if (bpf_map__lookup_elem(skel->maps.watched, &cg, sizeof(cg), &w, sizeof(w), 0)) return reply(op, strerror(errno));
+		if (enforce) w.mode = on ? CS_MODE_ENFORCE : CS_MODE_OBSERVE;
+		else if (allow_raw) w.allow_raw = on;
+		else w.kill_drift = on;
+		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &w, sizeof(w), BPF_ANY)) return reply(op, strerror(errno));
 		return reply(op, NULL);
 	}
 	if (!strcmp(op, "detach")) {
 		struct container *c = container_of_cgroup(cg);
 		guard_detach(cg);
-		bpf_link__destroy(c->l4);
-		bpf_link__destroy(c->l6);
+		destroy_links(c);
 		bpf_map__delete_elem(skel->maps.watched, &cg, sizeof(cg), 0);
-		/* Forget its allow entries too: the key after a deleted one is fetched before deleting. */
-		struct cs_allow_key k, next;
-		int more = !bpf_map__get_next_key(skel->maps.allow, NULL, &k, sizeof(k));
-		while (more) {
-			more = !bpf_map__get_next_key(skel->maps.allow, &k, &next, sizeof(next));
-			if (k.cgroup == cg) bpf_map__delete_elem(skel->maps.allow, &k, sizeof(k), 0);
-			k = next;
-		}
+		/* Forget its allow entries and what was reported of it too. */
+		forget_cgroup(skel->maps.allow, cg);
+		forget_cgroup(skel->maps.seen, cg);
 		*c = containers[--ncontainers];
 		return reply(op, NULL);
 	}
@@ -336,14 +453,15 @@ int main(void)
 	if (!skel) { printf("{\"ready\":false,\"error\":\"load: %s\"}\n", strerror(errno)); return 1; }
 	struct bpf_link *exec_link = bpf_program__attach(skel->progs.on_exec);
 	struct bpf_link *exit_link = bpf_program__attach(skel->progs.on_exit);
+	struct bpf_link *state_link = bpf_program__attach(skel->progs.on_sock_state);
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
-	if (!exec_link || !exit_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
+	if (!exec_link || !exit_link || !state_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
 	puts("{\"ready\":true}");
 
 	struct pollfd fds[2 + GUARD_POLLFDS] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
 	while (!stopping) {
 		int nguard = guard_pollfds(fds + 2, GUARD_POLLFDS);
-		if (poll(fds, 2 + nguard, 1000) < 0 && errno != EINTR) break;
+		if (poll(fds, 2 + nguard, CS_DRAIN_MS) < 0 && errno != EINTR) break;
 		guard_handle(fds + 2, nguard); /* its reports: the guard's own thread answers the kernel */
 		ring_buffer__consume(rb);
 		__u32 zero = 0;
@@ -368,10 +486,11 @@ int main(void)
 	}
 	ring_buffer__consume(rb);
 	guard_close_all();
-	for (int i = 0; i < ncontainers; i++) { bpf_link__destroy(containers[i].l4); bpf_link__destroy(containers[i].l6); }
+	for (int i = 0; i < ncontainers; i++) destroy_links(&containers[i]);
 	ring_buffer__free(rb);
 	bpf_link__destroy(exec_link);
 	bpf_link__destroy(exit_link);
+	bpf_link__destroy(state_link);
 	charter_sensor__destroy(skel);
 	return 0;
 }

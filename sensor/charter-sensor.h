@@ -12,8 +12,22 @@
  * deeper than CS_PATH_DEPTH or with a longer name is reported incomplete. */
 #define CS_PATH_DEPTH 16
 #define CS_NAME_LEN 64
+/* The ring buffer: 4 MiB, about 1,700 records. */
+#define CS_RINGBUF_SIZE (1 << 22)
+/* The loader drains the ring buffer at least this often; programs wake it earlier only for a
+ * batch (charter-sensor.bpf.c, submit). 10 ms keeps an alert well inside the agent's 50 ms budget
+ * from event to alert line; 100 idle wake-ups a second cost nothing measurable. */
+#define CS_DRAIN_MS 10
 
-enum cs_kind { CS_EXEC = 1, CS_EXIT = 2, CS_CONNECT = 3 };
+enum cs_kind {
+	CS_EXEC = 1,
+	CS_EXIT = 2,
+	CS_CONNECT = 3,
+	CS_SOCKET = 4, /* a raw IP or ICMP ping socket created */
+	CS_SEND = 5,   /* a datagram sent without connect (UDP sendto) */
+	CS_LISTEN = 6, /* a TCP socket listening, a UDP socket bound */
+	CS_ACCEPT = 7, /* a TCP connection accepted */
+};
 /* Where an executed file lives: the overlay's upper layer means written after the container started. */
 enum cs_origin { CS_ORIGIN_UNKNOWN = 0, CS_ORIGIN_IMAGE = 1, CS_ORIGIN_WRITTEN = 2, CS_ORIGIN_MEMORY = 3 };
 
@@ -30,20 +44,44 @@ struct cs_event {
 	__u32 dev;
 	__s32 exit_code;
 	__u16 family; /* AF_INET / AF_INET6 */
-	__u16 dport;  /* host byte order */
+	__u16 dport;  /* host byte order; the peer's for an accept */
 	__u8 protocol; /* IPPROTO_* */
 	__u8 origin;
-	__u8 denied;   /* connect refused by the allow map */
+	__u8 denied;   /* refused: connect or send outside the allow map, a raw socket not granted */
 	__u8 args_truncated;
 	__u8 path_depth;
 	__u8 path_complete;
-	__u16 pad;
+	__u8 killed;   /* exec: SIGKILLed before its first instruction */
+	__u8 socktype; /* socket: SOCK_* */
 	__u32 args_len;
-	__u8 daddr[16];
+	__u16 sport;   /* listen, accept: the local port, host byte order */
+	__u16 pad;
+	__u8 daddr[16]; /* connect, send: destination; accept: peer */
+	__u8 saddr[16]; /* listen, accept: the local address */
 	char comm[CS_COMM_LEN];
 	char filename[CS_FILENAME_LEN];
 	char args[CS_ARGS_LEN];
 	char path[CS_PATH_DEPTH][CS_NAME_LEN];
+};
+
+/* What the loader was told about a watched container (the `watched` map's value). */
+enum cs_mode { CS_MODE_OBSERVE = 1, CS_MODE_ENFORCE = 2 };
+struct cs_watch {
+	__u8 mode;       /* enum cs_mode */
+	__u8 allow_raw;  /* raw and ping sockets granted under enforcement */
+	__u8 kill_drift; /* under enforcement, SIGKILL an exec of a written or in-memory file */
+	__u8 pad;
+};
+
+/* A destination or peer already reported for a container: an allowed send or an accept is reported
+ * once per key, not once per datagram or connection. `kind` is CS_SEND or CS_ACCEPT. */
+struct cs_seen_key {
+	__u64 cgroup;
+	__u8 addr[16];
+	__u16 port;
+	__u8 family;
+	__u8 kind;
+	__u32 pad;
 };
 
 /* The allow map's key: an address of all zeroes means "any address on this port". */

@@ -47,6 +47,10 @@ const PURE = [
   'runtime/replay.ts',
   'runtime/learn.ts',
   'runtime/address-book.ts',
+  'runtime/agent/types.ts',
+  'runtime/agent/metrics.ts',
+  'runtime/agent/response.ts',
+  'runtime/agent/response-policy.ts',
 ];
 
 const rel = (f: string): string => relative(src, f).split('\\').join('/');

@@ -36,6 +36,8 @@ import { registerDbCommand } from './commands/db.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerLearnCommand } from './commands/learn.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerModeCommand } from './commands/mode.js';
 
 export interface Io {
   stdout: (s: string) => void;
@@ -223,6 +225,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
   registerNodeCommand(program, ctx);
   registerReplayCommand(program, ctx);
   registerLearnCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerModeCommand(program, ctx);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -49,6 +49,13 @@ export const RoleEntrySchema = z
     clientPortsSource: z.string().url().optional(),
     /** Executable basenames it runs (its own helpers, e.g. `initdb` for PostgreSQL). */
     processes: z.array(z.string()).default([]),
+    /**
+     * Programs its image's entrypoint script (the `…entrypoint…` name of `processes`) runs before
+     * the component (a shell, `find`, `id`, `chown`): needed only where that script is, so an image
+     * that starts the component directly (a distribution package, `CMD ["redis-server"]`) does not
+     * get a shell allowed on the script's account.
+     */
+    entrypointHelpers: z.array(z.string()).default([]),
     /** Directories it writes at run time. */
     dataDirs: z.array(z.string()).default([]),
     /**

@@ -251,6 +251,18 @@ const SCAN_CODES = [
   'VULN_RELEASE_UNKNOWN',
 ] as const;
 
+/** The runtime agent's response policy file (src/runtime/agent/response-policy.ts). */
+const RUNTIME_CODES = [
+  'response-policy/bad-step',
+  'response-policy/empty',
+  'response-policy/invalid',
+  'response-policy/syntax',
+  'response-policy/too-deep',
+  'response-policy/too-large',
+  'response-policy/unknown-key',
+  'response-policy/unknown-pattern',
+] as const;
+
 /** The directory walk shared by profile and scan (src/pipeline). */
 const WALK_CODES = ['walk/not-regular', 'walk/timeout', 'walk/too-deep', 'walk/too-many-files', 'walk/unreadable'] as const;
 
@@ -262,6 +274,7 @@ export const DIAGNOSTIC_CODES = [
   ...NODEJS_CODES,
   ...PROFILE_CODES,
   ...SCAN_CODES,
+  ...RUNTIME_CODES,
 ] as const;
 
 /**

@@ -103,7 +103,16 @@ export interface ContainerFragment {
    * declares every peer it calls (e.g. analysed code with only literal peers). The profile combines
    * them (any unknown wins) into the charter's `network.egressIntent`.
    */
-  egressIntent?: { state: EgressIntentState; source: Source }[];
+  egressIntent?: {
+    state: EgressIntentState;
+    source: Source;
+    /**
+     * The code reads the peer's host from this environment variable: the entry is `complete` when
+     * the container's artifacts set it (its value is then a declared peer) or `whenUnset` says what
+     * the code falls back to; `unknown` otherwise.
+     */
+    env?: { name: string; whenUnset?: 'default' | 'local' };
+  }[];
   /** Pod labels, for Service selectors. */
   labels: Record<string, string>;
   /** Packages installed by RUN lines or found in the image's package databases (for roles). */

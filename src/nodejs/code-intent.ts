@@ -24,6 +24,19 @@ export interface CodeIntent {
   writes: WrittenDir[];
   /** Where the code connects to a host it does not name: each makes its egress `unknown`. */
   unnamedHosts: Source[];
+  /**
+   * Where the code connects to the host an environment variable holds: bound when the deployment
+   * sets that variable (its value is then a peer the artifacts name) or when, unset, the code falls
+   * back to a host it names or to localhost; otherwise as unknown as an unnamed host.
+   */
+  envHosts: EnvHost[];
+}
+
+export interface EnvHost {
+  env: string;
+  /** What the code does when the variable is unset: connect to a default it names, or to localhost. */
+  whenUnset?: 'default' | 'local';
+  source: Source;
 }
 
 type At = (u: { at: Location }, reason: string) => Source;
@@ -141,6 +154,7 @@ export function deriveCodeIntent(analysis: NodeAnalysis & { clientCalls?: Client
   const egress = new RuleSet<PeerRule>((p) => [p.peer, p.port ?? -1, p.protocol]);
   const writes = new Map<string, Source[]>();
   const unnamed: Source[] = [];
+  const envHosts: EnvHost[] = [];
   const write = (dir: string, source: Source): void => {
     const list = writes.get(dir) ?? [];
     if (list.length < 3) list.push(source);
@@ -180,14 +194,22 @@ export function deriveCodeIntent(analysis: NodeAnalysis & { clientCalls?: Client
         `${call} connects to ${t.host}${t.port === undefined && client.port ? ` (default port ${client.port})` : ''}`,
       );
     else if (t.kind === 'env') {
-      unnamed.push(at(c, `${call} reads its host from process.env.${t.name}, which the code does not set`));
+      envHosts.push({
+        env: t.name,
+        ...(t.dflt !== undefined ? { whenUnset: 'default' as const } : {}),
+        source: at(c, `${call} reads its host from process.env.${t.name}${t.dflt !== undefined ? ` (else ${t.dflt})` : ''}`),
+      });
       if (t.dflt !== undefined) {
         const d = fromUrl(t.dflt, client);
         if (d.kind === 'host') add(d.host, d.port ?? t.port ?? client.port, `${call} connects to ${d.host} when ${t.name} is unset`);
       }
     } else if (t.kind === 'unread') unnamed.push(at(c, `${call}: ${t.what}`));
     else if (t.kind === 'default' && client.hostEnv)
-      unnamed.push(at(c, `${call} names no host: ${c.package} reads process.env.${client.hostEnv} (else localhost)`));
+      envHosts.push({
+        env: client.hostEnv,
+        whenUnset: 'local',
+        source: at(c, `${call} names no host: ${c.package} reads process.env.${client.hostEnv} (else localhost)`),
+      });
   }
 
   // A client reached without a call the table recognises (an API it does not list) connects
@@ -220,6 +242,23 @@ export function deriveCodeIntent(analysis: NodeAnalysis & { clientCalls?: Client
     }
     // A client package's own connections are named by the calls that open the client (above).
     if (use.literals?.path !== undefined || !withoutClientPackages(use.at.file, clients)) continue;
+    const env = use.literals?.hostEnv;
+    if (env !== undefined) {
+      const dflt = use.literals?.hostDefault;
+      envHosts.push({
+        env,
+        ...(dflt !== undefined ? { whenUnset: 'default' as const } : {}),
+        source: at(use, `${use.api} reads its host from process.env.${env}${dflt !== undefined ? ` (else ${dflt})` : ''}`),
+      });
+      if (dflt !== undefined && !isLoopback(dflt))
+        egress.add({
+          peer: peerOf(dflt),
+          ...(use.literals?.port !== undefined ? { port: use.literals.port } : {}),
+          protocol: use.api.startsWith('dgram.') ? 'udp' : 'tcp',
+          sources: [at(use, `${use.api} to ${dflt} when ${env} is unset`)],
+        });
+      continue;
+    }
     unnamed.push(at(use, `${use.api} connects to a host the analysis cannot read`));
   }
 
@@ -233,6 +272,7 @@ export function deriveCodeIntent(analysis: NodeAnalysis & { clientCalls?: Client
     egress: egress.values(),
     writes: [...writes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([dir, sources]) => ({ dir, sources })),
     unnamedHosts: unnamed,
+    envHosts,
   };
 }
 

@@ -12,7 +12,7 @@ import { UNKNOWN_ADDON_SYSCALLS, nativeAddonSyscalls } from '../knowledge/node-s
 import type { ApiUse, NodeAnalysis, Uncertainty } from './types.js';
 import type { ClientCall, ListenCandidate } from './analyze/index.js';
 import { RuleSet } from '../util/rule-set.js';
-import { deriveCodeIntent, type WrittenDir } from './code-intent.js';
+import { deriveCodeIntent, type EnvHost, type WrittenDir } from './code-intent.js';
 import { uniqueSorted } from '../util/sort.js';
 
 /** Syscalls that only set a process up (bind a listening socket, change directory, start a session). */
@@ -60,6 +60,8 @@ export interface NodeRules {
   writes: WrittenDir[];
   /** Where the code connects to a host it does not name: its egress is not complete. */
   unnamedHosts: Source[];
+  /** Where it connects to the host a variable holds: complete only where the deployment binds it (code-intent.ts). */
+  envHosts: EnvHost[];
   /** Why the set is wider than the API uses alone (dynamic code, native addons …). */
   widened: string[];
   /** API ids the map does not know (nothing added for them: pure JavaScript or unknown). */
@@ -240,6 +242,7 @@ export function deriveNodeRules(
     egress: intent.egress,
     writes: intent.writes,
     unnamedHosts,
+    envHosts: intent.envHosts,
     widened,
     unknownApis: uniqueSorted(unknown),
   };

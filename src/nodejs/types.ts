@@ -26,7 +26,17 @@ export interface ApiUse {
   api: string;
   at: Location;
   /** Literal arguments the analyzer could read (commands, ports, hosts, paths), as written. */
-  literals?: { command?: string; args?: string[]; port?: number; host?: string; path?: string; flags?: string };
+  literals?: {
+    command?: string;
+    args?: string[];
+    port?: number;
+    host?: string;
+    /** The host is read from this environment variable (with this default when unset). */
+    hostEnv?: string;
+    hostDefault?: string;
+    path?: string;
+    flags?: string;
+  };
   /** `startup` when provably only reached during startup (top level before the event loop), else `serving`. */
   phase?: 'startup' | 'serving';
 }

@@ -3,6 +3,7 @@
  * follows from them and from the declared intent — data directories, capabilities, and the three
  * syscall layers. Every derived rule names the knowledge entry and the intent that triggered it.
  */
+import { posix } from 'node:path';
 import type { ContainerCharter, NamedRule, Role, RoleEvidence, Source, SyscallLayer } from '../model/charter.js';
 import type { ImageFile, ImageFileIndex } from '../model/fragments.js';
 import type { SyscallGroupDef } from '../model/charter.js';
@@ -44,7 +45,8 @@ export interface DerivedRoles {
   evidence: Map<string, RoleEvidence>;
 }
 
-const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+const basename = (p: string): string => posix.basename(p);
+const dirname = (p: string): string => posix.dirname(p);
 
 /** Strongest first: a role keeps the best evidence any of its matches has. */
 const EVIDENCE_RANK: readonly RoleEvidence[] = ['package', 'image-file', 'declared', 'name'];
@@ -206,7 +208,8 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
   if (!draft.files) {
     for (const r of active) {
       if (r.category === 'language-runtime' || r.category === 'init') continue;
-      for (const name of r.processes) {
+      // Without the image it is not known whether the entrypoint script is there: its helpers stay.
+      for (const name of [...r.processes, ...r.entrypointHelpers]) {
         if (c.processes.some((p) => p.path === name || p.path.endsWith(`/${name}`))) continue;
         c.processes.push({ path: name, purpose: 'role', sources: [roleSrc(r, `runs ${name}`)] });
       }
@@ -217,7 +220,8 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
     const files = draft.files;
     const multiCall = multiCallFiles(files);
     for (const r of active) {
-      for (const name of r.processes) {
+      const script = r.processes.some((name) => name.includes('entrypoint') && roleProgram(files, name) !== undefined);
+      for (const name of script ? [...r.processes, ...r.entrypointHelpers] : r.processes) {
         const found = roleProgram(files, name);
         if (!found) continue;
         const src = roleSrc(r, `runs ${name}`);
@@ -247,20 +251,36 @@ export function applyRoles(draft: ContainerDraft, derived: DerivedRoles): void {
 const programsByName = new WeakMap<ImageFileIndex, Map<string, { file?: ImageFile; link?: string }>>();
 
 /**
+ * Where a program named by a role is looked for first: the directories of the default PATH. A role
+ * runs its programs by name, so `/usr/bin/redis-server` is the one meant, not the init script
+ * `/etc/init.d/redis-server` of the same name.
+ */
+const PATH_DIRS: ReadonlySet<string> = new Set(['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']);
+/** Directories whose files are never the program a role runs by name (init scripts, documentation, examples). */
+const NOT_PROGRAM_DIRS = /^\/(?:etc|usr\/share|usr\/local\/share)\//;
+
+/**
  * A role's helper program in the image: a regular executable file of that name, else a symbolic
- * link of that name to one (`/bin/find` → busybox, `via` the link). Undefined when the image has neither.
+ * link of that name to one (`/bin/find` → busybox, `via` the link), in a PATH directory first,
+ * else anywhere but /etc and /usr/share (`/usr/lib/postgresql/15/bin/postgres`, `/docker-entrypoint.sh`).
+ * Undefined when the image has neither.
  */
 function roleProgram(files: ImageFileIndex, name: string): { path: string; file: ImageFile; via?: string } | undefined {
   let byName = programsByName.get(files);
   if (!byName) {
     byName = new Map();
+    const onPath = new Map<string, { file?: ImageFile; link?: string }>();
     for (const f of files.values()) {
+      if (NOT_PROGRAM_DIRS.test(f.path)) continue;
       const base = basename(f.path);
-      const entry = byName.get(base) ?? {};
+      const into = PATH_DIRS.has(dirname(f.path)) ? onPath : byName;
+      const entry = into.get(base) ?? {};
       if (f.linkTarget !== undefined) entry.link ??= f.path;
       else if (f.executable !== 'none') entry.file ??= f;
-      byName.set(base, entry);
+      into.set(base, entry);
     }
+    // A name found in a PATH directory (file or link) wins over any file of that name elsewhere.
+    for (const [base, entry] of onPath) if (entry.file !== undefined || entry.link !== undefined) byName.set(base, entry);
     programsByName.set(files, byName);
   }
   const entry = byName.get(name);

@@ -156,11 +156,41 @@ describe("a role's helper programs that are busybox applets", () => {
       ),
       { name: 'lib/apk/db/installed', content: 'P:postgresql16\nV:16.4-r0\nA:x86_64\n\n' },
       { name: 'usr/bin/postgres', mode: 0o755, content: POSTGRES },
+      { name: 'usr/local/bin/docker-entrypoint.sh', mode: 0o755, content: '#!/bin/sh\nexec "$@"\n' },
     ]);
     const c = await only([await image(`pg-${how}`, [layer], 'example.com/team/db:1', { Cmd: ['postgres'] })]);
     expect(c.roles.find((r) => r.id === 'postgres')?.evidence).toBe('package');
     const applets = c.processes.filter((p) => p.purpose === 'role').flatMap((p) => p.applets ?? []);
     expect(applets.sort()).toEqual(['chmod', 'find', 'id', 'mkdir']);
     expect(c.processes.find((p) => p.path === '/usr/bin/postgres')?.applets).toBeUndefined();
+  });
+});
+
+describe("a role's entrypoint helpers", () => {
+  it('come only with the entrypoint script: a packaged server started directly gets no shell; names resolve on PATH, not /etc/init.d', async () => {
+    const REDIS = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from('redis-server 7.0.15')]);
+    const files = (script: boolean): Entry[] => [
+      { name: 'bin/busybox', mode: 0o755, content: BUSYBOX },
+      ...['sh', 'find', 'id'].map((a): Entry => ({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox' })),
+      {
+        name: 'var/lib/dpkg/status',
+        content: 'Package: redis-server\nStatus: install ok installed\nVersion: 5:7.0.15-1\nArchitecture: amd64\n\n',
+      },
+      { name: 'usr/bin/redis-check-rdb', mode: 0o755, content: REDIS },
+      { name: 'usr/bin/redis-server', type: 'symlink', linkname: 'redis-check-rdb' },
+      { name: 'etc/init.d/redis-server', mode: 0o755, content: '#!/bin/sh\n' },
+      ...(script ? [{ name: 'usr/local/bin/docker-entrypoint.sh', mode: 0o755, content: '#!/bin/sh\nexec "$@"\n' }] : []),
+    ];
+    const direct = await only([
+      await image('redis-direct', [await packTar(files(false))], 'example.com/team/cache:1', { Cmd: ['redis-server'] }),
+    ]);
+    expect(direct.roles.find((r) => r.id === 'redis')?.evidence).toBe('package');
+    expect(direct.processes.map((p) => p.path)).toEqual(['/usr/bin/redis-check-rdb']);
+    const scripted = await only([
+      await image('redis-script', [await packTar(files(true))], 'example.com/team/cache:2', { Cmd: ['redis-server'] }),
+    ]);
+    expect(scripted.processes.flatMap((p) => p.applets ?? []).sort()).toEqual(['find', 'id', 'sh']);
+    expect(scripted.processes.map((p) => p.path)).toContain('/usr/local/bin/docker-entrypoint.sh');
+    expect(scripted.processes.map((p) => p.path)).not.toContain('/etc/init.d/redis-server');
   });
 });

@@ -15,21 +15,30 @@ export const TEST_IMAGE_CACHE = path.join(repoRoot, '.cache/test-images');
  * tar, so changing the list never reuses a tar built from another one.
  */
 const DEBIAN_NODE_PACKAGES = ['nodejs', 'strace'] as const;
-const DEBIAN_NODE_ROOTFS = path.join(TEST_IMAGE_CACHE, `debian-bookworm-minbase-${DEBIAN_NODE_PACKAGES.join('-')}.tar`);
+
+/** Debian bookworm (minbase) with the distribution's nodejs and strace, as a tar for `podman import`. */
+export function debianNodeRootfs(): string {
+  return debianRootfs(DEBIAN_NODE_PACKAGES);
+}
 
 /**
- * Debian bookworm (minbase) with the distribution's nodejs and strace, as a tar for `podman
- * import`. Made with mmdebstrap on first use (about a minute) and reused when present; written
- * under a temporary name and renamed last, so a concurrent or interrupted run never sees half a tar.
+ * Debian bookworm (minbase) with these packages, as a tar for `podman import`. Made with mmdebstrap
+ * on first use (about a minute) and reused when present; written under a temporary name and linked
+ * into place last, so a concurrent or interrupted run never sees half a tar. The package list names
+ * the cached tar, so changing it never reuses a tar built from another one.
  */
-export function debianNodeRootfs(): string {
-  if (existsSync(DEBIAN_NODE_ROOTFS)) return DEBIAN_NODE_ROOTFS;
+export function debianRootfs(packages: readonly string[]): string {
+  const tar = path.join(TEST_IMAGE_CACHE, `debian-bookworm-minbase-${packages.join('-')}.tar`);
+  if (existsSync(tar)) return tar;
   mkdirSync(TEST_IMAGE_CACHE, { recursive: true });
-  const partial = `${DEBIAN_NODE_ROOTFS}.partial-${process.pid}`;
+  const partial = `${tar}.partial-${process.pid}`;
   const r = spawnSync(
     'mmdebstrap',
-    ['--quiet', '--format=tar', '--variant=minbase', `--include=${DEBIAN_NODE_PACKAGES.join(',')}`, 'bookworm', partial],
-    { encoding: 'utf8', timeout: 900_000 },
+    ['--quiet', '--format=tar', '--variant=minbase', `--include=${packages.join(',')}`, 'bookworm', partial],
+    {
+      encoding: 'utf8',
+      timeout: 900_000,
+    },
   );
   if (r.status !== 0) {
     rmSync(partial, { force: true });
@@ -38,13 +47,13 @@ export function debianNodeRootfs(): string {
   // Two test files may build it at once. mmdebstrap output is not byte-reproducible, and a reader
   // (podman import digests, then copies) must never see the file replaced: the first one in wins.
   try {
-    linkSync(partial, DEBIAN_NODE_ROOTFS);
+    linkSync(partial, tar);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   } finally {
     rmSync(partial, { force: true });
   }
-  return DEBIAN_NODE_ROOTFS;
+  return tar;
 }
 
 export interface BusyboxLayout {
@@ -56,8 +65,11 @@ export interface BusyboxLayout {
   files?: Readonly<Record<string, string>>;
   /** Like `files`, but executable (mode 0755): scripts. */
   executables?: Readonly<Record<string, string>>;
-  /** Host files copied in, by path below the root → host path (mode kept): a program and its libraries. */
-  copies?: Readonly<Record<string, string>>;
+  /**
+   * Host programs copied in as executables (0755), by path below the root: part of the image's
+   * layer. Their directories are made (a dynamic program's loader and libraries go to theirs).
+   */
+  programs?: Readonly<Record<string, string>>;
 }
 
 /** A small service image: applets for a web server and shell scripts, /var/www, and root and www (1000) users. */
@@ -82,9 +94,10 @@ export function busyboxRootfsTar(dir: string, layout: BusyboxLayout = {}): strin
   for (const a of layout.applets ?? ['sh']) symlinkSync('busybox', path.join(root, 'bin', a));
   for (const [name, content] of Object.entries(layout.files ?? {})) writeFileSync(path.join(root, name), content);
   for (const [name, content] of Object.entries(layout.executables ?? {})) writeFileSync(path.join(root, name), content, { mode: 0o755 });
-  for (const [name, from] of Object.entries(layout.copies ?? {})) {
+  for (const [name, from] of Object.entries(layout.programs ?? {})) {
     mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     copyFileSync(from, path.join(root, name));
+    chmodSync(path.join(root, name), 0o755);
   }
   if (layout.dirs?.includes('tmp')) chmodSync(path.join(root, 'tmp'), 0o1777);
   const archive = path.join(dir, 'bb-rootfs.tar');

@@ -2,8 +2,9 @@
  * Test support: podman as the tests call it (the repository's containers.conf, a timeout on every
  * call) and the one gate for tests that need it: root on Linux, skipped loudly elsewhere.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { podmanEnv } from '../readers/oci-image/sources/index.js';
 
 /** Root on Linux: podman with runc and the repository's containers.conf. */
@@ -75,6 +76,21 @@ export function podmanOk(args: string[], opts: PodmanOptions = {}): string {
   const r = podman(args, opts);
   if (r.status !== 0) throw new Error(`podman ${args.join(' ')} failed (${String(r.status)}): ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+/**
+ * A podman call that must succeed, without blocking the event loop: for a test that reads another
+ * process meanwhile (the kernel sensor's events during a loop in the container), which a blocked
+ * loop would leave unread until its pipe and buffers overflow.
+ */
+export async function podmanOkAsync(args: string[], opts: Pick<PodmanOptions, 'timeoutMs'> = {}): Promise<string> {
+  const { stdout } = await promisify(execFile)('podman', args, {
+    env: podmanEnv(),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+    maxBuffer: 64 << 20,
+  });
+  return stdout;
 }
 
 /** Best-effort cleanup: containers first, then images. */

@@ -89,19 +89,23 @@ export function literalsFor(api: string, args: readonly ArgLit[] | undefined): A
   } else if (CONNECT_LIKE.test(api)) {
     const o = O(a0);
     const port = N(o ? (o.get('port') ?? undefined) : a0);
-    const host = o ? S(o.get('host') ?? o.get('hostname') ?? undefined) : S(a1);
+    const hostArg = o ? (o.get('host') ?? o.get('hostname') ?? undefined) : a1;
+    const host = S(hostArg);
     const path = o ? S(o.get('path') ?? undefined) : undefined;
     if (port !== undefined) out.port = port;
     if (host !== undefined) out.host = host;
+    else envHost(out, hostArg);
     if (path !== undefined) out.path = path;
     if (!o && port === undefined && S(a0) !== undefined) out.path = S(a0)!;
   } else if (URL_LIKE.test(api)) {
     const o = O(a0);
     if (o) {
       const port = N(o.get('port') ?? undefined);
-      const host = S(o.get('hostname') ?? o.get('host') ?? undefined);
+      const hostArg = o.get('hostname') ?? o.get('host') ?? undefined;
+      const host = S(hostArg);
       if (port !== undefined) out.port = port;
       if (host !== undefined) out.host = host;
+      else envHost(out, hostArg);
     } else if (S(a0) !== undefined) Object.assign(out, urlLiterals(S(a0)!));
     else if (a0 && 'urlHost' in a0) out.host = a0.urlHost;
   } else if (api.startsWith('dns.') || api.startsWith('dns/promises.')) {
@@ -109,4 +113,11 @@ export function literalsFor(api: string, args: readonly ArgLit[] | undefined): A
     if (h !== undefined) out.host = h;
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A host read from the environment (`process.env.REDIS_HOST || 'cache'`): the profile binds it to what the deployment sets. */
+function envHost(out: NonNullable<ApiUse['literals']>, a: ArgLit | null | undefined): void {
+  if (!a || !('env' in a)) return;
+  out.hostEnv = a.env;
+  if (typeof a.dflt === 'string') out.hostDefault = a.dflt;
 }

@@ -5,7 +5,7 @@ import type { AppFs } from './app-fs.js';
 import type { PackageCache } from './package-cache.js';
 
 /** Goes into cache keys: bump when facts would change for the same file. */
-export const ANALYZER_VERSION = 'node-analyze/14';
+export const ANALYZER_VERSION = 'node-analyze/15';
 
 export interface AnalyzeLimits {
   /** Files up to this size are parsed (minified bundles of several MB included). */

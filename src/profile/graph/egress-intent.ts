@@ -40,7 +40,15 @@ export function egressIntent(
   const unknown: Source[] = [];
   const complete: Source[] = [];
   for (const f of d.fragments) {
-    for (const e of f.egressIntent ?? []) (e.state === 'unknown' ? unknown : complete).push(e.source);
+    for (const e of f.egressIntent ?? []) {
+      if (e.env !== undefined) {
+        const bound = boundByEnv(d, e.env);
+        (bound === undefined ? unknown : complete).push({
+          ...e.source,
+          reason: `${e.source.reason}: ${bound ?? `no artifact of the container sets ${e.env.name}`}`,
+        });
+      } else (e.state === 'unknown' ? unknown : complete).push(e.source);
+    }
   }
   unknown.push(...unresolved.map((s) => ({ ...s, reason: `${s.reason}: a peer no artifact of the application declares` })));
   if (unknown.length > 0) return { state: 'unknown', sources: sortSources(unknown).slice(0, MAX_SOURCES) };
@@ -127,4 +135,20 @@ export function egressIntent(
       },
     ],
   };
+}
+
+/**
+ * Whether a host the code reads from a variable is one the artifacts name: the variable is set with
+ * a value (an address the service graph resolves, or reports unresolved), or, unset, the code falls
+ * back to a host it names or to localhost. A value from a Secret or ConfigMap that was not read
+ * binds nothing.
+ */
+function boundByEnv(d: ContainerDraft, env: { name: string; whenUnset?: 'default' | 'local' }): string | undefined {
+  const set = d.env.filter((v) => v.name === env.name || (v.name.endsWith('*') && env.name.startsWith(v.name.slice(0, -1))));
+  if (set.some((v) => v.value === undefined)) return undefined;
+  const at = set[0]?.source;
+  if (at !== undefined) return `${env.name} is set by ${at.artifact}${at.line !== undefined ? `:${at.line}` : ''}`;
+  if (env.whenUnset === 'default') return `${env.name} is not set, so the code uses the host it names`;
+  if (env.whenUnset === 'local') return `${env.name} is not set, so the client connects to localhost`;
+  return undefined;
 }

@@ -90,18 +90,28 @@ function withRules(f: ContainerFragment, set: NodeSyscallSet, appDir: string, ar
   }));
   // The code's egress is complete when every peer it names is literal or a client's default and
   // it reads no host from anywhere else; one host it does not name makes it unknown.
+  // Hosts read from variables are bound later, by the profile, to what the deployment sets them to.
+  const fromEnv = set.rules.envHosts.map((h) => ({
+    state: 'unknown' as const,
+    source: h.source,
+    env: { name: h.env, ...(h.whenUnset ? { whenUnset: h.whenUnset } : {}) },
+  }));
   f.egressIntent =
     set.rules.unnamedHosts.length > 0
-      ? set.rules.unnamedHosts.map((source) => ({ state: 'unknown' as const, source }))
+      ? [...set.rules.unnamedHosts.map((source) => ({ state: 'unknown' as const, source })), ...fromEnv]
       : [
           {
             state: 'complete' as const,
             source: {
               kind: 'nodejs',
               artifact,
-              reason: `the analysed code names every peer it connects to (${set.rules.egress.length} outside the container): literal hosts and client defaults, no host read at run time`,
+              reason:
+                fromEnv.length === 0
+                  ? `the analysed code names every peer it connects to (${set.rules.egress.length} outside the container): literal hosts and client defaults, no host read at run time`
+                  : `the analysed code names every peer it connects to (${set.rules.egress.length} outside the container) or reads it from ${[...new Set(fromEnv.map((e) => e.env.name))].join(', ')}`,
             },
           },
+          ...fromEnv,
         ];
   return f;
 }

@@ -125,7 +125,7 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       files: { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/shadow': 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' },
       executables: { 'usr/bin/hello.sh': '#!/bin/sh\necho script-ran\n' },
       // A program of the image that the allow set will not name (busybox runs as itself under a busybox* name).
-      copies: {
+      programs: {
         'usr/bin/busybox-spare': '/bin/busybox',
         'usr/sbin/busybox': '/bin/busybox',
         'usr/local/bin/opener': threadedOpener(dir),

@@ -3,7 +3,7 @@
  * speaks the protocol, so replies, events, drops, unusable lines and a loader that dies are
  * checked on any machine. The real loader is exercised by sensor.podman.test.ts.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,34 @@ done`,
     await new Promise((r) => setTimeout(r, 200));
     await expect(s.execEnforce('/sys/fs/cgroup/x', true)).rejects.toThrow(/exited \(SIGKILL\)/);
     await s.close();
+  });
+
+  it('writes each switch as the op the loader reads (docs/sensor.md)', async () => {
+    const log = path.join(dir, 'commands.log');
+    const recording = fakeLoader(
+      'recording',
+      `echo '{"ready":true}'\nwhile read -r line; do echo "$line" >> '${log}'; echo '{"reply":"x","ok":true}'; done`,
+    );
+    const s = await startSensor({ binary: recording, onEvent: () => undefined });
+    await s.enforce('/c', true);
+    await s.allowRaw('/c', true);
+    await s.execKill('/c', false);
+    await s.allowExec('/c', '/usr/bin/node');
+    await s.execEnforce('/c', true);
+    await s.guardFile('/c', '/etc/shadow');
+    await s.guardDir('/c', '/usr/bin');
+    await s.filesEnforce('/c', false);
+    await s.close();
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      '{"op":"enforce","cgroup":"/c","on":true}',
+      '{"op":"allow-raw","cgroup":"/c","on":true}',
+      '{"op":"exec-kill","cgroup":"/c","on":false}',
+      '{"op":"allow-exec","cgroup":"/c","path":"/usr/bin/node"}',
+      '{"op":"exec-enforce","cgroup":"/c","on":true}',
+      '{"op":"guard-file","cgroup":"/c","path":"/etc/shadow"}',
+      '{"op":"guard-dir","cgroup":"/c","path":"/usr/bin"}',
+      '{"op":"files-enforce","cgroup":"/c","on":false}',
+    ]);
   });
 
   it('fails to start with what the loader said when it cannot load', async () => {

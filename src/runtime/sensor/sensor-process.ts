@@ -40,8 +40,18 @@ export interface Sensor {
   attach(cgroup: string, containerId: string): Promise<void>;
   /** Let the container connect to `port` (on `address` only, when given) once enforcing. */
   allow(cgroup: string, port: number, address?: string): Promise<void>;
-  /** Refuse (EPERM) every connect of the container that the allow map does not hold. */
+  /**
+   * Refuse (EPERM) every connect and unconnected UDP send of the container that the allow map
+   * does not hold, and its raw and ping sockets unless granted; the switch `execKill` follows.
+   */
   enforce(cgroup: string, on: boolean): Promise<void>;
+  /** Grant the container raw IP and ICMP ping sockets under enforcement (default: refused). */
+  allowRaw(cgroup: string, on: boolean): Promise<void>;
+  /**
+   * Under enforcement, kill (SIGKILL, before its first instruction) every exec of a file written
+   * after the container started or run from memory (default: off; such execs are only reported).
+   */
+  execKill(cgroup: string, on: boolean): Promise<void>;
   /**
    * Prepare inline enforcement of the container's execs and file opens (fanotify, docs/sensor.md):
    * `pid` is one of its processes (podman's State.Pid), through which its root and mounts are
@@ -183,6 +193,8 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     attach: (cgroup, id) => send({ op: 'attach', cgroup, id }),
     allow: (cgroup, port, address) => send(address === undefined ? { op: 'allow', cgroup, port } : { op: 'allow', cgroup, address, port }),
     enforce: (cgroup, on) => send({ op: 'enforce', cgroup, on }),
+    allowRaw: (cgroup, on) => send({ op: 'allow-raw', cgroup, on }),
+    execKill: (cgroup, on) => send({ op: 'exec-kill', cgroup, on }),
     guard: async (cgroup, pid) => {
       const { mounts } = await request({ op: 'guard', cgroup, pid });
       return Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string') : [];

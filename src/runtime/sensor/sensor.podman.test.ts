@@ -6,13 +6,14 @@
  * Needs root on Linux; skipped loudly elsewhere and never skipped in CI.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../model/events.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, podman, podmanOk } from '../../test-support/podman.js';
+import { buildStaticProgram, MEMFD_EXEC_SOURCE } from '../../test-support/static-programs.js';
 import { podmanCgroupDir, startSensor, type Sensor } from './sensor-process.js';
 
 const IMAGE = 'localhost/charter-sensor/bb:1';
@@ -104,27 +105,7 @@ describe.skipIf(!canRun)('kernel sensor on a podman container', () => {
 
   it('reports a program run from memory (memfd_create + fexecve) as origin memory, without a path', async () => {
     // A static helper built here with the sensor's own clang: it copies busybox into a memfd and runs it.
-    const source = path.join(dir, 'memfd-exec.c');
-    writeFileSync(
-      source,
-      [
-        '#define _GNU_SOURCE',
-        '#include <fcntl.h>',
-        '#include <sys/mman.h>',
-        '#include <sys/sendfile.h>',
-        '#include <sys/stat.h>',
-        '#include <unistd.h>',
-        'int main(void) {',
-        '  int src = open("/bin/busybox", O_RDONLY); struct stat st; fstat(src, &st);',
-        '  int fd = memfd_create("payload", 0); sendfile(fd, src, 0, st.st_size);',
-        '  char *argv[] = {"echo", "from-memory", 0}, *envp[] = {0};',
-        '  fexecve(fd, argv, envp); return 99;',
-        '}',
-      ].join('\n'),
-    );
-    const binary = path.join(dir, 'memfd-exec');
-    const cc = spawnSync('clang', ['-static', '-O1', '-o', binary, source], { encoding: 'utf8' });
-    expect(cc.status, cc.stderr).toBe(0);
+    const binary = buildStaticProgram(dir, 'memfd-exec', MEMFD_EXEC_SOURCE);
     podmanOk(['cp', binary, `${id}:/tmp/memfd-exec`]);
     expect(podmanOk(['exec', id, '/tmp/memfd-exec'])).toBe('from-memory\n');
     const evs = await until((es) => es.some((e) => e.kind === 'exec' && e.process.origin === 'memory'));

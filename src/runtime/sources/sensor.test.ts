@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RuntimeEvent } from '../../model/events.js';
+import type { EventOf, RuntimeEvent } from '../../model/events.js';
 import { checkEvent } from '../events/validate.js';
 import { detectSource } from './registry.js';
 import { sensorSource } from './sensor.js';
@@ -17,12 +17,16 @@ function recording(name: string): Record<string, unknown>[] {
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
-const RECORDED = recording('podman-busybox.jsonl');
-const GUARDED = recording('podman-busybox-guard.jsonl');
-const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
 
-function events(recorded = RECORDED): RuntimeEvent[] {
-  return recorded.flatMap((r, i) => {
+const RECORDED = recording('podman-busybox.jsonl');
+const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
+/** Raw and ping sockets, UDP sends, listens, an accept, then under enforcement refusals and killed execs. */
+const RECORDED_NET = recording('podman-busybox-net.jsonl');
+/** A guarded container (fanotify): a refused exec, refused and reported opens. */
+const GUARDED = recording('podman-busybox-guard.jsonl');
+
+function events(records = RECORDED): RuntimeEvent[] {
+  return records.flatMap((r, i) => {
     const c = sensorSource.convert(r, i + 1);
     return 'events' in c ? [...c.events] : [];
   });
@@ -76,6 +80,59 @@ describe('sensor source on a recorded run', () => {
   });
 });
 
+describe('sensor source on a recorded run of sockets, sends, listens and killed execs', () => {
+  const evs = events(RECORDED_NET);
+
+  it('turns every event line into a valid event, and is detected from it', () => {
+    expect(detectSource(RECORDED_NET.slice(0, 20))?.id).toBe('sensor');
+    expect(evs.length).toBe(RECORDED_NET.filter((r) => typeof r.kind === 'string').length);
+    for (const e of evs) expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+  });
+
+  it('makes a raw or ping socket a send without a destination, in the protocol the model names, refused or not', () => {
+    const sockets = evs.filter((e) => e.origin?.what?.startsWith('socket') === true);
+    expect(sockets.map((e) => [e.kind, e.kind === 'send' ? e.protocol : '', e.origin?.what, e.process.name])).toEqual([
+      ['send', 'raw', 'socket raw', 'ping'],
+      ['send', 'icmp', 'socket icmp', 'nettool'],
+      ['send', 'raw', 'socket raw denied', 'ping'],
+      ['send', 'icmp', 'socket icmp denied', 'nettool'],
+    ]);
+    expect(sockets.every((e) => e.kind === 'send' && e.remote === undefined)).toBe(true);
+  });
+
+  it('keeps UDP sent without connect as sends to their destination, the refused ones as denied', () => {
+    const sends = evs.filter((e): e is EventOf<'send'> => e.kind === 'send' && e.remote !== undefined);
+    expect(sends.map((e) => [e.protocol, e.remote?.address, e.remote?.port, e.origin?.what])).toEqual([
+      ['udp', '127.0.0.1', 5353, 'send'],
+      ['udp', '127.0.0.1', 5354, 'send denied'],
+      ['udp', '127.0.0.1', 5354, 'send denied'],
+    ]);
+  });
+
+  it('gives listens their local address and an accept its peer, without a process', () => {
+    const listens = evs.filter((e) => e.kind === 'listen');
+    expect(listens.map((e) => [e.protocol, e.local, e.process.name])).toEqual([
+      ['tcp', { address: '::', port: 8080 }, 'nc'],
+      ['udp', { address: '0.0.0.0', port: 5300 }, 'nettool'],
+    ]);
+    const accept = evs.find((e) => e.kind === 'accept');
+    expect(accept).toMatchObject({ protocol: 'tcp', remote: { address: '127.0.0.1' }, local: { address: '127.0.0.1', port: 8080 } });
+    expect(accept?.process).toEqual({});
+    expect(accept?.ancestors).toBeUndefined();
+  });
+
+  it('says an exec was killed, and its exit names SIGKILL', () => {
+    const killed = evs.filter((e) => e.origin?.what === 'exec killed');
+    expect(killed.map((e) => [e.process.origin, e.process.path ?? e.process.name])).toEqual([
+      ['written', '/tmp/echo'],
+      ['memory', 'memfd:payload'],
+    ]);
+    for (const k of killed) {
+      expect(evs.find((e) => e.kind === 'exit' && e.process.pid === k.process.pid)).toMatchObject({ signal: 'SIGKILL' });
+    }
+  });
+});
+
 describe('sensor source on a recorded guarded run (fanotify)', () => {
   const evs = events(GUARDED);
 
@@ -124,6 +181,13 @@ describe('sensor source on hostile lines', () => {
     ['no time', { ...exec, time: 12 }, /without a time/],
     ['an unknown kind', { ...exec, kind: 'chmod' }, /not a sensor event/],
     ['a connect without address', { ...RECORDED.find((r) => r.kind === 'connect'), address: 7 }, /destination/],
+    [
+      'a send with an address too long to be one',
+      { ...RECORDED_NET.find((r) => r.kind === 'send'), address: '1'.repeat(46) },
+      /send without/,
+    ],
+    ['a listen without address', { ...RECORDED_NET.find((r) => r.kind === 'listen'), address: undefined }, /listen without/],
+    ['an accept without peer', { ...RECORDED_NET.find((r) => r.kind === 'accept'), address: '' }, /accept without/],
     ['an array', [exec], /not a JSON object/],
     ['an open with a relative path', { ...GUARDED.find((r) => r.kind === 'open'), path: 'etc/shadow' }, /absolute path/],
     ['an open without its intent', { ...GUARDED.find((r) => r.kind === 'open'), write: 'yes' }, /write intent/],
@@ -148,6 +212,16 @@ describe('sensor source on hostile lines', () => {
     if (!('events' in c)) throw new Error(c.skip);
     expect(c.events[0]!.process.path).toBeUndefined();
     expect(c.events[0]!.process.inode).toBe(exec.ino);
+  });
+
+  it.each([
+    ['an unknown socket type', { type: 'seqpacket', protocol: 'sctp' }, 'other'],
+    ['a raw socket of any protocol', { type: 'raw', protocol: 'tcp' }, 'raw'],
+    ['an ICMPv6 ping socket', { type: 'dgram', protocol: 'icmpv6' }, 'icmp'],
+  ])('names %s in the model protocols', (_name, fields, protocol) => {
+    const c = sensorSource.convert({ ...RECORDED_NET.find((r) => r.kind === 'socket'), ...fields }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]).toMatchObject({ kind: 'send', protocol, origin: { what: `socket ${protocol}` } });
   });
 
   it('drops what is out of range rather than carrying it into the event', () => {

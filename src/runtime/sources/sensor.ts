@@ -1,17 +1,20 @@
 /**
  * Charter's kernel sensor (sensor/, docs/sensor.md): the loader's stdout, one JSON object a line.
- * Events carry `kind` (`exec`, `exit`, `connect`, `open`), the watched cgroup's id and the container
- * id the agent attached that cgroup with; the loader's own lines (`ready`, a command's `reply`,
- * `drops`, `guardErrors`) are skipped with what they say. The guard (fanotify) adds refused execs
- * (`exec` with `denied`: the caller's process, the refused file's path) and opens of guarded files. Pids are the host's: connects are seen in a cgroup hook where the
- * container's pid namespace is not at hand, and one numbering for every event keeps them joinable.
+ * Events carry `kind` (`exec`, `exit`, `connect`, `send`, `socket`, `listen`, `accept`, `open`),
+ * the watched cgroup's id and the container id the agent attached that cgroup with; the loader's
+ * own lines (`ready`, a command's `reply`, `drops`, `guardErrors`, `guardLost`) are skipped with
+ * what they say. Pids are the host's: connects are seen in a cgroup hook where the container's pid
+ * namespace is not at hand, and one numbering for every event keeps them joinable. An accept names
+ * no process: it completes in the kernel, not in the accepting process. The guard (fanotify) adds
+ * refused execs (`exec` with `denied`: the caller's process, the refused file's path) and opens of
+ * guarded files (`open`).
  */
-import type { ContainerRef, FileOrigin, ProcessRef, RuntimeEvent } from '../../model/events.js';
+import type { ContainerRef, Endpoint, FileOrigin, NetProtocol, ProcessRef, RuntimeEvent } from '../../model/events.js';
 import { FILE_ORIGINS } from '../../model/events.js';
 import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
-const KINDS = new Set(['exec', 'exit', 'connect', 'open']);
+const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept', 'open']);
 
 /** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
 const SIGNALS = [
@@ -101,52 +104,98 @@ function controlLine(r: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** An IP address as the loader writes it (inet_ntop: at most 45 characters), with its port. */
+function endpoint(address: unknown, p: unknown): Endpoint | undefined {
+  const a = str(address);
+  return a === undefined || a.length > 45 ? undefined : put({ address: a }, 'port', port(p));
+}
+
+function transport(v: unknown): NetProtocol {
+  return v === 'tcp' || v === 'udp' ? v : 'other';
+}
+
+/**
+ * A raw or ping socket in the model's terms: `raw` for a raw IP socket whatever protocol it
+ * carries (it can forge any packet), `icmp` for an ICMP "ping" datagram socket.
+ */
+function socketProtocol(r: Record<string, unknown>): NetProtocol {
+  if (r.type === 'raw') return 'raw';
+  return r.type === 'dgram' && (r.protocol === 'icmp' || r.protocol === 'icmpv6') ? 'icmp' : 'other';
+}
+
 function convert(record: unknown, line: number): Conversion {
   const r = rec(record);
   if (!r) return skip('not a JSON object');
   const control = controlLine(r);
   if (control !== undefined) return skip(control);
   const kind = str(r.kind);
-  if (kind === undefined || !KINDS.has(kind)) return skip('not a sensor event (no kind exec, exit, connect or open)');
+  if (kind === undefined || !KINDS.has(kind))
+    return skip('not a sensor event (no kind exec, exit, connect, send, socket, listen, accept or open)');
   const id = str(r.container);
   if (id === undefined || id.length > 256) return skip('event from a cgroup the sensor was not told a container of');
   const time = rfc3339(r.time);
   if (time === undefined) return skip('sensor event without a time');
   const container: ContainerRef = { id };
+  // A socket is a send without a destination: what matters is that the container may now write
+  // packets below TCP and UDP. What the sensor did about it (refused, killed) stays in origin.what.
+  const protocol = kind === 'socket' ? socketProtocol(r) : undefined;
+  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${r.denied === true ? ' denied' : ''}${r.killed === true ? ' killed' : ''}`;
   const base = {
     time,
     container,
     process: processOf(r, kind),
-    origin: { engine: 'sensor' as const, what: r.denied === true ? `${kind} denied` : kind, line },
+    origin: { engine: 'sensor' as const, what, line },
   };
   const ppid = uint(r.ppid);
   if (ppid !== undefined && ppid > 0) Object.assign(base, { ancestors: [{ pid: ppid }] });
   let event: RuntimeEvent;
-  if (kind === 'exec') {
-    // An exec the sensor cannot name is still an exec: the engine judges it by what it has.
-    event = { kind: 'exec', ...base };
-  } else if (kind === 'exit') {
-    event = { kind: 'exit', ...base };
-    const signal = uint(r.signal);
-    if (signal !== undefined && signal > 0) put(event, 'signal', SIGNALS[signal] ?? `SIG${signal}`);
-    else put(event, 'code', uint(r.code));
-  } else if (kind === 'open') {
-    const file = absPath(r.path);
-    if (file === undefined) return skip('open without an absolute path');
-    if (typeof r.write !== 'boolean') return skip('open without its write intent');
-    event = put({ kind: 'open', ...base, path: file, write: r.write }, 'create', typeof r.create === 'boolean' ? r.create : undefined);
-  } else {
-    const address = str(r.address);
-    if (address === undefined || address.length > 45) return skip('connect without a destination address');
-    const protocol = r.protocol === 'tcp' || r.protocol === 'udp' ? r.protocol : 'other';
-    event = { kind: 'connect', ...base, protocol, remote: put({ address }, 'port', port(r.port)) };
+  switch (kind) {
+    case 'exec':
+      // An exec the sensor cannot name is still an exec: the engine judges it by what it has.
+      event = { kind: 'exec', ...base };
+      break;
+    case 'exit': {
+      event = { kind: 'exit', ...base };
+      const signal = uint(r.signal);
+      if (signal !== undefined && signal > 0) put(event, 'signal', SIGNALS[signal] ?? `SIG${signal}`);
+      else put(event, 'code', uint(r.code));
+      break;
+    }
+    case 'open': {
+      const file = absPath(r.path);
+      if (file === undefined) return skip('open without an absolute path');
+      if (typeof r.write !== 'boolean') return skip('open without its write intent');
+      event = put({ kind: 'open', ...base, path: file, write: r.write }, 'create', typeof r.create === 'boolean' ? r.create : undefined);
+      break;
+    }
+    case 'socket':
+      event = { kind: 'send', ...base, protocol: protocol ?? 'other' };
+      break;
+    case 'listen': {
+      const local = endpoint(r.address, r.port);
+      if (local === undefined) return skip('listen without a local address');
+      event = { kind: 'listen', ...base, protocol: transport(r.protocol), local };
+      break;
+    }
+    case 'accept': {
+      const remote = endpoint(r.address, r.port);
+      if (remote === undefined) return skip('accept without a peer address');
+      event = put({ kind: 'accept', ...base, protocol: transport(r.protocol), remote }, 'local', endpoint(r.localAddress, r.localPort));
+      break;
+    }
+    default: {
+      // connect, send: a destination judged against the allow map.
+      const remote = endpoint(r.address, r.port);
+      if (remote === undefined) return skip(`${kind} without a destination address`);
+      event = { kind: kind === 'send' ? 'send' : 'connect', ...base, protocol: transport(r.protocol), remote };
+    }
   }
   return { events: [event] };
 }
 
 export const sensorSource: EventSource = {
   id: 'sensor',
-  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, open)",
+  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, send, socket, listen, accept, open)",
   recognises(record) {
     const r = rec(record);
     if (!r) return false;
