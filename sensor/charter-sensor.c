@@ -22,6 +22,8 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "charter-sensor.h"
+#include "guard.h"
+#include "loader.h"
 #include "charter-sensor.skel.h"
 
 #define MAX_CONTAINERS 256
@@ -60,7 +62,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-static void put_str(const char *s, size_t n)
+void put_str(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	putchar('"');
@@ -78,7 +80,7 @@ static void put_str(const char *s, size_t n)
 	putchar('"');
 }
 
-static void put_time(__u64 boot_ns)
+void put_time(__u64 boot_ns)
 {
 	__s64 ns = (__s64)boot_ns + boot_to_wall_ns;
 	time_t sec = ns / 1000000000;
@@ -248,7 +250,7 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /* The value of "key" in a flat JSON object: a string (simple escapes only), a number or a bool. */
-static const char *json_value(const char *line, const char *key)
+const char *json_value(const char *line, const char *key)
 {
 	char pat[64];
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
@@ -261,7 +263,7 @@ static const char *json_value(const char *line, const char *key)
 	return p;
 }
 
-static bool json_str(const char *line, const char *key, char *out, size_t size)
+bool json_str(const char *line, const char *key, char *out, size_t size)
 {
 	const char *p = json_value(line, key);
 	if (!p || *p++ != '"') return false;
@@ -278,7 +280,7 @@ static bool json_str(const char *line, const char *key, char *out, size_t size)
 	return *p == '"';
 }
 
-static void reply(const char *op, const char *error)
+void reply(const char *op, const char *error)
 {
 	fputs("{\"reply\":", stdout);
 	put_str(op, strlen(op));
@@ -376,6 +378,7 @@ static void command(const char *line)
 	}
 	if ((err = cgroup_id(line, &cg, NULL))) return reply(op, strerror(-err));
 	if (!container_of_cgroup(cg)) return reply(op, "cgroup not attached");
+	if (guard_command(op, line, cg, container_of_cgroup(cg)->id)) return;
 	if (!strcmp(op, "allow")) {
 		struct cs_allow_key k = { .cgroup = cg, .family = 2 };
 		const char *port = json_value(line, "port");
@@ -411,6 +414,7 @@ static void command(const char *line)
 	}
 	if (!strcmp(op, "detach")) {
 		struct container *c = container_of_cgroup(cg);
+		guard_detach(cg);
 		destroy_links(c);
 		bpf_map__delete_elem(skel->maps.watched, &cg, sizeof(cg), 0);
 		/* Forget its allow entries and what was reported of it too. */
@@ -454,9 +458,11 @@ int main(void)
 	if (!exec_link || !exit_link || !state_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
 	puts("{\"ready\":true}");
 
-	struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
+	struct pollfd fds[2 + GUARD_POLLFDS] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
 	while (!stopping) {
-		if (poll(fds, 2, CS_DRAIN_MS) < 0 && errno != EINTR) break;
+		int nguard = guard_pollfds(fds + 2, GUARD_POLLFDS);
+		if (poll(fds, 2 + nguard, CS_DRAIN_MS) < 0 && errno != EINTR) break;
+		guard_handle(fds + 2, nguard); /* its reports: the guard's own thread answers the kernel */
 		ring_buffer__consume(rb);
 		__u32 zero = 0;
 		__u64 drops = 0;
@@ -479,6 +485,7 @@ int main(void)
 		}
 	}
 	ring_buffer__consume(rb);
+	guard_close_all();
 	for (int i = 0; i < ncontainers; i++) destroy_links(&containers[i]);
 	ring_buffer__free(rb);
 	bpf_link__destroy(exec_link);

@@ -63,7 +63,12 @@ export interface BusyboxLayout {
   applets?: readonly string[];
   /** More files, by path below the root. */
   files?: Readonly<Record<string, string>>;
-  /** Host programs copied in as executables (0755), by path below the root: part of the image's layer. */
+  /** Like `files`, but executable (mode 0755): scripts. */
+  executables?: Readonly<Record<string, string>>;
+  /**
+   * Host programs copied in as executables (0755), by path below the root: part of the image's
+   * layer. Their directories are made (a dynamic program's loader and libraries go to theirs).
+   */
   programs?: Readonly<Record<string, string>>;
 }
 
@@ -88,7 +93,9 @@ export function busyboxRootfsTar(dir: string, layout: BusyboxLayout = {}): strin
   chmodSync(path.join(root, 'bin/busybox'), 0o755);
   for (const a of layout.applets ?? ['sh']) symlinkSync('busybox', path.join(root, 'bin', a));
   for (const [name, content] of Object.entries(layout.files ?? {})) writeFileSync(path.join(root, name), content);
+  for (const [name, content] of Object.entries(layout.executables ?? {})) writeFileSync(path.join(root, name), content, { mode: 0o755 });
   for (const [name, from] of Object.entries(layout.programs ?? {})) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     copyFileSync(from, path.join(root, name));
     chmodSync(path.join(root, name), 0o755);
   }

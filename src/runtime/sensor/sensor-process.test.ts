@@ -55,6 +55,41 @@ describe('sensor process adapter', () => {
     expect(skips).toEqual(['not JSON']);
   });
 
+  it('returns the mounts guard covers, and passes on what the guard counts', async () => {
+    const guarding = fakeLoader(
+      'guarding',
+      `echo '{"ready":true}'
+while read -r line; do
+  case "$line" in
+    *'"op":"guard"'*) echo '{"guardErrors":2,"cgroupId":7,"container":"abc"}'; echo '{"guardLost":4}'; echo '{"reply":"guard","ok":true,"mounts":["/","/dev/shm",3]}' ;;
+    *) echo '{"reply":"allow-exec","ok":false,"error":"/nope: No such file or directory"}' ;;
+  esac
+done`,
+    );
+    const errors: string[] = [];
+    const lost: number[] = [];
+    const s = await startSensor({
+      binary: guarding,
+      onEvent: () => undefined,
+      onGuardErrors: (id, n) => errors.push(`${id}:${n}`),
+      onGuardLost: (n) => lost.push(n),
+    });
+    expect(s.pid).toBeGreaterThan(0);
+    await expect(s.guard('/sys/fs/cgroup/x', 42)).resolves.toEqual(['/', '/dev/shm']);
+    await expect(s.allowExec('/sys/fs/cgroup/x', '/nope')).rejects.toThrow(/sensor allow-exec: \/nope: No such file/);
+    await s.close();
+    expect(errors).toEqual(['abc:2']);
+    expect(lost).toEqual([4]);
+  });
+
+  it('fails a command sent to a loader that was killed, without an unhandled pipe error', async () => {
+    const s = await startSensor({ binary: fakeLoader('sleeping', `echo '{"ready":true}'\nexec sleep 60`), onEvent: () => undefined });
+    process.kill(s.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(s.execEnforce('/sys/fs/cgroup/x', true)).rejects.toThrow(/exited \(SIGKILL\)/);
+    await s.close();
+  });
+
   it('writes each switch as the op the loader reads (docs/sensor.md)', async () => {
     const log = path.join(dir, 'commands.log');
     const recording = fakeLoader(
@@ -65,11 +100,21 @@ describe('sensor process adapter', () => {
     await s.enforce('/c', true);
     await s.allowRaw('/c', true);
     await s.execKill('/c', false);
+    await s.allowExec('/c', '/usr/bin/node');
+    await s.execEnforce('/c', true);
+    await s.guardFile('/c', '/etc/shadow');
+    await s.guardDir('/c', '/usr/bin');
+    await s.filesEnforce('/c', false);
     await s.close();
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
       '{"op":"enforce","cgroup":"/c","on":true}',
       '{"op":"allow-raw","cgroup":"/c","on":true}',
       '{"op":"exec-kill","cgroup":"/c","on":false}',
+      '{"op":"allow-exec","cgroup":"/c","path":"/usr/bin/node"}',
+      '{"op":"exec-enforce","cgroup":"/c","on":true}',
+      '{"op":"guard-file","cgroup":"/c","path":"/etc/shadow"}',
+      '{"op":"guard-dir","cgroup":"/c","path":"/usr/bin"}',
+      '{"op":"files-enforce","cgroup":"/c","on":false}',
     ]);
   });
 

@@ -22,6 +22,13 @@ export interface SensorOptions {
   onEvent(event: RuntimeEvent): void;
   /** Ring-buffer losses since the sensor started, whenever the count changes. */
   onDrops?(total: number): void;
+  /**
+   * Permission events the guard answered without being able to judge them (allowed by default) or
+   * could not answer, per container, whenever the count changes: the guard was open that often.
+   */
+  onGuardErrors?(containerId: string, total: number): void;
+  /** Guard reports (refused execs, guarded opens) lost because the agent read too slowly: the verdicts stood, the lines are gone. */
+  onGuardLost?(total: number): void;
   /** Lines that are neither events, replies nor control lines, with why. */
   onSkip?(reason: string, line: string): void;
   /**
@@ -32,6 +39,8 @@ export interface SensorOptions {
 }
 
 export interface Sensor {
+  /** The loader's process id (undefined when it could not be started). */
+  readonly pid: number | undefined;
   /** Report and guard the container whose cgroup-v2 directory this is. */
   attach(cgroup: string, containerId: string): Promise<void>;
   /** Let the container connect to `port` (on `address` only, when given) once enforcing. */
@@ -48,7 +57,28 @@ export interface Sensor {
    * after the container started or run from memory (default: off; such execs are only reported).
    */
   execKill(cgroup: string, on: boolean): Promise<void>;
-  /** Stop reporting and guarding the container (it stopped): its hooks and allow entries go. */
+  /**
+   * Prepare inline enforcement of the container's execs and file opens (fanotify, docs/sensor.md):
+   * `pid` is one of its processes (podman's State.Pid), through which its root and mounts are
+   * reached; it must be in the container's cgroup and mount namespace. Resolves with the mount
+   * points (as the container sees them) that exec enforcement covers. Again later: the mounts are
+   * read anew.
+   */
+  guard(cgroup: string, pid: number): Promise<string[]>;
+  /**
+   * Let the container run the file at `path` (resolved in its root, symlinks included) and the
+   * interpreters it names (an ELF's dynamic loader, a script's `#!`). Fails when it does not exist.
+   */
+  allowExec(cgroup: string, path: string): Promise<void>;
+  /** Refuse (EPERM) every exec of the container's own files that allowExec did not allow. */
+  execEnforce(cgroup: string, on: boolean): Promise<void>;
+  /** Report every open of this file (resolved in the container's root). */
+  guardFile(cgroup: string, path: string): Promise<void>;
+  /** Report every open that may write (or create) a file directly in this directory. */
+  guardDir(cgroup: string, path: string): Promise<void>;
+  /** Refuse (EPERM) the opens guardFile and guardDir report, and still report them. */
+  filesEnforce(cgroup: string, on: boolean): Promise<void>;
+  /** Stop reporting and guarding the container (it stopped): its hooks, allow entries and guard go. */
   detach(cgroup: string): Promise<void>;
   /** Closes the loader's stdin: it detaches everything and exits. */
   close(): Promise<void>;
@@ -68,17 +98,18 @@ export function podmanCgroupDir(containerId: string, root = '/sys/fs/cgroup'): s
 /** Starts the loader; resolves once it has loaded and attached its programs (`{"ready":true}`). */
 export function startSensor(opts: SensorOptions): Promise<Sensor> {
   const child: ChildProcessWithoutNullStreams = spawn(opts.binary ?? SENSOR_BINARY, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const pending: { resolve(): void; reject(e: Error): void }[] = [];
+  const pending: { resolve(reply: Record<string, unknown>): void; reject(e: Error): void }[] = [];
   let stderr = '';
   let line = 0;
   let buffered = '';
   let ready: { resolve(s: Sensor): void; reject(e: Error): void } | undefined;
   /** Set by `{"ready":true}`: an exit after it is reported to `onExit`, one before it rejects the start. */
   let loaded = false;
-  /** Set when the loader has ended: every later command is refused with it. */
-  let gone: SensorError | undefined;
+  /** Why the loader is gone, once it is: later commands fail with it at once instead of waiting for a reply. */
+  let dead: Error | undefined;
 
   const failAll = (e: Error): void => {
+    dead ??= e;
     ready?.reject(e);
     ready = undefined;
     for (const p of pending.splice(0)) p.reject(e);
@@ -103,12 +134,20 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     }
     if (typeof o.reply === 'string') {
       const p = pending.shift();
-      if (o.ok === true) p?.resolve();
+      if (o.ok === true) p?.resolve(o);
       else p?.reject(new SensorError(`sensor ${o.reply}: ${String(o.error)}`));
       return;
     }
     if (typeof o.drops === 'number') {
       opts.onDrops?.(o.drops);
+      return;
+    }
+    if (typeof o.guardErrors === 'number') {
+      opts.onGuardErrors?.(typeof o.container === 'string' ? o.container : '', o.guardErrors);
+      return;
+    }
+    if (typeof o.guardLost === 'number') {
+      opts.onGuardLost?.(o.guardLost);
       return;
     }
     const c = sensorSource.convert(r, line);
@@ -136,30 +175,45 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
   const exited = new Promise<void>((resolve) =>
     child.on('close', (code, signal) => {
       const e = new SensorError(`the sensor exited (${String(code ?? signal)}): ${stderr.trim().slice(0, 2000)}`);
-      gone = e;
       failAll(e);
       if (loaded) opts.onExit?.(e);
       resolve();
     }),
   );
   child.on('error', (e) => failAll(new SensorError(`the sensor could not start: ${e.message}`, { cause: e })));
-
-  // A command after the loader ended would wait for a reply forever, and its write would fail with
-  // EPIPE on a stream nobody listens to: refused at once instead (`gone`).
+  // A loader that died (killed, crashed) closes its end: a command written after that must fail
+  // through 'close' above, not crash the agent with an unhandled EPIPE.
   child.stdin.on('error', () => undefined);
-  const send = (command: Record<string, unknown>): Promise<void> =>
+
+  const request = (command: Record<string, unknown>): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
-      if (gone) return reject(gone);
+      if (dead !== undefined) {
+        reject(dead);
+        return;
+      }
       pending.push({ resolve, reject });
       child.stdin.write(`${JSON.stringify(command)}\n`);
     });
+  const send = async (command: Record<string, unknown>): Promise<void> => {
+    await request(command);
+  };
 
   const sensor: Sensor = {
+    pid: child.pid,
     attach: (cgroup, id) => send({ op: 'attach', cgroup, id }),
     allow: (cgroup, port, address) => send(address === undefined ? { op: 'allow', cgroup, port } : { op: 'allow', cgroup, address, port }),
     enforce: (cgroup, on) => send({ op: 'enforce', cgroup, on }),
     allowRaw: (cgroup, on) => send({ op: 'allow-raw', cgroup, on }),
     execKill: (cgroup, on) => send({ op: 'exec-kill', cgroup, on }),
+    guard: async (cgroup, pid) => {
+      const { mounts } = await request({ op: 'guard', cgroup, pid });
+      return Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string') : [];
+    },
+    allowExec: (cgroup, path) => send({ op: 'allow-exec', cgroup, path }),
+    execEnforce: (cgroup, on) => send({ op: 'exec-enforce', cgroup, on }),
+    guardFile: (cgroup, path) => send({ op: 'guard-file', cgroup, path }),
+    guardDir: (cgroup, path) => send({ op: 'guard-dir', cgroup, path }),
+    filesEnforce: (cgroup, on) => send({ op: 'files-enforce', cgroup, on }),
     detach: (cgroup) => send({ op: 'detach', cgroup }),
     close: async () => {
       child.stdin.end();

@@ -1,6 +1,7 @@
 /**
- * What the sensor source makes of the loader's lines: a real recording (test/corpus/events/sensor,
- * from a busybox container under podman) field by field, and hostile lines built here.
+ * What the sensor source makes of the loader's lines: real recordings (test/corpus/events/sensor,
+ * from busybox containers under podman, one of them guarded) field by field, and hostile lines
+ * built here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ const RECORDED = recording('podman-busybox.jsonl');
 const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
 /** Raw and ping sockets, UDP sends, listens, an accept, then under enforcement refusals and killed execs. */
 const RECORDED_NET = recording('podman-busybox-net.jsonl');
+/** A guarded container (fanotify): a refused exec, refused and reported opens. */
+const GUARDED = recording('podman-busybox-guard.jsonl');
 
 function events(records = RECORDED): RuntimeEvent[] {
   return records.flatMap((r, i) => {
@@ -130,12 +133,53 @@ describe('sensor source on a recorded run of sockets, sends, listens and killed 
   });
 });
 
+describe('sensor source on a recorded guarded run (fanotify)', () => {
+  const evs = events(GUARDED);
+
+  it('is detected, and turns every event line into a valid event', () => {
+    expect(detectSource(GUARDED.slice(0, 20))?.id).toBe('sensor');
+    expect(evs.length).toBe(GUARDED.filter((r) => typeof r.kind === 'string').length);
+    for (const e of evs) expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+  });
+
+  it('reports a refused exec as the caller that asked for the file, named by the file', () => {
+    const denied = evs.filter((e) => e.origin?.what === 'exec denied');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({ kind: 'exec', process: { path: '/dev/shm/busybox', name: 'sh', uid: 0, inode: 2 } });
+    expect(denied[0]!.process.origin).toBeUndefined(); // the guard does not say where the file came from
+    // Refused execs never reached the exec tracepoint: every other exec ran.
+    expect(evs.filter((e) => e.kind === 'exec' && e.origin?.what === 'exec').every((e) => e.process.path === '/bin/busybox')).toBe(true);
+  });
+
+  it('keeps origin written on a refused exec of an allowed file written since it was allowed', () => {
+    const line = GUARDED.find((r) => r.denied === true && r.kind === 'exec')!;
+    const c = sensorSource.convert({ ...line, origin: 'written' }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]!.process.origin).toBe('written');
+  });
+
+  it('reports opens of a guarded file and writes into a guarded directory, refused or not', () => {
+    const opens = evs.flatMap((e) => (e.kind === 'open' ? [[e.path, e.write, e.create, e.origin?.what, e.process.name]] : []));
+    expect(opens).toEqual([
+      ['/etc/shadow', false, false, 'open denied', 'cat'],
+      ['/usr/bin/evil', true, true, 'open denied', 'sh'],
+      ['/etc/shadow', false, false, 'open', 'cat'],
+    ]);
+  });
+
+  it('skips the replies, the mount list of guard included, as control lines', () => {
+    const skips = GUARDED.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
+    expect(skips).toContain("the sensor's reply to a command (guard)");
+    expect(skips.every((s) => /^the sensor/.test(s))).toBe(true);
+  });
+});
+
 describe('sensor source on hostile lines', () => {
   const exec = RECORDED.find((r) => r.kind === 'exec')!;
   const cases: [string, unknown, RegExp][] = [
     ['no container (a cgroup nobody attached)', { ...exec, container: '' }, /not told a container/],
     ['no time', { ...exec, time: 12 }, /without a time/],
-    ['an unknown kind', { ...exec, kind: 'open' }, /not a sensor event/],
+    ['an unknown kind', { ...exec, kind: 'chmod' }, /not a sensor event/],
     ['a connect without address', { ...RECORDED.find((r) => r.kind === 'connect'), address: 7 }, /destination/],
     [
       'a send with an address too long to be one',
@@ -145,6 +189,14 @@ describe('sensor source on hostile lines', () => {
     ['a listen without address', { ...RECORDED_NET.find((r) => r.kind === 'listen'), address: undefined }, /listen without/],
     ['an accept without peer', { ...RECORDED_NET.find((r) => r.kind === 'accept'), address: '' }, /accept without/],
     ['an array', [exec], /not a JSON object/],
+    ['an open with a relative path', { ...GUARDED.find((r) => r.kind === 'open'), path: 'etc/shadow' }, /absolute path/],
+    ['an open without its intent', { ...GUARDED.find((r) => r.kind === 'open'), write: 'yes' }, /write intent/],
+    [
+      'the guard counting what it let through',
+      { guardErrors: 2, cgroupId: 9, container: 'abc' },
+      /let 2 opens or execs through unjudged since it started \(abc\)/,
+    ],
+    ['the guard losing reports', { guardLost: 5 }, /lost 5 reports/],
   ];
   it.each(cases)('skips %s with a reason', (_name, record, reason) => {
     const c = sensorSource.convert(record, 3);

@@ -1,18 +1,20 @@
 /**
  * Charter's kernel sensor (sensor/, docs/sensor.md): the loader's stdout, one JSON object a line.
- * Events carry `kind` (`exec`, `exit`, `connect`, `send`, `socket`, `listen`, `accept`), the
- * watched cgroup's id and the container id the agent attached that cgroup with; the loader's own
- * lines (`ready`, a command's `reply`, `drops`) are skipped with what they say. Pids are the
- * host's: connects are seen in a cgroup hook where the container's pid namespace is not at hand,
- * and one numbering for every event keeps them joinable. An accept names no process: it completes
- * in the kernel, not in the accepting process.
+ * Events carry `kind` (`exec`, `exit`, `connect`, `send`, `socket`, `listen`, `accept`, `open`),
+ * the watched cgroup's id and the container id the agent attached that cgroup with; the loader's
+ * own lines (`ready`, a command's `reply`, `drops`, `guardErrors`, `guardLost`) are skipped with
+ * what they say. Pids are the host's: connects are seen in a cgroup hook where the container's pid
+ * namespace is not at hand, and one numbering for every event keeps them joinable. An accept names
+ * no process: it completes in the kernel, not in the accepting process. The guard (fanotify) adds
+ * refused execs (`exec` with `denied`: the caller's process, the refused file's path) and opens of
+ * guarded files (`open`).
  */
 import type { ContainerRef, Endpoint, FileOrigin, NetProtocol, ProcessRef, RuntimeEvent } from '../../model/events.js';
 import { FILE_ORIGINS } from '../../model/events.js';
 import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
-const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept']);
+const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept', 'open']);
 
 /** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
 const SIGNALS = [
@@ -95,6 +97,10 @@ function controlLine(r: Record<string, unknown>): string | undefined {
     return r.ready ? 'the sensor is ready' : `the sensor failed to load: ${str(r.error)?.slice(0, 200) ?? '?'}`;
   if (typeof r.reply === 'string') return `the sensor's reply to a command (${r.reply.slice(0, 40)})`;
   if (uint(r.drops) !== undefined) return `the sensor lost events: ${String(r.drops)} since it started (ring buffer full)`;
+  if (uint(r.guardErrors) !== undefined)
+    return `the sensor's guard let ${String(r.guardErrors)} opens or execs through unjudged since it started (${str(r.container)?.slice(0, 64) ?? '?'})`;
+  if (uint(r.guardLost) !== undefined)
+    return `the sensor's guard lost ${String(r.guardLost)} reports since it started (the agent read too slowly)`;
   return undefined;
 }
 
@@ -124,7 +130,7 @@ function convert(record: unknown, line: number): Conversion {
   if (control !== undefined) return skip(control);
   const kind = str(r.kind);
   if (kind === undefined || !KINDS.has(kind))
-    return skip('not a sensor event (no kind exec, exit, connect, send, socket, listen or accept)');
+    return skip('not a sensor event (no kind exec, exit, connect, send, socket, listen, accept or open)');
   const id = str(r.container);
   if (id === undefined || id.length > 256) return skip('event from a cgroup the sensor was not told a container of');
   const time = rfc3339(r.time);
@@ -155,6 +161,13 @@ function convert(record: unknown, line: number): Conversion {
       else put(event, 'code', uint(r.code));
       break;
     }
+    case 'open': {
+      const file = absPath(r.path);
+      if (file === undefined) return skip('open without an absolute path');
+      if (typeof r.write !== 'boolean') return skip('open without its write intent');
+      event = put({ kind: 'open', ...base, path: file, write: r.write }, 'create', typeof r.create === 'boolean' ? r.create : undefined);
+      break;
+    }
     case 'socket':
       event = { kind: 'send', ...base, protocol: protocol ?? 'other' };
       break;
@@ -182,7 +195,7 @@ function convert(record: unknown, line: number): Conversion {
 
 export const sensorSource: EventSource = {
   id: 'sensor',
-  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, send, socket, listen, accept)",
+  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, send, socket, listen, accept, open)",
   recognises(record) {
     const r = rec(record);
     if (!r) return false;
