@@ -1,50 +1,55 @@
 /**
- * What the agent asks of the kernel sensor, in one place. Today's loader has `attach`, `allow`,
- * `enforce` and `detach` (docs/sensor.md); exec and file enforcement are being added as more ops.
- * Each op beyond today's is optional here: the agent probes for it once (`capabilities`), compiles
- * the allow set for what the sensor can do (`abilitiesOf`, sensor-policy.ts) and says what it
- * cannot in the container's limits. Adding an op is one entry in `OPTIONAL_OPS`, one optional
- * method in `SensorOps`, its use in `applyPolicy` and, when it enforces, in `abilitiesOf`.
+ * What the agent asks of the kernel sensor, in one place. `attach`, `allow`, `enforce` and
+ * `detach` are the loader's first ops; the others (raw sockets, drift killing, the exec and file
+ * guard: docs/sensor.md) are optional here and checked twice: once by name (`capabilities`: a
+ * sensor object without the method cannot be asked), and once by the loader's answer (the guard
+ * needs fanotify permission events, and a path the charter names may not exist in the image).
+ * What could not be done is said in the container's limits (`appliedLimits`), and enforcement that
+ * would then refuse what the charter allows is left off.
+ *
+ * Adding an op: its entry in `OPTIONAL_OPS`, its optional method in `SensorOps`, its use in
+ * `applyPolicy` and, when it enforces, its place in `abilitiesOf` (what sensor-policy.ts compiles for).
  */
 import type { Sensor } from '../sensor/sensor-process.js';
-import type { ExecAllowance, SensorAbilities, SensorPolicy } from './sensor-policy.js';
+import { errorMessage } from '../../model/errors.js';
+import type { SensorAbilities, SensorPolicy } from './sensor-policy.js';
 
-/** The ops beyond today's loader, by the method that sends each and its wire name. */
+/** The ops beyond the first four, by the method that sends each and its wire name. */
 export const OPTIONAL_OPS = {
-  /** Report (and, once enforcing, guard) the container's execs and file opens, not only its connects. */
-  guard: 'guard',
-  /** Let the container run this file (as these applets, for a multi-call binary) once exec enforcement is on. */
-  allowExec: 'allow-exec',
-  /** Refuse every exec of a file not allowed (`allow-exec`). */
-  execEnforce: 'exec-enforce',
-  /** While enforcing, kill every exec of a file written after start or run from memory, before it runs (docs/sensor.md). */
-  execKill: 'exec-kill',
-  /** Report and, once enforcing, refuse opens of this file (credentials, tokens). */
-  guardFile: 'guard-file',
-  /** Report and, once enforcing, refuse writes below this directory (binaries, the loader's preload list). */
-  guardDir: 'guard-dir',
-  /** Refuse what `guard-file` and `guard-dir` name. */
-  filesEnforce: 'files-enforce',
   /** While enforcing, let the container open raw and ping sockets (its charter declares CAP_NET_RAW). */
   allowRaw: 'allow-raw',
+  /** While enforcing, kill every exec of a file written after start or run from memory, before it runs. */
+  execKill: 'exec-kill',
+  /** Prepare the exec and file guard (fanotify) of the container, through one of its processes; answers its mounts. */
+  guard: 'guard',
+  /** Let the container run this file (resolved in its root) and the interpreter it names. */
+  allowExec: 'allow-exec',
+  /** Refuse every exec of the container's files that `allow-exec` did not allow. */
+  execEnforce: 'exec-enforce',
+  /** Report every open of this file (credentials, tokens); refuse them under `files-enforce`. */
+  guardFile: 'guard-file',
+  /** Report every open that may write a file directly in this directory; refuse them under `files-enforce`. */
+  guardDir: 'guard-dir',
+  /** Refuse what `guard-file` and `guard-dir` report. */
+  filesEnforce: 'files-enforce',
 } as const;
 export type OptionalOp = keyof typeof OPTIONAL_OPS;
 
-/** The agent's view of a sensor: today's ops, and the optional ones where this sensor has them. */
+/** The agent's view of a sensor: the first ops, and the optional ones where this sensor has them. */
 export interface SensorOps {
   attach(cgroup: string, containerId: string): Promise<void>;
   allow(cgroup: string, port: number, address?: string): Promise<void>;
   enforce(cgroup: string, on: boolean): Promise<void>;
   detach(cgroup: string): Promise<void>;
   close(): Promise<void>;
-  guard?(cgroup: string, on: boolean): Promise<void>;
-  allowExec?(cgroup: string, path: string, applets?: readonly string[]): Promise<void>;
-  execEnforce?(cgroup: string, on: boolean): Promise<void>;
+  allowRaw?(cgroup: string, on: boolean): Promise<void>;
   execKill?(cgroup: string, on: boolean): Promise<void>;
+  guard?(cgroup: string, pid: number): Promise<readonly string[]>;
+  allowExec?(cgroup: string, path: string): Promise<void>;
+  execEnforce?(cgroup: string, on: boolean): Promise<void>;
   guardFile?(cgroup: string, path: string): Promise<void>;
   guardDir?(cgroup: string, path: string): Promise<void>;
   filesEnforce?(cgroup: string, on: boolean): Promise<void>;
-  allowRaw?(cgroup: string, on: boolean): Promise<void>;
 }
 
 /** The optional ops this sensor has: a method of that name on it. */
@@ -55,19 +60,28 @@ export function capabilities(ops: SensorOps): ReadonlySet<OptionalOp> {
 }
 
 /** What the sensor can do, from the ops it has: the terms sensor-policy.ts compiles a charter in. */
+/**
+ * Whether directories are guarded (guard-dir). Not yet: the loader judges the intent of an open in a
+ * guarded directory from the caller's system call, and when it cannot read it (the caller still on
+ * its CPU) counts the open as a write. An exec of a program in a guarded directory is such an open:
+ * measured in agent.podman.test.ts, in about one run of three the first exec of busybox from a shell
+ * was reported as "open /bin/busybox for writing by sh" and, under files-enforce, refused, which
+ * would refuse what the charter allows. Exec enforcement refuses a program written there instead.
+ */
+const GUARD_DIRECTORIES = false;
+
 export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
+  const guard = caps.has('guard');
   return {
-    refuseExec: caps.has('allowExec') && caps.has('execEnforce'),
+    refuseExec: guard && caps.has('allowExec') && caps.has('execEnforce'),
     killDrift: caps.has('execKill'),
-    files: (caps.has('guardFile') || caps.has('guardDir')) && caps.has('filesEnforce'),
-    guard: caps.has('guard'),
+    files: guard && caps.has('guardFile') && caps.has('filesEnforce'),
+    dirs: GUARD_DIRECTORIES && guard && caps.has('guardDir'),
+    guard,
   };
 }
 
-/**
- * The agent's view of the sensor process: today's methods, plus any optional op the process's
- * `Sensor` object has grown (by the method names above), bound to it.
- */
+/** The agent's view of the sensor process: its methods, the optional ones where it has them, bound to it. */
 export function sensorOps(sensor: Sensor): SensorOps {
   const ops: SensorOps = {
     attach: (cgroup, id) => sensor.attach(cgroup, id),
@@ -79,12 +93,12 @@ export function sensorOps(sensor: Sensor): SensorOps {
   const extra = sensor as unknown as Record<string, unknown>;
   for (const op of Object.keys(OPTIONAL_OPS) as OptionalOp[]) {
     const f = extra[op];
-    if (typeof f === 'function') Object.assign(ops, { [op]: (f as (...a: unknown[]) => Promise<void>).bind(sensor) });
+    if (typeof f === 'function') Object.assign(ops, { [op]: (f as (...a: unknown[]) => Promise<unknown>).bind(sensor) });
   }
   return ops;
 }
 
-/** What has been sent for one attached container, so a changed policy sends only the difference. */
+/** What has been sent for one attached container, so a changed policy sends only the difference, and what failed. */
 export interface AppliedPolicy {
   readonly egress: Set<string>;
   readonly execs: Set<string>;
@@ -93,8 +107,13 @@ export interface AppliedPolicy {
   execEnforced: boolean;
   driftKilled: boolean;
   filesEnforced: boolean;
-  guarded: boolean;
   raw: boolean;
+  /** `guard` answered: its mounts; or why it failed (asked once per attach). */
+  guard?: { readonly mounts: readonly string[] } | { readonly error: string };
+  /** Charter paths the loader could not allow (not in the image …): exec enforcement stays off. */
+  readonly execFailures: Map<string, string>;
+  /** Guarded paths the loader refused for another reason than their absence. */
+  readonly fileFailures: Map<string, string>;
 }
 
 export function nothingApplied(): AppliedPolicy {
@@ -106,68 +125,126 @@ export function nothingApplied(): AppliedPolicy {
     execEnforced: false,
     driftKilled: false,
     filesEnforced: false,
-    guarded: false,
     raw: false,
+    execFailures: new Map(),
+    fileFailures: new Map(),
   };
 }
 
-function execKey(e: ExecAllowance): string {
-  return `${e.path}\0${(e.applets ?? []).join(',')}`;
-}
+/** A guarded file that is not there has nothing to protect (busybox images have no /etc/gshadow). */
+const ABSENT = /no such file or directory/i;
 
 /**
- * Sends a container's policy to the sensor: allow entries first, enforcement last (so a connect
- * the charter allows is never refused in between), only what `applied` does not hold yet. The
- * sensor cannot take an allow entry back (only `detach` clears them): entries of a policy that
- * shrank stay until the container is attached again; switching enforcement off takes effect at once.
+ * Sends a container's policy to the sensor: allow entries and allowances first, enforcement last
+ * (so what the charter allows is never refused in between), only what `applied` does not hold yet.
+ * `pid` is the container's first process, through which the guard reaches its root. The loader
+ * cannot take an allow entry back (only `detach` clears them): entries of a policy that shrank stay
+ * until the container is attached again; switching enforcement off takes effect at once.
  */
-export async function applyPolicy(ops: SensorOps, cgroup: string, policy: SensorPolicy, applied: AppliedPolicy): Promise<void> {
+export async function applyPolicy(
+  ops: SensorOps,
+  cgroup: string,
+  pid: number,
+  policy: SensorPolicy,
+  applied: AppliedPolicy,
+): Promise<void> {
   for (const e of policy.connect.allow) {
     const key = `${e.address ?? '*'}:${e.port}`;
     if (applied.egress.has(key)) continue;
     await ops.allow(cgroup, e.port, e.address);
     applied.egress.add(key);
   }
-  if (ops.guard && !applied.guarded && policy.guard) {
-    await ops.guard(cgroup, true);
-    applied.guarded = true;
-  }
-  if (ops.allowExec) {
-    for (const e of policy.exec.allow) {
-      const key = execKey(e);
-      if (applied.execs.has(key)) continue;
-      await ops.allowExec(cgroup, e.path, e.applets);
-      applied.execs.add(key);
-    }
-  }
-  for (const path of policy.files.guardFiles) {
-    if (!ops.guardFile || applied.files.has(`f:${path}`)) continue;
-    await ops.guardFile(cgroup, path);
-    applied.files.add(`f:${path}`);
-  }
-  for (const path of policy.files.guardDirs) {
-    if (!ops.guardDir || applied.files.has(`d:${path}`)) continue;
-    await ops.guardDir(cgroup, path);
-    applied.files.add(`d:${path}`);
-  }
   if (ops.allowRaw && policy.raw !== applied.raw) {
     await ops.allowRaw(cgroup, policy.raw);
     applied.raw = policy.raw;
   }
-  if (policy.connect.enforce !== applied.connectEnforced) {
-    await ops.enforce(cgroup, policy.connect.enforce);
-    applied.connectEnforced = policy.connect.enforce;
+  if (ops.guard && policy.guard && applied.guard === undefined) {
+    try {
+      applied.guard = { mounts: await ops.guard(cgroup, pid) };
+    } catch (err) {
+      applied.guard = { error: errorMessage(err) };
+    }
   }
-  if (ops.execEnforce && policy.exec.enforce !== applied.execEnforced) {
-    await ops.execEnforce(cgroup, policy.exec.enforce);
-    applied.execEnforced = policy.exec.enforce;
+  const guarded = applied.guard !== undefined && 'mounts' in applied.guard;
+  if (guarded && ops.allowExec) {
+    for (const e of policy.exec.allow) {
+      if (applied.execs.has(e.path)) continue;
+      try {
+        await ops.allowExec(cgroup, e.path);
+        applied.execFailures.delete(e.path);
+      } catch (err) {
+        applied.execFailures.set(e.path, errorMessage(err));
+      }
+      applied.execs.add(e.path);
+    }
   }
-  if (ops.execKill && policy.exec.killDrift !== applied.driftKilled) {
-    await ops.execKill(cgroup, policy.exec.killDrift);
-    applied.driftKilled = policy.exec.killDrift;
+  if (guarded) {
+    for (const [kind, paths, send] of [
+      ['f', policy.files.guardFiles, ops.guardFile],
+      ['d', policy.files.guardDirs, ops.guardDir],
+    ] as const) {
+      if (!send) continue;
+      for (const path of paths) {
+        if (applied.files.has(`${kind}:${path}`)) continue;
+        try {
+          await send(cgroup, path);
+        } catch (err) {
+          if (!ABSENT.test(errorMessage(err))) applied.fileFailures.set(path, errorMessage(err));
+        }
+        applied.files.add(`${kind}:${path}`);
+      }
+    }
   }
-  if (ops.filesEnforce && policy.files.enforce !== applied.filesEnforced) {
-    await ops.filesEnforce(cgroup, policy.files.enforce);
-    applied.filesEnforced = policy.files.enforce;
+  await toggle(
+    policy.connect.enforce,
+    applied.connectEnforced,
+    (on) => ops.enforce(cgroup, on),
+    (on) => (applied.connectEnforced = on),
+  );
+  if (ops.execKill)
+    await toggle(
+      policy.exec.killDrift,
+      applied.driftKilled,
+      (on) => ops.execKill!(cgroup, on),
+      (on) => (applied.driftKilled = on),
+    );
+  // Refusing execs when one of the charter's own programs could not be allowed would refuse it.
+  if (ops.execEnforce && guarded) {
+    const on = policy.exec.enforce && applied.execFailures.size === 0;
+    await toggle(
+      on,
+      applied.execEnforced,
+      (v) => ops.execEnforce!(cgroup, v),
+      (v) => (applied.execEnforced = v),
+    );
   }
+  if (ops.filesEnforce && guarded)
+    await toggle(
+      policy.files.enforce,
+      applied.filesEnforced,
+      (on) => ops.filesEnforce!(cgroup, on),
+      (on) => (applied.filesEnforced = on),
+    );
+}
+
+async function toggle(want: boolean, have: boolean, send: (on: boolean) => Promise<void>, done: (on: boolean) => void): Promise<void> {
+  if (want === have) return;
+  await send(want);
+  done(want);
+}
+
+/** What the sensor could not do for this container, in the words of a limit (one sentence each). */
+export function appliedLimits(policy: SensorPolicy, applied: AppliedPolicy): string[] {
+  const out: string[] = [];
+  const g = applied.guard;
+  if (g !== undefined && 'error' in g && (policy.exec.enforce || policy.files.enforce))
+    out.push(`the exec and file guard is not available here (${g.error}): execs and guarded files are not refused`);
+  if (policy.exec.enforce && applied.execFailures.size > 0) {
+    const [path, why] = [...applied.execFailures][0]!;
+    out.push(
+      `execs are not refused: the charter's ${path} could not be allowed (${why})${applied.execFailures.size > 1 ? ` and ${applied.execFailures.size - 1} more` : ''}; a program not allowed is killed after it started`,
+    );
+  }
+  for (const [path, why] of applied.fileFailures) out.push(`${path} is not guarded (${why})`);
+  return out;
 }

@@ -12,8 +12,8 @@ import { compileCharter } from '../engine/compile.js';
 import { GUARDED_DIRS, GUARDED_FILES, sensorPolicy, type PolicyInput, type SensorAbilities } from './sensor-policy.js';
 
 const src: Source[] = [{ kind: 'compose', artifact: 'compose.yaml', line: 3, reason: 'declared' }];
-const ALL: SensorAbilities = { refuseExec: true, killDrift: true, files: true, guard: true };
-const NONE: SensorAbilities = { refuseExec: false, killDrift: false, files: false, guard: false };
+const ALL: SensorAbilities = { refuseExec: true, killDrift: true, files: true, dirs: true, guard: true };
+const NONE: SensorAbilities = { refuseExec: false, killDrift: false, files: false, dirs: false, guard: false };
 
 function container(name: string, edit: (c: ContainerCharter) => void = () => undefined): ContainerCharter {
   const c = emptyContainer(name);
@@ -192,6 +192,15 @@ describe('guarded files and directories', () => {
     expect(p.limits).toContain('/usr/local/bin is declared writable (or holds a writable path): writes below it are not guarded');
     expect(p.files.enforce).toBe(true);
     expect(policy(charterOf(writable), 'app', { abilities: NONE }).files.enforce).toBe(false);
+  });
+
+  it('guards no directory where the sensor cannot tell an exec there from a write, and says what catches a program written there', () => {
+    const p = policy(charterOf(api([]), db), 'api', { abilities: { ...ALL, dirs: false } });
+    expect(p.files.guardDirs).toEqual([]);
+    expect(p.files.guardFiles).toEqual([...GUARDED_FILES]);
+    expect(p.limits).toContain(
+      'writes into /bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin, /etc are not guarded (the sensor cannot yet tell an exec of a program there from a write reliably); a program written there is refused at exec',
+    );
   });
 
   it('guards what the attack patterns call an attack or drift, nothing else', () => {

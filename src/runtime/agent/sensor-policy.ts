@@ -22,7 +22,10 @@ export interface EgressAllowance {
   readonly address?: string;
 }
 
-/** A file the container may execute; for a multi-call binary, only as these applets. */
+/**
+ * A file the container may execute; for a multi-call binary, only as these applets (the engine
+ * judges the applet; the sensor allows files).
+ */
 export interface ExecAllowance {
   readonly path: string;
   readonly applets?: readonly string[];
@@ -53,8 +56,10 @@ export interface SensorAbilities {
    * switch between observing and acting.
    */
   readonly killDrift: boolean;
-  /** Guarded files and directories can be refused (guard-file, guard-dir, files-enforce). */
+  /** Guarded files can be refused (guard-file, files-enforce). */
   readonly files: boolean;
+  /** Writes into guarded directories can be reported and refused without refusing the execs of programs there (guard-dir). */
+  readonly dirs: boolean;
   /** Execs and opens are reported per container (guard). */
   readonly guard: boolean;
 }
@@ -73,14 +78,16 @@ export const DNS_PORT = 53;
 
 /**
  * Files whose reading is an attack whatever the charter says (knowledge/attack-patterns.json
- * `credential-files`, `service-account-token`; the test holds them to it). /var/run is a link to
- * /run on most images and the sensor sees resolved paths, hence both token directories.
+ * `credential-files`, `service-account-token`; the test holds them to it). The guard marks files,
+ * not directories: the token is the secret of its directory (`ca.crt` and `namespace` are not), and
+ * /var/run is a link to /run on most images, so both spellings are sent; the loader resolves each
+ * in the container, and one that is not there has nothing to protect.
  */
 export const GUARDED_FILES = [
   '/etc/shadow',
   '/etc/gshadow',
-  '/var/run/secrets/kubernetes.io/serviceaccount',
-  '/run/secrets/kubernetes.io/serviceaccount',
+  '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  '/run/secrets/kubernetes.io/serviceaccount/token',
 ] as const;
 
 /**
@@ -122,7 +129,14 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
       );
     else if (exec.allow.length === 0)
       limits.push('the charter declares no process: execs are not refused, a program not allowed is killed after it started');
-    else enforceExec = true;
+    else {
+      enforceExec = true;
+      const multi = exec.allow.find((e) => e.applets !== undefined);
+      if (multi !== undefined)
+        limits.push(
+          `${multi.path} is allowed as a file: an applet the charter does not list (${multi.applets!.join(', ')} are) is not refused, it is killed after it started`,
+        );
+    }
   }
   const killDrift = protect && abilities.killDrift && enforceConnect;
   if (protect && abilities.killDrift && !enforceConnect)
@@ -131,14 +145,19 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
     );
 
   const writable = c.writable.map((w) => w.path.replace(/\/+$/, '') || '/');
-  const guardDirs = GUARDED_DIRS.filter(
+  const unwritten = GUARDED_DIRS.filter(
     (d) => !writable.some((w) => w === d || w.startsWith(`${d}/`) || d.startsWith(`${w === '/' ? '' : w}/`)),
   );
   for (const d of GUARDED_DIRS)
-    if (!guardDirs.includes(d)) limits.push(`${d} is declared writable (or holds a writable path): writes below it are not guarded`);
+    if (!unwritten.includes(d)) limits.push(`${d} is declared writable (or holds a writable path): writes below it are not guarded`);
+  const guardDirs = abilities.dirs ? unwritten : [];
+  if (!abilities.dirs && protect)
+    limits.push(
+      `writes into ${unwritten.join(', ')} are not guarded (the sensor cannot yet tell an exec of a program there from a write reliably); a program written there is ${enforceExec ? 'refused at exec' : 'killed after it started'}`,
+    );
   const enforceFiles = protect && abilities.files;
   if (protect && !enforceFiles)
-    limits.push('this sensor cannot refuse a file open (no guard-file, guard-dir and files-enforce ops): guarded files are not protected');
+    limits.push('this sensor cannot refuse a file open (no guard-file and files-enforce ops): guarded files are not protected');
 
   return {
     connect: { allow: connect.allow, enforce: enforceConnect },
