@@ -81,7 +81,7 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
           {
             info: (line) => ctx.io.stdout(`${escapeTerminal(line)}\n`),
             warn: (line) => ctx.io.stderr(`warning: ${line}\n`),
-            onRecord: (r) => ctx.io.stdout(renderRecord(r)),
+            onRecords: (rs) => ctx.io.stdout(rs.map(renderRecord).join('')),
           },
         );
         const s = agent.started;

@@ -23,7 +23,16 @@ import { SensorError, startSensor, type Sensor } from '../sensor/sensor-process.
 import { Podman, cgroupDirOf, type EventFollower } from './podman.js';
 import type { ContainerEvent, RuntimeInspection } from './podman-json.js';
 import { matchRunning, openProfiles, type Binding, type ProfileSlot } from './profiles.js';
-import { abilitiesOf, applyPolicy, capabilities, nothingApplied, sensorOps, type AppliedPolicy, type SensorOps } from './sensor-ops.js';
+import {
+  abilitiesOf,
+  applyPolicy,
+  appliedLimits,
+  capabilities,
+  nothingApplied,
+  sensorOps,
+  type AppliedPolicy,
+  type SensorOps,
+} from './sensor-ops.js';
 import { sensorPolicy, type SensorAbilities, type SensorPolicy } from './sensor-policy.js';
 import { chooseResponse, factsOf } from './response.js';
 import type { ResponsePolicy } from './response-policy.js';
@@ -71,8 +80,8 @@ export interface AgentIo {
   info(line: string): void;
   /** Something went wrong and was handled (stderr). */
   warn(line: string): void;
-  /** Every record as it is committed. */
-  onRecord?(record: AlertRecord): void;
+  /** The records of one commit, in order, once committed (one call a batch: a flood costs one write, not one per record). */
+  onRecords?(records: readonly AlertRecord[]): void;
 }
 
 export interface RunningAgent extends AgentControl {
@@ -126,7 +135,7 @@ class Agent implements RunningAgent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly eventsByKind: Record<string, number> = {};
   private sensor: SensorOps | undefined;
-  private abilities: SensorAbilities = { refuseExec: false, killDrift: false, files: false, guard: false };
+  private abilities: SensorAbilities = { refuseExec: false, killDrift: false, files: false, dirs: false, guard: false };
   private readonly actuators: Actuators;
   private sensorRestarts = 0;
   private sensorDownSince: Date | undefined;
@@ -393,7 +402,7 @@ class Agent implements RunningAgent {
     const ops = this.sensor;
     w.policy = this.policyOf(w);
     if (!ops || !w.attached || !w.policy) return;
-    await applyPolicy(ops, w.cgroup, w.policy, w.applied);
+    await applyPolicy(ops, w.cgroup, w.rc.pid, w.policy, w.applied);
   }
 
   private async refreshPeers(slot: ProfileSlot, changed: Watched): Promise<void> {
@@ -518,7 +527,7 @@ class Agent implements RunningAgent {
     if (this.spool.fileError !== undefined)
       this.io.warn(`the alerts file could not be written (${this.spool.fileError}); the alerts are kept in the store`);
     this.alertCount += committed.length;
-    for (const r of committed) this.io.onRecord?.(r);
+    if (committed.length > 0) this.io.onRecords?.(committed);
   }
 
   /** Runs agent work whose failure means the agent cannot go on (the store). */
@@ -543,7 +552,9 @@ class Agent implements RunningAgent {
   }
 
   private describe(w: Watched): WatchedContainer {
-    const limits = w.binding ? [...(w.policy?.limits ?? [])] : ['no profile matches it: monitor only, events counted, not judged'];
+    const limits = w.binding
+      ? [...(w.policy?.limits ?? []), ...(w.policy ? appliedLimits(w.policy, w.applied) : [])]
+      : ['no profile matches it: monitor only, events counted, not judged'];
     if (!w.attached) limits.push('the sensor is not attached to it (the sensor is restarting)');
     return {
       id: w.rc.id,
