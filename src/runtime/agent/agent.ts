@@ -35,6 +35,7 @@ import {
 } from './sensor-ops.js';
 import { sensorPolicy, type SensorAbilities, type SensorPolicy } from './sensor-policy.js';
 import { chooseResponse, factsOf } from './response.js';
+import { addDriftEvidence } from './drift-evidence.js';
 import type { ResponsePolicy } from './response-policy.js';
 import { podmanActuators, respond, type Actuators } from './respond.js';
 import { Spool, type AlertDraft } from './spool.js';
@@ -444,6 +445,10 @@ class Agent implements RunningAgent {
     w.events++;
     this.eventsByKind[e.kind] = (this.eventsByKind[e.kind] ?? 0) + 1;
     if (!w.binding) return;
+    // A refused exec comes with a path alone; the writable layer says whether it was dropped there,
+    // and a written file at a path the charter pins by sha256 is hashed so the change shows both.
+    const compiled = w.binding.slot.engine.compiled.containers.get(w.binding.match.name);
+    addDriftEvidence(e, rc.upperDir, (path) => compiled?.execByPath.get(path)?.sha256 !== undefined);
     const out = w.binding.slot.engine.judge(e);
     if (!('verdict' in out)) return;
     const v = out.verdict;

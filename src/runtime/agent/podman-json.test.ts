@@ -62,6 +62,16 @@ describe('podman inspect', () => {
     ]);
   });
 
+  it("keeps overlay's writable layer (UpperDir, as measured), and nothing for another driver or a relative path", () => {
+    const upper = '/var/lib/containers/storage/overlay/045b4fd42f7da84018d458fac265fb70066e1abb78d9ab2bc04d41bf3784eed9/diff';
+    const withLayer = { ...measured, GraphDriver: { Name: 'overlay', Data: { LowerDir: '/x/diff', UpperDir: upper, WorkDir: '/x/work' } } };
+    expect(parseInspect(JSON.stringify([withLayer]))[0]?.container.upperDir).toBe(upper);
+    const vfs = { ...measured, GraphDriver: { Name: 'vfs', Data: { UpperDir: upper } } };
+    expect(parseInspect(JSON.stringify([vfs]))[0]?.container.upperDir).toBeUndefined();
+    const relative = { ...measured, GraphDriver: { Name: 'overlay', Data: { UpperDir: 'diff' } } };
+    expect(parseInspect(JSON.stringify([relative]))[0]?.container.upperDir).toBeUndefined();
+  });
+
   it('collects the addresses of the default network and every named one, once each, and takes null labels as none', () => {
     // The shape podman 4 documents for a container on networks (not measured here: tests make no bridge networks).
     const networked = {

@@ -38,6 +38,8 @@ const InspectSchema = z.object({
   /** The manifest digest the image was pulled or committed with. */
   ImageDigest: text.optional(),
   Config: z.object({ Labels: labels }).optional(),
+  /** The storage driver's layers: overlay's `UpperDir` holds what the container wrote. */
+  GraphDriver: z.object({ Name: z.string().max(64).optional(), Data: z.object({ UpperDir: text.optional() }).nullish() }).nullish(),
   NetworkSettings: NetworkSchema.extend({ Networks: z.record(z.string(), NetworkSchema).nullish() }).nullish(),
 });
 
@@ -95,6 +97,9 @@ export function parseInspect(json: string, skip: (why: string) => void = () => u
       pid: d.State.Pid,
       labels: d.Config?.Labels ?? {},
       ...(addresses.length > 0 ? { addresses } : {}),
+      ...(d.GraphDriver?.Name === 'overlay' && d.GraphDriver.Data?.UpperDir?.startsWith('/')
+        ? { upperDir: d.GraphDriver.Data.UpperDir }
+        : {}),
     };
     out.push({
       container,

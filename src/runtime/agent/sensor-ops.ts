@@ -61,14 +61,13 @@ export function capabilities(ops: SensorOps): ReadonlySet<OptionalOp> {
 
 /** What the sensor can do, from the ops it has: the terms sensor-policy.ts compiles a charter in. */
 /**
- * Whether directories are guarded (guard-dir). Not yet: the loader judges the intent of an open in a
- * guarded directory from the caller's system call, and when it cannot read it (the caller still on
- * its CPU) counts the open as a write. An exec of a program in a guarded directory is such an open:
- * measured in agent.podman.test.ts, in about one run of three the first exec of busybox from a shell
- * was reported as "open /bin/busybox for writing by sh" and, under files-enforce, refused, which
- * would refuse what the charter allows. Exec enforcement refuses a program written there instead.
+ * Whether directories are guarded (guard-dir). The loader judges the intent of an open in a
+ * guarded directory from the caller's system call; an exec of a program there is such an open. It
+ * once took about one first exec in three for a write: the permission event reached the loader
+ * before the caller was asleep, when /proc/TID/syscall still says "running". The loader now reads
+ * it again until the caller sleeps (sensor/guard.c, task_syscall).
  */
-const GUARD_DIRECTORIES = false;
+const GUARD_DIRECTORIES = true;
 
 export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
   const guard = caps.has('guard');

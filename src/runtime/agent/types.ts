@@ -26,6 +26,11 @@ export interface RunningContainer {
   readonly labels: Readonly<Record<string, string>>;
   /** Its IP addresses on the runtime's networks: where its peers' connects go, for their allow sets. */
   readonly addresses?: readonly string[];
+  /**
+   * The host directory of its root file system's writable layer (overlay `UpperDir`): a file there
+   * was created or changed after the container started.
+   */
+  readonly upperDir?: string;
 }
 
 /**
