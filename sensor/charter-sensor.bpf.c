@@ -47,6 +47,15 @@ struct {
 	__type(value, __u8);
 } allow SEC(".maps");
 
+/* Peers the agent's response ladder blocked (`block-peer`): refused in any mode, before the allow
+ * map is asked. Port 0 blocks every port of that address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cs_allow_key);
+	__type(value, __u8);
+} blocked SEC(".maps");
+
 /* Destinations of allowed sends and peers of accepts already reported: a busy resolver or server
  * would otherwise put an event per datagram or connection in the ring buffer. LRU, so a container
  * talking to many peers forgets the oldest ones (reported again when seen again), never fills up. */
@@ -278,6 +287,16 @@ static __always_inline int allowed(__u64 cg, __u16 family, const __u8 *addr, __u
 	return bpf_map_lookup_elem(&allow, &k) != 0;
 }
 
+static __always_inline int is_blocked(__u64 cg, __u16 family, const __u8 *addr, __u16 port)
+{
+	struct cs_allow_key k = { .cgroup = cg, .port = port, .family = family };
+	__builtin_memcpy(k.addr, addr, 16);
+	if (bpf_map_lookup_elem(&blocked, &k))
+		return 1;
+	k.port = 0; /* every port of this address */
+	return bpf_map_lookup_elem(&blocked, &k) != 0;
+}
+
 /* The destination of a connect or a send, its family as judged: ::ffff:a.b.c.d reaches an IPv4
  * peer and is judged and reported as that IPv4 address, so an allow entry for it cannot be
  * sidestepped through a dual-stack socket. */
@@ -327,7 +346,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, __u16 family, __u32 
 	__u8 addr[16] = {};
 	family = destination(ctx, family, addr);
 	__u16 port = bpf_ntohs((__u16)ctx->user_port);
-	int deny = w->mode == CS_MODE_ENFORCE && !allowed(cg, family, addr, port);
+	int deny = is_blocked(cg, family, addr, port) || (w->mode == CS_MODE_ENFORCE && !allowed(cg, family, addr, port));
 
 	struct cs_seen_key k = { .cgroup = cg, .port = port, .family = family, .kind = kind };
 	__builtin_memcpy(k.addr, addr, 16);

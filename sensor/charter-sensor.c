@@ -399,6 +399,22 @@ static void command(const char *line)
 		}
 		return reply(op, NULL);
 	}
+	if (!strcmp(op, "block")) {
+		/* A peer the response ladder blocks: refused whatever the mode, every port when none is given. */
+		struct cs_allow_key k = { .cgroup = cg };
+		const char *port = json_value(line, "port");
+		char *end;
+		long p = port ? strtol(port, &end, 10) : 0;
+		if (port && (end == port || p < 0 || p > 65535)) return reply(op, "\"port\" is not in 0-65535");
+		k.port = p;
+		if (!json_str(line, "address", addr, sizeof(addr))) return reply(op, "no \"address\"");
+		/* An IPv4 peer is judged as IPv4 even through ::ffff:a.b.c.d (charter-sensor.bpf.c, destination). */
+		if (inet_pton(AF_INET, addr, k.addr) == 1) k.family = 2;
+		else if (inet_pton(AF_INET6, addr, k.addr) == 1) k.family = 10;
+		else return reply(op, "\"address\" is not an IP address");
+		if (bpf_map__update_elem(skel->maps.blocked, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY)) return reply(op, strerror(errno));
+		return reply(op, NULL);
+	}
 	/* The container's switches: enforcement, raw sockets granted, drift killed at exec. */
 	bool enforce = !strcmp(op, "enforce"), allow_raw = !strcmp(op, "allow-raw"), exec_kill = !strcmp(op, "exec-kill");
 	if (enforce || allow_raw || exec_kill) {
@@ -419,6 +435,7 @@ static void command(const char *line)
 		bpf_map__delete_elem(skel->maps.watched, &cg, sizeof(cg), 0);
 		/* Forget its allow entries and what was reported of it too. */
 		forget_cgroup(skel->maps.allow, cg);
+		forget_cgroup(skel->maps.blocked, cg);
 		forget_cgroup(skel->maps.seen, cg);
 		*c = containers[--ncontainers];
 		return reply(op, NULL);

@@ -427,6 +427,18 @@ class Agent implements RunningAgent {
     this.io.info(`detached ${w.rc.name} (${id.slice(0, 12)}): ${w.events} events, ${w.alerts} alerts`);
   }
 
+  /**
+   * The ladder's actuators for one container: podman's (kill, pause, stop) and, through the sensor
+   * the agent owns, `block-peer` (its connect hook refuses that peer in any mode from now on).
+   */
+  private actuatorsFor(w: Watched): Actuators {
+    if (this.actuators.blockPeer) return this.actuators;
+    const sensor = this.sensor;
+    if (!sensor?.block || !w.attached) return this.actuators;
+    const block = sensor.block.bind(sensor);
+    return { ...this.actuators, blockPeer: (_id, address, port) => block(w.cgroup, address, port) };
+  }
+
   // ---- events --------------------------------------------------------------------------------
 
   private onSensorEvent(e: RuntimeEvent): void {
@@ -471,7 +483,7 @@ class Agent implements RunningAgent {
     // container's sensor does not enforce is only alerted, with the reason.
     const limited = v.mode === 'protect' ? this.limitFor(w, e.kind) : undefined;
     const decision = chooseResponse(v, this.opts.responsePolicy, limited !== undefined ? { ...facts, limited } : facts);
-    const actions = respond(decision, { containerId: rc.id, ...facts, ...(rc.pid > 0 ? { mainPid: rc.pid } : {}) }, this.actuators);
+    const actions = respond(decision, { containerId: rc.id, ...facts, ...(rc.pid > 0 ? { mainPid: rc.pid } : {}) }, this.actuatorsFor(w));
     this.deviation(w, v, actions);
   }
 

@@ -133,7 +133,7 @@ describe('applyPolicy', () => {
 });
 
 describe('abilitiesOf', () => {
-  it('refuses execs and files only with the guard, kills drift with exec-kill, guards no directory', () => {
+  it('refuses execs and files only with the guard, kills drift with exec-kill, guards directories with guard-dir', () => {
     expect(abilitiesOf(new Set())).toEqual({ refuseExec: false, killDrift: false, files: false, dirs: false, guard: false });
     expect(abilitiesOf(new Set(['guard', 'allowExec', 'execEnforce']))).toMatchObject({ refuseExec: true, guard: true });
     expect(abilitiesOf(new Set(['allowExec', 'execEnforce']))).toMatchObject({ refuseExec: false });
@@ -146,8 +146,8 @@ describe('abilitiesOf', () => {
     });
     expect(abilitiesOf(new Set(['guard', 'guardFile']))).toMatchObject({ files: false });
     expect(abilitiesOf(new Set(['guard', 'guardFile', 'filesEnforce']))).toMatchObject({ files: true, guard: true });
-    // Directories are not guarded yet, whatever the sensor has (sensor-ops.ts says why).
-    expect(abilitiesOf(new Set(['guard', 'guardDir', 'filesEnforce']))).toMatchObject({ files: false, dirs: false });
+    expect(abilitiesOf(new Set(['guard', 'guardDir', 'filesEnforce']))).toMatchObject({ files: false, dirs: true });
+    expect(abilitiesOf(new Set(['guardDir']))).toMatchObject({ dirs: false });
   });
 });
 

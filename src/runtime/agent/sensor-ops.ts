@@ -16,6 +16,8 @@ import type { SensorAbilities, SensorPolicy } from './sensor-policy.js';
 
 /** The ops beyond the first four, by the method that sends each and its wire name. */
 export const OPTIONAL_OPS = {
+  /** Refuse the container's connects and sends to one peer in any mode (the ladder's block-peer). */
+  block: 'block',
   /** While enforcing, let the container open raw and ping sockets (its charter declares CAP_NET_RAW). */
   allowRaw: 'allow-raw',
   /** While enforcing, kill every exec of a file written after start or run from memory, before it runs. */
@@ -42,6 +44,7 @@ export interface SensorOps {
   enforce(cgroup: string, on: boolean): Promise<void>;
   detach(cgroup: string): Promise<void>;
   close(): Promise<void>;
+  block?(cgroup: string, address: string, port?: number): Promise<void>;
   allowRaw?(cgroup: string, on: boolean): Promise<void>;
   execKill?(cgroup: string, on: boolean): Promise<void>;
   guard?(cgroup: string, pid: number): Promise<readonly string[]>;

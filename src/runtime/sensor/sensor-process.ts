@@ -50,6 +50,11 @@ export interface Sensor {
    * does not hold, and its raw and ping sockets unless granted; the switch `execKill` follows.
    */
   enforce(cgroup: string, on: boolean): Promise<void>;
+  /**
+   * Refuse every later connect and send of the container to `address` (on `port` only, when given),
+   * whatever its mode: the response ladder's `block-peer`. Taken back with the container's detach.
+   */
+  block(cgroup: string, address: string, port?: number): Promise<void>;
   /** Grant the container raw IP and ICMP ping sockets under enforcement (default: refused). */
   allowRaw(cgroup: string, on: boolean): Promise<void>;
   /**
@@ -203,6 +208,7 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     attach: (cgroup, id) => send({ op: 'attach', cgroup, id }),
     allow: (cgroup, port, address) => send(address === undefined ? { op: 'allow', cgroup, port } : { op: 'allow', cgroup, address, port }),
     enforce: (cgroup, on) => send({ op: 'enforce', cgroup, on }),
+    block: (cgroup, address, port) => send(port === undefined ? { op: 'block', cgroup, address } : { op: 'block', cgroup, address, port }),
     allowRaw: (cgroup, on) => send({ op: 'allow-raw', cgroup, on }),
     execKill: (cgroup, on) => send({ op: 'exec-kill', cgroup, on }),
     guard: async (cgroup, pid) => {

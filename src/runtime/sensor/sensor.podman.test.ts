@@ -137,6 +137,26 @@ describe.skipIf(!canRun)('kernel sensor on a podman container', () => {
     expect(after.stdout).toContain('rc=0');
   });
 
+  it('a blocked peer is refused in any mode, on its port or every port; other peers and ports pass', async () => {
+    // Not enforcing: only the block refuses. ::1 stands in for another peer, loopback only.
+    await sensor.block(cgroup, '127.0.0.1', 7070);
+    const script =
+      'nc -l -p 7070 >/dev/null & nc -l -p 7071 >/dev/null & sleep 0.3; ' +
+      'echo a | nc -w 1 127.0.0.1 7070; echo rc7070=$?; echo b | nc -w 1 127.0.0.1 7071; echo rc7071=$?; ' +
+      'nc -l -p 7070 >/dev/null & sleep 0.3; echo c | nc -w 1 ::ffff:127.0.0.1 7070; echo rcmapped=$?';
+    const r = podman(['exec', id, 'sh', '-c', script]);
+    expect(r.stdout).toContain('rc7070=1');
+    expect(r.stdout).toContain('rc7071=0');
+    expect(r.stdout).toContain('rcmapped=1');
+    const evs = await until((es) => es.some((e) => e.kind === 'connect' && e.remote?.port === 7070 && e.origin?.what === 'connect denied'));
+    expect(evs.some((e) => e.kind === 'connect' && e.remote?.port === 7070 && e.origin?.what === 'connect denied')).toBe(true);
+    // Every port of an address.
+    await sensor.block(cgroup, '127.0.0.1');
+    const all = podman(['exec', id, 'sh', '-c', 'nc -l -p 7072 >/dev/null & sleep 0.3; echo d | nc -w 1 127.0.0.1 7072; echo rc=$?']);
+    expect(all.stdout).toContain('rc=1');
+    await expect(sensor.block(cgroup, 'not-an-address')).rejects.toThrow(/not an IP address/);
+  });
+
   it('after detach, reports nothing more of the container and no longer guards it', async () => {
     await sensor.enforce(cgroup, true);
     await sensor.detach(cgroup);
