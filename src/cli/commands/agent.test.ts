@@ -106,7 +106,7 @@ describe('charter mode', () => {
 
 describe('charter agent, bad input', () => {
   it.each([
-    ['no profile', ['agent', '--alerts', 'a.jsonl'], /required option '-p, --profile <profile>'/],
+    ['no profile', ['agent', '--alerts', 'a.jsonl'], /needs --profile FILE \(repeatable\) or --derive/],
     ['no alerts file', ['agent', '--profile', 'p.json'], /required option '--alerts <file>'/],
     [
       'a mode it does not run in',

@@ -14,9 +14,12 @@ import { loadResponsePolicy } from '../../runtime/agent/respond.js';
 import type { AlertRecord } from '../../runtime/agent/types.js';
 import { escapeTerminal } from '../../util/terminal-text.js';
 import type { CommandContext } from './context.js';
+import { UserError } from '../../model/errors.js';
+import { deriveCharterFromImage } from '../../pipeline/derive-from-image.js';
 
 interface AgentFlags {
-  profile: string[];
+  profile?: string[];
+  derive?: boolean;
   mode: 'monitor' | 'protect';
   alerts: string;
   stateDir?: string;
@@ -42,7 +45,11 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
   program
     .command('agent')
     .description('watch the running containers against their charters (kernel sensor, podman), write alerts; runs until SIGTERM or SIGINT')
-    .requiredOption('-p, --profile <profile>', 'a charter/v1 profile (repeat for several applications)', collect)
+    .option('-p, --profile <profile>', 'a charter/v1 profile (repeat for several applications)', collect)
+    .option(
+      '--derive',
+      'derive a charter from the image of a container no profile describes (from the image alone: its entrypoint, ports, user, packages); monitored until then',
+    )
     .addOption(new Option('--mode <mode>', 'the mode containers start in').choices(['monitor', 'protect']).default('monitor'))
     .requiredOption('--alerts <file>', 'append alert records here, one JSON line each')
     .option('--state-dir <dir>', `where the agent keeps its store and heartbeat (default ${DEFAULT_STATE_DIR})`)
@@ -52,6 +59,9 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
     .option('--metrics <address>', `serve Prometheus metrics on this loopback address (e.g. ${DEFAULT_METRICS_ADDRESS})`)
     .option('--response-policy <file>', 'raise the response ladder in protect mode (docs/agent.md, "Response policy")')
     .action(async (flags: AgentFlags) => {
+      if ((flags.profile ?? []).length === 0 && flags.derive !== true)
+        throw new UserError('charter agent needs --profile FILE (repeatable) or --derive (charters derived from the images)');
+      const profiles = flags.profile ?? [];
       // The policy is read before anything runs: a bad one is refused like a bad profile.
       const responsePolicy = flags.responsePolicy !== undefined ? await loadResponsePolicy(flags.responsePolicy) : undefined;
       const services: AgentService[] = [];
@@ -70,7 +80,8 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
         const mode: Mode = flags.mode;
         const agent = await runAgent(
           {
-            profiles: flags.profile,
+            profiles,
+            ...(flags.derive === true ? { derive: (rc) => deriveCharterFromImage(rc.imageId ?? rc.image, rc.name) } : {}),
             mode,
             alertsFile: flags.alerts,
             ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
@@ -86,7 +97,7 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
         );
         const s = agent.started;
         ctx.io.stdout(
-          `charter agent: ready, watching ${s.containers} containers with ${flags.profile.length} profile${flags.profile.length === 1 ? '' : 's'} in ${mode} mode; alerts to ${escapeTerminal(flags.alerts)}\n`,
+          `charter agent: ready, watching ${s.containers} containers with ${profiles.length} profile${profiles.length === 1 ? '' : 's'}${flags.derive === true ? ' (and charters derived from images)' : ''} in ${mode} mode; alerts to ${escapeTerminal(flags.alerts)}\n`,
         );
         try {
           const signal = await Promise.race([stopRequest, agent.failed]);

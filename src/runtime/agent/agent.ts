@@ -16,13 +16,14 @@
  * otherwise. A connect the sensor refused although the charter allows it is recorded too:
  * enforcement must never be stricter than the charter unseen.
  */
+import type { Charter } from '../../model/charter.js';
 import type { RuntimeEvent } from '../../model/events.js';
 import { UserError, errorMessage } from '../../model/errors.js';
 import type { Mode, Verdict } from '../../model/verdicts.js';
 import { SensorError, startSensor, type Sensor } from '../sensor/sensor-process.js';
 import { Podman, cgroupDirOf, type EventFollower } from './podman.js';
 import type { ContainerEvent, RuntimeInspection } from './podman-json.js';
-import { matchRunning, openProfiles, type Binding, type ProfileSlot } from './profiles.js';
+import { matchRunning, openProfiles, slotOf, type Binding, type ProfileSlot } from './profiles.js';
 import {
   abilitiesOf,
   applyPolicy,
@@ -74,6 +75,12 @@ export interface AgentOptions {
   readonly heartbeatMs?: number;
   /** The clock (tests). */
   readonly now?: () => Date;
+  /**
+   * Derives a charter from a running container's image when no profile describes it (the CLI's
+   * `--derive`: the image reader of the pipeline, which sits above the runtime). Until it answers,
+   * and when it fails, the container is monitored.
+   */
+  readonly derive?: (rc: RunningContainer) => Promise<Charter>;
 }
 
 export interface AgentIo {
@@ -97,7 +104,8 @@ export interface RunningAgent extends AgentControl {
 interface Watched {
   readonly rc: RunningContainer;
   readonly cgroup: string;
-  readonly binding?: Binding;
+  /** Set at start, or later when a charter is derived from its image. */
+  binding?: Binding;
   mode: Mode;
   policy: SensorPolicy | undefined;
   applied: AppliedPolicy;
@@ -132,6 +140,8 @@ class Agent implements RunningAgent {
   private readonly now: () => Date;
   private readonly startedAt: Date;
   private readonly watched = new Map<string, Watched>();
+  /** Charters derived from images, by image id: containers of one image share one (`--derive`). */
+  private readonly derived = new Map<string, Promise<ProfileSlot | Error>>();
   /** Per container id, the chain of its start and stop handling: one at a time, in order. */
   private readonly queues = new Map<string, Promise<void>>();
   private readonly eventsByKind: Record<string, number> = {};
@@ -367,6 +377,56 @@ class Agent implements RunningAgent {
     );
     // A new peer's addresses widen its peers' allow sets.
     if (m.binding) await this.refreshPeers(m.binding.slot, w);
+    else if (this.opts.derive) void this.enqueue(rc.id, () => this.deriveFor(w));
+  }
+
+  /**
+   * A charter derived from the container's image (once per image: its containers share it), bound
+   * as if a profile had named it; the container then goes to the agent's mode. Said in a `profile`
+   * record either way: what was derived, or why it could not be and the container stays monitored.
+   */
+  private async deriveFor(w: Watched): Promise<void> {
+    const derive = this.opts.derive;
+    if (!derive || w.binding || this.stopping) return;
+    const rc = w.rc;
+    const key = rc.imageId ?? rc.image;
+    let pending = this.derived.get(key);
+    if (!pending) {
+      pending = derive(rc).then(
+        (charter) => slotOf(charter, `derived from image ${rc.image}`, this.opts.mode),
+        (err: unknown) => new Error(errorMessage(err)),
+      );
+      this.derived.set(key, pending);
+    }
+    const slot = await pending;
+    if (this.watched.get(rc.id) !== w || this.stopping) return;
+    const at = this.now().toISOString();
+    const only = slot instanceof Error ? undefined : slot.charter.containers[0];
+    if (slot instanceof Error || !only || slot.charter.containers.length !== 1) {
+      const why = slot instanceof Error ? slot.message : `its image gave ${slot.charter.containers.length} containers, not one`;
+      this.record({
+        at,
+        type: 'profile',
+        containerId: rc.id,
+        container: rc.name,
+        message: `${rc.name}: no charter could be derived from image ${rc.image} (${why}); monitored only`,
+      });
+      return;
+    }
+    const binding: Binding = { slot, match: { name: only.name, by: 'image' } };
+    w.binding = binding;
+    w.mode = this.opts.mode;
+    slot.engine.matcher.bind(rc.id, binding.match);
+    slot.book.set(rc.addresses ?? [], only.name, [rc.name]);
+    await this.applyPolicyOf(w);
+    this.record({
+      at,
+      type: 'profile',
+      containerId: rc.id,
+      container: rc.name,
+      message: `${rc.name}: charter derived from image ${rc.image} (${only.processes.length} programs, ${only.network.listen.length} ports, egress ${only.network.egressIntent?.state ?? 'unknown'}); now in ${w.mode} mode`,
+    });
+    this.io.info(`derived a charter for ${rc.name} from image ${rc.image}; now in ${w.mode} mode`);
   }
 
   /** Attaches the container's cgroup and sends its policy; false when the sensor is down or refused. */

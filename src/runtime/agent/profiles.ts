@@ -55,10 +55,15 @@ export async function openProfiles(files: readonly string[], mode: Mode): Promis
   const slots: ProfileSlot[] = [];
   for (const file of files) {
     const charter = parseCharter(await readInputText(file, { maxBytes: MAX_PROFILE_BYTES, what: 'profile' }), file);
-    const book = new LiveAddressBook();
-    slots.push({ file, charter, engine: new RuntimeEngine(charter, { mode, addressBook: book }), book });
+    slots.push(slotOf(charter, file, mode));
   }
   return slots;
+}
+
+/** One application's engine and address book; `file` names where the charter came from (a file, or `derived from image …`). */
+export function slotOf(charter: Charter, file: string, mode: Mode): ProfileSlot {
+  const book = new LiveAddressBook();
+  return { file, charter, engine: new RuntimeEngine(charter, { mode, addressBook: book }), book };
 }
 
 /** A running container's charter container: in which profile, and how it was recognised. */
