@@ -32,7 +32,20 @@ function layeringZones() {
 
 export default tseslint.config(
   // examples/ are the sample applications Charter analyses (CommonJS on purpose), not project code.
-  { ignores: ['dist/', '.cache/', 'node_modules/', 'coverage/', '**/fixtures/**', 'test/corpus/', 'examples/', 'web/', 'sensor/', 'test/runtime-defense/app/'] },
+  {
+    ignores: [
+      'dist/',
+      '.cache/',
+      'node_modules/',
+      'coverage/',
+      '**/fixtures/**',
+      'test/corpus/',
+      'examples/',
+      'web/',
+      'sensor/',
+      'test/runtime-defense/app/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
