@@ -3,7 +3,7 @@ import type { Finding, FindingKind, FindingLocation } from '../model/findings.js
 import type { PolicyResult } from '../hygiene/policy/index.js';
 import type { Diagnostic } from '../model/charter.js';
 import type { ScanResult } from '../model/scan-result.js';
-import { escapeTerminal, terminalLines } from '../util/terminal-text.js';
+import { terminalLines, textColumns } from '../util/terminal-text.js';
 
 const HEADINGS: Record<FindingKind, string> = {
   vulnerability: 'Vulnerabilities',
@@ -16,18 +16,6 @@ const ORDER: FindingKind[] = ['vulnerability', 'unsafe-component', 'secret', 'mi
 
 function clip(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
-function columns(raw: string[][]): string[] {
-  // Escaped before measuring, so the padding fits what the terminal shows.
-  const rows = raw.map((r) => r.map((c) => escapeTerminal(c)));
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 function where(l: FindingLocation | undefined): string {
@@ -109,7 +97,7 @@ export function toTable(result: ScanResult, policy?: PolicyResult): string {
     out.push('', `${HEADINGS[kind]} (${fs.length}: ${counts.join(', ')})`);
     const [header, ...body] = rowsFor(kind, fs);
     const { rows, fail } = collapse(body, fs, failing);
-    const lines = columns([header ?? [], ...rows]);
+    const lines = textColumns([header ?? [], ...rows]);
     out.push(...lines.map((l, i) => (i === 0 ? `    ${l}` : `  ${fail[i - 1] ? '✗ ' : '  '}${l}`)));
   }
   if (result.findings.length === 0) out.push('', 'No findings.');

@@ -38,3 +38,15 @@ export function escapeTerminal(s: string, opts: EscapeOptions = {}): string {
 export function terminalLines(lines: readonly string[]): string {
   return `${lines.map((l) => escapeTerminal(l)).join('\n')}\n`;
 }
+
+/** Rows padded to their widest cell, two spaces apart. Cells are escaped before measuring, so the padding fits what the terminal shows. */
+export function textColumns(raw: readonly (readonly string[])[]): string[] {
+  const rows = raw.map((r) => r.map((c) => escapeTerminal(c)));
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -5,12 +5,13 @@
  * Needs root on Linux; skipped loudly elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffCharters, summarise, type CharterDiff } from '../../src/profile/diff.js';
 import type { Charter } from '../../src/model/charter.js';
 import { toJson } from '../../src/profile/serialize.js';
+import { ensureBuilt } from '../../src/test-support/built-cli.js';
 import { BUSYBOX_SERVICE, busyboxRootfsTar } from '../../src/test-support/images.js';
 import { canRunPodmanTests, cleanup, podmanOk } from '../../src/test-support/podman.js';
 import { repoRoot } from '../../src/test-support/profile.js';
@@ -38,35 +39,6 @@ const V2_LINES = (base: string): string[] => [
   'ENV DATABASE_URL=postgres://db.example.com:5432/app',
   'HEALTHCHECK CMD ["/bin/sh","-c","wget -q -O- http://127.0.0.1:8080/"]',
 ];
-
-/** Newest mtime of the TypeScript sources the CLI is built from. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts') || e.name.endsWith('.json')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-let builtOnce = false;
-/** Builds dist/ only when it is missing or older than src/, at most once per run. */
-function ensureBuilt(): void {
-  if (builtOnce) return;
-  const main = path.join(repoRoot, 'dist/cli/main.js');
-  let built: number;
-  try {
-    built = statSync(main).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built <= newestSource(path.join(repoRoot, 'src'))) {
-    const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0) throw new Error(`npm run build failed (${String(r.status ?? r.signal)}):\n${r.stdout}${r.stderr}`);
-  }
-  builtOnce = true;
-}
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('node', [path.join(repoRoot, 'bin/charter.js'), ...args], {

@@ -5,20 +5,8 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_CONTROL_SOCKET, agentStatus } from '../../runtime/agent/control.js';
 import type { AgentStatus, WatchedContainer } from '../../runtime/agent/types.js';
-import { escapeTerminal } from '../../util/terminal-text.js';
+import { escapeTerminal, textColumns } from '../../util/terminal-text.js';
 import type { CommandContext } from './context.js';
-
-/** Rows padded to their widest cell. Cells are escaped before measuring, so the padding fits what the terminal shows. */
-export function columns(raw: readonly (readonly string[])[]): string[] {
-  const rows = raw.map((r) => r.map((c) => escapeTerminal(c)));
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -54,7 +42,7 @@ export function renderAgentStatus(s: AgentStatus): string {
       c.limits.length > 0 ? c.limits.join('; ') : '-',
     ]),
   ];
-  return `${[...head, ...columns(rows)].join('\n')}\n`;
+  return `${[...head, ...textColumns(rows)].join('\n')}\n`;
 }
 
 export function registerStatusCommand(program: Command, ctx: CommandContext): void {
