@@ -453,4 +453,33 @@ describe.skipIf(!canRun)('charter agent on a Node.js service and Redis under att
     // No exec is held once the agent is gone.
     expect(exec(CTR.api, ['/bin/sh', '-c', 'echo after']).out).toContain('after');
   });
+
+  it('the agent killed with SIGKILL in protect mode: the host is not held, and its restart reports the gap', async () => {
+    agentOut = '';
+    await startAgent('protect');
+    // Enforcing again: a shell is refused.
+    expect(exec(CTR.api, ['/bin/sh', '-c', 'echo refused-while-up']).out).not.toContain('refused-while-up');
+    agent?.kill('SIGKILL');
+    await new Promise((r) => agent?.once('exit', r));
+    // The loader sees its agent gone (stdin closed) and exits; the kernel then lets every exec through.
+    const until = Date.now() + 10_000;
+    let out = '';
+    while (Date.now() < until && !out.includes('after-kill')) {
+      out = exec(CTR.api, ['/bin/sh', '-c', 'echo after-kill']).out;
+      if (!out.includes('after-kill')) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toContain('after-kill');
+    await stillServing();
+    const before = lastSeq();
+    agentOut = '';
+    await startAgent('protect');
+    let gap: AlertRecord | undefined;
+    for (let i = 0; i < 50 && !gap; i++) {
+      gap = records().find((r) => r.seq > before && r.type === 'gap');
+      if (!gap) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(gap?.message, agentOut).toMatch(/not watching/);
+    agent?.kill('SIGTERM');
+    await new Promise((r) => agent?.once('exit', r));
+  });
 });
