@@ -283,9 +283,9 @@ function debianRootfs(packages) {
   return tar;
 }
 
-function importImage(tar, name, changes = []) {
+function importImage(tar, name) {
   images.add(name);
-  podman(['import', ...changes.flatMap((c) => ['--change', c]), tar, name], 600_000);
+  podman(['import', tar, name], 600_000);
 }
 
 function buildAndSave(context, name, archive) {
