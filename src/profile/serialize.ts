@@ -8,6 +8,7 @@
  * back. The in-memory model always carries the sources themselves (shared objects, not copies).
  */
 import { LineCounter, parseDocument, stringify, visit, type Document } from 'yaml';
+import { positionNear, type YamlPosition } from '../util/yaml-positions.js';
 import { z } from 'zod';
 import { CharterSchema, SourceSchema, type Charter, type Source } from '../model/charter.js';
 import { InputError, UserError, errorMessage } from '../model/errors.js';
@@ -129,7 +130,7 @@ export const MAX_YAML_PROFILE_BYTES = 8 * 1024 * 1024;
  */
 export const MAX_PROFILE_BYTES = 64 * 1024 * 1024;
 
-type Position = { line: number; col: number };
+type Position = YamlPosition;
 
 /** Parses a profile from JSON or YAML text; every error names the file and position. */
 export function parseCharter(text: string, file: string): Charter {
@@ -189,7 +190,7 @@ function parseCharterText(text: string, file: string): Charter {
     const pos = firstAliasPosition(doc, lc);
     throw new UserError(`not a valid profile: ${errorMessage(e)}`, file, pos.line, pos.col, { cause: e });
   }
-  return validate(data, file, (path) => positionOf(doc, lc, path));
+  return validate(data, file, (path) => positionNear(doc, lc, path));
 }
 
 /** Resolves the source ids and checks the schema; `locate` finds the line of an error's path. */
@@ -197,7 +198,7 @@ function validate(data: unknown, file: string, locate: (path: readonly (string |
   const fail = (path: (string | number)[], message: string): never => {
     const pos = locate(path);
     const where = path.length > 0 ? ` at /${path.join('/')}` : '';
-    throw new UserError(`not a charter/v1 profile${where}: ${message}`, file, pos?.line, pos?.col);
+    throw new UserError(`not a charter/v1 profile${where}: ${message}`, file, pos?.line, pos?.column);
   };
   const resolved = resolveSourceIds(data, fail);
   const parsed = CharterSchema.safeParse(resolved);
@@ -211,7 +212,7 @@ const keyPath = (path: readonly PropertyKey[]): (string | number)[] => path.map(
 function yamlPosition(text: string, path: readonly (string | number)[]): Position | undefined {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  return positionOf(doc, lc, path);
+  return positionNear(doc, lc, path);
 }
 
 /** Replaces the ids cited in `sources` arrays by the sources of the top-level table (absent in older profiles). */
@@ -229,16 +230,6 @@ function resolveSourceIds(data: unknown, fail: (path: (string | number)[], messa
     const found = byId.get(s);
     return found ?? fail([...path], `source "${s}" is not defined in the top-level sources table`);
   });
-}
-
-/** Line and column of the deepest node on `path` that exists, to point at the offending line. */
-function positionOf(doc: Document, lc: LineCounter, path: readonly (string | number)[]): Position {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]);
-  }
-  // An empty document has no node at all: the fault is then at its start.
-  return { line: 1, col: 1 };
 }
 
 /** Line and column of the document's first alias (`*name`), else of its start. */

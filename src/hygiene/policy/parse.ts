@@ -3,7 +3,8 @@
  * collected at once, Falco-style, each with a stable code and the file, line and column of the
  * node at fault, so one run of `charter scan --policy` shows everything to fix.
  */
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { keyPosition, positionNear } from '../../util/yaml-positions.js';
 import type { Diagnostic } from '../../model/charter.js';
 import { MAX_NESTING_DEPTH, findExcessiveNesting } from '../../util/nesting.js';
 import { FINDING_KINDS, type FindingKind } from '../../model/findings.js';
@@ -25,46 +26,6 @@ type Path = readonly PropertyKey[];
 interface Position {
   line?: number;
   column?: number;
-}
-
-function nodeAt(doc: Document, path: Path): Node | undefined {
-  let node: unknown = doc.contents;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
-      node = pair?.value ?? undefined;
-    } else if (isSeq(node) && typeof key === 'number') {
-      node = node.items[key];
-    } else {
-      return undefined;
-    }
-  }
-  return (node ?? undefined) as Node | undefined;
-}
-
-/** The key node of `key` inside the map at `path` (an unknown key is reported where it is written). */
-function keyNodeAt(doc: Document, path: Path, key: string): Node | undefined {
-  const map = path.length === 0 ? doc.contents : nodeAt(doc, path);
-  if (!isMap(map)) return undefined;
-  const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-  return (pair?.key ?? undefined) as Node | undefined;
-}
-
-function positionOf(node: Node | undefined, lc: LineCounter): Position {
-  const start = node?.range?.[0];
-  if (start === undefined) return {};
-  const p = lc.linePos(start);
-  return { line: p.line, column: p.col };
-}
-
-/** Deepest existing node on `path`: a missing field points at its parent. */
-function positionNear(doc: Document, path: Path, lc: LineCounter): Position {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? ((doc.contents as Node | null) ?? undefined) : nodeAt(doc, path.slice(0, n));
-    const pos = positionOf(node, lc);
-    if (pos.line !== undefined) return pos;
-  }
-  return { line: 1, column: 1 };
 }
 
 function diag(code: DiagnosticCode, severity: Diagnostic['severity'], message: string, file: string, pos: Position): Diagnostic {
@@ -113,7 +74,7 @@ function toPolicy(file: string, data: PolicyFile, doc: Document, lc: LineCounter
     ...(r.path !== undefined ? { path: r.path } : {}),
     reason: r.reason,
     ...(r.expires !== undefined ? { expires: r.expires } : {}),
-    source: { file, ...positionNear(doc, ['ignore', i], lc) },
+    source: { file, ...positionNear(doc, lc, ['ignore', i]) },
   }));
   return {
     failOn,
@@ -180,14 +141,13 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          const pos = positionOf(keyNodeAt(doc, issue.path, key), lc);
           diagnostics.push(
             diag(
               'policy/unknown-key',
               'error',
               `unknown key ${JSON.stringify(key)}${pointer(issue.path)}`,
               file,
-              pos.line ? pos : positionNear(doc, issue.path, lc),
+              keyPosition(doc, lc, issue.path, key),
             ),
           );
         }
@@ -200,15 +160,15 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
         if (inner) {
           for (const i of inner) {
             const path = [...issue.path, ...i.path];
-            diagnostics.push(diag(issueCode({ ...i, path }), 'error', `${i.message}${pointer(path)}`, file, positionNear(doc, path, lc)));
+            diagnostics.push(diag(issueCode({ ...i, path }), 'error', `${i.message}${pointer(path)}`, file, positionNear(doc, lc, path)));
           }
           continue;
         }
         const message = 'expected a list of kinds or a map from kind to severity';
-        diagnostics.push(diag('policy/invalid', 'error', `${message}${pointer(issue.path)}`, file, positionNear(doc, issue.path, lc)));
+        diagnostics.push(diag('policy/invalid', 'error', `${message}${pointer(issue.path)}`, file, positionNear(doc, lc, issue.path)));
         continue;
       }
-      diagnostics.push(diag(issueCode(issue), 'error', `${issue.message}${pointer(issue.path)}`, file, positionNear(doc, issue.path, lc)));
+      diagnostics.push(diag(issueCode(issue), 'error', `${issue.message}${pointer(issue.path)}`, file, positionNear(doc, lc, issue.path)));
     }
   } else {
     // Contradictions the schema cannot see.
@@ -216,7 +176,7 @@ export function parsePolicy(text: string, file: string): ParsedPolicy {
     (parsed.data.checks?.deny ?? []).forEach((id, i) => {
       if (allow.has(id))
         diagnostics.push(
-          diag('policy/allow-and-deny', 'error', `${id} is both allowed and denied`, file, positionNear(doc, ['checks', 'deny', i], lc)),
+          diag('policy/allow-and-deny', 'error', `${id} is both allowed and denied`, file, positionNear(doc, lc, ['checks', 'deny', i])),
         );
     });
   }

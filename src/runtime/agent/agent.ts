@@ -177,7 +177,7 @@ class Agent implements RunningAgent {
   ) {
     this.now = opts.now ?? (() => new Date());
     this.startedAt = this.now();
-    this.actuators = opts.actuators ?? podmanActuators();
+    this.actuators = opts.actuators ?? podmanActuators({ podman });
     this.failed = new Promise<never>((_, reject) => {
       this.fail = reject;
     });

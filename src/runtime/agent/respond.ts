@@ -8,10 +8,9 @@
  * process of that container, and pause or stop the container with podman. Blocking a peer needs
  * the kernel sensor (its connect hook), which the agent owns: it passes its own `blockPeer`.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../model/errors.js';
-import { podmanEnv } from '../../readers/oci-image/sources/index.js';
+import { Podman } from './podman.js';
 import { readInputText } from '../../io/read-input.js';
 import type { ChosenStep, ResponseDecision } from './response.js';
 import { MAX_RESPONSE_POLICY_BYTES, parseResponsePolicy, type ResponsePolicy } from './response-policy.js';
@@ -111,9 +110,6 @@ export async function respond(decision: ResponseDecision, target: ResponseTarget
 /** A runtime id as podman, docker, CRI-O and containerd write it; anything else is not passed to a command. */
 const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
 
-/** A podman pause or stop that hangs on a storage lock must not hold the agent: stop waits the container's stop timeout (10 s by default) first. */
-const PODMAN_TIMEOUT_MS = 60_000;
-
 /**
  * Whether /proc/PID/cgroup text puts the process in container `containerId`: some cgroup path (v1
  * or v2 line) has a component naming that id, as podman (`libpod-ID`, `libpod-ID.scope`), docker,
@@ -136,21 +132,13 @@ function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
-function runPodman(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('podman', args, { env: podmanEnv(), timeout: PODMAN_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
-      if (!err) return resolve();
-      const said = String(stderr).trim().split('\n').pop() ?? '';
-      reject(new Error(`podman ${args[0]} failed${err.killed ? ' (timed out)' : ''}: ${said || err.message}`));
-    });
-  });
-}
-
 export interface PodmanActuatorOptions {
   /** Where /proc is (tests). */
   readonly procRoot?: string;
   /** Sends the signal (tests); `process.kill` by default. */
   readonly signal?: (pid: number) => void;
+  /** Runs podman (the agent's, with its binary and timeout); a default `Podman` otherwise. */
+  readonly podman?: Pick<Podman, 'run'>;
 }
 
 /**
@@ -163,6 +151,7 @@ export interface PodmanActuatorOptions {
 export function podmanActuators(opts: PodmanActuatorOptions = {}): Actuators {
   const proc = opts.procRoot ?? '/proc';
   const signal = opts.signal ?? ((pid: number) => void process.kill(pid, 'SIGKILL'));
+  const podman = opts.podman ?? new Podman();
   const checkId = (id: string): void => {
     if (!CONTAINER_ID.test(id)) throw new Error(`not a container id: ${JSON.stringify(id.slice(0, 80))}`);
   };
@@ -189,11 +178,11 @@ export function podmanActuators(opts: PodmanActuatorOptions = {}): Actuators {
     },
     async pause(containerId) {
       checkId(containerId);
-      await runPodman(['pause', '--', containerId]);
+      await podman.run(['pause', '--', containerId]);
     },
     async stop(containerId) {
       checkId(containerId);
-      await runPodman(['stop', '--', containerId]);
+      await podman.run(['stop', '--', containerId]);
     },
   };
 }
