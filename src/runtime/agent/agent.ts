@@ -519,8 +519,12 @@ class Agent implements RunningAgent {
     if (!w.binding) return;
     // A refused exec comes with a path alone; the writable layer says whether it was dropped there,
     // and a written file at a path the charter pins by sha256 is hashed so the change shows both.
-    const compiled = w.binding.slot.engine.compiled.containers.get(w.binding.match.name);
-    addDriftEvidence(e, rc.upperDir, (path) => compiled?.execByPath.get(path)?.sha256 !== undefined);
+    const b = w.binding;
+    addDriftEvidence(
+      e,
+      rc.upperDir,
+      (path) => b.slot.engine.compiled.containers.get(b.match.name)?.execByPath.get(path)?.sha256 !== undefined,
+    );
     const out = w.binding.slot.engine.judge(e);
     if (!('verdict' in out)) return;
     const v = out.verdict;
