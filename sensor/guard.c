@@ -9,7 +9,7 @@
  *   /proc/PID/root/<mount point>): a mount mark is per vfsmount, so it sees only that mount
  *   namespace's view, never the host's or another container's, even of the same image. The marks
  *   exist only while exec enforcement is on; each allowed file also gets an inode ignore mark, so
- *   its execs never leave the kernel. What reaches the loader is refused unless its (dev, ino) is
+ *   its execs never leave the kernel (nor its opens, see below). What reaches the loader is refused unless its (dev, ino) is
  *   in the allow set. The kernel clears an ignore mark when the file is written, and a write to an
  *   image file keeps its (dev, ino) through the overlay's copy-up (measured): an allowed file whose
  *   exec reaches the loader although its ignore mark was set has been written since, and is
@@ -17,6 +17,15 @@
  * - files: FAN_OPEN_PERM inode marks on guarded files and on guarded directories (with
  *   FAN_EVENT_ON_CHILD). For a directory only opens that may write count; the caller is blocked
  *   inside its open, so /proc/TID/syscall (and /proc/TID/mem for openat2's struct) tell its flags.
+ *   That round trip cost about 145 µs an exec of a program in /bin (measured), so the files every
+ *   exec opens — the allowed programs (their ignore marks cover FAN_OPEN_PERM too) and what the
+ *   agent names with pass-read (the dynamic loader's cache) — are opened in the kernel alone. The
+ *   price: a write-open of one of them is no longer refused at its open. Its first write clears
+ *   the ignore mark and raises FAN_MODIFY (an inode mark on each), reported at once as a write
+ *   (the agent's ladder kills the writer in protect mode); the program is refused at its next
+ *   exec as written since allowed, and under files-enforce its opens are refused too. A truncation
+ *   alone clears the mark without a FAN_MODIFY an fd-based group receives (it is a dentry event):
+ *   the file's next open or exec reaches the loader although sealed, which tells it was written.
  *
  * Every permission event is answered, on errors too (allow, counted): an unanswered one hangs the
  * caller. The groups belong to the loader; when it exits, however it dies, the kernel closes them
@@ -63,7 +72,8 @@
 
 struct devino {
 	__u64 dev, ino; /* ino 0 marks an empty slot: no file has inode 0 */
-	bool sealed;    /* allow set: its ignore mark was set (and the kernel clears it on a write) */
+	bool sealed;    /* its ignore mark was set (and the kernel clears it on a write) */
+	bool modified;  /* a write to it was reported since it was sealed */
 };
 
 /* Open addressing with linear probing; grows at half full. */
@@ -79,7 +89,7 @@ struct guard {
 	int fan;               /* the group */
 	int proc;              /* /proc/PID of the container process given to op guard: its root and mounts */
 	bool exec_enforce, files_enforce;
-	struct set allow, files;
+	struct set allow, files, reads; /* reads: files whose reads pass in the kernel (pass-read) */
 	__u64 errors, errors_said; /* events let through unjudged, or not answered; said when it changes */
 };
 
@@ -87,6 +97,7 @@ struct guard {
 struct report {
 	bool open; /* else a refused exec */
 	bool write, create, denied, have_path, have_filename, written;
+	bool modified; /* a write seen by FAN_MODIFY, after the fact: not refused */
 	__u64 time, cgroup, ino, dev;
 	char id[257];
 	struct caller {
@@ -196,6 +207,20 @@ static int mark_fd(int fan, unsigned flags, __u64 mask, int fd)
 	char link[64];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	return fanotify_mark(fan, flags, mask, AT_FDCWD, link);
+}
+
+enum seal { SEAL_EXEC, SEAL_READ };
+
+/* Seals a file: its opens (and, for SEAL_EXEC, its execs) stay in the kernel through an ignore
+ * mark the kernel clears at the file's first write, and that write raises FAN_MODIFY. A guarded
+ * file (guard-file) keeps its opens reported: only its execs are ignored. Main thread or answering
+ * thread; the sets are read without the lock (only the main thread changes them). */
+static int seal_fd(struct guard *g, int fd, __u64 dev, __u64 ino, enum seal kind)
+{
+	__u64 ignore = kind == SEAL_EXEC ? FAN_OPEN_EXEC_PERM : 0;
+	if (!set_has(&g->files, dev, ino)) ignore |= FAN_OPEN_PERM;
+	if (mark_fd(g->fan, FAN_MARK_ADD, FAN_MODIFY, fd)) return -1;
+	return ignore ? mark_fd(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, ignore, fd) : 0;
 }
 
 /* The "0::" (cgroup v2) path of a task, as the host's cgroup namespace names it. */
@@ -388,7 +413,7 @@ static void on_exec(struct guard *g, const struct fanotify_event_metadata *m, co
 	struct devino *allowed = set_find(&g->allow, st->st_dev, st->st_ino);
 	if (allowed && !allowed->sealed) {
 		/* Allowed, but its ignore mark could not be set then: try again. */
-		if (!fanotify_mark(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, m->fd, NULL)) allowed->sealed = true;
+		if (!seal_fd(g, m->fd, st->st_dev, st->st_ino, SEAL_EXEC)) allowed->sealed = true;
 		return respond(g, m->fd, FAN_ALLOW);
 	}
 	/* Allowed and sealed, yet here: the kernel cleared its ignore mark, the file was written. */
@@ -411,9 +436,19 @@ static void on_exec(struct guard *g, const struct fanotify_event_metadata *m, co
 static void on_open(struct guard *g, const struct fanotify_event_metadata *m, const struct stat *st)
 {
 	bool file = set_has(&g->files, st->st_dev, st->st_ino);
+	struct devino *program = set_find(&g->allow, st->st_dev, st->st_ino);
+	struct devino *passed = program ? NULL : set_find(&g->reads, st->st_dev, st->st_ino);
+	struct devino *sealed = program ? program : passed;
+	if (sealed && sealed->sealed && !file && !sealed->modified) {
+		/* Sealed, yet here: a write cleared its ignore mark without a FAN_MODIFY the loader could
+		 * read (a truncation raises none with a path). Who wrote it is unknown: this open is
+		 * reported (a program's, refused under files-enforce), not a write. */
+		sealed->modified = true;
+	}
+	file |= program && program->modified;
 	struct intent in = { .write = true };
 	bool known = open_intent(m->pid, &in);
-	/* A read of a file in a guarded directory passes without a word. */
+	/* A read of a file in a guarded directory passes without a word; not of a program written since it was allowed. */
 	if (!file && known && !in.write && !in.create) return respond(g, m->fd, FAN_ALLOW);
 	int mine = in_container(g, m->pid);
 	if (mine <= 0) {
@@ -426,10 +461,30 @@ static void on_open(struct guard *g, const struct fanotify_event_metadata *m, co
 		r->write = in.write;
 		r->create = in.create;
 		r->denied = g->files_enforce;
+		r->written = program != NULL && program->modified;
 		if (!r->have_path) g->errors++;
 	}
 	respond(g, m->fd, g->files_enforce ? FAN_DENY : FAN_ALLOW);
 	if (r) queue_report(r);
+}
+
+/* A sealed file was written (its ignore mark is gone with this write): reported once, as a write
+ * the guard could not refuse. Writes by host processes (podman cp) are not the container's. An
+ * allowed program written so is refused at exec from now on (on_exec); under files-enforce its
+ * opens are refused too (an inode mark, judged in on_open), so `sh /usr/bin/x` cannot read it
+ * either. */
+static void on_modify(struct guard *g, const struct fanotify_event_metadata *m, const struct stat *st)
+{
+	struct devino *program = set_find(&g->allow, st->st_dev, st->st_ino);
+	struct devino *d = program ? program : set_find(&g->reads, st->st_dev, st->st_ino);
+	if (!d || d->modified || in_container(g, m->pid) <= 0) return;
+	d->modified = true;
+	if (program && g->files_enforce && mark_fd(g->fan, FAN_MARK_ADD, FAN_OPEN_PERM, m->fd)) g->errors++;
+	struct report *r = new_report(g, m, st);
+	if (!r) return;
+	r->open = r->write = r->modified = true;
+	if (!r->have_path) g->errors++;
+	queue_report(r);
 }
 
 static void on_event(struct guard *g, const struct fanotify_event_metadata *m)
@@ -441,7 +496,8 @@ static void on_event(struct guard *g, const struct fanotify_event_metadata *m)
 	}
 	struct stat st;
 	if (!(m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))) {
-		/* Not a permission event (none is asked for): nothing to answer. */
+		/* A notification: nothing to answer. FAN_MODIFY is the only one asked for. */
+		if ((m->mask & FAN_MODIFY) && !fstat(m->fd, &st)) on_modify(g, m, &st);
 	} else if (m->pid == self_pid) {
 		respond(g, m->fd, FAN_ALLOW); /* the main thread reading a header for allow-exec */
 	} else if (fstat(m->fd, &st)) {
@@ -562,6 +618,7 @@ static void put_report(const struct report *r)
 		printf(",\"write\":%s,\"create\":%s,\"denied\":%s", r->write ? "true" : "false", r->create ? "true" : "false",
 		       r->denied ? "true" : "false");
 	if (r->written) fputs(",\"origin\":\"written\"", stdout); /* an allowed file, changed since */
+	if (r->modified) fputs(",\"modified\":true", stdout);
 	printf(",\"ino\":%llu,\"dev\":%llu}\n", (unsigned long long)r->ino, (unsigned long long)r->dev);
 }
 
@@ -731,6 +788,7 @@ static void close_guard(struct guard *g)
 	if (g->proc >= 0) close(g->proc);
 	free(g->allow.slot);
 	free(g->files.slot);
+	free(g->reads.slot);
 }
 
 static int container_root(const struct guard *g)
@@ -973,9 +1031,11 @@ static void op_allow_exec(const char *op, const char *line, struct guard *g)
 	/* Its execs stay in the kernel from now on. Marking through an O_PATH handle opens nothing.
 	 * Allowing a file again (changed since) seals it anew. */
 	for (int i = 0; i < c->n && !error; i++) {
-		bool sealed = !mark_fd(g->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, c->fds[i]);
+		bool sealed = !seal_fd(g, c->fds[i], c->out[i].dev, c->out[i].ino, SEAL_EXEC);
 		pthread_mutex_lock(&lock);
-		set_find(&g->allow, c->out[i].dev, c->out[i].ino)->sealed = sealed;
+		struct devino *d = set_find(&g->allow, c->out[i].dev, c->out[i].ino);
+		d->sealed = sealed;
+		d->modified = false;
 		if (!sealed) g->errors++; /* still allowed, through the set: only slower, and its writes unseen */
 		pthread_mutex_unlock(&lock);
 	}
@@ -1025,6 +1085,50 @@ static void op_guard_inode(const char *op, const char *line, struct guard *g, bo
 	reply(op, NULL);
 }
 
+/* pass-read: a file every exec reads (the dynamic loader's cache) is read in the kernel alone, in
+ * a guarded directory too; a write to it is reported when it happens (sealed, see the top). */
+static void op_pass_read(const char *op, const char *line, struct guard *g)
+{
+	char path[PATH_MAX], error[PATH_MAX + 64];
+	if (!json_str(line, "path", path, sizeof(path)) || path[0] != '/') return reply(op, "no absolute \"path\"");
+	int root = container_root(g);
+	if (root < 0) return reply(op, "the container's process is gone");
+	int fd = open_in_root(root, path, O_PATH);
+	int err = errno;
+	close(root);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0) err = errno, close(fd);
+		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
+		return reply(op, error);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(error, sizeof(error), "%s: not a regular file", path);
+		return reply(op, error);
+	}
+	pthread_mutex_lock(&lock);
+	err = set_add(&g->reads, st.st_dev, st.st_ino);
+	pthread_mutex_unlock(&lock);
+	if (err) {
+		close(fd);
+		return reply(op, "out of memory");
+	}
+	bool sealed = !seal_fd(g, fd, st.st_dev, st.st_ino, SEAL_READ);
+	err = errno;
+	close(fd);
+	pthread_mutex_lock(&lock);
+	struct devino *d = set_find(&g->reads, st.st_dev, st.st_ino);
+	d->sealed = sealed;
+	d->modified = false;
+	pthread_mutex_unlock(&lock);
+	if (!sealed) {
+		snprintf(error, sizeof(error), "mark %s: %s", path, strerror(err));
+		return reply(op, error);
+	}
+	reply(op, NULL);
+}
+
 static void op_enforce(const char *op, const char *line, struct guard *g, bool exec)
 {
 	static char error[PATH_MAX + 128], list[MOUNTS_MAX][PATH_MAX];
@@ -1048,7 +1152,7 @@ static void op_enforce(const char *op, const char *line, struct guard *g, bool e
 
 bool guard_command(const char *op, const char *line, __u64 cgroup, const char *id)
 {
-	static const char *const ops[] = { "guard", "allow-exec", "exec-enforce", "guard-file", "guard-dir", "files-enforce", NULL };
+	static const char *const ops[] = { "guard", "allow-exec", "exec-enforce", "guard-file", "guard-dir", "files-enforce", "pass-read", NULL };
 	int which = -1;
 	for (int i = 0; ops[i]; i++)
 		if (!strcmp(op, ops[i])) which = i;
@@ -1063,7 +1167,8 @@ bool guard_command(const char *op, const char *line, __u64 cgroup, const char *i
 	else if (which == 2) op_enforce(op, line, g, true);
 	else if (which == 3) op_guard_inode(op, line, g, false);
 	else if (which == 4) op_guard_inode(op, line, g, true);
-	else op_enforce(op, line, g, false);
+	else if (which == 5) op_enforce(op, line, g, false);
+	else op_pass_read(op, line, g);
 	return true;
 }
 

@@ -37,7 +37,7 @@ function recorder(extra: string[] = [], refuse: Record<string, string> = {}): { 
   return { ops: ops as unknown as SensorOps, sent };
 }
 
-const GUARD_OPS = ['allowRaw', 'execKill', 'guard', 'allowExec', 'execEnforce', 'guardFile', 'guardDir', 'filesEnforce'];
+const GUARD_OPS = ['allowRaw', 'execKill', 'guard', 'allowExec', 'execEnforce', 'guardFile', 'guardDir', 'filesEnforce', 'passRead'];
 
 const policy: SensorPolicy = {
   connect: { allow: [{ port: 53 }, { port: 5432, address: '10.89.0.3' }], enforce: true },
@@ -49,7 +49,7 @@ const policy: SensorPolicy = {
     enforce: true,
     killDrift: true,
   },
-  files: { guardFiles: ['/etc/shadow', '/etc/gshadow'], guardDirs: ['/bin'], enforce: true },
+  files: { guardFiles: ['/etc/shadow', '/etc/gshadow'], guardDirs: ['/bin', '/etc'], passReads: ['/etc/ld.so.cache'], enforce: true },
   guard: true,
   raw: false,
   limits: [],
@@ -91,6 +91,8 @@ describe('applyPolicy', () => {
       'guardFile /etc/shadow',
       'guardFile /etc/gshadow',
       'guardDir /bin',
+      'guardDir /etc',
+      'passRead /etc/ld.so.cache',
       'enforce true',
       'execKill true',
       'execEnforce true',
@@ -115,10 +117,14 @@ describe('applyPolicy', () => {
     const { ops } = recorder(GUARD_OPS, {
       'guardFile /etc/gshadow': '/etc/gshadow: No such file or directory',
       'guardDir /bin': '/bin: Permission denied',
+      'passRead /etc/ld.so.cache': 'mark /etc/ld.so.cache: Operation not permitted',
     });
     const applied = nothingApplied();
     await applyPolicy(ops, '/cg', 42, policy, applied);
-    expect(appliedLimits(policy, applied)).toEqual(['/bin is not guarded (/bin: Permission denied)']);
+    expect(appliedLimits(policy, applied)).toEqual([
+      '/bin is not guarded (/bin: Permission denied)',
+      '/etc/ld.so.cache its reads are judged in user space, each exec slower (mark /etc/ld.so.cache: Operation not permitted)',
+    ]);
   });
 
   it('without a guard (no fanotify here), asks nothing of it and says so', async () => {

@@ -34,6 +34,8 @@ export const OPTIONAL_OPS = {
   guardDir: 'guard-dir',
   /** Refuse what `guard-file` and `guard-dir` report. */
   filesEnforce: 'files-enforce',
+  /** Let reads of this file (one every exec reads) pass in the kernel, in a guarded directory too; report a write to it when it happens. */
+  passRead: 'pass-read',
 } as const;
 export type OptionalOp = keyof typeof OPTIONAL_OPS;
 
@@ -52,6 +54,7 @@ export interface SensorOps {
   execEnforce?(cgroup: string, on: boolean): Promise<void>;
   guardFile?(cgroup: string, path: string): Promise<void>;
   guardDir?(cgroup: string, path: string): Promise<void>;
+  passRead?(cgroup: string, path: string): Promise<void>;
   filesEnforce?(cgroup: string, on: boolean): Promise<void>;
 }
 
@@ -184,6 +187,7 @@ export async function applyPolicy(
     for (const [kind, paths, send] of [
       ['f', policy.files.guardFiles, ops.guardFile],
       ['d', policy.files.guardDirs, ops.guardDir],
+      ['r', policy.files.passReads, ops.passRead],
     ] as const) {
       if (!send) continue;
       for (const path of paths) {
@@ -191,7 +195,13 @@ export async function applyPolicy(
         try {
           await send(cgroup, path);
         } catch (err) {
-          if (!ABSENT.test(errorMessage(err))) applied.fileFailures.set(path, errorMessage(err));
+          if (!ABSENT.test(errorMessage(err)))
+            applied.fileFailures.set(
+              path,
+              kind === 'r'
+                ? `its reads are judged in user space, each exec slower (${errorMessage(err)})`
+                : `is not guarded (${errorMessage(err)})`,
+            );
         }
         applied.files.add(`${kind}:${path}`);
       }
@@ -247,6 +257,6 @@ export function appliedLimits(policy: SensorPolicy, applied: AppliedPolicy): str
       `execs are not refused: the charter's ${path} could not be allowed (${why})${applied.execFailures.size > 1 ? ` and ${applied.execFailures.size - 1} more` : ''}; a program not allowed is killed after it started`,
     );
   }
-  for (const [path, why] of applied.fileFailures) out.push(`${path} is not guarded (${why})`);
+  for (const [path, what] of applied.fileFailures) out.push(`${path} ${what}`);
   return out;
 }

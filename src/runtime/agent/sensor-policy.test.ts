@@ -189,6 +189,7 @@ describe('guarded files and directories', () => {
     const p = policy(charterOf(writable), 'app');
     expect(p.files.guardFiles).toEqual([...GUARDED_FILES]);
     expect(p.files.guardDirs).toEqual(['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/sbin', '/etc']);
+    expect(p.files.passReads).toEqual(['/etc/ld.so.cache']);
     expect(p.limits).toContain('/usr/local/bin is declared writable (or holds a writable path): writes below it are not guarded');
     expect(p.files.enforce).toBe(true);
     expect(policy(charterOf(writable), 'app', { abilities: NONE }).files.enforce).toBe(false);
@@ -197,6 +198,7 @@ describe('guarded files and directories', () => {
   it('guards no directory where the sensor cannot tell an exec there from a write, and says what catches a program written there', () => {
     const p = policy(charterOf(api([]), db), 'api', { abilities: { ...ALL, dirs: false } });
     expect(p.files.guardDirs).toEqual([]);
+    expect(p.files.passReads).toEqual([]);
     expect(p.files.guardFiles).toEqual([...GUARDED_FILES]);
     expect(p.limits).toContain(
       'writes into /bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin, /etc are not guarded (the sensor cannot yet tell an exec of a program there from a write reliably); a program written there is refused at exec',

@@ -122,8 +122,18 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
     const tar = busyboxRootfsTar(dir, {
       dirs: ['tmp', 'etc', 'usr/bin', 'usr/local/bin'],
       applets: ['sh', 'cat', 'echo', 'true', 'cp', 'ls', 'stat', 'sleep'],
-      files: { 'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n', 'etc/shadow': 'root:$6$not-a-real-hash:19000:0:99999:7:::\n' },
-      executables: { 'usr/bin/hello.sh': '#!/bin/sh\necho script-ran\n' },
+      files: {
+        'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+        'etc/shadow': 'root:$6$not-a-real-hash:19000:0:99999:7:::\n',
+        // Not a cache the dynamic loader would take (bad magic: it ignores it), a file every exec reads.
+        'etc/ld.so.cache': 'not-a-cache\n',
+        'usr/bin/notes.txt': 'notes\n',
+      },
+      executables: {
+        'usr/bin/hello.sh': '#!/bin/sh\necho script-ran\n',
+        'usr/bin/job.sh': '#!/bin/sh\necho job-ran\n',
+        'usr/bin/job2.sh': '#!/bin/sh\necho job2-ran\n',
+      },
       // A program of the image that the allow set will not name (busybox runs as itself under a busybox* name).
       programs: {
         'usr/bin/busybox-spare': '/bin/busybox',
@@ -176,6 +186,8 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
     await sensor.allowExec(cgA, '/bin/sh'); // → /bin/busybox, in the container's root
     await sensor.allowExec(cgA, '/usr/local/bin/hello-dyn'); // + its PT_INTERP loader
     await sensor.allowExec(cgA, '/usr/bin/hello.sh'); // + /bin/sh from its #! line
+    await sensor.allowExec(cgA, '/usr/bin/job.sh');
+    await sensor.allowExec(cgA, '/usr/bin/job2.sh');
     await sensor.allowExec(cgA, '/usr/local/bin/opener');
     await sensor.execEnforce(cgA, true);
     const script = [
@@ -232,8 +244,11 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
   it('refuses reads of a guarded file and writes into a guarded directory, and reports them', async () => {
     await expect(sensor.guardFile(cgA, '/etc')).rejects.toThrow(/a directory/);
     await expect(sensor.guardDir(cgA, '/etc/passwd')).rejects.toThrow(/not a directory/);
+    await expect(sensor.passRead(cgA, '/etc')).rejects.toThrow(/not a regular file/);
     await sensor.guardFile(cgA, '/etc/shadow');
     await sensor.guardDir(cgA, '/usr/bin');
+    await sensor.guardDir(cgA, '/etc');
+    await sensor.passRead(cgA, '/etc/ld.so.cache');
     await sensor.filesEnforce(cgA, true);
     const before = events.length;
     const script = [
@@ -243,9 +258,17 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       'echo x > /usr/bin/evil; echo evil=$?',
       // The refused O_CREAT open came after the file was made: it is left behind, empty.
       'stat -c evil-size=%s /usr/bin/evil',
-      // Refused before truncating: the script is whole.
+      // Refused before truncating: the file is whole.
       // (`true`, not `:`: a failed redirection of a special built-in ends the shell.)
-      'true > /usr/bin/hello.sh; echo truncate=$?; /usr/bin/hello.sh',
+      'true > /usr/bin/notes.txt; echo truncate=$?; cat /usr/bin/notes.txt',
+      // An allowed program's opens stay in the kernel (so its execs cost nothing more): a write to
+      // it passes, is reported as it happens, and the program is refused from then on (exec, open).
+      'echo "echo evil" > /usr/bin/job.sh; echo job-write=$?; /usr/bin/job.sh; echo job=$?; cat /usr/bin/job.sh; echo job-read=$?',
+      // A truncation alone raises no event the loader can read: the next open tells.
+      'true > /usr/bin/job2.sh; echo job2-truncate=$?; cat /usr/bin/job2.sh; echo job2-read=$?',
+      // Likewise the file every dynamic exec reads: read in the kernel, a write reported as it happens.
+      'cat /etc/ld.so.cache >/dev/null && echo cache-read',
+      'echo x >> /etc/ld.so.cache; echo cache-write=$?',
       'echo went-on',
     ].join('; ');
     const r = run(a, script);
@@ -256,21 +279,39 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       'evil=1',
       'evil-size=0',
       'truncate=1',
-      'script-ran',
+      'notes',
+      'job-write=0',
+      'job=126',
+      'job-read=1',
+      'job2-truncate=0',
+      'job2-read=1',
+      'cache-read',
+      'cache-write=0',
       'went-on',
       '',
     ]);
     expect(r.stderr).toContain("can't open '/etc/shadow': Operation not permitted");
     expect(r.stderr).toContain("can't create /usr/bin/evil: Operation not permitted");
+    expect(r.stderr).toContain('/usr/bin/job.sh: Operation not permitted');
 
-    const evs = await until((es) => es.slice(before).filter((e) => e.kind === 'open').length >= 3);
+    const evs = await until((es) => es.slice(before).filter((e) => e.kind === 'open').length >= 7);
     const opens = evs.slice(before).flatMap((e) => (e.kind === 'open' ? [[e.path, e.write, e.create, e.origin?.what]] : []));
     // Reads in the guarded directory pass without a line; /etc/passwd is not guarded.
     expect(opens).toEqual([
       ['/etc/shadow', false, false, 'open denied'],
       ['/usr/bin/evil', true, true, 'open denied'],
-      ['/usr/bin/hello.sh', true, true, 'open denied'],
+      ['/usr/bin/notes.txt', true, true, 'open denied'],
+      ['/usr/bin/job.sh', true, false, 'open modified'],
+      ['/usr/bin/job.sh', false, false, 'open written denied'],
+      ['/usr/bin/job2.sh', false, false, 'open written denied'],
+      ['/etc/ld.so.cache', true, false, 'open modified'],
     ]);
+    expect(
+      evs
+        .slice(before)
+        .filter((e) => e.origin?.what === 'exec denied')
+        .map((e) => [e.process.path, e.process.origin]),
+    ).toEqual([['/usr/bin/job.sh', 'written']]);
 
     // From threads, and through openat2: the caller's own flags are read, the thread's, not the main one's.
     const threaded = events.length;
@@ -297,8 +338,10 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
   });
 
   it('costs little per exec and per open (2,000 of each, timed by the exec events in the container)', async () => {
-    // The same program twice: /bin/busybox, and a copy in a directory guarded for writes (so each
-    // of its execs is also an open the loader judges, reading the caller's system call).
+    // The same program twice: /bin/busybox, and a copy in a directory guarded for writes (each of
+    // its execs is also an open there: allowed, it stays in the kernel like the exec). Opens in the
+    // guarded directory of a file no rule names are judged by the loader (it reads the caller's
+    // system call), against opens elsewhere.
     await sensor.allowExec(cgA, '/usr/sbin/busybox');
     await sensor.guardDir(cgA, '/usr/sbin');
     const loop = (body: string) => `i=0; while [ $i -lt 2000 ]; do ${body}; i=$((i+1)); done`;
@@ -309,7 +352,7 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       `/bin/true ${marks[1]}`,
       loop('/usr/sbin/busybox true'),
       `/bin/true ${marks[2]}`,
-      loop(': < /usr/bin/hello.sh'),
+      loop(': < /usr/bin/notes.txt'),
       `/bin/true ${marks[3]}`,
       loop(': < /etc/passwd'),
       `/bin/true ${marks[4]}`,
@@ -335,7 +378,7 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
       on.push(await measure());
     }
     // Every exec of the loops was an allowed one, judged in the kernel (its ignore mark): nothing refused.
-    expect(events.filter((e) => e.origin?.what === 'exec denied')).toHaveLength(4);
+    expect(events.filter((e) => e.origin?.what === 'exec denied')).toHaveLength(5);
     expect(guardErrors).toEqual([]);
     const best = (runs: number[][], i: number) => Math.min(...runs.map((r) => r[i]!));
     const f = (n: number) => n.toFixed(1);

@@ -83,6 +83,11 @@ export interface Sensor {
   guardDir(cgroup: string, path: string): Promise<void>;
   /** Refuse (EPERM) the opens guardFile and guardDir report, and still report them. */
   filesEnforce(cgroup: string, on: boolean): Promise<void>;
+  /**
+   * Let reads of this file pass in the kernel although its directory is guarded (a file every exec
+   * reads, like the dynamic loader's cache); a write to it is reported as it happens, not refused.
+   */
+  passRead(cgroup: string, path: string): Promise<void>;
   /** Stop reporting and guarding the container (it stopped): its hooks, allow entries and guard go. */
   detach(cgroup: string): Promise<void>;
   /** Closes the loader's stdin: it detaches everything and exits. */
@@ -220,6 +225,7 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     guardFile: (cgroup, path) => send({ op: 'guard-file', cgroup, path }),
     guardDir: (cgroup, path) => send({ op: 'guard-dir', cgroup, path }),
     filesEnforce: (cgroup, on) => send({ op: 'files-enforce', cgroup, on }),
+    passRead: (cgroup, path) => send({ op: 'pass-read', cgroup, path }),
     detach: (cgroup) => send({ op: 'detach', cgroup }),
     close: async () => {
       child.stdin.end();

@@ -167,6 +167,20 @@ describe('sensor source on a recorded guarded run (fanotify)', () => {
     ]);
   });
 
+  it('says when a write was seen only as it happened, and when an open is of a program written since it was allowed', () => {
+    const line = GUARDED.find((r) => r.kind === 'open' && r.write === true)!;
+    const what = (r: Record<string, unknown>): string | undefined => {
+      const c = sensorSource.convert(r, 1);
+      if (!('events' in c)) throw new Error(c.skip);
+      return c.events[0]!.origin?.what;
+    };
+    expect(what({ ...line, denied: false, create: false, modified: true })).toBe('open modified');
+    expect(what({ ...line, write: false, create: false, origin: 'written' })).toBe('open written denied');
+    // An exec's origin is its process's, not a word of what.
+    const exec = GUARDED.find((r) => r.denied === true && r.kind === 'exec')!;
+    expect(what({ ...exec, origin: 'written' })).toBe('exec denied');
+  });
+
   it('skips the replies, the mount list of guard included, as control lines', () => {
     const skips = GUARDED.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
     expect(skips).toContain("the sensor's reply to a command (guard)");

@@ -139,7 +139,10 @@ function convert(record: unknown, line: number): Conversion {
   // A socket is a send without a destination: what matters is that the container may now write
   // packets below TCP and UDP. What the sensor did about it (refused, killed) stays in origin.what.
   const protocol = kind === 'socket' ? socketProtocol(r) : undefined;
-  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${r.denied === true ? ' denied' : ''}${r.killed === true ? ' killed' : ''}`;
+  // An open of a program written since it was allowed says so ("open written denied"); a write
+  // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified".
+  const written = kind === 'open' && r.origin === 'written' ? ' written' : '';
+  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? ' killed' : ''}`;
   const base = {
     time,
     container,
