@@ -28,6 +28,7 @@
 // scripts/setup-system.sh); without them it says so in one line and exits 0.
 //
 // Usage: node bench/runtime-defense.js [--rounds 5] [--seconds 8] [--conns 32] [--only rt-exec,rt-agent-memory] [--json]
+//        [--agent-node-args "--cpu-prof --cpu-prof-dir=DIR"]   (node options for the agents, to profile them)
 //        (needs `npm run build`)
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -171,6 +172,10 @@ const wants = (name) => only === undefined || only.some((o) => name.startsWith(o
 process.env.CONTAINERS_CONF ??= join(root, 'config', 'containers.conf');
 
 /** Workload sizes: execs in one exec cost loop, parallel loops and their lengths for the event counts, deviations for latency. */
+/** Node options for the agents (`--agent-node-args "--cpu-prof --cpu-prof-dir=…"`): to see where their time goes. */
+const AGENT_NODE_ARGS = String(arg('--agent-node-args', ''))
+  .split(/\s+/)
+  .filter((a) => a !== '');
 const EXECS_PER_LOOP = Number(arg('--execs', 2000));
 const EXEC_LOOPS = Number(arg('--exec-loops', 4));
 const EXECS_PER_BURST_LOOP = Number(arg('--burst-execs', 3000));
@@ -389,6 +394,7 @@ async function startAgent(profile, mode, label) {
     child: spawn(
       process.execPath,
       [
+        ...AGENT_NODE_ARGS,
         CLI,
         'agent',
         '--profile',

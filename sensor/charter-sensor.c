@@ -457,7 +457,11 @@ int main(void)
 	size_t used = 0;
 	__u64 last_drops = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0); /* one line is one message for the agent */
+	/* Lines go out a batch at a time, flushed before the loop waits: written one by one, each line
+	 * of a burst woke the agent on its own (measured: 60–105 µs of its CPU an exec, for an exec
+	 * and an exit line). The agent reads a stream of lines, however they are cut. */
+	static char out[1 << 16];
+	setvbuf(stdout, out, _IOFBF, sizeof(out));
 	libbpf_set_print(quiet);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -474,10 +478,12 @@ int main(void)
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!exec_link || !exit_link || !state_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
 	puts("{\"ready\":true}");
+	fflush(stdout);
 
 	struct pollfd fds[2 + GUARD_POLLFDS] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
 	while (!stopping) {
 		int nguard = guard_pollfds(fds + 2, GUARD_POLLFDS);
+		fflush(stdout); /* replies, reports and events of this round, before waiting */
 		if (poll(fds, 2 + nguard, CS_DRAIN_MS) < 0 && errno != EINTR) break;
 		guard_handle(fds + 2, nguard); /* its reports: the guard's own thread answers the kernel */
 		ring_buffer__consume(rb);

@@ -104,6 +104,8 @@ export interface RunningAgent extends AgentControl {
 interface Watched {
   readonly rc: RunningContainer;
   readonly cgroup: string;
+  /** The container as its events name it, made once: every event of the container shares it (none changes it). */
+  ref?: RuntimeEvent['container'];
   /** Set at start, or later when a charter is derived from its image. */
   binding?: Binding;
   mode: Mode;
@@ -506,7 +508,7 @@ class Agent implements RunningAgent {
     if (!w) return;
     // The sensor knows the container by id only: the engine matches and explains by name, image and labels.
     const rc = w.rc;
-    e.container = {
+    e.container = w.ref ??= {
       id: rc.id,
       runtime: 'podman',
       name: rc.name,

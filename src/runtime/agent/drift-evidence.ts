@@ -50,7 +50,8 @@ export function sha256Of(file: string, maxBytes = MAX_HASHED_BYTES): string | un
 export function addDriftEvidence(e: RuntimeEvent, upperDir: string | undefined, hashed: (path: string) => boolean): RuntimeEvent {
   if (e.kind !== 'exec' || upperDir === undefined) return e;
   const path = e.process.path;
-  if (path === undefined) return e;
+  // Most execs are of image files the sensor named so: nothing to look up (this runs for every exec).
+  if (path === undefined || e.process.origin === 'image' || e.process.origin === 'memory') return e;
   const file = inUpperDir(upperDir, path);
   if (file === undefined) return e;
   if (e.process.origin === undefined || e.process.origin === 'unknown') {

@@ -167,12 +167,14 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
 
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
+    // The loader writes a batch of lines at a time (up to 64 KiB, cut anywhere).
     buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
+    let from = 0;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n', from)) {
+      onLine(buffered.slice(from, nl));
+      from = nl + 1;
     }
+    buffered = buffered.slice(from);
     if (buffered.length > MAX_LINE) {
       opts.onSkip?.('line longer than 1 MiB', buffered.slice(0, 200));
       buffered = '';
