@@ -7,10 +7,10 @@
  * tracepoints it avoids (5-20 % of throughput). docs/sensor.md, "Seccomp refusals".
  *
  * A record names a host pid, not a cgroup: the container is found from /proc/PID/cgroup when the
- * record arrives. The caller has usually not exited yet (kauditd sends the record at once, the
- * caller still has to return from the refused call and act on the error); when it has, the record
- * is counted in auditGone, never dropped silently. Records of processes outside the watched
- * containers are none of the sensor's business and are dropped without a word. */
+ * record arrives, else (the process has exited: a burst of refusals outruns the reader) from the
+ * pids the exec and exit events of watched containers named, kept in a small table. A record of a
+ * process found in neither is counted in auditGone, never dropped silently. Records of processes
+ * outside the watched containers are none of the sensor's business and are dropped without a word. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -28,13 +28,26 @@
 
 /* The kernel's own bound on one record (MAX_AUDIT_MESSAGE_LENGTH in kernel/audit.c). */
 #define RECORD_MAX 8970
-/* Enough for a few thousand records: a burst of refusals waits here while the loader prints. */
-#define RCVBUF (4 << 20)
+/* About 16,000 records (an skb of a few hundred bytes costs about 1 KiB): a burst of refusals waits here while the loader prints. */
+#define RCVBUF (16 << 20)
 /* comm is at most 15 bytes, hex-encoded 30; exe a path. Longer values are cut, never overrun. */
 #define COMM_MAX 64
 #define EXE_MAX 4096
 
 static unsigned long long lost, gone, said_lost, said_gone;
+static bool overflowed; /* ENOBUFS seen: the exact count is read from /proc/net/netlink */
+static unsigned long sock_ino;
+
+/* Recent pids of watched containers, direct-mapped by pid: a burst from one process hits one slot.
+ * A slot is only consulted for a pid /proc no longer has, so a reused pid (alive) never reads it. */
+#define PID_SLOTS 4096
+static struct { __u32 pid; __u64 cgroup; } pids[PID_SLOTS];
+
+void audit_note_pid(__u32 pid, __u64 cgroup)
+{
+	pids[pid % PID_SLOTS].pid = pid;
+	pids[pid % PID_SLOTS].cgroup = cgroup;
+}
 static char cgroup2[4096]; /* where cgroup v2 is mounted in the loader's namespace */
 static bool parse_only;    /* --parse-audit: every record is taken as a watched container's */
 
@@ -75,6 +88,8 @@ int audit_open(void)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	find_cgroup2();
+	struct stat st;
+	if (!fstat(fd, &st)) sock_ino = st.st_ino;
 	puts("{\"seccompAudit\":true}");
 	return fd;
 }
@@ -204,8 +219,13 @@ void audit_record(const char *text, size_t len)
 	const char *id = "test";
 	if (!parse_only) {
 		int where = container_of_pid(pid, &cg, &id);
+		if (where < 0 && pids[pid % PID_SLOTS].pid == pid && (id = container_id_of(pids[pid % PID_SLOTS].cgroup))) {
+			cg = pids[pid % PID_SLOTS].cgroup;
+			where = 0;
+		}
 		if (where < 0) gone++;
 		if (where) return;
+		audit_note_pid(pid, cg);
 	}
 	printf("{\"kind\":\"seccomp\",");
 	time_t t = sec;
@@ -229,7 +249,7 @@ void audit_handle(int fd)
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
 			/* The socket's buffer overflowed: some records were lost, how many the kernel does not say. */
-			if (errno == ENOBUFS) { lost++; continue; }
+			if (errno == ENOBUFS) { overflowed = true; lost++; continue; }
 			if (errno == EINTR) continue;
 			return; /* EAGAIN: drained */
 		}
@@ -242,8 +262,31 @@ void audit_handle(int fd)
 	}
 }
 
+/* The socket's drop counter (sk_drops: records the kernel could not queue for it), from its line
+ * of /proc/net/netlink; 0 when not found. */
+static unsigned long long socket_drops(void)
+{
+	FILE *f = fopen("/proc/net/netlink", "re");
+	char line[256];
+	unsigned long long drops = 0, d;
+	unsigned long ino;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %llu %lu", &d, &ino) == 2 && ino == sock_ino) {
+			drops = d;
+			break;
+		}
+	if (f) fclose(f);
+	return drops;
+}
+
 void audit_report(void)
 {
+	if (overflowed) {
+		/* ENOBUFS says records were lost, not how many; the socket's counter does. */
+		unsigned long long d = socket_drops();
+		if (d > lost) lost = d;
+		overflowed = false;
+	}
 	if (lost != said_lost) printf("{\"auditLost\":%llu}\n", lost), said_lost = lost;
 	if (gone != said_gone) printf("{\"auditGone\":%llu}\n", gone), said_gone = gone;
 }

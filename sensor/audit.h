@@ -10,9 +10,13 @@
 /* Subscribes to the audit multicast group; prints {"seccompAudit":true} or, once,
  * {"seccompAudit":false,"error":"…"} and returns -1 (the sensor carries on without it). */
 int audit_open(void);
+/* A process of a watched container (its exec or exit event): records that arrive after it exited
+ * are still attributed. */
+void audit_note_pid(__u32 pid, __u64 cgroup);
 /* Reads every pending record; prints one "seccomp" line per record of a watched container. */
 void audit_handle(int fd);
-/* Prints {"auditLost":N} / {"auditGone":N} when a count changed since the last call. */
+/* Prints {"auditLost":N} (records lost to the socket's overflow) / {"auditGone":N} (records of
+ * processes that could not be attributed) when a count changed since the last call. */
 void audit_report(void);
 /* One record's text (not NUL-terminated), after the netlink header: its line, or a count. */
 void audit_record(const char *text, size_t len);

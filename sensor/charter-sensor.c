@@ -203,6 +203,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	const char *kind = kind_name(e->kind);
 	if (!kind) return 0;
 	struct container *c = container_of_cgroup(e->cgroup);
+	/* Seccomp refusals of a process that exited before its audit record was read are still its container's. */
+	if (e->kind == CS_EXEC || e->kind == CS_EXIT) audit_note_pid(e->pid, e->cgroup);
 	printf("{\"kind\":\"%s\",", kind);
 	put_time(e->time_ns);
 	printf(",\"cgroupId\":%llu,\"container\":", (unsigned long long)e->cgroup);

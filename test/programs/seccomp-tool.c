@@ -1,7 +1,7 @@
 /* What busybox cannot do for the seccomp-refusal tests (src/runtime/agent/seccomp.podman.test.ts):
  *
- *   seccomp-tool ptrace PID       PTRACE_ATTACH to PID; prints "ptrace: attached" (exit 0) or
- *                                 "ptrace: <error>" (exit 1).
+ *   seccomp-tool ptrace PID [N]   PTRACE_ATTACH to PID (N times); prints "ptrace: attached" (exit 0)
+ *                                 or "ptrace: <error>" (exit 1), and with N the failures and time.
  *   seccomp-tool log-filter CMD…  installs a seccomp filter with SECCOMP_FILTER_FLAG_LOG that
  *                                 refuses (EPERM) ptrace, mount, umount2 and a chmod of the
  *                                 chmod family whose mode has S_ISUID or S_ISGID, as the emitted
@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -74,6 +75,15 @@ static int log_filter(char **cmd)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "ptrace")) {
+		int n = atoi(argv[3]), failed = 0;
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < n; i++) failed += ptrace(PTRACE_ATTACH, atoi(argv[2]), 0, 0) != 0;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("ptrace: %d of %d failed in %.3f s\n", failed, n, (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+		return failed == n ? 1 : 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "ptrace")) {
 		if (ptrace(PTRACE_ATTACH, atoi(argv[2]), 0, 0)) { printf("ptrace: %s\n", strerror(errno)); return 1; }
 		ptrace(PTRACE_DETACH, atoi(argv[2]), 0, 0);

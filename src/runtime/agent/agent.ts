@@ -324,8 +324,8 @@ class Agent implements RunningAgent {
     a.reportedLost = a.lost;
     a.reportedGone = a.gone;
     const parts = [
-      ...(lost > 0 ? [`its audit socket overflowed ${lost} times (one or more refusals each)`] : []),
-      ...(gone > 0 ? [`${gone} refusals came from processes gone before they could be attributed`] : []),
+      ...(lost > 0 ? [`${lost} found its audit socket full`] : []),
+      ...(gone > 0 ? [`${gone} came from processes gone before they could be attributed to a container`] : []),
     ];
     out({ at: this.now().toISOString(), type: 'drops', message: `the sensor lost seccomp refusals: ${parts.join('; ')}` });
   }

@@ -5,7 +5,8 @@
  * the command's own exit and message) and each alerted as a deviation with its attack pattern
  * (ptrace, container-escape, setuid-bit), from the kernel's AUDIT_SECCOMP records the sensor reads
  * on the audit multicast group (docs/sensor.md, "Seccomp refusals"); `charter status` counts the
- * events.
+ * events, and a burst of refusals from a process that exits at once is every one an event or a
+ * counted loss.
  *
  * runc before 1.2 refuses a profile with flags, so SECCOMP_FILTER_FLAG_LOG cannot come from the
  * runtime there (measured: runc 1.1.5, "seccomp flags are not yet supported by runc"). The test
@@ -290,6 +291,20 @@ describe.skipIf(!canRun)('seccomp refusals reported by charter agent', () => {
     const status = JSON.parse(st.stdout) as AgentStatus;
     expect(status.events['syscall']).toBe(3);
     expect(status.sensor.drops).toBe(0);
+
+    // A burst from a process that exits at once: every refusal is an event or a counted loss.
+    const BURST = 5000;
+    const burst = exec('/usr/bin/seccomp-tool', 'ptrace', '1', String(BURST));
+    expect(burst.out).toMatch(new RegExp(`^ptrace: ${BURST} of ${BURST} failed in`, 'm'));
+    let seen = 0;
+    for (let i = 0; i < 200 && seen < 3 + BURST; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const s = spawnSync(process.execPath, [CHARTER_BIN, 'status', '--socket', socket, '--format', 'json'], { encoding: 'utf8' });
+      const j = JSON.parse(s.stdout) as AgentStatus;
+      seen = (j.events['syscall'] ?? 0) + j.sensor.drops;
+    }
+    expect(seen).toBe(3 + BURST);
+    console.info(`seccomp burst: ${BURST} refusals, ${burst.out.trim()}; events + counted losses: ${seen - 3}`);
     expect(await agent.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 120_000);
 });

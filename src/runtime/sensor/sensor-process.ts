@@ -39,8 +39,8 @@ export interface SensorOptions {
   onSeccompAudit?(error: string | undefined): void;
   /**
    * With `seccompAudit`: refusals lost since the loader started, whenever a count changes: `lost`
-   * counts overflows of its audit socket (each one or more records), `gone` records whose process
-   * had exited before it could be attributed to a container.
+   * records its audit socket had no room for, `gone` records of a process that had exited before it
+   * could be attributed to a container (and was not one the sensor had seen exec or exit).
    */
   onAuditLoss?(what: 'lost' | 'gone', total: number): void;
   /** Lines that are neither events, replies nor control lines, with why. */

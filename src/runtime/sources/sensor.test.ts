@@ -201,7 +201,7 @@ describe('sensor source on recorded seccomp refusals', () => {
     const no = sensorSource.convert({ seccompAudit: false, error: 'bind to the audit multicast group: Operation not permitted' }, 1);
     expect('skip' in no ? no.skip : '').toMatch(/cannot read seccomp refusals: bind .*Operation not permitted/);
     for (const [line, reason] of [
-      [{ auditLost: 2 }, /overflowed 2 times/],
+      [{ auditLost: 2 }, /lost 2 seccomp refusals since it started \(its audit socket overflowed\)/],
       [{ auditGone: 3 }, /could not attribute 3 seccomp refusals/],
     ] as const) {
       const c = sensorSource.convert(line, 1);

@@ -114,7 +114,7 @@ function controlLine(r: Record<string, unknown>): string | undefined {
       ? 'the sensor reads seccomp refusals from the audit multicast group'
       : `the sensor cannot read seccomp refusals: ${str(r.error)?.slice(0, 200) ?? '?'}`;
   if (uint(r.auditLost) !== undefined)
-    return `the sensor's audit socket overflowed ${String(r.auditLost)} times since it started (seccomp refusals lost)`;
+    return `the sensor lost ${String(r.auditLost)} seccomp refusals since it started (its audit socket overflowed)`;
   if (uint(r.auditGone) !== undefined)
     return `the sensor could not attribute ${String(r.auditGone)} seccomp refusals since it started (the process was gone)`;
   return undefined;
