@@ -232,6 +232,22 @@ describe.skipIf(!canRun)('seccomp + podman flags in a real container', () => {
       out: /can't connect to remote host|Connection refused|Network is unreachable/,
     },
   ];
+  it('with --seccomp-log the runtime installs the LOG flag, or (runc before 1.2) refuses the whole container', () => {
+    const file = path.join(dir, 'bb-log.seccomp.json');
+    const [bb] = emitSeccomp(charter, { seccompLog: true, container: 'bb' }).files;
+    writeFileSync(file, bb?.content ?? '');
+    const flags = (argv.get('bb') ?? []).map((f) => (f.startsWith('seccomp=') ? `seccomp=${file}` : f));
+    const r = podman(['run', '--rm', ...flags, IMAGE, 'sh', '-c', 'echo x > /tmp/x && chmod u+s /tmp/x']);
+    if (/seccomp flags are not yet supported by runc/.test(r.stderr)) {
+      console.warn(
+        'seccomp.podman.test: this runc refuses SECCOMP_FILTER_FLAG_LOG (runc before 1.2): --seccomp-log profiles cannot run here',
+      );
+      expect(r.status).not.toBe(0);
+    } else {
+      expect(r.stderr).toMatch(/chmod: \/tmp\/x: Operation not permitted/);
+    }
+  });
+
   it.each(CASES)('$container $what', ({ container, script, ok, out }) => {
     const r = run(container, script);
     const text = `${r.stdout}${r.stderr}`;
