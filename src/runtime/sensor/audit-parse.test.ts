@@ -128,6 +128,19 @@ describe.skipIf(!canBuild)('the audit record parser (sensor/audit.c)', () => {
     expect(built.status, built.stderr).toBe(0);
   }, 300_000);
 
+  it.skipIf(!hasCommand('setpriv'))('without CAP_AUDIT_READ says so once, before ready, and loads anyway', () => {
+    const r = spawnSync('setpriv', ['--inh-caps=-audit_read', '--bounding-set=-audit_read', SENSOR_BINARY, '--seccomp-audit'], {
+      input: '',
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      '{"seccompAudit":false,"error":"bind to the audit multicast group: Operation not permitted"}',
+      '{"ready":true}',
+    ]);
+    expect(r.status).toBe(0);
+  });
+
   it('gives back what a record shaped as the kernel writes it says', () => {
     fc.assert(
       fc.property(fc.array(wellFormed, { minLength: 1, maxLength: 50 }), (rs) => {
