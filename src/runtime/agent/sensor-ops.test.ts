@@ -37,7 +37,18 @@ function recorder(extra: string[] = [], refuse: Record<string, string> = {}): { 
   return { ops: ops as unknown as SensorOps, sent };
 }
 
-const GUARD_OPS = ['allowRaw', 'execKill', 'guard', 'allowExec', 'execEnforce', 'guardFile', 'guardDir', 'filesEnforce', 'passRead'];
+const GUARD_OPS = [
+  'allowRaw',
+  'execKill',
+  'guard',
+  'allowExec',
+  'execEnforce',
+  'guardFile',
+  'guardDir',
+  'filesEnforce',
+  'passRead',
+  'guardWrites',
+];
 
 const policy: SensorPolicy = {
   connect: { allow: [{ port: 53 }, { port: 5432, address: '10.89.0.3' }], enforce: true },
@@ -49,7 +60,13 @@ const policy: SensorPolicy = {
     enforce: true,
     killDrift: true,
   },
-  files: { guardFiles: ['/etc/shadow', '/etc/gshadow'], guardDirs: ['/bin', '/etc'], passReads: ['/etc/ld.so.cache'], enforce: true },
+  files: {
+    guardFiles: ['/etc/shadow', '/etc/gshadow'],
+    guardDirs: ['/bin', '/etc'],
+    passReads: ['/etc/ld.so.cache'],
+    writes: true,
+    enforce: true,
+  },
   guard: true,
   raw: false,
   limits: [],
@@ -96,6 +113,7 @@ describe('applyPolicy', () => {
       'enforce true',
       'execKill true',
       'execEnforce true',
+      'guardWrites true',
       'filesEnforce true',
     ]);
     expect(applied.guard).toEqual({ mounts: ['/', '/dev'] });
@@ -118,12 +136,14 @@ describe('applyPolicy', () => {
       'guardFile /etc/gshadow': '/etc/gshadow: No such file or directory',
       'guardDir /bin': '/bin: Permission denied',
       'passRead /etc/ld.so.cache': 'mark /etc/ld.so.cache: Operation not permitted',
+      'guardWrites true': 'No such process',
     });
     const applied = nothingApplied();
     await applyPolicy(ops, '/cg', 42, policy, applied);
     expect(appliedLimits(policy, applied)).toEqual([
       '/bin is not guarded (/bin: Permission denied)',
       '/etc/ld.so.cache its reads are judged in user space, each exec slower (mark /etc/ld.so.cache: Operation not permitted)',
+      'writes outside the declared writable paths are not seen (No such process)',
     ]);
   });
 
@@ -140,7 +160,7 @@ describe('applyPolicy', () => {
 
 describe('abilitiesOf', () => {
   it('refuses execs and files only with the guard, kills drift with exec-kill, guards directories with guard-dir', () => {
-    expect(abilitiesOf(new Set())).toEqual({ refuseExec: false, killDrift: false, files: false, dirs: false, guard: false });
+    expect(abilitiesOf(new Set())).toEqual({ refuseExec: false, killDrift: false, files: false, dirs: false, guard: false, writes: false });
     expect(abilitiesOf(new Set(['guard', 'allowExec', 'execEnforce']))).toMatchObject({ refuseExec: true, guard: true });
     expect(abilitiesOf(new Set(['allowExec', 'execEnforce']))).toMatchObject({ refuseExec: false });
     expect(abilitiesOf(new Set(['execKill', 'allowRaw']))).toEqual({
@@ -149,11 +169,14 @@ describe('abilitiesOf', () => {
       files: false,
       dirs: false,
       guard: false,
+      writes: false,
     });
     expect(abilitiesOf(new Set(['guard', 'guardFile']))).toMatchObject({ files: false });
     expect(abilitiesOf(new Set(['guard', 'guardFile', 'filesEnforce']))).toMatchObject({ files: true, guard: true });
     expect(abilitiesOf(new Set(['guard', 'guardDir', 'filesEnforce']))).toMatchObject({ files: false, dirs: true });
     expect(abilitiesOf(new Set(['guardDir']))).toMatchObject({ dirs: false });
+    expect(abilitiesOf(new Set(['guard', 'guardWrites']))).toMatchObject({ writes: true });
+    expect(abilitiesOf(new Set(['guardWrites']))).toMatchObject({ writes: false });
   });
 });
 
