@@ -7,7 +7,8 @@
  * namespace is not at hand, and one numbering for every event keeps them joinable. An accept names
  * no process: it completes in the kernel, not in the accepting process. The guard (fanotify) adds
  * refused execs (`exec` with `denied`: the caller's process, the refused file's path) and opens of
- * guarded files (`open`).
+ * guarded files (`open`). An exec the kernel killed before its first instruction carries `killed`
+ * and why (`drift`, or `applet` with the applet's name): in origin.what, `exec applet killed`.
  */
 import type { ContainerRef, Endpoint, FileOrigin, NetProtocol, ProcessRef, RuntimeEvent } from '../../model/events.js';
 import { FILE_ORIGINS } from '../../model/events.js';
@@ -15,6 +16,8 @@ import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
 const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept', 'open']);
+/** Why the kernel killed an exec (the loader's `why`). */
+const KILL_REASONS = new Set(['drift', 'applet']);
 
 /** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
 const SIGNALS = [
@@ -142,7 +145,10 @@ function convert(record: unknown, line: number): Conversion {
   // An open of a program written since it was allowed says so ("open written denied"); a write
   // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified".
   const written = kind === 'open' && r.origin === 'written' ? ' written' : '';
-  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? ' killed' : ''}`;
+  // An exec killed in the kernel says why: `exec drift killed` (written after start, or run from
+  // memory), `exec applet killed` (a multi-call file as an applet not allowed); ' killed' stays last.
+  const why = kind === 'exec' && r.killed === true && KILL_REASONS.has(String(r.why)) ? ` ${String(r.why)}` : '';
+  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
   const base = {
     time,
     container,
