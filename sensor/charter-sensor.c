@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -31,6 +32,7 @@
 
 #define MAX_CONTAINERS 256
 #define LINE_MAX_LEN 8192
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 /* The programs attached to each container's cgroup (connects, sends, raw sockets, UDP binds). */
 #define CGROUP_PROGS 7
@@ -427,15 +429,24 @@ static void allow_applet(const char *op, const char *line, __u64 cg)
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
 	int err = errno;
-	close(root);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
+	struct stat st, rst;
+	struct statfs fs;
+	if (fd < 0 || fstat(fd, &st) || fstatfs(fd, &fs) || fstat(root, &rst)) {
 		if (fd >= 0) err = errno, close(fd);
+		close(root);
 		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
 		return reply(op, error);
 	}
 	close(fd);
+	close(root);
 	if (!S_ISREG(st.st_mode)) return reply(op, "\"path\" is not a regular file");
+	/* An overlay whose layers sit on different file systems (without xino) gives its files a
+	 * layer's device in stat(2), not its own, which is what the kernel side sees: no exec would
+	 * match, and the container would believe its applets judged. Said instead. */
+	if (fs.f_type == OVERLAYFS_SUPER_MAGIC && rst.st_dev != st.st_dev) {
+		snprintf(error, sizeof(error), "%s: its overlay reports a layer's device for it (layers on different file systems), which the kernel does not see", path);
+		return reply(op, error);
+	}
 	k.ino = st.st_ino;
 	k.dev = kernel_dev(st.st_dev);
 	struct cs_file_key fk = { .cgroup = cg, .ino = k.ino, .dev = k.dev };
