@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../model/events.js';
+import { appletOf } from '../../profile/multi-call.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, podman, podmanOk } from '../../test-support/podman.js';
 import { podmanCgroupDir, startSensor, type Sensor } from './sensor-process.js';
@@ -43,6 +44,15 @@ const PROBE = [
   'busybox touch /tmp/x; echo busybox-touch=$?',
   '/bin/touch /tmp/x; echo bin-touch=$?',
   'busybox >/dev/null; echo busybox=$?',
+  // The applet is what argv names, whatever the file is called: named cat, nc runs cat's code.
+  '(exec -a cat /bin/nc /dev/null); echo nc-as-cat=$?',
+  '(exec -a ./a/b/cat /bin/nc /dev/null); echo nc-as-path-cat=$?',
+  '(exec -a nc /bin/cat /dev/null); echo cat-as-nc=$?',
+  // Run as itself: the first argument, unless an option or a path; --coreutils-prog=NAME names NAME.
+  'busybox --coreutils-prog=cat /dev/null 2>/dev/null; echo coreutils-prog-cat=$?',
+  'busybox -x 2>/dev/null; echo busybox-option=$?',
+  'busybox /bin/cat 2>/dev/null; echo busybox-path=$?',
+  `(exec -a ${'c'.repeat(40)} /bin/busybox); echo long-name=$?`,
   'if [ -e /tmp/x ]; then echo x=present; else echo x=absent; fi',
   'sleep 0; echo sleep=$?',
   'echo shell-goes-on',
@@ -120,6 +130,7 @@ describe.skipIf(!canRun)('kernel sensor applet kill on podman containers', () =>
     for (const applet of ALLOWED) await sensor.allowApplet(cgA, pid, '/bin/busybox', applet, 'busybox');
     await sensor.allowApplet(cgA, pid, '/bin/sh', 'sh', 'busybox');
     await sensor.appletKill(cgA, true);
+    const from = events.length;
     const r = sh(a, PROBE);
     expect(r.status).toBe(0);
     expect(statuses(r.stdout)).toEqual({
@@ -129,13 +140,20 @@ describe.skipIf(!canRun)('kernel sensor applet kill on podman containers', () =>
       'busybox-touch': '137',
       'bin-touch': '137',
       busybox: '137',
+      'nc-as-cat': '0',
+      'nc-as-path-cat': '0',
+      'cat-as-nc': '137',
+      'coreutils-prog-cat': '127', // allowed: busybox itself answers "applet not found"
+      'busybox-option': '137',
+      'busybox-path': '137',
+      'long-name': '137',
       x: 'absent', // touch never ran a single instruction of its own
       sleep: '0',
     });
     expect(r.stdout).toContain('shell-goes-on');
 
-    const evs = await until((es) => es.filter((e) => what(e) === 'exec applet killed').length >= 5);
-    const killed = evs.filter((e) => what(e) === 'exec applet killed');
+    const evs = await until((es) => es.filter((e) => what(e) === 'exec applet killed').length >= 9);
+    const killed = evs.slice(from).filter((e) => what(e) === 'exec applet killed');
     expect(killed.every((e) => e.container.id === a && e.process.path === '/bin/busybox')).toBe(true);
     expect(killed.map((e) => e.process.argv?.slice(0, 2))).toEqual([
       ['nc', '-h'],
@@ -143,7 +161,21 @@ describe.skipIf(!canRun)('kernel sensor applet kill on podman containers', () =>
       ['busybox', 'touch'],
       ['/bin/touch', '/tmp/x'],
       ['busybox'],
+      ['nc', '/dev/null'],
+      ['busybox', '-x'],
+      ['busybox', '/bin/cat'],
+      ['c'.repeat(40)],
     ]);
+    // The kernel's decision is the engine's: killed exactly when appletOf names no allowed applet.
+    const judged = evs.slice(from).filter((e) => e.kind === 'exec' && e.container.id === a && e.process.argv !== undefined);
+    expect(judged.length).toBeGreaterThan(killed.length);
+    for (const e of judged) {
+      const applet = appletOf(e.process.argv![0]!, e.process.argv!.slice(1), 'busybox');
+      expect([e.process.argv, what(e)]).toEqual([
+        e.process.argv,
+        applet !== undefined && (ALLOWED as readonly string[]).includes(applet) ? 'exec' : 'exec applet killed',
+      ]);
+    }
     for (const k of killed) {
       const exit = await until((es) => es.some((e) => e.kind === 'exit' && e.process.pid === k.process.pid));
       expect(exit.find((e) => e.kind === 'exit' && e.process.pid === k.process.pid)).toMatchObject({ signal: 'SIGKILL' });
