@@ -411,7 +411,7 @@ static int container_root(const char *line, long pid, char *error, size_t esize)
  * of that file as another applet is killed before its first instruction. */
 static void allow_applet(const char *op, const char *line, __u64 cg)
 {
-	char path[4096], binary[CS_APPLET_LEN], error[4200];
+	char path[4096], binary[CS_APPLET_LEN] = { 0 }, error[4200]; /* zero-padded: the kernel compares all of it */
 	struct cs_applet_key k = { .cgroup = cg };
 	struct cs_multicall mc = { 0 };
 	const char *why;
