@@ -32,6 +32,6 @@ bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$gen/vmlinux.h"
 clang -target bpf -g -O2 -Wall -D__TARGET_ARCH_"$arch" -I"$gen" -I"$src" \
   -c "$src/charter-sensor.bpf.c" -o "$gen/charter-sensor.bpf.o"
 bpftool gen skeleton "$gen/charter-sensor.bpf.o" name charter_sensor >"$gen/charter-sensor.skel.h"
-"$cc" -O2 -g -Wall -Wextra -I"$gen" -I"$src" "$src/charter-sensor.c" "$src/guard.c" -o "$bin.tmp" -lbpf -lelf -lz -pthread
+"$cc" -O2 -g -Wall -Wextra -I"$gen" -I"$src" "$src/charter-sensor.c" "$src/guard.c" "$src/audit.c" -o "$bin.tmp" -lbpf -lelf -lz -pthread
 mv "$bin.tmp" "$bin"
 echo "build-sensor: built $bin" >&2

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "charter-sensor.h"
+#include "audit.h"
 #include "guard.h"
 #include "loader.h"
 #include "charter-sensor.skel.h"
@@ -101,6 +102,12 @@ static struct container *container_of_cgroup(__u64 cg)
 	for (int i = 0; i < ncontainers; i++)
 		if (containers[i].cgroup == cg) return &containers[i];
 	return NULL;
+}
+
+const char *container_id_of(__u64 cgroup)
+{
+	const struct container *c = container_of_cgroup(cgroup);
+	return c ? c->id : NULL;
 }
 
 /* argv from the record: NUL-separated strings, the last one cut when the command line was longer. */
@@ -206,6 +213,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	const char *kind = kind_name(e->kind);
 	if (!kind) return 0;
 	struct container *c = container_of_cgroup(e->cgroup);
+	/* Seccomp refusals of a process that exited before its audit record was read are still its container's. */
+	if (e->kind == CS_EXEC || e->kind == CS_EXIT) audit_note_pid(e->pid, e->cgroup);
 	printf("{\"kind\":\"%s\",", kind);
 	put_time(e->time_ns);
 	printf(",\"cgroupId\":%llu,\"container\":", (unsigned long long)e->cgroup);
@@ -572,7 +581,9 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, args) : 0;
 }
 
-int main(void)
+/* Arguments: --seccomp-audit reports the seccomp refusals the kernel audits (audit.c);
+ * --parse-audit only runs that parser over stdin, for its test. */
+int main(int argc, char **argv)
 {
 	struct timespec rt, bt;
 	char line[LINE_MAX_LEN];
@@ -591,6 +602,12 @@ int main(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
 	boot_to_wall_ns = (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+	bool seccomp_audit = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--parse-audit")) return audit_parse_stdin();
+		if (!strcmp(argv[i], "--seccomp-audit")) seccomp_audit = true;
+		else { printf("{\"ready\":false,\"error\":\"unknown argument\"}\n"); return 2; }
+	}
 
 	skel = charter_sensor__open_and_load();
 	if (!skel) { printf("{\"ready\":false,\"error\":\"load: %s\"}\n", strerror(errno)); return 1; }
@@ -599,16 +616,23 @@ int main(void)
 	struct bpf_link *state_link = bpf_program__attach(skel->progs.on_sock_state);
 	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, NULL, NULL);
 	if (!exec_link || !exit_link || !state_link || !rb) { printf("{\"ready\":false,\"error\":\"attach: %s\"}\n", strerror(errno)); return 1; }
+	/* Before ready: the agent knows whether refusals will be reported before it attaches anything. */
+	int audit = seccomp_audit ? audit_open() : -1;
 	puts("{\"ready\":true}");
 	fflush(stdout);
 
-	struct pollfd fds[2 + GUARD_POLLFDS] = { { .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN } };
+	/* A negative fd (no audit) is skipped by poll. */
+	struct pollfd fds[3 + GUARD_POLLFDS] = {
+		{ .fd = 0, .events = POLLIN }, { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN }, { .fd = audit, .events = POLLIN }
+	};
 	while (!stopping) {
-		int nguard = guard_pollfds(fds + 2, GUARD_POLLFDS);
+		int nguard = guard_pollfds(fds + 3, GUARD_POLLFDS);
 		fflush(stdout); /* replies, reports and events of this round, before waiting */
-		if (poll(fds, 2 + nguard, CS_DRAIN_MS) < 0 && errno != EINTR) break;
-		guard_handle(fds + 2, nguard); /* its reports: the guard's own thread answers the kernel */
+		if (poll(fds, 3 + nguard, CS_DRAIN_MS) < 0 && errno != EINTR) break;
+		guard_handle(fds + 3, nguard); /* its reports: the guard's own thread answers the kernel */
 		ring_buffer__consume(rb);
+		if (fds[2].revents & POLLIN) audit_handle(audit);
+		if (audit >= 0) audit_report();
 		__u32 zero = 0;
 		__u64 drops = 0;
 		if (!bpf_map__lookup_elem(skel->maps.drops, &zero, sizeof(zero), &drops, sizeof(drops), 0) && drops != last_drops) {
@@ -630,6 +654,7 @@ int main(void)
 		}
 	}
 	ring_buffer__consume(rb);
+	if (audit >= 0) close(audit);
 	guard_close_all();
 	for (int i = 0; i < ncontainers; i++) destroy_links(&containers[i]);
 	ring_buffer__free(rb);

@@ -191,7 +191,11 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--strict',
       'enforce declared egress even where the profile says the intent is unknown (network-policy, falco-rules, tetragon, kubearmor)',
     )
-    .action(async (profile: string, opts: { as: string; container?: string; output?: string; strict?: boolean }) => {
+    .option(
+      '--seccomp-log',
+      'seccomp: have the kernel log every refusal (SECCOMP_FILTER_FLAG_LOG), which charter agent reports; needs runc 1.2 or later, or crun',
+    )
+    .action(async (profile: string, opts: { as: string; container?: string; output?: string; strict?: boolean; seccompLog?: boolean }) => {
       const charter = await readProfile(profile);
       if (opts.container && !charter.containers.some((c) => c.name === opts.container)) {
         throw new UserError(`no container named ${opts.container} (have: ${charter.containers.map((c) => c.name).join(', ')})`, profile);
@@ -204,6 +208,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       const out = emitter.emit(charter, {
         ...(opts.container ? { container: opts.container } : {}),
         ...(opts.strict === true ? { strict: true } : {}),
+        ...(opts.seccompLog === true ? { seccompLog: true } : {}),
         // Flags that name the seccomp file point where `emit --as seccomp -o DIR` writes it.
         ...(outDir ? { seccompPath: (c: string) => join(outDir, `${fileSafeName(c)}.seccomp.json`) } : {}),
       });

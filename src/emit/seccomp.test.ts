@@ -80,6 +80,47 @@ describe('seccomp emitter', () => {
     expect((p.syscalls ?? []).some((r) => r.action.startsWith('SCMP_ACT_KILL'))).toBe(false);
   });
 
+  it('asks the kernel to log every refusal (the kernel sensor reads them) when asked, and only then', () => {
+    for (const c of sampleCharter().containers) {
+      expect(profileOf(c).flags).toBeUndefined();
+      const out = emitSeccomp(charterOf(c), { seccompLog: true });
+      const logged = SeccompProfileSchema.parse(JSON.parse(out.files[0]?.content ?? ''));
+      expect(logged.flags).toEqual(['SECCOMP_FILTER_FLAG_LOG']);
+      // Nothing else changes.
+      expect({ ...logged, flags: undefined }).toEqual({ ...profileOf(c), flags: undefined });
+    }
+  });
+
+  it('allows the chmod family only without set-id bits, with the mode argument of each', () => {
+    const p = profileOf(withApplication(['chmod', 'fchmod', 'fchmodat', 'fchmodat2', 'socket']));
+    const rules = p.syscalls ?? [];
+    // Unconditionally allowed nowhere.
+    expect(rules.filter((r) => r.args === undefined && r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names)).not.toEqual(
+      expect.arrayContaining(['chmod']),
+    );
+    for (const n of ['chmod', 'fchmod', 'fchmodat', 'fchmodat2'])
+      expect(rules.filter((r) => r.names.includes(n) && r.args === undefined && r.action === 'SCMP_ACT_ALLOW')).toEqual([]);
+    expect(rules.filter((r) => r.args !== undefined)).toEqual([
+      {
+        names: ['chmod', 'fchmod'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 1, value: 0o6000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+      },
+      {
+        names: ['fchmodat', 'fchmodat2'],
+        action: 'SCMP_ACT_ALLOW',
+        args: [{ index: 2, value: 0o6000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+      },
+    ]);
+    expect(allowedBy(p)).toContain('socket');
+  });
+
+  it('adds no chmod rule the charter does not ask for', () => {
+    const p = profileOf(withApplication(['fchmodat']));
+    expect((p.syscalls ?? []).filter((r) => r.args !== undefined).map((r) => r.names)).toEqual([['fchmodat']]);
+    expect(allowedBy(profileOf(withApplication(['socket'])))).not.toContain('chmod');
+  });
+
   const DANGEROUS = ['mount', 'ptrace', 'bpf', 'kexec_load', 'init_module', 'unshare', 'setns'];
   it('never allows dangerous syscalls that no layer lists', () => {
     for (const c of sampleCharter().containers) {

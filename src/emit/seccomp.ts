@@ -1,7 +1,9 @@
 /**
  * `seccomp`: one seccomp profile per container, in the profile-file format podman, CRI-O and
  * Docker read. Deny by default with EPERM; allow exactly the union of the three syscall layers;
- * answer ENOSYS to the syscalls whose absence libraries handle by falling back.
+ * answer ENOSYS to the syscalls whose absence libraries handle by falling back; allow the chmod
+ * family only for modes without set-id bits; on request (`seccompLog`), ask the kernel to log
+ * every refusal (`SECCOMP_FILTER_FLAG_LOG`), which is how the kernel sensor sees them (docs/sensor.md).
  */
 import type { Charter, ContainerCharter, Diagnostic } from '../model/charter.js';
 import { SYSCALL_LAYERS } from '../model/charter.js';
@@ -22,6 +24,24 @@ const ENOSYS = 38;
  */
 export const ENOSYS_SYSCALLS = ['clone3', 'io_uring_enter', 'io_uring_register', 'io_uring_setup'] as const;
 const enosys: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
+
+/**
+ * The chmod family and the index of its mode argument. A charter declares writable paths, never
+ * set-id programs (the runtime engine's chmod judge says the same: nothing a charter declares allows
+ * making one), so these are allowed only when the mode has neither S_ISUID nor S_ISGID, for every
+ * container. The kernel sensor's audit records carry no arguments: a refused call of this family
+ * under a profile that allows it otherwise is therefore a set-id change (runtime/engine/judge.ts).
+ */
+export const SET_ID_CONDITIONAL_SYSCALLS: Readonly<Record<string, number>> = { chmod: 1, fchmod: 1, fchmodat: 2, fchmodat2: 2 };
+/** S_ISUID | S_ISGID. */
+const SET_ID_BITS = 0o6000;
+
+/**
+ * Every refusal (each non-allow action) is logged as an AUDIT_SECCOMP record, which the kernel
+ * sensor receives on the audit multicast group: the first layer's refusals become events without
+ * a syscall tracepoint. Asked for with `seccompLog`: runc before 1.2 refuses profiles with flags.
+ */
+const FLAGS = ['SECCOMP_FILTER_FLAG_LOG'] as const satisfies SeccompProfile['flags'];
 
 /**
  * One file for x86 and Arm hosts: each native ABI with the compat ABIs the kernel also runs on it
@@ -49,15 +69,24 @@ export function seccompAllowedSyscalls(charter: Pick<Charter, 'syscallGroups'>, 
 }
 
 /** The seccomp profile object for one container (what `emitSeccomp` serialises). */
-function seccompProfile(charter: Charter, container: ContainerCharter): SeccompProfile {
+function seccompProfile(charter: Charter, container: ContainerCharter, log: boolean): SeccompProfile {
   const allowed = seccompAllowedSyscalls(charter, container);
   const rules: NonNullable<SeccompProfile['syscalls']> = [];
+  const plain = allowed.filter((n) => SET_ID_CONDITIONAL_SYSCALLS[n] === undefined);
   // An empty `names` list is invalid; a container with no syscalls gets only the deny rules.
-  if (allowed.length > 0) rules.push({ names: allowed, action: 'SCMP_ACT_ALLOW' });
+  if (plain.length > 0) rules.push({ names: plain, action: 'SCMP_ACT_ALLOW' });
+  // One rule per mode index: allowed when (mode & 06000) == 0 (libseccomp's MASKED_EQ: value is
+  // the mask, valueTwo the datum). Anything else falls to the default action, EPERM.
+  for (const index of [1, 2]) {
+    const names = allowed.filter((n) => SET_ID_CONDITIONAL_SYSCALLS[n] === index);
+    if (names.length > 0)
+      rules.push({ names, action: 'SCMP_ACT_ALLOW', args: [{ index, value: SET_ID_BITS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] });
+  }
   rules.push({ names: [...ENOSYS_SYSCALLS].sort(compareStrings), action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: EPERM,
+    ...(log ? { flags: [...FLAGS] } : {}),
     archMap: ARCH_MAP.map((a) => ({ architecture: a.architecture, subArchitectures: [...a.subArchitectures] })),
     syscalls: rules,
   };
@@ -96,7 +125,7 @@ export function emitSeccomp(charter: Charter, opts: EmitOptions): EmitResult {
   const warnings: Diagnostic[] = [];
   for (const container of selectContainers(charter, opts)) {
     const name = `${fileSafeName(container.name)}.seccomp.json`;
-    files.push({ name, content: `${JSON.stringify(seccompProfile(charter, container), null, 2)}\n` });
+    files.push({ name, content: `${JSON.stringify(seccompProfile(charter, container, opts.seccompLog === true), null, 2)}\n` });
     warnings.push(...containerWarnings(charter, container, name));
   }
   return { files, warnings: sortDiagnostics(warnings) };

@@ -19,6 +19,13 @@ export interface EmitOptions {
    * absent). Default: unknown intent is never enforced as a deny.
    */
   strict?: boolean;
+  /**
+   * seccomp: install the filter with SECCOMP_FILTER_FLAG_LOG, so the kernel audits every refusal
+   * and the agent's sensor reports it (docs/sensor.md, "Seccomp refusals"). Off by default: runc
+   * before 1.2 refuses any profile with flags ("seccomp flags are not yet supported by runc") and
+   * the container does not start.
+   */
+  seccompLog?: boolean;
 }
 
 export interface EmittedFile {

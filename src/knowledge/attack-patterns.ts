@@ -45,7 +45,7 @@ export const PatternMatchSchema = z
       .optional(),
     toUid: z.number().int().nonnegative().optional(),
     capabilities: names.optional(),
-    /** chmod: the mode has one of these bits. */
+    /** chmod: the mode has one of these bits; a syscall event: the bits the engine established it asked for (a refused set-id chmod). */
     modeBits: z.number().int().min(1).max(0o7777).optional(),
   })
   .strict();

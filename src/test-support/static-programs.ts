@@ -36,3 +36,11 @@ export function buildStaticProgram(dir: string, name: string, source: string): s
   if (cc.status !== 0) throw new Error(`clang ${name}.c failed (${String(cc.status ?? cc.signal)}): ${cc.stderr}`);
   return binary;
 }
+
+/**
+ * `seccomp-tool ptrace PID` (a PTRACE_ATTACH; `ptrace: attached` or `ptrace: <error>`) and
+ * `seccomp-tool log-filter CMD…` (stacks a SECCOMP_FILTER_FLAG_LOG filter refusing what the
+ * emitted profile refuses of ptrace, mount and set-id chmods, then execs CMD: for runtimes that
+ * cannot install the profile's LOG flag themselves).
+ */
+export const SECCOMP_TOOL_SOURCE = program('seccomp-tool.c');

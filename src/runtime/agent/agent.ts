@@ -156,6 +156,15 @@ class Agent implements RunningAgent {
   private sensorTimer: NodeJS.Timeout | undefined;
   /** The running loader's loss count (it counts from its start), what of it was reported, and the earlier loaders' losses. */
   private drops = { total: 0, reported: 0, earlier: 0, timer: undefined as NodeJS.Timeout | undefined };
+  /** The same for seccomp refusals the loader could not report: audit socket overflows and records whose process was gone. */
+  private auditLoss = {
+    lost: 0,
+    gone: 0,
+    reportedLost: 0,
+    reportedGone: 0,
+    earlier: 0,
+    timer: undefined as NodeJS.Timeout | undefined,
+  };
   private follower: EventFollower | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private services: { close(): Promise<void> }[] = [];
@@ -217,6 +226,13 @@ class Agent implements RunningAgent {
         ...(this.opts.sensorBinary !== undefined ? { binary: this.opts.sensorBinary } : {}),
         onEvent: (e) => this.guard(() => this.onSensorEvent(e)),
         onDrops: (total) => this.onDrops(total),
+        // The first layer's refusals (ptrace, mount, a set-id chmod …) as events, when the container's
+        // seccomp profile logs them (charter emit --seccomp-log).
+        seccompAudit: true,
+        onSeccompAudit: (error) => {
+          if (error !== undefined) this.io.warn(`the sensor cannot see seccomp refusals (${error}): they are not reported`);
+        },
+        onAuditLoss: (what, total) => this.onAuditLoss(what, total),
         onSkip: (why, line) => this.io.warn(`sensor line skipped (${why}): ${line.slice(0, 120)}`),
         onExit: (e) => this.onSensorExit(e),
       });
@@ -236,6 +252,9 @@ class Agent implements RunningAgent {
     this.drops.earlier += this.drops.total;
     this.drops.total = 0;
     this.drops.reported = 0;
+    const a = this.auditLoss;
+    a.earlier += a.lost + a.gone;
+    a.lost = a.gone = a.reportedLost = a.reportedGone = 0;
   }
 
   private onSensorExit(e: SensorError): void {
@@ -288,6 +307,29 @@ class Agent implements RunningAgent {
         message: `the sensor lost ${lost} events (its ring buffer was full); ${this.drops.total} since it started`,
       });
     }, DROPS_WINDOW_MS);
+  }
+
+  private onAuditLoss(what: 'lost' | 'gone', total: number): void {
+    this.auditLoss[what] = total;
+    this.auditLoss.timer ??= setTimeout(() => {
+      this.auditLoss.timer = undefined;
+      this.reportAuditLoss((d) => this.record(d));
+    }, DROPS_WINDOW_MS);
+  }
+
+  /** One `drops` record for the seccomp refusals lost since the last one, if any. */
+  private reportAuditLoss(out: (d: AlertDraft) => void): void {
+    const a = this.auditLoss;
+    const lost = a.lost - a.reportedLost;
+    const gone = a.gone - a.reportedGone;
+    if (lost <= 0 && gone <= 0) return;
+    a.reportedLost = a.lost;
+    a.reportedGone = a.gone;
+    const parts = [
+      ...(lost > 0 ? [`${lost} found its audit socket full`] : []),
+      ...(gone > 0 ? [`${gone} came from processes gone before they could be attributed to a container`] : []),
+    ];
+    out({ at: this.now().toISOString(), type: 'drops', message: `the sensor lost seccomp refusals: ${parts.join('; ')}` });
   }
 
   // ---- containers ----------------------------------------------------------------------------
@@ -628,7 +670,11 @@ class Agent implements RunningAgent {
     return {
       startedAt: this.startedAt.toISOString(),
       containers: [...this.watched.values()].map((w) => this.describe(w)).sort((a, b) => a.name.localeCompare(b.name)),
-      sensor: { running: this.sensor !== undefined, restarts: this.sensorRestarts, drops: this.drops.earlier + this.drops.total },
+      sensor: {
+        running: this.sensor !== undefined,
+        restarts: this.sensorRestarts,
+        drops: this.drops.earlier + this.drops.total + this.auditLoss.earlier + this.auditLoss.lost + this.auditLoss.gone,
+      },
       alerts: this.alertCount,
       events: { ...this.eventsByKind },
     };
@@ -671,6 +717,7 @@ class Agent implements RunningAgent {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sensorTimer) clearTimeout(this.sensorTimer);
     if (this.drops.timer) clearTimeout(this.drops.timer);
+    if (this.auditLoss.timer) clearTimeout(this.auditLoss.timer);
     for (const s of this.services.splice(0))
       await s.close().catch((err: unknown) => this.io.warn(`stopping a service: ${errorMessage(err)}`));
     await this.follower?.stop();
@@ -687,6 +734,7 @@ class Agent implements RunningAgent {
         type: 'drops',
         message: `the sensor lost ${this.drops.total - this.drops.reported} events (its ring buffer was full); ${this.drops.total} since it started`,
       });
+    this.reportAuditLoss((d) => this.pending.push(d));
     try {
       this.flush();
       this.spool.heartbeat(this.now().toISOString());

@@ -138,6 +138,12 @@ describe('attacks and drift: every pattern is recognised, classified and explain
     ],
     ['setuid root', ev(api, { kind: 'privilege', op: 'setuid', from: 1000, to: 0, process: { uid: 1000 } }), 'setuid-root', 'attack'],
     ['setuid bit', ev(api, { kind: 'chmod', path: '/tmp/x', mode: 0o4755 }), 'setuid-bit', 'attack'],
+    [
+      'setuid bit, as a chmod the seccomp profile refused',
+      ev(api, { kind: 'syscall', name: 'chmod', denied: true }),
+      'setuid-bit',
+      'attack',
+    ],
     ['/etc/shadow', ev(api, { kind: 'open', path: '/etc/shadow', write: false }), 'credential-files', 'attack'],
     [
       'service account token',
@@ -182,6 +188,32 @@ describe('attacks and drift: every pattern is recognised, classified and explain
         .patterns.map((p) => p.id)
         .filter((id) => !tested.has(id)),
     ).toEqual([]);
+  });
+});
+
+describe('seccomp refusals (the kernel sensor reads them from the audit records)', () => {
+  it('a refused chmod the charter allows was asked for set-id bits: the profile refuses nothing else of it', () => {
+    const v = verdict(ev(api, { kind: 'syscall', name: 'chmod', denied: true }));
+    expect(v.deviation?.what).toMatch(/^tried to set a set-id bit \(chmod/);
+    expect(v.deviation?.patterns.map((p) => p.id)).toEqual(['setuid-bit']);
+  });
+
+  it('a refused chmod the charter does not allow says only that it was tried (any mode is refused then)', () => {
+    const v = verdict(ev(api, { kind: 'syscall', name: 'fchmodat', denied: true }));
+    expect(v.deviation?.what).toBe('tried the system call fchmodat');
+    expect(v.deviation?.patterns).toEqual([]);
+  });
+
+  it('a chmod made (not refused) is the charter’s, and no set-id change', () => {
+    expect(verdict(ev(api, { kind: 'syscall', name: 'chmod' })).allowed?.kind).toBe('syscall');
+  });
+
+  it('the ENOSYS answers of the profile (clone3, io_uring) are the profile working, not a deviation', () => {
+    for (const name of ['clone3', 'io_uring_setup']) {
+      const v = verdict(ev(api, { kind: 'syscall', name, denied: true }));
+      expect(v.action).toBe('allow');
+      expect(v.allowed?.kind).toBe('runtime');
+    }
   });
 });
 

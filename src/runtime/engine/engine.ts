@@ -95,7 +95,7 @@ export class RuntimeEngine {
     // Allowances of the runtime's own (reads, loopback, device files) and rules that allow everything of
     // their kind (egress anywhere, a writable root) do not shield an event a pattern names.
     const byCharter = 'allowed' in j && j.allowed.kind !== 'runtime' && j.broad !== true;
-    const pat = byCharter ? undefined : this.patterns.match(e, c.name);
+    const pat = byCharter ? undefined : this.patterns.match(e, c.name, 'modeBits' in j ? j.modeBits : undefined);
     if ('allowed' in j && (pat === undefined || pat.hits.length === 0)) {
       return quiet ? { allowed: j.allowed } : { verdict: verdict(e, line, c.name, mode, 'allow', j.allowed, undefined) };
     }

@@ -9,6 +9,7 @@ import type { EventOf, EventKind, NetworkEvent, RuntimeEvent } from '../../model
 import type { AllowingRule } from '../../model/verdicts.js';
 import { cidrContains, isLoopback, parseIp } from '../../util/ip.js';
 import { appletOf } from '../../profile/multi-call.js';
+import { ENOSYS_SYSCALLS, SET_ID_CONDITIONAL_SYSCALLS } from '../../emit/seccomp.js';
 import type { CompiledContainer } from './compile.js';
 import { wouldAllow, type Need } from './hints.js';
 
@@ -23,7 +24,16 @@ export const EMPTY_ADDRESS_BOOK: AddressBook = { lookup: () => undefined };
  * `broad`: allowed by a rule that allows everything of its kind (egress to any address, a writable
  * root): such a rule says nothing against an attack, so the patterns are still asked.
  */
-export type Judgement = { allowed: AllowingRule; broad?: true } | { what: string; missing: string; need?: Need; drift?: boolean };
+export type Judgement =
+  | { allowed: AllowingRule; broad?: true }
+  | {
+      what: string;
+      missing: string;
+      need?: Need;
+      drift?: boolean;
+      /** Mode bits the call asked for, established without the call's arguments (a refused set-id chmod): the patterns' `modeBits`. */
+      modeBits?: number;
+    };
 
 function runtime(rule: string): { allowed: AllowingRule } {
   return { allowed: { kind: 'runtime', rule, sources: [] } };
@@ -287,7 +297,24 @@ function judgeOpen(c: CompiledContainer, e: EventOf<'open'>): Judgement {
   return judgeWrite(c, e, e.path, e.create === true ? 'created' : 'wrote');
 }
 
+const ENOSYS_ANSWERED: ReadonlySet<string> = new Set(ENOSYS_SYSCALLS);
+const SET_ID_BITS = 0o6000;
+
 function judgeSyscall(c: CompiledContainer, e: EventOf<'syscall'>): Judgement {
+  if (e.denied === true) {
+    // The profile answers these ENOSYS on purpose and callers fall back (glibc's clone3 → clone):
+    // a refusal is the profile working, not the container deviating.
+    if (ENOSYS_ANSWERED.has(e.name)) return runtime(`${e.name} is answered ENOSYS by the seccomp profile; callers fall back`);
+    // The seccomp profile allows a chmod the charter allows unless its mode has S_ISUID or S_ISGID
+    // (emit/seccomp.ts). The refusal's record carries no arguments, but under that profile a
+    // refused chmod of the charter's can only have been asked for set-id bits.
+    if (SET_ID_CONDITIONAL_SYSCALLS[e.name] !== undefined && c.syscalls.has(e.name))
+      return {
+        what: `tried to set a set-id bit (${e.name}, refused by the seccomp profile, which refuses only S_ISUID and S_ISGID)`,
+        missing: 'nothing a charter declares allows making a set-id program',
+        modeBits: SET_ID_BITS,
+      };
+  }
   const sources = c.syscalls.get(e.name);
   if (sources) return { allowed: { kind: 'syscall', rule: e.name, sources: [...sources] } };
   return {

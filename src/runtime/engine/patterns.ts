@@ -106,13 +106,15 @@ export class PatternMatcher {
   /**
    * The patterns a deviating event matches, with their classification. `container` keys the
    * stateful windows; only deviations are offered (an allowed connection is not part of a sweep).
+   * `modeBits`: for a syscall event, the mode bits the judge established the call asked for (a
+   * chmod the seccomp profile refused only for set-id bits), which `modeBits` conditions read.
    */
-  match(e: RuntimeEvent, container: string): PatternResult {
+  match(e: RuntimeEvent, container: string, modeBits?: number): PatternResult {
     let hits: PatternHit[] | undefined;
     let drift = false;
     let attack = false;
     for (const c of this.byKind.get(e.kind) ?? NONE) {
-      if (!this.matches(c, e, container)) continue;
+      if (!this.matches(c, e, container, modeBits)) continue;
       (hits ??= []).push(c.hit);
       if (c.pattern.classification === 'drift') drift = true;
       else attack = true;
@@ -121,7 +123,7 @@ export class PatternMatcher {
     return hits ? { hits, drift, attack } : NO_MATCH;
   }
 
-  private matches(c: Compiled, e: RuntimeEvent, container: string): boolean {
+  private matches(c: Compiled, e: RuntimeEvent, container: string, known: number | undefined): boolean {
     const m = c.m;
     const proc = e.process;
     if (c.processNames) {
@@ -141,7 +143,10 @@ export class PatternMatcher {
       if (!hit) return false;
     }
     if (m.write !== undefined && writes(e) !== m.write) return false;
-    if (m.modeBits !== undefined && !(e.kind === 'chmod' && (e.mode & m.modeBits) !== 0)) return false;
+    if (m.modeBits !== undefined) {
+      const mode = e.kind === 'chmod' ? e.mode : e.kind === 'syscall' ? known : undefined;
+      if (mode === undefined || (mode & m.modeBits) === 0) return false;
+    }
     if (c.syscalls && !(e.kind === 'syscall' && c.syscalls.has(e.name))) return false;
     if (e.kind === 'privilege') {
       if (m.privilegeOps && !m.privilegeOps.includes(e.op)) return false;

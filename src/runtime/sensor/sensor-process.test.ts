@@ -55,6 +55,35 @@ describe('sensor process adapter', () => {
     expect(skips).toEqual(['not JSON']);
   });
 
+  it('asks for seccomp refusals only when told, and passes on whether it can and what it lost', async () => {
+    // The stand-in says which arguments it got, as the real loader says whether it can read the audit group.
+    const auditing = fakeLoader(
+      'auditing',
+      `if [ "$1" = --seccomp-audit ]; then echo '{"seccompAudit":false,"error":"bind: Operation not permitted"}'; fi
+echo '{"ready":true}'
+while read -r line; do echo '{"auditLost":1}'; echo '{"auditGone":2}'; echo '{"reply":"attach","ok":true}'; done`,
+    );
+    const said: (string | undefined)[] = [];
+    const losses: string[] = [];
+    const skips: string[] = [];
+    const on = await startSensor({
+      binary: auditing,
+      seccompAudit: true,
+      onEvent: () => undefined,
+      onSeccompAudit: (e) => said.push(e),
+      onAuditLoss: (what, n) => losses.push(`${what} ${n}`),
+      onSkip: (why) => skips.push(why),
+    });
+    await on.attach('/sys/fs/cgroup/x', 'abc');
+    await on.close();
+    expect(said).toEqual(['bind: Operation not permitted']);
+    expect(losses).toEqual(['lost 1', 'gone 2']);
+    expect(skips).toEqual([]);
+    const off = await startSensor({ binary: auditing, onEvent: () => undefined, onSeccompAudit: (e) => said.push(e) });
+    await off.close();
+    expect(said).toHaveLength(1);
+  });
+
   it('returns the mounts guard covers, and passes on what the guard counts', async () => {
     const guarding = fakeLoader(
       'guarding',

@@ -29,6 +29,20 @@ export interface SensorOptions {
   onGuardErrors?(containerId: string, total: number): void;
   /** Guard reports (refused execs, guarded opens) lost because the agent read too slowly: the verdicts stood, the lines are gone. */
   onGuardLost?(total: number): void;
+  /**
+   * Report the calls a container's seccomp filter refuses, when the filter logs them
+   * (SECCOMP_FILTER_FLAG_LOG): the loader reads the kernel's audit records (docs/sensor.md,
+   * "Seccomp refusals"). Off by default.
+   */
+  seccompAudit?: boolean;
+  /** With `seccompAudit`: once, before ready, whether the loader can read the records, or why not. */
+  onSeccompAudit?(error: string | undefined): void;
+  /**
+   * With `seccompAudit`: refusals lost since the loader started, whenever a count changes: `lost`
+   * records its audit socket had no room for, `gone` records of a process that had exited before it
+   * could be attributed to a container (and was not one the sensor had seen exec or exit).
+   */
+  onAuditLoss?(what: 'lost' | 'gone', total: number): void;
   /** Lines that are neither events, replies nor control lines, with why. */
   onSkip?(reason: string, line: string): void;
   /**
@@ -118,7 +132,8 @@ export function podmanCgroupDir(containerId: string, root = '/sys/fs/cgroup'): s
 
 /** Starts the loader; resolves once it has loaded and attached its programs (`{"ready":true}`). */
 export function startSensor(opts: SensorOptions): Promise<Sensor> {
-  const child: ChildProcessWithoutNullStreams = spawn(opts.binary ?? SENSOR_BINARY, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const args = opts.seccompAudit === true ? ['--seccomp-audit'] : [];
+  const child: ChildProcessWithoutNullStreams = spawn(opts.binary ?? SENSOR_BINARY, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const pending: { resolve(reply: Record<string, unknown>): void; reject(e: Error): void }[] = [];
   let stderr = '';
   let line = 0;
@@ -169,6 +184,15 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     }
     if (typeof o.guardLost === 'number') {
       opts.onGuardLost?.(o.guardLost);
+      return;
+    }
+    if (typeof o.seccompAudit === 'boolean') {
+      opts.onSeccompAudit?.(o.seccompAudit ? undefined : typeof o.error === 'string' ? o.error.slice(0, 300) : 'unknown error');
+      return;
+    }
+    if (typeof o.auditLost === 'number' || typeof o.auditGone === 'number') {
+      if (typeof o.auditLost === 'number') opts.onAuditLoss?.('lost', o.auditLost);
+      if (typeof o.auditGone === 'number') opts.onAuditLoss?.('gone', o.auditGone);
       return;
     }
     const c = sensorSource.convert(r, line);

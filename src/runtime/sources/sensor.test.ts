@@ -27,6 +27,8 @@ const RECORDED_NET = recording('podman-busybox-net.jsonl');
 const RECORDED_APPLETS = recording('podman-busybox-applets.jsonl');
 /** A guarded container (fanotify): a refused exec, refused and reported opens. */
 const GUARDED = recording('podman-busybox-guard.jsonl');
+/** Seccomp refusals from the kernel's audit records: ptrace, mount, two set-id chmods. */
+const SECCOMP = recording('podman-busybox-seccomp.jsonl');
 
 function events(records = RECORDED): RuntimeEvent[] {
   return records.flatMap((r, i) => {
@@ -222,6 +224,70 @@ describe('sensor source on a recorded guarded run (fanotify)', () => {
     const skips = GUARDED.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
     expect(skips).toContain("the sensor's reply to a command (guard)");
     expect(skips.every((s) => /^the sensor/.test(s))).toBe(true);
+  });
+});
+
+describe('sensor source on recorded seccomp refusals', () => {
+  const evs = events(SECCOMP);
+
+  it('turns each refusal into a denied syscall event named by the x86_64 table, with its process', () => {
+    const calls = evs.flatMap((e) =>
+      e.kind === 'syscall' ? [[e.name, e.denied, e.origin?.what, e.process.name, e.process.path, e.process.uid]] : [],
+    );
+    expect(calls).toEqual([
+      ['ptrace', true, 'seccomp errno', 'seccomp-tool', '/usr/bin/seccomp-tool', 0],
+      ['mount', true, 'seccomp errno', 'mount', '/bin/busybox', 0],
+      ['chmod', true, 'seccomp errno', 'chmod', '/bin/busybox', 0],
+      ['chmod', true, 'seccomp errno', 'chmod', '/bin/busybox', 0],
+    ]);
+    for (const e of evs) expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+    // The refused process is the one the exec tracepoint saw start.
+    const ptrace = evs.find((e) => e.kind === 'syscall' && e.name === 'ptrace')!;
+    expect(evs.some((e) => e.kind === 'exec' && e.process.pid === ptrace.process.pid)).toBe(true);
+  });
+
+  it('skips the loader saying it reads the audit group, or why it cannot', () => {
+    const skips = SECCOMP.map((r, i) => sensorSource.convert(r, i + 1)).flatMap((c) => ('skip' in c ? [c.skip] : []));
+    expect(skips).toContain('the sensor reads seccomp refusals from the audit multicast group');
+    const no = sensorSource.convert({ seccompAudit: false, error: 'bind to the audit multicast group: Operation not permitted' }, 1);
+    expect('skip' in no ? no.skip : '').toMatch(/cannot read seccomp refusals: bind .*Operation not permitted/);
+    for (const [line, reason] of [
+      [{ auditLost: 2 }, /lost 2 seccomp refusals since it started \(its audit socket overflowed\)/],
+      [{ auditGone: 3 }, /could not attribute 3 seccomp refusals/],
+    ] as const) {
+      const c = sensorSource.convert(line, 1);
+      expect('skip' in c ? c.skip : 'converted').toMatch(reason);
+    }
+  });
+
+  const refusal = SECCOMP.find((r) => r.kind === 'seccomp')!;
+  it.each([
+    ['aarch64', { arch: 'c00000b7', syscall: 117 }, 'ptrace'],
+    ['aarch64 mount', { arch: 'c00000b7', syscall: 40 }, 'mount'],
+    ['x86_64 fchmodat2', { arch: 'c000003e', syscall: 452 }, 'fchmodat2'],
+    ['a number the table does not have', { arch: 'c000003e', syscall: 100000 }, '100000 on x86_64'],
+    ['an ABI the table does not have (i386)', { arch: '40000003', syscall: 26 }, '26 on audit arch 40000003'],
+  ])('names the call on %s', (_name, fields, name) => {
+    const c = sensorSource.convert({ ...refusal, ...fields }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]).toMatchObject({ kind: 'syscall', name, denied: true });
+  });
+
+  it('an action that only logs let the call through: not denied', () => {
+    const c = sensorSource.convert({ ...refusal, action: 'log' }, 1);
+    if (!('events' in c)) throw new Error(c.skip);
+    expect(c.events[0]).toMatchObject({ kind: 'syscall', denied: false, origin: { what: 'seccomp log' } });
+  });
+
+  it.each([
+    ['no syscall number', { syscall: undefined }],
+    ['a negative number', { syscall: -1 }],
+    ['no arch', { arch: undefined }],
+    ['an arch that is not hex', { arch: 'x86_64' }],
+    ['an arch too long', { arch: 'c000003e0' }],
+  ])('skips a refusal with %s', (_name, fields) => {
+    const c = sensorSource.convert({ ...refusal, ...fields }, 1);
+    expect('skip' in c ? c.skip : 'converted').toMatch(/seccomp refusal without/);
   });
 });
 

@@ -7,15 +7,22 @@
  * namespace is not at hand, and one numbering for every event keeps them joinable. An accept names
  * no process: it completes in the kernel, not in the accepting process. The guard (fanotify) adds
  * refused execs (`exec` with `denied`: the caller's process, the refused file's path) and opens of
- * guarded files (`open`). An exec the kernel killed before its first instruction carries `killed`
- * and why (`drift`, or `applet` with the applet's name): in origin.what, `exec applet killed`.
+ * guarded files (`open`). The seccomp filter's refusals, read from the kernel's audit records
+ * (`seccomp`: the call's number, its ABI and the filter's action), become `syscall` events named
+ * by the kernel's table for that ABI, `denied` unless the action was only to log. An exec the kernel
+ * killed before its first instruction carries `killed` and why (`drift`, or `applet` with the
+ * applet's name): in origin.what, `exec applet killed`.
  */
 import type { ContainerRef, Endpoint, FileOrigin, NetProtocol, ProcessRef, RuntimeEvent } from '../../model/events.js';
 import { FILE_ORIGINS } from '../../model/events.js';
+import { auditArchName, syscallName } from '../../knowledge/syscall-numbers.js';
 import { absPath, port, put, rec, rfc3339, str, uint } from './fields.js';
 import { skip, type Conversion, type EventSource } from './types.js';
 
-const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept', 'open']);
+const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'accept', 'open', 'seccomp']);
+
+/** The seccomp actions an audit record names (SECCOMP_RET_*); only `log` lets the call through. */
+const SECCOMP_ACTIONS = new Set(['kill_process', 'kill_thread', 'trap', 'errno', 'user_notif', 'trace', 'log', 'other']);
 /** Why the kernel killed an exec (the loader's `why`). */
 const KILL_REASONS = new Set(['drift', 'applet']);
 
@@ -80,6 +87,8 @@ function processOf(r: Record<string, unknown>, kind: string): ProcessRef {
   put(p, 'name', str(r.comm));
   put(p, 'uid', uint(r.uid));
   put(p, 'gid', uint(r.gid));
+  // The audit record's exe: the caller's executable as its own root names it.
+  if (kind === 'seccomp') put(p, 'path', absPath(r.exe));
   if (kind === 'exec') {
     put(p, 'path', pathOf(r));
     put(p, 'argv', argvOf(r.argv));
@@ -104,6 +113,14 @@ function controlLine(r: Record<string, unknown>): string | undefined {
     return `the sensor's guard let ${String(r.guardErrors)} opens or execs through unjudged since it started (${str(r.container)?.slice(0, 64) ?? '?'})`;
   if (uint(r.guardLost) !== undefined)
     return `the sensor's guard lost ${String(r.guardLost)} reports since it started (the agent read too slowly)`;
+  if (typeof r.seccompAudit === 'boolean')
+    return r.seccompAudit
+      ? 'the sensor reads seccomp refusals from the audit multicast group'
+      : `the sensor cannot read seccomp refusals: ${str(r.error)?.slice(0, 200) ?? '?'}`;
+  if (uint(r.auditLost) !== undefined)
+    return `the sensor lost ${String(r.auditLost)} seccomp refusals since it started (its audit socket overflowed)`;
+  if (uint(r.auditGone) !== undefined)
+    return `the sensor could not attribute ${String(r.auditGone)} seccomp refusals since it started (the process was gone)`;
   return undefined;
 }
 
@@ -126,6 +143,21 @@ function socketProtocol(r: Record<string, unknown>): NetProtocol {
   return r.type === 'dgram' && (r.protocol === 'icmp' || r.protocol === 'icmpv6') ? 'icmp' : 'other';
 }
 
+/**
+ * A seccomp refusal's call: the kernel's name for the number on the record's ABI (an audit arch
+ * in hex), or the number and the ABI when the table does not know them.
+ */
+function seccompCall(r: Record<string, unknown>): { name: string; what: string } | undefined {
+  const nr = uint(r.syscall);
+  const archText = str(r.arch);
+  if (nr === undefined || archText === undefined || !/^[0-9a-f]{1,8}$/.test(archText)) return undefined;
+  const arch = parseInt(archText, 16);
+  const action = str(r.action);
+  const how = action !== undefined && SECCOMP_ACTIONS.has(action) ? action : 'other';
+  const name = syscallName(arch, nr) ?? `${nr} on ${auditArchName(arch) ?? `audit arch ${archText}`}`;
+  return { name, what: `seccomp ${how}` };
+}
+
 function convert(record: unknown, line: number): Conversion {
   const r = rec(record);
   if (!r) return skip('not a JSON object');
@@ -133,7 +165,7 @@ function convert(record: unknown, line: number): Conversion {
   if (control !== undefined) return skip(control);
   const kind = str(r.kind);
   if (kind === undefined || !KINDS.has(kind))
-    return skip('not a sensor event (no kind exec, exit, connect, send, socket, listen, accept or open)');
+    return skip('not a sensor event (no kind exec, exit, connect, send, socket, listen, accept, open or seccomp)');
   const id = str(r.container);
   if (id === undefined || id.length > 256) return skip('event from a cgroup the sensor was not told a container of');
   const time = rfc3339(r.time);
@@ -148,7 +180,11 @@ function convert(record: unknown, line: number): Conversion {
   // An exec killed in the kernel says why: `exec drift killed` (written after start, or run from
   // memory), `exec applet killed` (a multi-call file as an applet not allowed); ' killed' stays last.
   const why = kind === 'exec' && r.killed === true && KILL_REASONS.has(String(r.why)) ? ` ${String(r.why)}` : '';
-  const what = `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
+  const call = kind === 'seccomp' ? seccompCall(r) : undefined;
+  if (kind === 'seccomp' && call === undefined) return skip('seccomp refusal without a syscall number and an audit arch');
+  const what =
+    call?.what ??
+    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
   const base = {
     time,
     container,
@@ -180,6 +216,10 @@ function convert(record: unknown, line: number): Conversion {
     case 'socket':
       event = { kind: 'send', ...base, protocol: protocol ?? 'other' };
       break;
+    case 'seccomp':
+      // Every action but `log` kept the call from running (EPERM, a signal, a kill).
+      event = { kind: 'syscall', ...base, name: call!.name, denied: r.action !== 'log' };
+      break;
     case 'listen': {
       const local = endpoint(r.address, r.port);
       if (local === undefined) return skip('listen without a local address');
@@ -204,7 +244,7 @@ function convert(record: unknown, line: number): Conversion {
 
 export const sensorSource: EventSource = {
   id: 'sensor',
-  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, send, socket, listen, accept, open)",
+  describes: "Charter's kernel sensor (the loader's JSON lines: exec, exit, connect, send, socket, listen, accept, open, seccomp)",
   recognises(record) {
     const r = rec(record);
     if (!r) return false;
