@@ -27,6 +27,10 @@
  *   alone clears the mark without a FAN_MODIFY an fd-based group receives (it is a dentry event):
  *   the file's next open or exec reaches the loader although sealed, which tells it was written.
  *
+ * - writes (guard-writes): FAN_CLOSE_WRITE on the container's root mount, the image's file system
+ *   (volumes and tmpfs are mounts of their own): each file written there is reported once, as it is
+ *   closed, never refused. Refusing would mean judging every open of the container in user space.
+ *
  * Every permission event is answered, on errors too (allow, counted): an unanswered one hangs the
  * caller. The groups belong to the loader; when it exits, however it dies, the kernel closes them
  * and lets everything through (fail-open by construction).
@@ -69,6 +73,8 @@
 /* The kernel reads a #! line from the first BINPRM_BUF_SIZE bytes. */
 #define BINPRM_BUF 256
 #define MOUNTS_MAX 128
+/* Files guard-writes remembers having reported, per container; past it each close is reported. */
+#define WRITTEN_MAX 65536
 
 struct devino {
 	__u64 dev, ino; /* ino 0 marks an empty slot: no file has inode 0 */
@@ -89,7 +95,9 @@ struct guard {
 	int fan;               /* the group */
 	int proc;              /* /proc/PID of the container process given to op guard: its root and mounts */
 	bool exec_enforce, files_enforce;
+	bool writes; /* guard-writes: closes after a write on the container's root mount are reported */
 	struct set allow, files, reads; /* reads: files whose reads pass in the kernel (pass-read) */
+	struct set written;             /* files reported by guard-writes, each once (answering thread only) */
 	__u64 errors, errors_said; /* events let through unjudged, or not answered; said when it changes */
 };
 
@@ -98,6 +106,7 @@ struct report {
 	bool open; /* else a refused exec */
 	bool write, create, denied, have_path, have_filename, written;
 	bool modified; /* a write seen by FAN_MODIFY, after the fact: not refused */
+	bool closed;   /* a file closed after a write on the root mount (guard-writes): not refused */
 	__u64 time, cgroup, ino, dev;
 	char id[257];
 	struct caller {
@@ -487,6 +496,23 @@ static void on_modify(struct guard *g, const struct fanotify_event_metadata *m, 
 	queue_report(r);
 }
 
+/* guard-writes: a file of the image's file system was written (closed after a write). Reported
+ * once per file, after the fact; sealed and guarded files have reports of their own (modified,
+ * open). The writer may be gone by now: its fields then stay 0. */
+static void on_close_write(struct guard *g, const struct fanotify_event_metadata *m, const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode) || set_has(&g->allow, st->st_dev, st->st_ino) || set_has(&g->reads, st->st_dev, st->st_ino) ||
+	    set_has(&g->files, st->st_dev, st->st_ino) || set_has(&g->written, st->st_dev, st->st_ino))
+		return;
+	/* Past the bound every close is reported (the report queue bounds them, losses counted). */
+	if (g->written.n < WRITTEN_MAX && set_add(&g->written, st->st_dev, st->st_ino)) g->errors++;
+	struct report *r = new_report(g, m, st);
+	if (!r) return;
+	r->open = r->write = r->closed = true;
+	if (!r->have_path) g->errors++;
+	queue_report(r);
+}
+
 static void on_event(struct guard *g, const struct fanotify_event_metadata *m)
 {
 	if (m->fd < 0) {
@@ -496,8 +522,11 @@ static void on_event(struct guard *g, const struct fanotify_event_metadata *m)
 	}
 	struct stat st;
 	if (!(m->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM))) {
-		/* A notification: nothing to answer. FAN_MODIFY is the only one asked for. */
-		if ((m->mask & FAN_MODIFY) && !fstat(m->fd, &st)) on_modify(g, m, &st);
+		/* A notification: nothing to answer. */
+		if (!fstat(m->fd, &st)) {
+			if (m->mask & FAN_MODIFY) on_modify(g, m, &st);
+			if (m->mask & FAN_CLOSE_WRITE) on_close_write(g, m, &st);
+		}
 	} else if (m->pid == self_pid) {
 		respond(g, m->fd, FAN_ALLOW); /* the main thread reading a header for allow-exec */
 	} else if (fstat(m->fd, &st)) {
@@ -619,6 +648,7 @@ static void put_report(const struct report *r)
 		       r->denied ? "true" : "false");
 	if (r->written) fputs(",\"origin\":\"written\"", stdout); /* an allowed file, changed since */
 	if (r->modified) fputs(",\"modified\":true", stdout);
+	if (r->closed) fputs(",\"closed\":true", stdout);
 	printf(",\"ino\":%llu,\"dev\":%llu}\n", (unsigned long long)r->ino, (unsigned long long)r->dev);
 }
 
@@ -789,6 +819,7 @@ static void close_guard(struct guard *g)
 	free(g->allow.slot);
 	free(g->files.slot);
 	free(g->reads.slot);
+	free(g->written.slot);
 }
 
 static int container_root(const struct guard *g)
@@ -1129,6 +1160,34 @@ static void op_pass_read(const char *op, const char *line, struct guard *g)
 	reply(op, NULL);
 }
 
+/* FAN_CLOSE_WRITE on the container's root mount: its image's file system, where nothing but the
+ * declared writable paths should change. Volumes and tmpfs are mounts of their own, not marked. */
+static int mark_writes(struct guard *g, bool on)
+{
+	int root = container_root(g);
+	if (root < 0) return root;
+	int fd = open_in_root(root, "/", O_PATH);
+	int err = fd < 0 ? -errno : 0;
+	close(root);
+	if (err) return err;
+	if (mark_fd(g->fan, (on ? FAN_MARK_ADD : FAN_MARK_REMOVE) | FAN_MARK_MOUNT, FAN_CLOSE_WRITE, fd) && (on || errno != ENOENT))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void op_guard_writes(const char *op, const char *line, struct guard *g)
+{
+	bool on;
+	if (!json_bool(line, "on", &on)) return reply(op, "no boolean \"on\"");
+	int err = mark_writes(g, on);
+	if (err) return reply(op, strerror(-err));
+	pthread_mutex_lock(&lock);
+	g->writes = on;
+	pthread_mutex_unlock(&lock);
+	reply(op, NULL);
+}
+
 static void op_enforce(const char *op, const char *line, struct guard *g, bool exec)
 {
 	static char error[PATH_MAX + 128], list[MOUNTS_MAX][PATH_MAX];
@@ -1142,7 +1201,9 @@ static void op_enforce(const char *op, const char *line, struct guard *g, bool e
 	if (!on) {
 		/* Without enforcement the marks would only cost a round trip per exec: the tracepoint reports execs. */
 		if (fanotify_mark(g->fan, FAN_MARK_FLUSH | FAN_MARK_MOUNT, 0, AT_FDCWD, NULL)) return reply(op, strerror(errno));
-		return reply(op, NULL);
+		/* The flush took guard-writes' mount mark too. */
+		int err = g->writes ? mark_writes(g, true) : 0;
+		return reply(op, err ? strerror(-err) : NULL);
 	}
 	error[0] = 0;
 	int n = exec_mounts(g, true, list, error, sizeof(error));
@@ -1152,7 +1213,7 @@ static void op_enforce(const char *op, const char *line, struct guard *g, bool e
 
 bool guard_command(const char *op, const char *line, __u64 cgroup, const char *id)
 {
-	static const char *const ops[] = { "guard", "allow-exec", "exec-enforce", "guard-file", "guard-dir", "files-enforce", "pass-read", NULL };
+	static const char *const ops[] = { "guard", "allow-exec", "exec-enforce", "guard-file", "guard-dir", "files-enforce", "pass-read", "guard-writes", NULL };
 	int which = -1;
 	for (int i = 0; ops[i]; i++)
 		if (!strcmp(op, ops[i])) which = i;
@@ -1168,7 +1229,8 @@ bool guard_command(const char *op, const char *line, __u64 cgroup, const char *i
 	else if (which == 3) op_guard_inode(op, line, g, false);
 	else if (which == 4) op_guard_inode(op, line, g, true);
 	else if (which == 5) op_enforce(op, line, g, false);
-	else op_pass_read(op, line, g);
+	else if (which == 6) op_pass_read(op, line, g);
+	else op_guard_writes(op, line, g);
 	return true;
 }
 

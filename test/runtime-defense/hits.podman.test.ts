@@ -338,6 +338,29 @@ describe.skipIf(!canRun)('charter agent on a Node.js service and Redis under att
     });
   });
 
+  describe('protect mode, after the fact: a write outside the writable paths', () => {
+    it("an implant appended to the service's code: seen as it is closed, the writer killed", async () => {
+      const from = lastSeq();
+      // A writer that lingers, as an implant's dropper would: the kernel cannot refuse the write
+      // without judging every open, so the ladder kills the writer once the file is closed.
+      const r = node(
+        "require('fs').appendFileSync('/app/server.js','\\n// implant\\n');console.log('WROTE');setTimeout(()=>console.log('LIVED'),5000)",
+        '0',
+      );
+      expect(r.status, r.out).toBe(137);
+      expect(r.out).not.toContain('LIVED');
+      // The write happened (it could not be refused): the alert is what tells.
+      expect(node("console.log(require('fs').readFileSync('/app/server.js','utf8').includes('implant'))").out).toContain('true');
+      const a = await alertAfter(from, (x) => x.verdict?.kind === 'open' && x.verdict.event.includes('/app/server.js'), 'the write');
+      expect(a.verdict?.action).toBe('block');
+      expect(a.actions?.map((s) => [s.step, s.ok])).toEqual([
+        ['alert', true],
+        ['kill', true],
+      ]);
+      await stillServing();
+    });
+  });
+
   describe('switched to monitor while the agent runs: each attack is seen and classified', () => {
     beforeAll(() => {
       charterMode(CTR.api, 'monitor');

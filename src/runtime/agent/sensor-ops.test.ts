@@ -37,7 +37,18 @@ function recorder(extra: string[] = [], refuse: Record<string, string> = {}): { 
   return { ops: ops as unknown as SensorOps, sent };
 }
 
-const GUARD_OPS = ['allowRaw', 'execKill', 'guard', 'allowExec', 'execEnforce', 'guardFile', 'guardDir', 'filesEnforce', 'passRead'];
+const GUARD_OPS = [
+  'allowRaw',
+  'execKill',
+  'guard',
+  'allowExec',
+  'execEnforce',
+  'guardFile',
+  'guardDir',
+  'filesEnforce',
+  'passRead',
+  'guardWrites',
+];
 
 const policy: SensorPolicy = {
   connect: { allow: [{ port: 53 }, { port: 5432, address: '10.89.0.3' }], enforce: true },
@@ -51,7 +62,13 @@ const policy: SensorPolicy = {
     killDrift: true,
     killApplets: true,
   },
-  files: { guardFiles: ['/etc/shadow', '/etc/gshadow'], guardDirs: ['/bin', '/etc'], passReads: ['/etc/ld.so.cache'], enforce: true },
+  files: {
+    guardFiles: ['/etc/shadow', '/etc/gshadow'],
+    guardDirs: ['/bin', '/etc'],
+    passReads: ['/etc/ld.so.cache'],
+    writes: true,
+    enforce: true,
+  },
   guard: true,
   raw: false,
   limits: [],
@@ -99,6 +116,7 @@ describe('applyPolicy', () => {
       'enforce true',
       'execKill true',
       'execEnforce true',
+      'guardWrites true',
       'filesEnforce true',
     ]);
     expect(applied.guard).toEqual({ mounts: ['/', '/dev'] });
@@ -121,12 +139,14 @@ describe('applyPolicy', () => {
       'guardFile /etc/gshadow': '/etc/gshadow: No such file or directory',
       'guardDir /bin': '/bin: Permission denied',
       'passRead /etc/ld.so.cache': 'mark /etc/ld.so.cache: Operation not permitted',
+      'guardWrites true': 'No such process',
     });
     const applied = nothingApplied();
     await applyPolicy(ops, '/cg', 42, policy, applied);
     expect(appliedLimits(policy, applied)).toEqual([
       '/bin is not guarded (/bin: Permission denied)',
       '/etc/ld.so.cache its reads are judged in user space, each exec slower (mark /etc/ld.so.cache: Operation not permitted)',
+      'writes outside the declared writable paths are not seen (No such process)',
     ]);
   });
 
@@ -189,6 +209,7 @@ describe('abilitiesOf', () => {
       files: false,
       dirs: false,
       guard: false,
+      writes: false,
     });
     expect(abilitiesOf(new Set(['allowApplet', 'appletKill']))).toMatchObject({ killApplets: true, guard: false });
     expect(abilitiesOf(new Set(['appletKill']))).toMatchObject({ killApplets: false });
@@ -201,11 +222,14 @@ describe('abilitiesOf', () => {
       files: false,
       dirs: false,
       guard: false,
+      writes: false,
     });
     expect(abilitiesOf(new Set(['guard', 'guardFile']))).toMatchObject({ files: false });
     expect(abilitiesOf(new Set(['guard', 'guardFile', 'filesEnforce']))).toMatchObject({ files: true, guard: true });
     expect(abilitiesOf(new Set(['guard', 'guardDir', 'filesEnforce']))).toMatchObject({ files: false, dirs: true });
     expect(abilitiesOf(new Set(['guardDir']))).toMatchObject({ dirs: false });
+    expect(abilitiesOf(new Set(['guard', 'guardWrites']))).toMatchObject({ writes: true });
+    expect(abilitiesOf(new Set(['guardWrites']))).toMatchObject({ writes: false });
   });
 });
 

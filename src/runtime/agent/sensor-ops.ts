@@ -40,6 +40,8 @@ export const OPTIONAL_OPS = {
   filesEnforce: 'files-enforce',
   /** Let reads of this file (one every exec reads) pass in the kernel, in a guarded directory too; report a write to it when it happens. */
   passRead: 'pass-read',
+  /** Report each file of the container's image file system (its root mount) written, when it is closed. */
+  guardWrites: 'guard-writes',
 } as const;
 export type OptionalOp = keyof typeof OPTIONAL_OPS;
 
@@ -61,6 +63,7 @@ export interface SensorOps {
   guardFile?(cgroup: string, path: string): Promise<void>;
   guardDir?(cgroup: string, path: string): Promise<void>;
   passRead?(cgroup: string, path: string): Promise<void>;
+  guardWrites?(cgroup: string, on: boolean): Promise<void>;
   filesEnforce?(cgroup: string, on: boolean): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
     killApplets: caps.has('allowApplet') && caps.has('appletKill'),
     files: guard && caps.has('guardFile') && caps.has('filesEnforce'),
     dirs: GUARD_DIRECTORIES && guard && caps.has('guardDir'),
+    writes: guard && caps.has('guardWrites'),
     guard,
   };
 }
@@ -122,6 +126,7 @@ export interface AppliedPolicy {
   driftKilled: boolean;
   appletsKilled: boolean;
   filesEnforced: boolean;
+  writesWatched: boolean;
   raw: boolean;
   /** `guard` answered: its mounts; or why it failed (asked once per attach). */
   guard?: { readonly mounts: readonly string[] } | { readonly error: string };
@@ -131,6 +136,8 @@ export interface AppliedPolicy {
   readonly appletFailures: Map<string, string>;
   /** Guarded paths the loader refused for another reason than their absence. */
   readonly fileFailures: Map<string, string>;
+  /** Why guard-writes was refused, when it was. */
+  writesFailure?: string;
 }
 
 export function nothingApplied(): AppliedPolicy {
@@ -144,6 +151,7 @@ export function nothingApplied(): AppliedPolicy {
     driftKilled: false,
     appletsKilled: false,
     filesEnforced: false,
+    writesWatched: false,
     raw: false,
     execFailures: new Map(),
     appletFailures: new Map(),
@@ -270,6 +278,14 @@ export async function applyPolicy(
       (v) => (applied.execEnforced = v),
     );
   }
+  if (ops.guardWrites && guarded && policy.files.writes !== applied.writesWatched && applied.writesFailure === undefined) {
+    try {
+      await ops.guardWrites(cgroup, policy.files.writes);
+      applied.writesWatched = policy.files.writes;
+    } catch (err) {
+      applied.writesFailure = errorMessage(err);
+    }
+  }
   if (ops.filesEnforce && guarded)
     await toggle(
       policy.files.enforce,
@@ -304,5 +320,7 @@ export function appliedLimits(policy: SensorPolicy, applied: AppliedPolicy): str
     );
   }
   for (const [path, what] of applied.fileFailures) out.push(`${path} ${what}`);
+  if (policy.files.writes && applied.writesFailure !== undefined)
+    out.push(`writes outside the declared writable paths are not seen (${applied.writesFailure})`);
   return out;
 }

@@ -12,8 +12,16 @@ import { compileCharter } from '../engine/compile.js';
 import { GUARDED_DIRS, GUARDED_FILES, sensorPolicy, type PolicyInput, type SensorAbilities } from './sensor-policy.js';
 
 const src: Source[] = [{ kind: 'compose', artifact: 'compose.yaml', line: 3, reason: 'declared' }];
-const ALL: SensorAbilities = { refuseExec: true, killDrift: true, killApplets: true, files: true, dirs: true, guard: true };
-const NONE: SensorAbilities = { refuseExec: false, killDrift: false, killApplets: false, files: false, dirs: false, guard: false };
+const ALL: SensorAbilities = { refuseExec: true, killDrift: true, killApplets: true, files: true, dirs: true, guard: true, writes: true };
+const NONE: SensorAbilities = {
+  refuseExec: false,
+  killDrift: false,
+  killApplets: false,
+  files: false,
+  dirs: false,
+  guard: false,
+  writes: false,
+};
 
 function container(name: string, edit: (c: ContainerCharter) => void = () => undefined): ContainerCharter {
   const c = emptyContainer(name);
@@ -210,6 +218,15 @@ describe('guarded files and directories', () => {
     expect(p.files.guardFiles).toEqual([...GUARDED_FILES]);
     expect(p.files.guardDirs).toEqual(['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/sbin', '/etc']);
     expect(p.files.passReads).toEqual(['/etc/ld.so.cache']);
+    expect(p.files.writes).toBe(true);
+    expect(p.limits).toContain(
+      "a write outside the declared writable paths is seen when its file is closed, not refused: the writer is killed (charter emit's --read-only refuses it)",
+    );
+    expect(policy(charterOf(writable), 'app', { abilities: { ...ALL, writes: false } }).files.writes).toBe(false);
+    const rootWritable = container('app', (c) => {
+      c.filesystem.writable = [{ path: '/', kind: 'volume', sources: src }];
+    });
+    expect(policy(charterOf(rootWritable), 'app').files.writes).toBe(false);
     expect(p.limits).toContain('/usr/local/bin is declared writable (or holds a writable path): writes below it are not guarded');
     expect(p.files.enforce).toBe(true);
     expect(policy(charterOf(writable), 'app', { abilities: NONE }).files.enforce).toBe(false);

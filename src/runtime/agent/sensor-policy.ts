@@ -58,6 +58,8 @@ export interface SensorPolicy {
     readonly guardFiles: readonly string[];
     readonly guardDirs: readonly string[];
     readonly passReads: readonly string[];
+    /** Files of the image's file system written are reported as they are closed (guard-writes). */
+    readonly writes: boolean;
     readonly enforce: boolean;
   };
   /** Report the container's execs and opens (the `guard` op): asked whenever the sensor can. */
@@ -87,6 +89,8 @@ export interface SensorAbilities {
   readonly files: boolean;
   /** Writes into guarded directories can be reported and refused without refusing the execs of programs there (guard-dir). */
   readonly dirs: boolean;
+  /** Files written on the container's root mount can be reported as they are closed (guard-writes). */
+  readonly writes: boolean;
   /** Execs and opens are reported per container (guard). */
   readonly guard: boolean;
 }
@@ -191,6 +195,14 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
     limits.push(
       `writes into ${unwritten.join(', ')} are not guarded (the sensor cannot yet tell an exec of a program there from a write reliably); a program written there is ${enforceExec ? 'refused at exec' : 'killed after it started'}`,
     );
+  // The image's file system is the charter's "read-only root": a write there outside the declared
+  // writable paths is drift. The kernel cannot refuse it here without judging every open in user
+  // space; it is seen as the file is closed, and the ladder acts on the writer.
+  const watchWrites = abilities.writes && !writable.includes('/');
+  if (protect && watchWrites)
+    limits.push(
+      "a write outside the declared writable paths is seen when its file is closed, not refused: the writer is killed (charter emit's --read-only refuses it)",
+    );
   const enforceFiles = protect && abilities.files;
   if (protect && !enforceFiles)
     limits.push('this sensor cannot refuse a file open (no guard-file and files-enforce ops): guarded files are not protected');
@@ -202,6 +214,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
       guardFiles: [...GUARDED_FILES],
       guardDirs,
       passReads: EVERY_EXEC_READS.filter((f) => guardDirs.some((d) => f.startsWith(`${d}/`))),
+      writes: watchWrites,
       enforce: enforceFiles,
     },
     guard: abilities.guard,

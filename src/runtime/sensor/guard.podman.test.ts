@@ -337,6 +337,37 @@ describe.skipIf(!canRun)('sensor guard on podman containers', () => {
     expect(skipped).toEqual([]);
   });
 
+  it('reports each file of the image file system written, once, as it is closed; not volumes or tmpfs', async () => {
+    await sensor.guardWrites(cgA, true);
+    const before = events.length;
+    const script = [
+      'echo one > /tmp/w1; echo two >> /tmp/w1', // the same file twice: one line
+      'echo x > /dev/shm/w2', // a tmpfs of its own: not the image
+      'cat /etc/passwd > /dev/null', // a read: nothing
+      'echo went-on',
+    ].join('; ');
+    expect(run(a, script).stdout).toBe('went-on\n');
+    expect(run(b, 'echo x > /tmp/w1 && echo b-wrote').stdout).toBe('b-wrote\n');
+    const evs = await until((es) => es.slice(before).some((e) => e.origin?.what === 'open closed'));
+    await new Promise((r) => setTimeout(r, 300)); // anything more would have come by now
+    const closed = evs.slice(before).filter((e) => e.origin?.what === 'open closed');
+    expect(closed.map((e) => [e.container.id, e.kind === 'open' ? [e.path, e.write] : e.kind])).toEqual([[a, ['/tmp/w1', true]]]);
+    // Exec enforcement switched off and on flushes the mount marks: the write mark comes back.
+    await sensor.execEnforce(cgA, false);
+    await sensor.execEnforce(cgA, true);
+    run(a, 'echo y > /tmp/w3');
+    expect(
+      (await until((es) => es.some((e) => e.kind === 'open' && e.path === '/tmp/w3'))).some(
+        (e) => e.kind === 'open' && e.path === '/tmp/w3',
+      ),
+    ).toBe(true);
+    await sensor.guardWrites(cgA, false);
+    run(a, 'echo z > /tmp/w4');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.some((e) => e.kind === 'open' && e.path === '/tmp/w4')).toBe(false);
+    expect(guardErrors).toEqual([]);
+  });
+
   it('costs little per exec and per open (2,000 of each, timed by the exec events in the container)', async () => {
     // The same program twice: /bin/busybox, and a copy in a directory guarded for writes (each of
     // its execs is also an open there: allowed, it stays in the kernel like the exec). Opens in the

@@ -113,6 +113,11 @@ export interface Sensor {
    * reads, like the dynamic loader's cache); a write to it is reported as it happens, not refused.
    */
   passRead(cgroup: string, path: string): Promise<void>;
+  /**
+   * Report each file of the container's root mount (its image's file system, not volumes or tmpfs)
+   * written, once, when it is closed after the write: after the fact, never refused.
+   */
+  guardWrites(cgroup: string, on: boolean): Promise<void>;
   /** Stop reporting and guarding the container (it stopped): its hooks, allow entries and guard go. */
   detach(cgroup: string): Promise<void>;
   /** Closes the loader's stdin: it detaches everything and exits. */
@@ -265,6 +270,7 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     guardDir: (cgroup, path) => send({ op: 'guard-dir', cgroup, path }),
     filesEnforce: (cgroup, on) => send({ op: 'files-enforce', cgroup, on }),
     passRead: (cgroup, path) => send({ op: 'pass-read', cgroup, path }),
+    guardWrites: (cgroup, on) => send({ op: 'guard-writes', cgroup, on }),
     detach: (cgroup) => send({ op: 'detach', cgroup }),
     close: async () => {
       child.stdin.end();

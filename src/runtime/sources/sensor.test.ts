@@ -215,6 +215,7 @@ describe('sensor source on a recorded guarded run (fanotify)', () => {
     };
     expect(what({ ...line, denied: false, create: false, modified: true })).toBe('open modified');
     expect(what({ ...line, write: false, create: false, origin: 'written' })).toBe('open written denied');
+    expect(what({ ...line, denied: false, create: false, closed: true })).toBe('open closed');
     // An exec's origin is its process's, not a word of what.
     const exec = GUARDED.find((r) => r.denied === true && r.kind === 'exec')!;
     expect(what({ ...exec, origin: 'written' })).toBe('exec denied');

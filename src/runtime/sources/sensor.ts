@@ -175,7 +175,8 @@ function convert(record: unknown, line: number): Conversion {
   // packets below TCP and UDP. What the sensor did about it (refused, killed) stays in origin.what.
   const protocol = kind === 'socket' ? socketProtocol(r) : undefined;
   // An open of a program written since it was allowed says so ("open written denied"); a write
-  // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified".
+  // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified";
+  // a file of the image's file system written, seen as it was closed (guard-writes), "closed".
   const written = kind === 'open' && r.origin === 'written' ? ' written' : '';
   // An exec killed in the kernel says why: `exec drift killed` (written after start, or run from
   // memory), `exec applet killed` (a multi-call file as an applet not allowed); ' killed' stays last.
@@ -184,7 +185,7 @@ function convert(record: unknown, line: number): Conversion {
   if (kind === 'seccomp' && call === undefined) return skip('seccomp refusal without a syscall number and an audit arch');
   const what =
     call?.what ??
-    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
+    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.closed === true ? ' closed' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
   const base = {
     time,
     container,
