@@ -66,6 +66,35 @@ struct {
 	__type(value, __u8);
 } seen SEC(".maps");
 
+/* Multi-call files (busybox) of each container whose applets are judged at exec: (cgroup, dev,
+ * ino) -> the binary's own name. Written by the loader (allow-applet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cs_file_key);
+	__type(value, struct cs_multicall);
+} multicall SEC(".maps");
+
+/* The applets each container may run its multi-call files as: (cgroup, dev, ino, name). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct cs_applet_key);
+	__type(value, __u8);
+} applets SEC(".maps");
+
+/* Room to read argv[0] in: more than a BPF stack holds. Per CPU, as the programs cannot be
+ * preempted by themselves. */
+struct cs_arg0 {
+	char s[CS_ARG0_LEN];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cs_arg0);
+} arg0 SEC(".maps");
+
 /* Ring-buffer reservations that failed: a full buffer loses events, and the agent must know. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -218,6 +247,80 @@ static __always_inline struct cs_event *task_event(__u32 kind, struct task_struc
 	return e;
 }
 
+/* The applet a multi-call file runs as, decided as the engine decides it (appletOf in
+ * src/profile/multi-call.ts): the basename of argv[0]; when that is the binary's own name
+ * (`busybox`), the first argument, or NAME of --coreutils-prog=NAME, unless it starts with '-' or
+ * holds a '/'. Writes it, zero-padded, to `name`; false when there is none, or none that fits in
+ * CS_APPLET_LEN (the loader allows no longer name, so such an exec is not allowed either). Reads
+ * the new program's stack, like the argv of the event: the exec has just built it, no one else
+ * can change it yet. Every loop is bounded and leaves as soon as it decides. */
+static __always_inline int applet_of(struct mm_struct *mm, const struct cs_multicall *mc, char *name)
+{
+	__u32 zero = 0;
+	struct cs_arg0 *buf = bpf_map_lookup_elem(&arg0, &zero);
+	if (!buf)
+		return 0;
+	unsigned long start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
+	if (end <= start)
+		return 0;
+	long n = bpf_probe_read_user_str(buf->s, CS_ARG0_LEN, (void *)start);
+	if (n <= 0 || n >= CS_ARG0_LEN)
+		return 0; /* unreadable, or possibly cut: no basename to be sure of */
+	/* The last '/', looked for among the last CS_APPLET_LEN - 1 bytes only: a longer basename fits no
+	 * allowed name. */
+	long base = -1;
+	for (int i = 0; i < CS_APPLET_LEN; i++) {
+		long j = n - 2 - i;
+		if (j < 0) {
+			base = 0;
+			break;
+		}
+		if (buf->s[j & (CS_ARG0_LEN - 1)] == '/') {
+			base = j + 1;
+			break;
+		}
+	}
+	if (base < 0)
+		return 0;
+	__builtin_memset(name, 0, CS_APPLET_LEN);
+	bpf_probe_read_kernel_str(name, CS_APPLET_LEN, buf->s + (base & (CS_ARG0_LEN - 1)));
+	__u64 a[4], b[4];
+	__builtin_memcpy(a, name, sizeof(a));
+	__builtin_memcpy(b, mc->name, sizeof(b));
+	if ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]))
+		return 1; /* run by an applet's name */
+	/* Run as itself: its first argument names the applet. */
+	if (start + n >= end)
+		return 0;
+	const char prog[] = "--coreutils-prog=";
+	const int plen = sizeof(prog) - 1;
+	long m = bpf_probe_read_user_str(buf->s, plen + CS_APPLET_LEN + 1, (void *)(start + n));
+	if (m <= 1)
+		return 0;
+	int off = plen;
+	for (int k = 0; k < plen; k++) {
+		if (buf->s[k] != prog[k]) {
+			off = 0;
+			break;
+		}
+	}
+	if (m - off > CS_APPLET_LEN || m - off <= 1)
+		return 0; /* too long for a name, or --coreutils-prog= with none */
+	if (off == 0 && buf->s[0] == '-')
+		return 0;
+	if (off == 0) {
+		for (int k = 0; k < CS_APPLET_LEN; k++) {
+			if (k >= m)
+				break;
+			if (buf->s[k] == '/')
+				return 0;
+		}
+	}
+	__builtin_memset(name, 0, CS_APPLET_LEN);
+	bpf_probe_read_kernel_str(name, CS_APPLET_LEN, buf->s + off);
+	return 1;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -230,22 +333,40 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	/* Drift under enforcement dies here, before its first instruction: the signal is pending when
 	 * the exec returns to user space. Decided before the event is reserved, so a full ring buffer
 	 * loses the report, never the kill. */
-	int killed = w->mode == CS_MODE_ENFORCE && w->kill_drift &&
-		     (origin == CS_ORIGIN_WRITTEN || origin == CS_ORIGIN_MEMORY) && bpf_send_signal(SIGKILL) == 0;
+	int killed = 0;
+	if (w->mode == CS_MODE_ENFORCE && w->kill_drift && (origin == CS_ORIGIN_WRITTEN || origin == CS_ORIGIN_MEMORY) &&
+	    bpf_send_signal(SIGKILL) == 0)
+		killed = CS_KILL_DRIFT;
+	struct mm_struct *mm = BPF_CORE_READ(p, mm);
+	/* A multi-call file run as an applet the container may not run dies the same way. Another
+	 * file costs one lookup, and nothing while the switch is off. */
+	struct cs_applet_key ak = { .cgroup = cg, .ino = BPF_CORE_READ(ino, i_ino), .dev = BPF_CORE_READ(ino, i_sb, s_dev) };
+	if (!killed && w->kill_applets) {
+		struct cs_file_key fk = { .cgroup = cg, .ino = ak.ino, .dev = ak.dev };
+		struct cs_multicall *mc = bpf_map_lookup_elem(&multicall, &fk);
+		if (mc) {
+			int named = applet_of(mm, mc, ak.name);
+			if (!named)
+				__builtin_memset(ak.name, 0, sizeof(ak.name));
+			if ((!named || !bpf_map_lookup_elem(&applets, &ak)) && bpf_send_signal(SIGKILL) == 0)
+				killed = CS_KILL_APPLET;
+		}
+	}
 	struct cs_event *e = task_event(CS_EXEC, p, cg);
 	if (!e)
 		return 0;
 	e->killed = killed;
+	if (killed == CS_KILL_APPLET)
+		__builtin_memcpy(e->applet, ak.name, sizeof(e->applet));
 	/* bprm->filename is the path as exec was asked for it (after the interpreter line); the
 	 * file's inode and device identify what actually ran. */
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
-	e->ino = BPF_CORE_READ(ino, i_ino);
-	e->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	e->ino = ak.ino;
+	e->dev = ak.dev;
 	e->origin = origin;
 	file_path(e, p, BPF_CORE_READ(bprm, file));
 	/* argv is read here, not from /proc later: a short-lived program is gone before the loader
 	 * could look. The tracepoint runs in the new program, its arguments already on its stack. */
-	struct mm_struct *mm = BPF_CORE_READ(p, mm);
 	unsigned long start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
 	unsigned long len = end > start ? end - start : 0;
 	if (len >= CS_ARGS_LEN) {

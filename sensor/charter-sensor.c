@@ -5,6 +5,7 @@
  * detaching everything, when stdin closes: the sensor never outlives the agent that started it.
  * Protocol: docs/sensor.md. The command parser is deliberately minimal: the agent is its only
  * writer; anything it cannot read is refused with an error line, never guessed at. */
+#define _GNU_SOURCE /* O_PATH */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +17,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "charter-sensor.h"
@@ -29,6 +33,7 @@
 
 #define MAX_CONTAINERS 256
 #define LINE_MAX_LEN 8192
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 /* The programs attached to each container's cgroup (connects, sends, raw sockets, UDP binds). */
 #define CGROUP_PROGS 7
@@ -195,6 +200,11 @@ static void put_addr(const char *key, __u16 family, const __u8 *a)
 	printf(",\"%s\":\"%s\"", key, addr);
 }
 
+/* Device numbers: the kernel side sees a super block's s_dev (MAJOR << 20 | MINOR), stat(2) reports
+ * glibc's dev_t. The one place the two encodings meet. */
+static unsigned long long stat_dev(__u32 kdev) { return makedev(kdev >> 20, kdev & 0xfffff); }
+static __u32 kernel_dev(dev_t dev) { return (__u32)(major(dev) << 20 | (minor(dev) & 0xfffff)); }
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
@@ -219,12 +229,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	case CS_EXEC:
 		fputs(",\"filename\":", stdout);
 		put_str(e->filename, sizeof(e->filename));
-		/* The kernel's dev_t (20-bit minor) in the encoding stat(2) reports. */
 		printf(",\"ino\":%llu,\"dev\":%llu,\"origin\":\"%s\"", (unsigned long long)e->ino,
-		       (unsigned long long)makedev(e->dev >> 20, e->dev & 0xfffff), origin_name(e->origin));
+		       (unsigned long long)stat_dev(e->dev), origin_name(e->origin));
 		put_path(e);
 		put_argv(e);
-		if (e->killed) fputs(",\"killed\":true", stdout);
+		if (e->killed == CS_KILL_APPLET) {
+			fputs(",\"killed\":true,\"why\":\"applet\",\"applet\":", stdout);
+			put_str(e->applet, sizeof(e->applet));
+		} else if (e->killed) {
+			fputs(",\"killed\":true,\"why\":\"drift\"", stdout);
+		}
 		break;
 	case CS_EXIT:
 		/* wait(2) encoding: the low 7 bits are the signal, the next 8 the exit status. */
@@ -338,7 +352,7 @@ static void destroy_links(struct container *c)
  * key after a deleted one is fetched before deleting. */
 static void forget_cgroup(struct bpf_map *map, __u64 cg)
 {
-	union { __u64 cgroup; struct cs_allow_key allow; struct cs_seen_key seen; } k, next;
+	union { __u64 cgroup; struct cs_allow_key allow; struct cs_seen_key seen; struct cs_file_key file; struct cs_applet_key applet; } k, next;
 	size_t size = bpf_map__key_size(map);
 	if (size > sizeof(k)) return;
 	int more = !bpf_map__get_next_key(map, NULL, &k, size);
@@ -347,6 +361,109 @@ static void forget_cgroup(struct bpf_map *map, __u64 cg)
 		if (k.cgroup == cg) bpf_map__delete_elem(map, &k, size, 0);
 		memcpy(&k, &next, size);
 	}
+}
+
+/* A name the kernel can hold (CS_APPLET_LEN with its NUL) and match: not empty, no '/'; an applet
+ * also starts with no '-' (the kernel never takes such an argument for an applet). */
+static const char *bad_name(const char *key, const char *v, bool applet)
+{
+	static char why[96];
+	if (!v[0] || strchr(v, '/') || (applet && v[0] == '-')) {
+		snprintf(why, sizeof(why), "\"%s\" is not a program name (empty, a '/'%s)", key, applet ? " or a leading '-'" : "");
+		return why;
+	}
+	return NULL;
+}
+
+/* Checks that `pid` is a process of the container of cgroup `cg` (its cgroup or below, as
+ * /proc/PID/cgroup names it relative to the cgroup path the op gave) in a mount namespace other
+ * than the loader's, and opens its root (O_PATH); -1 with the reason in `error`. */
+static int container_root(const char *line, long pid, char *error, size_t esize)
+{
+	char cgpath[4096], path[64], text[4096];
+	struct stat mine, theirs;
+	if (!json_str(line, "cgroup", cgpath, sizeof(cgpath))) return snprintf(error, esize, "no \"cgroup\""), -1;
+	snprintf(path, sizeof(path), "/proc/%ld", pid);
+	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0) return snprintf(error, esize, "process %ld: %s", pid, strerror(errno)), -1;
+	if (stat("/proc/self/ns/mnt", &mine) || fstatat(proc, "ns/mnt", &theirs, 0) ||
+	    (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)) {
+		close(proc);
+		return snprintf(error, esize, "process %ld has no mount namespace of its own", pid), -1;
+	}
+	int f = openat(proc, "cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n = f < 0 ? -1 : read(f, text, sizeof(text) - 1);
+	if (f >= 0) close(f);
+	char *own = n > 0 ? (text[n] = 0, strstr(text, "0::/")) : NULL;
+	if (own) own[strcspn(own, "\n")] = 0, own += 3;
+	/* The op's directory ends with the process's cgroup or one of its ancestors (podman exec may use a child). */
+	bool in = false;
+	size_t clen = strlen(cgpath);
+	while (clen > 1 && cgpath[clen - 1] == '/') cgpath[--clen] = 0;
+	for (size_t len = own ? strlen(own) : 0; len > 1 && !in;) {
+		in = clen > len && !strncmp(cgpath + clen - len, own, len) && (own[len] == 0 || own[len] == '/');
+		while (len > 0 && own[--len] != '/') {}
+	}
+	if (!in) {
+		close(proc);
+		return snprintf(error, esize, "process %ld is not in the container's cgroup", pid), -1;
+	}
+	int root = openat(proc, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int err = errno;
+	close(proc);
+	if (root < 0) return snprintf(error, esize, "process %ld: its root: %s", pid, strerror(err)), -1;
+	return root;
+}
+
+/* allow-applet: the file at `path` in the container (through the root of its process `pid`) is a
+ * multi-call binary named `binary`, which it may run as `applet`. Once applet-kill is on, an exec
+ * of that file as another applet is killed before its first instruction. */
+static void allow_applet(const char *op, const char *line, __u64 cg)
+{
+	char path[4096], binary[CS_APPLET_LEN] = { 0 }, error[4200]; /* zero-padded: the kernel compares all of it */
+	struct cs_applet_key k = { .cgroup = cg };
+	struct cs_multicall mc = { 0 };
+	const char *why;
+	const char *pv = json_value(line, "pid");
+	char *end;
+	long pid = pv ? strtol(pv, &end, 10) : 0;
+	if (!pv || end == pv || pid <= 0 || pid > 4194304) return reply(op, "no \"pid\" of the container's process");
+	if (!json_str(line, "path", path, sizeof(path)) || path[0] != '/') return reply(op, "no absolute \"path\"");
+	if (!json_str(line, "applet", k.name, sizeof(k.name))) return reply(op, "no \"applet\" (a string of at most 31 bytes)");
+	if (!json_str(line, "binary", binary, sizeof(binary))) return reply(op, "no \"binary\" (a string of at most 31 bytes)");
+	if ((why = bad_name("applet", k.name, true)) || (why = bad_name("binary", binary, false))) return reply(op, why);
+	memcpy(mc.name, binary, sizeof(mc.name));
+	int root = container_root(line, pid, error, sizeof(error));
+	if (root < 0) return reply(op, error);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+	int err = errno;
+	struct stat st, rst;
+	struct statfs fs;
+	if (fd < 0 || fstat(fd, &st) || fstatfs(fd, &fs) || fstat(root, &rst)) {
+		if (fd >= 0) err = errno, close(fd);
+		close(root);
+		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
+		return reply(op, error);
+	}
+	close(fd);
+	close(root);
+	if (!S_ISREG(st.st_mode)) return reply(op, "\"path\" is not a regular file");
+	/* An overlay whose layers sit on different file systems (without xino) gives its files a
+	 * layer's device in stat(2), not its own, which is what the kernel side sees: no exec would
+	 * match, and the container would believe its applets judged. Said instead. */
+	if (fs.f_type == OVERLAYFS_SUPER_MAGIC && rst.st_dev != st.st_dev) {
+		snprintf(error, sizeof(error), "%s: its overlay reports a layer's device for it (layers on different file systems), which the kernel does not see", path);
+		return reply(op, error);
+	}
+	k.ino = st.st_ino;
+	k.dev = kernel_dev(st.st_dev);
+	struct cs_file_key fk = { .cgroup = cg, .ino = k.ino, .dev = k.dev };
+	/* The applet first: the file becomes multi-call with at least this applet allowed. */
+	if (bpf_map__update_elem(skel->maps.applets, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY) ||
+	    bpf_map__update_elem(skel->maps.multicall, &fk, sizeof(fk), &mc, sizeof(mc), BPF_ANY))
+		return reply(op, strerror(errno));
+	reply(op, NULL);
 }
 
 static void command(const char *line)
@@ -424,16 +541,19 @@ static void command(const char *line)
 		if (bpf_map__update_elem(skel->maps.blocked, &k, sizeof(k), &(__u8){1}, 1, BPF_ANY)) return reply(op, strerror(errno));
 		return reply(op, NULL);
 	}
-	/* The container's switches: enforcement, raw sockets granted, drift killed at exec. */
-	bool enforce = !strcmp(op, "enforce"), allow_raw = !strcmp(op, "allow-raw"), exec_kill = !strcmp(op, "exec-kill");
-	if (enforce || allow_raw || exec_kill) {
+	if (!strcmp(op, "allow-applet")) return allow_applet(op, line, cg);
+	/* The container's switches: enforcement, raw sockets granted, drift and applets killed at exec. */
+	bool enforce = !strcmp(op, "enforce"), allow_raw = !strcmp(op, "allow-raw"), exec_kill = !strcmp(op, "exec-kill"),
+	     applet_kill = !strcmp(op, "applet-kill");
+	if (enforce || allow_raw || exec_kill || applet_kill) {
 		bool on;
 		struct cs_watch w;
 		if (!json_bool(line, "on", &on)) return reply(op, "no boolean \"on\"");
 		if (bpf_map__lookup_elem(skel->maps.watched, &cg, sizeof(cg), &w, sizeof(w), 0)) return reply(op, strerror(errno));
 		if (enforce) w.mode = on ? CS_MODE_ENFORCE : CS_MODE_OBSERVE;
 		else if (allow_raw) w.allow_raw = on;
-		else w.kill_drift = on;
+		else if (exec_kill) w.kill_drift = on;
+		else w.kill_applets = on;
 		if (bpf_map__update_elem(skel->maps.watched, &cg, sizeof(cg), &w, sizeof(w), BPF_ANY)) return reply(op, strerror(errno));
 		return reply(op, NULL);
 	}
@@ -446,6 +566,8 @@ static void command(const char *line)
 		forget_cgroup(skel->maps.allow, cg);
 		forget_cgroup(skel->maps.blocked, cg);
 		forget_cgroup(skel->maps.seen, cg);
+		forget_cgroup(skel->maps.multicall, cg);
+		forget_cgroup(skel->maps.applets, cg);
 		*c = containers[--ncontainers];
 		return reply(op, NULL);
 	}

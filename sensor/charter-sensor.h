@@ -12,6 +12,10 @@
  * deeper than CS_PATH_DEPTH or with a longer name is reported incomplete. */
 #define CS_PATH_DEPTH 16
 #define CS_NAME_LEN 64
+/* A multi-call binary's own name and an applet's name, NUL included: names of at most 31 bytes. */
+#define CS_APPLET_LEN 32
+/* The longest argv[0] whose basename the kernel looks for; a longer one names no applet (killed). */
+#define CS_ARG0_LEN 4096
 /* The ring buffer: 4 MiB, about 1,700 records. */
 #define CS_RINGBUF_SIZE (1 << 22)
 /* The loader drains the ring buffer at least this often; programs wake it earlier only for a
@@ -51,11 +55,12 @@ struct cs_event {
 	__u8 args_truncated;
 	__u8 path_depth;
 	__u8 path_complete;
-	__u8 killed;   /* exec: SIGKILLed before its first instruction */
+	__u8 killed;   /* exec: SIGKILLed before its first instruction (enum cs_kill: why) */
 	__u8 socktype; /* socket: SOCK_* */
 	__u32 args_len;
 	__u16 sport;   /* listen, accept: the local port, host byte order */
 	__u16 pad;
+	char applet[CS_APPLET_LEN]; /* exec killed as an applet: the applet's name as judged ("" when none) */
 	__u8 daddr[16]; /* connect, send: destination; accept: peer */
 	__u8 saddr[16]; /* listen, accept: the local address */
 	char comm[CS_COMM_LEN];
@@ -64,13 +69,42 @@ struct cs_event {
 	char path[CS_PATH_DEPTH][CS_NAME_LEN];
 };
 
+/* Why an exec was killed (cs_event.killed). */
+enum cs_kill { CS_KILL_DRIFT = 1, CS_KILL_APPLET = 2 };
+
 /* What the loader was told about a watched container (the `watched` map's value). */
 enum cs_mode { CS_MODE_OBSERVE = 1, CS_MODE_ENFORCE = 2 };
 struct cs_watch {
-	__u8 mode;       /* enum cs_mode */
-	__u8 allow_raw;  /* raw and ping sockets granted under enforcement */
-	__u8 kill_drift; /* under enforcement, SIGKILL an exec of a written or in-memory file */
-	__u8 pad;
+	__u8 mode;         /* enum cs_mode */
+	__u8 allow_raw;    /* raw and ping sockets granted under enforcement */
+	__u8 kill_drift;   /* under enforcement, SIGKILL an exec of a written or in-memory file */
+	__u8 kill_applets; /* in any mode, SIGKILL an exec of a multi-call file as an applet not allowed */
+};
+
+/* A file of a container (the `multicall` map's key). `dev` is the kernel's encoding of the file's
+ * super block (MAJOR << 20 | MINOR, as inode->i_sb->s_dev holds it): the loader converts what
+ * stat(2) says (charter-sensor.c, kernel_dev). */
+struct cs_file_key {
+	__u64 cgroup;
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+/* A multi-call file registered for a container: its own name (`busybox`), under which its first
+ * argument names the applet. */
+struct cs_multicall {
+	char name[CS_APPLET_LEN];
+};
+
+/* An applet a container may run a multi-call file as (the `applets` map's key), the name
+ * zero-padded. */
+struct cs_applet_key {
+	__u64 cgroup;
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+	char name[CS_APPLET_LEN];
 };
 
 /* A destination or peer already reported for a container: an allowed send or an accept is reported

@@ -148,7 +148,15 @@ class Agent implements RunningAgent {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly eventsByKind: Record<string, number> = {};
   private sensor: SensorOps | undefined;
-  private abilities: SensorAbilities = { refuseExec: false, killDrift: false, files: false, dirs: false, guard: false, writes: false };
+  private abilities: SensorAbilities = {
+    refuseExec: false,
+    killDrift: false,
+    killApplets: false,
+    files: false,
+    dirs: false,
+    guard: false,
+    writes: false,
+  };
   private readonly actuators: Actuators;
   private sensorRestarts = 0;
   private sensorDownSince: Date | undefined;

@@ -107,7 +107,17 @@ describe.skipIf(!canRun)('charter agent --derive', () => {
     expect(refused.verdict?.action).toBe('block');
     expect(refused.actions?.map((a) => a.step)).toContain('deny');
     expect(podmanOk(['inspect', '-f', '{{.State.Running}}', CTR]).trim()).toBe('true');
-    // busybox applets share httpd's file: the engine judges them and the ladder kills them after they start (a documented limit).
+    // busybox applets share httpd's file, which the guard allows: the kernel kills an unlisted one
+    // (the shell) before its first instruction, and the ladder records that kill.
+    const shell = podman(['exec', CTR, 'sh', '-c', 'echo pwned']);
+    expect(shell.stdout).not.toContain('pwned');
+    expect(shell.status).toBe(137);
+    const killed = await until(
+      () => alerts().find((r) => r.type === 'deviation' && r.verdict?.kind === 'exec' && r.verdict.event.includes('echo pwned')),
+      'the killed applet',
+    );
+    expect(killed.actions?.find((a) => a.step === 'kill')?.target).toMatch(/\(killed in the kernel\)$/);
+    expect(podmanOk(['inspect', '-f', '{{.State.Running}}', CTR]).trim()).toBe('true');
     const end = await agent.stop('SIGTERM');
     expect(end.code).toBe(0);
   });

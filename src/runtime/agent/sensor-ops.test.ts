@@ -54,11 +54,13 @@ const policy: SensorPolicy = {
   connect: { allow: [{ port: 53 }, { port: 5432, address: '10.89.0.3' }], enforce: true },
   exec: {
     allow: [
-      { path: '/bin/busybox', applets: ['sleep'] },
-      { path: '/bin/sleep', applets: ['sleep'] },
+      { path: '/bin/busybox', applets: ['sleep'], binary: 'busybox' },
+      { path: '/bin/sleep', applets: ['sleep'], binary: 'busybox' },
+      { path: '/usr/bin/node' },
     ],
     enforce: true,
     killDrift: true,
+    killApplets: true,
   },
   files: {
     guardFiles: ['/etc/shadow', '/etc/gshadow'],
@@ -105,6 +107,7 @@ describe('applyPolicy', () => {
       'guard 42',
       'allowExec /bin/busybox',
       'allowExec /bin/sleep',
+      'allowExec /usr/bin/node',
       'guardFile /etc/shadow',
       'guardFile /etc/gshadow',
       'guardDir /bin',
@@ -158,14 +161,64 @@ describe('applyPolicy', () => {
   });
 });
 
+describe('applyPolicy for applets', () => {
+  const APPLET_OPS = ['execKill', 'allowApplet', 'appletKill'];
+
+  it('allows the applets of each multi-call file through the container pid, then switches applet killing on, after connects', async () => {
+    const { ops, sent } = recorder(APPLET_OPS);
+    const applied = nothingApplied();
+    await applyPolicy(ops, '/cg', 42, policy, applied);
+    expect(sent).toEqual([
+      'allow 53',
+      'allow 5432 10.89.0.3',
+      'allowApplet 42 /bin/busybox sleep busybox',
+      'allowApplet 42 /bin/sleep sleep busybox',
+      'enforce true',
+      'execKill true',
+      'appletKill true',
+    ]);
+    expect(appliedLimits(policy, applied)).toEqual([]);
+    sent.length = 0;
+    await applyPolicy(ops, '/cg', 42, { ...policy, exec: { ...policy.exec, killApplets: false } }, applied);
+    expect(sent).toEqual(['appletKill false']);
+  });
+
+  it('leaves applet killing off when one applet cannot be allowed, and says so', async () => {
+    const { ops, sent } = recorder(APPLET_OPS, { 'allowApplet 42 /bin/sleep sleep busybox': '/bin/sleep: No such file or directory' });
+    const applied = nothingApplied();
+    await applyPolicy(ops, '/cg', 42, policy, applied);
+    expect(sent.filter((l) => l.startsWith('appletKill'))).toEqual([]);
+    expect(appliedLimits(policy, applied)).toEqual([
+      'applets are not killed at exec: /bin/sleep as sleep could not be allowed (/bin/sleep: No such file or directory); an applet not listed is killed after it started',
+    ]);
+  });
+
+  it('sends nothing of applets when the policy does not kill them', async () => {
+    const { ops, sent } = recorder(APPLET_OPS);
+    await applyPolicy(ops, '/cg', 42, { ...policy, exec: { ...policy.exec, killApplets: false } }, nothingApplied());
+    expect(sent.filter((l) => /applet/i.test(l))).toEqual([]);
+  });
+});
+
 describe('abilitiesOf', () => {
   it('refuses execs and files only with the guard, kills drift with exec-kill, guards directories with guard-dir', () => {
-    expect(abilitiesOf(new Set())).toEqual({ refuseExec: false, killDrift: false, files: false, dirs: false, guard: false, writes: false });
+    expect(abilitiesOf(new Set())).toEqual({
+      refuseExec: false,
+      killDrift: false,
+      killApplets: false,
+      files: false,
+      dirs: false,
+      guard: false,
+      writes: false,
+    });
+    expect(abilitiesOf(new Set(['allowApplet', 'appletKill']))).toMatchObject({ killApplets: true, guard: false });
+    expect(abilitiesOf(new Set(['appletKill']))).toMatchObject({ killApplets: false });
     expect(abilitiesOf(new Set(['guard', 'allowExec', 'execEnforce']))).toMatchObject({ refuseExec: true, guard: true });
     expect(abilitiesOf(new Set(['allowExec', 'execEnforce']))).toMatchObject({ refuseExec: false });
     expect(abilitiesOf(new Set(['execKill', 'allowRaw']))).toEqual({
       refuseExec: false,
       killDrift: true,
+      killApplets: false,
       files: false,
       dirs: false,
       guard: false,

@@ -1,7 +1,7 @@
 /**
  * What the agent asks of the kernel sensor, in one place. `attach`, `allow`, `enforce` and
- * `detach` are the loader's first ops; the others (raw sockets, drift killing, the exec and file
- * guard: docs/sensor.md) are optional here and checked twice: once by name (`capabilities`: a
+ * `detach` are the loader's first ops; the others (raw sockets, drift and applet killing, the exec
+ * and file guard: docs/sensor.md) are optional here and checked twice: once by name (`capabilities`: a
  * sensor object without the method cannot be asked), and once by the loader's answer (the guard
  * needs fanotify permission events, and a path the charter names may not exist in the image).
  * What could not be done is said in the container's limits (`appliedLimits`), and enforcement that
@@ -22,6 +22,10 @@ export const OPTIONAL_OPS = {
   allowRaw: 'allow-raw',
   /** While enforcing, kill every exec of a file written after start or run from memory, before it runs. */
   execKill: 'exec-kill',
+  /** Register a multi-call file of the container (resolved through one of its processes) and one applet it may run as. */
+  allowApplet: 'allow-applet',
+  /** Kill every exec of a registered multi-call file as an applet not allowed, before it runs. */
+  appletKill: 'applet-kill',
   /** Prepare the exec and file guard (fanotify) of the container, through one of its processes; answers its mounts. */
   guard: 'guard',
   /** Let the container run this file (resolved in its root) and the interpreter it names. */
@@ -51,6 +55,8 @@ export interface SensorOps {
   block?(cgroup: string, address: string, port?: number): Promise<void>;
   allowRaw?(cgroup: string, on: boolean): Promise<void>;
   execKill?(cgroup: string, on: boolean): Promise<void>;
+  allowApplet?(cgroup: string, pid: number, path: string, applet: string, binary: string): Promise<void>;
+  appletKill?(cgroup: string, on: boolean): Promise<void>;
   guard?(cgroup: string, pid: number): Promise<readonly string[]>;
   allowExec?(cgroup: string, path: string): Promise<void>;
   execEnforce?(cgroup: string, on: boolean): Promise<void>;
@@ -83,6 +89,7 @@ export function abilitiesOf(caps: ReadonlySet<OptionalOp>): SensorAbilities {
   return {
     refuseExec: guard && caps.has('allowExec') && caps.has('execEnforce'),
     killDrift: caps.has('execKill'),
+    killApplets: caps.has('allowApplet') && caps.has('appletKill'),
     files: guard && caps.has('guardFile') && caps.has('filesEnforce'),
     dirs: GUARD_DIRECTORIES && guard && caps.has('guardDir'),
     writes: guard && caps.has('guardWrites'),
@@ -112,9 +119,12 @@ export interface AppliedPolicy {
   readonly egress: Set<string>;
   readonly execs: Set<string>;
   readonly files: Set<string>;
+  /** `path\0applet` pairs sent with allow-applet. */
+  readonly applets: Set<string>;
   connectEnforced: boolean;
   execEnforced: boolean;
   driftKilled: boolean;
+  appletsKilled: boolean;
   filesEnforced: boolean;
   writesWatched: boolean;
   raw: boolean;
@@ -122,6 +132,8 @@ export interface AppliedPolicy {
   guard?: { readonly mounts: readonly string[] } | { readonly error: string };
   /** Charter paths the loader could not allow (not in the image …): exec enforcement stays off. */
   readonly execFailures: Map<string, string>;
+  /** Multi-call paths the loader could not register: applet killing stays off. */
+  readonly appletFailures: Map<string, string>;
   /** Guarded paths the loader refused for another reason than their absence. */
   readonly fileFailures: Map<string, string>;
   /** Why guard-writes was refused, when it was. */
@@ -133,13 +145,16 @@ export function nothingApplied(): AppliedPolicy {
     egress: new Set(),
     execs: new Set(),
     files: new Set(),
+    applets: new Set(),
     connectEnforced: false,
     execEnforced: false,
     driftKilled: false,
+    appletsKilled: false,
     filesEnforced: false,
     writesWatched: false,
     raw: false,
     execFailures: new Map(),
+    appletFailures: new Map(),
     fileFailures: new Map(),
   };
 }
@@ -191,6 +206,23 @@ export async function applyPolicy(
       applied.execs.add(e.path);
     }
   }
+  // The applets of multi-call files, through the container's process like the guard (but without
+  // it: the kernel judges them at exec). One that fails leaves applet killing off.
+  if (ops.allowApplet && policy.exec.killApplets) {
+    for (const e of policy.exec.allow) {
+      if (e.applets === undefined || e.binary === undefined) continue;
+      for (const applet of e.applets) {
+        const key = `${e.path}\0${applet}`;
+        if (applied.applets.has(key)) continue;
+        try {
+          await ops.allowApplet(cgroup, pid, e.path, applet, e.binary);
+        } catch (err) {
+          applied.appletFailures.set(`${e.path} as ${applet}`, errorMessage(err));
+        }
+        applied.applets.add(key);
+      }
+    }
+  }
   if (guarded) {
     for (const [kind, paths, send] of [
       ['f', policy.files.guardFiles, ops.guardFile],
@@ -227,6 +259,14 @@ export async function applyPolicy(
       applied.driftKilled,
       (on) => ops.execKill!(cgroup, on),
       (on) => (applied.driftKilled = on),
+    );
+  // Killing applets when one of the charter's own could not be registered would kill it.
+  if (ops.appletKill)
+    await toggle(
+      policy.exec.killApplets && applied.appletFailures.size === 0,
+      applied.appletsKilled,
+      (on) => ops.appletKill!(cgroup, on),
+      (on) => (applied.appletsKilled = on),
     );
   // Refusing execs when one of the charter's own programs could not be allowed would refuse it.
   if (ops.execEnforce && guarded) {
@@ -271,6 +311,12 @@ export function appliedLimits(policy: SensorPolicy, applied: AppliedPolicy): str
     const [path, why] = [...applied.execFailures][0]!;
     out.push(
       `execs are not refused: the charter's ${path} could not be allowed (${why})${applied.execFailures.size > 1 ? ` and ${applied.execFailures.size - 1} more` : ''}; a program not allowed is killed after it started`,
+    );
+  }
+  if (policy.exec.killApplets && applied.appletFailures.size > 0) {
+    const [what, why] = [...applied.appletFailures][0]!;
+    out.push(
+      `applets are not killed at exec: ${what} could not be allowed (${why})${applied.appletFailures.size > 1 ? ` and ${applied.appletFailures.size - 1} more` : ''}; an applet not listed is killed after it started`,
     );
   }
   for (const [path, what] of applied.fileFailures) out.push(`${path} ${what}`);

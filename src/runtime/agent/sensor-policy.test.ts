@@ -12,8 +12,16 @@ import { compileCharter } from '../engine/compile.js';
 import { GUARDED_DIRS, GUARDED_FILES, sensorPolicy, type PolicyInput, type SensorAbilities } from './sensor-policy.js';
 
 const src: Source[] = [{ kind: 'compose', artifact: 'compose.yaml', line: 3, reason: 'declared' }];
-const ALL: SensorAbilities = { refuseExec: true, killDrift: true, files: true, dirs: true, guard: true, writes: true };
-const NONE: SensorAbilities = { refuseExec: false, killDrift: false, files: false, dirs: false, guard: false, writes: false };
+const ALL: SensorAbilities = { refuseExec: true, killDrift: true, killApplets: true, files: true, dirs: true, guard: true, writes: true };
+const NONE: SensorAbilities = {
+  refuseExec: false,
+  killDrift: false,
+  killApplets: false,
+  files: false,
+  dirs: false,
+  guard: false,
+  writes: false,
+};
 
 function container(name: string, edit: (c: ContainerCharter) => void = () => undefined): ContainerCharter {
   const c = emptyContainer(name);
@@ -152,12 +160,32 @@ describe('executables', () => {
   it('lists every path a rule is run by, applets of one file merged', () => {
     const p = policy(charterOf(api([]), db), 'api');
     expect(p.exec.allow).toEqual([
-      { path: '/bin/busybox', applets: ['sh', 'wget'] },
-      { path: '/bin/sh', applets: ['sh'] },
-      { path: '/bin/wget', applets: ['wget'] },
+      { path: '/bin/busybox', applets: ['sh', 'wget'], binary: 'busybox' },
+      { path: '/bin/sh', applets: ['sh'], binary: 'busybox' },
+      { path: '/bin/wget', applets: ['wget'], binary: 'busybox' },
       { path: '/usr/local/bin/node' },
     ]);
     expect(p.exec.enforce).toBe(true);
+  });
+
+  it('kills an applet the charter does not list before its first instruction in protect mode when the sensor can, and says which of the two kills it gets', () => {
+    const p = policy(charterOf(api([]), db), 'api');
+    expect(p.exec.killApplets).toBe(true);
+    expect(p.limits).toContain(
+      '/bin/busybox is allowed as a file: an applet the charter does not list (sh, wget are) is not refused, it is killed before its first instruction',
+    );
+    // Independent of connect enforcement: an unknown egress intent still kills applets at exec.
+    expect(policy(charterOf(api([], 'unknown'), db), 'api').exec.killApplets).toBe(true);
+    const cannot = policy(charterOf(api([]), db), 'api', { abilities: { ...ALL, killApplets: false } });
+    expect(cannot.exec.killApplets).toBe(false);
+    expect(cannot.limits).toContain(
+      '/bin/busybox is allowed as a file: an applet the charter does not list (sh, wget are) is not refused, it is killed after it started',
+    );
+    expect(policy(charterOf(api([]), db), 'api', { mode: 'monitor' }).exec.killApplets).toBe(false);
+    // Nothing to kill in a charter without a multi-call file.
+    const plain = api([]);
+    plain.processes = plain.processes.filter((r) => r.applets === undefined);
+    expect(policy(charterOf(plain, db), 'api').exec.killApplets).toBe(false);
   });
 
   it('does not refuse execs without the ops, or when a rule has no path: the ladder kills after the fact, and the limits say so', () => {

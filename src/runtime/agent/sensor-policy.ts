@@ -16,6 +16,8 @@ import { parseCidr } from '../../util/ip.js';
 import { compareStrings } from '../../util/sort.js';
 import type { CompiledCharter, CompiledContainer } from '../engine/compile.js';
 
+const basename = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
 /** A connect the sensor lets through: to `port` on `address`, or on any address when it is absent. */
 export interface EgressAllowance {
   readonly port: number;
@@ -23,19 +25,31 @@ export interface EgressAllowance {
 }
 
 /**
- * A file the container may execute; for a multi-call binary, only as these applets (the engine
- * judges the applet; the sensor allows files).
+ * A file the container may execute; for a multi-call binary, only as these applets, `binary` being
+ * its own name (the basename of its rule's path, under which the first argument names the applet:
+ * appletOf in profile/multi-call.ts). The guard allows files; the applet is judged by the engine,
+ * and at exec by the kernel when it kills applets.
  */
 export interface ExecAllowance {
   readonly path: string;
   readonly applets?: readonly string[];
+  readonly binary?: string;
 }
 
 export interface SensorPolicy {
   /** `enforce` refuses connects and sends outside `allow`, and raw sockets unless `raw`. */
   readonly connect: { readonly allow: readonly EgressAllowance[]; readonly enforce: boolean };
-  /** `enforce`: refuse execs of files not in `allow`; `killDrift`: kill written or in-memory programs as they start. */
-  readonly exec: { readonly allow: readonly ExecAllowance[]; readonly enforce: boolean; readonly killDrift: boolean };
+  /**
+   * `enforce`: refuse execs of files not in `allow`; `killDrift`: kill written or in-memory programs
+   * as they start; `killApplets`: kill a multi-call file of `allow` run as an applet it does not list,
+   * as it starts.
+   */
+  readonly exec: {
+    readonly allow: readonly ExecAllowance[];
+    readonly enforce: boolean;
+    readonly killDrift: boolean;
+    readonly killApplets: boolean;
+  };
   /**
    * Opens of `guardFiles` and writes below `guardDirs` are reported (and refused when `enforce`);
    * reads of `passReads` stay in the kernel, and a write to one is reported as it happens.
@@ -66,6 +80,11 @@ export interface SensorAbilities {
    * switch between observing and acting.
    */
   readonly killDrift: boolean;
+  /**
+   * A multi-call file run as an applet the charter does not list can be killed in the kernel before
+   * its first instruction (allow-applet, applet-kill), in any mode.
+   */
+  readonly killApplets: boolean;
   /** Guarded files can be refused (guard-file, files-enforce). */
   readonly files: boolean;
   /** Writes into guarded directories can be reported and refused without refusing the execs of programs there (guard-dir). */
@@ -149,15 +168,16 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
       );
     else if (exec.allow.length === 0)
       limits.push('the charter declares no process: execs are not refused, a program not allowed is killed after it started');
-    else {
-      enforceExec = true;
-      const multi = exec.allow.find((e) => e.applets !== undefined);
-      if (multi !== undefined)
-        limits.push(
-          `${multi.path} is allowed as a file: an applet the charter does not list (${multi.applets!.join(', ')} are) is not refused, it is killed after it started`,
-        );
-    }
+    else enforceExec = true;
   }
+  // The guard allows files; an applet the charter does not list is killed, by the kernel as it
+  // starts when this sensor can, else by the ladder once it runs.
+  const multi = exec.allow.find((e) => e.applets !== undefined);
+  const killApplets = protect && abilities.killApplets && multi !== undefined;
+  if (protect && multi !== undefined && (enforceExec || killApplets))
+    limits.push(
+      `${multi.path} is allowed as a file: an applet the charter does not list (${multi.applets!.join(', ')} are) is not refused, it is killed ${killApplets ? 'before its first instruction' : 'after it started'}`,
+    );
   const killDrift = protect && abilities.killDrift && enforceConnect;
   if (protect && abilities.killDrift && !enforceConnect)
     limits.push(
@@ -189,7 +209,7 @@ export function sensorPolicy(input: PolicyInput): SensorPolicy {
 
   return {
     connect: { allow: connect.allow, enforce: enforceConnect },
-    exec: { allow: exec.allow, enforce: enforceExec, killDrift },
+    exec: { allow: exec.allow, enforce: enforceExec, killDrift, killApplets },
     files: {
       guardFiles: [...GUARDED_FILES],
       guardDirs,
@@ -300,7 +320,8 @@ function execAllowances(rules: readonly ProcessRule[]): { allow: ExecAllowance[]
           : prev.applets === undefined || r.applets === undefined
             ? undefined
             : [...new Set([...prev.applets, ...r.applets])].sort();
-      byPath.set(path, applets === undefined ? { path } : { path, applets: [...applets].sort() });
+      const binary = prev?.binary ?? basename(r.path);
+      byPath.set(path, applets === undefined ? { path } : { path, applets: [...applets].sort(), binary });
     }
   }
   return { allow: [...byPath.values()].sort((a, b) => compareStrings(a.path, b.path)), unpathed };

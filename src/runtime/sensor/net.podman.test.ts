@@ -192,8 +192,8 @@ describe.skipIf(!canRun)('kernel sensor network and drift verdicts on a podman c
     const memfd = podman(['exec', id, 'memfd-exec']);
     expect(memfd.status).toBe(137);
     expect(memfd.stdout).toBe('');
-    const evs = await until((es) => es.filter((e) => what(e) === 'exec killed').length >= 2);
-    const killed = evs.filter((e) => what(e) === 'exec killed');
+    const evs = await until((es) => es.filter((e) => what(e) === 'exec drift killed').length >= 2);
+    const killed = evs.filter((e) => what(e) === 'exec drift killed');
     expect(killed.map((e) => e.process.origin)).toEqual(['written', 'memory']);
     expect(killed[0]?.process).toMatchObject({ path: '/tmp/echo', argv: ['/tmp/echo', 'ran'] });
     expect(killed[1]?.process).toMatchObject({ name: 'memfd:payload', argv: ['echo', 'from-memory'] });
@@ -218,7 +218,7 @@ describe.skipIf(!canRun)('kernel sensor network and drift verdicts on a podman c
         (on ? perExec.killOn : perExec.killOff).push(figure(out, 'us_per_exec'));
       }
     }
-    expect(events.filter((e) => what(e) === 'exec killed')).toHaveLength(2); // the two above, nothing from the image
+    expect(events.filter((e) => what(e) === 'exec drift killed')).toHaveLength(2); // the two above, nothing from the image
 
     await sensor.allow(cgroup, 18080, '127.0.0.1');
     const perSecond = { enforce: [] as number[], observe: [] as number[] };

@@ -134,6 +134,8 @@ done`,
     await s.guardFile('/c', '/etc/shadow');
     await s.guardDir('/c', '/usr/bin');
     await s.filesEnforce('/c', false);
+    await s.allowApplet('/c', 42, '/bin/sh', 'sh', 'busybox');
+    await s.appletKill('/c', true);
     await s.close();
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
       '{"op":"enforce","cgroup":"/c","on":true}',
@@ -144,6 +146,8 @@ done`,
       '{"op":"guard-file","cgroup":"/c","path":"/etc/shadow"}',
       '{"op":"guard-dir","cgroup":"/c","path":"/usr/bin"}',
       '{"op":"files-enforce","cgroup":"/c","on":false}',
+      '{"op":"allow-applet","cgroup":"/c","pid":42,"path":"/bin/sh","applet":"sh","binary":"busybox"}',
+      '{"op":"applet-kill","cgroup":"/c","on":true}',
     ]);
   });
 

@@ -77,6 +77,17 @@ export interface Sensor {
    */
   execKill(cgroup: string, on: boolean): Promise<void>;
   /**
+   * The file at `path` in the container (resolved in the root of its process `pid`, symlinks
+   * included) is a multi-call binary whose own name is `binary` (`busybox`), which the container
+   * may run as `applet`. Names are at most 31 bytes, without '/'. Fails when the file does not exist.
+   */
+  allowApplet(cgroup: string, pid: number, path: string, applet: string, binary: string): Promise<void>;
+  /**
+   * Kill (SIGKILL, before its first instruction) every exec of a file allowApplet registered as an
+   * applet it did not allow, in any mode (default: off).
+   */
+  appletKill(cgroup: string, on: boolean): Promise<void>;
+  /**
    * Prepare inline enforcement of the container's execs and file opens (fanotify, docs/sensor.md):
    * `pid` is one of its processes (podman's State.Pid), through which its root and mounts are
    * reached; it must be in the container's cgroup and mount namespace. Resolves with the mount
@@ -247,6 +258,8 @@ export function startSensor(opts: SensorOptions): Promise<Sensor> {
     block: (cgroup, address, port) => send(port === undefined ? { op: 'block', cgroup, address } : { op: 'block', cgroup, address, port }),
     allowRaw: (cgroup, on) => send({ op: 'allow-raw', cgroup, on }),
     execKill: (cgroup, on) => send({ op: 'exec-kill', cgroup, on }),
+    allowApplet: (cgroup, pid, path, applet, binary) => send({ op: 'allow-applet', cgroup, pid, path, applet, binary }),
+    appletKill: (cgroup, on) => send({ op: 'applet-kill', cgroup, on }),
     guard: async (cgroup, pid) => {
       const { mounts } = await request({ op: 'guard', cgroup, pid });
       return Array.isArray(mounts) ? mounts.filter((m): m is string => typeof m === 'string') : [];

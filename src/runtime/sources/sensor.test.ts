@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventOf, RuntimeEvent } from '../../model/events.js';
 import { checkEvent } from '../events/validate.js';
 import { detectSource } from './registry.js';
+import { factsOf } from '../agent/response.js';
 import { sensorSource } from './sensor.js';
 
 function recording(name: string): Record<string, unknown>[] {
@@ -22,6 +23,8 @@ const RECORDED = recording('podman-busybox.jsonl');
 const CONTAINER = '797de5487c753092c349c77ac33b3e738b85d3b184c94b87cb6a6e28b8e8d8df';
 /** Raw and ping sockets, UDP sends, listens, an accept, then under enforcement refusals and killed execs. */
 const RECORDED_NET = recording('podman-busybox-net.jsonl');
+/** Applet killing: busybox run as applets not allowed (nc, touch two ways, no applet) killed at exec. */
+const RECORDED_APPLETS = recording('podman-busybox-applets.jsonl');
 /** A guarded container (fanotify): a refused exec, refused and reported opens. */
 const GUARDED = recording('podman-busybox-guard.jsonl');
 /** Seccomp refusals from the kernel's audit records: ptrace, mount, two set-id chmods. */
@@ -132,6 +135,40 @@ describe('sensor source on a recorded run of sockets, sends, listens and killed 
     for (const k of killed) {
       expect(evs.find((e) => e.kind === 'exit' && e.process.pid === k.process.pid)).toMatchObject({ signal: 'SIGKILL' });
     }
+  });
+});
+
+describe('sensor source on a recorded run with applet killing', () => {
+  const evs = events(RECORDED_APPLETS);
+
+  it('says which execs were killed as applets, with ` killed` last (what the ladder reads), and their exits name SIGKILL', () => {
+    for (const e of evs) expect(checkEvent(JSON.parse(JSON.stringify(e)) as unknown).ok).toBe(true);
+    const killed = evs.filter((e) => e.origin?.what === 'exec applet killed');
+    expect(killed.map((e) => e.process.argv)).toEqual([
+      ['nc', '-h'],
+      ['busybox', 'touch', '/tmp/x'],
+      ['/bin/touch', '/tmp/x'],
+      ['busybox'],
+    ]);
+    for (const k of killed) {
+      expect(k.process.path).toBe('/bin/busybox');
+      expect(factsOf(k).killed).toBe(true);
+      expect(evs.find((e) => e.kind === 'exit' && e.process.pid === k.process.pid)).toMatchObject({ signal: 'SIGKILL' });
+    }
+    // The allowed applets ran and exited on their own.
+    const ran = evs.filter((e) => e.kind === 'exec' && e.origin?.what === 'exec');
+    expect(ran.map((e) => e.process.argv?.[0])).toEqual(['sh', 'cat', 'sleep']);
+  });
+
+  it('names a drift kill as such, and an unknown reason not at all', () => {
+    const line = { ...RECORDED_APPLETS.find((r) => r.killed === true)! };
+    const what = (r: Record<string, unknown>) => {
+      const c = sensorSource.convert(r, 1);
+      return 'events' in c ? c.events[0]?.origin?.what : c.skip;
+    };
+    expect(what({ ...line, why: 'drift' })).toBe('exec drift killed');
+    expect(what({ ...line, why: 'because' })).toBe('exec killed');
+    expect(what({ ...line, killed: false })).toBe('exec');
   });
 });
 

@@ -9,7 +9,9 @@
  * refused execs (`exec` with `denied`: the caller's process, the refused file's path) and opens of
  * guarded files (`open`). The seccomp filter's refusals, read from the kernel's audit records
  * (`seccomp`: the call's number, its ABI and the filter's action), become `syscall` events named
- * by the kernel's table for that ABI, `denied` unless the action was only to log.
+ * by the kernel's table for that ABI, `denied` unless the action was only to log. An exec the kernel
+ * killed before its first instruction carries `killed` and why (`drift`, or `applet` with the
+ * applet's name): in origin.what, `exec applet killed`.
  */
 import type { ContainerRef, Endpoint, FileOrigin, NetProtocol, ProcessRef, RuntimeEvent } from '../../model/events.js';
 import { FILE_ORIGINS } from '../../model/events.js';
@@ -21,6 +23,8 @@ const KINDS = new Set(['exec', 'exit', 'connect', 'send', 'socket', 'listen', 'a
 
 /** The seccomp actions an audit record names (SECCOMP_RET_*); only `log` lets the call through. */
 const SECCOMP_ACTIONS = new Set(['kill_process', 'kill_thread', 'trap', 'errno', 'user_notif', 'trace', 'log', 'other']);
+/** Why the kernel killed an exec (the loader's `why`). */
+const KILL_REASONS = new Set(['drift', 'applet']);
 
 /** Signal numbers of Linux x86-64 and arm64 (signal(7)): an exit by signal is named, not numbered. */
 const SIGNALS = [
@@ -174,11 +178,14 @@ function convert(record: unknown, line: number): Conversion {
   // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified";
   // a file of the image's file system written, seen as it was closed (guard-writes), "closed".
   const written = kind === 'open' && r.origin === 'written' ? ' written' : '';
+  // An exec killed in the kernel says why: `exec drift killed` (written after start, or run from
+  // memory), `exec applet killed` (a multi-call file as an applet not allowed); ' killed' stays last.
+  const why = kind === 'exec' && r.killed === true && KILL_REASONS.has(String(r.why)) ? ` ${String(r.why)}` : '';
   const call = kind === 'seccomp' ? seccompCall(r) : undefined;
   if (kind === 'seccomp' && call === undefined) return skip('seccomp refusal without a syscall number and an audit arch');
   const what =
     call?.what ??
-    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.closed === true ? ' closed' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? ' killed' : ''}`;
+    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.closed === true ? ' closed' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
   const base = {
     time,
     container,
