@@ -24,6 +24,7 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include "audit.h"
+#include "guard.h"
 #include "loader.h"
 
 /* The kernel's own bound on one record (MAX_AUDIT_MESSAGE_LENGTH in kernel/audit.c). */
@@ -48,23 +49,7 @@ void audit_note_pid(__u32 pid, __u64 cgroup)
 	pids[pid % PID_SLOTS].pid = pid;
 	pids[pid % PID_SLOTS].cgroup = cgroup;
 }
-static char cgroup2[4096]; /* where cgroup v2 is mounted in the loader's namespace */
 static bool parse_only;    /* --parse-audit: every record is taken as a watched container's */
-
-static void find_cgroup2(void)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], mnt[4096], type[64];
-	while (f && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-		if (sep && sscanf(sep, " - %63s", type) == 1 && !strcmp(type, "cgroup2") &&
-		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
-			snprintf(cgroup2, sizeof(cgroup2), "%s", mnt);
-			break;
-		}
-	}
-	if (f) fclose(f);
-}
 
 int audit_open(void)
 {
@@ -87,7 +72,6 @@ int audit_open(void)
 	int size = RCVBUF;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	find_cgroup2();
 	struct stat st;
 	if (!fstat(fd, &st)) sock_ino = st.st_ino;
 	puts("{\"seccompAudit\":true}");
@@ -179,7 +163,8 @@ static int container_of_pid(unsigned long long pid, __u64 *cg, const char **id)
 			path[strcspn(path, "\n")] = 0;
 			break;
 		}
-	if (!path || !cgroup2[0]) return 1;
+	const char *cgroup2 = cgroup2_mount();
+	if (!path || !cgroup2) return 1;
 	for (;;) {
 		struct stat st;
 		snprintf(dir, sizeof(dir), "%s%s", cgroup2, path);

@@ -375,39 +375,13 @@ static const char *bad_name(const char *key, const char *v, bool applet)
 	return NULL;
 }
 
-/* Checks that `pid` is a process of the container of cgroup `cg` (its cgroup or below, as
- * /proc/PID/cgroup names it relative to the cgroup path the op gave) in a mount namespace other
- * than the loader's, and opens its root (O_PATH); -1 with the reason in `error`. */
-static int container_root(const char *line, long pid, char *error, size_t esize)
+/* The root (O_PATH) of the container's process `pid`, checked as the guard checks it
+ * (adopt_process); -1 with the reason in `error`. */
+static int container_root(__u64 cg, long pid, char *error, size_t esize)
 {
-	char cgpath[4096], path[64], text[4096];
-	struct stat mine, theirs;
-	if (!json_str(line, "cgroup", cgpath, sizeof(cgpath))) return snprintf(error, esize, "no \"cgroup\""), -1;
-	snprintf(path, sizeof(path), "/proc/%ld", pid);
-	int proc = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (proc < 0) return snprintf(error, esize, "process %ld: %s", pid, strerror(errno)), -1;
-	if (stat("/proc/self/ns/mnt", &mine) || fstatat(proc, "ns/mnt", &theirs, 0) ||
-	    (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)) {
-		close(proc);
-		return snprintf(error, esize, "process %ld has no mount namespace of its own", pid), -1;
-	}
-	int f = openat(proc, "cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n = f < 0 ? -1 : read(f, text, sizeof(text) - 1);
-	if (f >= 0) close(f);
-	char *own = n > 0 ? (text[n] = 0, strstr(text, "0::/")) : NULL;
-	if (own) own[strcspn(own, "\n")] = 0, own += 3;
-	/* The op's directory ends with the process's cgroup or one of its ancestors (podman exec may use a child). */
-	bool in = false;
-	size_t clen = strlen(cgpath);
-	while (clen > 1 && cgpath[clen - 1] == '/') cgpath[--clen] = 0;
-	for (size_t len = own ? strlen(own) : 0; len > 1 && !in;) {
-		in = clen > len && !strncmp(cgpath + clen - len, own, len) && (own[len] == 0 || own[len] == '/');
-		while (len > 0 && own[--len] != '/') {}
-	}
-	if (!in) {
-		close(proc);
-		return snprintf(error, esize, "process %ld is not in the container's cgroup", pid), -1;
-	}
+	char cgpath[4096];
+	int proc = adopt_process(cg, pid, cgpath, sizeof(cgpath), error, esize);
+	if (proc < 0) return -1;
 	int root = openat(proc, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int err = errno;
 	close(proc);
@@ -433,7 +407,7 @@ static void allow_applet(const char *op, const char *line, __u64 cg)
 	if (!json_str(line, "binary", binary, sizeof(binary))) return reply(op, "no \"binary\" (a string of at most 31 bytes)");
 	if ((why = bad_name("applet", k.name, true)) || (why = bad_name("binary", binary, false))) return reply(op, why);
 	memcpy(mc.name, binary, sizeof(mc.name));
-	int root = container_root(line, pid, error, sizeof(error));
+	int root = container_root(cg, pid, error, sizeof(error));
 	if (root < 0) return reply(op, error);
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int fd = syscall(SYS_openat2, root, path, &how, sizeof(how));

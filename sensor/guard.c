@@ -829,7 +829,7 @@ static int container_root(const struct guard *g)
 }
 
 /* Where cgroup v2 is mounted in the loader's namespace (/sys/fs/cgroup or …/unified on hybrid hosts). */
-static const char *cgroup2_mount(void)
+const char *cgroup2_mount(void)
 {
 	if (cgroup2_mnt[0]) return cgroup2_mnt;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -932,7 +932,7 @@ static void reply_mounts(const char *op, char list[][PATH_MAX], int n)
 /* Checks that pid is one of the container's processes, in a mount namespace of its own: a wrong
  * pid would put the marks on the host. Returns /proc/PID (O_PATH) and writes the container's
  * cgroup-v2 path, or -1 with the reason in `error`. */
-static int adopt_process(__u64 cgroup, long pid, char *cgpath, size_t size, char *error, size_t esize)
+int adopt_process(__u64 cgroup, long pid, char *cgpath, size_t size, char *error, size_t esize)
 {
 	char path[64], cg[PATH_MAX], dir[PATH_MAX * 2];
 	struct stat mine, theirs, st;
@@ -1075,22 +1075,31 @@ static void op_allow_exec(const char *op, const char *line, struct guard *g)
 	free(c);
 }
 
+/* The op's "path" resolved in the container's root (O_PATH) and its stat; -1 after replying the error. */
+static int op_path(const char *op, const char *line, struct guard *g, char *path, struct stat *st)
+{
+	char error[PATH_MAX + 64];
+	if (!json_str(line, "path", path, PATH_MAX) || path[0] != '/') return reply(op, "no absolute \"path\""), -1;
+	int root = container_root(g);
+	if (root < 0) return reply(op, "the container's process is gone"), -1;
+	int fd = open_in_root(root, path, O_PATH);
+	int err = errno;
+	close(root);
+	if (fd < 0 || fstat(fd, st)) {
+		if (fd >= 0) err = errno, close(fd);
+		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
+		return reply(op, error), -1;
+	}
+	return fd;
+}
+
 /* guard-file / guard-dir: an inode mark on the file, or on the directory for its entries. */
 static void op_guard_inode(const char *op, const char *line, struct guard *g, bool dir)
 {
 	char path[PATH_MAX], error[PATH_MAX + 64];
-	if (!json_str(line, "path", path, sizeof(path)) || path[0] != '/') return reply(op, "no absolute \"path\"");
-	int root = container_root(g);
-	if (root < 0) return reply(op, "the container's process is gone");
-	int fd = open_in_root(root, path, O_PATH);
-	int err = errno;
-	close(root);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0) err = errno, close(fd);
-		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
-		return reply(op, error);
-	}
+	int err, fd = op_path(op, line, g, path, &st);
+	if (fd < 0) return;
 	if (dir != S_ISDIR(st.st_mode)) {
 		close(fd);
 		snprintf(error, sizeof(error), "%s: %s", path, dir ? "not a directory" : "a directory (guard-dir guards one)");
@@ -1121,18 +1130,9 @@ static void op_guard_inode(const char *op, const char *line, struct guard *g, bo
 static void op_pass_read(const char *op, const char *line, struct guard *g)
 {
 	char path[PATH_MAX], error[PATH_MAX + 64];
-	if (!json_str(line, "path", path, sizeof(path)) || path[0] != '/') return reply(op, "no absolute \"path\"");
-	int root = container_root(g);
-	if (root < 0) return reply(op, "the container's process is gone");
-	int fd = open_in_root(root, path, O_PATH);
-	int err = errno;
-	close(root);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0) err = errno, close(fd);
-		snprintf(error, sizeof(error), "%s: %s", path, strerror(err));
-		return reply(op, error);
-	}
+	int err, fd = op_path(op, line, g, path, &st);
+	if (fd < 0) return;
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		snprintf(error, sizeof(error), "%s: not a regular file", path);

@@ -25,4 +25,11 @@ void guard_detach(__u64 cgroup);
 /* Stops the answering thread and closes every group. */
 void guard_close_all(void);
 
+/* Shared with the loader's other parts. Where cgroup v2 is mounted in the loader's namespace, or NULL. */
+const char *cgroup2_mount(void);
+/* Checks that `pid` is a process of the container whose cgroup-v2 directory has inode `cgroup` (in
+ * it or below it) and has a mount namespace other than the loader's (a wrong pid would act on the
+ * host). Returns /proc/PID (O_PATH) and writes its cgroup path, or -1 with the reason in `error`. */
+int adopt_process(__u64 cgroup, long pid, char *cgpath, size_t size, char *error, size_t esize);
+
 #endif

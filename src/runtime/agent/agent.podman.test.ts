@@ -23,6 +23,7 @@ import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../test-support/podman.js';
 import { repoRoot } from '../../test-support/profile.js';
 import type { AgentStatus, AlertRecord } from './types.js';
+import { alertRecords, untilAlerts } from '../../test-support/alert-file.js';
 
 const IMAGE = 'localhost/agent-test/bb:1';
 /** The same image under a name no profile knows. */
@@ -73,24 +74,6 @@ function allowProbe(c: ContainerCharter): void {
       sources: src,
     },
   ];
-}
-
-function records(file: string): AlertRecord[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as AlertRecord);
-}
-
-/** The alert records that satisfy `want`, waiting up to ten seconds for them. */
-async function until(file: string, want: (rs: AlertRecord[]) => boolean, what: string): Promise<AlertRecord[]> {
-  for (let i = 0; i < 200; i++) {
-    const rs = records(file);
-    if (want(rs)) return rs;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${what} in ${file}:\n${readFileSync(file, 'utf8').slice(-4000)}`);
 }
 
 function children(pid: number, name: string): number[] {
@@ -178,7 +161,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     await cli.waitFor(/watching agent-test-mon \(\w{12}\) as sleeper of .* \(by image\) in monitor mode\n/);
     const exec = podman(['exec', id, 'nc', '-w', '1', '10.1.2.3', '80']);
     expect(exec.status).not.toBe(0); // --network none: unreachable, but the exec and the connect happened
-    const rs = await until(alerts, (r) => r.some((x) => x.verdict?.kind === 'connect'), 'connect alert');
+    const rs = await untilAlerts(alerts, (r) => r.some((x) => x.verdict?.kind === 'connect'), 'connect alert');
     const nc = rs.find((r) => r.verdict?.kind === 'exec' && r.verdict.event.includes('10.1.2.3'));
     expect(nc).toMatchObject({
       type: 'deviation',
@@ -217,7 +200,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const stray = run('agent-test-stray', STRAY_IMAGE);
     await cli.waitFor(/watching agent-test-stray \(\w{12}\), no profile in monitor mode\n/);
     podmanOk(['exec', stray, 'echo', 'stray']);
-    const strayRecords = await until(alerts, (r) => r.some((x) => x.containerId === stray), 'profile record');
+    const strayRecords = await untilAlerts(alerts, (r) => r.some((x) => x.containerId === stray), 'profile record');
     expect(strayRecords.filter((r) => r.containerId === stray)).toEqual([
       expect.objectContaining({
         type: 'profile',
@@ -235,7 +218,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const end = await cli.stop('SIGTERM');
     expect(end, cli.stderr).toEqual({ code: 0, signal: null });
     expect(cli.stdout).toMatch(/charter agent: SIGTERM, stopping\ncharter agent: stopped\n$/);
-    const seqs = records(alerts).map((r) => r.seq);
+    const seqs = alertRecords(alerts).map((r) => r.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
@@ -269,7 +252,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(r.stdout).toContain('rc8080=0');
     expect(r.stdout).toContain('rc9090=1');
     expect(r.stderr).toMatch(/Operation not permitted/);
-    const rs = await until(alerts, (x) => x.some((a) => a.verdict?.kind === 'connect'), 'connect alert');
+    const rs = await untilAlerts(alerts, (x) => x.some((a) => a.verdict?.kind === 'connect'), 'connect alert');
     const connects = rs.filter((a) => a.verdict?.kind === 'connect');
     expect(connects).toHaveLength(1);
     expect(connects[0]).toMatchObject({
@@ -285,7 +268,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const cat = podman(['exec', id, 'sh', '-c', 'cat /dev/zero >/dev/null; echo rc=$?']);
     expect(cat.stdout).toContain('rc=137');
     const killed = (
-      await until(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /bin/busybox /dev/zero') === true), 'cat alert')
+      await untilAlerts(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /bin/busybox /dev/zero') === true), 'cat alert')
     ).find((a) => a.verdict?.event.startsWith('exec /bin/busybox /dev/zero') === true);
     expect(killed).toMatchObject({
       verdict: { action: 'block', mode: 'protect' },
@@ -300,7 +283,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const drift = podman(['exec', id, 'sh', '-c', 'cp /bin/busybox /tmp/dropped; /tmp/dropped echo ran; echo rc=$?']);
     expect(drift.stdout).not.toContain('ran');
     const dropped = (
-      await until(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /tmp/dropped') === true), 'drift alert')
+      await untilAlerts(alerts, (x) => x.some((a) => a.verdict?.event.startsWith('exec /tmp/dropped') === true), 'drift alert')
     ).find((a) => a.verdict?.event.startsWith('exec /tmp/dropped') === true);
     expect(dropped?.verdict?.action).toBe('block');
     const stopped = dropped?.actions?.find((a) => a.step === 'deny' || a.step === 'kill');
@@ -310,7 +293,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     expect(shadow.stdout).toContain('rc=1');
     expect(`${shadow.stderr}`).toMatch(/Operation not permitted|Permission denied/);
     const isShadow = (a: AlertRecord): boolean => a.verdict?.kind === 'open' && a.verdict.event.includes('/etc/shadow');
-    const opens = await until(alerts, (x) => x.some(isShadow), 'open alert');
+    const opens = await untilAlerts(alerts, (x) => x.some(isShadow), 'open alert');
     const read = opens.find(isShadow);
     const others = opens.filter((a) => a.verdict?.kind === 'open' && !isShadow(a));
     // Besides it, one write: the dropped copy, on the image's file system (/tmp is not a mount of its
@@ -330,7 +313,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     const [sensorPid] = children(agentPid, 'charter-sensor');
     expect(sensorPid).toBeGreaterThan(0);
     process.kill(sensorPid!, 'SIGKILL');
-    const gap = await until(
+    const gap = await untilAlerts(
       alerts,
       (x) => x.some((a) => a.type === 'gap' && /the sensor was not running/.test(a.message ?? '')),
       'sensor gap',
@@ -387,7 +370,7 @@ describe.skipIf(!canRun)('charter agent on podman containers', () => {
     );
     expect(on.stdout).not.toMatch(/connects are alerted/);
     expect(connect9090()).toContain('rc=1');
-    await until(alerts, (x) => x.some((r) => r.verdict?.action === 'block'), 'block');
+    await untilAlerts(alerts, (x) => x.some((r) => r.verdict?.action === 'block'), 'block');
     const status = JSON.parse(ask('status', '--socket', socket, '--format', 'json').stdout) as AgentStatus;
     expect(status.containers.find((c) => c.id === id)).toMatchObject({ blocked: 1, mode: 'protect' });
     expect(status.events['connect']).toBeGreaterThanOrEqual(2);

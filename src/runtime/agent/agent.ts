@@ -146,17 +146,12 @@ class Agent implements RunningAgent {
   private readonly derived = new Map<string, Promise<ProfileSlot | Error>>();
   /** Per container id, the chain of its start and stop handling: one at a time, in order. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** The chain of start events' inspects (inspectInOrder). */
+  private inspecting: Promise<unknown> = Promise.resolve();
   private readonly eventsByKind: Record<string, number> = {};
   private sensor: SensorOps | undefined;
-  private abilities: SensorAbilities = {
-    refuseExec: false,
-    killDrift: false,
-    killApplets: false,
-    files: false,
-    dirs: false,
-    guard: false,
-    writes: false,
-  };
+  /** Until the sensor is up: nothing. */
+  private abilities: SensorAbilities = abilitiesOf(new Set());
   private readonly actuators: Actuators;
   private sensorRestarts = 0;
   private sensorDownSince: Date | undefined;
@@ -354,13 +349,25 @@ class Agent implements RunningAgent {
     return next;
   }
 
+  /**
+   * `podman inspect` of started containers one at a time, in the order they started: a service
+   * started after its database must find the database watched (its address known) when its own
+   * allow set is compiled. Inspected side by side, the later one was sometimes done first, and the
+   * service's first connects to the database were refused until the database was attached.
+   */
+  private inspectInOrder(id: string): Promise<RuntimeInspection | undefined> {
+    const next = this.inspecting.then(() => this.podman.inspectOne(id));
+    this.inspecting = next.catch(() => undefined);
+    return next;
+  }
+
   private onContainerEvent(e: ContainerEvent): void {
     if (this.stopping) return;
     if (e.action === 'start') {
       if (this.watched.has(e.id)) return;
       void this.enqueue(e.id, async () => {
         if (this.watched.has(e.id) || this.stopping) return;
-        const found = await this.podman.inspectOne(e.id);
+        const found = await this.inspectInOrder(e.id);
         if (found?.running === true) await this.watch(found);
       });
     } else void this.enqueue(e.id, () => this.unwatch(e.id));
@@ -423,13 +430,14 @@ class Agent implements RunningAgent {
       m.binding.slot.book.set(rc.addresses ?? [], m.binding.match.name, [rc.name]);
     }
     this.watched.set(rc.id, w);
+    // A new peer's addresses widen its peers' allow sets first: a few allow entries, where attaching
+    // this container (its guard, its programs) takes longer, and its peers may be calling it already.
+    if (m.binding) await this.refreshPeers(m.binding.slot, w);
     await this.attach(w);
     this.io.info(
       `watching ${rc.name} (${rc.id.slice(0, 12)})${m.binding ? ` as ${m.binding.match.name} of ${m.binding.slot.file} (by ${m.binding.match.by})` : ', no profile'} in ${w.mode} mode${w.attached ? '' : ', not attached yet'}`,
     );
-    // A new peer's addresses widen its peers' allow sets.
-    if (m.binding) await this.refreshPeers(m.binding.slot, w);
-    else if (this.opts.derive) void this.enqueue(rc.id, () => this.deriveFor(w));
+    if (!m.binding && this.opts.derive) void this.enqueue(rc.id, () => this.deriveFor(w));
   }
 
   /**
@@ -598,7 +606,8 @@ class Agent implements RunningAgent {
     // The ladder (response.ts) chooses the steps from the verdict and what the kernel did; a kind this
     // container's sensor does not enforce is only alerted, with the reason.
     const limited = v.mode === 'protect' ? this.limitFor(w, e.kind) : undefined;
-    const decision = chooseResponse(v, this.opts.responsePolicy, limited !== undefined ? { ...facts, limited } : facts);
+    const first = rc.pid > 0 && facts.pid === rc.pid ? { firstProcess: true } : {};
+    const decision = chooseResponse(v, this.opts.responsePolicy, { ...facts, ...first, ...(limited !== undefined ? { limited } : {}) });
     const actions = respond(decision, { containerId: rc.id, ...facts, ...(rc.pid > 0 ? { mainPid: rc.pid } : {}) }, this.actuatorsFor(w));
     this.deviation(w, v, actions);
   }

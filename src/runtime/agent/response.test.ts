@@ -80,6 +80,28 @@ describe('the default ladder: the gentlest step that stops the activity', () => 
     expect(steps(judged(dropped), undefined, factsOf(killedAtExec))).toEqual(['alert ← default', 'kill (inline) ← default']);
   });
 
+  it("protect, the container's first process, for what no attack pattern names: alert only (killing it would end the container)", () => {
+    // A write outside the declared writable paths by the service itself, seen as the file closed.
+    const wrote = sensorEvent({ kind: 'open', path: '/srv/cache/x', write: true, create: true });
+    const v = judged(wrote);
+    expect(v.deviation?.patterns).toEqual([]);
+    const first = { ...factsOf(wrote), firstProcess: true };
+    expect(steps(v, undefined, first)).toEqual([
+      "alert ← default; the container's first process is not killed by default (that would end the container)",
+    ]);
+    // Another process: killed. A policy may still raise it for the first process too.
+    expect(steps(v, undefined, factsOf(wrote))).toEqual(['alert ← default', 'kill ← default']);
+    expect(steps(v, policy('kinds: { open: kill }'), first)).toEqual([
+      "alert ← default; the container's first process is not killed by default (that would end the container)",
+      'kill ← kind open (response.yaml:3:10)',
+    ]);
+    // An attack pattern is not spared: a reverse shell's exec by the first process is killed.
+    expect(steps(judged(reverseShell), undefined, { ...factsOf(reverseShell), firstProcess: true })).toEqual([
+      'alert ← default',
+      'kill ← default',
+    ]);
+  });
+
   it('protect, a process that ended cannot be stopped: alert (a kill asked of it does nothing; a stop still acts)', () => {
     const v: Verdict = { ...judged(dropped), kind: 'exit', event: 'exit x (code 1)', action: 'alert' };
     expect(steps(v, policy('kinds: { exit: kill }'), factsOf(dropped))).toEqual(['alert ← default']);

@@ -14,6 +14,9 @@
  *   of a privilege): `alert` + `kill` of that process: the gentlest step that still stops it.
  *   When the sensor already killed it in the kernel (`killed`), the kill is recorded, not repeated.
  * - a process that ended (`exit`) cannot be stopped: `alert`.
+ * - the container's first process, for what the kernel let through and no attack pattern names
+ *   (a write outside the declared writable paths, say): `alert`. Killing it ends the container,
+ *   which is `stop`, never a default; more likely the charter missed something it does.
  * - `pause` and `stop` act on the whole container and are never defaults.
  *
  * A response policy (response-policy.ts) raises the step per container, pattern, classification,
@@ -35,6 +38,8 @@ export interface ResponseFacts {
   readonly pid?: number;
   /** The remote end of a connect or send. */
   readonly peer?: { readonly address: string; readonly port?: number };
+  /** The process that acted is the container's first one: killing it would end the container. */
+  readonly firstProcess?: boolean;
   /** The container's runtime name (scoped rules may name it). */
   readonly containerName?: string;
   /**
@@ -143,10 +148,15 @@ export function chooseResponse(
   if (verdict.mode !== 'protect') return { steps: [alert] };
   if (facts.limited !== undefined) return { steps: [{ step: 'alert', rule: `limit: ${facts.limited}` }] };
 
-  const steps: ChosenStep[] = [alert];
+  const steps: ChosenStep[] = [
+    facts.firstProcess === true && facts.denied !== true && verdict.deviation.patterns.length === 0
+      ? { step: 'alert', rule: "default; the container's first process is not killed by default (that would end the container)" }
+      : alert,
+  ];
   if (facts.denied === true) steps.push({ step: 'deny', rule: 'default', inline: true });
   const gone = verdict.kind === 'exit';
-  const fallback: ResponseStep = facts.denied === true ? 'deny' : gone ? 'alert' : 'kill';
+  const spared = facts.firstProcess === true && verdict.deviation.patterns.length === 0;
+  const fallback: ResponseStep = facts.denied === true ? 'deny' : gone || spared ? 'alert' : 'kill';
   const rule = strongest(policy, verdict, facts);
   const raised = rule !== undefined && rank(rule.step) > rank(fallback);
   const top = raised ? rule.step : fallback;

@@ -15,7 +15,7 @@
  * calls, which is what makes the kernel log them. Needs root on Linux; skipped loudly elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import { canRunPodmanTests, cleanup, podman, podmanOk } from '../../test-support
 import { repoRoot } from '../../test-support/profile.js';
 import { buildStaticProgram, SECCOMP_TOOL_SOURCE } from '../../test-support/static-programs.js';
 import type { AgentStatus, AlertRecord } from './types.js';
+import { untilAlerts } from '../../test-support/alert-file.js';
 
 const IMAGE = 'localhost/agent-seccomp/bb:1';
 const LABEL = `charter-seccomp-test=${process.pid}`;
@@ -145,23 +146,6 @@ function charterOf(): Charter {
   };
 }
 
-function records(file: string): AlertRecord[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as AlertRecord);
-}
-
-async function until(file: string, want: (rs: AlertRecord[]) => boolean, what: string): Promise<AlertRecord[]> {
-  for (let i = 0; i < 200; i++) {
-    const rs = records(file);
-    if (want(rs)) return rs;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${what} in ${file}:\n${existsSync(file) ? readFileSync(file, 'utf8').slice(-4000) : '(no file)'}`);
-}
-
 /** Does the runtime install a profile's SECCOMP_FILTER_FLAG_LOG? runc before 1.2 refuses any flags. */
 function runtimeLogsSeccomp(dir: string): { ok: boolean; why: string } {
   const file = path.join(dir, 'probe.seccomp.json');
@@ -260,7 +244,7 @@ describe.skipIf(!canRun)('seccomp refusals reported by charter agent', () => {
     // The control: the same chmod without a set-id bit went through (the shell got past it).
 
     const want = ['ptrace', 'container-escape', 'setuid-bit'];
-    const rs = await until(
+    const rs = await untilAlerts(
       alerts,
       (r) => want.every((p) => r.some((x) => x.verdict?.kind === 'syscall' && x.verdict.deviation?.patterns.some((h) => h.id === p))),
       'syscall alerts for ptrace, mount and chmod u+s',

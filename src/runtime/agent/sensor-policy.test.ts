@@ -10,18 +10,11 @@ import { API_VERSION, emptyContainer, type Charter, type ContainerCharter, type 
 import type { Mode } from '../../model/verdicts.js';
 import { compileCharter } from '../engine/compile.js';
 import { GUARDED_DIRS, GUARDED_FILES, sensorPolicy, type PolicyInput, type SensorAbilities } from './sensor-policy.js';
+import { abilitiesOf } from './sensor-ops.js';
 
 const src: Source[] = [{ kind: 'compose', artifact: 'compose.yaml', line: 3, reason: 'declared' }];
 const ALL: SensorAbilities = { refuseExec: true, killDrift: true, killApplets: true, files: true, dirs: true, guard: true, writes: true };
-const NONE: SensorAbilities = {
-  refuseExec: false,
-  killDrift: false,
-  killApplets: false,
-  files: false,
-  dirs: false,
-  guard: false,
-  writes: false,
-};
+const NONE: SensorAbilities = abilitiesOf(new Set());
 
 function container(name: string, edit: (c: ContainerCharter) => void = () => undefined): ContainerCharter {
   const c = emptyContainer(name);
