@@ -202,7 +202,7 @@ static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
 }
 
 /* In the container's root: absolute symlinks (/bin/sh -> /bin/busybox) and ".." stay inside it. */
-static int open_in_root(int root, const char *path, __u64 flags)
+int open_in_root(int root, const char *path, __u64 flags)
 {
 	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	return syscall(SYS_openat2, root, path, &how, sizeof(how));

@@ -25,7 +25,10 @@ void guard_detach(__u64 cgroup);
 /* Stops the answering thread and closes every group. */
 void guard_close_all(void);
 
-/* Shared with the loader's other parts. Where cgroup v2 is mounted in the loader's namespace, or NULL. */
+/* Shared with the loader's other parts. `path` opened inside the container root `root`
+ * (openat2 RESOLVE_IN_ROOT: absolute symlinks and ".." stay inside it); -1 with errno. */
+int open_in_root(int root, const char *path, __u64 flags);
+/* Where cgroup v2 is mounted in the loader's namespace, or NULL. */
 const char *cgroup2_mount(void);
 /* Checks that `pid` is a process of the container whose cgroup-v2 directory has inode `cgroup` (in
  * it or below it) and has a mount namespace other than the loader's (a wrong pid would act on the

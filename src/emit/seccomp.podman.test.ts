@@ -15,103 +15,10 @@ import { canRunPodmanTests, podman, type RunResult } from '../test-support/podma
 import { emitPodmanFlags } from './podman-flags.js';
 import { emitSeccomp } from './seccomp.js';
 import { named, sampleCharter, src } from './fixtures/sample-charter.js';
+import { BUSYBOX_SYSCALLS } from '../test-support/busybox-syscalls.js';
 
 const IMAGE = 'localhost/charter-emit/bb:1';
 const canRun = canRunPodmanTests('src/emit/seccomp.podman.test.ts', { untested: 'the seccomp profile in a real container' });
-
-/**
- * What a static busybox shell needs, by layer. Found with `strace -f -c busybox sh -c …` on the
- * host plus what runc itself calls after it installs the filter and before it execs the process
- * (it checks /proc/self/fd, closes descriptors, and its Go runtime schedules threads).
- */
-const SYSCALLS = {
-  'container-runtime': [
-    'capget',
-    'capset',
-    'close',
-    'close_range',
-    'epoll_ctl',
-    'epoll_pwait',
-    'execve',
-    'exit',
-    'exit_group',
-    'fcntl',
-    'fstat',
-    'fstatfs',
-    'futex',
-    'getdents64',
-    'getpid',
-    'gettid',
-    'madvise',
-    'mmap',
-    'munmap',
-    'nanosleep',
-    'newfstatat',
-    'openat',
-    'prctl',
-    'read',
-    'readlinkat',
-    'rt_sigaction',
-    'rt_sigprocmask',
-    'rt_sigreturn',
-    'sched_yield',
-    'setgid',
-    'setgroups',
-    'setresgid',
-    'setresuid',
-    'setuid',
-    'sigaltstack',
-    'statfs',
-    'tgkill',
-    'write',
-  ],
-  'language-runtime': [
-    'arch_prctl',
-    'brk',
-    'getrandom',
-    'mprotect',
-    'prlimit64',
-    'readlink',
-    'rseq',
-    'set_robust_list',
-    'set_tid_address',
-    'uname',
-  ],
-  application: [
-    'access',
-    'chmod',
-    'chown',
-    'clock_nanosleep',
-    'clone',
-    'dup2',
-    'dup3',
-    'faccessat',
-    'fchmod',
-    'fchmodat',
-    'fchmodat2',
-    'fchown',
-    'fchownat',
-    'getcwd',
-    'getegid',
-    'geteuid',
-    'getgid',
-    'getppid',
-    'getuid',
-    'ioctl',
-    'kill',
-    'lchown',
-    'lseek',
-    'lstat',
-    'mkdirat',
-    'pipe2',
-    'sendfile',
-    'stat',
-    'umask',
-    'unlinkat',
-    'vfork',
-    'wait4',
-  ],
-};
 
 function busyboxContainer(name: string, extra: { caps?: string[]; application?: string[] } = {}): ContainerCharter {
   const c = emptyContainer(name);
@@ -119,9 +26,9 @@ function busyboxContainer(name: string, extra: { caps?: string[]; application?: 
   c.filesystem.writable = [{ path: '/tmp', kind: 'tmpfs', sources: src('scratch space') }];
   c.capabilities = named(extra.caps ?? [], 'test');
   c.syscalls = {
-    'container-runtime': named(SYSCALLS['container-runtime'], 'runc'),
-    'language-runtime': named(SYSCALLS['language-runtime'], 'static libc'),
-    application: named([...SYSCALLS.application, ...(extra.application ?? [])], 'busybox'),
+    'container-runtime': named(BUSYBOX_SYSCALLS['container-runtime'], 'runc'),
+    'language-runtime': named(BUSYBOX_SYSCALLS['language-runtime'], 'static libc'),
+    application: named([...BUSYBOX_SYSCALLS.application, ...(extra.application ?? [])], 'busybox'),
   };
   return c;
 }

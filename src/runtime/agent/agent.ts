@@ -37,6 +37,7 @@ import {
 import { sensorPolicy, type SensorAbilities, type SensorPolicy } from './sensor-policy.js';
 import { chooseResponse, factsOf } from './response.js';
 import { addDriftEvidence } from './drift-evidence.js';
+import { LossTally } from './loss-tally.js';
 import type { ResponsePolicy } from './response-policy.js';
 import { podmanActuators, respond, type Actuators } from './respond.js';
 import { Spool, type AlertDraft } from './spool.js';
@@ -157,17 +158,18 @@ class Agent implements RunningAgent {
   private sensorDownSince: Date | undefined;
   private sensorDelay = SENSOR_BACKOFF_FIRST_MS;
   private sensorTimer: NodeJS.Timeout | undefined;
-  /** The running loader's loss count (it counts from its start), what of it was reported, and the earlier loaders' losses. */
-  private drops = { total: 0, reported: 0, earlier: 0, timer: undefined as NodeJS.Timeout | undefined };
-  /** The same for seccomp refusals the loader could not report: audit socket overflows and records whose process was gone. */
-  private auditLoss = {
-    lost: 0,
-    gone: 0,
-    reportedLost: 0,
-    reportedGone: 0,
-    earlier: 0,
-    timer: undefined as NodeJS.Timeout | undefined,
-  };
+  /** Events the loader lost (its ring buffer was full). */
+  private readonly drops = new LossTally<'events'>(
+    (lost, totals) => `the sensor lost ${lost.get('events')} events (its ring buffer was full); ${totals.get('events')} since it started`,
+  );
+  /** Seccomp refusals the loader could not report: audit socket overflows, and records whose process was gone. */
+  private readonly auditLoss = new LossTally<'lost' | 'gone'>((lost) => {
+    const parts = [
+      ...(lost.has('lost') ? [`${lost.get('lost')} found its audit socket full`] : []),
+      ...(lost.has('gone') ? [`${lost.get('gone')} came from processes gone before they could be attributed to a container`] : []),
+    ];
+    return `the sensor lost seccomp refusals: ${parts.join('; ')}`;
+  });
   private follower: EventFollower | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private services: { close(): Promise<void> }[] = [];
@@ -252,12 +254,8 @@ class Agent implements RunningAgent {
     }
     this.sensor = sensorOps(sensor);
     this.abilities = abilitiesOf(capabilities(this.sensor));
-    this.drops.earlier += this.drops.total;
-    this.drops.total = 0;
-    this.drops.reported = 0;
-    const a = this.auditLoss;
-    a.earlier += a.lost + a.gone;
-    a.lost = a.gone = a.reportedLost = a.reportedGone = 0;
+    this.drops.restart();
+    this.auditLoss.restart();
   }
 
   private onSensorExit(e: SensorError): void {
@@ -297,42 +295,15 @@ class Agent implements RunningAgent {
   }
 
   private onDrops(total: number): void {
-    this.drops.total = total;
-    if (this.drops.timer) return;
-    this.drops.timer = setTimeout(() => {
-      this.drops.timer = undefined;
-      const lost = this.drops.total - this.drops.reported;
-      if (lost <= 0) return;
-      this.drops.reported = this.drops.total;
-      this.record({
-        at: this.now().toISOString(),
-        type: 'drops',
-        message: `the sensor lost ${lost} events (its ring buffer was full); ${this.drops.total} since it started`,
-      });
-    }, DROPS_WINDOW_MS);
+    this.drops.update('events', total, DROPS_WINDOW_MS, (message) => this.recordDrops(message));
   }
 
   private onAuditLoss(what: 'lost' | 'gone', total: number): void {
-    this.auditLoss[what] = total;
-    this.auditLoss.timer ??= setTimeout(() => {
-      this.auditLoss.timer = undefined;
-      this.reportAuditLoss((d) => this.record(d));
-    }, DROPS_WINDOW_MS);
+    this.auditLoss.update(what, total, DROPS_WINDOW_MS, (message) => this.recordDrops(message));
   }
 
-  /** One `drops` record for the seccomp refusals lost since the last one, if any. */
-  private reportAuditLoss(out: (d: AlertDraft) => void): void {
-    const a = this.auditLoss;
-    const lost = a.lost - a.reportedLost;
-    const gone = a.gone - a.reportedGone;
-    if (lost <= 0 && gone <= 0) return;
-    a.reportedLost = a.lost;
-    a.reportedGone = a.gone;
-    const parts = [
-      ...(lost > 0 ? [`${lost} found its audit socket full`] : []),
-      ...(gone > 0 ? [`${gone} came from processes gone before they could be attributed to a container`] : []),
-    ];
-    out({ at: this.now().toISOString(), type: 'drops', message: `the sensor lost seccomp refusals: ${parts.join('; ')}` });
+  private recordDrops(message: string): void {
+    this.record({ at: this.now().toISOString(), type: 'drops', message });
   }
 
   // ---- containers ----------------------------------------------------------------------------
@@ -690,7 +661,7 @@ class Agent implements RunningAgent {
       sensor: {
         running: this.sensor !== undefined,
         restarts: this.sensorRestarts,
-        drops: this.drops.earlier + this.drops.total + this.auditLoss.earlier + this.auditLoss.lost + this.auditLoss.gone,
+        drops: this.drops.sum + this.auditLoss.sum,
       },
       alerts: this.alertCount,
       events: { ...this.eventsByKind },
@@ -733,8 +704,8 @@ class Agent implements RunningAgent {
     this.stopping = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sensorTimer) clearTimeout(this.sensorTimer);
-    if (this.drops.timer) clearTimeout(this.drops.timer);
-    if (this.auditLoss.timer) clearTimeout(this.auditLoss.timer);
+    this.drops.stop();
+    this.auditLoss.stop();
     for (const s of this.services.splice(0))
       await s.close().catch((err: unknown) => this.io.warn(`stopping a service: ${errorMessage(err)}`));
     await this.follower?.stop();
@@ -745,13 +716,10 @@ class Agent implements RunningAgent {
     this.sensor = undefined;
     await sensor?.close().catch(() => undefined);
     // Losses not yet reported are said now, not lost with the timer.
-    if (this.drops.total > this.drops.reported)
-      this.pending.push({
-        at: this.now().toISOString(),
-        type: 'drops',
-        message: `the sensor lost ${this.drops.total - this.drops.reported} events (its ring buffer was full); ${this.drops.total} since it started`,
-      });
-    this.reportAuditLoss((d) => this.pending.push(d));
+    for (const tally of [this.drops, this.auditLoss]) {
+      const message = tally.take();
+      if (message !== undefined) this.pending.push({ at: this.now().toISOString(), type: 'drops', message });
+    }
     try {
       this.flush();
       this.spool.heartbeat(this.now().toISOString());

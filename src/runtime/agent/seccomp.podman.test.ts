@@ -30,6 +30,7 @@ import { repoRoot } from '../../test-support/profile.js';
 import { buildStaticProgram, SECCOMP_TOOL_SOURCE } from '../../test-support/static-programs.js';
 import type { AgentStatus, AlertRecord } from './types.js';
 import { untilAlerts } from '../../test-support/alert-file.js';
+import { BUSYBOX_SYSCALLS } from '../../test-support/busybox-syscalls.js';
 
 const IMAGE = 'localhost/agent-seccomp/bb:1';
 const LABEL = `charter-seccomp-test=${process.pid}`;
@@ -41,83 +42,8 @@ const canRun = canRunPodmanTests('src/runtime/agent/seccomp.podman.test.ts', {
 
 const src: Source[] = [{ kind: 'dockerfile', artifact: 'Dockerfile', line: 2, reason: 'CMD ["sleep", "600"]' }];
 
-/** What static busybox (sh, sleep, echo, chmod, mount) and the helper call, as src/emit/seccomp.podman.test.ts found them. */
-const SYSCALLS = [
-  'access',
-  'arch_prctl',
-  'brk',
-  'capget',
-  'capset',
-  'chmod',
-  'clock_nanosleep',
-  'clone',
-  'close',
-  'close_range',
-  'dup2',
-  'dup3',
-  'epoll_ctl',
-  'epoll_pwait',
-  'execve',
-  'exit',
-  'exit_group',
-  'faccessat',
-  'fchmod',
-  'fchmodat',
-  'fchmodat2',
-  'fcntl',
-  'fstat',
-  'fstatfs',
-  'futex',
-  'getcwd',
-  'getdents64',
-  'getegid',
-  'geteuid',
-  'getgid',
-  'getpid',
-  'getppid',
-  'getrandom',
-  'gettid',
-  'getuid',
-  'ioctl',
-  'kill',
-  'lseek',
-  'lstat',
-  'madvise',
-  'mmap',
-  'mprotect',
-  'munmap',
-  'nanosleep',
-  'newfstatat',
-  'openat',
-  'pipe2',
-  'prctl',
-  'prlimit64',
-  'read',
-  'readlink',
-  'readlinkat',
-  'rseq',
-  'rt_sigaction',
-  'rt_sigprocmask',
-  'rt_sigreturn',
-  'sched_yield',
-  'seccomp',
-  'set_robust_list',
-  'set_tid_address',
-  'setgid',
-  'setgroups',
-  'setresgid',
-  'setresuid',
-  'setuid',
-  'sigaltstack',
-  'stat',
-  'statfs',
-  'tgkill',
-  'umask',
-  'uname',
-  'vfork',
-  'wait4',
-  'write',
-];
+/** What static busybox (sh, sleep, echo, chmod, mount) calls, and the helper's own `seccomp`. */
+const SYSCALLS = [...Object.values(BUSYBOX_SYSCALLS).flat(), 'seccomp'];
 
 function charterOf(): Charter {
   const c = emptyContainer('refuser');

@@ -18,6 +18,7 @@ import { appletOf } from '../../profile/multi-call.js';
 import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, podman, podmanOk } from '../../test-support/podman.js';
 import { podmanCgroupDir, startSensor, type Sensor } from './sensor-process.js';
+import { median } from '../../test-support/median.js';
 
 const IMAGE = 'localhost/charter-applets/bb:1';
 const REPO = path.join(import.meta.dirname, '../../..');
@@ -59,11 +60,6 @@ const PROBE = [
 ].join('; ');
 
 const what = (e: RuntimeEvent): string | undefined => e.origin?.what;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 describe.skipIf(!canRun)('kernel sensor applet kill on podman containers', () => {
   const events: RuntimeEvent[] = [];

@@ -16,6 +16,7 @@ import { busyboxRootfsTar } from '../../test-support/images.js';
 import { canRunPodmanTests, podman, podmanOk, podmanOkAsync } from '../../test-support/podman.js';
 import { buildStaticProgram, MEMFD_EXEC_SOURCE, NETTOOL_SOURCE } from '../../test-support/static-programs.js';
 import { podmanCgroupDir, startSensor, type Sensor } from './sensor-process.js';
+import { median } from '../../test-support/median.js';
 
 const IMAGE = 'localhost/charter-sensor-net/bb:1';
 const REPO = path.join(import.meta.dirname, '../../..');
@@ -34,11 +35,6 @@ if (!canRun && process.env['CI'] === 'true') {
 }
 
 const what = (e: RuntimeEvent): string | undefined => e.origin?.what;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** A number the container's nettool printed (`name=value`). */
 function figure(out: string, name: string): number {

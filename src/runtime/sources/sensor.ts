@@ -158,6 +158,28 @@ function seccompCall(r: Record<string, unknown>): { name: string; what: string }
   return { name, what: `seccomp ${how}` };
 }
 
+/**
+ * What the sensor saw and did, in words: the kind, then what the guard knew of a file, then what
+ * the kernel did (`denied`, `killed` last: the ladder reads them, response.ts factsOf). An open of a
+ * program written since it was allowed is `open written denied`; a write the guard saw only as it
+ * happened (an allowed program's opens stay in the kernel) `open modified`; a file of the image's
+ * file system written, seen as it was closed (guard-writes), `open closed`; an exec killed in the
+ * kernel says why: `exec drift killed` (written after start, or run from memory), `exec applet
+ * killed` (a multi-call file as an applet not allowed).
+ */
+function whatOf(kind: string, r: Record<string, unknown>, protocol: NetProtocol | undefined): string {
+  const words = [protocol === undefined ? kind : `socket ${protocol}`];
+  if (kind === 'open' && r.origin === 'written') words.push('written');
+  if (r.modified === true) words.push('modified');
+  if (r.closed === true) words.push('closed');
+  if (r.denied === true) words.push('denied');
+  if (r.killed === true) {
+    if (kind === 'exec' && KILL_REASONS.has(String(r.why))) words.push(String(r.why));
+    words.push('killed');
+  }
+  return words.join(' ');
+}
+
 function convert(record: unknown, line: number): Conversion {
   const r = rec(record);
   if (!r) return skip('not a JSON object');
@@ -174,18 +196,9 @@ function convert(record: unknown, line: number): Conversion {
   // A socket is a send without a destination: what matters is that the container may now write
   // packets below TCP and UDP. What the sensor did about it (refused, killed) stays in origin.what.
   const protocol = kind === 'socket' ? socketProtocol(r) : undefined;
-  // An open of a program written since it was allowed says so ("open written denied"); a write
-  // the guard saw only as it happened (an allowed program's opens stay in the kernel) is "modified";
-  // a file of the image's file system written, seen as it was closed (guard-writes), "closed".
-  const written = kind === 'open' && r.origin === 'written' ? ' written' : '';
-  // An exec killed in the kernel says why: `exec drift killed` (written after start, or run from
-  // memory), `exec applet killed` (a multi-call file as an applet not allowed); ' killed' stays last.
-  const why = kind === 'exec' && r.killed === true && KILL_REASONS.has(String(r.why)) ? ` ${String(r.why)}` : '';
   const call = kind === 'seccomp' ? seccompCall(r) : undefined;
   if (kind === 'seccomp' && call === undefined) return skip('seccomp refusal without a syscall number and an audit arch');
-  const what =
-    call?.what ??
-    `${protocol === undefined ? kind : `socket ${protocol}`}${written}${r.modified === true ? ' modified' : ''}${r.closed === true ? ' closed' : ''}${r.denied === true ? ' denied' : ''}${r.killed === true ? `${why} killed` : ''}`;
+  const what = call?.what ?? whatOf(kind, r, protocol);
   const base = {
     time,
     container,
